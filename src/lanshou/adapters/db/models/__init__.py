@@ -1,0 +1,57 @@
+"""All ORM models; importing this module registers every table on ``Base.metadata``."""
+
+from lanshou.adapters.db.models.base import Base
+from lanshou.adapters.db.models.cases import Appeal, AuditEvent, Communication, Complaint, Evidence
+from lanshou.adapters.db.models.commerce import (
+    Carrier,
+    Courier,
+    Order,
+    OrderItem,
+    Outlet,
+    Platform,
+    Shipment,
+    Shop,
+    TrackingEvent,
+)
+from lanshou.adapters.db.models.enforcement import (
+    Deadline,
+    Exemption,
+    LedgerEntry,
+    Violation,
+    Warning_,
+)
+from lanshou.adapters.db.models.identity import (
+    ApiToken,
+    LoginFailure,
+    ShopMembership,
+    User,
+    WebSession,
+)
+
+__all__ = [
+    "ApiToken",
+    "Appeal",
+    "AuditEvent",
+    "Base",
+    "Carrier",
+    "Communication",
+    "Complaint",
+    "Courier",
+    "Deadline",
+    "Evidence",
+    "Exemption",
+    "LedgerEntry",
+    "LoginFailure",
+    "Order",
+    "OrderItem",
+    "Outlet",
+    "Platform",
+    "Shipment",
+    "Shop",
+    "ShopMembership",
+    "TrackingEvent",
+    "User",
+    "Violation",
+    "WebSession",
+    "Warning_",
+]

@@ -1,0 +1,91 @@
+"""Typed settings read from the environment (prefix ``LANSHOU_``) and an optional ``.env`` file.
+
+A bad setting stops start-up: :func:`load_settings` raises :class:`SettingsError`, which the CLI
+turns into a message naming the setting and exit code 2.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lanshou.errors import SettingsError
+
+VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; secrets have no default outside development."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LANSHOU_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["dev", "test", "prod"] = "prod"
+    database_url: str = Field(default="", description="SQLAlchemy URL; SQLite file under var/")
+    secret_key: str = ""
+    var_dir: Path = VAR_DIR
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    default_locale: Literal["zh_CN", "en"] = "zh_CN"
+    mode: Literal["platform", "seller"] = "platform"
+    rules_dir: Path | None = None
+    calendar_file: Path | None = None
+    worker_interval_seconds: float = Field(default=60.0, gt=0)
+    session_hours: int = Field(default=12, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+
+    @model_validator(mode="after")
+    def _require_secret_outside_dev(self) -> Settings:
+        if not self.secret_key and self.env == "prod":
+            raise ValueError(
+                "LANSHOU_SECRET_KEY is required unless LANSHOU_ENV=dev "
+                "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        if self.secret_key and len(self.secret_key) < 16:
+            raise ValueError("LANSHOU_SECRET_KEY must be at least 16 characters")
+        return self
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env in ("dev", "test")
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.var_dir / 'lanshou.db').as_posix()}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or in dev a generated key kept in ``var/`` across restarts."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.var_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation errors into one readable :class:`SettingsError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            name = f"LANSHOU_{field.upper()}" if field != "settings" else "settings"
+            problems.append(f"{name}: {err['msg']}")
+        raise SettingsError("; ".join(problems)) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
