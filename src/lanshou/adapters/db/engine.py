@@ -33,7 +33,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine and prove the database answers; raise :class:`DatabaseUnavailable` if not."""
+    """Create an engine and check the database answers, else raise :class:`DatabaseUnavailable`."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":

@@ -52,6 +52,6 @@ __all__ = [
     "TrackingEvent",
     "User",
     "Violation",
-    "WebSession",
     "Warning_",
+    "WebSession",
 ]

@@ -8,7 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lanshou.adapters.db.models.base import Base, BigId, id_column
@@ -97,7 +106,9 @@ class OrderItem(Base):
     __tablename__ = "order_items"
 
     id: Mapped[int] = id_column()
-    order_id: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
     sku: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(255))
     unit_price_fen: Mapped[int] = mapped_column(BigInteger)
@@ -105,7 +116,7 @@ class OrderItem(Base):
 
 
 class Shipment(Base):
-    """One fulfilment unit (发货单) of an order; it gets a carrier and waybill when marked shipped."""
+    """One fulfilment unit (发货单) of an order; marking it shipped gives carrier and waybill."""
 
     __tablename__ = "shipments"
     __table_args__ = (
@@ -115,7 +126,9 @@ class Shipment(Base):
     )
 
     id: Mapped[int] = id_column()
-    order_id: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
     key: Mapped[str] = mapped_column(String(128))  # natural key within the order
     carrier_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("carriers.id"))
     outlet_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("outlets.id"))
@@ -124,7 +137,8 @@ class Shipment(Base):
     shipped_at: Mapped[datetime | None]
     picked_up_at: Mapped[datetime | None]
     shipping_limit_at: Mapped[datetime | None]  # explicit hand-over deadline (Olist)
-    # created, awaiting_pickup, picked_up, in_transit, out_for_delivery, delivered, returned, exception
+    # created, awaiting_pickup, picked_up, in_transit, out_for_delivery, delivered, returned,
+    # exception
     status: Mapped[str] = mapped_column(String(24))
     last_event_at: Mapped[datetime | None]
     feed_stalled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -140,7 +154,9 @@ class TrackingEvent(Base):
     )
 
     id: Mapped[int] = id_column()
-    shipment_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("shipments.id", ondelete="CASCADE"))
+    shipment_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("shipments.id", ondelete="CASCADE")
+    )
     carrier_code: Mapped[str | None] = mapped_column(String(32))
     waybill_no: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(24))

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lanshou.adapters.db.models.base import Base, BigId, id_column
@@ -20,7 +30,7 @@ class Deadline(Base):
         UniqueConstraint("shipment_id", "rule_id"),
         # The sweep asks "pending and due before T": cost grows with what is due, not what is open.
         Index("ix_deadlines_state_due", "state", "due_at"),
-        Index("ix_deadlines_state_warn", "state", "next_warning_at"),
+        Index("ix_deadlines_next_check", "next_check_at"),
     )
 
     id: Mapped[int] = id_column()
@@ -32,8 +42,8 @@ class Deadline(Base):
     due_at: Mapped[datetime | None]
     satisfied_at: Mapped[datetime | None]
     state: Mapped[str] = mapped_column(String(16))  # pending, met, breached, exempt
-    next_warning_at: Mapped[datetime | None]
-    warned_hours: Mapped[list[float]] = mapped_column(JSONDocument, default=list)
+    # The next moment the sweep must look at this row: a warning, the deadline, an auto refund.
+    next_check_at: Mapped[datetime | None]
     evaluated_at: Mapped[datetime]
 
 
@@ -76,6 +86,7 @@ class Violation(Base):
     satisfied_at: Mapped[datetime | None]
     state: Mapped[str] = mapped_column(String(16))  # open, confirmed, exempt, reversed
     exemption_ref: Mapped[str | None] = mapped_column(String(64))
+    exemption_reason: Mapped[str | None] = mapped_column(Text)
     explanation: Mapped[str] = mapped_column(Text)
     detected_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -109,3 +120,5 @@ class Warning_(Base):
     deadline_id: Mapped[int] = mapped_column(BigId, ForeignKey("deadlines.id", ondelete="CASCADE"))
     lead_minutes: Mapped[int] = mapped_column(Integer)
     fired_at: Mapped[datetime]
+    # A lead time that had already passed when a more urgent one fired is recorded, not sent.
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-26 08:01:20.612793
+Revises:
+Create Date: 2026-11-26 08:07:10.256380
 """
 
 import sqlalchemy as sa
@@ -249,8 +249,7 @@ def upgrade() -> None:
     sa.Column('due_at', lanshou.adapters.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('satisfied_at', lanshou.adapters.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('next_warning_at', lanshou.adapters.db.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('warned_hours', lanshou.adapters.db.types.JSONDocument(), nullable=False),
+    sa.Column('next_check_at', lanshou.adapters.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('evaluated_at', lanshou.adapters.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['shipment_id'], ['shipments.id'], name=op.f('fk_deadlines_shipment_id_shipments'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_deadlines_shop_id_shops')),
@@ -258,9 +257,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('shipment_id', 'rule_id', name=op.f('uq_deadlines_shipment_id_rule_id'))
     )
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
+        batch_op.create_index('ix_deadlines_next_check', ['next_check_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_deadlines_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index('ix_deadlines_state_due', ['state', 'due_at'], unique=False)
-        batch_op.create_index('ix_deadlines_state_warn', ['state', 'next_warning_at'], unique=False)
 
     op.create_table('tracking_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -295,6 +294,7 @@ def upgrade() -> None:
     sa.Column('satisfied_at', lanshou.adapters.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('exemption_ref', sa.String(length=64), nullable=True),
+    sa.Column('exemption_reason', sa.Text(), nullable=True),
     sa.Column('explanation', sa.Text(), nullable=False),
     sa.Column('detected_at', lanshou.adapters.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', lanshou.adapters.db.types.UTCDateTime(timezone=True), nullable=False),
@@ -342,6 +342,7 @@ def upgrade() -> None:
     sa.Column('deadline_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('lead_minutes', sa.Integer(), nullable=False),
     sa.Column('fired_at', lanshou.adapters.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('suppressed', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['deadline_id'], ['deadlines.id'], name=op.f('fk_deadline_warnings_deadline_id_deadlines'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_warnings')),
     sa.UniqueConstraint('deadline_id', 'lead_minutes', name=op.f('uq_deadline_warnings_deadline_id_lead_minutes'))
@@ -446,9 +447,9 @@ def downgrade() -> None:
 
     op.drop_table('tracking_events')
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
-        batch_op.drop_index('ix_deadlines_state_warn')
         batch_op.drop_index('ix_deadlines_state_due')
         batch_op.drop_index(batch_op.f('ix_deadlines_shop_id'))
+        batch_op.drop_index('ix_deadlines_next_check')
 
     op.drop_table('deadlines')
     with op.batch_alter_table('shipments', schema=None) as batch_op:

@@ -1,0 +1,199 @@
+"""Working days and working time in a profile's time zone.
+
+China's working days are not Monday–Friday: statutory holidays move and some weekends are
+make-up workdays (调休). `holidays.China` knows both; operators can add or remove days on top.
+
+Definitions (the batch engine's SQL reproduces them exactly, see `lanshou.batch.calendar_sql`):
+
+* Instants are handled as integer microseconds since the Unix epoch ("µs"), so Python and SQL
+  arithmetic agree to the microsecond.
+* Working time: each workday contributes *segments* = its working windows (local wall-clock
+  spans, e.g. 09:00–12:00 and 13:30–18:00) converted to UTC instants. W(t) is the cumulative
+  working time from the first segment up to t. Adding s of working time to `start` gives the
+  earliest t with W(t) >= W(start) + s — so a deadline that consumes a whole window ends at the
+  window's end (18:00), not at the next morning's opening.
+* Working days: a start on a workday, plus n working days, is the n-th following workday at the
+  same elapsed time since local midnight. A start on a non-working day counts from the next
+  workday's 00:00, so the deadline is 00:00 of the n-th workday after that one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import holidays
+import yaml
+
+from lanshou.domain.rules.errors import CalendarError
+
+__all__ = [
+    "EPOCH",
+    "CalendarOverrides",
+    "WorkingCalendar",
+    "from_us",
+    "load_calendar_overrides",
+    "to_us",
+]
+
+log = logging.getLogger(__name__)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_US = dt.timedelta(microseconds=1)
+# Bound on how far a working-time walk may look ahead, so a calendar with no windows cannot hang.
+_MAX_SCAN_DAYS = 3660
+WindowsFor = Callable[[int], list[tuple[int, int]]]
+
+
+def to_us(t: dt.datetime) -> int:
+    """Aware datetime -> integer microseconds since the epoch."""
+    if t.tzinfo is None:
+        raise ValueError(f"naive datetime {t!r}; every time must carry a zone")
+    return (t - EPOCH) // _US
+
+
+def from_us(us: int, tz: dt.tzinfo) -> dt.datetime:
+    """Integer microseconds since the epoch -> aware datetime in `tz`."""
+    return (EPOCH + dt.timedelta(microseconds=us)).astimezone(tz)
+
+
+@dataclass(frozen=True)
+class CalendarOverrides:
+    """Operator corrections: extra workdays and extra holidays (they win over the library)."""
+
+    workdays: frozenset[dt.date] = frozenset()
+    holidays: frozenset[dt.date] = frozenset()
+
+
+def load_calendar_overrides(path: str | Path) -> CalendarOverrides:
+    """Read `workdays: [dates]` and `holidays: [dates]` from a YAML file."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CalendarError(f"{path}: cannot read calendar overrides ({exc})") from exc
+    if not isinstance(data, dict) or set(data) - {"workdays", "holidays"}:
+        raise CalendarError(f"{path}: <root>: expected only the keys workdays and holidays")
+    parsed: dict[str, frozenset[dt.date]] = {}
+    for key in ("workdays", "holidays"):
+        days = []
+        for i, raw in enumerate(data.get(key) or []):
+            try:
+                days.append(raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw)))
+            except ValueError as exc:
+                raise CalendarError(f"{path}: {key}[{i}]: {raw!r} is not a date") from exc
+        parsed[key] = frozenset(days)
+    both = parsed["workdays"] & parsed["holidays"]
+    if both:
+        raise CalendarError(f"{path}: {sorted(both)[0]} is both a workday and a holiday")
+    return CalendarOverrides(parsed["workdays"], parsed["holidays"])
+
+
+@cache
+def _china_last_official_year() -> int:
+    # Years after the last one with published special days (调休) are only guessed by the library.
+    return max(holidays.China().special_public_holidays)
+
+
+@dataclass
+class WorkingCalendar:
+    """Which local dates are workdays, and working-time arithmetic in `tz`."""
+
+    tz: ZoneInfo
+    kind: str = "china"
+    overrides: CalendarOverrides = CalendarOverrides()
+    _lib: holidays.HolidayBase | None = field(default=None, repr=False)
+    _warned: set[int] = field(default_factory=set, repr=False)
+
+    def _weekends_only(self, year: int) -> bool:
+        if self.kind != "china":
+            return True
+        if year <= _china_last_official_year():
+            return False
+        if year not in self._warned:
+            self._warned.add(year)
+            msg = (
+                f"no official China holiday data for {year}; "
+                "treating only weekends as non-working days — load a calendar override file"
+            )
+            warnings.warn(msg, RuntimeWarning, stacklevel=3)
+            log.warning(msg)
+        return True
+
+    def is_workday(self, day: dt.date) -> bool:
+        """True if `day` is a working day (overrides, then library data, then weekends)."""
+        if day in self.overrides.holidays:
+            return False
+        if day in self.overrides.workdays:
+            return True
+        if self._weekends_only(day.year):
+            return day.weekday() < 5
+        if self._lib is None:
+            self._lib = holidays.China()
+        return bool(self._lib.is_working_day(day))
+
+    # --- instants and local days -------------------------------------------------------------
+
+    def local_date(self, us: int) -> dt.date:
+        return from_us(us, self.tz).date()
+
+    def midnight_us(self, day: dt.date) -> int:
+        """The instant of local 00:00 on `day`."""
+        return to_us(dt.datetime.combine(day, dt.time(), self.tz))
+
+    def local_us(self, day: dt.date, seconds: int) -> int:
+        """The instant of local wall-clock time `seconds` after 00:00 on `day` (24:00 allowed)."""
+        extra, secs = divmod(seconds, 86400)
+        wall = dt.datetime.combine(day + dt.timedelta(days=extra), dt.time(), self.tz)
+        return to_us(wall + dt.timedelta(seconds=secs))
+
+    def segments(self, day: dt.date, windows_for: WindowsFor) -> list[tuple[int, int]]:
+        """The day's working segments as (start µs, end µs); empty on non-working days."""
+        if not self.is_workday(day):
+            return []
+        return [(self.local_us(day, a), self.local_us(day, b)) for a, b in windows_for(day.weekday())]
+
+    def days(self, first: dt.date, last: dt.date) -> Iterator[dt.date]:
+        d = first
+        while d <= last:
+            yield d
+            d += dt.timedelta(days=1)
+
+    # --- arithmetic --------------------------------------------------------------------------
+
+    def add_working_time(self, start_us: int, amount_us: int, windows_for: WindowsFor) -> int:
+        """Earliest instant t with W(t) >= W(start) + amount (see module docstring)."""
+        remaining = amount_us
+        day = self.local_date(start_us) - dt.timedelta(days=1)  # a window may span midnight UTC
+        for _ in range(_MAX_SCAN_DAYS):
+            for seg_start, seg_end in self.segments(day, windows_for):
+                lo = max(seg_start, start_us)
+                if lo >= seg_end:
+                    continue
+                if remaining <= seg_end - lo:
+                    return lo + remaining
+                remaining -= seg_end - lo
+            day += dt.timedelta(days=1)
+        raise CalendarError(f"no working time found within {_MAX_SCAN_DAYS} days")
+
+    def next_workday(self, day: dt.date) -> dt.date:
+        for _ in range(_MAX_SCAN_DAYS):
+            day += dt.timedelta(days=1)
+            if self.is_workday(day):
+                return day
+        raise CalendarError(f"no workday found within {_MAX_SCAN_DAYS} days")
+
+    def add_working_days(self, start_us: int, n: int) -> int:
+        """`n` working days after `start` (see module docstring for non-working starts)."""
+        d0 = self.local_date(start_us)
+        if self.is_workday(d0):
+            day, offset = d0, start_us - self.midnight_us(d0)
+        else:
+            day, offset = self.next_workday(d0), 0
+        for _ in range(n):
+            day = self.next_workday(day)
+        return self.midnight_us(day) + offset

@@ -1,0 +1,207 @@
+"""Judge one shipment against a profile: deadlines, lateness, exemptions, compensation, refund.
+
+Pure: no I/O, `now` is a parameter. The batch engine (`lanshou.batch.engine`) computes the
+same verdicts in SQL; `tests/unit/batch/test_paths_agree.py` holds the two to each other.
+
+Lateness: satisfied after the deadline, or unsatisfied while now > deadline. Satisfied exactly
+at the deadline is on time; unsatisfied with now == deadline is not late yet.
+Auto refund: due when not exempt, now >= deadline + auto_refund_after_hours, and the rule was
+not satisfied by then (a pickup exactly at that instant prevents it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from lanshou.domain.rules.calendar import WorkingCalendar, from_us, to_us
+from lanshou.domain.rules.consequences import ZERO, compensation_for, round_money, unit_price
+from lanshou.domain.rules.exemptions import Exemption, apply_exemptions
+from lanshou.domain.rules.profile import (
+    DeadlineField,
+    DurationUnit,
+    Profile,
+    Rule,
+    SatisfiedBy,
+    StartField,
+)
+
+__all__ = ["RuleOutcome", "ShipmentFacts", "base_deadline_us", "evaluate_shipment"]
+
+_HOUR_US = 3_600_000_000
+
+
+@dataclass(frozen=True)
+class ShipmentFacts:
+    """What is known about one shipment (one waybill of an order)."""
+
+    shipment_key: str
+    order_id: str
+    shop_id: str
+    paid_at: dt.datetime | None
+    amount: Decimal
+    shipped_at: dt.datetime | None = None
+    exp_ship_time: dt.datetime | None = None
+    shipping_limit_at: dt.datetime | None = None
+    first_pickup_at: dt.datetime | None = None
+    quantity: int = 1
+    max_unit_price: Decimal | None = None
+    province: str | None = None
+    carrier_code: str | None = None
+    order_status: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """One rule's verdict for one shipment; `fine_due` is before the caps of `allocate_fines`."""
+
+    shipment_key: str
+    order_id: str
+    shop_id: str
+    rule_id: str
+    started_at: dt.datetime | None
+    deadline: dt.datetime | None
+    satisfied_at: dt.datetime | None
+    late: bool
+    exempt: bool = False
+    exemption_id: str | None = None
+    compensation: Decimal = ZERO
+    fine_due: Decimal = ZERO
+    auto_refund: Decimal = ZERO
+    points: Decimal = Decimal(0)
+    explanation: list[str] = field(default_factory=list)
+
+    @property
+    def is_violation(self) -> bool:
+        return self.late and not self.exempt
+
+
+def _start(rule: Rule, facts: ShipmentFacts) -> dt.datetime | None:
+    if rule.start == StartField.PAID_AT:
+        return facts.paid_at
+    if rule.start == StartField.SHIPPED_AT:
+        return facts.shipped_at
+    return None
+
+
+def _explicit(rule: Rule, facts: ShipmentFacts) -> dt.datetime | None:
+    if rule.deadline_field == DeadlineField.EXP_SHIP_TIME:
+        return facts.exp_ship_time
+    if rule.deadline_field == DeadlineField.SHIPPING_LIMIT_AT:
+        return facts.shipping_limit_at
+    return None
+
+
+def _satisfied(rule: Rule, facts: ShipmentFacts) -> dt.datetime | None:
+    if rule.satisfied_by == SatisfiedBy.SHIPPED_AT:
+        return facts.shipped_at
+    return facts.first_pickup_at
+
+
+def base_deadline_us(
+    rule: Rule, start_us: int | None, explicit_us: int | None, cal: WorkingCalendar
+) -> tuple[int | None, str]:
+    """The deadline before exemptions, and how it was computed (for the explanation)."""
+    if explicit_us is not None:
+        return explicit_us, f"explicit {rule.deadline_field} / 平台给出的截止时间"
+    if start_us is None:
+        return None, "not started / 未开始"
+    duration = rule.duration
+    local_day = cal.local_date(start_us)
+    for ov in rule.overrides:
+        if ov.from_date <= local_day <= ov.to_date:
+            how = f"override {ov.from_date}..{ov.to_date} / 节假日规则"
+            if ov.deadline_at is not None:
+                return to_us(ov.deadline_at.replace(tzinfo=cal.tz)), how
+            duration = ov.duration
+            break
+    else:
+        how = ""
+    if duration is None:
+        return None, "no duration / 无时限"
+    if duration.unit == DurationUnit.CALENDAR_HOURS:
+        deadline = start_us + duration.micros
+        how = how or f"start + {duration.hours} calendar hours / 自然小时"
+    elif duration.unit == DurationUnit.WORKING_HOURS:
+        deadline = cal.add_working_time(start_us, duration.micros, duration.windows_for)
+        how = how or f"start + {duration.hours} working hours / 工作小时"
+    else:
+        deadline = cal.add_working_days(start_us, int(duration.hours))
+        how = how or f"start + {int(duration.hours)} working days / 工作日"
+    return deadline, how
+
+
+def evaluate_shipment(
+    facts: ShipmentFacts,
+    profile: Profile,
+    calendar: WorkingCalendar,
+    exemptions: tuple[Exemption, ...] | list[Exemption],
+    now: dt.datetime,
+) -> list[RuleOutcome]:
+    """Evaluate every rule of `profile` for one shipment; [] for statuses not judged."""
+    if facts.order_status is not None and facts.order_status in profile.skip_statuses:
+        return []
+    tz, now_us = profile.tz, to_us(now)
+    outcomes = []
+    for rule in profile.rules:
+        start, satisfied = _start(rule, facts), _satisfied(rule, facts)
+        explicit = _explicit(rule, facts)
+        start_us = to_us(start) if start is not None else None
+        deadline_us, how = base_deadline_us(
+            rule, start_us, to_us(explicit) if explicit is not None else None, calendar
+        )
+        lines = [f"{rule.label_zh} / {rule.label_en} ({rule.id})"]
+        lines.append(f"start 起算: {start.astimezone(tz).isoformat() if start else '—'}")
+        if deadline_us is None:
+            lines.append(f"deadline 截止: — ({how})")
+            outcomes.append(
+                RuleOutcome(
+                    facts.shipment_key, facts.order_id, facts.shop_id, rule.id,
+                    start, None, satisfied, False, explanation=lines,
+                )
+            )  # fmt: skip
+            continue
+        ex = apply_exemptions(
+            rule.id, facts.shop_id, facts.province, facts.carrier_code,
+            start_us, deadline_us, profile, exemptions,
+        )  # fmt: skip
+        deadline = from_us(ex.deadline_us, tz)
+        lines.append(f"deadline 截止: {deadline.isoformat()} ({how})")
+        lines.extend(f"exemption 豁免: {r}" for r in ex.reasons)
+        sat_us = to_us(satisfied) if satisfied is not None else None
+        late = sat_us > ex.deadline_us if sat_us is not None else now_us > ex.deadline_us
+        if satisfied is not None:
+            lines.append(f"{rule.satisfied_by} 完成: {satisfied.astimezone(tz).isoformat()}")
+        else:
+            lines.append(f"{rule.satisfied_by} 完成: none yet / 尚无")
+        cons = rule.consequences
+        comp = fine = refund = ZERO
+        points = Decimal(0)
+        if late and not ex.exempt:
+            if cons.compensation is not None:
+                base = (
+                    unit_price(facts.amount, facts.quantity, facts.max_unit_price)
+                    if cons.compensation.base == "unit_price"
+                    else facts.amount
+                )
+                comp = compensation_for(cons.compensation, base)
+            fine = cons.fine.amount if cons.fine is not None else ZERO
+            points = cons.points.per_event if cons.points is not None else points
+            if cons.auto_refund_after_hours is not None:
+                due_us = ex.deadline_us + int(cons.auto_refund_after_hours * _HOUR_US)
+                if now_us >= due_us and (sat_us is None or sat_us > due_us):
+                    refund = round_money(facts.amount)
+        verdict = "late 超时" if late else "on time / not yet late 未超时"
+        lines.append(
+            f"verdict 结论: {verdict}{' (exempt 已豁免)' if ex.exempt else ''}; "
+            f"compensation 赔付 {comp}, fine before caps 罚款(封顶前) {fine}, "
+            f"auto refund 自动退款 {refund}, points 扣分 {points}"
+        )
+        outcomes.append(
+            RuleOutcome(
+                facts.shipment_key, facts.order_id, facts.shop_id, rule.id, start, deadline,
+                satisfied, late, ex.exempt, ex.exemption_id, comp, fine, refund, points, lines,
+            )
+        )  # fmt: skip
+    return outcomes

@@ -1,0 +1,26 @@
+"""Helpers shared by the CLI commands: settings, runtime, parsing ``--now``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from lanshou.bootstrap import Runtime, bootstrap
+from lanshou.errors import InvalidInput
+from lanshou.settings import get_settings
+
+
+def runtime(*, migrate: bool = True) -> Runtime:
+    return bootstrap(get_settings(), migrate=migrate)
+
+
+def parse_now(value: str | None, runtime_now: datetime) -> datetime:
+    """``--now`` as ISO 8601 with an offset; without the option, the clock's time."""
+    if value is None:
+        return runtime_now
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"--now: {value!r} is not an ISO 8601 time") from exc
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"--now: {value!r} needs a UTC offset, e.g. 2026-11-26T10:00:00+08:00")
+    return parsed

@@ -1,0 +1,69 @@
+"""Translations: gettext catalogues (``.po``) compiled in memory at start-up, no build step.
+
+Message ids are English; ``zh_CN`` is the default locale. Templates use Jinja2's i18n extension,
+Python code marks strings with :func:`N_` and translates them late with :func:`translate`, which
+the CLI uses as well.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+__all__ = [
+    "DEFAULT_LOCALE",
+    "LOCALES",
+    "N_",
+    "catalogue_path",
+    "normalize_locale",
+    "translate",
+    "translations",
+]
+
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+_DIR = Path(__file__).parent
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark a string for extraction without translating it now."""
+    return msgid
+
+
+def catalogue_path(locale: str) -> Path:
+    return _DIR / locale / "LC_MESSAGES" / "messages.po"
+
+
+def normalize_locale(value: str | None) -> str | None:
+    """'zh-CN', 'zh_cn', 'zh' → 'zh_CN'; 'en-US' → 'en'; anything else → None."""
+    if not value:
+        return None
+    tag = value.strip().replace("-", "_").lower()
+    if tag.startswith("zh"):
+        return "zh_CN"
+    if tag.startswith("en"):
+        return "en"
+    return None
+
+
+@cache
+def translations(locale: str) -> Translations:
+    """The compiled catalogue for a locale (read once per process)."""
+    locale = normalize_locale(locale) or DEFAULT_LOCALE
+    with catalogue_path(locale).open("rb") as po:
+        catalog = read_po(po, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain="messages")
+
+
+def translate(locale: str | None, msgid: str, **params: object) -> str:
+    """``msgid`` in ``locale`` (default zh_CN), with ``%(name)s`` parameters filled in."""
+    text = translations(locale or DEFAULT_LOCALE).gettext(msgid)
+    return text % params if params else text

@@ -1,0 +1,37 @@
+"""Money, times and durations as people read them: yuan with two decimals, Beijing time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from lanshou.domain.money import format_yuan
+from lanshou.i18n import translate
+
+DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def money(fen: int | None) -> str:
+    return "" if fen is None else f"¥{format_yuan(fen)}"
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) time shown in Asia/Shanghai."""
+    return "" if value is None else value.astimezone(DISPLAY_TZ).strftime(fmt)
+
+
+def time_left(due: datetime | None, now: datetime, locale: str | None) -> str:
+    """'3h 20m left' or 'overdue 1h 05m', rounded down to the minute."""
+    if due is None:
+        return ""
+    seconds = int((due - now).total_seconds())
+    minutes = abs(seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        span = translate(locale, "%(d)dd %(h)dh", d=days, h=hours)
+    else:
+        span = translate(locale, "%(h)dh %(m)02dm", h=hours, m=mins)
+    if seconds < 0:
+        return translate(locale, "overdue %(span)s", span=span)
+    return translate(locale, "%(span)s left", span=span)

@@ -1,0 +1,109 @@
+"""Append-only, hash-chained audit trail for violations, appeals and ledger entries.
+
+Each record's hash covers its content and the previous record's hash, so editing or deleting any
+record breaks every hash after it; :func:`verify_chain` finds the first break.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanshou.adapters.db.models import AuditEvent
+
+GENESIS = "0" * 64
+
+
+def _digest(
+    prev_hash: str,
+    entity_type: str,
+    entity_id: int,
+    action: str,
+    actor: str,
+    at: datetime,
+    reason: str,
+    data: dict[str, Any],
+) -> str:
+    body = json.dumps(
+        [prev_hash, entity_type, entity_id, action, actor, at.isoformat(), reason, data],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _last_hash(session: Session) -> str:
+    # Serialise writers on PostgreSQL so two transactions cannot chain onto the same record.
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql("SELECT pg_advisory_xact_lock(7356001)")
+    last = session.execute(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return last or GENESIS
+
+
+def record(
+    session: Session,
+    *,
+    entity_type: str,
+    entity_id: int,
+    action: str,
+    actor: str,
+    at: datetime,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit record in the caller's transaction."""
+    payload = json.loads(json.dumps(data or {}, default=str))
+    prev = _last_hash(session)
+    event = AuditEvent(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        actor=actor,
+        at=at,
+        reason=reason,
+        data=payload,
+        prev_hash=prev,
+        hash=_digest(prev, entity_type, entity_id, action, actor, at, reason, payload),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    first_bad_id: int | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad_id is None
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Walk the chain in id order; report the first record whose hash or link does not match."""
+    prev = GENESIS
+    checked = 0
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()
+    for ev in rows:
+        if ev.prev_hash != prev:
+            return ChainReport(checked, ev.id, "link to the previous record is broken (deleted?)")
+        expected = _digest(
+            prev, ev.entity_type, ev.entity_id, ev.action, ev.actor, ev.at, ev.reason, ev.data
+        )
+        if ev.hash != expected:
+            return ChainReport(checked, ev.id, "content does not match its hash (edited?)")
+        prev = ev.hash
+        checked += 1
+    return ChainReport(checked, None, None)

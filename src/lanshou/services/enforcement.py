@@ -1,0 +1,302 @@
+"""Evaluate shipments against their platform's rules and store the outcome.
+
+The one entry point every path uses — a new tracking event, an order change, the sweep, a
+recomputation after a calendar change — is :func:`evaluate_shipments`. It runs the pure rules
+(`lanshou.domain.rules.evaluate`), then makes the database agree: deadlines (with the next time
+the sweep must look), violations (audited), ledger entries (reversing, never editing) and the
+fines of every shop-day the change touched, re-allocated under the caps in deadline order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanshou.adapters.db.models import Deadline, Violation
+from lanshou.domain.money import to_fen
+from lanshou.domain.rules.evaluate import RuleOutcome, evaluate_shipment
+from lanshou.domain.rules.exemptions import Exemption
+from lanshou.domain.rules.profile import Profile
+from lanshou.services import audit, ledger
+from lanshou.services.facts import ShipmentRef, load_facts
+from lanshou.services.fines import reallocate_shop_fines
+from lanshou.services.rules_context import RulesContext, approved_exemptions
+from lanshou.services.warnings import fire_due_warnings, next_warning_at
+
+ACTIVE_STATES = ("open", "confirmed")
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass
+class EvaluationResult:
+    shipments: int = 0
+    violations_new: int = 0
+    violations_changed: int = 0
+    warnings_fired: int = 0
+    ledger_moves: int = 0
+    touched_shop_days: dict[int, datetime] = field(default_factory=dict)
+
+    def merge(self, other: EvaluationResult) -> None:
+        self.shipments += other.shipments
+        self.violations_new += other.violations_new
+        self.violations_changed += other.violations_changed
+        self.warnings_fired += other.warnings_fired
+        self.ledger_moves += other.ledger_moves
+
+
+def violation_state(outcome: RuleOutcome) -> str:
+    if outcome.exempt:
+        return "exempt"
+    if outcome.satisfied_at is not None or outcome.auto_refund > 0:
+        return "confirmed"  # late and settled: it can no longer get worse
+    return "open"
+
+
+def deadline_state(outcome: RuleOutcome) -> str:
+    if outcome.late:
+        return "exempt" if outcome.exempt else "breached"
+    return "met" if outcome.satisfied_at is not None else "pending"
+
+
+def _next_check(
+    outcome: RuleOutcome, profile: Profile, fired: set[int], now: datetime
+) -> datetime | None:
+    """When the sweep must look again: a warning, the deadline itself, or an auto refund."""
+    assert outcome.deadline is not None
+    state = deadline_state(outcome)
+    if state == "pending":
+        candidates = [outcome.deadline]
+        warn = next_warning_at(outcome.deadline, profile, fired, now)
+        if warn is not None:
+            candidates.append(warn)
+        at = min(candidates)
+        # Unsatisfied exactly at the deadline is not yet late: look again just after it.
+        return at if at > now else max(now, outcome.deadline) + _TICK
+    refund_hours = profile.rule(outcome.rule_id).consequences.auto_refund_after_hours
+    if (
+        state == "breached"
+        and outcome.satisfied_at is None
+        and refund_hours
+        and outcome.auto_refund == 0
+    ):
+        return outcome.deadline + timedelta(hours=float(refund_hours))
+    return None
+
+
+def evaluate_shipments(
+    session: Session,
+    shipment_ids: Sequence[int],
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    actor: str = "system",
+    exemptions: list[Exemption] | None = None,
+) -> EvaluationResult:
+    """Re-judge the given shipments at ``now`` and store deadlines, violations and money."""
+    result = EvaluationResult()
+    refs = load_facts(session, shipment_ids)
+    if not refs:
+        return result
+    exemptions = approved_exemptions(session) if exemptions is None else exemptions
+    ids = [r.shipment_id for r in refs]
+    deadlines = {
+        (d.shipment_id, d.rule_id): d
+        for d in session.execute(select(Deadline).where(Deadline.shipment_id.in_(ids))).scalars()
+    }
+    violations = {
+        (v.shipment_id, v.rule_id): v
+        for v in session.execute(select(Violation).where(Violation.shipment_id.in_(ids))).scalars()
+    }
+    fired = _fired_leads(session, [d.id for d in deadlines.values()])
+    money_targets: list[tuple[Violation, RuleOutcome | None]] = []
+    touched: dict[int, datetime] = {}
+    for ref in refs:
+        profile = ctx.profile(ref.profile)
+        facts = ref.facts_for(profile.pickup_statuses)
+        outcomes = evaluate_shipment(facts, profile, ctx.calendar(profile), exemptions, now)
+        result.shipments += 1
+        for outcome in outcomes:
+            key = (ref.shipment_id, outcome.rule_id)
+            if outcome.deadline is None:
+                continue
+            dl = _store_deadline(session, deadlines.get(key), ref, outcome, profile, now, fired)
+            deadlines[key] = dl
+            result.warnings_fired += fire_due_warnings(session, dl, profile, fired, now)
+            changed = _store_violation(session, violations, key, ref, outcome, now, actor, result)
+            if changed is not None:
+                money_targets.append((changed, outcome if outcome.late else None))
+                first = touched.get(ref.shop_id)
+                if first is None or outcome.deadline < first:
+                    touched[ref.shop_id] = outcome.deadline
+            elif key in violations and violations[key].state in ACTIVE_STATES:
+                money_targets.append((violations[key], outcome))
+    result.ledger_moves += _settle_direct_money(session, money_targets, now, actor)
+    for shop_id, since in touched.items():
+        profile = ctx.profile(_profile_of(refs, shop_id))
+        result.ledger_moves += reallocate_shop_fines(session, shop_id, profile, since, now, actor)
+    result.touched_shop_days = touched
+    return result
+
+
+def _profile_of(refs: list[ShipmentRef], shop_id: int) -> str:
+    return next(r.profile for r in refs if r.shop_id == shop_id)
+
+
+def _fired_leads(session: Session, deadline_ids: list[int]) -> dict[int, set[int]]:
+    from lanshou.adapters.db.models import Warning_
+
+    out: dict[int, set[int]] = defaultdict(set)
+    if deadline_ids:
+        for did, lead in session.execute(
+            select(Warning_.deadline_id, Warning_.lead_minutes).where(
+                Warning_.deadline_id.in_(deadline_ids)
+            )
+        ):
+            out[did].add(lead)
+    return out
+
+
+def _store_deadline(
+    session: Session,
+    dl: Deadline | None,
+    ref: ShipmentRef,
+    outcome: RuleOutcome,
+    profile: Profile,
+    now: datetime,
+    fired: dict[int, set[int]],
+) -> Deadline:
+    if dl is None:
+        dl = Deadline(shipment_id=ref.shipment_id, shop_id=ref.shop_id, rule_id=outcome.rule_id)
+        session.add(dl)
+    dl.profile = profile.name
+    dl.started_at = outcome.started_at
+    dl.due_at = outcome.deadline
+    dl.satisfied_at = outcome.satisfied_at
+    dl.state = deadline_state(outcome)
+    dl.next_check_at = _next_check(outcome, profile, fired.get(dl.id or -1, set()), now)
+    dl.evaluated_at = now
+    session.flush()
+    return dl
+
+
+def _store_violation(
+    session: Session,
+    violations: dict[tuple[int, str], Violation],
+    key: tuple[int, str],
+    ref: ShipmentRef,
+    outcome: RuleOutcome,
+    now: datetime,
+    actor: str,
+    result: EvaluationResult,
+) -> Violation | None:
+    """Create or update the violation; return it when its state or facts changed."""
+    existing = violations.get(key)
+    explanation = "\n".join(outcome.explanation)
+    if outcome.late:
+        state = violation_state(outcome)
+        if existing is None:
+            assert outcome.started_at is not None and outcome.deadline is not None
+            v = Violation(
+                shipment_id=ref.shipment_id,
+                order_id=ref.order_id,
+                shop_id=ref.shop_id,
+                profile=ref.profile,
+                rule_id=outcome.rule_id,
+                started_at=outcome.started_at,
+                deadline=outcome.deadline,
+                satisfied_at=outcome.satisfied_at,
+                state=state,
+                exemption_ref=outcome.exemption_id,
+                explanation=explanation,
+                detected_at=now,
+                updated_at=now,
+            )
+            session.add(v)
+            session.flush()
+            violations[key] = v
+            audit.record(
+                session,
+                entity_type="violation",
+                entity_id=v.id,
+                action="detected",
+                actor=actor,
+                at=now,
+                reason=outcome.explanation[0],
+                data={"state": state, "deadline": outcome.deadline.isoformat()},
+            )
+            result.violations_new += 1
+            return v
+        if existing.state == "reversed":
+            return None  # an appeal decided this one; re-evaluation does not undo that
+        new_state = state
+    else:
+        if existing is None or existing.state in ("withdrawn", "reversed"):
+            return None
+        new_state = "withdrawn"  # the facts changed and it is no longer late
+    facts_changed = (
+        existing.satisfied_at != outcome.satisfied_at or existing.deadline != outcome.deadline
+    )
+    if new_state == existing.state and not facts_changed:
+        return None
+    old_state = existing.state
+    existing.state = new_state
+    existing.satisfied_at = outcome.satisfied_at
+    if outcome.deadline is not None:
+        existing.deadline = outcome.deadline
+    existing.exemption_ref = outcome.exemption_id
+    existing.explanation = explanation
+    existing.updated_at = now
+    audit.record(
+        session,
+        entity_type="violation",
+        entity_id=existing.id,
+        action="state_changed" if old_state != new_state else "facts_changed",
+        actor=actor,
+        at=now,
+        reason=f"{old_state} → {new_state}",
+        data={
+            "from": old_state,
+            "to": new_state,
+            "satisfied_at": outcome.satisfied_at.isoformat() if outcome.satisfied_at else None,
+        },
+    )
+    result.violations_changed += 1
+    return existing
+
+
+def _settle_direct_money(
+    session: Session, targets: list[tuple[Violation, RuleOutcome | None]], now: datetime, actor: str
+) -> int:
+    """Compensation and refunds belong to one violation each; fines are settled per shop-day."""
+    if not targets:
+        return 0
+    entries = ledger.open_entries(session, [v.id for v, _ in targets])
+    moves = 0
+    for v, outcome in targets:
+        active = outcome is not None and v.state in ACTIVE_STATES
+        for kind, amount in (
+            ("compensation", outcome.compensation if active and outcome else 0),
+            ("refund", outcome.auto_refund if active and outcome else 0),
+        ):
+            moves += ledger.settle(
+                session,
+                shop_id=v.shop_id,
+                violation_id=v.id,
+                kind=kind,
+                target_fen=to_fen(Decimal(amount)),
+                target_points=Decimal(0),
+                current=entries.get((v.id, kind), []),
+                at=now,
+                memo=f"{v.rule_id} {kind}",
+                actor=actor,
+            )
+    return moves
+
+
+__all__ = ["EvaluationResult", "evaluate_shipments"]

@@ -1,0 +1,182 @@
+"""The money ledger: amounts move only through entries, corrections are reversing entries.
+
+A violation's consequence of one kind (compensation, fine, refund, points) is the sum of its
+entries of that kind. To change it we never edit: we reverse the current entries and book the
+new amount, each step audited.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lanshou.adapters.db.models import LedgerEntry
+from lanshou.domain.money import to_fen
+from lanshou.services import audit
+
+MONEY_KINDS = ("compensation", "fine", "refund")
+KINDS = (*MONEY_KINDS, "points")
+
+
+def _entry_audit(session: Session, entry: LedgerEntry, actor: str, reason: str) -> None:
+    audit.record(
+        session,
+        entity_type="ledger_entry",
+        entity_id=entry.id,
+        action="booked",
+        actor=actor,
+        at=entry.booked_at,
+        reason=reason,
+        data={
+            "kind": entry.kind,
+            "amount_fen": entry.amount_fen,
+            "points": str(entry.points),
+            "violation_id": entry.violation_id,
+            "reverses_id": entry.reverses_id,
+        },
+    )
+
+
+def book(
+    session: Session,
+    *,
+    shop_id: int,
+    violation_id: int | None,
+    kind: str,
+    amount_fen: int,
+    points: Decimal,
+    at: datetime,
+    memo: str,
+    actor: str,
+    reverses_id: int | None = None,
+) -> LedgerEntry:
+    entry = LedgerEntry(
+        shop_id=shop_id,
+        violation_id=violation_id,
+        kind=kind,
+        amount_fen=amount_fen,
+        points=points,
+        booked_at=at,
+        memo=memo,
+        reverses_id=reverses_id,
+    )
+    session.add(entry)
+    session.flush()
+    _entry_audit(session, entry, actor, memo)
+    return entry
+
+
+def open_entries(
+    session: Session, violation_ids: Iterable[int]
+) -> dict[tuple[int, str], list[LedgerEntry]]:
+    """Entries of each (violation, kind) not yet reversed by a later entry."""
+    ids = list(violation_ids)
+    out: dict[tuple[int, str], list[LedgerEntry]] = defaultdict(list)
+    if not ids:
+        return out
+    rows = list(
+        session.execute(
+            select(LedgerEntry).where(LedgerEntry.violation_id.in_(ids)).order_by(LedgerEntry.id)
+        ).scalars()
+    )
+    reversed_ids = {r.reverses_id for r in rows if r.reverses_id is not None}
+    for r in rows:
+        if r.reverses_id is None and r.id not in reversed_ids:
+            out[(r.violation_id or 0, r.kind)].append(r)
+    return out
+
+
+def settle(
+    session: Session,
+    *,
+    shop_id: int,
+    violation_id: int,
+    kind: str,
+    target_fen: int,
+    target_points: Decimal,
+    current: list[LedgerEntry],
+    at: datetime,
+    memo: str,
+    actor: str,
+) -> bool:
+    """Make the violation's net amount of ``kind`` equal the target; True when anything moved."""
+    net_fen = sum(e.amount_fen for e in current)
+    net_points = sum((Decimal(e.points) for e in current), Decimal(0))
+    if net_fen == target_fen and net_points == target_points:
+        return False
+    for e in current:
+        book(
+            session,
+            shop_id=shop_id,
+            violation_id=violation_id,
+            kind=kind,
+            amount_fen=-e.amount_fen,
+            points=-Decimal(e.points),
+            at=at,
+            memo=f"reversal: {memo}",
+            actor=actor,
+            reverses_id=e.id,
+        )
+    if target_fen or target_points:
+        book(
+            session,
+            shop_id=shop_id,
+            violation_id=violation_id,
+            kind=kind,
+            amount_fen=target_fen,
+            points=target_points,
+            at=at,
+            memo=memo,
+            actor=actor,
+        )
+    return True
+
+
+def reverse_all(
+    session: Session, *, shop_id: int, violation_id: int, at: datetime, memo: str, actor: str
+) -> int:
+    """Reverse every open entry of a violation (appeal approved, violation withdrawn)."""
+    moved = 0
+    for (_, kind), entries in open_entries(session, [violation_id]).items():
+        moved += settle(
+            session,
+            shop_id=shop_id,
+            violation_id=violation_id,
+            kind=kind,
+            target_fen=0,
+            target_points=Decimal(0),
+            current=entries,
+            at=at,
+            memo=memo,
+            actor=actor,
+        )
+    return moved
+
+
+def shop_balances(
+    session: Session, shop_ids: Iterable[int] | None = None
+) -> dict[tuple[int, str], int]:
+    """Net fen per (shop, kind): what the merchant has been charged after reversals."""
+    q = select(LedgerEntry.shop_id, LedgerEntry.kind, func.sum(LedgerEntry.amount_fen)).group_by(
+        LedgerEntry.shop_id, LedgerEntry.kind
+    )
+    if shop_ids is not None:
+        q = q.where(LedgerEntry.shop_id.in_(list(shop_ids)))
+    return {(s, k): int(v or 0) for s, k, v in session.execute(q)}
+
+
+__all__ = [
+    "KINDS",
+    "MONEY_KINDS",
+    "book",
+    "open_entries",
+    "reverse_all",
+    "settle",
+    "shop_balances",
+    "to_fen",
+]

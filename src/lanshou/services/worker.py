@@ -1,0 +1,43 @@
+"""The background worker: runs the deadline sweep on a fixed interval until told to stop.
+
+No in-process timer holds state: every deadline lives in the database, so a restarted worker
+simply picks up whatever came due while it was down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from lanshou.bootstrap import Runtime
+from lanshou.services.sweep import SweepResult, run_sweep
+
+log = logging.getLogger("lanshou.worker")
+
+
+def sweep_once(runtime: Runtime) -> SweepResult:
+    return run_sweep(runtime.sessions, runtime.clock.now(), runtime.settings)
+
+
+def run_worker(runtime: Runtime, stop: threading.Event) -> None:
+    """Sweep, then wait ``worker_interval_seconds``; a failing sweep is logged, never fatal."""
+    interval = runtime.settings.worker_interval_seconds
+    log.info("worker started, sweeping every %.0f s", interval)
+    while not stop.is_set():
+        try:
+            result = sweep_once(runtime)
+            if result.changed:
+                log.info("sweep: %s", result.describe())
+        except Exception:
+            log.exception("sweep failed; will retry in %.0f s", interval)
+        stop.wait(interval)
+    log.info("worker stopped")
+
+
+def start_background_worker(runtime: Runtime) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_worker, args=(runtime, stop), name="lanshou-worker", daemon=True
+    )
+    thread.start()
+    return thread, stop

@@ -1,0 +1,61 @@
+"""The migrations build exactly the schema the models describe, on both backends, both ways."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select
+
+from lanshou.adapters.db.migrate import downgrade, upgrade
+from lanshou.adapters.db.models import Base, Platform, Shop
+
+
+def test_migrated_schema_matches_the_models(db_engine: Engine) -> None:
+    with db_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_downgrade_to_base_and_upgrade_again(db_engine: Engine) -> None:
+    downgrade(db_engine, "base")
+    assert set(inspect(db_engine).get_table_names()) <= {"alembic_version"}
+    upgrade(db_engine)
+    assert set(Base.metadata.tables) <= set(inspect(db_engine).get_table_names())
+
+
+def test_datetimes_come_back_aware_and_in_utc(sessions) -> None:  # type: ignore[no-untyped-def]
+    shanghai = timezone(timedelta(hours=8))
+    with sessions() as s:
+        s.add(Platform(id=1, code="douyin", name="抖音", profile="douyin"))
+        s.add(Shop(id=1, platform_id=1, code="s1", name="店"))
+        s.commit()
+    from lanshou.adapters.db.models import Order
+
+    paid = datetime(2026, 10, 1, 9, 30, tzinfo=shanghai)
+    with sessions() as s:
+        s.add(Order(shop_id=1, external_id="o1", status="paid", paid_at=paid, amount_fen=1230,
+                    quantity=1, created_at=paid, updated_at=paid))
+        s.commit()
+    with sessions() as s:
+        got = s.execute(select(Order.paid_at)).scalar_one()
+    assert got == paid
+    assert got.tzinfo is not None and got.utcoffset() == timedelta(0)
+    assert got == datetime(2026, 10, 1, 1, 30, tzinfo=UTC)
+
+
+def test_naive_datetimes_are_refused(sessions) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import StatementError
+
+    from lanshou.adapters.db.models import Order
+
+    with sessions() as s:
+        s.add(Platform(id=1, code="douyin", name="抖音", profile="douyin"))
+        s.add(Shop(id=1, platform_id=1, code="s1", name="店"))
+        s.add(Order(shop_id=1, external_id="o1", status="paid", paid_at=datetime(2026, 1, 1),
+                    amount_fen=1, quantity=1, created_at=datetime.now(UTC),
+                    updated_at=datetime.now(UTC)))
+        with pytest.raises(StatementError, match="naive datetime"):
+            s.commit()
