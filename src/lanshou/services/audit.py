@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,7 +31,7 @@ def _digest(
     data: dict[str, Any],
 ) -> str:
     body = json.dumps(
-        [prev_hash, entity_type, entity_id, action, actor, at.isoformat(), reason, data],
+        [prev_hash, entity_type, entity_id, action, actor, at.astimezone(UTC).isoformat(), reason, data],
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),

@@ -1,0 +1,60 @@
+"""The normalised tracking vocabulary every carrier feed maps onto, and how to order it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+# Rank breaks ties between events with the same time: a shipment never moves backwards.
+STATUS_RANK: dict[str, int] = {
+    "created": 0,
+    "awaiting_pickup": 1,
+    "picked_up": 2,
+    "in_transit": 3,
+    "exception": 4,
+    "out_for_delivery": 5,
+    "delivered": 6,
+    "returned": 7,
+}
+STATUSES = frozenset(STATUS_RANK)
+PICKUP_PROVING = frozenset({"picked_up", "in_transit", "out_for_delivery", "delivered", "returned"})
+
+
+@dataclass(frozen=True)
+class TrackingUpdate:
+    """One carrier scan as it arrives from any feed, already normalised."""
+
+    waybill_no: str
+    status: str
+    event_time: datetime
+    source: str
+    carrier_code: str | None = None
+    location: str | None = None
+    description: str | None = None
+    raw: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown tracking status {self.status!r}; known: {sorted(STATUSES)}")
+        if self.event_time.tzinfo is None:
+            raise ValueError("tracking event_time must be timezone-aware")
+
+    @property
+    def dedup_key(self) -> str:
+        """Same waybill, status, time and text is the same scan, whichever feed resent it."""
+        body = "|".join(
+            [
+                self.waybill_no.strip().upper(),
+                self.status,
+                self.event_time.astimezone(UTC).isoformat(),
+                (self.description or "").strip(),
+            ]
+        )
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+def latest_status(events: list[tuple[datetime, str]]) -> str:
+    """The status of the latest event; ties go to the further-along status."""
+    return max(events, key=lambda e: (e[0], STATUS_RANK[e[1]]))[1]

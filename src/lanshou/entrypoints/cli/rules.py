@@ -1,0 +1,56 @@
+"""``lanshou check``, ``lanshou sweep`` and ``lanshou explain``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from lanshou.entrypoints.cli.common import parse_now, runtime
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def check(
+        profile: str = typer.Option("douyin", help="rule profile: douyin, taobao, olist …"),
+        source: str = typer.Option("generic", help="input layout: generic or olist"),
+        orders: Path = typer.Option(..., help="orders file (olist: file or data-set directory)"),
+        items: Path | None = typer.Option(None, help="order items file (olist)"),
+        tracking: Path | None = typer.Option(None, help="tracking events file (generic)"),
+        now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
+        as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+        lang: str = typer.Option("zh_CN", help="zh_CN or en for the table"),
+    ) -> None:
+        """Evaluate a whole export without a database (vectorised in DuckDB)."""
+        from lanshou.batch.cli import check_command
+
+        code = check_command(profile, source, orders, items, tracking, now, as_json, lang)
+        raise typer.Exit(code)
+
+    @app.command()
+    def sweep(
+        now: str | None = typer.Option(None, help="sweep as of this ISO 8601 time"),
+    ) -> None:
+        """Act on every deadline that has come due: warnings, breaches, auto refunds."""
+        from lanshou.services.sweep import run_sweep
+
+        rt = runtime()
+        result = run_sweep(rt.sessions, parse_now(now, rt.clock.now()), rt.settings)
+        typer.echo(result.describe())
+
+    @app.command()
+    def explain(
+        ident: str = typer.Argument(..., help="order number, or shipment:<id> / order:<id>"),
+        now: str | None = typer.Option(None, help="explain as of this ISO 8601 time"),
+    ) -> None:
+        """Show why a shipment is or is not late: rule, deadline arithmetic, evidence, money."""
+        from lanshou.services.explain import explain as explain_shipments
+        from lanshou.services.rules_context import RulesContext
+
+        rt = runtime()
+        ctx = RulesContext.from_settings(rt.settings)
+        with rt.sessions() as session:
+            results = explain_shipments(session, ident, parse_now(now, rt.clock.now()), ctx)
+        for result in results:
+            typer.echo("\n".join(result.lines()))
+            typer.echo("")

@@ -1,0 +1,152 @@
+"""Record tracking events and re-judge their shipments at once (the event-driven path).
+
+Repeated pushes collapse on a content hash; events for waybills we do not know yet are kept
+with no shipment and attached when the shipment appears (:func:`attach_orphan_events`). The
+shipment's status is derived from all its events by event time, so a late or out-of-order push
+never moves it backwards.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from lanshou.adapters.db.models import Shipment, TrackingEvent
+from lanshou.domain.tracking import PICKUP_PROVING, TrackingUpdate, latest_status
+from lanshou.services.enforcement import EvaluationResult, evaluate_shipments
+from lanshou.services.rules_context import RulesContext
+
+CHUNK = 5000  # keeps IN (...) lists within every driver's parameter limit
+
+
+@dataclass
+class RecordResult:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    unmatched: int = 0
+    shipments: int = 0
+    evaluation: EvaluationResult | None = None
+
+
+def _chunks(seq: Sequence[str], n: int = CHUNK) -> list[Sequence[str]]:
+    return [seq[i : i + n] for i in range(0, len(seq), n)]
+
+
+def _known_keys(session: Session, keys: list[str]) -> set[str]:
+    known: set[str] = set()
+    for part in _chunks(keys):
+        known.update(
+            session.execute(
+                select(TrackingEvent.dedup_key).where(TrackingEvent.dedup_key.in_(part))
+            ).scalars()
+        )
+    return known
+
+
+def _shipments_by_waybill(session: Session, waybills: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in _chunks(waybills):
+        rows = session.execute(
+            select(Shipment.waybill_no, Shipment.id).where(Shipment.waybill_no.in_(part))
+        )
+        for waybill, sid in rows:
+            out[waybill] = sid
+    return out
+
+
+def record_events(
+    session: Session,
+    updates: Sequence[TrackingUpdate],
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    evaluate: bool = True,
+) -> RecordResult:
+    """Store new events (deduplicated), refresh their shipments, evaluate them."""
+    result = RecordResult(received=len(updates))
+    fresh: dict[str, TrackingUpdate] = {}
+    for u in updates:
+        fresh.setdefault(u.dedup_key, u)
+    known = _known_keys(session, list(fresh))
+    new = [(k, u) for k, u in fresh.items() if k not in known]
+    result.duplicates = len(updates) - len(new)
+    if not new:
+        return result
+    by_waybill = _shipments_by_waybill(session, sorted({u.waybill_no for _, u in new}))
+    rows = [
+        {
+            "shipment_id": by_waybill.get(u.waybill_no),
+            "carrier_code": u.carrier_code,
+            "waybill_no": u.waybill_no,
+            "status": u.status,
+            "event_time": u.event_time,
+            "received_at": now,
+            "location": u.location,
+            "description": u.description,
+            "source": u.source,
+            "dedup_key": key,
+            "raw": u.raw,
+        }
+        for key, u in new
+    ]
+    session.execute(insert(TrackingEvent), rows)
+    result.stored = len(rows)
+    result.unmatched = sum(1 for r in rows if r["shipment_id"] is None)
+    touched = sorted({r["shipment_id"] for r in rows if r["shipment_id"] is not None})
+    refresh_shipments(session, touched)
+    result.shipments = len(touched)
+    if evaluate and touched:
+        result.evaluation = evaluate_shipments(session, touched, now, ctx)
+    return result
+
+
+def refresh_shipments(session: Session, shipment_ids: Sequence[int]) -> None:
+    """Derive status, first pickup and last event time from all of each shipment's events."""
+    events: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for i in range(0, len(shipment_ids), CHUNK):
+        part = shipment_ids[i : i + CHUNK]
+        q = select(TrackingEvent.shipment_id, TrackingEvent.event_time, TrackingEvent.status)
+        for sid, at, status in session.execute(q.where(TrackingEvent.shipment_id.in_(part))):
+            events[sid].append((at, status))
+    params = []
+    for sid, evs in events.items():
+        pickups = [at for at, status in evs if status in PICKUP_PROVING]
+        params.append(
+            {
+                "sid": sid,
+                "status": latest_status(evs),
+                "picked_up_at": min(pickups) if pickups else None,
+                "last_event_at": max(at for at, _ in evs),
+            }
+        )
+    if params:
+        table = Shipment.__table__
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("b_sid"))
+            .values(
+                status=bindparam("b_status"),
+                picked_up_at=bindparam("b_picked_up_at"),
+                last_event_at=bindparam("b_last_event_at"),
+            ),
+            [{f"b_{k}": v for k, v in p.items()} for p in params],
+        )
+
+
+def attach_orphan_events(session: Session, shipment_id: int, waybill_no: str) -> int:
+    """Give a newly marked shipment the events that arrived before it did."""
+    moved = session.execute(
+        update(TrackingEvent)
+        .where(TrackingEvent.waybill_no == waybill_no, TrackingEvent.shipment_id.is_(None))
+        .values(shipment_id=shipment_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved:
+        refresh_shipments(session, [shipment_id])
+    return int(moved or 0)
