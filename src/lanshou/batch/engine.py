@@ -29,9 +29,20 @@ from lanshou.domain.rules.profile import DurationUnit, Profile
 __all__ = ["RESULT_COLUMNS", "evaluate_batch"]
 
 RESULT_COLUMNS = (
-    "shipment_key", "order_id", "shop_id", "rule", "started_at", "deadline", "satisfied_at",
-    "late", "exempt", "exemption_id", "compensation", "fine", "auto_refund",
-)  # fmt: skip
+    "shipment_key",
+    "order_id",
+    "shop_id",
+    "rule",
+    "started_at",
+    "deadline",
+    "satisfied_at",
+    "late",
+    "exempt",
+    "exemption_id",
+    "compensation",
+    "fine",
+    "auto_refund",
+)
 _TIMES = ("paid_at", "shipped_at", "exp_ship_time", "shipping_limit_at", "first_pickup_at")
 _OPTIONAL = {
     "max_unit_price": "NULL::DECIMAL(18,2)",
@@ -51,10 +62,10 @@ def _normalise(con: duckdb.DuckDBPyConnection, source: str, profile: Profile, pr
     def col(name: str) -> str:
         return name if name in cols else _OPTIONAL[name]
 
-    times = ", ".join(
-        f"epoch_us(CAST({col(t)} AS TIMESTAMPTZ)) AS {t.removesuffix('_at').removesuffix('_time')}_us"
-        for t in _TIMES
-    )
+    def us_name(t: str) -> str:
+        return t.removesuffix("_at").removesuffix("_time") + "_us"
+
+    times = ", ".join(f"epoch_us(CAST({col(t)} AS TIMESTAMPTZ)) AS {us_name(t)}" for t in _TIMES)
     skip = ", ".join(quote(s) for s in profile.skip_statuses) or "NULL"
     name = f"{prefix}ships"
     con.execute(
@@ -64,7 +75,8 @@ def _normalise(con: duckdb.DuckDBPyConnection, source: str, profile: Profile, pr
                {times},
                CAST(CAST(amount AS DECIMAL(18,2)) * 100 AS BIGINT) AS amount_cents,
                greatest(coalesce(CAST({col("quantity")} AS BIGINT), 1), 1) AS qty,
-               CAST(CAST({col("max_unit_price")} AS DECIMAL(18,2)) * 100 AS BIGINT) AS max_unit_cents,
+               CAST(CAST({col("max_unit_price")} AS DECIMAL(18,2)) * 100 AS BIGINT)
+                 AS max_unit_cents,
                CAST({col("province")} AS VARCHAR) AS province,
                CAST({col("carrier_code")} AS VARCHAR) AS carrier_code
         FROM {source}
@@ -79,9 +91,12 @@ def _normalise(con: duckdb.DuckDBPyConnection, source: str, profile: Profile, pr
 
 
 def _day_range(
-    con: duckdb.DuckDBPyConnection, ships: str, profile: Profile, cal: WorkingCalendar,
+    con: duckdb.DuckDBPyConnection,
+    ships: str,
+    profile: Profile,
+    cal: WorkingCalendar,
     exemptions: Sequence[Exemption],
-) -> tuple[dt.date, dt.date] | None:  # fmt: skip
+) -> tuple[dt.date, dt.date] | None:
     cols = ("paid_us", "shipped_us", "exp_ship_us", "shipping_limit_us", "first_pickup_us")
     row = con.execute(
         f"SELECT min(least({', '.join(cols)})), max(greatest({', '.join(cols)})) FROM {ships}"
@@ -129,11 +144,19 @@ def _exemptions_table(
     con.executemany(
         f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            [e.id, e.mode, to_us(e.valid_from), to_us(e.valid_to), lst(e.provinces),
-             lst(e.carriers), lst(e.shop_ids), lst(e.rules)]
+            [
+                e.id,
+                e.mode,
+                to_us(e.valid_from),
+                to_us(e.valid_to),
+                lst(e.provinces),
+                lst(e.carriers),
+                lst(e.shop_ids),
+                lst(e.rules),
+            ]
             for e in approved
         ],
-    )  # fmt: skip
+    )
     return name
 
 
@@ -163,7 +186,9 @@ def evaluate_batch(
                 key = windows_key(dur)
                 if key not in segments:
                     segments[key] = f"{prefix}segs{len(segments)}"
-                    create_segments_table(con, segments[key], calendar, dur.windows_for, first, last)
+                    create_segments_table(
+                        con, segments[key], calendar, dur.windows_for, first, last
+                    )
     ctx = RuleSqlContext(
         ships, days, segments, _exemptions_table(con, exemptions, f"{prefix}ex"), to_us(now)
     )
@@ -197,4 +222,3 @@ def evaluate_batch(
         FROM u LEFT JOIN alloc a USING (shipment_key, rule)"""
     )
     return con.table(result_name)
-

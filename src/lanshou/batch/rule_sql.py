@@ -73,9 +73,11 @@ def _variant_ctes(rule: Rule, ctx: RuleSqlContext) -> tuple[list[str], list[str 
             n = int(dur.hours)
             ctes.append(
                 f"""v{k} AS (SELECT p.*, CASE WHEN p.start_us IS NULL THEN NULL ELSE t.day_start_us
-                    + CASE WHEN p.start_work THEN p.start_us - p.start_day_us ELSE 0 END END AS {col}
+                    + CASE WHEN p.start_work THEN p.start_us - p.start_day_us ELSE 0 END
+                  END AS {col}
                 FROM {prev} p LEFT JOIN {ctx.days} t ON t.is_workday
-                 AND t.workday_ord = p.start_ord + {n} + CASE WHEN p.start_work THEN 0 ELSE 1 END)"""
+                 AND t.workday_ord = p.start_ord + {n}
+                     + CASE WHEN p.start_work THEN 0 ELSE 1 END)"""
             )
         else:
             seg = ctx.segments[windows_key(dur)]
@@ -171,7 +173,8 @@ def _declared(rule: Rule, ctx: RuleSqlContext) -> list[str]:
              AND (e.shops IS NULL OR list_contains(e.shops, p.shop_id))
              AND (e.provinces IS NULL OR (p.province IS NOT NULL
                   AND len(list_filter(e.provinces, lambda x: starts_with(p.province, x))) > 0))
-             AND (e.carriers IS NULL OR list_contains(e.carriers, lower(coalesce(p.carrier_code, ''))))
+             AND (e.carriers IS NULL
+                  OR list_contains(e.carriers, lower(coalesce(p.carrier_code, ''))))
              AND e.from_us <= p.deadline1 AND e.to_us > {lo})""",
         """ex AS (SELECT shipment_key, min(id) FILTER (WHERE mode = 'exempt') AS ex_id,
                 max(overlap) FILTER (WHERE mode = 'extend' AND overlap > 0) AS ext_us,
@@ -213,7 +216,7 @@ def rule_sql(rule: Rule, profile: Profile, ctx: RuleSqlContext) -> str:
                 base_us IS NOT NULL AND {region_excl} AS region_exclude
             FROM b)""",
         *_declared(rule, ctx),
-        f"""r3 AS (SELECT r2.*, ex.ex_id, ex.ext_id,
+        """r3 AS (SELECT r2.*, ex.ex_id, ex.ext_id,
                 deadline1 + CASE WHEN ex.ex_id IS NULL THEN coalesce(ex.ext_us, 0) ELSE 0 END
                   AS deadline_us,
                 region_exclude OR ex.ex_id IS NOT NULL AS exempt

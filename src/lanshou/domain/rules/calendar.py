@@ -155,7 +155,9 @@ class WorkingCalendar:
         """The day's working segments as (start µs, end µs); empty on non-working days."""
         if not self.is_workday(day):
             return []
-        return [(self.local_us(day, a), self.local_us(day, b)) for a, b in windows_for(day.weekday())]
+        return [
+            (self.local_us(day, a), self.local_us(day, b)) for a, b in windows_for(day.weekday())
+        ]
 
     def days(self, first: dt.date, last: dt.date) -> Iterator[dt.date]:
         d = first

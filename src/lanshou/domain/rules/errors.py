@@ -1,8 +1,8 @@
 """Errors of the rules package.
 
-    RulesError
-     ├── ProfileError         a profile file is missing, unreadable or invalid
-     └── CalendarError        a calendar override file is invalid
+RulesError
+ ├── ProfileError         a profile file is missing, unreadable or invalid
+ └── CalendarError        a calendar override file is invalid
 """
 
 from __future__ import annotations

@@ -157,15 +157,28 @@ def evaluate_shipment(
             lines.append(f"deadline 截止: — ({how})")
             outcomes.append(
                 RuleOutcome(
-                    facts.shipment_key, facts.order_id, facts.shop_id, rule.id,
-                    start, None, satisfied, False, explanation=lines,
+                    facts.shipment_key,
+                    facts.order_id,
+                    facts.shop_id,
+                    rule.id,
+                    start,
+                    None,
+                    satisfied,
+                    False,
+                    explanation=lines,
                 )
-            )  # fmt: skip
+            )
             continue
         ex = apply_exemptions(
-            rule.id, facts.shop_id, facts.province, facts.carrier_code,
-            start_us, deadline_us, profile, exemptions,
-        )  # fmt: skip
+            rule.id,
+            facts.shop_id,
+            facts.province,
+            facts.carrier_code,
+            start_us,
+            deadline_us,
+            profile,
+            exemptions,
+        )
         deadline = from_us(ex.deadline_us, tz)
         lines.append(f"deadline 截止: {deadline.isoformat()} ({how})")
         lines.extend(f"exemption 豁免: {r}" for r in ex.reasons)
@@ -200,8 +213,21 @@ def evaluate_shipment(
         )
         outcomes.append(
             RuleOutcome(
-                facts.shipment_key, facts.order_id, facts.shop_id, rule.id, start, deadline,
-                satisfied, late, ex.exempt, ex.exemption_id, comp, fine, refund, points, lines,
+                facts.shipment_key,
+                facts.order_id,
+                facts.shop_id,
+                rule.id,
+                start,
+                deadline,
+                satisfied,
+                late,
+                ex.exempt,
+                ex.exemption_id,
+                comp,
+                fine,
+                refund,
+                points,
+                lines,
             )
-        )  # fmt: skip
+        )
     return outcomes

@@ -76,6 +76,8 @@ def load_profile(name: str, extra_dirs: Iterable[str | Path] = ()) -> Profile:
     """Load and validate the profile called `name`."""
     sources = _sources(extra_dirs)
     if name not in sources:
-        raise ProfileError(f"unknown profile {name!r}; known profiles: {', '.join(sorted(sources))}")
+        raise ProfileError(
+            f"unknown profile {name!r}; known profiles: {', '.join(sorted(sources))}"
+        )
     file, text = sources[name]
     return parse_profile(text, file, expected_name=name)

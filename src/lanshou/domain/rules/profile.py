@@ -9,6 +9,7 @@ file is refused at load time rather than producing wrong money later.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from decimal import Decimal
 from enum import StrEnum
@@ -122,7 +123,7 @@ class Duration(_Strict):
             if key != "default" and key not in _WEEKDAYS:
                 raise ValueError(f"unknown working_windows key {key!r}; use default or mon..sun")
             bounds = [parse_window(s) for s in spans]
-            for (_, e1), (s2, _) in zip(bounds, bounds[1:], strict=False):
+            for (_, e1), (s2, _) in itertools.pairwise(bounds):
                 if s2 < e1:
                     raise ValueError(f"working windows of {key!r} overlap or are not in order")
         return v
