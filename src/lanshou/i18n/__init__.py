@@ -30,7 +30,7 @@ DEFAULT_LOCALE = "zh_CN"
 _DIR = Path(__file__).parent
 
 
-def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+def N_(msgid: str) -> str:
     """Mark a string for extraction without translating it now."""
     return msgid
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from lanshou.domain.money import format_yuan
+from lanshou.domain.money import from_fen
 from lanshou.i18n import translate
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def money(fen: int | None) -> str:
-    return "" if fen is None else f"¥{format_yuan(fen)}"
+    """'¥1,344.80' for people; the API gives the plain '1344.80'."""
+    return "" if fen is None else f"¥{from_fen(fen):,.2f}"
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -57,7 +57,7 @@ def scope_for(session: Session, principal: Principal) -> Scope:
     return Scope(frozenset(ids))
 
 
-def scoped_orders(scope: Scope) -> Select[tuple[Order]]:
+def scoped_orders(scope: Scope) -> Select[Order]:
     """The one place the tenant boundary is applied to orders."""
     query = select(Order)
     if scope.shop_ids is not None:
@@ -84,7 +84,7 @@ def _shanghai_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=SHANGHAI)
 
 
-def _filtered(scope: Scope, filters: OrderFilters) -> Select[tuple[Order]]:
+def _filtered(scope: Scope, filters: OrderFilters) -> Select[Order]:
     query = scoped_orders(scope)
     if filters.shop_id is not None:
         query = query.where(Order.shop_id == filters.shop_id)

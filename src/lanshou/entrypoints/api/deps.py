@@ -1,0 +1,46 @@
+"""Dependencies shared by the API routes: the runtime, a database session, the bearer caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.bootstrap import Runtime
+from lanshou.errors import AuthenticationFailed
+from lanshou.services.auth import Principal, principal_for_api_token
+
+TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a URL, not a secret
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_db(runtime: RuntimeDep) -> Iterator[Session]:
+    """One transaction per request: committed if the handler returns, rolled back if it raises."""
+    with unit_of_work(runtime.sessions) as session:
+        yield session
+
+
+# "function" scope: commit before the response goes out, so a failed commit is never a 200.
+DbDep = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_principal(runtime: RuntimeDep, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    if not token:
+        raise AuthenticationFailed("missing bearer token")
+    with unit_of_work(runtime.sessions) as session:
+        return principal_for_api_token(session, token, runtime.clock.now())
+
+
+CallerDep = Annotated[Principal, Depends(get_principal)]

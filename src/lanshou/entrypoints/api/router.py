@@ -1,0 +1,16 @@
+"""The JSON API, mounted under ``/api/v1``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lanshou.entrypoints.api.routes import auth, health, orders, tokens
+
+API_PREFIX = "/api/v1"
+
+
+def build_api_router() -> APIRouter:
+    router = APIRouter()
+    for module in (health, auth, orders, tokens):
+        router.include_router(module.router)
+    return router

@@ -1,0 +1,22 @@
+"""``/``: merchants go to their orders; platform roles get an overview."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.entrypoints.web.context import UserCtx
+from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.services.orders import SHIPMENT_STATUSES, scope_for, status_counts
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(ctx: UserCtx) -> Response:
+    if ctx.user.role.is_merchant:
+        return redirect("/orders")
+    with unit_of_work(ctx.runtime.sessions) as session:
+        counts = status_counts(session, scope_for(session, ctx.user))
+    return render(ctx, "home.html", section="home", counts=counts, statuses=SHIPMENT_STATUSES)

@@ -1,0 +1,100 @@
+"""Logging in and out through the pages: throttling, generic errors, CSRF, session cookies."""
+
+from __future__ import annotations
+
+import hashlib
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lanshou.adapters.db.models import LoginFailure, WebSession
+from tests.integration.web.world import PASSWORD, World, csrf_of, login
+
+
+def _count(sessions: sessionmaker[Session], model: type) -> int:
+    with sessions() as s:
+        return s.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_a_merchant_logs_in_and_lands_on_the_orders(client: TestClient, sessions) -> None:
+    response = login(client, "merchant")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    cookie = response.headers["set-cookie"]
+    assert "lanshou_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # test is a development environment
+    token = client.cookies["lanshou_session"]
+    with sessions() as s:
+        stored = s.execute(select(WebSession.token_hash)).scalar_one()
+    assert stored == hashlib.sha256(token.encode()).hexdigest() != token
+    home = client.get("/", follow_redirects=False)
+    assert (home.status_code, home.headers["location"]) == (303, "/orders")
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(client: TestClient,
+                                                              sessions) -> None:
+    wrong = login(client, "merchant", "not-the-password")
+    unknown = login(client, "nobody", "not-the-password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "用户名或密码错误。" in wrong.text and "用户名或密码错误。" in unknown.text
+    assert "lanshou_session" not in client.cookies
+    assert _count(sessions, LoginFailure) == 2
+
+
+def test_five_failures_lock_the_username_even_for_the_right_password(client: TestClient,
+                                                                    sessions) -> None:
+    for _ in range(5):
+        assert login(client, "merchant", "guess").status_code == 401
+    throttled = login(client, "merchant", PASSWORD)
+    assert throttled.status_code == 429
+    assert "登录失败次数过多，请 15 分钟后再试。" in throttled.text
+    assert "lanshou_session" not in client.cookies
+    assert _count(sessions, LoginFailure) == 5
+    assert _count(sessions, WebSession) == 0
+    assert login(client, "other").status_code == 303  # other usernames are not affected
+
+
+def test_logout_invalidates_the_session(client: TestClient, sessions) -> None:
+    login(client, "merchant")
+    old_cookie = client.cookies["lanshou_session"]
+    page = client.get("/orders")
+    response = client.post("/logout", data={"csrf_token": csrf_of(page.text)},
+                           follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/login")
+    assert _count(sessions, WebSession) == 0
+    client.cookies.set("lanshou_session", old_cookie)
+    again = client.get("/orders", follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, "/login?next=/orders")
+
+
+def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client: TestClient,
+                                                                      sessions) -> None:
+    login(client, "merchant")
+    missing = client.post("/logout", follow_redirects=False)
+    wrong = client.post("/logout", data={"csrf_token": "x" * 43}, follow_redirects=False)
+    assert missing.status_code == wrong.status_code == 403
+    assert "表单已过期或并非来自本站" in missing.text
+    assert _count(sessions, WebSession) == 1
+    assert client.get("/orders").status_code == 200
+
+
+def test_the_login_form_itself_needs_its_csrf_token(client: TestClient, sessions) -> None:
+    response = client.post("/login", data={"username": "merchant", "password": PASSWORD},
+                           follow_redirects=False)
+    assert response.status_code == 403
+    assert _count(sessions, WebSession) == 0
+
+
+def test_pages_send_anonymous_visitors_to_the_login_form(client: TestClient, world: World) -> None:
+    response = client.get(f"/orders/{world.order_ids['A002']}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/login?next=/orders/{world.order_ids['A002']}"
+
+
+def test_login_redirects_only_to_local_paths(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"username": "merchant", "password": PASSWORD,
+                                           "csrf_token": token, "next": "//evil.example/"},
+                           follow_redirects=False)
+    assert response.headers["location"] == "/"

@@ -1,0 +1,72 @@
+"""Small pieces of the web layer that need no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lanshou.domain.roles import Role
+from lanshou.entrypoints.web.context import safe_next
+from lanshou.entrypoints.web.rendering import navigation
+from lanshou.entrypoints.web.routes.orders import _window
+from lanshou.errors import InvalidInput
+from lanshou.services.auth import Principal, hash_password, verify_password
+from lanshou.services.orders import OrderFilters, Scope, scoped_orders
+
+
+def _principal(role: Role) -> Principal:
+    return Principal(1, "u", "U", role, None)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("/orders?page=2", "/orders?page=2"), ("//evil.example", "/"), ("https://evil.example", "/"),
+    ("/\\evil", "/"), ("", "/"), (None, "/"),
+])
+def test_only_local_redirects_are_followed(value: str | None, expected: str) -> None:
+    assert safe_next(value) == expected
+
+
+def test_menus_follow_the_role() -> None:
+    def titles(role: Role) -> list[str]:
+        return [item.title for item in navigation(_principal(role))]
+
+    assert titles(Role.MERCHANT_OWNER) == ["Orders"]
+    assert titles(Role.MERCHANT_STAFF) == ["Orders"]
+    assert titles(Role.REVIEWER) == ["Overview", "Orders"]
+    assert titles(Role.CS_AGENT) == ["Overview", "Orders"]
+    assert titles(Role.ADMIN) == ["Overview", "Orders", "Users & tokens"]
+    assert navigation(None) == []
+
+
+def test_page_links_show_a_window_with_gaps() -> None:
+    assert _window(1, 1) == [1]
+    assert _window(1, 3) == [1, 2, 3]
+    assert _window(6, 20) == [1, None, 4, 5, 6, 7, 8, None, 20]
+    assert _window(20, 20) == [1, None, 18, 19, 20]
+
+
+def test_passwords_are_hashed_with_argon2_and_verified() -> None:
+    hashed = hash_password("s3cret-pass")
+    assert hashed.startswith("$argon2id$") and "s3cret-pass" not in hashed
+    assert verify_password(hashed, "s3cret-pass")
+    assert not verify_password(hashed, "wrong")
+    assert not verify_password("not-a-hash", "wrong")
+
+
+def test_the_scope_limits_merchants_and_not_platform_roles() -> None:
+    limited = str(scoped_orders(Scope(frozenset({3, 1}))).compile(
+        compile_kwargs={"literal_binds": True}))
+    assert "orders.shop_id IN (1, 3)" in limited
+    assert "WHERE" not in str(scoped_orders(Scope(None)))
+    nothing = str(scoped_orders(Scope(frozenset())).compile(
+        compile_kwargs={"literal_binds": True}))
+    assert "orders.shop_id IN (-1)" in nothing
+
+
+def test_filters_refuse_unknown_statuses_and_reversed_ranges() -> None:
+    with pytest.raises(InvalidInput):
+        OrderFilters(status="lost")
+    with pytest.raises(InvalidInput):
+        OrderFilters(paid_from=datetime(2026, 11, 2, tzinfo=UTC).date(),
+                     paid_to=datetime(2026, 11, 1, tzinfo=UTC).date())
