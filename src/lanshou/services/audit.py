@@ -31,7 +31,16 @@ def _digest(
     data: dict[str, Any],
 ) -> str:
     body = json.dumps(
-        [prev_hash, entity_type, entity_id, action, actor, at.astimezone(UTC).isoformat(), reason, data],
+        [
+            prev_hash,
+            entity_type,
+            entity_id,
+            action,
+            actor,
+            at.astimezone(UTC).isoformat(),
+            reason,
+            data,
+        ],
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),

@@ -55,7 +55,8 @@ def first_status_times(
         .group_by(TrackingEvent.shipment_id, TrackingEvent.status)
     )
     for sid, status, first in rows:
-        out[sid][status] = first
+        if sid is not None:
+            out[sid][status] = first
     return out
 
 

@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Shipment, TrackingEvent
@@ -56,7 +57,8 @@ def _shipments_by_waybill(session: Session, waybills: list[str]) -> dict[str, in
             select(Shipment.waybill_no, Shipment.id).where(Shipment.waybill_no.in_(part))
         )
         for waybill, sid in rows:
-            out[waybill] = sid
+            if waybill is not None:
+                out[waybill] = sid
     return out
 
 
@@ -79,7 +81,7 @@ def record_events(
     if not new:
         return result
     by_waybill = _shipments_by_waybill(session, sorted({u.waybill_no for _, u in new}))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "shipment_id": by_waybill.get(u.waybill_no),
             "carrier_code": u.carrier_code,
@@ -98,7 +100,7 @@ def record_events(
     session.execute(insert(TrackingEvent), rows)
     result.stored = len(rows)
     result.unmatched = sum(1 for r in rows if r["shipment_id"] is None)
-    touched = sorted({r["shipment_id"] for r in rows if r["shipment_id"] is not None})
+    touched: list[int] = sorted({r["shipment_id"] for r in rows if r["shipment_id"] is not None})
     refresh_shipments(session, touched)
     result.shipments = len(touched)
     if evaluate and touched:
@@ -113,7 +115,8 @@ def refresh_shipments(session: Session, shipment_ids: Sequence[int]) -> None:
         part = shipment_ids[i : i + CHUNK]
         q = select(TrackingEvent.shipment_id, TrackingEvent.event_time, TrackingEvent.status)
         for sid, at, status in session.execute(q.where(TrackingEvent.shipment_id.in_(part))):
-            events[sid].append((at, status))
+            if sid is not None:
+                events[sid].append((at, status))
     params = []
     for sid, evs in events.items():
         pickups = [at for at, status in evs if status in PICKUP_PROVING]
@@ -126,7 +129,7 @@ def refresh_shipments(session: Session, shipment_ids: Sequence[int]) -> None:
             }
         )
     if params:
-        table = Shipment.__table__
+        table = cast(Table, Shipment.__table__)
         session.connection().execute(
             update(table)
             .where(table.c.id == bindparam("b_sid"))
@@ -141,12 +144,13 @@ def refresh_shipments(session: Session, shipment_ids: Sequence[int]) -> None:
 
 def attach_orphan_events(session: Session, shipment_id: int, waybill_no: str) -> int:
     """Give a newly marked shipment the events that arrived before it did."""
-    moved = session.execute(
+    result = session.execute(
         update(TrackingEvent)
         .where(TrackingEvent.waybill_no == waybill_no, TrackingEvent.shipment_id.is_(None))
         .values(shipment_id=shipment_id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    moved = int(getattr(result, "rowcount", 0) or 0)
     if moved:
         refresh_shipments(session, [shipment_id])
-    return int(moved or 0)
+    return moved

@@ -107,10 +107,18 @@ def test_late_pickup_confirms_and_early_scan_withdraws_with_reversals(sessions) 
     assert balances(sessions) == {(1, "compensation"): 0, (1, "fine"): 0, (1, "points"): 0}
     with sessions() as s:
         reversals = s.execute(
-            select(func.count()).select_from(LedgerEntry).where(LedgerEntry.reverses_id.is_not(None))
+            select(func.count())
+            .select_from(LedgerEntry)
+            .where(LedgerEntry.reverses_id.is_not(None))
         ).scalar_one()
-        actions = [a for (a,) in s.execute(select(AuditEvent.action).where(
-            AuditEvent.entity_type == "violation").order_by(AuditEvent.id))]
+        actions = [
+            a
+            for (a,) in s.execute(
+                select(AuditEvent.action)
+                .where(AuditEvent.entity_type == "violation")
+                .order_by(AuditEvent.id)
+            )
+        ]
     assert reversals == 3
     assert actions == ["detected", "state_changed", "state_changed"]
 
@@ -121,9 +129,15 @@ def test_fines_capped_at_500_per_shop_day_in_deadline_order(sessions) -> None:  
     evaluate(sessions, ids, t(4, 0))
     assert balances(sessions)[(1, "fine")] == 50_000
     with sessions() as s:
-        per_violation = s.execute(
-            select(LedgerEntry.amount_fen).where(LedgerEntry.kind == "fine").order_by(LedgerEntry.id)
-        ).scalars().all()
+        per_violation = (
+            s.execute(
+                select(LedgerEntry.amount_fen)
+                .where(LedgerEntry.kind == "fine")
+                .order_by(LedgerEntry.id)
+            )
+            .scalars()
+            .all()
+        )
     assert sorted(per_violation, reverse=True) == [1000] * 50
 
 

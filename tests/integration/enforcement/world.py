@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,18 +32,42 @@ class World:
             s.commit()
         return self
 
-    def order(self, ext: str, paid: datetime, *, price: str = "50.00", shipped: datetime | None = None,
-              shop_id: int = 1, status: str = "paid", province: str = "浙江") -> int:
-        fen = int(round(float(price) * 100))
+    def order(
+        self,
+        ext: str,
+        paid: datetime,
+        *,
+        price: str = "50.00",
+        shipped: datetime | None = None,
+        shop_id: int = 1,
+        status: str = "paid",
+        province: str = "浙江",
+    ) -> int:
+        fen = int(Decimal(price) * 100)
         with self.sessions() as s:
-            o = Order(shop_id=shop_id, external_id=ext, status=status, paid_at=paid, amount_fen=fen,
-                      quantity=1, buyer_province=province, created_at=paid, updated_at=paid)
+            o = Order(
+                shop_id=shop_id,
+                external_id=ext,
+                status=status,
+                paid_at=paid,
+                amount_fen=fen,
+                quantity=1,
+                buyer_province=province,
+                created_at=paid,
+                updated_at=paid,
+            )
             s.add(o)
             s.flush()
-            sh = Shipment(order_id=o.id, key=ext, carrier_id=1 if shipped else None,
-                          waybill_no=f"75{ext}" if shipped else None, shipped_at=shipped,
-                          status="awaiting_pickup" if shipped else "created", amount_fen=fen,
-                          max_unit_price_fen=fen)
+            sh = Shipment(
+                order_id=o.id,
+                key=ext,
+                carrier_id=1 if shipped else None,
+                waybill_no=f"75{ext}" if shipped else None,
+                shipped_at=shipped,
+                status="awaiting_pickup" if shipped else "created",
+                amount_fen=fen,
+                max_unit_price_fen=fen,
+            )
             s.add(sh)
             s.commit()
             return sh.id
@@ -52,9 +77,18 @@ class World:
             sh = s.get(Shipment, shipment_id)
             assert sh is not None
             key = hashlib.sha256(f"{shipment_id}{status}{at.isoformat()}".encode()).hexdigest()
-            s.add(TrackingEvent(shipment_id=shipment_id, carrier_code="ZTO",
-                                waybill_no=sh.waybill_no or "", status=status, event_time=at,
-                                received_at=at, source="test", dedup_key=key))
+            s.add(
+                TrackingEvent(
+                    shipment_id=shipment_id,
+                    carrier_code="ZTO",
+                    waybill_no=sh.waybill_no or "",
+                    status=status,
+                    event_time=at,
+                    received_at=at,
+                    source="test",
+                    dedup_key=key,
+                )
+            )
             s.commit()
 
     def mark_shipped(self, shipment_id: int, at: datetime) -> None:

@@ -53,7 +53,7 @@ def seed(
         )
     typer.echo(
         f"seeded {summary.orders} orders, {summary.shipments} shipments, "
-        f"{summary.events} tracking events"
+        f"{summary.tracking_events} tracking events"
     )
     if evaluate:
         result = evaluate_all(rt.sessions, now, rt.settings)
