@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lanshou.entrypoints.api.routes import auth, health, orders, tokens
+from lanshou.entrypoints.api.routes import auth, exemptions, health, orders, tokens
 
 API_PREFIX = "/api/v1"
 
 
 def build_api_router() -> APIRouter:
     router = APIRouter()
-    for module in (health, auth, orders, tokens):
+    for module in (health, auth, orders, tokens, exemptions):
         router.include_router(module.router)
     return router

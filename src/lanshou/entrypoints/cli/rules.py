@@ -39,6 +39,20 @@ def register(app: typer.Typer) -> None:
         typer.echo(result.describe())
 
     @app.command()
+    def recompute(
+        now: str | None = typer.Option(None, help="recompute as of this ISO 8601 time"),
+    ) -> None:
+        """Re-judge every shipment not yet picked up, e.g. after editing the calendar file."""
+        from lanshou.services.exemptions import recompute_open
+
+        rt = runtime()
+        result = recompute_open(rt.sessions, parse_now(now, rt.clock.now()), rt.settings)
+        typer.echo(
+            f"{result.shipments} open shipments recomputed, "
+            f"{result.violations_new} new and {result.violations_changed} changed violations"
+        )
+
+    @app.command()
     def explain(
         ident: str = typer.Argument(..., help="order number, or shipment:<id> / order:<id>"),
         now: str | None = typer.Option(None, help="explain as of this ISO 8601 time"),
