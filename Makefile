@@ -27,7 +27,7 @@ test: $(VENV)/.installed
 	@bash scripts/test.sh
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 
 ## Run every benchmark under bench/ and rewrite docs/benchmarks.md
