@@ -40,11 +40,45 @@ FEED_SOURCE = {
     "demo": N_("Demo data"),
 }
 
+VIOLATION_STATE = {
+    "open": N_("Open"),
+    "confirmed": N_("Confirmed"),
+    "exempt": N_("Exempt"),
+    "reversed": N_("Reversed"),
+}
+
+LEDGER_KIND = {
+    "compensation": N_("Compensation"),
+    "fine": N_("Fine"),
+    "refund": N_("Refund"),
+    "points": N_("Points"),
+}
+
+CHANNEL = {
+    "phone": N_("Phone"),
+    "wechat": N_("WeChat"),
+    "sms": N_("SMS"),
+    "in_person": N_("In person"),
+    "reminder": N_("Reminder"),
+}
+
+COUNTERPART = {
+    "courier": N_("Courier"),
+    "outlet": N_("Outlet"),
+    "carrier_cs": N_("Carrier service desk"),
+    "buyer": N_("Buyer"),
+    "platform_cs": N_("Platform service desk"),
+}
+
 KINDS = {
     "shipment_status": SHIPMENT_STATUS,
     "order_status": ORDER_STATUS,
     "role": ROLE,
     "feed": FEED_SOURCE,
+    "violation_state": VIOLATION_STATE,
+    "ledger_kind": LEDGER_KIND,
+    "channel": CHANNEL,
+    "counterpart": COUNTERPART,
 }
 
 

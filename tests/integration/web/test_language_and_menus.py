@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -76,8 +78,9 @@ def test_admins_see_users_and_tokens(client: TestClient) -> None:
         assert f'<td class="mono">{username}</td>' in page
 
 
-def test_merchants_have_only_the_orders_menu(client: TestClient) -> None:
+def test_merchants_have_the_board_and_the_orders_menu(client: TestClient) -> None:
     login(client, "merchant")
     page = client.get("/orders").text
     nav = page.split('<nav class="sidenav"')[1].split("</nav>")[0]
-    assert nav.count("<li>") == 1 and 'href="/orders"' in nav
+    assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav) == [
+        ("/", "待揽收预警"), ("/orders", "订单")]

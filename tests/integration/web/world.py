@@ -117,7 +117,7 @@ def _details(s: Session, ids: dict[str, int]) -> None:
                             description=text, source="kuaidi100",
                             dedup_key=hashlib.sha256(f"A002{minute}".encode()).hexdigest()))
     pending = s.query(Shipment).filter_by(order_id=ids["A000"]).one()
-    s.add(Deadline(shipment_id=pending.id, shop_id=1, profile="douyin", rule_id="pickup_24h",
+    s.add(Deadline(shipment_id=pending.id, shop_id=1, profile="douyin", rule_id="pickup_timeout",
                    started_at=NOW - timedelta(hours=20),
                    due_at=NOW + timedelta(hours=3, minutes=20), state="pending", evaluated_at=NOW))
 

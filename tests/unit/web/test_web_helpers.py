@@ -8,7 +8,7 @@ import pytest
 
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.web.context import safe_next
-from lanshou.entrypoints.web.rendering import navigation
+from lanshou.entrypoints.web.rendering import countdown, navigation
 from lanshou.entrypoints.web.routes.orders import _window
 from lanshou.errors import InvalidInput
 from lanshou.services.auth import Principal, hash_password, verify_password
@@ -31,11 +31,11 @@ def test_menus_follow_the_role() -> None:
     def titles(role: Role) -> list[str]:
         return [item.title for item in navigation(_principal(role))]
 
-    assert titles(Role.MERCHANT_OWNER) == ["Orders"]
-    assert titles(Role.MERCHANT_STAFF) == ["Orders"]
+    assert titles(Role.MERCHANT_OWNER) == ["At risk", "Orders"]
+    assert titles(Role.MERCHANT_STAFF) == ["At risk", "Orders"]
     assert titles(Role.REVIEWER) == ["Overview", "Orders"]
-    assert titles(Role.CS_AGENT) == ["Overview", "Orders"]
-    assert titles(Role.ADMIN) == ["Overview", "Orders", "Users & tokens"]
+    assert titles(Role.CS_AGENT) == ["Overview", "At risk", "Orders"]
+    assert titles(Role.ADMIN) == ["Overview", "At risk", "Orders", "Users & tokens"]
     assert navigation(None) == []
 
 
@@ -70,3 +70,11 @@ def test_filters_refuse_unknown_statuses_and_reversed_ranges() -> None:
     with pytest.raises(InvalidInput):
         OrderFilters(paid_from=datetime(2026, 11, 2, tzinfo=UTC).date(),
                      paid_to=datetime(2026, 11, 1, tzinfo=UTC).date())
+
+
+def test_the_countdown_reads_as_a_clock_then_overdue() -> None:
+    assert countdown(3 * 3600 + 20 * 60 + 5, "zh_CN") == "03:20:05"
+    assert countdown(86400 + 59, "zh_CN") == "1天 00:00:59"
+    assert countdown(2 * 86400, "en") == "2d 00:00:00"
+    assert countdown(0, "zh_CN") == "已超时"
+    assert countdown(-5, "en") == "Overdue"

@@ -20,6 +20,7 @@ from lanshou.bootstrap import Runtime
 from lanshou.errors import AuthenticationFailed, PermissionDenied
 from lanshou.i18n import normalize_locale
 from lanshou.services.auth import Principal, principal_for_session
+from lanshou.services.rules_context import RulesContext
 
 SESSION_COOKIE = "lanshou_session"
 LOCALE_COOKIE = "lanshou_locale"
@@ -43,6 +44,15 @@ class WebContext:
         if self.principal is None:
             raise AuthenticationFailed("login required")
         return self.principal
+
+    @property
+    def rules(self) -> RulesContext:
+        """Profiles and calendars, loaded once per app (they are data files)."""
+        state = self.request.app.state
+        if getattr(state, "rules_context", None) is None:
+            state.rules_context = RulesContext.from_settings(self.runtime.settings)
+        rules: RulesContext = state.rules_context
+        return rules
 
     def set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
         """Every cookie we set: HttpOnly, SameSite=Lax, Secure outside development."""

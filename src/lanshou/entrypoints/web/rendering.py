@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,10 +41,33 @@ def navigation(principal: Principal | None) -> list[NavItem]:
     items = []
     if not principal.role.is_merchant:
         items.append(NavItem("/", N_("Overview"), "home"))
+    if may_see_at_risk(principal):
+        # merchants land on the board: their home page is the same page
+        items.append(NavItem("/" if principal.role.is_merchant else "/at-risk", N_("At risk"),
+                             "at_risk"))
     items.append(NavItem("/orders", N_("Orders"), "orders"))
     if principal.role is Role.ADMIN:
         items.append(NavItem("/admin/users", N_("Users & tokens"), "admin"))
     return items
+
+
+def may_see_at_risk(principal: Principal) -> bool:
+    """The board is for people who chase couriers: merchants, customer service and admins."""
+    return principal.role is not Role.REVIEWER
+
+
+def yuan(amount: Decimal | None) -> str:
+    """A Decimal amount of yuan as '¥3.00' (the money filter takes fen)."""
+    return "" if amount is None else f"¥{amount:,.2f}"
+
+
+def countdown(seconds: int, locale: str) -> str:
+    """What the board's ticking clock shows before its script runs: '03:20:05', '1天 03:20:05'."""
+    if seconds <= 0:
+        return translate(locale, "Overdue")
+    days, rest = divmod(seconds, 86400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return translate(locale, "%(d)dd", d=days) + " " + clock if days else clock
 
 
 @cache
@@ -58,6 +82,7 @@ def environment(locale: str) -> Environment:
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = money
+    env.filters["yuan"] = yuan
     env.filters["local_time"] = local_time
     env.filters["label"] = lambda code, kind: label(locale, kind, code)
     env.globals["locale"] = locale
@@ -77,6 +102,7 @@ def render(ctx: WebContext, template: str, status: int = 200, **values: Any) -> 
         current_url=str(ctx.request.url.path) + (f"?{ctx.request.url.query}"
                                                   if ctx.request.url.query else ""),
         time_left=lambda due: time_left(due, ctx.now, ctx.locale),
+        countdown=lambda seconds: countdown(seconds, ctx.locale),
         **values,
     )
     response = HTMLResponse(html, status_code=status)

@@ -1,4 +1,4 @@
-"""``/``: merchants go to their orders; platform roles get an overview."""
+"""``/``: merchants land on their at-risk board; platform roles get an overview."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.entrypoints.web.context import UserCtx
-from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.entrypoints.web.rendering import render
+from lanshou.entrypoints.web.routes.at_risk import render_board
 from lanshou.services.orders import SHIPMENT_STATUSES, scope_for, status_counts
 
 router = APIRouter(include_in_schema=False)
@@ -16,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def home(ctx: UserCtx) -> Response:
     if ctx.user.role.is_merchant:
-        return redirect("/orders")
+        return render_board(ctx)
     with unit_of_work(ctx.runtime.sessions) as session:
         counts = status_counts(session, scope_for(session, ctx.user))
     return render(ctx, "home.html", section="home", counts=counts, statuses=SHIPMENT_STATUSES)

@@ -12,6 +12,8 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.entrypoints.web.context import UserCtx
 from lanshou.entrypoints.web.rendering import render
 from lanshou.errors import InvalidInput
+from lanshou.services.contacts import contacts_for_order
+from lanshou.services.explain import explain
 from lanshou.services.orders import (
     SHIPMENT_STATUSES,
     OrderFilters,
@@ -79,6 +81,12 @@ def _window(page: int, pages: int, width: int = 2) -> list[int | None]:
 @router.get("/orders/{order_id}")
 def order(ctx: UserCtx, order_id: int) -> Response:
     """Another tenant's order is NotFound, rendered as the 404 page."""
+    now = ctx.runtime.clock.now()
     with unit_of_work(ctx.runtime.sessions) as session:
-        detail = get_order(session, scope_for(session, ctx.user), order_id)
-    return render(ctx, "orders/detail.html", section="orders", d=detail)
+        scope = scope_for(session, ctx.user)
+        detail = get_order(session, scope, order_id)  # the scope check comes first
+        contacts = contacts_for_order(session, scope, order_id)
+        why = ({e.shipment_id: e for e in explain(session, f"order:{order_id}", now, ctx.rules)}
+               if detail.shipments else {})
+    return render(ctx, "orders/detail.html", section="orders", d=detail, contacts=contacts,
+                  why=why)

@@ -1,0 +1,97 @@
+"""The at-risk board (pending deadlines by time left) and logging a call or reminder from it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.entrypoints.web.context import UserCtx, WebContext, safe_next
+from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
+from lanshou.errors import InvalidInput, PermissionDenied
+from lanshou.i18n import N_, translate
+from lanshou.i18n.labels import label
+from lanshou.services.at_risk import at_risk, log_contact
+from lanshou.services.orders import scope_for
+
+router = APIRouter(include_in_schema=False)
+
+# The board's form offers these; the service accepts a few more (buyer, in person).
+FORM_COUNTERPARTS = ("courier", "outlet", "carrier_cs")
+FORM_CHANNELS = ("phone", "wechat", "sms", "reminder")
+_FIELD_ERRORS = {
+    "channel": N_("Unknown contact channel. Choose phone, WeChat, SMS or reminder."),
+    "counterpart_kind": N_("Unknown counterpart. Choose courier, outlet or carrier service desk."),
+    "summary": N_("The summary must be 1 to 2000 characters."),
+    "shipment_id": N_("The shipment number is missing or not a number."),
+}
+
+_SUMMARIES = {
+    "phone": N_("Called the %(who)s to urge pickup"),
+    "wechat": N_("Messaged the %(who)s on WeChat to urge pickup"),
+    "sms": N_("Texted the %(who)s to urge pickup"),
+    "reminder": N_("Sent the %(who)s a pickup reminder"),
+}
+
+
+def default_summaries(locale: str) -> dict[str, str]:
+    """The prefilled summary for each counterpart and channel, e.g. '已致电快递员催促揽收'."""
+    return {
+        f"{kind}:{channel}": translate(locale, msgid,
+                                       who=label(locale, "counterpart", kind).lower())
+        for kind in FORM_COUNTERPARTS for channel, msgid in _SUMMARIES.items()
+    }
+
+
+def render_board(ctx: WebContext, status: int = 200, error: str = "",
+                 focus: int | None = None) -> Response:
+    if not may_see_at_risk(ctx.user):
+        raise PermissionDenied("the at-risk board is for merchants, customer service and admins")
+    with unit_of_work(ctx.runtime.sessions) as session:
+        items = at_risk(session, scope_for(session, ctx.user), ctx.now, ctx.rules)
+    return render(ctx, "at_risk.html", status, section="at_risk", items=items, error=error,
+                  focus=focus, counterparts=FORM_COUNTERPARTS, channels=FORM_CHANNELS,
+                  summaries=default_summaries(ctx.locale),
+                  action_path="/" if ctx.user.role.is_merchant else "/at-risk")
+
+
+@router.get("/at-risk")
+def board(ctx: UserCtx) -> Response:
+    return render_board(ctx)
+
+
+@router.post("/at-risk/contacts")
+def add_contact(
+    ctx: UserCtx,
+    shipment_id: Annotated[str, Form()] = "",
+    counterpart_kind: Annotated[str, Form()] = "courier",
+    channel: Annotated[str, Form()] = "phone",
+    summary: Annotated[str, Form()] = "",
+    name_courier: Annotated[str, Form()] = "",
+    name_outlet: Annotated[str, Form()] = "",
+    name_carrier_cs: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/at-risk",
+) -> Response:
+    """Log a contact; bad input re-renders the board with the reason (422), others' → 404."""
+    names = {"courier": name_courier, "outlet": name_outlet, "carrier_cs": name_carrier_cs}
+    if not may_see_at_risk(ctx.user):
+        raise PermissionDenied("the at-risk board is for merchants, customer service and admins")
+    try:
+        if not shipment_id.isdigit():
+            raise InvalidInput("shipment_id must be a number", field="shipment_id")
+        with unit_of_work(ctx.runtime.sessions) as session:
+            log_contact(
+                session, scope_for(session, ctx.user), shipment_id=int(shipment_id),
+                user_id=ctx.user.user_id, counterpart_kind=counterpart_kind,
+                counterpart_name=names.get(counterpart_kind, ""), channel=channel,
+                summary=summary, occurred_at=ctx.runtime.clock.now(),
+            )
+    except InvalidInput as exc:
+        field = str(exc.details.get("field", ""))
+        message = _FIELD_ERRORS.get(field, N_("Some of the input was not valid. Please check it "
+                                              "and try again."))
+        return render_board(ctx, 422, translate(ctx.locale, message),
+                            int(shipment_id) if shipment_id.isdigit() else None)
+    return redirect(f"{safe_next(next, '/at-risk')}#shipment-{shipment_id}")
