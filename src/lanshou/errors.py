@@ -7,6 +7,8 @@
     ├── PermissionDenied       role may not do this         HTTP 403
     ├── Conflict               illegal state change         HTTP 409
     ├── InvalidInput           bad input, says where        HTTP 422
+    ├── PayloadTooLarge        upload over a size limit     HTTP 413
+    ├── UnsupportedMediaType   upload of a refused type     HTTP 415
     └── AuthenticationFailed   wrong credentials / token    HTTP 401
         └── LoginThrottled     too many failures            HTTP 429
 
@@ -28,6 +30,8 @@ class ErrorCode(StrEnum):
     INVALID = "invalid_input"
     AUTH = "authentication_failed"
     THROTTLED = "login_throttled"
+    TOO_LARGE = "payload_too_large"
+    MEDIA_TYPE = "unsupported_media_type"
 
 
 class LanshouError(Exception):
@@ -68,6 +72,16 @@ class Conflict(LanshouError):
 class InvalidInput(LanshouError):
     code = ErrorCode.INVALID
     http_status = 422
+
+
+class PayloadTooLarge(LanshouError):
+    code = ErrorCode.TOO_LARGE
+    http_status = 413
+
+
+class UnsupportedMediaType(LanshouError):
+    code = ErrorCode.MEDIA_TYPE
+    http_status = 415
 
 
 class AuthenticationFailed(LanshouError):

@@ -79,13 +79,12 @@ def _next_check(
         # Unsatisfied exactly at the deadline is not yet late: look again just after it.
         return at if at > now else max(now, outcome.deadline) + _TICK
     refund_hours = profile.rule(outcome.rule_id).consequences.auto_refund_after_hours
-    if (
-        state == "breached"
-        and outcome.satisfied_at is None
-        and refund_hours
-        and outcome.auto_refund == 0
-    ):
-        return outcome.deadline + timedelta(hours=float(refund_hours))
+    if state != "breached" or not refund_hours or outcome.auto_refund > 0:
+        return None
+    refund_at = outcome.deadline + timedelta(hours=float(refund_hours))
+    # A pickup recorded for a time after the refund instant does not prevent the refund.
+    if outcome.satisfied_at is None or outcome.satisfied_at > refund_at:
+        return refund_at
     return None
 
 

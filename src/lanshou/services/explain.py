@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ class ShipmentExplanation:
     outcomes: list[RuleOutcome]
     violations: list[Violation]
     ledger: list[LedgerEntry]
+    tz: tzinfo
 
     def lines(self) -> list[str]:
         out = [
@@ -38,7 +39,8 @@ class ShipmentExplanation:
             out.append("")
             out.append("stored violations 已记录违规:")
             for v in self.violations:
-                out.append(f"  #{v.id} {v.rule_id} state 状态={v.state} deadline={v.deadline}")
+                deadline = v.deadline.astimezone(self.tz).isoformat()
+                out.append(f"  #{v.id} {v.rule_id} state 状态={v.state} deadline 截止={deadline}")
         if self.ledger:
             out.append("ledger 资金流水:")
             for e in self.ledger:
@@ -93,7 +95,7 @@ def explain(
         out.append(
             ShipmentExplanation(
                 ref.shipment_id, facts.order_id, facts.shipment_key, ref.profile,
-                outcomes, violations, entries,
+                outcomes, violations, entries, profile.tz,
             )
         )  # fmt: skip
     return out

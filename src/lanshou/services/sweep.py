@@ -26,18 +26,28 @@ BATCH = 500
 class SweepResult:
     batches: int = 0
     evaluation: EvaluationResult = field(default_factory=EvaluationResult)
+    appeals_expired: int = 0
+    tasks_escalated: int = 0
 
     @property
     def changed(self) -> bool:
         e = self.evaluation
-        return bool(e.violations_new or e.violations_changed or e.warnings_fired or e.ledger_moves)
+        return bool(
+            e.violations_new
+            or e.violations_changed
+            or e.warnings_fired
+            or e.ledger_moves
+            or self.appeals_expired
+            or self.tasks_escalated
+        )
 
     def describe(self) -> str:
         e = self.evaluation
         return (
             f"{e.shipments} shipments checked, {e.violations_new} new violations, "
             f"{e.violations_changed} changed, {e.warnings_fired} warnings, "
-            f"{e.ledger_moves} ledger moves"
+            f"{e.ledger_moves} ledger moves, {self.appeals_expired} appeals expired, "
+            f"{self.tasks_escalated} complaint tasks escalated"
         )
 
 

@@ -9,14 +9,23 @@ from __future__ import annotations
 import logging
 import threading
 
+from lanshou.adapters.db.engine import unit_of_work
 from lanshou.bootstrap import Runtime
+from lanshou.services.appeals.complaints import escalate_overdue
+from lanshou.services.appeals.filing import expire_overdue
 from lanshou.services.sweep import SweepResult, run_sweep
 
 log = logging.getLogger("lanshou.worker")
 
 
 def sweep_once(runtime: Runtime) -> SweepResult:
-    return run_sweep(runtime.sessions, runtime.clock.now(), runtime.settings)
+    """Deadlines first, then cases whose windows passed and complaint tasks gone overdue."""
+    now = runtime.clock.now()
+    result = run_sweep(runtime.sessions, now, runtime.settings)
+    with unit_of_work(runtime.sessions) as session:
+        result.appeals_expired = expire_overdue(session, now)
+        result.tasks_escalated = escalate_overdue(session, now)
+    return result
 
 
 def run_worker(runtime: Runtime, stop: threading.Event) -> None:

@@ -56,8 +56,13 @@ def install_error_handlers(app: FastAPI, render_html: HtmlRenderer) -> None:
 
     async def on_lanshou_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LanshouError)
+        extra: dict[str, Any] = {}
+        if exc.details and not isinstance(exc, AuthenticationFailed):
+            # Machine-readable context (the field, the limit, the current state and the allowed
+            # actions); only plain JSON values are put here by the services.
+            extra["details"] = exc.details
         return await _respond(request, exc.http_status, exc.code.value, exc.message,
-                              _headers(exc))
+                              _headers(exc), **extra)
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)

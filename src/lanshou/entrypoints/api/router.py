@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lanshou.entrypoints.api.routes import auth, exemptions, health, orders, tokens
+from lanshou.entrypoints.api.routes import (
+    appeals,
+    auth,
+    complaints,
+    exemptions,
+    health,
+    orders,
+    shipments,
+    tokens,
+    tracking,
+    violations,
+)
 
 API_PREFIX = "/api/v1"
 
 
 def build_api_router() -> APIRouter:
     router = APIRouter()
-    for module in (health, auth, orders, tokens, exemptions):
+    for module in (health, auth, orders, tokens, exemptions, tracking, shipments,
+                   violations, appeals, complaints):
         router.include_router(module.router)
     return router

@@ -10,7 +10,8 @@ import sys
 
 import typer
 
-from lanshou.entrypoints.cli import audit, demo, rules, server
+from lanshou.entrypoints.cli import appeals, audit, demo, imports, rules, server
+from lanshou.entrypoints.cli.tracking import register_tracking
 from lanshou.errors import DatabaseUnavailable, InvalidInput, LanshouError, SettingsError
 
 app = typer.Typer(
@@ -24,6 +25,9 @@ rules.register(app)
 app.add_typer(demo.app, name="demo")
 app.add_typer(audit.app, name="audit")
 app.add_typer(server.db_app, name="db")
+app.add_typer(appeals.app, name="appeal")
+imports.register(app)
+register_tracking(imports.app)
 
 EXIT_INPUT = 2
 

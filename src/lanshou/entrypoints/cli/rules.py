@@ -31,12 +31,13 @@ def register(app: typer.Typer) -> None:
     def sweep(
         now: str | None = typer.Option(None, help="sweep as of this ISO 8601 time"),
     ) -> None:
-        """Act on every deadline that has come due: warnings, breaches, auto refunds."""
-        from lanshou.services.sweep import run_sweep
+        """Act on what has come due: warnings, breaches, auto refunds, expired appeals."""
+        from lanshou.clock import FixedClock
+        from lanshou.services.worker import sweep_once
 
         rt = runtime()
-        result = run_sweep(rt.sessions, parse_now(now, rt.clock.now()), rt.settings)
-        typer.echo(result.describe())
+        rt.clock = FixedClock(parse_now(now, rt.clock.now()))
+        typer.echo(sweep_once(rt).describe())
 
     @app.command()
     def recompute(

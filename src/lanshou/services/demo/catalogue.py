@@ -64,21 +64,21 @@ PLATFORMS = (
 
 CARRIERS = (
     CarrierSpec("SF", "顺丰速运", "SF Express", "顺丰",
-                ("顺丰", "顺丰速运", "SF", "shunfeng"), "95338", 2.5),
+                ("顺丰", "顺丰速运", "SF", "shunfeng"), "95338", 2.0),
     CarrierSpec("ZTO", "中通快递", "ZTO Express", "中通",
-                ("中通", "中通快递", "ZTO", "zhongtong"), "95311", 6.5),
+                ("中通", "中通快递", "ZTO", "zhongtong"), "95311", 4.5),
     CarrierSpec("YTO", "圆通速递", "YTO Express", "圆通",
-                ("圆通", "圆通速递", "YTO", "yuantong"), "95554", 7.0),
+                ("圆通", "圆通速递", "YTO", "yuantong"), "95554", 5.0),
     CarrierSpec("YUNDA", "韵达快递", "Yunda Express", "韵达",
-                ("韵达", "韵达快递", "YUNDA", "yunda"), "95546", 7.5),
+                ("韵达", "韵达快递", "YUNDA", "yunda"), "95546", 5.5),
     CarrierSpec("STO", "申通快递", "STO Express", "申通",
-                ("申通", "申通快递", "STO", "shentong"), "95543", 8.0),
+                ("申通", "申通快递", "STO", "shentong"), "95543", 6.0),
     CarrierSpec("JT", "极兔速递", "J&T Express", "极兔",
-                ("极兔", "极兔速递", "J&T", "JT", "jtexpress"), "956025", 8.0),
+                ("极兔", "极兔速递", "J&T", "JT", "jtexpress"), "956025", 6.0),
     CarrierSpec("EMS", "邮政EMS", "China Post EMS", "邮政",
-                ("邮政", "EMS", "中国邮政", "邮政EMS", "ems"), "11183", 9.5),
+                ("邮政", "EMS", "中国邮政", "邮政EMS", "ems"), "11183", 7.0),
     CarrierSpec("JD", "京东快递", "JD Logistics", "京东",
-                ("京东", "京东快递", "京东物流", "JD", "jd"), "950616", 3.0),
+                ("京东", "京东快递", "京东物流", "JD", "jd"), "950616", 2.5),
 )
 
 ORIGIN_CITIES = (

@@ -158,13 +158,13 @@ def _make_outlet(session: Session, rng: random.Random, index: int, carrier: Carr
          "phone": f"{city.area_code}-{rng.randrange(8 * 10**7, 9 * 10**7)}"},
     )
     roll = rng.random()
-    quality, factor, tail_p = (("bad", 1.7, 0.12) if roll < 0.18
+    quality, factor, tail_p = (("bad", 1.5, 0.10) if roll < 0.18
                                else ("good", 0.8, 0.03) if roll < 0.45 else ("normal", 1.0, 0.05))
     median = carrier.pickup_median_hours * 3600 * factor
     profile = OutletProfile(
         index=index, id=outlet_id, code=code, name=f"{carrier.short}{short}", short=short,
         carrier=carrier, carrier_id=carrier_id, city=city, quality=quality,
-        mu=math.log(median), sigma=0.6, tail_p=tail_p, tail_scale=max(median, 8 * 3600),
+        mu=math.log(median), sigma=0.6, tail_p=tail_p, tail_scale=max(median, 6 * 3600),
     )
     for _ in range(COURIERS_PER_OUTLET):
         surname = rng.choice(SURNAMES)
@@ -181,12 +181,14 @@ def _outages(rng: random.Random, shop_outlets: list[list[tuple[int, float]]], *,
              start_ts: int, now_ts: int) -> set[tuple[int, int]]:
     """A few days on which an outlet shops rely on picks up nothing.
 
-    Two are placed on purpose so the demo always tells the story: the busiest outlet of the first
-    shop is down today (parcels pile up, deadlines approach), the first PDD shop's three days ago.
+    Three are placed on purpose so the demo always tells the story: the busiest outlets of the
+    first and the last shop are down today (parcels pile up, deadlines approach), the second
+    shop's three days ago (a cluster of breaches).
     """
     first_day, today = local_day(start_ts), local_day(now_ts)
     used = sorted({i for choices in shop_outlets for i, _w in choices})
-    outages = {(shop_outlets[0][0][0], today), (shop_outlets[-1][0][0], today - 3)}
+    outages = {(shop_outlets[0][0][0], today), (shop_outlets[-1][0][0], today),
+               (shop_outlets[1][0][0], today - 3)}
     for _ in range(max(1, (today - first_day) // 5)):
         outlet = rng.choice(used)
         day = rng.randint(first_day, today - 1)

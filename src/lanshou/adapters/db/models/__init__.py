@@ -1,5 +1,6 @@
 """All ORM models; importing this module registers every table on ``Base.metadata``."""
 
+from lanshou.adapters.db.models.appeals_extra import AppealEvent, ComplaintTask
 from lanshou.adapters.db.models.base import Base
 from lanshou.adapters.db.models.cases import Appeal, AuditEvent, Communication, Complaint, Evidence
 from lanshou.adapters.db.models.commerce import (
@@ -20,6 +21,7 @@ from lanshou.adapters.db.models.enforcement import (
     Violation,
     Warning_,
 )
+from lanshou.adapters.db.models.feeds import FeedIntegration
 from lanshou.adapters.db.models.identity import (
     ApiToken,
     LoginFailure,
@@ -31,15 +33,18 @@ from lanshou.adapters.db.models.identity import (
 __all__ = [
     "ApiToken",
     "Appeal",
+    "AppealEvent",
     "AuditEvent",
     "Base",
     "Carrier",
     "Communication",
     "Complaint",
+    "ComplaintTask",
     "Courier",
     "Deadline",
     "Evidence",
     "Exemption",
+    "FeedIntegration",
     "LedgerEntry",
     "LoginFailure",
     "Order",

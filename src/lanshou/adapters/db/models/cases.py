@@ -33,6 +33,8 @@ class Appeal(Base):
     submitted_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
+    # Bumped by every transition; claims and decisions are compare-and-set on it.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Evidence(Base):
@@ -48,6 +50,7 @@ class Evidence(Base):
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONDocument)
     uploaded_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
     uploaded_at: Mapped[datetime]
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Complaint(Base):

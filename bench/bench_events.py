@@ -1,0 +1,107 @@
+"""Tracking events through `record_events` (dedup, shipment refresh, evaluation) vs raw inserts."""
+
+from __future__ import annotations
+
+import cProfile
+import datetime as dt
+import io
+import pstats
+
+from common import Result, fmt_n, fmt_s, log, timer
+from world import NOW, open_db, shipped_world
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.domain.tracking import TrackingUpdate
+from lanshou.services.rules_context import RulesContext
+from lanshou.services.tracking import record_events
+
+BATCH = 5_000
+STATUSES = ("picked_up", "in_transit", "in_transit", "out_for_delivery", "delivered")
+GOAL = 10_000
+EV_COLS = ("shipment_id", "carrier_code", "waybill_no", "status", "event_time", "received_at",
+           "source", "dedup_key")
+
+
+def events(n_ship: int) -> list[TrackingUpdate]:
+    """Five scans per shipment from 1–30 h after it was shipped (some pickups late), by time."""
+    out = []
+    for i in range(1, n_ship + 1):
+        shipped = NOW - dt.timedelta(seconds=(i * 7919) % (17 * 3600))
+        first = shipped + dt.timedelta(hours=1 + i % 30)
+        for k, status in enumerate(STATUSES):
+            out.append(TrackingUpdate(f"75{i:012d}", status, first + dt.timedelta(hours=3 * k),
+                                      "bench", carrier_code="ZTO", description=f"scan {k}"))
+    out.sort(key=lambda u: u.event_time)
+    return out
+
+
+def run(quick: bool) -> list[Result]:
+    n_ship = 5_000 if quick else 20_000
+    evs = events(n_ship)
+    now = max(u.event_time for u in evs) + dt.timedelta(minutes=1)
+    rows, profiles = [], []
+    for backend in ("sqlite", "postgresql"):
+        log(f"events: {backend}: {fmt_n(n_ship)} shipped shipments, {fmt_n(len(evs))} events")
+        db = open_db(backend, "lanshou_bench_events")
+        try:
+            shipped_world(db, n_ship, 0)
+            ctx = RulesContext()
+            ctx.calendar(ctx.profile("douyin"))
+            prof = cProfile.Profile()
+            stored = viol = 0
+            with timer() as t_rec:
+                for i in range(0, len(evs), BATCH):
+                    with unit_of_work(db.sessions) as s:
+                        prof.enable()
+                        r = record_events(s, evs[i : i + BATCH], now, ctx)
+                        prof.disable()
+                    stored += r.stored
+                    viol += r.evaluation.violations_new if r.evaluation else 0
+            assert stored == len(evs)
+        finally:
+            db.cleanup()
+        db = open_db(backend, "lanshou_bench_events_raw")
+        try:
+            shipped_world(db, n_ship, 0)
+            from world import bulk
+
+            raw_rows = [(int(u.waybill_no[2:]), u.carrier_code, u.waybill_no, u.status,
+                         u.event_time, now, u.source, u.dedup_key) for u in evs]
+            with timer() as t_raw:
+                for i in range(0, len(raw_rows), BATCH):
+                    bulk(db, "tracking_events", EV_COLS, raw_rows[i : i + BATCH])
+        finally:
+            db.cleanup()
+        rate, raw_rate = len(evs) / t_rec[0], len(evs) / t_raw[0]
+        rows.append(f"| {backend} | {fmt_n(len(evs))} | {fmt_s(t_rec[0])} | **{fmt_n(rate)}** | "
+                    f"{fmt_n(viol)} | {fmt_s(t_raw[0])} | {fmt_n(raw_rate)} | "
+                    f"{raw_rate / rate:.0f}× |")
+        log(f"events: {backend}: {rate:.0f}/s record_events, {raw_rate:.0f}/s raw")
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(
+            r"lanshou/(services|adapters|domain)", 14)
+        top = [ln for ln in buf.getvalue().splitlines() if "lanshou/" in ln]
+        profiles.append((backend, rate, top))
+    lines = [
+        f"{fmt_n(n_ship)} shipped shipments (deadlines stored), then {fmt_n(len(evs))} tracking "
+        f"events (5 per shipment, pickups 1–30 h after shipping, so some are late) in time "
+        f"order through `record_events` in batches of {fmt_n(BATCH)}, one transaction per batch "
+        "(dedup lookup, insert, shipment refresh, `evaluate_shipments` of the touched "
+        "shipments). Raw: the same rows inserted into `tracking_events` of an identical "
+        "database (driver executemany on SQLite / COPY on PostgreSQL), same batch size.",
+        "",
+        "| backend | events | record_events | events/s | violations | raw insert | raw rows/s "
+        "| raw / record |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        f"Goal ≥ {fmt_n(GOAL)} events/s on SQLite: "
+        f"**{'met' if profiles[0][1] >= GOAL else 'NOT met'}**.",
+    ]
+    for backend, rate, top in profiles:
+        if rate < GOAL:
+            lines += ["", f"cProfile of `record_events` on {backend} (cumulative, lanshou "
+                      "functions; ncalls tottime percall cumtime percall):", "", "```",
+                      *[ln.replace("/work/main/src/", "") for ln in top], "```"]
+    cmd = ".venv/bin/python bench/run_all.py --only events" + (" --quick" if quick else "")
+    return [Result("Tracking events: record_events vs raw bulk insert", cmd, lines)]

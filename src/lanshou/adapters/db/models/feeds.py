@@ -1,0 +1,31 @@
+"""Carrier-feed integrations: one row per 快递100 or 快递鸟 account that pushes to us.
+
+The secret (快递100 ``salt``, 快递鸟 ``AppKey``) must be kept in clear: verifying a push means
+computing MD5 over the body *and* the secret, so a hash of it would be useless. Only
+administrators can create rows, and the API never returns the secret.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lanshou.adapters.db.models.base import Base, id_column
+
+
+class FeedIntegration(Base):
+    __tablename__ = "feed_integrations"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = id_column()
+    kind: Mapped[str] = mapped_column(String(16))  # kuaidi100 | kdniao
+    name: Mapped[str] = mapped_column(String(128))
+    secret: Mapped[str] = mapped_column(String(128))  # salt (快递100) or AppKey (快递鸟)
+    account_id: Mapped[str | None] = mapped_column(String(64))  # 快递鸟 EBusinessID
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"FeedIntegration(id={self.id!r}, kind={self.kind!r}, name={self.name!r}, secret=…)"

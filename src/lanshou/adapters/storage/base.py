@@ -1,0 +1,38 @@
+"""The storage interface every adapter implements."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_key(sha256: str) -> str:
+    """Keys are hex digests only, so a key can never name a path outside the store."""
+    if not _SHA.match(sha256):
+        raise ValueError(f"not a SHA-256 key: {sha256!r}")
+    return sha256
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    sha256: str
+    size: int
+    created: bool  # False when identical content was already stored (deduplicated)
+
+
+class EvidenceStorage(Protocol):
+    """Content-addressed blobs: the same bytes are stored once, under their SHA-256."""
+
+    def put(self, data: bytes) -> StoredObject: ...
+
+    def get(self, sha256: str) -> bytes: ...
+
+    def exists(self, sha256: str) -> bool: ...

@@ -1,0 +1,191 @@
+"""Tracking feeds: 快递100 and 快递鸟 pushes, the generic JSON batch, feed integrations.
+
+Bodies are read here with a size limit (the declared ``Content-Length`` *and* the bytes actually
+streamed), so an oversized request is refused before anything is parsed. The push endpoints answer
+in the aggregator's own format, success or not; any non-success makes the aggregator retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.models.feeds import FeedIntegration
+from lanshou.bootstrap import Runtime
+from lanshou.domain.roles import Role
+from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
+from lanshou.entrypoints.api.schemas import ErrorPublic
+from lanshou.entrypoints.api.schemas_tracking import (
+    FeedIntegrationCreate,
+    FeedIntegrationPublic,
+    TrackingBatchIn,
+    TrackingBatchResult,
+)
+from lanshou.errors import LanshouError, PermissionDenied
+from lanshou.services.feeds import kdniao, kuaidi100
+from lanshou.services.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
+from lanshou.services.feeds.ingest import PlainEvent, ingest_events, ingest_kdniao, ingest_kuaidi100
+from lanshou.services.feeds.integrations import create_integration, list_integrations
+from lanshou.services.rules_context import RulesContext
+
+BATCH_MAX_BYTES = 20 * 1024 * 1024
+PUSH_MAX_BYTES = 2 * 1024 * 1024
+CALLBACKS = {"kuaidi100": "/api/v1/tracking/kuaidi100", "kdniao": "/api/v1/tracking/kdniao"}
+_FORM = {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "properties": {}}}}}}
+T = TypeVar("T")
+
+router = APIRouter(tags=["tracking"])
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body, refusing with 413 as soon as it is known to be larger than ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def _form(request: Request, limit: int) -> dict[str, str]:
+    body = await read_limited(request, limit)
+
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    form = await Request(request.scope, replay).form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _rules(request: Request, runtime: Runtime) -> RulesContext:
+    """Profiles and calendars, loaded once per app (shared with the web pages)."""
+    state = request.app.state
+    if getattr(state, "rules_context", None) is None:
+        state.rules_context = RulesContext.from_settings(runtime.settings)
+    ctx: RulesContext = state.rules_context
+    return ctx
+
+
+async def _in_transaction(runtime: Runtime, work: Callable[[Session], T]) -> T:
+    def run() -> T:
+        with unit_of_work(runtime.sessions) as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
+
+
+def _feed_failure(exc: LanshouError) -> tuple[int, str]:
+    """(HTTP status, 快递100 returnCode): a bad signature is worth a retry once fixed."""
+    if isinstance(exc, SignatureInvalid):
+        return 401, "500"
+    if isinstance(exc, PayloadTooLarge):
+        return 413, "400"
+    return 422, "400"
+
+
+@router.post("/tracking/kuaidi100", openapi_extra=_FORM, response_model=dict[str, Any])
+async def kuaidi100_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """快递100 subscription push (form fields ``param`` and ``sign``); verified before storing."""
+    now = runtime.clock.now()
+    ctx = _rules(request, runtime)
+    try:
+        form = await _form(request, PUSH_MAX_BYTES)
+        param, sign = form.get("param"), form.get("sign")
+        if not param or not sign:
+            raise MalformedFeed("param" if not param else "sign", "form field is missing")
+        await _in_transaction(
+            runtime, lambda s: ingest_kuaidi100(s, param, sign, now, ctx))
+    except (SignatureInvalid, MalformedFeed, PayloadTooLarge) as exc:
+        code, return_code = _feed_failure(exc)
+        return JSONResponse(kuaidi100.ack(False, exc.message, return_code), status_code=code)
+    return JSONResponse(kuaidi100.ACK_OK)
+
+
+@router.post("/tracking/kdniao", openapi_extra=_FORM, response_model=dict[str, Any])
+async def kdniao_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """快递鸟 track push (``RequestData``, ``DataSign``, ``RequestType``); verified first."""
+    now = runtime.clock.now()
+    ctx = _rules(request, runtime)
+    business_id = ""
+    try:
+        form = await _form(request, PUSH_MAX_BYTES)
+        data, data_sign = form.get("RequestData"), form.get("DataSign")
+        if not data or not data_sign:
+            raise MalformedFeed("RequestData" if not data else "DataSign",
+                                "form field is missing")
+        business_id = kdniao.business_id_of(data)
+        await _in_transaction(runtime, lambda s: ingest_kdniao(s, data, data_sign, now, ctx))
+    except (SignatureInvalid, MalformedFeed, PayloadTooLarge) as exc:
+        code, _ = _feed_failure(exc)
+        return JSONResponse(kdniao.ack(business_id, now, False, exc.message), status_code=code)
+    return JSONResponse(kdniao.ack(business_id, now, True))
+
+
+@router.post(
+    "/tracking/events", response_model=TrackingBatchResult,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": TrackingBatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
+    }}}},
+    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic},
+               413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+async def tracking_events(request: Request, caller: CallerDep,
+                          runtime: RuntimeDep) -> TrackingBatchResult:
+    """Up to 10,000 normalised events (20 MB) from an integration; administrators' tokens only."""
+    if caller.role is not Role.ADMIN:
+        raise PermissionDenied("posting tracking events needs an administrator's integration token")
+    body = await read_limited(request, BATCH_MAX_BYTES)
+    try:
+        batch = TrackingBatchIn.model_validate_json(body)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from exc
+    events = [PlainEvent(carrier=e.carrier, waybill=e.waybill, time=e.time, status=e.status,
+                         location=e.location, description=e.description,
+                         raw=e.model_dump(mode="json", exclude_none=True))
+              for e in batch.events]
+    now, ctx = runtime.clock.now(), _rules(request, runtime)
+    summary = await _in_transaction(runtime, lambda s: ingest_events(s, events, now, ctx))
+    return TrackingBatchResult(
+        received=summary.received, stored=summary.stored, duplicates=summary.duplicates,
+        unmatched=summary.unmatched, unknown_carriers=summary.unknown_carriers,
+        unknown_carrier_names=summary.unknown_carrier_names)
+
+
+def _integration(row: FeedIntegration) -> FeedIntegrationPublic:
+    return FeedIntegrationPublic(id=row.id, kind=row.kind, name=row.name,
+                                 account_id=row.account_id, is_active=row.is_active,
+                                 created_at=row.created_at, callback_path=CALLBACKS[row.kind])
+
+
+@router.get("/feeds", tags=["feeds"], response_model=list[FeedIntegrationPublic],
+            responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}})
+def feeds(caller: CallerDep, db: DbDep) -> list[FeedIntegrationPublic]:
+    """Configured 快递100 / 快递鸟 integrations (administrators only); never their secrets."""
+    if caller.role is not Role.ADMIN:
+        raise PermissionDenied("only administrators may list feed integrations")
+    return [_integration(r) for r in list_integrations(db)]
+
+
+@router.post("/feeds", tags=["feeds"], response_model=FeedIntegrationPublic,
+             status_code=status.HTTP_201_CREATED,
+             responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic},
+                        409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+def create_feed(body: FeedIntegrationCreate, caller: CallerDep, db: DbDep,
+                runtime: RuntimeDep) -> FeedIntegrationPublic:
+    """Register a 快递100 salt or 快递鸟 AppKey; pushes signed with it are then accepted."""
+    row = create_integration(db, caller, kind=body.kind, name=body.name, secret=body.secret,
+                             account_id=body.account_id, now=runtime.clock.now())
+    return _integration(row)

@@ -1,0 +1,55 @@
+"""``GET /violations``: what the caller's shops were penalised for, and what can be appealed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from lanshou.adapters.db.models import Violation
+from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
+from lanshou.entrypoints.api.schemas import ErrorPublic
+from lanshou.entrypoints.api.schemas_appeals import StatementDraft, ViolationPublic
+from lanshou.services.appeals import AppealsContext, list_violations, statement_draft_for
+from lanshou.services.orders import scope_for
+
+router = APIRouter(tags=["appeals"], responses={401: {"model": ErrorPublic}})
+
+
+def appeals_context(request: Request, runtime: RuntimeDep) -> AppealsContext:
+    """One context per app: profiles and calendars are loaded once."""
+    ctx = getattr(request.app.state, "appeals_ctx", None)
+    if ctx is None:
+        ctx = AppealsContext.from_settings(runtime.settings)
+        request.app.state.appeals_ctx = ctx
+    return ctx
+
+
+@router.get("/violations", response_model=list[ViolationPublic],
+            responses={422: {"model": ErrorPublic}})
+def violations(
+    caller: CallerDep, db: DbDep, runtime: RuntimeDep, request: Request,
+    shop: Annotated[int | None, Query(description="shop id")] = None,
+    state: Annotated[str | None, Query(description="open, confirmed, exempt, reversed …")] = None,
+) -> list[ViolationPublic]:
+    """Violations newest first, with the appeal deadline and whether an appeal can be filed."""
+    rows = list_violations(db, appeals_context(request, runtime), scope_for(db, caller),
+                           runtime.clock.now(), shop, state)
+    return [ViolationPublic(
+        id=r.violation.id, shop_id=r.violation.shop_id, order_id=r.violation.order_id,
+        shipment_id=r.violation.shipment_id, profile=r.violation.profile,
+        rule_id=r.violation.rule_id, state=r.violation.state, deadline=r.violation.deadline,
+        detected_at=r.violation.detected_at, explanation=r.violation.explanation,
+        appeal_closes_at=r.appeal_closes_at, appealable=r.appealable, appeal_id=r.appeal_id,
+        appeal_state=r.appeal_state) for r in rows]
+
+
+@router.get("/violations/{violation_id}/statement-draft", response_model=StatementDraft,
+            responses={404: {"model": ErrorPublic}})
+def statement_draft(violation_id: int, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
+                    request: Request, appeal_id: int | None = None) -> StatementDraft:
+    """A Chinese statement drafted from the facts, within the platform's length limit."""
+    actx = appeals_context(request, runtime)
+    text = statement_draft_for(db, actx, caller, violation_id, runtime.clock.now(), appeal_id)
+    limit = actx.limits(db.get_one(Violation, violation_id)).statement_max_chars
+    return StatementDraft(statement=text, max_chars=limit)

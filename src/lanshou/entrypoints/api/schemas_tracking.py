@@ -1,0 +1,89 @@
+"""Schemas of the tracking, feed-integration and shipment endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from lanshou.entrypoints.api.schemas import Timestamp
+
+MAX_EVENTS = 10_000
+Status = Literal["created", "awaiting_pickup", "picked_up", "in_transit", "out_for_delivery",
+                 "delivered", "returned", "exception"]
+
+
+class TrackingEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    carrier: Annotated[str, Field(min_length=1, max_length=64, examples=["顺丰", "ZTO"])]
+    waybill: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\s*[0-9A-Za-z-]+\s*$")]
+    time: Annotated[AwareDatetime, Field(examples=["2026-11-01T14:05:00+08:00"])]
+    status: Status
+    location: Annotated[str | None, Field(max_length=128)] = None
+    description: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class TrackingBatchIn(BaseModel):
+    events: list[TrackingEventIn]
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _at_most(cls, value: Any) -> Any:
+        if isinstance(value, list) and len(value) > MAX_EVENTS:
+            raise ValueError(f"at most {MAX_EVENTS} events per request (got {len(value)}); "
+                             "split the batch")
+        return value
+
+
+class TrackingBatchResult(BaseModel):
+    received: int
+    stored: int
+    duplicates: int = Field(description="already stored, or repeated within this batch")
+    unmatched: int = Field(description="stored without a shipment; attached when marked shipped")
+    unknown_carriers: int = Field(description="events whose carrier name nobody knows")
+    unknown_carrier_names: list[str]
+
+
+class FeedIntegrationCreate(BaseModel):
+    kind: Literal["kuaidi100", "kdniao"]
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    secret: Annotated[str, Field(min_length=6, max_length=128,
+                                 description="快递100 salt or 快递鸟 AppKey; never shown again")]
+    account_id: Annotated[str | None, Field(max_length=64,
+                                            description="快递鸟 EBusinessID (required)")] = None
+
+
+class FeedIntegrationPublic(BaseModel):
+    id: int
+    kind: str
+    name: str
+    account_id: str | None
+    is_active: bool
+    created_at: Timestamp
+    callback_path: str
+
+
+class ShipmentMarkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: int | None = Field(default=None, description="lanshou's order id")
+    external_id: str | None = Field(default=None, max_length=64,
+                                    description="the platform's order number instead of order_id")
+    shop_id: int | None = Field(default=None, description="with external_id if it is ambiguous")
+    carrier: Annotated[str, Field(min_length=1, max_length=64, examples=["中通"])]
+    waybill: Annotated[str, Field(min_length=1, max_length=64)]
+    shipped_at: AwareDatetime
+
+
+class ShipmentMarkedPublic(BaseModel):
+    shipment_id: int
+    order_id: int
+    carrier_code: str | None
+    carrier_known: bool
+    waybill_no: str
+    shipped_at: Timestamp
+    status: str
+    picked_up_at: Timestamp | None
+    attached_events: int
+    violations_new: int

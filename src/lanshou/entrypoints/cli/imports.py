@@ -1,0 +1,89 @@
+"""``lanshou import orders``: load an order export into the database (see services.imports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from lanshou.entrypoints.cli.common import parse_now, runtime
+from lanshou.errors import InvalidInput
+
+app = typer.Typer(help="Load exports into the database.", no_args_is_help=True)
+
+DATE_ORDERS = ("ymd", "mdy", "dmy")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="import")
+
+
+def _progress_bar() -> tuple[Any, Any]:
+    """A rich bar of bytes read (scan + import passes) when stderr is a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return None, None
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task("reading", total=None)
+
+    def update(p: Any) -> None:
+        bar.update(
+            task,
+            total=p.bytes_total,
+            completed=p.bytes_done,
+            description=f"{p.phase} · {p.rows_read} rows",
+        )
+
+    return bar, update
+
+
+@app.command("orders")
+def orders(
+    file: Path = typer.Argument(..., help="CSV or XLSX export (olist: the data-set directory)"),
+    source: str = typer.Option(..., help="layout: generic, douyin or olist"),
+    mapping: Path | None = typer.Option(None, help="a mapping YAML instead of the built-in"),
+    shop: str | None = typer.Option(None, help="shop code for files without a shop column"),
+    date_order: str | None = typer.Option(None, help="ymd, mdy or dmy for dates like 1/5/2024"),
+    profile: str | None = typer.Option(None, help="rule profile (and platform) of new shops"),
+    items: Path | None = typer.Option(None, help="olist: the order items file"),
+    now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
+) -> None:
+    """Import orders idempotently; bad rows go to FILE.rejects.csv, good rows are kept."""
+    from lanshou.services.imports import import_orders
+    from lanshou.services.rules_context import RulesContext
+
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise InvalidInput(f"--date-order must be one of {', '.join(DATE_ORDERS)}")
+    rt = runtime()
+    bar, update = _progress_bar()
+    try:
+        if bar is not None:
+            bar.start()
+        summary = import_orders(
+            rt.sessions,
+            file,
+            source=source,
+            mapping=mapping,
+            shop=shop,
+            date_order=date_order,  # type: ignore[arg-type]
+            profile=profile,
+            items=items,
+            now=parse_now(now, rt.clock.now()),
+            ctx=RulesContext.from_settings(rt.settings),
+            progress=update,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    typer.echo("\n".join(summary.lines()))

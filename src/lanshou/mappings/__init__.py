@@ -1,0 +1,1 @@
+"""Built-in import mappings (``generic``, ``douyin``, ``olist``); see ``lanshou import orders``."""

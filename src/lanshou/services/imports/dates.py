@@ -1,0 +1,157 @@
+"""Parse times as exports really write them, and infer day/month order per column.
+
+Accepted: ISO 8601 with or without offset (``T`` or space), ``2024/1/5 8:03``,
+``2024年1月5日 8:03``, Unix seconds or milliseconds, spreadsheet round trips such as
+``1/5/2024 8:03`` or ``5/1/2024 8:03 PM`` (the day/month order of these is the only ambiguity),
+and native spreadsheet datetimes. Times without an offset are local to the profile's zone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Literal
+
+DateOrder = Literal["ymd", "mdy", "dmy"]
+DATE_ORDERS: tuple[DateOrder, ...] = ("ymd", "mdy", "dmy")
+
+_TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?\s*([AaPp][Mm])?)?"
+_OFFSET = r"\s*(Z|z|[+-]\d{2}:?\d{2}|UTC|GMT)?"
+_YEAR_FIRST = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + _OFFSET + "$")
+_YEAR_LAST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME + _OFFSET + "$")
+_EPOCH = re.compile(r"^\d{9,14}(?:\.\d+)?$")
+_CJK = str.maketrans({"年": "-", "月": "-", "日": " ", "时": ":", "分": " ", "秒": " "})
+
+
+class TimeFormatError(ValueError):
+    """A value that is not a time in any accepted form."""
+
+
+def ambiguity(text: str) -> tuple[int, int] | None:
+    """(first, second) numbers of a year-last date like ``1/5/2024``; None for other forms."""
+    m = _YEAR_LAST.match(text.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _offset(raw: str | None, default: tzinfo) -> tzinfo:
+    if raw is None:
+        return default
+    if raw in ("Z", "z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if raw[0] == "-" else 1
+    digits = raw[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def _build(y: int, mo: int, d: int, groups: tuple[str | None, ...], tz: tzinfo) -> datetime:
+    hh, mm, ss, frac, ampm, off = groups
+    hour = int(hh) if hh else 0
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise TimeFormatError("hour must be 1-12 with AM/PM")
+        hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
+    micro = int((frac or "0").ljust(6, "0")) if frac else 0
+    try:
+        naive = datetime(y, mo, d, hour, int(mm or 0), int(ss or 0), micro)  # noqa: DTZ001
+    except ValueError as exc:
+        raise TimeFormatError(str(exc)) from exc
+    return naive.replace(tzinfo=_offset(off, tz))
+
+
+def parse_time(value: object, tz: tzinfo, order: DateOrder | None = None) -> datetime | None:
+    """A timezone-aware datetime, None for an empty value; TimeFormatError if unparseable.
+
+    `order` settles ``a/b/yyyy`` dates; without it an ambiguous one (both ≤ 12, different) is an
+    error, since guessing would silently move the deadline by months.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    text = str(value).strip().translate(_CJK).strip()
+    if not text:
+        return None
+    if _EPOCH.match(text):
+        number = float(text)
+        seconds = number / 1000 if len(text.split(".")[0]) >= 12 else number
+        return datetime.fromtimestamp(seconds, UTC)
+    m = _YEAR_FIRST.match(text)
+    if m:
+        return _build(int(m[1]), int(m[2]), int(m[3]), m.groups()[3:], tz)
+    m = _YEAR_LAST.match(text)
+    if m:
+        a, b, year = int(m[1]), int(m[2]), int(m[3])
+        if order is None:
+            order = "dmy" if a > 12 else "mdy" if b > 12 or a == b else None
+        if order is None:
+            raise TimeFormatError(f"{text!r}: day/month order is ambiguous")
+        month, day = (b, a) if order == "dmy" else (a, b)
+        return _build(year, month, day, m.groups()[3:], tz)
+    raise TimeFormatError(f"{text!r} is not a time")
+
+
+@dataclass
+class OrderEvidence:
+    """What one column's values say about its day/month order."""
+
+    dmy: int = 0  # values whose first number > 12
+    mdy: int = 0  # values whose second number > 12
+    ambiguous: int = 0  # a/b/yyyy values with both numbers ≤ 12 and a ≠ b
+    first_dmy: str | None = None
+    first_mdy: str | None = None
+
+    def add(self, value: object) -> None:
+        if isinstance(value, datetime) or value is None:
+            return
+        pair = ambiguity(str(value))
+        if pair is None:
+            return
+        a, b = pair
+        if a > 12:
+            self.dmy += 1
+            self.first_dmy = self.first_dmy or str(value)
+        elif b > 12:
+            self.mdy += 1
+            self.first_mdy = self.first_mdy or str(value)
+        elif a != b:
+            self.ambiguous += 1
+
+    def decided(self) -> DateOrder | None:
+        if self.dmy and not self.mdy:
+            return "dmy"
+        if self.mdy and not self.dmy:
+            return "mdy"
+        return None
+
+
+def infer_orders(
+    evidence: dict[str, OrderEvidence], forced: DateOrder | None, file: str
+) -> dict[str, DateOrder | None]:
+    """The order to parse each column with; raises TimeFormatError naming the column if unsure.
+
+    Each column decides from its own values. A column with only ambiguous values borrows the
+    order of the other columns of the same file when they all agree; otherwise ``--date-order``
+    is needed.
+    """
+    if forced is not None:
+        return dict.fromkeys(evidence, forced)
+    out: dict[str, DateOrder | None] = {}
+    for column, ev in evidence.items():
+        if ev.dmy and ev.mdy:
+            raise TimeFormatError(
+                f"{file}: column {column!r} mixes day-first ({ev.first_dmy!r}) and month-first "
+                f"({ev.first_mdy!r}) dates; fix the file or pass --date-order"
+            )
+        out[column] = ev.decided()
+    known = {o for o in out.values() if o is not None}
+    for column, ev in evidence.items():
+        if out[column] is None and ev.ambiguous:
+            if len(known) == 1:
+                out[column] = next(iter(known))
+            else:
+                raise TimeFormatError(
+                    f"{file}: column {column!r} has dates like 1/5/2024 whose day/month order "
+                    "cannot be told from the data; pass --date-order dmy or --date-order mdy"
+                )
+    return out

@@ -1,0 +1,332 @@
+"""Generic and 抖店 exports: encodings, XLSX, dates, idempotence, audit, rejects, interruption."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lanshou.adapters.db.models import (
+    AuditEvent,
+    Carrier,
+    Order,
+    OrderItem,
+    Platform,
+    Shipment,
+    Shop,
+    TrackingEvent,
+)
+from lanshou.errors import InvalidInput
+from lanshou.services.imports import ImportProgress, import_orders
+from lanshou.services.imports import service as import_service
+from tests.integration.imports.helpers import CTX, NOW, add_carriers, count
+
+CST = timezone(timedelta(hours=8))
+HEADER = "order_id,shop_id,paid_at,amount,quantity,province,status,shipped_at,carrier,waybill"
+GENERIC = [
+    HEADER,
+    "A1,shop-1,2024-01-05 08:03:00,58.90,1,浙江,paid,,,",
+    "A2,shop-1,2024/1/6 9:15,300.00,2,广东,shipped,2024-01-06T10:00:00+08:00,顺丰,SF100",
+    "A3,shop-2,1704412980,12.5,,北京,,2024-01-05 20:00,Yunda-Ltd,YD300",
+]
+
+
+def write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def run(sessions: sessionmaker[Session], path: Path, **kw: object) -> import_service.ImportSummary:
+    kw.setdefault("source", "generic")
+    return import_orders(sessions, path, now=NOW, ctx=CTX, **kw)  # type: ignore[arg-type]
+
+
+def test_a_generic_file_becomes_orders_with_one_shipment_each(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    add_carriers(sessions)
+    summary = run(sessions, write(tmp_path / "orders.csv", GENERIC))
+
+    assert (summary.rows_read, summary.inserted, summary.updated, summary.rejected) == (3, 3, 0, 0)
+    assert dict(summary.unknown_carriers) == {"Yunda-Ltd": 1}
+    with sessions() as s:
+        assert s.execute(select(Platform.code, Platform.profile)).all() == [("douyin", "douyin")]
+        assert sorted(s.execute(select(Shop.code)).scalars()) == ["shop-1", "shop-2"]
+        orders = {o.external_id: o for o in s.execute(select(Order)).scalars()}
+        assert orders["A1"].paid_at == datetime(2024, 1, 5, 8, 3, tzinfo=CST)
+        assert orders["A2"].paid_at == datetime(2024, 1, 6, 9, 15, tzinfo=CST)
+        assert orders["A3"].paid_at == datetime(2024, 1, 5, 8, 3, tzinfo=CST)  # Unix seconds
+        assert [orders[k].amount_fen for k in ("A1", "A2", "A3")] == [5890, 30000, 1250]
+        assert (orders["A2"].quantity, orders["A3"].status) == (2, "shipped")
+        ships = {sh.key: sh for sh in s.execute(select(Shipment)).scalars()}
+        sf = s.execute(select(Carrier.id).where(Carrier.code == "SF")).scalar_one()
+        assert (ships["A2"].carrier_id, ships["A2"].waybill_no) == (sf, "SF100")
+        assert ships["A2"].status == "awaiting_pickup"
+        assert ships["A2"].shipped_at == datetime(2024, 1, 6, 10, 0, tzinfo=CST)
+        assert (ships["A3"].carrier_id, ships["A3"].status) == (None, "awaiting_pickup")
+        assert ships["A1"].status == "created" and ships["A1"].amount_fen == 5890
+
+
+def test_events_that_arrived_before_the_import_join_the_shipment(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    add_carriers(sessions)
+    at = datetime(2024, 1, 6, 12, 0, tzinfo=CST)
+    with sessions() as s:
+        s.add(
+            TrackingEvent(
+                waybill_no="SF100",
+                status="picked_up",
+                event_time=at,
+                received_at=at,
+                source="kuaidi100",
+                dedup_key="k1",
+            )
+        )
+        s.commit()
+    run(sessions, write(tmp_path / "orders.csv", GENERIC))
+    with sessions() as s:
+        sh = s.execute(select(Shipment).where(Shipment.key == "A2")).scalar_one()
+        assert (sh.status, sh.picked_up_at) == ("picked_up", at)
+
+
+def test_importing_the_same_file_twice_changes_nothing(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = write(tmp_path / "orders.csv", GENERIC)
+    run(sessions, path)
+    audits = count(sessions, AuditEvent)
+    again = run(sessions, path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+    assert count(sessions, AuditEvent) == audits
+    assert count(sessions, Order) == 3
+
+
+def test_a_corrected_file_updates_what_changed_and_audits_each_change(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    add_carriers(sessions)
+    run(sessions, write(tmp_path / "orders.csv", GENERIC))
+    fixed = [*GENERIC]
+    fixed[1] = "A1,shop-1,2024-01-05 08:03:00,59.90,1,浙江,cancelled,,,"
+    summary = run(sessions, write(tmp_path / "orders.csv", fixed))
+
+    assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 2)
+    with sessions() as s:
+        a1 = s.execute(select(Order).where(Order.external_id == "A1")).scalar_one()
+        assert (a1.amount_fen, a1.status) == (5990, "cancelled")
+        rows = (
+            s.execute(select(AuditEvent).where(AuditEvent.entity_type == "order")).scalars().all()
+        )
+        assert [(r.entity_id, r.action, r.actor) for r in rows] == [(a1.id, "updated", "import")]
+        assert rows[0].data == {
+            "amount_fen": {"old": 5890, "new": 5990},
+            "status": {"old": "paid", "new": "cancelled"},
+            "shipment[A1].amount_fen": {"old": 5890, "new": 5990},
+        }
+
+
+def test_bad_rows_go_to_the_rejects_file_and_good_rows_are_kept(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "orders.csv",
+        [
+            HEADER,
+            "B1,shop-1,2024-01-05 08:03,10.00,,,,,,",
+            "B2,shop-1,yesterday,10.00,,,,,,",
+            "B3,shop-1,2024-01-05 08:03,-3,,,,,,",
+            "B1,shop-1,2024-01-05 08:03,10.00,,,,,,",
+            "B4,shop-1,2024-01-05 08:03,10.00,0,,,,,,extra",
+        ],
+    )
+    summary = run(sessions, path)
+
+    assert (summary.rows_read, summary.inserted, summary.rejected) == (5, 1, 4)
+    assert summary.rejects_files == [tmp_path / "orders.rejects.csv"]
+    assert (tmp_path / "orders.rejects.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "row_number,column,reason," + HEADER,
+        "3,paid_at,is not a time ('yesterday' is not a time),B2,shop-1,yesterday,10.00,,,,,,",
+        "4,amount,'-3' is not a non-negative amount,B3,shop-1,2024-01-05 08:03,-3,,,,,,",
+        "5,order_id,duplicate order 'B1' (first on row 2),B1,shop-1,2024-01-05 08:03,10.00,,,,,,",
+        '6,,"the row has 11 fields, the header has 10",B4,shop-1,2024-01-05 08:03,10.00,0,,,,,,'
+        "extra",
+    ]
+    assert count(sessions, Order) == 1
+
+
+def test_a_header_that_does_not_match_says_what_was_expected_and_found(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = write(tmp_path / "orders.csv", ["id,shop_id,paid,amount", "1,s,2024-01-05,1"])
+    with pytest.raises(InvalidInput) as err:
+        run(sessions, path)
+    assert err.value.message == (
+        f"{path}: the header does not match: expected the columns order_id, paid_at, amount, "
+        "shop_id; missing order_id, paid_at; found id, shop_id, paid, amount"
+    )
+    assert count(sessions, Order) == 0
+
+
+def test_binary_garbage_is_refused_clearly(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(InvalidInput, match="not a CSV text file"):
+        run(sessions, path)
+
+
+def test_gbk_and_utf8_bom_files_read_the_same(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    lines = [
+        "主订单编号,子订单编号,选购商品,商品单价,商品数量,订单应付金额,支付完成时间,省,市,订单状态,"
+        "发货时间,快递公司,快递单号",
+        "D1,D1-1,保温杯,30.00,2,75.00,2024/1/5 8:03,浙江省,杭州市,已发货,2024/1/5 18:00,顺丰,SF1",
+        "D1,D1-2,杯盖,15.00,1,75.00,2024/1/5 8:03,浙江省,杭州市,已发货,2024/1/5 18:00,顺丰,SF1",
+        "D2,D2-1,茶叶,99.00,1,99.00,2024/1/6 9:00,广东省,深圳市,待发货,,,",
+    ]
+    gbk = run(sessions, write(tmp_path / "gbk.csv", lines, "gbk"), source="douyin", shop="dy-1")
+    bom = run(
+        sessions, write(tmp_path / "bom.csv", lines, "utf-8-sig"), source="douyin", shop="dy-1"
+    )
+    assert (gbk.inserted, gbk.rejected) == (2, 0)
+    assert (bom.inserted, bom.updated, bom.unchanged) == (0, 0, 2)
+    with sessions() as s:
+        d1 = s.execute(select(Order).where(Order.external_id == "D1")).scalar_one()
+        assert (d1.amount_fen, d1.quantity, d1.status, d1.buyer_city) == (
+            7500,
+            3,
+            "shipped",
+            "杭州市",
+        )
+        items = s.execute(
+            select(
+                OrderItem.sku, OrderItem.title, OrderItem.unit_price_fen, OrderItem.quantity
+            ).order_by(OrderItem.sku)
+        ).all()
+        assert [tuple(i) for i in items] == [
+            ("D1-1", "保温杯", 3000, 2),
+            ("D1-2", "杯盖", 1500, 1),
+            ("D2-1", "茶叶", 9900, 1),
+        ]
+        sh = s.execute(select(Shipment).where(Shipment.key == "D1")).scalar_one()
+        assert (sh.max_unit_price_fen, sh.waybill_no, sh.status) == (3000, "SF1", "awaiting_pickup")
+        d2 = s.execute(select(Order.status).where(Order.external_id == "D2")).scalar_one()
+        assert d2 == "paid"
+
+
+def test_an_xlsx_export_with_native_datetimes_imports(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(HEADER.split(","))
+    ws.append(["X1", "shop-1", datetime(2024, 1, 5, 8, 3), 58.9, 1, "浙江", "paid"])
+    ws.append([12345678901234, "shop-1", "2024-01-05T08:03:00+08:00", 7, 2])
+    ws.append([None] * 10)
+    wb.save(tmp_path / "orders.xlsx")
+    summary = run(sessions, tmp_path / "orders.xlsx")
+
+    assert (summary.rows_read, summary.inserted, summary.rejected) == (2, 2, 0)
+    with sessions() as s:
+        got = {
+            o.external_id: (o.paid_at, o.amount_fen, o.quantity)
+            for o in s.execute(select(Order)).scalars()
+        }
+    t = datetime(2024, 1, 5, 8, 3, tzinfo=CST)
+    assert got == {"X1": (t, 5890, 1), "12345678901234": (t, 700, 2)}
+
+
+def test_a_truncated_xlsx_is_refused_clearly(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(HEADER.split(","))
+    wb.save(tmp_path / "full.xlsx")
+    data = (tmp_path / "full.xlsx").read_bytes()
+    (tmp_path / "orders.xlsx").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InvalidInput, match="not a readable XLSX workbook"):
+        run(sessions, tmp_path / "orders.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected_day"),
+    [
+        (["5/1/2024 8:03", "13/1/2024 8:03"], 5),  # 13 first: day-first
+        (["1/5/2024 8:03", "1/13/2024 8:03"], 5),  # 13 second: month-first
+    ],
+)
+def test_the_day_month_order_is_inferred_from_the_column(
+    sessions: sessionmaker[Session], tmp_path: Path, dates: list[str], expected_day: int
+) -> None:
+    rows = [HEADER] + [f"O{i},s,{d},1,,,,,," for i, d in enumerate(dates)]
+    run(sessions, write(tmp_path / "orders.csv", rows))
+    with sessions() as s:
+        first = s.execute(select(Order.paid_at).where(Order.external_id == "O0")).scalar_one()
+    assert first == datetime(2024, 1, expected_day, 8, 3, tzinfo=CST)
+
+
+def test_an_ambiguous_date_column_asks_for_date_order(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "orders.csv",
+        [HEADER, "O1,s,1/5/2024 8:03,1,,,,,,", "O2,s,2/6/2024 8:03,1,,,,,,"],
+    )
+    with pytest.raises(InvalidInput) as err:
+        run(sessions, path)
+    assert "column 'paid_at'" in err.value.message
+    assert "--date-order" in err.value.message
+    assert count(sessions, Order) == 0
+
+    run(sessions, path, date_order="dmy")
+    with sessions() as s:
+        paid = s.execute(select(Order.paid_at).where(Order.external_id == "O1")).scalar_one()
+    assert paid == datetime(2024, 5, 1, 8, 3, tzinfo=CST)
+
+
+def test_an_interrupted_import_completes_when_run_again(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_service, "CHUNK", 2)
+    rows = [HEADER] + [f"I{i},s,2024-01-05 08:03,{i}.00,,,,,," for i in range(1, 8)]
+    path = write(tmp_path / "orders.csv", rows)
+
+    def crash(p: ImportProgress) -> None:
+        if p.phase == "import" and p.chunks_done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(sessions, path, progress=crash)
+    assert count(sessions, Order) == 2
+    assert count(sessions, Shipment) == 2
+
+    summary = run(sessions, path)
+    assert (summary.inserted, summary.unchanged, summary.chunks) == (5, 2, 4)
+    assert count(sessions, Order) == 7
+    assert count(sessions, Shipment) == 7
+
+
+def test_an_unknown_profile_is_refused_before_anything_is_created(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidInput, match="profile 'nosuch'"):
+        run(sessions, write(tmp_path / "orders.csv", GENERIC), profile="nosuch")
+    assert count(sessions, Platform) == 0
+
+
+def test_a_profile_names_the_platform_of_new_shops(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    run(sessions, write(tmp_path / "orders.csv", GENERIC), profile="pinduoduo")
+    with sessions() as s:
+        assert s.execute(select(Platform.code, Platform.profile)).all() == [
+            ("pinduoduo", "pinduoduo")
+        ]

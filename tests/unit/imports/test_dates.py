@@ -1,0 +1,82 @@
+"""Times as exports write them, and the day/month order decided per column."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from lanshou.services.imports.dates import (
+    OrderEvidence,
+    TimeFormatError,
+    infer_orders,
+    parse_time,
+)
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-01-05T08:03:00+08:00", datetime(2024, 1, 5, 8, 3, tzinfo=SH)),
+        ("2024-01-05T00:03:00Z", datetime(2024, 1, 5, 8, 3, tzinfo=SH)),
+        ("2024-01-05 08:03:00", datetime(2024, 1, 5, 8, 3, tzinfo=SH)),
+        ("2024/1/5 8:03", datetime(2024, 1, 5, 8, 3, tzinfo=SH)),
+        ("2024年1月5日 8:03", datetime(2024, 1, 5, 8, 3, tzinfo=SH)),
+        ("2024-01-05", datetime(2024, 1, 5, tzinfo=SH)),
+        ("1704412980", datetime(2024, 1, 5, 0, 3, tzinfo=UTC)),
+        ("1704412980000", datetime(2024, 1, 5, 0, 3, tzinfo=UTC)),
+        ("13/1/2024 8:03", datetime(2024, 1, 13, 8, 3, tzinfo=SH)),
+        ("1/13/2024 8:03 PM", datetime(2024, 1, 13, 20, 3, tzinfo=SH)),
+        (
+            "2024-01-05 08:03:00.250-03:00",
+            datetime(2024, 1, 5, 8, 3, 0, 250000, tzinfo=timezone(timedelta(hours=-3))),
+        ),
+    ],
+)
+def test_accepted_forms(text: str, expected: datetime) -> None:
+    assert parse_time(text, SH) == expected
+
+
+def test_naive_spreadsheet_datetimes_get_the_profile_zone() -> None:
+    assert parse_time(datetime(2024, 1, 5, 8, 3), SH) == datetime(2024, 1, 5, 8, 3, tzinfo=SH)
+
+
+def test_empty_is_none_and_nonsense_is_an_error() -> None:
+    assert parse_time("  ", SH) is None
+    with pytest.raises(TimeFormatError):
+        parse_time("next tuesday", SH)
+    with pytest.raises(TimeFormatError):
+        parse_time("2024-02-30 08:00", SH)
+
+
+def test_an_ambiguous_value_needs_an_order() -> None:
+    with pytest.raises(TimeFormatError, match="ambiguous"):
+        parse_time("1/5/2024 8:03", SH)
+    assert parse_time("1/5/2024 8:03", SH, "mdy") == datetime(2024, 1, 5, 8, 3, tzinfo=SH)
+    assert parse_time("1/5/2024 8:03", SH, "dmy") == datetime(2024, 5, 1, 8, 3, tzinfo=SH)
+
+
+def _evidence(*values: str) -> OrderEvidence:
+    ev = OrderEvidence()
+    for v in values:
+        ev.add(v)
+    return ev
+
+
+def test_one_unambiguous_value_decides_the_column() -> None:
+    assert infer_orders({"a": _evidence("1/5/2024", "13/5/2024")}, None, "f") == {"a": "dmy"}
+    assert infer_orders({"a": _evidence("1/5/2024", "5/13/2024")}, None, "f") == {"a": "mdy"}
+    assert infer_orders({"a": _evidence("2024-01-05")}, None, "f") == {"a": None}
+
+
+def test_an_ambiguous_column_borrows_the_files_agreed_order_or_fails() -> None:
+    got = infer_orders({"a": _evidence("13/5/2024"), "b": _evidence("1/5/2024")}, None, "f")
+    assert got == {"a": "dmy", "b": "dmy"}
+    with pytest.raises(TimeFormatError, match=r"column 'b'.*--date-order"):
+        infer_orders({"b": _evidence("1/5/2024")}, None, "f")
+    with pytest.raises(TimeFormatError, match="mixes day-first"):
+        infer_orders({"a": _evidence("13/5/2024", "5/13/2024")}, None, "f")
+    assert infer_orders({"b": _evidence("1/5/2024")}, "mdy", "f") == {"b": "mdy"}
