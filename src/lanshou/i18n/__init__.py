@@ -11,6 +11,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -20,6 +21,8 @@ __all__ = [
     "LOCALES",
     "N_",
     "catalogue_path",
+    "catalogue_paths",
+    "read_catalogue",
     "normalize_locale",
     "translate",
     "translations",
@@ -39,6 +42,23 @@ def catalogue_path(locale: str) -> Path:
     return _DIR / locale / "LC_MESSAGES" / "messages.po"
 
 
+def catalogue_paths(locale: str) -> list[Path]:
+    """Every ``.po`` of a locale: ``messages.po`` plus one file per feature area, so teams
+    working on different parts of the product never edit the same catalogue file."""
+    return sorted((_DIR / locale / "LC_MESSAGES").glob("*.po"))
+
+
+def read_catalogue(locale: str) -> Catalog:
+    """All of a locale's ``.po`` files merged into one catalogue."""
+    merged = Catalog(locale=locale, domain="messages")
+    for path in catalogue_paths(locale):
+        with path.open("rb") as po:
+            for message in read_po(po, locale=locale):
+                if message.id:
+                    merged[message.id] = message
+    return merged
+
+
 def normalize_locale(value: str | None) -> str | None:
     """'zh-CN', 'zh_cn', 'zh' → 'zh_CN'; 'en-US' → 'en'; anything else → None."""
     if not value:
@@ -55,8 +75,7 @@ def normalize_locale(value: str | None) -> str | None:
 def translations(locale: str) -> Translations:
     """The compiled catalogue for a locale (read once per process)."""
     locale = normalize_locale(locale) or DEFAULT_LOCALE
-    with catalogue_path(locale).open("rb") as po:
-        catalog = read_po(po, locale=locale)
+    catalog = read_catalogue(locale)
     buffer = BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
