@@ -22,8 +22,8 @@ __all__ = [
     "N_",
     "catalogue_path",
     "catalogue_paths",
-    "read_catalogue",
     "normalize_locale",
+    "read_catalogue",
     "translate",
     "translations",
 ]
