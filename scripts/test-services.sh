@@ -41,10 +41,20 @@ start_postgres() {
     "${as[@]}" "$bin/initdb" -D "$PG_DIR" -U lanshou --auth=trust -E UTF8 >/dev/null 2>&1 \
       || { log "initdb failed"; return 1; }
   fi
-  if ! "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
-    "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w \
-      -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-      start >/dev/null 2>&1 || { log "PostgreSQL did not start; see $PG_DIR/server.log"; return 1; }
+  if "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
+    PG_PORT=$(sed -n 4p "$PG_DIR/postmaster.pid")
+  else
+    local port started=""
+    # The usual port may belong to another server (a second checkout): take the next free one.
+    for port in $(seq "$PG_PORT" $((PG_PORT + 20))); do
+      "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" >/dev/null 2>&1 && continue
+      if "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w \
+        -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null 2>&1; then
+        PG_PORT=$port; started=1; break
+      fi
+    done
+    [ -n "$started" ] || { log "PostgreSQL did not start; see $PG_DIR/server.log"; return 1; }
   fi
   "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U lanshou -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='lanshou_test'" | grep -q 1 \
