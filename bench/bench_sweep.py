@@ -56,7 +56,7 @@ def run(quick: bool, full: bool = False) -> list[Result]:
         f"Open shipments (shipped, not picked up; one order each, {fmt_n(200)} shops) with both "
         "deadline rows stored as the evaluation leaves them; 1,000 of them have a pickup "
         "deadline 1–6 h past (`next_check_at` = deadline), the rest are due 7–24 h later "
-        "(`next_check_at` = the 6-h warning, after now). Data built with Core executemany "
+        "(`next_check_at` = the 6-h warning, after now). Data built with driver executemany "
         "(SQLite, 50,000-row chunks) / COPY (PostgreSQL), then ANALYZE. Timed: one "
         "`run_sweep(now)` (batches of 500; it creates 1,000 violations with compensation, fine "
         "and points entries, audit records), then a second sweep that finds nothing due.",
@@ -67,8 +67,8 @@ def run(quick: bool, full: bool = False) -> list[Result]:
         *rows,
         "",
         f"Sizes measured: {', '.join(fmt_n(n) for n in sizes)}"
-        + ("" if full else " (10,000,000 only with `--full`: building 40 M rows takes well "
-           "over ten minutes per backend on this 2-core box)")
+        + ("" if full else " (10,000,000 only with `--full`: building 40 M rows takes ~18 min "
+           "per backend on this 2-core box at the measured load rate)")
         + ".",
         "",
         f"**Ratio {fmt_n(lo)} → {fmt_n(hi)}: SQLite {ratios['sqlite']:.2f}×, PostgreSQL "

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +26,9 @@ from lanshou.domain.rules.consequences import compensation_for, unit_price
 from lanshou.errors import InvalidInput, NotFound
 from lanshou.services.orders import Scope
 from lanshou.services.rules_context import RulesContext
+
+if TYPE_CHECKING:
+    from lanshou.services.analytics.survival import Prediction
 
 CONTACT_CHANNELS = ("phone", "wechat", "sms", "in_person", "reminder")
 COUNTERPARTS = ("courier", "outlet", "carrier_cs", "buyer", "platform_cs")
@@ -50,12 +55,33 @@ class AtRiskItem:
     compensation: Decimal
     fine: Decimal
     last_contact_at: datetime | None
+    # P(miss | no pickup yet) for pickup deadlines (see services.analytics.survival), else None
+    breach_probability: float | None = None
+
+    @property
+    def cost(self) -> Decimal:
+        return self.compensation + self.fine
+
+    @property
+    def expected_cost(self) -> Decimal | None:
+        """Probability × cost of a miss, to the fen."""
+        if self.breach_probability is None:
+            return None
+        return (Decimal(str(round(self.breach_probability, 6))) * self.cost).quantize(
+            Decimal("0.01"))
+
+
+SORTS = ("due", "risk")
 
 
 def at_risk(
-    session: Session, scope: Scope, now: datetime, ctx: RulesContext, *, limit: int = 100
+    session: Session, scope: Scope, now: datetime, ctx: RulesContext, *,
+    limit: int | None = 100, sort: str = "due",
 ) -> list[AtRiskItem]:
-    """Pending deadlines of the scope's shops, soonest first, with the cost of missing each."""
+    """Pending deadlines of the scope's shops with the cost of missing each and the chance of
+    missing it; soonest first, or (``sort="risk"``) highest probability × cost first."""
+    if sort not in SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}; use one of {SORTS}", field="sort")
     q = (
         select(
             Deadline,
@@ -76,8 +102,9 @@ def at_risk(
         .outerjoin(Courier, Courier.id == Shipment.courier_id)
         .where(Deadline.state == "pending")
         .order_by(Deadline.due_at, Deadline.id)
-        .limit(limit)
     )
+    if limit is not None and sort == "due":
+        q = q.limit(limit)
     if scope.shop_ids is not None:
         q = q.where(Deadline.shop_id.in_(sorted(scope.shop_ids) or [-1]))
     rows = session.execute(q).all()
@@ -106,7 +133,29 @@ def at_risk(
             sh.waybill_no, outlet, outlet_phone, courier, courier_phone, comp, fine,
             last_contacts.get(sh.id),
         ))  # fmt: skip
+    probabilities = _probabilities(session, scope, now, rows)
+    items = [replace(it, breach_probability=probabilities[it.deadline_id].probability)
+             if it.deadline_id in probabilities else it for it in items]
+    if sort == "risk":
+        items.sort(key=lambda it: (-(it.expected_cost or Decimal(-1)), it.due_at, it.deadline_id))
+        items = items[:limit] if limit is not None else items
     return items
+
+
+def _probabilities(session: Session, scope: Scope, now: datetime,
+                   rows: Sequence[Any]) -> dict[int, Prediction]:
+    from lanshou.services.analytics.prediction import (
+        PICKUP_RULE,
+        OpenShipment,
+        model_for,
+        predict_many,
+    )
+
+    wanted = [OpenShipment(dl.id, sh.carrier_id, sh.outlet_id, sh.shipped_at, dl.due_at)
+              for dl, sh, *_ in rows if dl.rule_id == PICKUP_RULE and dl.due_at is not None]
+    if not wanted:
+        return {}
+    return predict_many(model_for(session, scope, now), wanted, now)
 
 
 def _last_contacts(session: Session, shipment_ids: list[int]) -> dict[int, datetime]:

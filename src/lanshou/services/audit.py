@@ -49,8 +49,17 @@ def _digest(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+_HEAD = "lanshou.audit.head"
+
+
 def _last_hash(session: Session) -> str:
-    # Serialise writers on PostgreSQL so two transactions cannot chain onto the same record.
+    """The chain's head, read once per transaction and then carried along in memory."""
+    tx = session.get_transaction()
+    cached = session.info.get(_HEAD)
+    if cached is not None and tx is not None and cached[0] is tx:
+        return str(cached[1])
+    # Serialise writers on PostgreSQL so two transactions cannot chain onto the same record;
+    # the lock is held until this transaction ends. SQLite serialises writers by itself.
     if session.get_bind().dialect.name == "postgresql":
         session.connection().exec_driver_sql("SELECT pg_advisory_xact_lock(7356001)")
     last = session.execute(
@@ -69,10 +78,16 @@ def record(
     at: datetime,
     reason: str = "",
     data: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> AuditEvent:
-    """Append one audit record in the caller's transaction."""
+    """Append one audit record in the caller's transaction.
+
+    Records are inserted in the order they are made, which is the chain's order; with
+    ``flush=False`` many records go to the database in one batch at the next flush.
+    """
     payload = json.loads(json.dumps(data or {}, default=str))
     prev = _last_hash(session)
+    digest = _digest(prev, entity_type, entity_id, action, actor, at, reason, payload)
     event = AuditEvent(
         entity_type=entity_type,
         entity_id=entity_id,
@@ -82,10 +97,12 @@ def record(
         reason=reason,
         data=payload,
         prev_hash=prev,
-        hash=_digest(prev, entity_type, entity_id, action, actor, at, reason, payload),
+        hash=digest,
     )
     session.add(event)
-    session.flush()
+    session.info[_HEAD] = (session.get_transaction(), digest)
+    if flush:
+        session.flush()
     return event
 
 

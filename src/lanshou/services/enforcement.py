@@ -41,6 +41,7 @@ class EvaluationResult:
     warnings_fired: int = 0
     ledger_moves: int = 0
     touched_shop_days: dict[int, datetime] = field(default_factory=dict)
+    new_violations: list[Violation] = field(default_factory=list, repr=False)
 
     def merge(self, other: EvaluationResult) -> None:
         self.shipments += other.shipments
@@ -82,8 +83,9 @@ def _next_check(
     if state != "breached" or not refund_hours or outcome.auto_refund > 0:
         return None
     refund_at = outcome.deadline + timedelta(hours=float(refund_hours))
-    # A pickup recorded for a time after the refund instant does not prevent the refund.
-    if outcome.satisfied_at is None or outcome.satisfied_at > refund_at:
+    # A pickup recorded for a time after the refund instant does not prevent the refund. Once
+    # the instant has passed there is nothing left to wait for (a zero-amount order refunds 0).
+    if refund_at > now and (outcome.satisfied_at is None or outcome.satisfied_at > refund_at):
         return refund_at
     return None
 
@@ -135,12 +137,35 @@ def evaluate_shipments(
                     touched[ref.shop_id] = outcome.deadline
             elif key in violations and violations[key].state in ACTIVE_STATES:
                 money_targets.append((violations[key], outcome))
+    _audit_new_violations(session, result.new_violations, now, actor)
     result.ledger_moves += _settle_direct_money(session, money_targets, now, actor)
     for shop_id, since in touched.items():
         profile = ctx.profile(_profile_of(refs, shop_id))
         result.ledger_moves += reallocate_shop_fines(session, shop_id, profile, since, now, actor)
     result.touched_shop_days = touched
+    ledger.audit_pending(session)
     return result
+
+
+def _audit_new_violations(
+    session: Session, new: list[Violation], now: datetime, actor: str
+) -> None:
+    """One flush gives every new violation its id; their audit records follow in one batch."""
+    if not new:
+        return
+    session.flush()
+    for v in new:
+        audit.record(
+            session,
+            entity_type="violation",
+            entity_id=v.id,
+            action="detected",
+            actor=actor,
+            at=now,
+            reason=v.explanation.splitlines()[0],
+            data={"state": v.state, "deadline": v.deadline.isoformat()},
+            flush=False,
+        )
 
 
 def _profile_of(refs: list[ShipmentRef], shop_id: int) -> str:
@@ -180,7 +205,6 @@ def _store_deadline(
     dl.state = deadline_state(outcome)
     dl.next_check_at = _next_check(outcome, profile, fired.get(dl.id or -1, set()), now)
     dl.evaluated_at = now
-    session.flush()
     return dl
 
 
@@ -217,18 +241,8 @@ def _store_violation(
                 updated_at=now,
             )
             session.add(v)
-            session.flush()
             violations[key] = v
-            audit.record(
-                session,
-                entity_type="violation",
-                entity_id=v.id,
-                action="detected",
-                actor=actor,
-                at=now,
-                reason=outcome.explanation[0],
-                data={"state": state, "deadline": outcome.deadline.isoformat()},
-            )
+            result.new_violations.append(v)
             result.violations_new += 1
             return v
         if existing.state == "reversed":
@@ -264,6 +278,7 @@ def _store_violation(
             "to": new_state,
             "satisfied_at": outcome.satisfied_at.isoformat() if outcome.satisfied_at else None,
         },
+        flush=False,
     )
     result.violations_changed += 1
     return existing

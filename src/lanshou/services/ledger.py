@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import LedgerEntry
@@ -21,6 +21,9 @@ from lanshou.services import audit
 
 MONEY_KINDS = ("compensation", "fine", "refund")
 KINDS = (*MONEY_KINDS, "points")
+
+
+_PENDING = "lanshou.ledger.unaudited"
 
 
 def _entry_audit(session: Session, entry: LedgerEntry, actor: str, reason: str) -> None:
@@ -39,7 +42,34 @@ def _entry_audit(session: Session, entry: LedgerEntry, actor: str, reason: str) 
             "violation_id": entry.violation_id,
             "reverses_id": entry.reverses_id,
         },
+        flush=False,
     )
+
+
+def audit_pending(session: Session) -> int:
+    """Write the audit records of entries booked in this transaction, in booking order.
+
+    Booking only adds entries; their ids exist after one flush, so auditing them together
+    costs two batched inserts instead of two round trips per entry. The ``before_commit``
+    hook below calls this too, so no entry is ever committed without its audit record.
+    """
+    pending: list[tuple[LedgerEntry, str, str]] = session.info.pop(_PENDING, [])
+    if not pending:
+        return 0
+    session.flush()
+    for entry, actor, memo in pending:
+        _entry_audit(session, entry, actor, memo)
+    return len(pending)
+
+
+@event.listens_for(Session, "before_commit")
+def _audit_before_commit(session: Session) -> None:
+    audit_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, _previous: object) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def book(
@@ -55,6 +85,7 @@ def book(
     actor: str,
     reverses_id: int | None = None,
 ) -> LedgerEntry:
+    """Add one entry; it is audited with the others of the transaction (see audit_pending)."""
     entry = LedgerEntry(
         shop_id=shop_id,
         violation_id=violation_id,
@@ -66,8 +97,7 @@ def book(
         reverses_id=reverses_id,
     )
     session.add(entry)
-    session.flush()
-    _entry_audit(session, entry, actor, memo)
+    session.info.setdefault(_PENDING, []).append((entry, actor, memo))
     return entry
 
 

@@ -39,7 +39,7 @@ def fire_due_warnings(
     """Record the warnings whose time has come; return 1 if one was sent, else 0."""
     if dl.state != "pending" or dl.due_at is None or now >= dl.due_at:
         return 0
-    done = fired.setdefault(dl.id, set())
+    done = fired.get(dl.id, set()) if dl.id is not None else set()
     due = [
         m
         for m in lead_minutes(profile)
@@ -48,6 +48,8 @@ def fire_due_warnings(
     if not due:
         return 0
     urgent = min(due)
+    if dl.id is None:
+        session.flush([dl])  # a deadline seen for the first time needs its id for the record
     rows = [
         {"deadline_id": dl.id, "lead_minutes": m, "fired_at": now, "suppressed": m != urgent}
         for m in due
@@ -55,7 +57,7 @@ def fire_due_warnings(
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # The unique (deadline, lead) pair makes a concurrent second firing a no-op.
     session.execute(insert(Warning_).values(rows).on_conflict_do_nothing())
-    done.update(due)
+    fired.setdefault(dl.id, set()).update(due)
     log.info(
         "deadline %s (%s) due %s: %d-minute warning",
         dl.id,

@@ -11,8 +11,10 @@ import threading
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.bootstrap import Runtime
+from lanshou.services.alerts import dispatch_alerts
 from lanshou.services.appeals.complaints import escalate_overdue
 from lanshou.services.appeals.filing import expire_overdue
+from lanshou.services.rules_context import RulesContext
 from lanshou.services.sweep import SweepResult, run_sweep
 
 log = logging.getLogger("lanshou.worker")
@@ -25,6 +27,10 @@ def sweep_once(runtime: Runtime) -> SweepResult:
     with unit_of_work(runtime.sessions) as session:
         result.appeals_expired = expire_overdue(session, now)
         result.tasks_escalated = escalate_overdue(session, now)
+    # Alerts last, so this sweep's warnings and breaches go out now; sending runs outside
+    # any transaction.
+    dispatch_alerts(runtime.sessions, now, RulesContext.from_settings(runtime.settings),
+                    locale=runtime.settings.default_locale)
     return result
 
 

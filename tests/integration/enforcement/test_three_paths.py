@@ -96,7 +96,7 @@ VIOLATION_STATES = ("open", "confirmed", "exempt")
 # instant and `now` was still before it (facts dated after the evaluation time: an evaluation
 # "before everything", carrier clocks ahead), the auto refund is never booked. Flip to False
 # once `_next_check` also schedules the refund instant for satisfied_at > refund due.
-REFUND_GAP_OPEN = True
+REFUND_GAP_OPEN = False
 
 Row = tuple[str, str, dt.datetime, dt.datetime | None, bool]  # key, rule, deadline, sat, exempt
 Money = dict[tuple[str, str], tuple[Decimal, Decimal, Decimal]]  # comp, fine, refund
