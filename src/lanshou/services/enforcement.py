@@ -25,7 +25,7 @@ from lanshou.domain.rules.exemptions import Exemption
 from lanshou.domain.rules.profile import Profile
 from lanshou.services import audit, ledger
 from lanshou.services.facts import ShipmentRef, load_facts
-from lanshou.services.fines import reallocate_shop_fines
+from lanshou.services.fines import reallocate_fines
 from lanshou.services.rules_context import RulesContext, approved_exemptions
 from lanshou.services.warnings import fire_due_warnings, next_warning_at
 
@@ -139,9 +139,13 @@ def evaluate_shipments(
                 money_targets.append((violations[key], outcome))
     _audit_new_violations(session, result.new_violations, now, actor)
     result.ledger_moves += _settle_direct_money(session, money_targets, now, actor)
-    for shop_id, since in touched.items():
-        profile = ctx.profile(_profile_of(refs, shop_id))
-        result.ledger_moves += reallocate_shop_fines(session, shop_id, profile, since, now, actor)
+    profile_of = {r.shop_id: r.profile for r in refs}
+    result.ledger_moves += reallocate_fines(
+        session,
+        {shop: (since, ctx.profile(profile_of[shop])) for shop, since in touched.items()},
+        now,
+        actor,
+    )
     result.touched_shop_days = touched
     ledger.audit_pending(session)
     return result
@@ -168,10 +172,6 @@ def _audit_new_violations(
         )
 
 
-def _profile_of(refs: list[ShipmentRef], shop_id: int) -> str:
-    return next(r.profile for r in refs if r.shop_id == shop_id)
-
-
 def _fired_leads(session: Session, deadline_ids: list[int]) -> dict[int, set[int]]:
     from lanshou.adapters.db.models import Warning_
 
@@ -195,15 +195,23 @@ def _store_deadline(
     now: datetime,
     fired: dict[int, set[int]],
 ) -> Deadline:
+    values = {
+        "profile": profile.name,
+        "started_at": outcome.started_at,
+        "due_at": outcome.deadline,
+        "satisfied_at": outcome.satisfied_at,
+        "state": deadline_state(outcome),
+        "next_check_at": _next_check(
+            outcome, profile, fired.get(dl.id, set()) if dl is not None else set(), now
+        ),
+    }
     if dl is None:
         dl = Deadline(shipment_id=ref.shipment_id, shop_id=ref.shop_id, rule_id=outcome.rule_id)
         session.add(dl)
-    dl.profile = profile.name
-    dl.started_at = outcome.started_at
-    dl.due_at = outcome.deadline
-    dl.satisfied_at = outcome.satisfied_at
-    dl.state = deadline_state(outcome)
-    dl.next_check_at = _next_check(outcome, profile, fired.get(dl.id or -1, set()), now)
+    elif all(getattr(dl, k) == v for k, v in values.items()):
+        return dl  # nothing moved: no UPDATE (the event path re-judges far more than changes)
+    for k, v in values.items():
+        setattr(dl, k, v)
     dl.evaluated_at = now
     return dl
 

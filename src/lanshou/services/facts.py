@@ -60,17 +60,29 @@ def first_status_times(
     return out
 
 
+def max_item_prices(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
+    """Highest item unit price per order, for shipments that do not record their own."""
+    if not order_ids:
+        return {}
+    rows = session.execute(
+        select(OrderItem.order_id, func.max(OrderItem.unit_price_fen))
+        .where(OrderItem.order_id.in_(sorted(set(order_ids))))
+        .group_by(OrderItem.order_id)
+    )
+    return {oid: price for oid, price in rows if price is not None}
+
+
 def load_facts(session: Session, shipment_ids: Sequence[int]) -> list[ShipmentRef]:
-    ids = list(shipment_ids)
+    """The facts of the given shipments, in a few primary-key lookups.
+
+    Each table is read by ``id IN (…)`` on its own rather than in one join: without table
+    statistics SQLite's planner drives such a join from the small tables and scans every
+    order of the shop, which made the event path a hundred times slower.
+    """
+    ids = sorted(set(shipment_ids))
     if not ids:
         return []
-    max_item_price = (
-        select(OrderItem.order_id, func.max(OrderItem.unit_price_fen).label("max_price"))
-        .where(OrderItem.order_id.in_(select(Shipment.order_id).where(Shipment.id.in_(ids))))
-        .group_by(OrderItem.order_id)
-        .subquery()
-    )
-    rows = session.execute(
+    shipments = session.execute(
         select(
             Shipment.id,
             Shipment.key,
@@ -79,71 +91,74 @@ def load_facts(session: Session, shipment_ids: Sequence[int]) -> list[ShipmentRe
             Shipment.amount_fen,
             Shipment.max_unit_price_fen,
             Shipment.picked_up_at,
-            Order.id,
-            Order.external_id,
-            Order.paid_at,
-            Order.quantity,
-            Order.status,
-            Order.buyer_province,
-            Order.exp_ship_time,
-            Shop.id,
-            Platform.profile,
-            Carrier.code,
-            max_item_price.c.max_price,
-        )
-        .join(Order, Order.id == Shipment.order_id)
-        .join(Shop, Shop.id == Order.shop_id)
-        .join(Platform, Platform.id == Shop.platform_id)
-        .outerjoin(Carrier, Carrier.id == Shipment.carrier_id)
-        .outerjoin(max_item_price, max_item_price.c.order_id == Order.id)
-        .where(Shipment.id.in_(ids))
+            Shipment.order_id,
+            Shipment.carrier_id,
+        ).where(Shipment.id.in_(ids))
     ).all()
+    order_ids = sorted({r.order_id for r in shipments})
+    orders = {
+        r.id: r
+        for r in session.execute(
+            select(
+                Order.id,
+                Order.external_id,
+                Order.paid_at,
+                Order.quantity,
+                Order.status,
+                Order.buyer_province,
+                Order.exp_ship_time,
+                Order.shop_id,
+            ).where(Order.id.in_(order_ids))
+        )
+    }
+    shop_ids = sorted({o.shop_id for o in orders.values()})
+    # (A Result has .keys(), so dict(result) would take it for a mapping: unpack explicitly.)
+    profiles = {
+        shop_id: profile
+        for shop_id, profile in session.execute(
+            select(Shop.id, Platform.profile)
+            .join(Platform, Platform.id == Shop.platform_id)
+            .where(Shop.id.in_(shop_ids))
+        )
+    }
+    carriers = {cid: code for cid, code in session.execute(select(Carrier.id, Carrier.code))}
     statuses = first_status_times(session, ids)
+    # Item prices only matter where the shipment does not carry its highest unit price.
+    item_prices = max_item_prices(
+        session, [r.order_id for r in shipments if r.max_unit_price_fen is None]
+    )
     refs = []
-    for (
-        sid,
-        key,
-        shipped_at,
-        limit_at,
-        amount_fen,
-        max_unit_fen,
-        picked_up_at,
-        oid,
-        ext_id,
-        paid_at,
-        quantity,
-        order_status,
-        province,
-        exp_ship,
-        shop_id,
-        profile,
-        carrier,
-        max_item_fen,
-    ) in rows:
-        unit_fen = max_unit_fen if max_unit_fen is not None else max_item_fen
+    for sh in shipments:
+        order = orders[sh.order_id]
+        unit_fen = (
+            sh.max_unit_price_fen
+            if sh.max_unit_price_fen is not None
+            else item_prices.get(sh.order_id)
+        )
+        facts = ShipmentFacts(
+            shipment_key=sh.key,
+            order_id=order.external_id,
+            shop_id=str(order.shop_id),
+            paid_at=order.paid_at,
+            amount=from_fen(sh.amount_fen),
+            shipped_at=sh.shipped_at,
+            exp_ship_time=order.exp_ship_time,
+            shipping_limit_at=sh.shipping_limit_at,
+            quantity=order.quantity,
+            max_unit_price=from_fen(unit_fen) if unit_fen is not None else None,
+            province=order.buyer_province,
+            carrier_code=carriers.get(sh.carrier_id) if sh.carrier_id is not None else None,
+            order_status=order.status,
+        )
         refs.append(
             ShipmentRef(
-                sid,
-                oid,
-                shop_id,
-                profile,
-                ShipmentFacts(
-                    shipment_key=key,
-                    order_id=ext_id,
-                    shop_id=str(shop_id),
-                    paid_at=paid_at,
-                    amount=from_fen(amount_fen),
-                    shipped_at=shipped_at,
-                    exp_ship_time=exp_ship,
-                    shipping_limit_at=limit_at,
-                    quantity=quantity,
-                    max_unit_price=from_fen(unit_fen) if unit_fen is not None else None,
-                    province=province,
-                    carrier_code=carrier,
-                    order_status=order_status,
-                ),
-                statuses.get(sid, {}),
-                picked_up_at,
+                sh.id,
+                order.id,
+                order.shop_id,
+                profiles[order.shop_id],
+                facts,
+                statuses.get(sh.id, {}),
+                sh.picked_up_at,
             )
         )
     return refs

@@ -2,17 +2,18 @@
 
 Allocation runs in deadline order, so a violation's fine depends only on violations with an
 earlier deadline. When a violation appears or changes, every violation of the shop from the
-start of its local day onward is re-allocated, with a month of earlier ones as context (the
-violations of one order lie days apart, never a month). Differences are booked as reversing
-entries in the ledger.
+start of its local day onward is re-allocated, with the rest of its ISO week (weekly points cap)
+and the other violations of the same orders (per-order fine count) as context. Differences are
+booked as reversing entries in the ledger.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Order, Shipment, Violation
@@ -21,7 +22,6 @@ from lanshou.domain.rules.consequences import FineCandidate, allocate_fines, all
 from lanshou.domain.rules.profile import Profile
 from lanshou.services import ledger
 
-CONTEXT = timedelta(days=31)
 # Reversed violations keep their slot under the caps: winning an appeal must not raise the
 # fines of other violations. Exempt and withdrawn ones never took a slot.
 SLOT_STATES = ("open", "confirmed", "reversed")
@@ -32,16 +32,76 @@ def local_day_start(at: datetime, profile: Profile) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def reallocate_shop_fines(
-    session: Session, shop_id: int, profile: Profile, since: datetime, now: datetime, actor: str
-) -> int:
+def _week_start(since: datetime, profile: Profile) -> datetime:
     day_start = local_day_start(since, profile)
+    return day_start - timedelta(days=day_start.weekday())
+
+
+def reallocate_fines(
+    session: Session,
+    touched: dict[int, tuple[datetime, Profile]],
+    now: datetime,
+    actor: str,
+) -> int:
+    """Re-allocate fines and points of each touched shop from the local day of its ``since``.
+
+    Context: the whole ISO week (the weekly points cap) and every violation of the orders
+    involved, whatever its day (the per-order fine count). All shops are read in one query: a
+    batch of tracking events touches hundreds of shops at once.
+    """
+    touched = {
+        shop_id: (since, profile)
+        for shop_id, (since, profile) in touched.items()
+        if any(r.consequences.fine or r.consequences.points for r in profile.rules)
+    }
+    if not touched:
+        return 0
+    earliest = min(_week_start(since, profile) for since, profile in touched.values())
+    shop_ids = sorted(touched)
+    recent = select(Violation.order_id).where(
+        Violation.shop_id.in_(shop_ids), Violation.deadline >= earliest
+    )
     rows = session.execute(
         select(Violation, Shipment.key, Order.external_id)
         .join(Shipment, Shipment.id == Violation.shipment_id)
         .join(Order, Order.id == Violation.order_id)
-        .where(Violation.shop_id == shop_id, Violation.deadline >= day_start - CONTEXT)
+        .where(
+            Violation.shop_id.in_(shop_ids),
+            or_(Violation.deadline >= earliest, Violation.order_id.in_(recent)),
+        )
     ).all()
+    by_shop: dict[int, list[tuple[Violation, str, str]]] = defaultdict(list)
+    for v, key, ext_id in rows:
+        by_shop[v.shop_id].append((v, key, ext_id))
+    plans = {
+        shop_id: _plan(by_shop.get(shop_id, []), shop_id, since, profile)
+        for shop_id, (since, profile) in touched.items()
+    }
+    entries = ledger.open_entries(session, [v.id for plan in plans.values() for v, _, _ in plan])
+    moves = 0
+    for shop_id, plan in plans.items():
+        for v, fine, pts in plan:
+            for kind, fen, points in (("fine", to_fen(fine), Decimal(0)), ("points", 0, pts)):
+                moves += ledger.settle(
+                    session,
+                    shop_id=shop_id,
+                    violation_id=v.id,
+                    kind=kind,
+                    target_fen=fen,
+                    target_points=points,
+                    current=entries.get((v.id, kind), []),
+                    at=now,
+                    memo=f"{v.rule_id} {kind}",
+                    actor=actor,
+                )
+    return moves
+
+
+def _plan(
+    rows: list[tuple[Violation, str, str]], shop_id: int, since: datetime, profile: Profile
+) -> list[tuple[Violation, Decimal, Decimal]]:
+    """(violation, fine, points) targets for the shop's violations from ``since``'s day on."""
+    day_start = local_day_start(since, profile)
     candidates = {
         v.id: FineCandidate(key, v.rule_id, ext_id, str(shop_id), v.deadline)
         for v, key, ext_id in rows
@@ -49,36 +109,13 @@ def reallocate_shop_fines(
     }
     fines = allocate_fines(candidates.values(), profile)
     points = allocate_points(candidates.values(), profile)
-    to_settle = [v for v, _, _ in rows if v.deadline >= day_start and v.state != "reversed"]
-    entries = ledger.open_entries(session, [v.id for v in to_settle])
-    moves = 0
-    for v in to_settle:
+    plan = []
+    for v, _, _ in rows:
+        if v.deadline < day_start or v.state == "reversed":
+            continue
         c = candidates.get(v.id)
-        active = c is not None and v.state in ("open", "confirmed")
-        fine = fines.get(c.key, Decimal(0)) if active and c else Decimal(0)
-        pts = points.get(c.key, Decimal(0)) if active and c else Decimal(0)
-        moves += ledger.settle(
-            session,
-            shop_id=shop_id,
-            violation_id=v.id,
-            kind="fine",
-            target_fen=to_fen(fine),
-            target_points=Decimal(0),
-            current=entries.get((v.id, "fine"), []),
-            at=now,
-            memo=f"{v.rule_id} fine",
-            actor=actor,
-        )
-        moves += ledger.settle(
-            session,
-            shop_id=shop_id,
-            violation_id=v.id,
-            kind="points",
-            target_fen=0,
-            target_points=pts,
-            current=entries.get((v.id, "points"), []),
-            at=now,
-            memo=f"{v.rule_id} points",
-            actor=actor,
-        )
-    return moves
+        if c is not None and v.state in ("open", "confirmed"):
+            plan.append((v, fines.get(c.key, Decimal(0)), points.get(c.key, Decimal(0))))
+        else:
+            plan.append((v, Decimal(0), Decimal(0)))
+    return plan
