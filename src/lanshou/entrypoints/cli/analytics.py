@@ -1,0 +1,129 @@
+"""``lanshou report``, ``lanshou whatif`` and ``lanshou scorecard``: losses, carriers, what-if."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import typer
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.entrypoints.cli.common import parse_now, runtime
+from lanshou.errors import InvalidInput
+from lanshou.services.analytics.period import Period, local_day
+from lanshou.services.orders import Scope
+
+
+def _period(first: str | None, last: str | None, today: date, days: int) -> Period:
+    try:
+        end = date.fromisoformat(last) if last else today
+        start = date.fromisoformat(first) if first else end - timedelta(days=days - 1)
+    except ValueError as exc:
+        raise InvalidInput(f"dates are YYYY-MM-DD: {exc}", field="from") from exc
+    return Period(start, end)
+
+
+def report(
+    shop: str | None = typer.Option(None, "--shop", help="shop code; default all shops"),
+    first: str | None = typer.Option(None, "--from", help="first day YYYY-MM-DD (Beijing)"),
+    last: str | None = typer.Option(None, "--to", help="last day YYYY-MM-DD; default today"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    weekly: bool = typer.Option(False, "--weekly", help="HTML weekly report of --shop"),
+    out: Path | None = typer.Option(None, "--out", help="file for --weekly"),
+    now: str | None = typer.Option(None, help="ISO time to report at (default: now)"),
+) -> None:
+    """Money lost and recovered, violations, appeals and carriers for a period."""
+    from lanshou.services.analytics.report import build_report
+    from lanshou.services.analytics.weekly import weekly_html
+
+    rt = runtime()
+    at = parse_now(now, rt.clock.now())
+    period = _period(first, last, local_day(at), 7 if weekly else 30)
+    with unit_of_work(rt.sessions) as session:
+        if weekly:
+            if shop is None or out is None:
+                raise InvalidInput("--weekly needs --shop and --out", field="shop")
+            out.write_text(weekly_html(session, Scope(None), shop, period), encoding="utf-8")
+            typer.echo(f"wrote {out}")
+            return
+        data = build_report(session, Scope(None), period, shop)
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{period.first} – {period.last}  shops: {', '.join(data['shops'])}")
+    for key, zh in (("compensation", "赔付"), ("fines", "罚款"), ("refunds", "自动退款"),
+                    ("recovered", "申诉挽回"), ("net_loss", "净损失")):
+        typer.echo(f"  {zh:<6} {data[key]:>12}")
+    typer.echo(f"  violations 违规: {data['violations']}")
+    typer.echo(f"  appeals 申诉: {data['appeals']}")
+    for c in data["by_carrier"]:
+        typer.echo(f"  {c['carrier']:<8} n={c['shipments']:<6} p50={c['pickup_p50_hours']}h "
+                   f"p90={c['pickup_p90_hours']}h timeout={c['timeout_rate']}")
+
+
+def whatif(
+    profile: str = typer.Option("douyin", "--profile", help="rule profile to change"),
+    changes: list[str] = typer.Option([], "--set", help="RULE.FIELD=NUMBER, repeatable"),
+    shop: str | None = typer.Option(None, "--shop", help="carrier switch: shop code"),
+    carrier: str | None = typer.Option(None, "--carrier", help="carrier switch: e.g. SF"),
+    region: str | None = typer.Option(None, "--region", help="carrier switch: origin province"),
+    first: str | None = typer.Option(None, "--from", help="orders paid from YYYY-MM-DD"),
+    last: str | None = typer.Option(None, "--to", help="orders paid until YYYY-MM-DD"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    now: str | None = typer.Option(None, help="ISO time to evaluate at (default: now)"),
+) -> None:
+    """Replay history under changed rules (--set) or another carrier (--shop --carrier --region)."""
+    from lanshou.services.analytics import whatif as wi
+    from lanshou.services.rules_context import RulesContext
+
+    rt = runtime()
+    at = parse_now(now, rt.clock.now())
+    period = _period(first, last, local_day(at), 3650) if (first or last) else None
+    ctx = RulesContext.from_settings(rt.settings)
+    with unit_of_work(rt.sessions) as session:
+        if carrier is not None:
+            if shop is None or region is None:
+                raise InvalidInput("--carrier needs --shop and --region", field="carrier")
+            diffs = wi.whatif_carrier(session, ctx, shop, carrier, region, at, period)
+        else:
+            if not changes:
+                raise InvalidInput("give at least one --set RULE.FIELD=NUMBER", field="set")
+            diffs = wi.whatif_rules(session, ctx, profile, [wi.parse_change(c) for c in changes],
+                                    at, period)
+    rows = [d.row() for d in diffs]
+    if as_json:
+        typer.echo(json.dumps({"shops": rows}, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        typer.echo(f"{r['shop']:<20} violations {r['violations_base']} → "
+                   f"{r['violations_changed']} ({r['violations_delta']:+d})  money ¥"
+                   f"{r['money_base']} → ¥{r['money_changed']} ({r['money_delta']})")
+
+
+def scorecard(
+    level: str = typer.Option("carrier", "--level", help="carrier | outlet | courier"),
+    days: int = typer.Option(30, min=1, help="shipments marked shipped in the last D days"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Pickup latency p50/p90/p99, timeout rate, appeal share and feed stalls."""
+    from lanshou.services.analytics.scorecards import LEVELS, pickup_samples, scorecards
+
+    if level not in LEVELS:
+        raise InvalidInput(f"--level is one of {LEVELS}", field="level")
+    rt = runtime()
+    period = Period.ending(rt.clock.now(), days)
+    with unit_of_work(rt.sessions) as session:
+        rows = [c.row() for c in scorecards(session, pickup_samples(session, Scope(None),
+                                                                    period), level)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        typer.echo("  ".join(f"{k}={v}" for k, v in r.items()))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.command("whatif")(whatif)
+    app.command("scorecard")(scorecard)

@@ -1,0 +1,207 @@
+"""Alert settings (channels, subscriptions, test send), the delivery log, and the courier
+reminder page reached from the at-risk board."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.models.alerts import AlertDelivery
+from lanshou.adapters.notify import LoggingSmsSender, Message, SmsSender
+from lanshou.entrypoints.web.context import UserCtx, WebContext
+from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
+from lanshou.errors import InvalidInput, PermissionDenied
+from lanshou.i18n import translate
+from lanshou.services.alerts import channels as svc
+from lanshou.services.alerts import reminders
+from lanshou.services.alerts.dispatcher import SenderFactory, default_senders, safe_send
+from lanshou.services.alerts.kinds import CHANNEL_LABELS, EVENT_KINDS, EVENT_LABELS, OUTBOX_STATES
+from lanshou.services.orders import scope_for
+
+router = APIRouter(include_in_schema=False)
+
+
+def senders_of(request: Request) -> SenderFactory:
+    """Tests put a factory with a mock transport on the app; production sends for real."""
+    factory: SenderFactory = getattr(request.app.state, "alert_senders", default_senders)
+    return factory
+
+
+def sms_of(request: Request) -> SmsSender:
+    sender: SmsSender | None = getattr(request.app.state, "sms_sender", None)
+    return sender or LoggingSmsSender()
+
+
+def _lead_choices(ctx: WebContext) -> list[int]:
+    """The default profile's warning lead times in minutes, e.g. [360, 120]."""
+    try:
+        hours = ctx.rules.profile("douyin").warning_lead_hours
+    except Exception:
+        return []
+    return sorted((int(h * 60) for h in hours), reverse=True)
+
+
+def _settings_page(ctx: WebContext, status: int = 200, **extra: object) -> Response:
+    if not svc.may_manage(ctx.user):
+        raise PermissionDenied("only admins and shop owners manage alert channels")
+    with unit_of_work(ctx.runtime.sessions) as session:
+        scope = scope_for(session, ctx.user)
+        channels = svc.list_channels(session, scope)
+        shops = svc.manageable_shops(session, scope)
+    values: dict[str, Any] = {"error": "", "notice": "", **extra}
+    return render(ctx, "alerts/settings.html", status, section="alerts", channels=channels,
+                  shops=shops, kinds=list(CHANNEL_LABELS), kind_labels=CHANNEL_LABELS,
+                  event_kinds=EVENT_KINDS, event_labels=EVENT_LABELS, leads=_lead_choices(ctx),
+                  **values)
+
+
+@router.get("/alerts/settings")
+def settings_page(ctx: UserCtx) -> Response:
+    return _settings_page(ctx)
+
+
+@router.post("/alerts/channels")
+def create_channel(
+    ctx: UserCtx,
+    shop_id: Annotated[int, Form()],
+    kind: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
+    url: Annotated[str, Form()] = "",
+    secret: Annotated[str, Form()] = "",
+    host: Annotated[str, Form()] = "",
+    port: Annotated[str, Form()] = "",
+    sender: Annotated[str, Form()] = "",
+    recipients: Annotated[str, Form()] = "",
+    username: Annotated[str, Form()] = "",
+    starttls: Annotated[str, Form()] = "",
+) -> Response:
+    config = {"url": url.strip(), "host": host.strip(), "port": port.strip() or None,
+              "sender": sender.strip(), "recipients": recipients, "username": username.strip(),
+              "starttls": starttls}
+    try:
+        with unit_of_work(ctx.runtime.sessions) as session:
+            row = svc.create_channel(session, ctx.user, scope_for(session, ctx.user),
+                                     shop_id=shop_id, kind=kind, name=name, config=config,
+                                     secret=secret.strip() or None, now=ctx.now)
+            svc.set_subscriptions(session, ctx.user, scope_for(session, ctx.user), row.id,
+                                  [(k, 0) for k in EVENT_KINDS], ctx.now)
+    except InvalidInput as exc:
+        return _settings_page(ctx, 422, error=translate(ctx.locale, "Could not save: %(reason)s",
+                                                        reason=exc.message))
+    return redirect("/alerts/settings")
+
+
+@router.post("/alerts/channels/{channel_id}/subscriptions")
+async def subscriptions(ctx: UserCtx, request: Request, channel_id: int) -> Response:
+    form = await request.form()
+    wanted: list[tuple[str, int]] = []
+    for value in form.getlist("sub"):
+        kind, _, lead = str(value).partition(":")
+        wanted.append((kind, int(lead) if lead.isdigit() else 0))
+    def save() -> None:
+        with unit_of_work(ctx.runtime.sessions) as session:
+            svc.set_subscriptions(session, ctx.user, scope_for(session, ctx.user), channel_id,
+                                  wanted, ctx.now)
+
+    await run_in_threadpool(save)
+    return redirect("/alerts/settings")
+
+
+@router.post("/alerts/channels/{channel_id}/active")
+def toggle(ctx: UserCtx, channel_id: int, active: Annotated[str, Form()] = "") -> Response:
+    with unit_of_work(ctx.runtime.sessions) as session:
+        svc.set_active(session, ctx.user, scope_for(session, ctx.user), channel_id,
+                       active == "1", ctx.now)
+    return redirect("/alerts/settings")
+
+
+@router.post("/alerts/channels/{channel_id}/test")
+def test_send(ctx: UserCtx, request: Request, channel_id: int) -> Response:
+    """Send a test message now (outside any transaction) and log the attempt."""
+    with unit_of_work(ctx.runtime.sessions) as session:
+        row = svc.channel_for_send(session, ctx.user, scope_for(session, ctx.user), channel_id)
+        kind, config, secret = row.kind, dict(row.config), row.secret
+        shop_id, name = row.shop_id, row.name
+    message = Message(translate(ctx.locale, "lanshou test message"),
+                      translate(ctx.locale, "If you can read this, alerts reach this channel."))
+    result = safe_send(senders_of(request), kind, config, secret, message)
+    with unit_of_work(ctx.runtime.sessions) as session:
+        session.add(AlertDelivery(shop_id=shop_id, outbox_id=None, channel_kind=kind,
+                                  target=name[:128], attempt=1, at=ctx.now, ok=result.ok,
+                                  status_code=result.status_code, error=result.error))
+    if result.ok:
+        return _settings_page(ctx, notice=translate(ctx.locale, "Test message sent."))
+    return _settings_page(ctx, 502, error=translate(ctx.locale, "Test message failed: %(reason)s",
+                                                    reason=result.error or ""))
+
+
+@router.get("/alerts/deliveries")
+def deliveries(ctx: UserCtx, state: str | None = None) -> Response:
+    if not may_see_at_risk(ctx.user):
+        raise PermissionDenied("the delivery log is for merchants, customer service and admins")
+    with unit_of_work(ctx.runtime.sessions) as session:
+        scope = scope_for(session, ctx.user)
+        rows = svc.list_deliveries(session, scope, state=state or None)
+        attempts = svc.list_attempts(session, scope)
+    return render(ctx, "alerts/deliveries.html", section="deliveries", rows=rows,
+                  attempts=attempts, state=state or "", states=OUTBOX_STATES,
+                  event_labels=EVENT_LABELS, kind_labels=CHANNEL_LABELS)
+
+
+def _reminder_page(ctx: WebContext, shipment_id: int, status: int = 200,
+                   **extra: object) -> Response:
+    if not may_see_at_risk(ctx.user):
+        raise PermissionDenied("reminders are for merchants, customer service and admins")
+    with unit_of_work(ctx.runtime.sessions) as session:
+        item = reminders.reminder_for(session, scope_for(session, ctx.user), shipment_id,
+                                      ctx.locale)
+    values: Mapping[str, object] = {"error": "", "notice": "", **extra}
+    return render(ctx, "alerts/reminder.html", status, section="at_risk", r=item, **values)
+
+
+@router.get("/reminders/{shipment_id}")
+def reminder(ctx: UserCtx, shipment_id: int) -> Response:
+    return _reminder_page(ctx, shipment_id)
+
+
+@router.post("/reminders/{shipment_id}/sms")
+def send_sms(ctx: UserCtx, request: Request, shipment_id: int,
+             phone: Annotated[str, Form()] = "") -> Response:
+    """Send by the configured SMS sender (outside the transaction), then log it."""
+    with unit_of_work(ctx.runtime.sessions) as session:
+        item = reminders.reminder_for(session, scope_for(session, ctx.user), shipment_id,
+                                      ctx.locale)
+    try:
+        number = reminders.check_phone(phone or item.courier_phone or "")
+    except InvalidInput:
+        return _reminder_page(ctx, shipment_id, 422,
+                              error=translate(ctx.locale, "Enter the courier's phone number."))
+    sms = sms_of(request)
+    result = sms.send_sms(number, item.text)
+    with unit_of_work(ctx.runtime.sessions) as session:
+        reminders.record_sms_reminder(session, scope_for(session, ctx.user), item, phone=number,
+                                      user_id=ctx.user.user_id, result=result,
+                                      sender_name=sms.name, now=ctx.now)
+    if not result.ok:
+        return _reminder_page(ctx, shipment_id, 502, error=translate(
+            ctx.locale, "The SMS could not be sent: %(reason)s", reason=result.error or ""))
+    return _reminder_page(ctx, shipment_id, notice=translate(ctx.locale, "SMS sent and logged."))
+
+
+@router.post("/reminders/{shipment_id}/copied")
+def copied(ctx: UserCtx, shipment_id: int) -> Response:
+    """The user pasted the text into WeChat: put it in the contact log."""
+    if not may_see_at_risk(ctx.user):
+        raise PermissionDenied("reminders are for merchants, customer service and admins")
+    with unit_of_work(ctx.runtime.sessions) as session:
+        scope = scope_for(session, ctx.user)
+        item = reminders.reminder_for(session, scope, shipment_id, ctx.locale)
+        reminders.record_copied_reminder(session, scope, item, user_id=ctx.user.user_id,
+                                         now=ctx.now)
+    return _reminder_page(ctx, shipment_id,
+                          notice=translate(ctx.locale, "Reminder logged in the contact log."))

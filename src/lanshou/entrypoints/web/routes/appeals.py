@@ -1,0 +1,385 @@
+"""Appeal pages: file an appeal (online, or by customer service), the case page with its evidence
+viewer, and the merchant's actions (submit, withdraw, reconsider, answer a question, record the
+platform's decision in seller mode). Every action calls the same services as the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.models import Appeal, Order, Shop, Violation
+from lanshou.domain.roles import Role
+from lanshou.entrypoints.api.routes.violations import appeals_context
+from lanshou.entrypoints.web.context import UserCtx, WebContext
+from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.errors import (
+    Conflict,
+    InvalidInput,
+    LanshouError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from lanshou.i18n import N_, translate
+from lanshou.i18n.format import local_time
+from lanshou.services import appeals as svc
+from lanshou.services.appeals.access import FILERS, require_role, visible_appeal, visible_violation
+from lanshou.services.appeals.facts import gather
+from lanshou.services.appeals.worklists import user_names
+from lanshou.services.at_risk import log_contact
+from lanshou.services.orders import scope_for
+
+router = APIRouter(include_in_schema=False)
+
+Files = Annotated[list[UploadFile] | None, File()]
+ACCEPT = ".jpg,.jpeg,.png,.webp,.pdf,.mp3,.m4a,.amr,.txt,.html,.htm,.xlsx"
+REASON_CODES = {
+    "carrier_fault": N_("Carrier at fault"),
+    "exemption_applies": N_("Exemption applies"),
+    "data_error": N_("Data error"),
+    "insufficient_evidence": N_("Insufficient evidence"),
+    "evidence_not_credible": N_("Evidence not credible"),
+    "shipped_late": N_("Shipped late"),
+    "out_of_window": N_("Filed too late"),
+    "need_more_info": N_("More information needed"),
+}
+STATE_LABELS = {
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "under_review": N_("Under review"),
+    "need_info": N_("Information requested"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+    "reconsideration": N_("Reconsideration"),
+    "rejected_final": N_("Rejected (final)"),
+    "withdrawn": N_("Withdrawn"),
+    "expired": N_("Expired"),
+}
+ACTION_LABELS = {
+    "submit": N_("Submit"), "claim": N_("Claim"), "approve": N_("Approve"),
+    "reject": N_("Reject"), "request_info": N_("Ask for information"),
+    "reconsider": N_("Reconsider"), "withdraw": N_("Withdraw"), "expire": N_("Expire"),
+    "create": N_("Created"), "add_evidence": N_("Evidence added"),
+}
+VERDICT_LABELS = {
+    "approve": N_("Approve"), "approve_leaning": N_("Leaning to approve"),
+    "undecided": N_("Undecided"), "reject_leaning": N_("Leaning to reject"),
+    "reject": N_("Reject"),
+}
+RULE_LABELS = {"pickup_timeout": N_("Pickup timeout"), "ship_timeout": N_("Late shipment")}
+
+
+def actx_of(ctx: WebContext) -> svc.AppealsContext:
+    return appeals_context(ctx.request, ctx.runtime)
+
+
+def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
+    """One readable sentence for a refused action, in the user's language."""
+    d = exc.details
+    if isinstance(exc, UnsupportedMediaType):
+        return translate(locale, "The file %(name)s was refused (415): its content is not an "
+                         "accepted type or does not match its name. Accepted: JPEG, PNG, WebP, "
+                         "PDF, MP3, M4A, AMR, TXT, HTML, XLSX.", name=filename or "?")
+    if isinstance(exc, PayloadTooLarge):
+        return translate(locale, "The file %(name)s is too large (413): at most %(mb)s MB.",
+                         name=filename or "?", mb=int(d.get("limit", 0)) // (1024 * 1024))  # type: ignore[call-overload]
+    if isinstance(exc, InvalidInput):
+        if d.get("field") == "statement" and "limit" in d:
+            return translate(locale, "The statement is limited to %(limit)s characters; it has "
+                             "%(actual)s.", limit=d["limit"], actual=d["actual"])
+        if d.get("field") == "images":
+            return translate(locale, "At most %(limit)s images per round.", limit=d["limit"])
+        if d.get("field") == "statement":
+            return translate(locale, "A reconsideration needs new evidence or a changed "
+                             "statement; an appeal needs a statement or evidence.")
+        if d.get("field") == "reason_code":
+            return translate(locale, "Choose a reason code.")
+        if d.get("field") == "screenshot_evidence_id":
+            return translate(locale, "Attach a screenshot of the platform's decision.")
+        return translate(locale, "Some of the input was not valid. Please check it and try "
+                         "again.")
+    if isinstance(exc, Conflict):
+        if "window" in d:
+            return translate(locale, "The time limit has passed: it closed at %(at)s.",
+                             at=_iso_local(str(d.get("closed_at", ""))))
+        if "state" in d:
+            allowed = [translate(locale, ACTION_LABELS.get(str(a), str(a)))
+                       for a in d.get("allowed_actions", []) or []]  # type: ignore[attr-defined]
+            state = translate(locale, STATE_LABELS.get(str(d["state"]), str(d["state"])))
+            return translate(locale, "Not possible now (409): the appeal is %(state)s. "
+                             "Allowed now: %(actions)s.", state=state,
+                             actions="、".join(allowed) if allowed else "—")
+        return translate(locale, "Not possible now (409): the record was changed meanwhile.")
+    return translate(locale, "Some of the input was not valid. Please check it and try again.")
+
+
+def _iso_local(value: str) -> str:
+    try:
+        return local_time(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def _read(upload: UploadFile, limit: int) -> tuple[str, bytes]:
+    return upload.filename or "file", upload.file.read(limit + 1)
+
+
+def add_files(session: Session, actx: svc.AppealsContext, ctx: WebContext, appeal_id: int,
+              files: list[UploadFile] | None) -> list[int]:
+    """Upload each chosen file; the first refusal aborts the whole form (one transaction)."""
+    ids = []
+    for upload in files or []:
+        if not upload.filename:
+            continue  # an empty file input still sends one nameless part
+        name, data = _read(upload, actx.max_file_bytes)
+        try:
+            ids.append(svc.upload_evidence(session, actx, ctx.user, appeal_id, name, data,
+                                           ctx.now).id)
+        except (UnsupportedMediaType, PayloadTooLarge) as exc:
+            exc.details["filename"] = name
+            raise
+    return ids
+
+
+def _file_error(ctx: WebContext, exc: LanshouError) -> str:
+    return error_message(ctx.locale, exc, str(exc.details.get("filename", "")))
+
+
+# ---- filing ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FilingPage:
+    violation: Violation
+    order: Order
+    shop: Shop
+    limit: int
+    max_images: int
+    max_mb: int
+    draft: str
+
+
+def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
+    actx = actx_of(ctx)
+    v = visible_violation(session, ctx.user, violation_id)
+    limits = actx.limits(v)
+    draft = svc.statement_draft_for(session, actx, ctx.user, violation_id, ctx.now)
+    return FilingPage(v, session.get_one(Order, v.order_id), session.get_one(Shop, v.shop_id),
+                      limits.statement_max_chars, limits.max_images,
+                      actx.max_file_bytes // (1024 * 1024), draft)
+
+
+def _render_filing(ctx: WebContext, violation_id: int, status: int = 200, error: str = "",
+                   statement: str | None = None, contact_note: str = "") -> Response:
+    with unit_of_work(ctx.runtime.sessions) as session:
+        page = _filing(session, ctx, violation_id)
+    return render(ctx, "appeals/new.html", status, section="violations", p=page, error=error,
+                  statement=page.draft if statement is None else statement,
+                  contact_note=contact_note, accept=ACCEPT,
+                  rule_labels=RULE_LABELS, seller=actx_of(ctx).venue == "external")
+
+
+@router.get("/violations/{violation_id}/appeal")
+def new_appeal(ctx: UserCtx, violation_id: int) -> Response:
+    """The filing form; a violation that already has an open case leads to that case."""
+    require_role(ctx.user, FILERS, "file appeals")
+    with unit_of_work(ctx.runtime.sessions) as session:
+        visible_violation(session, ctx.user, violation_id)
+        existing = session.execute(
+            select(Appeal.id).where(Appeal.violation_id == violation_id,
+                                    Appeal.state.not_in(("withdrawn", "expired")))
+            .order_by(Appeal.id.desc())).scalars().first()
+    if existing is not None:
+        return redirect(f"/appeals/{existing}")
+    return _render_filing(ctx, violation_id)
+
+
+@router.post("/violations/{violation_id}/appeal")
+def file_appeal(ctx: UserCtx, violation_id: int,
+                statement: Annotated[str, Form()] = "",
+                contact_note: Annotated[str, Form()] = "",
+                action: Annotated[str, Form()] = "submit",
+                files: Files = None) -> Response:
+    """Create the draft, add the files and (unless saved as a draft) submit, all or nothing."""
+    actx = actx_of(ctx)
+    channel = "customer_service" if ctx.user.role is Role.CS_AGENT else "online"
+    if channel == "customer_service" and not contact_note.strip():
+        return _render_filing(ctx, violation_id, 422, translate(
+            ctx.locale, "Write down the call or chat with the merchant."), statement,
+            contact_note)
+    try:
+        with unit_of_work(ctx.runtime.sessions) as session:
+            appeal = svc.create_appeal(session, actx, ctx.user, violation_id, channel,
+                                       statement, ctx.now, contact_note or None)
+            add_files(session, actx, ctx, appeal.id, files)
+            if action == "submit":
+                svc.submit_appeal(session, actx, ctx.user, appeal.id, ctx.now)
+            appeal_id = appeal.id
+    except (InvalidInput, Conflict, PayloadTooLarge, UnsupportedMediaType) as exc:
+        return _render_filing(ctx, violation_id, exc.http_status, _file_error(ctx, exc),
+                              statement, contact_note)
+    return redirect(f"/appeals/{appeal_id}")
+
+
+# ---- the case page ---------------------------------------------------------------------------
+
+def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, object]:
+    """Everything the case page and the review page show about one appeal."""
+    actx = actx_of(ctx)
+    view = svc.appeal_view(session, actx, ctx.user, appeal_id, ctx.now)
+    g = gather(session, actx, view.violation, ctx.now)
+    a = view.appeal
+    names = user_names(session, {a.claimed_by, a.decided_by, a.created_by})
+    return {
+        "v": view, "a": a, "g": g, "names": names,
+        "order": g.order, "shop": session.get_one(Shop, a.shop_id),
+        "reason_codes": REASON_CODES, "state_labels": STATE_LABELS,
+        "action_labels": ACTION_LABELS, "verdict_labels": VERDICT_LABELS,
+        "rule_labels": RULE_LABELS, "accept": ACCEPT,
+        "max_mb": actx.max_file_bytes // (1024 * 1024),
+        "merchant_files": [e for e in view.evidence if e.kind != "system"],
+        "system_files": [e for e in view.evidence if e.kind == "system"],
+        "is_filer": ctx.user.role in FILERS,
+        "is_reviewer": ctx.user.role in (Role.REVIEWER, Role.ADMIN),
+        "external": a.venue == "external",
+    }
+
+
+def render_case(ctx: WebContext, appeal_id: int, status: int = 200, error: str = "",
+                statement: str | None = None) -> Response:
+    with unit_of_work(ctx.runtime.sessions) as session:
+        values = case_values(session, ctx, appeal_id)
+    return render(ctx, "appeals/case.html", status, section="violations", error=error,
+                  statement=statement, **values)
+
+
+@router.get("/appeals/{appeal_id}")
+def case(ctx: UserCtx, appeal_id: int) -> Response:
+    """Another tenant's case is NotFound, rendered as the 404 page."""
+    return render_case(ctx, appeal_id)
+
+
+def _act(ctx: WebContext, appeal_id: int, work: object, statement: str | None = None) -> Response:
+    """Run one action; a refusal re-renders the case with the reason and the right status."""
+    assert callable(work)
+    try:
+        with unit_of_work(ctx.runtime.sessions) as session:
+            work(session)
+    except (InvalidInput, Conflict, PayloadTooLarge, UnsupportedMediaType) as exc:
+        return render_case(ctx, appeal_id, exc.http_status, _file_error(ctx, exc), statement)
+    return redirect(f"/appeals/{appeal_id}")
+
+
+@router.post("/appeals/{appeal_id}/submit")
+def submit(ctx: UserCtx, appeal_id: int, answer: Annotated[str, Form()] = "",
+           files: Files = None) -> Response:
+    """Submit a draft, or answer a request for information (text and files) and resubmit."""
+    actx = actx_of(ctx)
+
+    def work(session: Session) -> None:
+        add_files(session, actx, ctx, appeal_id, files)
+        if answer.strip():
+            a = visible_appeal(session, ctx.user, appeal_id)
+            svc.upload_evidence(session, actx, ctx.user, appeal_id,
+                                f"answer-round{a.round}.txt", answer.strip().encode(), ctx.now)
+        svc.submit_appeal(session, actx, ctx.user, appeal_id, ctx.now)
+
+    return _act(ctx, appeal_id, work)
+
+
+@router.post("/appeals/{appeal_id}/evidence")
+def add_evidence(ctx: UserCtx, appeal_id: int, files: Files = None) -> Response:
+    actx = actx_of(ctx)
+    return _act(ctx, appeal_id, lambda s: add_files(s, actx, ctx, appeal_id, files))
+
+
+@router.post("/appeals/{appeal_id}/withdraw")
+def withdraw(ctx: UserCtx, appeal_id: int, reason: Annotated[str, Form()] = "") -> Response:
+    actx = actx_of(ctx)
+    return _act(ctx, appeal_id, lambda s: svc.withdraw_appeal(s, actx, ctx.user, appeal_id,
+                                                               ctx.now, reason[:500]))
+
+
+@router.post("/appeals/{appeal_id}/reconsider")
+def reconsider(ctx: UserCtx, appeal_id: int, statement: Annotated[str, Form()] = "",
+               files: Files = None) -> Response:
+    """申诉复议: new files go to the next round, then the case returns to review."""
+    actx = actx_of(ctx)
+
+    def work(session: Session) -> None:
+        add_files(session, actx, ctx, appeal_id, files)
+        svc.reconsider_appeal(session, actx, ctx.user, appeal_id, statement, ctx.now)
+
+    return _act(ctx, appeal_id, work, statement)
+
+
+@router.post("/appeals/{appeal_id}/platform-decision")
+def platform_decision(ctx: UserCtx, appeal_id: int, outcome: Annotated[str, Form()] = "",
+                      reason_code: Annotated[str, Form()] = "",
+                      comment: Annotated[str, Form()] = "", files: Files = None) -> Response:
+    """Seller mode: record what the platform decided, with its screenshot."""
+    actx = actx_of(ctx)
+
+    def work(session: Session) -> None:
+        ids = add_files(session, actx, ctx, appeal_id, files)
+        svc.decide_appeal(session, actx, ctx.user, appeal_id, outcome, reason_code or None,
+                          comment[:2000], ctx.now, ids[-1] if ids else None)
+
+    return _act(ctx, appeal_id, work)
+
+
+@router.post("/appeals/{appeal_id}/contacts")
+def add_contact(ctx: UserCtx, appeal_id: int,
+                counterpart_kind: Annotated[str, Form()] = "courier",
+                counterpart_name: Annotated[str, Form()] = "",
+                channel: Annotated[str, Form()] = "phone",
+                summary: Annotated[str, Form()] = "") -> Response:
+    """A call or chat about the case goes into the order's contact log."""
+    require_role(ctx.user, FILERS, "log contacts")
+
+    def work(session: Session) -> None:
+        a = visible_appeal(session, ctx.user, appeal_id)
+        v = session.get_one(Violation, a.violation_id)
+        log_contact(session, scope_for(session, ctx.user), shipment_id=v.shipment_id,
+                    user_id=ctx.user.user_id, counterpart_kind=counterpart_kind,
+                    counterpart_name=counterpart_name, channel=channel, summary=summary,
+                    occurred_at=ctx.now)
+
+    return _act(ctx, appeal_id, work)
+
+
+def attachment(name: str) -> str:
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+@router.get("/appeals/{appeal_id}/evidence/{evidence_id}")
+def evidence(ctx: UserCtx, appeal_id: int, evidence_id: int) -> Response:
+    """The file as uploaded: images inline, anything a browser could run as an attachment."""
+    with unit_of_work(ctx.runtime.sessions) as session:
+        f = svc.evidence_file(session, actx_of(ctx), ctx.user, appeal_id, evidence_id)
+    headers = {"X-Content-Type-Options": "nosniff", "ETag": f'"{f.evidence.sha256}"',
+               "Content-Security-Policy": "default-src 'none'; sandbox",
+               "Cache-Control": "private, max-age=3600"}
+    if f.attachment:
+        headers["Content-Disposition"] = attachment(f.evidence.filename)
+    media = f.evidence.media_type
+    if media.startswith("text/"):
+        media += "; charset=utf-8"
+    return Response(f.content, media_type=media, headers=headers)
+
+
+@router.get("/appeals/{appeal_id}/dossier")
+def dossier(ctx: UserCtx, appeal_id: int) -> Response:
+    """整理申诉资料: the zip with dossier.json, the files, the contact log and summary.pdf."""
+    with unit_of_work(ctx.runtime.sessions) as session:
+        appeal = visible_appeal(session, ctx.user, appeal_id)
+        data = svc.export_dossier(session, appeal.id, actx_of(ctx), ctx.now)
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": attachment(f"appeal-{appeal_id}.zip")})

@@ -1,0 +1,92 @@
+"""投诉: customer service records a buyer's complaint from the order page, a reviewer upholds or
+dismisses it, and the merchant works off the resulting task before its deadline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.models import Order, Shop
+from lanshou.domain.roles import Role
+from lanshou.entrypoints.web.context import UserCtx, WebContext
+from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.entrypoints.web.routes.appeals import actx_of, error_message
+from lanshou.errors import Conflict, InvalidInput
+from lanshou.i18n import N_, translate
+from lanshou.services import appeals as svc
+from lanshou.services.appeals.complaints import TASK_KINDS
+from lanshou.services.orders import scope_for
+
+router = APIRouter(include_in_schema=False)
+
+TASK_LABELS = {"compensate": N_("Compensate the buyer"), "reship": N_("Re-ship"),
+               "refund": N_("Refund")}
+COMPLAINT_STATES = {"open": N_("Open"), "upheld": N_("Upheld"), "dismissed": N_("Dismissed")}
+
+
+def _page(ctx: WebContext, status: int = 200, error: str = "",
+          state: str | None = None) -> Response:
+    with unit_of_work(ctx.runtime.sessions) as session:
+        scope = scope_for(session, ctx.user)
+        rows = svc.list_complaints(session, scope, state=state or None)
+        if ctx.user.role.is_merchant:  # merchants work off tasks, they do not judge complaints
+            rows = [r for r in rows if r.task is not None]
+        ids = {r.complaint.order_id for r in rows}
+        orders = dict(session.execute(select(Order.id, Order.external_id)
+                                      .where(Order.id.in_(ids or {-1}))).all())
+        shops = dict(session.execute(select(Shop.id, Shop.name)).all())
+    return render(ctx, "complaints/list.html", status, section="complaints", rows=rows,
+                  orders=orders, shops=shops, error=error, task_kinds=TASK_KINDS,
+                  task_labels=TASK_LABELS, states=COMPLAINT_STATES, f_state=state or "",
+                  is_reviewer=ctx.user.role in (Role.REVIEWER, Role.ADMIN),
+                  is_merchant=ctx.user.role.is_merchant or ctx.user.role is Role.ADMIN)
+
+
+@router.get("/complaints")
+def complaints(ctx: UserCtx, state: str | None = None) -> Response:
+    if state and state not in COMPLAINT_STATES:
+        raise InvalidInput(f"unknown complaint state {state!r}", field="state")
+    return _page(ctx, state=state)
+
+
+@router.post("/orders/{order_id}/complaints")
+def file_complaint(ctx: UserCtx, order_id: int, reason: Annotated[str, Form()] = "") -> Response:
+    """我要投诉, recorded by customer service; a bad reason re-renders the list with why."""
+    try:
+        with unit_of_work(ctx.runtime.sessions) as session:
+            svc.file_complaint(session, ctx.user, order_id, reason.strip(), ctx.now)
+    except InvalidInput:
+        return _page(ctx, 422, translate(ctx.locale,
+                                         "A complaint needs a reason of 1 to 2000 characters."))
+    return redirect("/complaints")
+
+
+@router.post("/complaints/{complaint_id}/decision")
+def decide(ctx: UserCtx, complaint_id: int, uphold: Annotated[str, Form()] = "",
+           task_kind: Annotated[str, Form()] = "",
+           comment: Annotated[str, Form()] = "") -> Response:
+    try:
+        with unit_of_work(ctx.runtime.sessions) as session:
+            svc.decide_complaint(session, actx_of(ctx).rules, ctx.user, complaint_id,
+                                 uphold == "yes", ctx.now, task_kind or None, comment[:2000])
+    except InvalidInput:
+        return _page(ctx, 422, translate(ctx.locale,
+                                         "Choose what the merchant must do: compensate, re-ship "
+                                         "or refund."))
+    except Conflict as exc:
+        return _page(ctx, 409, error_message(ctx.locale, exc))
+    return redirect("/complaints")
+
+
+@router.post("/complaints/{complaint_id}/done")
+def task_done(ctx: UserCtx, complaint_id: int, note: Annotated[str, Form()] = "") -> Response:
+    try:
+        with unit_of_work(ctx.runtime.sessions) as session:
+            svc.complete_task(session, ctx.user, complaint_id, note.strip(), ctx.now)
+    except Conflict as exc:
+        return _page(ctx, 409, error_message(ctx.locale, exc))
+    return redirect("/complaints")

@@ -1,0 +1,105 @@
+"""The review workbench (申诉审核): the queue by due time, claiming, and the decision form."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.entrypoints.web.context import UserCtx, WebContext
+from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.entrypoints.web.routes.appeals import (
+    REASON_CODES,
+    RULE_LABELS,
+    STATE_LABELS,
+    actx_of,
+    case_values,
+    error_message,
+)
+from lanshou.errors import Conflict, InvalidInput
+from lanshou.i18n import translate
+from lanshou.services import appeals as svc
+from lanshou.services.appeals.access import REVIEWERS, require_role, visible_appeal
+from lanshou.services.appeals.worklists import QUEUE_STATES, review_queue, user_names
+from lanshou.services.orders import filter_options, scope_for
+
+router = APIRouter(include_in_schema=False, prefix="/review")
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _claim_message(ctx: WebContext, exc: Conflict, appeal_id: int) -> str:
+    """'已被 X 认领' when another reviewer holds the case; otherwise the state message."""
+    with unit_of_work(ctx.runtime.sessions) as session:
+        appeal = visible_appeal(session, ctx.user, appeal_id)
+        holder = appeal.claimed_by if appeal.state == "under_review" else None
+        name = user_names(session, {holder}).get(holder, "") if holder else ""
+    if holder is not None and holder != ctx.user.user_id:
+        return translate(ctx.locale, "Already claimed by %(name)s.", name=name or str(holder))
+    return error_message(ctx.locale, exc)
+
+
+def _queue(ctx: WebContext, status: int = 200, error: str = "", state: str | None = None,
+           shop: str | None = None) -> Response:
+    require_role(ctx.user, REVIEWERS, "review appeals")
+    if state and state not in QUEUE_STATES:
+        raise InvalidInput(f"unknown queue state {state!r}", field="state")
+    with unit_of_work(ctx.runtime.sessions) as session:
+        scope = scope_for(session, ctx.user)
+        items = review_queue(session, scope, state=state or None, shop_id=_int(shop))
+        shops, _ = filter_options(session, scope)
+    return render(ctx, "review/queue.html", status, section="review", items=items, error=error,
+                  shops=shops, states=QUEUE_STATES, state_labels=STATE_LABELS,
+                  rule_labels=RULE_LABELS, f_state=state or "", f_shop=_int(shop))
+
+
+@router.get("")
+def queue(ctx: UserCtx, state: str | None = None, shop: str | None = None) -> Response:
+    return _queue(ctx, state=state, shop=shop)
+
+
+@router.post("/{appeal_id}/claim")
+def claim(ctx: UserCtx, appeal_id: int) -> Response:
+    """Take the case; the second reviewer is told who has it (409)."""
+    require_role(ctx.user, REVIEWERS, "review appeals")
+    try:
+        with unit_of_work(ctx.runtime.sessions) as session:
+            svc.claim_appeal(session, actx_of(ctx), ctx.user, appeal_id, ctx.now)
+    except Conflict as exc:
+        return _queue(ctx, 409, _claim_message(ctx, exc, appeal_id))
+    return redirect(f"/review/{appeal_id}")
+
+
+def render_review(ctx: WebContext, appeal_id: int, status: int = 200, error: str = "") -> Response:
+    require_role(ctx.user, REVIEWERS, "review appeals")
+    with unit_of_work(ctx.runtime.sessions) as session:
+        values = case_values(session, ctx, appeal_id)
+    return render(ctx, "review/case.html", status, section="review", error=error, **values)
+
+
+@router.get("/{appeal_id}")
+def review_case(ctx: UserCtx, appeal_id: int) -> Response:
+    return render_review(ctx, appeal_id)
+
+
+@router.post("/{appeal_id}/decision")
+def decide(ctx: UserCtx, appeal_id: int, outcome: Annotated[str, Form()] = "",
+           reason_code: Annotated[str, Form()] = "",
+           comment: Annotated[str, Form()] = "") -> Response:
+    """approved | rejected | need_info (the comment is the question to the merchant)."""
+    require_role(ctx.user, REVIEWERS, "review appeals")
+    if reason_code and reason_code not in REASON_CODES:
+        return render_review(ctx, appeal_id, 422, translate(ctx.locale, "Choose a reason code."))
+    try:
+        with unit_of_work(ctx.runtime.sessions) as session:
+            svc.decide_appeal(session, actx_of(ctx), ctx.user, appeal_id, outcome,
+                              reason_code or None, comment.strip()[:2000], ctx.now)
+    except Conflict as exc:
+        return render_review(ctx, appeal_id, 409, _claim_message(ctx, exc, appeal_id))
+    except InvalidInput as exc:
+        return render_review(ctx, appeal_id, 422, error_message(ctx.locale, exc))
+    return redirect(f"/review/{appeal_id}")

@@ -1,0 +1,86 @@
+"""我的任务 / My tasks, and the assignment form reached from the board, violations and appeals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.entrypoints.web.context import UserCtx, WebContext
+from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.errors import InvalidInput
+from lanshou.i18n import translate
+from lanshou.i18n.format import DISPLAY_TZ
+from lanshou.services import tasks as svc
+from lanshou.services.orders import scope_for
+
+router = APIRouter(include_in_schema=False)
+
+
+def parse_local(value: str) -> datetime | None:
+    """A ``datetime-local`` form value, read as Beijing time."""
+    if not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value.strip()).replace(tzinfo=DISPLAY_TZ)
+    except ValueError as exc:
+        raise InvalidInput("due date is not a date and time", field="due_at") from exc
+
+
+@router.get("/tasks")
+def my_tasks(ctx: UserCtx, done: int = 0) -> Response:
+    with unit_of_work(ctx.runtime.sessions) as session:
+        items = svc.my_tasks(session, ctx.user, ctx.now, include_done=bool(done))
+        history = svc.task_history(session, [v.assignment.id for v in items])
+    return render(ctx, "tasks/list.html", section="tasks", items=items, history=history,
+                  show_done=bool(done), entity_labels=svc.ENTITY_LABELS,
+                  task_actions=svc.TASK_ACTIONS)
+
+
+def _assign_page(ctx: WebContext, entity: str, status: int = 200, error: str = "") -> Response:
+    with unit_of_work(ctx.runtime.sessions) as session:
+        kind, entity_id = svc.parse_entity(entity)
+        ref = svc.resolve_entity(session, scope_for(session, ctx.user), kind, entity_id)
+        users = [(u.id, u.display_name, u.username) for u in
+                 svc.assignable_users(session, ref.shop_id)]
+        existing = svc.tasks_for_entity(session, scope_for(session, ctx.user), kind, entity_id,
+                                        ctx.now)
+        history = svc.task_history(session, [v.assignment.id for v in existing])
+    return render(ctx, "tasks/assign.html", status, section="tasks", ref=ref, entity=entity,
+                  users=users, existing=existing, history=history, error=error,
+                  entity_labels=svc.ENTITY_LABELS, task_actions=svc.TASK_ACTIONS)
+
+
+@router.get("/assign")
+def assign_page(ctx: UserCtx, entity: str = "") -> Response:
+    return _assign_page(ctx, entity)
+
+
+@router.post("/tasks")
+def assign(
+    ctx: UserCtx,
+    entity: Annotated[str, Form()],
+    assignee_id: Annotated[int, Form()],
+    due_at: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        kind, entity_id = svc.parse_entity(entity)
+        with unit_of_work(ctx.runtime.sessions) as session:
+            svc.assign(session, ctx.user, entity_type=kind, entity_id=entity_id,
+                       assignee_id=assignee_id, due_at=parse_local(due_at), note=note,
+                       now=ctx.now)
+    except InvalidInput as exc:
+        return _assign_page(ctx, entity, 422, translate(ctx.locale, "Could not save: %(reason)s",
+                                                        reason=exc.message))
+    return redirect(f"/assign?entity={entity}")
+
+
+@router.post("/tasks/{assignment_id}/done")
+def done(ctx: UserCtx, assignment_id: int, note: Annotated[str, Form()] = "") -> Response:
+    with unit_of_work(ctx.runtime.sessions) as session:
+        svc.complete(session, ctx.user, assignment_id, ctx.now, note)
+    return redirect("/tasks")
