@@ -18,13 +18,27 @@ import duckdb
 
 from lanshou.domain.rules.calendar import WindowsFor, WorkingCalendar
 
-__all__ = ["create_days_table", "create_segments_table"]
+__all__ = ["DAY_US", "create_days_table", "create_segments_table", "day_number"]
+
+DAY_US = 86_400_000_000
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def day_number(day: dt.date) -> int:
+    """Days since 1970-01-01 (the integer local-day number used when the offset is fixed)."""
+    return (day - _EPOCH).days
 
 
 def create_days_table(
     con: duckdb.DuckDBPyConnection, name: str, cal: WorkingCalendar, first: dt.date, last: dt.date
-) -> None:
-    """Create (or replace) the temp table `name` with one row per local day in [first, last]."""
+) -> int | None:
+    """Create (or replace) the temp table `name` with one row per local day in [first, last].
+
+    Returns the zone's UTC offset in µs when it is the same on every day of the range (no DST
+    change) and local midnights are not before the epoch; then the local day of an instant t
+    is exactly `(t + offset) // DAY_US` days after 1970-01-01 and SQL needs no ASOF join.
+    Returns None otherwise (callers must use the days table).
+    """
     days, starts, work, ords = [], [], [], []
     count = 0
     for day in cal.days(first, last):
@@ -40,6 +54,12 @@ def create_days_table(
                unnest($3::BOOLEAN[]) AS is_workday, unnest($4::BIGINT[]) AS workday_ord""",
         [days, starts, work, ords],
     )
+    if not days or starts[0] < 0:
+        return None
+    offset = day_number(days[0]) * DAY_US - starts[0]
+    if any(s != day_number(d) * DAY_US - offset for d, s in zip(days, starts, strict=True)):
+        return None
+    return offset
 
 
 def create_segments_table(

@@ -68,9 +68,11 @@ def _normalise(con: duckdb.DuckDBPyConnection, source: str, profile: Profile, pr
     times = ", ".join(f"epoch_us(CAST({col(t)} AS TIMESTAMPTZ)) AS {us_name(t)}" for t in _TIMES)
     skip = ", ".join(quote(s) for s in profile.skip_statuses) or "NULL"
     name = f"{prefix}ships"
+    # One pass; unit price: the highest item price, else amount ÷ quantity rounded half up.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {name} AS
-        SELECT CAST(shipment_key AS VARCHAR) AS shipment_key,
+        SELECT *, coalesce(max_unit_cents, (2 * amount_cents + qty) // (2 * qty)) AS unit_cents
+        FROM (SELECT CAST(shipment_key AS VARCHAR) AS shipment_key,
                CAST(order_id AS VARCHAR) AS order_id, CAST(shop_id AS VARCHAR) AS shop_id,
                {times},
                CAST(CAST(amount AS DECIMAL(18,2)) * 100 AS BIGINT) AS amount_cents,
@@ -80,12 +82,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, source: str, profile: Profile, pr
                CAST({col("province")} AS VARCHAR) AS province,
                CAST({col("carrier_code")} AS VARCHAR) AS carrier_code
         FROM {source}
-        WHERE {col("order_status")} IS NULL OR {col("order_status")} NOT IN ({skip})"""
-    )
-    # Unit price: the highest item price, else amount ÷ quantity rounded half up to a cent.
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {name} AS SELECT *,
-        coalesce(max_unit_cents, (2 * amount_cents + qty) // (2 * qty)) AS unit_cents FROM {name}"""
+        WHERE {col("order_status")} IS NULL OR {col("order_status")} NOT IN ({skip}))"""
     )
     return name
 
@@ -160,6 +157,19 @@ def _exemptions_table(
     return name
 
 
+def _output(src: str, fine: str) -> str:
+    """The result columns (`RESULT_COLUMNS`) of rows of the union, with `fine` in cents."""
+    return f"""SELECT shipment_key, order_id, shop_id, rule,
+               make_timestamptz(start_us) AS started_at,
+               make_timestamptz(deadline_us) AS deadline,
+               make_timestamptz(sat_us) AS satisfied_at,
+               late, exempt, exemption_id,
+               CAST(comp_cents * 0.01 AS DECIMAL(18,2)) AS compensation,
+               CAST({fine} * 0.01 AS DECIMAL(18,2)) AS fine,
+               CAST(refund_cents * 0.01 AS DECIMAL(18,2)) AS auto_refund
+        FROM {src}"""
+
+
 def evaluate_batch(
     con: duckdb.DuckDBPyConnection,
     shipments: str | duckdb.DuckDBPyRelation,
@@ -168,8 +178,14 @@ def evaluate_batch(
     exemptions: Sequence[Exemption],
     now: dt.datetime,
     result_name: str = "lanshou_result",
+    *,
+    late_only: bool = False,
 ) -> duckdb.DuckDBPyRelation:
-    """Evaluate every shipment of `shipments` and return the result table as a relation."""
+    """Evaluate every shipment of `shipments` and return the result table as a relation.
+
+    With `late_only` the table keeps only late outcomes (exempted ones included, flagged): all
+    violations and all money, but not what is still open or was on time.
+    """
     prefix = f"_{result_name}_"
     if isinstance(shipments, duckdb.DuckDBPyRelation):
         shipments.create_view(f"{prefix}src", replace=True)
@@ -178,7 +194,7 @@ def evaluate_batch(
     days = f"{prefix}days"
     span = _day_range(con, ships, profile, calendar, exemptions)
     first, last = span if span else (dt.date(2000, 1, 1), dt.date(2000, 1, 2))
-    create_days_table(con, days, calendar, first, last)
+    day_offset = create_days_table(con, days, calendar, first, last)
     segments: dict[tuple[tuple[tuple[int, int], ...], ...], str] = {}
     for rule in profile.rules:
         for dur in [rule.duration] + [o.duration for o in rule.overrides]:
@@ -190,35 +206,55 @@ def evaluate_batch(
                         con, segments[key], calendar, dur.windows_for, first, last
                     )
     ctx = RuleSqlContext(
-        ships, days, segments, _exemptions_table(con, exemptions, f"{prefix}ex"), to_us(now)
+        ships,
+        days,
+        segments,
+        _exemptions_table(con, exemptions, f"{prefix}ex"),
+        to_us(now),
+        day_offset,
+        late_only,
     )
     union = " UNION ALL ".join(f"({rule_sql(r, profile, ctx)})" for r in profile.rules)
     max_per_order, day_cap = profile.fine_caps()
-    order_cap = "true" if max_per_order is None else f"order_rank <= {max_per_order}"
-    day_cap_cents = "NULL" if day_cap is None else str(int(day_cap * 100))
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {result_name} AS
-        WITH u AS ({union}),
-        cand AS (SELECT shipment_key, rule, shop_id, deadline_us, fine_cents_due,
-                 ROW_NUMBER() OVER (PARTITION BY order_id
-                                    ORDER BY deadline_us, shipment_key, rule) AS order_rank
-                 FROM u WHERE fine_candidate),
-        loc AS (SELECT c.*, d.day AS deadline_day,
-                 CASE WHEN {order_cap} THEN fine_cents_due ELSE 0 END AS elig
-                 FROM cand c ASOF JOIN {days} d ON c.deadline_us >= d.day_start_us),
-        alloc AS (SELECT shipment_key, rule, greatest(0, least(elig, coalesce({day_cap_cents}
+    if not any(r.consequences.fine is not None for r in profile.rules):
+        # No fines: one pass, no window functions.
+        query = _output(f"({union})", "0")
+    else:
+        # Window functions (caps) only over the fine candidates (late, not exempt, fined); the
+        # other outcomes pass straight through with no fine. `u` is computed once.
+        order_cap = "true" if max_per_order is None else f"order_rank <= {max_per_order}"
+        rank = (
+            ""
+            if max_per_order is None
+            else """, ROW_NUMBER() OVER (PARTITION BY order_id
+                                    ORDER BY deadline_us, shipment_key, rule) AS order_rank"""
+        )
+        if day_cap is None:
+            loc = (
+                f"SELECT *, CASE WHEN {order_cap} THEN fine_cents_due ELSE 0 END AS elig FROM cand"
+            )
+            alloc = "SELECT *, elig AS fine_cents FROM loc"
+        else:
+            if day_offset is not None:
+                loc = f"""SELECT *, {ctx.local_day("deadline_us")} AS deadline_day,
+                    CASE WHEN {order_cap} THEN fine_cents_due ELSE 0 END AS elig FROM cand"""
+            else:
+                # A deadline before the days table has no day: no fine (as before).
+                loc = f"""SELECT c.*, d.day AS deadline_day,
+                    CASE WHEN d.day IS NOT NULL AND {order_cap} THEN fine_cents_due ELSE 0 END
+                      AS elig
+                    FROM cand c ASOF LEFT JOIN {days} d ON c.deadline_us >= d.day_start_us"""
+            alloc = f"""SELECT *, greatest(0, least(elig, {int(day_cap * 100)}
                    - coalesce(sum(elig) OVER (PARTITION BY shop_id, deadline_day
                      ORDER BY deadline_us, shipment_key, rule
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0), elig))) AS fine_cents
-                 FROM loc)
-        SELECT u.shipment_key, u.order_id, u.shop_id, u.rule,
-               make_timestamptz(u.start_us) AS started_at,
-               make_timestamptz(u.deadline_us) AS deadline,
-               make_timestamptz(u.sat_us) AS satisfied_at,
-               u.late, u.exempt, u.exemption_id,
-               CAST(u.comp_cents * 0.01 AS DECIMAL(18,2)) AS compensation,
-               CAST(coalesce(a.fine_cents, 0) * 0.01 AS DECIMAL(18,2)) AS fine,
-               CAST(u.refund_cents * 0.01 AS DECIMAL(18,2)) AS auto_refund
-        FROM u LEFT JOIN alloc a USING (shipment_key, rule)"""
-    )
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))) AS fine_cents
+                 FROM loc"""
+        query = f"""WITH u AS MATERIALIZED ({union}),
+        cand AS (SELECT *{rank} FROM u WHERE fine_candidate),
+        loc AS ({loc}),
+        alloc AS ({alloc})
+        {_output("alloc", "fine_cents")}
+        UNION ALL
+        {_output("u WHERE NOT fine_candidate", "0")}"""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {result_name} AS {query}")
     return con.table(result_name)

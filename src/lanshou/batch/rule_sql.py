@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from lanshou.batch.calendar_sql import DAY_US, day_number
 from lanshou.domain.rules.calendar import to_us
 from lanshou.domain.rules.profile import (
     Compensation,
@@ -53,6 +54,15 @@ class RuleSqlContext:
     segments: dict[tuple[tuple[tuple[int, int], ...], ...], str]  # windows key -> table
     exemptions: str | None  # approved declared exemptions table, or None when there are none
     now_us: int
+    # The zone's fixed UTC offset over the days table, or None (DST inside the range): when
+    # set, local days are computed as integers `(t + offset) // DAY_US`, without a join.
+    day_offset_us: int | None = None
+    late_only: bool = False  # emit only late outcomes (exempted ones included)
+
+    def local_day(self, us: str) -> str:
+        """SQL for the local day of instant `us`: a day number (fixed offset) or needs a join."""
+        assert self.day_offset_us is not None
+        return f"({us} + {self.day_offset_us}) // {DAY_US}"
 
 
 def _variant_ctes(rule: Rule, ctx: RuleSqlContext) -> tuple[list[str], list[str | None]]:
@@ -97,16 +107,18 @@ def _variant_ctes(rule: Rule, ctx: RuleSqlContext) -> tuple[list[str], list[str 
     return ctes, cols
 
 
-def _base_deadline(rule: Rule, profile: Profile, cols: list[str | None]) -> str:
+def _base_deadline(rule: Rule, profile: Profile, cols: list[str | None], day_numbers: bool) -> str:
     whens = ["WHEN explicit_us IS NOT NULL THEN explicit_us", "WHEN start_us IS NULL THEN NULL"]
     for k, ov in enumerate(rule.overrides, start=1):
         if ov.deadline_at is not None:
             value = str(to_us(ov.deadline_at.replace(tzinfo=profile.tz)))
         else:
             value = cols[k] or "NULL"
-        whens.append(
-            f"WHEN start_day BETWEEN DATE '{ov.from_date}' AND DATE '{ov.to_date}' THEN {value}"
-        )
+        if day_numbers:
+            lo, hi = str(day_number(ov.from_date)), str(day_number(ov.to_date))
+        else:
+            lo, hi = f"DATE '{ov.from_date}'", f"DATE '{ov.to_date}'"
+        whens.append(f"WHEN start_day BETWEEN {lo} AND {hi} THEN {value}")
     return f"CASE {' '.join(whens)} ELSE {cols[0] or 'NULL'} END"
 
 
@@ -158,11 +170,11 @@ def _compensation(comp: Compensation | None) -> str:
 
 
 def _declared(rule: Rule, ctx: RuleSqlContext) -> list[str]:
-    """CTEs joining declared exemptions; yields `ex` with ex_id / ext_us / ext_id per shipment."""
+    """CTEs joining declared exemptions; `r3` adds ex_id / ext_id / deadline_us / exempt."""
     if ctx.exemptions is None:
         return [
-            "ex AS (SELECT NULL::VARCHAR AS shipment_key, NULL::VARCHAR AS ex_id,"
-            " NULL::BIGINT AS ext_us, NULL::VARCHAR AS ext_id WHERE false)"
+            """r3 AS (SELECT r2.*, NULL::VARCHAR AS ex_id, NULL::VARCHAR AS ext_id,
+                deadline1 AS deadline_us, region_exclude AS exempt FROM r2)"""
         ]
     lo = "coalesce(p.start_us, p.deadline1)"
     return [
@@ -181,6 +193,11 @@ def _declared(rule: Rule, ctx: RuleSqlContext) -> list[str]:
                 first(id ORDER BY overlap DESC, id) FILTER (WHERE mode = 'extend' AND overlap > 0)
                   AS ext_id
             FROM hits GROUP BY shipment_key)""",
+        """r3 AS (SELECT r2.*, ex.ex_id, ex.ext_id,
+                deadline1 + CASE WHEN ex.ex_id IS NULL THEN coalesce(ex.ext_us, 0) ELSE 0 END
+                  AS deadline_us,
+                region_exclude OR ex.ex_id IS NOT NULL AS exempt
+            FROM r2 LEFT JOIN ex USING (shipment_key))""",
     ]
 
 
@@ -202,25 +219,35 @@ def rule_sql(rule: Rule, profile: Profile, ctx: RuleSqlContext) -> str:
         if refund_us is not None
         else "0"
     )
+    # The start day (ordinal, workday flag) comes from the days table only when a working-days
+    # duration needs it, or when override date ranges must be matched and the zone offset is
+    # not fixed; otherwise it is integer arithmetic (or not needed at all).
+    working_days = any(
+        d is not None and d.unit == DurationUnit.WORKING_DAYS
+        for d in [rule.duration] + [ov.duration for ov in rule.overrides]
+    )
+    join_days = working_days or (bool(rule.overrides) and ctx.day_offset_us is None)
+    if join_days:
+        r1 = f"""r1 AS (SELECT r0.*, d.day AS start_day, d.day_start_us AS start_day_us,
+                d.is_workday AS start_work, d.workday_ord AS start_ord
+            FROM r0 ASOF LEFT JOIN {ctx.days} d ON r0.start_us >= d.day_start_us)"""
+    elif rule.overrides:
+        r1 = f"r1 AS (SELECT r0.*, {ctx.local_day('start_us')} AS start_day FROM r0)"
+    else:
+        r1 = "r1 AS (SELECT * FROM r0)"
     ctes = [
         f"""r0 AS (SELECT s.*, {start} AS start_us, {explicit} AS explicit_us, {sat} AS sat_us
             FROM {ctx.ships} s)""",
-        f"""r1 AS (SELECT r0.*, d.day AS start_day, d.day_start_us AS start_day_us,
-                d.is_workday AS start_work, d.workday_ord AS start_ord
-            FROM r0 ASOF LEFT JOIN {ctx.days} d ON r0.start_us >= d.day_start_us)""",
+        r1,
         *variant_ctes,
-        f"""b AS (SELECT vz.*, {_base_deadline(rule, profile, cols)} AS base_us FROM vz)""",
+        f"""b AS (SELECT vz.*, {_base_deadline(rule, profile, cols, not join_days)} AS base_us
+            FROM vz)""",
         f"""r2 AS (SELECT b.*,
                 CASE WHEN base_us IS NULL THEN NULL ELSE {region_id} END AS region_id,
                 base_us + {region_extra} AS deadline1,
                 base_us IS NOT NULL AND {region_excl} AS region_exclude
             FROM b)""",
         *_declared(rule, ctx),
-        """r3 AS (SELECT r2.*, ex.ex_id, ex.ext_id,
-                deadline1 + CASE WHEN ex.ex_id IS NULL THEN coalesce(ex.ext_us, 0) ELSE 0 END
-                  AS deadline_us,
-                region_exclude OR ex.ex_id IS NOT NULL AS exempt
-            FROM r2 LEFT JOIN ex USING (shipment_key))""",
         f"""r4 AS (SELECT r3.*, CASE WHEN deadline_us IS NULL THEN false
                 WHEN sat_us IS NOT NULL THEN sat_us > deadline_us
                 ELSE {ctx.now_us} > deadline_us END AS late FROM r3)""",
@@ -235,4 +262,4 @@ def rule_sql(rule: Rule, profile: Profile, ctx: RuleSqlContext) -> str:
         viol AND {"true" if fine is not None else "false"} AS fine_candidate,
         {cents(fine.amount) if fine is not None else 0} AS fine_cents_due,
         {refund} AS refund_cents
-    FROM r5"""
+    FROM r5{" WHERE late" if ctx.late_only else ""}"""

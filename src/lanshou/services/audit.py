@@ -10,9 +10,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import AuditEvent
@@ -104,6 +104,55 @@ def record(
     if flush:
         session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One audit record to append with :func:`record_many`."""
+
+    entity_type: str
+    entity_id: int
+    action: str
+    actor: str
+    at: datetime
+    reason: str = ""
+    data: dict[str, Any] | None = None
+
+
+def record_many(session: Session, entries: list[Entry]) -> int:
+    """Append many audit records in one INSERT, chained in the given order.
+
+    Pending ORM changes (audit records among them) are flushed first so the chain's order
+    stays the insertion (id) order.
+    """
+    if not entries:
+        return 0
+    session.flush()
+    prev = _last_hash(session)
+    rows = []
+    for e in entries:
+        payload = json.loads(json.dumps(e.data or {}, default=str))
+        digest = _digest(
+            prev, e.entity_type, e.entity_id, e.action, e.actor, e.at, e.reason, payload
+        )
+        rows.append(
+            {
+                "entity_type": e.entity_type,
+                "entity_id": e.entity_id,
+                "action": e.action,
+                "actor": e.actor,
+                "at": e.at,
+                "reason": e.reason,
+                "data": payload,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    # Executed row by row in order (no multi-row VALUES), so ids follow the chain.
+    session.connection().execute(insert(cast(Table, AuditEvent.__table__)), rows)
+    session.info[_HEAD] = (session.get_transaction(), prev)
+    return len(rows)
 
 
 @dataclass(frozen=True)

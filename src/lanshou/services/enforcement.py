@@ -10,12 +10,13 @@ fines of every shop-day the change touched, re-allocated under the caps in deadl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Deadline, Violation
@@ -27,7 +28,7 @@ from lanshou.services import audit, ledger
 from lanshou.services.facts import ShipmentRef, load_facts
 from lanshou.services.fines import reallocate_fines
 from lanshou.services.rules_context import RulesContext, approved_exemptions
-from lanshou.services.warnings import fire_due_warnings, next_warning_at
+from lanshou.services.warnings import due_warning_rows, insert_warnings, next_warning_at
 
 ACTIVE_STATES = ("open", "confirmed")
 _TICK = timedelta(microseconds=1)
@@ -98,37 +99,40 @@ def evaluate_shipments(
     *,
     actor: str = "system",
     exemptions: list[Exemption] | None = None,
+    first_times: Mapping[int, dict[str, datetime]] | None = None,
 ) -> EvaluationResult:
-    """Re-judge the given shipments at ``now`` and store deadlines, violations and money."""
+    """Re-judge the given shipments at ``now`` and store deadlines, violations and money.
+
+    ``first_times``: each shipment's earliest event time per status, if the caller has them.
+    """
     result = EvaluationResult()
-    refs = load_facts(session, shipment_ids)
+    refs = load_facts(session, shipment_ids, first_times)
     if not refs:
         return result
     exemptions = approved_exemptions(session) if exemptions is None else exemptions
     ids = [r.shipment_id for r in refs]
-    deadlines = {
-        (d.shipment_id, d.rule_id): d
-        for d in session.execute(select(Deadline).where(Deadline.shipment_id.in_(ids))).scalars()
-    }
+    deadlines = _load_deadlines(session, ids)
     violations = {
         (v.shipment_id, v.rule_id): v
         for v in session.execute(select(Violation).where(Violation.shipment_id.in_(ids))).scalars()
     }
-    fired = _fired_leads(session, [d.id for d in deadlines.values()])
+    fired = _fired_leads(session, [d.id for d in deadlines.values() if d.id is not None])
     money_targets: list[tuple[Violation, RuleOutcome | None]] = []
     touched: dict[int, datetime] = {}
+    writes = _DeadlineWrites()
+    stored: list[tuple[_Deadline, Profile]] = []
     for ref in refs:
         profile = ctx.profile(ref.profile)
         facts = ref.facts_for(profile.pickup_statuses)
         outcomes = evaluate_shipment(facts, profile, ctx.calendar(profile), exemptions, now)
         result.shipments += 1
         for outcome in outcomes:
-            key = (ref.shipment_id, outcome.rule_id)
             if outcome.deadline is None:
                 continue
-            dl = _store_deadline(session, deadlines.get(key), ref, outcome, profile, now, fired)
+            key = (ref.shipment_id, outcome.rule_id)
+            dl = _store_deadline(writes, deadlines.get(key), ref, outcome, profile, now, fired)
             deadlines[key] = dl
-            result.warnings_fired += fire_due_warnings(session, dl, profile, fired, now)
+            stored.append((dl, profile))
             changed = _store_violation(session, violations, key, ref, outcome, now, actor, result)
             if changed is not None:
                 money_targets.append((changed, outcome if outcome.late else None))
@@ -137,6 +141,12 @@ def evaluate_shipments(
                     touched[ref.shop_id] = outcome.deadline
             elif key in violations and violations[key].state in ACTIVE_STATES:
                 money_targets.append((violations[key], outcome))
+    writes.flush(session, now)
+    warning_rows: list[dict[str, object]] = []
+    for dl, profile in stored:
+        warning_rows.extend(due_warning_rows(dl, profile, fired, now))
+    if warning_rows:
+        result.warnings_fired += insert_warnings(session, warning_rows)
     _audit_new_violations(session, result.new_violations, now, actor)
     result.ledger_moves += _settle_direct_money(session, money_targets, now, actor)
     profile_of = {r.shop_id: r.profile for r in refs}
@@ -158,18 +168,21 @@ def _audit_new_violations(
     if not new:
         return
     session.flush()
-    for v in new:
-        audit.record(
-            session,
-            entity_type="violation",
-            entity_id=v.id,
-            action="detected",
-            actor=actor,
-            at=now,
-            reason=v.explanation.splitlines()[0],
-            data={"state": v.state, "deadline": v.deadline.isoformat()},
-            flush=False,
-        )
+    audit.record_many(
+        session,
+        [
+            audit.Entry(
+                entity_type="violation",
+                entity_id=v.id,
+                action="detected",
+                actor=actor,
+                at=now,
+                reason=v.explanation.splitlines()[0],
+                data={"state": v.state, "deadline": v.deadline.isoformat()},
+            )
+            for v in new
+        ],
+    )
 
 
 def _fired_leads(session: Session, deadline_ids: list[int]) -> dict[int, set[int]]:
@@ -186,33 +199,131 @@ def _fired_leads(session: Session, deadline_ids: list[int]) -> dict[int, set[int
     return out
 
 
+@dataclass(slots=True)
+class _Deadline:
+    """A deadline row as plain values: the event path touches thousands, ORM objects cost."""
+
+    id: int | None
+    shipment_id: int
+    shop_id: int
+    rule_id: str
+    profile: str
+    started_at: datetime | None
+    due_at: datetime | None
+    satisfied_at: datetime | None
+    state: str
+    next_check_at: datetime | None
+
+
+_DL_COLS = (
+    "id",
+    "shipment_id",
+    "shop_id",
+    "rule_id",
+    "profile",
+    "started_at",
+    "due_at",
+    "satisfied_at",
+    "state",
+    "next_check_at",
+)
+_DL_VALUES = ("profile", "started_at", "due_at", "satisfied_at", "state", "next_check_at")
+
+
+def _load_deadlines(session: Session, ids: list[int]) -> dict[tuple[int, str], _Deadline]:
+    table = _deadline_table()
+    q = select(*(table.c[c] for c in _DL_COLS)).where(table.c.shipment_id.in_(ids))
+    return {(row[1], row[3]): _Deadline(*row) for row in session.execute(q)}
+
+
+def _deadline_table() -> Table:
+    return cast(Table, Deadline.__table__)
+
+
+@dataclass
+class _DeadlineWrites:
+    """Changed and new deadlines, written in two statements (see :meth:`flush`)."""
+
+    updates: list[_Deadline] = field(default_factory=list)
+    inserts: list[_Deadline] = field(default_factory=list)
+
+    def flush(self, session: Session, now: datetime) -> None:
+        table = _deadline_table()
+        conn = session.connection()
+        if self.updates:
+            conn.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values({c: bindparam(f"b_{c}") for c in (*_DL_VALUES, "evaluated_at")}),
+                [
+                    {"b_id": d.id, "b_evaluated_at": now}
+                    | {f"b_{c}": getattr(d, c) for c in _DL_VALUES}
+                    for d in self.updates
+                ],
+            )
+            # Loaded Deadline objects of this session would now show the old values.
+            for obj in list(session.identity_map.values()):
+                if isinstance(obj, Deadline):
+                    session.expire(obj)
+        if self.inserts:
+            rows = [
+                {c: getattr(d, c) for c in _DL_COLS if c != "id"} | {"evaluated_at": now}
+                for d in self.inserts
+            ]
+            new_ids = conn.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+            for d, new_id in zip(self.inserts, new_ids, strict=True):
+                d.id = new_id
+        self.updates.clear()
+        self.inserts.clear()
+
+
 def _store_deadline(
-    session: Session,
-    dl: Deadline | None,
+    writes: _DeadlineWrites,
+    dl: _Deadline | None,
     ref: ShipmentRef,
     outcome: RuleOutcome,
     profile: Profile,
     now: datetime,
     fired: dict[int, set[int]],
-) -> Deadline:
-    values = {
-        "profile": profile.name,
-        "started_at": outcome.started_at,
-        "due_at": outcome.deadline,
-        "satisfied_at": outcome.satisfied_at,
-        "state": deadline_state(outcome),
-        "next_check_at": _next_check(
-            outcome, profile, fired.get(dl.id, set()) if dl is not None else set(), now
-        ),
-    }
+) -> _Deadline:
+    state = deadline_state(outcome)
+    next_check = _next_check(
+        outcome, profile, fired.get(dl.id, set()) if dl is not None and dl.id else set(), now
+    )
     if dl is None:
-        dl = Deadline(shipment_id=ref.shipment_id, shop_id=ref.shop_id, rule_id=outcome.rule_id)
-        session.add(dl)
-    elif all(getattr(dl, k) == v for k, v in values.items()):
+        dl = _Deadline(
+            None,
+            ref.shipment_id,
+            ref.shop_id,
+            outcome.rule_id,
+            profile.name,
+            outcome.started_at,
+            outcome.deadline,
+            outcome.satisfied_at,
+            state,
+            next_check,
+        )
+        writes.inserts.append(dl)
+        return dl
+    if (
+        dl.profile == profile.name
+        and dl.started_at == outcome.started_at
+        and dl.due_at == outcome.deadline
+        and dl.satisfied_at == outcome.satisfied_at
+        and dl.state == state
+        and dl.next_check_at == next_check
+    ):
         return dl  # nothing moved: no UPDATE (the event path re-judges far more than changes)
-    for k, v in values.items():
-        setattr(dl, k, v)
-    dl.evaluated_at = now
+    dl.profile = profile.name
+    dl.started_at = outcome.started_at
+    dl.due_at = outcome.deadline
+    dl.satisfied_at = outcome.satisfied_at
+    dl.state = state
+    dl.next_check_at = next_check
+    if dl.id is not None:
+        writes.updates.append(dl)
     return dl
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -72,8 +72,15 @@ def max_item_prices(session: Session, order_ids: Sequence[int]) -> dict[int, int
     return {oid: price for oid, price in rows if price is not None}
 
 
-def load_facts(session: Session, shipment_ids: Sequence[int]) -> list[ShipmentRef]:
+def load_facts(
+    session: Session,
+    shipment_ids: Sequence[int],
+    first_times: Mapping[int, dict[str, datetime]] | None = None,
+) -> list[ShipmentRef]:
     """The facts of the given shipments, in a few primary-key lookups.
+
+    ``first_times`` (earliest event time per status, as :func:`first_status_times` reads them)
+    may be given for shipments whose events the caller has just read anyway.
 
     Each table is read by ``id IN (…)`` on its own rather than in one join: without table
     statistics SQLite's planner drives such a join from the small tables and scans every
@@ -122,7 +129,13 @@ def load_facts(session: Session, shipment_ids: Sequence[int]) -> list[ShipmentRe
         )
     }
     carriers = {cid: code for cid, code in session.execute(select(Carrier.id, Carrier.code))}
-    statuses = first_status_times(session, ids)
+    if first_times is None:
+        statuses: Mapping[int, dict[str, datetime]] = first_status_times(session, ids)
+    else:
+        missing = [i for i in ids if i not in first_times]
+        statuses = first_times
+        if missing:
+            statuses = {**first_status_times(session, missing), **first_times}
     # Item prices only matter where the shipment does not carry its highest unit price.
     item_prices = max_item_prices(
         session, [r.order_id for r in shipments if r.max_unit_price_fen is None]

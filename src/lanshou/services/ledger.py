@@ -26,26 +26,6 @@ KINDS = (*MONEY_KINDS, "points")
 _PENDING = "lanshou.ledger.unaudited"
 
 
-def _entry_audit(session: Session, entry: LedgerEntry, actor: str, reason: str) -> None:
-    audit.record(
-        session,
-        entity_type="ledger_entry",
-        entity_id=entry.id,
-        action="booked",
-        actor=actor,
-        at=entry.booked_at,
-        reason=reason,
-        data={
-            "kind": entry.kind,
-            "amount_fen": entry.amount_fen,
-            "points": str(entry.points),
-            "violation_id": entry.violation_id,
-            "reverses_id": entry.reverses_id,
-        },
-        flush=False,
-    )
-
-
 def audit_pending(session: Session) -> int:
     """Write the audit records of entries booked in this transaction, in booking order.
 
@@ -57,8 +37,27 @@ def audit_pending(session: Session) -> int:
     if not pending:
         return 0
     session.flush()
-    for entry, actor, memo in pending:
-        _entry_audit(session, entry, actor, memo)
+    audit.record_many(
+        session,
+        [
+            audit.Entry(
+                entity_type="ledger_entry",
+                entity_id=entry.id,
+                action="booked",
+                actor=actor,
+                at=entry.booked_at,
+                reason=memo,
+                data={
+                    "kind": entry.kind,
+                    "amount_fen": entry.amount_fen,
+                    "points": str(entry.points),
+                    "violation_id": entry.violation_id,
+                    "reverses_id": entry.reverses_id,
+                },
+            )
+            for entry, actor, memo in pending
+        ],
+    )
     return len(pending)
 
 

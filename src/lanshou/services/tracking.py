@@ -17,7 +17,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.models import Shipment, TrackingEvent
+from lanshou.adapters.db.models import Deadline, Shipment, TrackingEvent
+from lanshou.domain.rules.profile import SatisfiedBy
 from lanshou.domain.tracking import PICKUP_PROVING, TrackingUpdate, latest_status
 from lanshou.services.enforcement import EvaluationResult, evaluate_shipments
 from lanshou.services.rules_context import RulesContext
@@ -102,15 +103,92 @@ def record_events(
     result.stored = len(rows)
     result.unmatched = sum(1 for r in rows if r["shipment_id"] is None)
     touched: list[int] = sorted({r["shipment_id"] for r in rows if r["shipment_id"] is not None})
-    refresh_shipments(session, touched)
+    firsts, pickups = _refresh(session, touched)
     result.shipments = len(touched)
     if evaluate and touched:
-        result.evaluation = evaluate_shipments(session, touched, now, ctx)
+        due = _needs_evaluation(session, touched, firsts, pickups, now, ctx)
+        result.evaluation = (
+            evaluate_shipments(session, due, now, ctx, first_times=firsts)
+            if due
+            else EvaluationResult()
+        )
     return result
+
+
+def _needs_evaluation(
+    session: Session,
+    shipment_ids: list[int],
+    firsts: dict[int, dict[str, datetime]],
+    pickups: dict[int, datetime | None],
+    now: datetime,
+    ctx: RulesContext,
+) -> list[int]:
+    """The shipments whose stored verdict the new events may have changed.
+
+    Events only feed the rules the first pickup (a pickup-satisfied deadline's `satisfied_at`);
+    everything else a rule reads comes from the order and the shipment, whose own changes are
+    evaluated where they happen. So a shipment whose stored deadlines all agree with its first
+    pickup as it is now, and none of which is due for a look (`next_check_at` <= now: a
+    warning, the deadline itself, an auto refund), would be judged exactly as stored: skip it.
+    A shipment with no deadline rows yet is always evaluated (that is how they are first made).
+    """
+    rows: dict[int, list[Any]] = defaultdict(list)
+    q = select(
+        Deadline.shipment_id,
+        Deadline.profile,
+        Deadline.rule_id,
+        Deadline.satisfied_at,
+        Deadline.next_check_at,
+    )
+    for i in range(0, len(shipment_ids), CHUNK):
+        part = shipment_ids[i : i + CHUNK]
+        for row in session.execute(q.where(Deadline.shipment_id.in_(part))):
+            rows[row.shipment_id].append(row)
+    by_pickup: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    due: list[int] = []
+    for sid in shipment_ids:
+        stored = rows.get(sid)
+        if not stored:
+            due.append(sid)
+            continue
+        first = firsts.get(sid, {})
+        recorded = pickups.get(sid)
+        for row in stored:
+            if row.next_check_at is not None and row.next_check_at <= now:
+                break
+            spec = by_pickup.get(row.profile)
+            if spec is None:
+                profile = ctx.profile(row.profile)
+                spec = (
+                    frozenset(profile.pickup_statuses),
+                    frozenset(
+                        r.id for r in profile.rules if r.satisfied_by != SatisfiedBy.SHIPPED_AT
+                    ),
+                )
+                by_pickup[row.profile] = spec
+            statuses, pickup_rules = spec
+            if row.rule_id not in pickup_rules:
+                continue
+            times = [t for s, t in first.items() if s in statuses]
+            if recorded is not None:
+                times.append(recorded)
+            if row.satisfied_at != (min(times) if times else None):
+                break
+        else:
+            continue
+        due.append(sid)
+    return due
 
 
 def refresh_shipments(session: Session, shipment_ids: Sequence[int]) -> None:
     """Derive status, first pickup and last event time from all of each shipment's events."""
+    _refresh(session, shipment_ids)
+
+
+def _refresh(
+    session: Session, shipment_ids: Sequence[int]
+) -> tuple[dict[int, dict[str, datetime]], dict[int, datetime | None]]:
+    """:func:`refresh_shipments`; return each shipment's first time per status and pickup."""
     events: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     for i in range(0, len(shipment_ids), CHUNK):
         part = shipment_ids[i : i + CHUNK]
@@ -119,14 +197,23 @@ def refresh_shipments(session: Session, shipment_ids: Sequence[int]) -> None:
             if sid is not None:
                 events[sid].append((at, status))
     params = []
+    firsts: dict[int, dict[str, datetime]] = {}
+    picked: dict[int, datetime | None] = {}
     for sid, evs in events.items():
-        pickups = [at for at, status in evs if status in PICKUP_PROVING]
+        first: dict[str, datetime] = {}
+        for at, status in evs:
+            seen = first.get(status)
+            if seen is None or at < seen:
+                first[status] = at
+        pickup_times = [at for status, at in first.items() if status in PICKUP_PROVING]
+        picked[sid] = picked_up_at = min(pickup_times) if pickup_times else None
+        firsts[sid] = first
         params.append(
             {
-                "sid": sid,
-                "status": latest_status(evs),
-                "picked_up_at": min(pickups) if pickups else None,
-                "last_event_at": max(at for at, _ in evs),
+                "b_sid": sid,
+                "b_status": latest_status(evs),
+                "b_picked_up_at": picked_up_at,
+                "b_last_event_at": max(at for at, _ in evs),
             }
         )
     if params:
@@ -139,8 +226,9 @@ def refresh_shipments(session: Session, shipment_ids: Sequence[int]) -> None:
                 picked_up_at=bindparam("b_picked_up_at"),
                 last_event_at=bindparam("b_last_event_at"),
             ),
-            [{f"b_{k}": v for k, v in p.items()} for p in params],
+            params,
         )
+    return firsts, picked
 
 
 def attach_orphan_events(session: Session, shipment_id: int, waybill_no: str) -> int:

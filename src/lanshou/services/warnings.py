@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -33,30 +34,35 @@ def next_warning_at(
     return min(future) if future else None
 
 
-def fire_due_warnings(
-    session: Session, dl: Deadline, profile: Profile, fired: dict[int, set[int]], now: datetime
-) -> int:
-    """Record the warnings whose time has come; return 1 if one was sent, else 0."""
-    if dl.state != "pending" or dl.due_at is None or now >= dl.due_at:
-        return 0
-    done = fired.get(dl.id, set()) if dl.id is not None else set()
+class _DeadlineLike(Protocol):
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+
+
+def due_warning_rows(
+    dl: _DeadlineLike, profile: Profile, fired: dict[int, set[int]], now: datetime
+) -> list[dict[str, object]]:
+    """The warning rows whose time has come for a stored deadline (marked in ``fired``).
+
+    Several due at once: only the most urgent is sent, the others are recorded as suppressed.
+    """
+    if dl.state != "pending" or dl.due_at is None or now >= dl.due_at or dl.id is None:
+        return []
+    done = fired.get(dl.id, set())
     due = [
         m
         for m in lead_minutes(profile)
         if m not in done and dl.due_at - timedelta(minutes=m) <= now
     ]
     if not due:
-        return 0
+        return []
     urgent = min(due)
-    if dl.id is None:
-        session.flush([dl])  # a deadline seen for the first time needs its id for the record
-    rows = [
-        {"deadline_id": dl.id, "lead_minutes": m, "fired_at": now, "suppressed": m != urgent}
-        for m in due
-    ]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # The unique (deadline, lead) pair makes a concurrent second firing a no-op.
-    session.execute(insert(Warning_).values(rows).on_conflict_do_nothing())
     fired.setdefault(dl.id, set()).update(due)
     log.info(
         "deadline %s (%s) due %s: %d-minute warning",
@@ -65,4 +71,26 @@ def fire_due_warnings(
         dl.due_at.isoformat(),
         urgent,
     )
-    return 1
+    return [
+        {"deadline_id": dl.id, "lead_minutes": m, "fired_at": now, "suppressed": m != urgent}
+        for m in due
+    ]
+
+
+def insert_warnings(session: Session, rows: list[dict[str, object]]) -> int:
+    """Store warning rows; return how many warnings were sent (one per deadline)."""
+    if not rows:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The unique (deadline, lead) pair makes a concurrent second firing a no-op.
+    session.execute(insert(Warning_).values(rows).on_conflict_do_nothing())
+    return sum(1 for r in rows if not r["suppressed"])
+
+
+def fire_due_warnings(
+    session: Session, dl: Deadline, profile: Profile, fired: dict[int, set[int]], now: datetime
+) -> int:
+    """Record the warnings whose time has come; return 1 if one was sent, else 0."""
+    if dl.id is None and dl.state == "pending":
+        session.flush([dl])  # a deadline seen for the first time needs its id for the record
+    return insert_warnings(session, due_warning_rows(dl, profile, fired, now))

@@ -83,4 +83,8 @@ def test_merchants_have_the_board_and_the_orders_menu(client: TestClient) -> Non
     page = client.get("/orders").text
     nav = page.split('<nav class="sidenav"')[1].split("</nav>")[0]
     assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav) == [
-        ("/", "待揽收预警"), ("/orders", "订单")]
+        ("/", "待揽收预警"), ("/orders", "订单"), ("/violations", "违规与申诉"),
+        ("/complaints", "投诉处理任务"), ("/tasks", "我的任务"),
+        ("/analytics/losses", "损失与风险"), ("/analytics/carriers", "快递管理"),
+        ("/alerts/settings", "通知设置"),
+        ("/alerts/deliveries", "通知记录")]

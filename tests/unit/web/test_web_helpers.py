@@ -31,11 +31,19 @@ def test_menus_follow_the_role() -> None:
     def titles(role: Role) -> list[str]:
         return [item.title for item in navigation(_principal(role))]
 
-    assert titles(Role.MERCHANT_OWNER) == ["At risk", "Orders"]
-    assert titles(Role.MERCHANT_STAFF) == ["At risk", "Orders"]
-    assert titles(Role.REVIEWER) == ["Overview", "Orders"]
-    assert titles(Role.CS_AGENT) == ["Overview", "At risk", "Orders"]
-    assert titles(Role.ADMIN) == ["Overview", "At risk", "Orders", "Users & tokens"]
+    work = ["Violations & appeals", "Complaint tasks", "My tasks", "Losses & risk", "Carriers"]
+    assert titles(Role.MERCHANT_OWNER) == [
+        "At risk", "Orders", *work, "Alert settings", "Delivery log"]
+    assert titles(Role.MERCHANT_STAFF) == ["At risk", "Orders", *work, "Delivery log"]
+    assert titles(Role.REVIEWER) == [
+        "Overview", "Orders", "Appeal review", "Complaints", "My tasks"]
+    assert titles(Role.CS_AGENT) == [
+        "Overview", "At risk", "Orders", "Violations & appeals", "Complaints", "My tasks",
+        "Losses & risk", "Carriers", "Delivery log"]
+    assert titles(Role.ADMIN) == [
+        "Overview", "At risk", "Orders", "Violations & appeals", "Appeal review", "Complaints",
+        "My tasks", "Losses & risk", "Carriers", "What-if", "Alert settings", "Delivery log",
+        "Users & tokens"]
     assert navigation(None) == []
 
 

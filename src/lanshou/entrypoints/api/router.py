@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from lanshou.entrypoints.api.routes import alerts as alert_routes
 from lanshou.entrypoints.api.routes import (
     appeals,
     auth,
@@ -25,4 +26,5 @@ def build_api_router() -> APIRouter:
     for module in (health, auth, orders, tokens, exemptions, tracking, shipments,
                    violations, appeals, complaints):
         router.include_router(module.router)
+    router.include_router(alert_routes.router)
     return router

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from lanshou.entrypoints.cli import appeals, audit, demo, imports, rules, server
+from lanshou.entrypoints.cli import analytics, appeals, audit, demo, imports, rules, server
 from lanshou.entrypoints.cli.tracking import register_tracking
 from lanshou.errors import DatabaseUnavailable, InvalidInput, LanshouError, SettingsError
 
@@ -27,6 +27,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(server.db_app, name="db")
 app.add_typer(appeals.app, name="appeal")
 imports.register(app)
+analytics.register(app)
 register_tracking(imports.app)
 
 EXIT_INPUT = 2

@@ -35,19 +35,46 @@ class NavItem:
 
 
 def navigation(principal: Principal | None) -> list[NavItem]:
-    """Menu entries for a role: only pages that exist and the role may open."""
+    """Menu entries for a role, in the order of the day's work: chase, recover, analyse, set up.
+
+    Only pages that exist and the role may open are listed.
+    """
     if principal is None:
         return []
+    role = principal.role
     items = []
-    if not principal.role.is_merchant:
+    if not role.is_merchant:
         items.append(NavItem("/", N_("Overview"), "home"))
     if may_see_at_risk(principal):
         # merchants land on the board: their home page is the same page
-        items.append(NavItem("/" if principal.role.is_merchant else "/at-risk", N_("At risk"),
-                             "at_risk"))
+        href = "/" if role.is_merchant else "/at-risk"
+        items.append(NavItem(href, N_("At risk"), "at_risk"))
     items.append(NavItem("/orders", N_("Orders"), "orders"))
-    if principal.role is Role.ADMIN:
+    items.extend(appeal_navigation(principal))
+    items.append(NavItem("/tasks", N_("My tasks"), "tasks"))
+    if role is not Role.REVIEWER:
+        items.append(NavItem("/analytics/losses", N_("Losses & risk"), "analytics_losses"))
+        items.append(NavItem("/analytics/carriers", N_("Carriers"), "analytics_carriers"))
+    if role is Role.ADMIN:
+        items.append(NavItem("/analytics/whatif", N_("What-if"), "analytics_whatif"))
+    if role in (Role.ADMIN, Role.MERCHANT_OWNER):
+        items.append(NavItem("/alerts/settings", N_("Alert settings"), "alerts"))
+    if may_see_at_risk(principal):
+        items.append(NavItem("/alerts/deliveries", N_("Delivery log"), "deliveries"))
+    if role is Role.ADMIN:
         items.append(NavItem("/admin/users", N_("Users & tokens"), "admin"))
+    return items
+
+
+def appeal_navigation(principal: Principal) -> list[NavItem]:
+    """违规与申诉 (filers), 申诉审核 (reviewers), 投诉 (all; merchants see their tasks)."""
+    items = []
+    if principal.role is not Role.REVIEWER:
+        items.append(NavItem("/violations", N_("Violations & appeals"), "violations"))
+    if principal.role in (Role.REVIEWER, Role.ADMIN):
+        items.append(NavItem("/review", N_("Appeal review"), "review"))
+    items.append(NavItem("/complaints", N_("Complaint tasks") if principal.role.is_merchant
+                         else N_("Complaints"), "complaints"))
     return items
 
 

@@ -5,11 +5,28 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from lanshou.entrypoints.web.context import csrf_guard
-from lanshou.entrypoints.web.routes import admin, at_risk, auth, home, orders
+from lanshou.entrypoints.web.routes import (
+    admin,
+    analytics,
+    appeals,
+    at_risk,
+    auth,
+    complaints,
+    home,
+    orders,
+    review,
+    violations,
+)
+from lanshou.entrypoints.web.routes import alerts as alert_pages
+from lanshou.entrypoints.web.routes import tasks as task_pages
 
 
 def build_web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_guard)])
-    for module in (auth, home, at_risk, orders, admin):
+    for module in (auth, home, at_risk, orders, admin, analytics):
         router.include_router(module.router)
+    for module in (violations, appeals, review, complaints):  # 违规与申诉, 审核, 投诉
+        router.include_router(module.router)
+    for extra in (alert_pages, task_pages):
+        router.include_router(extra.router)
     return router

@@ -1,8 +1,11 @@
 """Kaplan–Meier survival of "not yet picked up", per segment, with backoff; pure, no I/O.
 
+S(t) is the share of parcels still waiting for pickup ``t`` hours after being marked shipped.
 For a shipment marked shipped ``elapsed`` hours ago and due ``remaining`` hours from now,
-P(miss) = 1 − S(elapsed + remaining) / S(elapsed): the chance that no pickup comes before the
-deadline, given none has come yet. Segments are (outlet | carrier | all) × day type (workday,
+P(miss) = S(elapsed + remaining) / S(elapsed): the chance that it is still waiting at the
+deadline, given it is waiting now. (1 − that ratio is the chance the pickup comes in time.)
+
+Segments are (outlet | carrier | all) × day type (workday,
 weekend, holiday — China's statutory calendar) × hour band of the moment it was marked
 shipped. A segment with fewer than ``min_n`` observations backs off to the broader one:
 outlet → carrier → all shipments of that day type and hour band → all shipments.
@@ -143,8 +146,12 @@ class BreachModel:
 
 
 def miss_probability(curve: Curve, elapsed: float, remaining: float) -> float:
-    """1 − S(elapsed + remaining) / S(elapsed); certain when S(elapsed) is already 0."""
+    """S(elapsed + remaining) / S(elapsed): still waiting at the deadline, given waiting now.
+
+    When S(elapsed) is already 0 every observed parcel had been picked up by now and this one
+    has not: it is outside all experience, and we call the miss certain.
+    """
     base = curve.at(elapsed)
     if base <= 0:
         return 1.0
-    return min(1.0, max(0.0, 1 - curve.at(elapsed + remaining) / base))
+    return min(1.0, max(0.0, curve.at(elapsed + remaining) / base))

@@ -1,5 +1,13 @@
 """All ORM models; importing this module registers every table on ``Base.metadata``."""
 
+from lanshou.adapters.db.models.alerts import (
+    AlertChannel,
+    AlertCursor,
+    AlertDelivery,
+    AlertOutbox,
+    AlertSubscription,
+    Assignment,
+)
 from lanshou.adapters.db.models.appeals_extra import AppealEvent, ComplaintTask
 from lanshou.adapters.db.models.base import Base
 from lanshou.adapters.db.models.cases import Appeal, AuditEvent, Communication, Complaint, Evidence
@@ -31,9 +39,15 @@ from lanshou.adapters.db.models.identity import (
 )
 
 __all__ = [
+    "AlertChannel",
+    "AlertCursor",
+    "AlertDelivery",
+    "AlertOutbox",
+    "AlertSubscription",
     "ApiToken",
     "Appeal",
     "AppealEvent",
+    "Assignment",
     "AuditEvent",
     "Base",
     "Carrier",

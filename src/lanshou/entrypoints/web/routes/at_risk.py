@@ -46,20 +46,21 @@ def default_summaries(locale: str) -> dict[str, str]:
 
 
 def render_board(ctx: WebContext, status: int = 200, error: str = "",
-                 focus: int | None = None) -> Response:
+                 focus: int | None = None, sort: str = "due") -> Response:
     if not may_see_at_risk(ctx.user):
         raise PermissionDenied("the at-risk board is for merchants, customer service and admins")
     with unit_of_work(ctx.runtime.sessions) as session:
-        items = at_risk(session, scope_for(session, ctx.user), ctx.now, ctx.rules)
+        sort = sort if sort in ("due", "risk") else "due"
+        items = at_risk(session, scope_for(session, ctx.user), ctx.now, ctx.rules, sort=sort)
     return render(ctx, "at_risk.html", status, section="at_risk", items=items, error=error,
                   focus=focus, counterparts=FORM_COUNTERPARTS, channels=FORM_CHANNELS,
-                  summaries=default_summaries(ctx.locale),
+                  summaries=default_summaries(ctx.locale), sort=sort,
                   action_path="/" if ctx.user.role.is_merchant else "/at-risk")
 
 
 @router.get("/at-risk")
-def board(ctx: UserCtx) -> Response:
-    return render_board(ctx)
+def board(ctx: UserCtx, sort: str = "due") -> Response:
+    return render_board(ctx, sort=sort)
 
 
 @router.post("/at-risk/contacts")

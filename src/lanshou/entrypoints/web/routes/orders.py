@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.entrypoints.web.context import UserCtx
-from lanshou.entrypoints.web.rendering import render
-from lanshou.errors import InvalidInput
+from lanshou.domain.roles import Role
+from lanshou.entrypoints.web.context import UserCtx, WebContext
+from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.errors import Conflict, InvalidInput
+from lanshou.i18n import N_, translate
+from lanshou.i18n.format import DISPLAY_TZ, local_time
+from lanshou.services.appeals.access import FILERS
 from lanshou.services.contacts import contacts_for_order
 from lanshou.services.explain import explain
 from lanshou.services.orders import (
@@ -22,6 +27,7 @@ from lanshou.services.orders import (
     list_orders,
     scope_for,
 )
+from lanshou.services.shipping import OrderRef, mark_shipped
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,6 +87,11 @@ def _window(page: int, pages: int, width: int = 2) -> list[int | None]:
 @router.get("/orders/{order_id}")
 def order(ctx: UserCtx, order_id: int) -> Response:
     """Another tenant's order is NotFound, rendered as the 404 page."""
+    return _order_page(ctx, order_id)
+
+
+def _order_page(ctx: WebContext, order_id: int, status: int = 200, ship_error: str = "",
+                form: dict[str, str] | None = None) -> Response:
     now = ctx.runtime.clock.now()
     with unit_of_work(ctx.runtime.sessions) as session:
         scope = scope_for(session, ctx.user)
@@ -88,5 +99,46 @@ def order(ctx: UserCtx, order_id: int) -> Response:
         contacts = contacts_for_order(session, scope, order_id)
         why = ({e.shipment_id: e for e in explain(session, f"order:{order_id}", now, ctx.rules)}
                if detail.shipments else {})
-    return render(ctx, "orders/detail.html", section="orders", d=detail, contacts=contacts,
-                  why=why)
+        _, carriers = filter_options(session, scope)
+    may_ship = ctx.user.role in SHIPPERS and (
+        not detail.shipments or any(not s.shipment.waybill_no for s in detail.shipments))
+    return render(ctx, "orders/detail.html", status, section="orders", d=detail,
+                  contacts=contacts, why=why, may_ship=may_ship, carriers=carriers,
+                  ship_error=ship_error, ship_form=form or {},
+                  default_shipped_at=local_time(now, "%Y-%m-%dT%H:%M"),
+                  may_complain=ctx.user.role in COMPLAINT_FILERS,
+                  may_appeal=ctx.user.role in FILERS)
+
+
+@router.post("/orders/{order_id}/ship")
+def ship(ctx: UserCtx, order_id: int, carrier: Annotated[str, Form()] = "",
+         waybill: Annotated[str, Form()] = "", shipped_at: Annotated[str, Form()] = "") -> Response:
+    """点击发货 from the order page: the same service as ``POST /api/v1/shipments``."""
+    form = {"carrier": carrier, "waybill": waybill, "shipped_at": shipped_at}
+    try:
+        when = (datetime.fromisoformat(shipped_at).replace(tzinfo=DISPLAY_TZ)
+                if shipped_at else ctx.now)
+    except ValueError:
+        bad_time = SHIP_ERRORS["shipped_at"]
+        return _order_page(ctx, order_id, 422, translate(ctx.locale, bad_time), form)
+    try:
+        with unit_of_work(ctx.runtime.sessions) as session:
+            mark_shipped(session, scope_for(session, ctx.user), ctx.user, OrderRef(order_id),
+                         carrier=carrier, waybill=waybill, shipped_at=when, now=ctx.now,
+                         ctx=ctx.rules)
+    except (InvalidInput, Conflict) as exc:
+        field = str(exc.details.get("field", ""))
+        message = SHIP_ERRORS.get(field, SHIP_ERRORS["" if isinstance(exc, InvalidInput)
+                                                     else "conflict"])
+        return _order_page(ctx, order_id, exc.http_status, translate(ctx.locale, message), form)
+    return redirect(f"/orders/{order_id}")
+
+
+SHIPPERS = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_STAFF, Role.ADMIN})
+COMPLAINT_FILERS = frozenset({Role.CS_AGENT, Role.ADMIN, Role.REVIEWER})
+SHIP_ERRORS = {
+    "waybill": N_("Enter a waybill number of 1 to 64 characters that no other parcel uses."),
+    "shipped_at": N_("The shipping time must be a valid time, not in the future."),
+    "conflict": N_("Every parcel of this order is already marked shipped."),
+    "": N_("Some of the input was not valid. Please check it and try again."),
+}
