@@ -12,6 +12,7 @@ import threading
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.bootstrap import Runtime
 from lanshou.services.alerts import dispatch_alerts
+from lanshou.services.analytics.aggregates import refresh_aggregates
 from lanshou.services.appeals.complaints import escalate_overdue
 from lanshou.services.appeals.filing import expire_overdue
 from lanshou.services.rules_context import RulesContext
@@ -21,12 +22,15 @@ log = logging.getLogger("lanshou.worker")
 
 
 def sweep_once(runtime: Runtime) -> SweepResult:
-    """Deadlines first, then cases whose windows passed and complaint tasks gone overdue."""
+    """Deadlines first, then cases whose windows passed and complaint tasks gone overdue, then
+    the analytics aggregates of the days that changed."""
     now = runtime.clock.now()
     result = run_sweep(runtime.sessions, now, runtime.settings)
     with unit_of_work(runtime.sessions) as session:
         result.appeals_expired = expire_overdue(session, now)
         result.tasks_escalated = escalate_overdue(session, now)
+    with unit_of_work(runtime.sessions) as session:
+        refresh_aggregates(session, now)
     # Alerts last, so this sweep's warnings and breaches go out now; sending runs outside
     # any transaction.
     dispatch_alerts(runtime.sessions, now, RulesContext.from_settings(runtime.settings),

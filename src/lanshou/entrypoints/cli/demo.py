@@ -60,6 +60,11 @@ def seed(
         typer.echo(
             f"evaluated: {result.violations_new} violations, {result.warnings_fired} warnings"
         )
+    from lanshou.adapters.db.engine import unit_of_work
+    from lanshou.services.analytics.aggregates import refresh_aggregates
+
+    with unit_of_work(rt.sessions) as session:
+        refresh_aggregates(session, now)
     if rt.settings.is_dev:
         typer.echo(
             f"demo logins (password {DEMO_PASSWORD}): "

@@ -15,6 +15,9 @@ as a Beijing local date):
 
 Points entries carry no money and are left out; entries without a violation have no deadline
 and are not attributed to any period.
+
+Readers use the daily cells of ``analytics_loss_daily`` (see
+:mod:`lanshou.services.analytics.aggregates`), which equal :func:`raw_loss_cells` day by day.
 """
 
 from __future__ import annotations
@@ -28,7 +31,14 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.models import Appeal, LedgerEntry, Shipment, Shop, Violation
+from lanshou.adapters.db.models import (
+    Appeal,
+    LedgerEntry,
+    LossDaily,
+    Shipment,
+    Shop,
+    Violation,
+)
 from lanshou.services.analytics.period import Period, iso_week, local_day
 from lanshou.services.ledger import MONEY_KINDS
 from lanshou.services.orders import Scope
@@ -81,7 +91,23 @@ def scoped(query: Any, column: Any, scope: Scope) -> Any:
 
 def loss_cells(session: Session, scope: Scope, period: Period,
                shop_id: int | None = None) -> list[LossCell]:
-    """The period's money, grouped in SQL by violation deadline and dimensions."""
+    """The period's money from the daily aggregates (refreshed first if the ledger moved)."""
+    from lanshou.services.analytics.aggregates import ensure_fresh
+
+    ensure_fresh(session)
+    q = (select(LossDaily.day, LossDaily.shop_id, LossDaily.platform_id, LossDaily.rule_id,
+                LossDaily.carrier_id, LossDaily.outlet_id, LossDaily.kind,
+                LossDaily.charged_fen, LossDaily.recovered_fen)
+         .where(LossDaily.day >= period.first, LossDaily.day <= period.last))
+    q = scoped(q, LossDaily.shop_id, scope)
+    if shop_id is not None:
+        q = q.where(LossDaily.shop_id == shop_id)
+    return [LossCell(*row) for row in session.execute(q)]
+
+
+def raw_loss_cells(session: Session, scope: Scope, period: Period,
+                   shop_id: int | None = None) -> list[LossCell]:
+    """The period's money recomputed from the ledger, grouped by deadline day and dimensions."""
     recovery = case(
         (and_(LedgerEntry.reverses_id.is_not(None), Violation.state == "reversed",
               LedgerEntry.booked_at >= Violation.updated_at), 1),

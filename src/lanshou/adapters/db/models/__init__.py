@@ -8,6 +8,12 @@ from lanshou.adapters.db.models.alerts import (
     AlertSubscription,
     Assignment,
 )
+from lanshou.adapters.db.models.analytics import (
+    AnalyticsState,
+    LossDaily,
+    PickupDaily,
+    PickupLatency,
+)
 from lanshou.adapters.db.models.appeals_extra import AppealEvent, ComplaintTask
 from lanshou.adapters.db.models.base import Base
 from lanshou.adapters.db.models.cases import Appeal, AuditEvent, Communication, Complaint, Evidence
@@ -44,6 +50,7 @@ __all__ = [
     "AlertDelivery",
     "AlertOutbox",
     "AlertSubscription",
+    "AnalyticsState",
     "ApiToken",
     "Appeal",
     "AppealEvent",
@@ -61,9 +68,12 @@ __all__ = [
     "FeedIntegration",
     "LedgerEntry",
     "LoginFailure",
+    "LossDaily",
     "Order",
     "OrderItem",
     "Outlet",
+    "PickupDaily",
+    "PickupLatency",
     "Platform",
     "Shipment",
     "Shop",
