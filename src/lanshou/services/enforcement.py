@@ -25,7 +25,7 @@ from lanshou.domain.rules.evaluate import RuleOutcome, evaluate_shipment
 from lanshou.domain.rules.exemptions import Exemption
 from lanshou.domain.rules.profile import Profile
 from lanshou.services import audit, ledger
-from lanshou.services.facts import ShipmentRef, load_facts
+from lanshou.services.facts import ShipmentRef, complete_first_times, load_facts
 from lanshou.services.fines import reallocate_fines
 from lanshou.services.rules_context import RulesContext, approved_exemptions
 from lanshou.services.warnings import due_warning_rows, insert_warnings, next_warning_at
@@ -100,13 +100,19 @@ def evaluate_shipments(
     actor: str = "system",
     exemptions: list[Exemption] | None = None,
     first_times: Mapping[int, dict[str, datetime]] | None = None,
+    first_times_partial: bool = False,
 ) -> EvaluationResult:
     """Re-judge the given shipments at ``now`` and store deadlines, violations and money.
 
     ``first_times``: each shipment's earliest event time per status, if the caller has them.
+    ``first_times_partial``: they cover only some events (the new ones) and the shipments'
+    stored ``picked_up_at`` already includes them; exact for every profile whose pickup
+    statuses all prove a pickup, and the others' times are read in full.
     """
     result = EvaluationResult()
     refs = load_facts(session, shipment_ids, first_times)
+    if first_times_partial:
+        refs = complete_first_times(session, refs, ctx)
     if not refs:
         return result
     exemptions = approved_exemptions(session) if exemptions is None else exemptions
@@ -148,14 +154,17 @@ def evaluate_shipments(
     if warning_rows:
         result.warnings_fired += insert_warnings(session, warning_rows)
     _audit_new_violations(session, result.new_violations, now, actor)
-    result.ledger_moves += _settle_direct_money(session, money_targets, now, actor)
+    bookings = ledger.Bookings()
+    result.ledger_moves += _settle_direct_money(session, bookings, money_targets, now, actor)
     profile_of = {r.shop_id: r.profile for r in refs}
     result.ledger_moves += reallocate_fines(
         session,
         {shop: (since, ctx.profile(profile_of[shop])) for shop, since in touched.items()},
         now,
         actor,
+        bookings=bookings,
     )
+    bookings.flush(session)
     result.touched_shop_days = touched
     ledger.audit_pending(session)
     return result
@@ -339,7 +348,6 @@ def _store_violation(
 ) -> Violation | None:
     """Create or update the violation; return it when its state or facts changed."""
     existing = violations.get(key)
-    explanation = "\n".join(outcome.explanation)
     if outcome.late:
         state = violation_state(outcome)
         if existing is None:
@@ -355,7 +363,7 @@ def _store_violation(
                 satisfied_at=outcome.satisfied_at,
                 state=state,
                 exemption_ref=outcome.exemption_id,
-                explanation=explanation,
+                explanation="\n".join(outcome.explanation),
                 detected_at=now,
                 updated_at=now,
             )
@@ -382,7 +390,7 @@ def _store_violation(
     if outcome.deadline is not None:
         existing.deadline = outcome.deadline
     existing.exemption_ref = outcome.exemption_id
-    existing.explanation = explanation
+    existing.explanation = "\n".join(outcome.explanation)
     existing.updated_at = now
     audit.record(
         session,
@@ -404,12 +412,16 @@ def _store_violation(
 
 
 def _settle_direct_money(
-    session: Session, targets: list[tuple[Violation, RuleOutcome | None]], now: datetime, actor: str
+    session: Session,
+    bookings: ledger.Bookings,
+    targets: list[tuple[Violation, RuleOutcome | None]],
+    now: datetime,
+    actor: str,
 ) -> int:
     """Compensation and refunds belong to one violation each; fines are settled per shop-day."""
     if not targets:
         return 0
-    entries = ledger.open_entries(session, [v.id for v, _ in targets])
+    entries = ledger.open_rows(session, [v.id for v, _ in targets])
     moves = 0
     for v, outcome in targets:
         active = outcome is not None and v.state in ACTIVE_STATES
@@ -417,8 +429,7 @@ def _settle_direct_money(
             ("compensation", outcome.compensation if active and outcome else 0),
             ("refund", outcome.auto_refund if active and outcome else 0),
         ):
-            moves += ledger.settle(
-                session,
+            moves += bookings.settle(
                 shop_id=v.shop_id,
                 violation_id=v.id,
                 kind=kind,

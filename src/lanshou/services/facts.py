@@ -21,6 +21,8 @@ from lanshou.adapters.db.models import (
 )
 from lanshou.domain.money import from_fen
 from lanshou.domain.rules.evaluate import ShipmentFacts
+from lanshou.domain.tracking import PICKUP_PROVING
+from lanshou.services.rules_context import RulesContext
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,28 @@ def first_status_times(
         if sid is not None:
             out[sid][status] = first
     return out
+
+
+def complete_first_times(
+    session: Session, refs: list[ShipmentRef], ctx: RulesContext
+) -> list[ShipmentRef]:
+    """Re-read all first times of the refs whose profile counts a non-pickup status as pickup.
+
+    For pickup statuses that :data:`PICKUP_PROVING` covers, the shipment's ``picked_up_at``
+    is already the earliest such event, so a partial ``first_by_status`` gives the same facts.
+    """
+    need = {
+        r.shipment_id
+        for r in refs
+        if not set(ctx.profile(r.profile).pickup_statuses) <= PICKUP_PROVING
+    }
+    if not need:
+        return refs
+    full = first_status_times(session, sorted(need))
+    return [
+        replace(r, first_by_status=full.get(r.shipment_id, {})) if r.shipment_id in need else r
+        for r in refs
+    ]
 
 
 def max_item_prices(session: Session, order_ids: Sequence[int]) -> dict[int, int]:

@@ -10,8 +10,10 @@ booked as reversing entries in the ledger.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -42,8 +44,13 @@ def reallocate_fines(
     touched: dict[int, tuple[datetime, Profile]],
     now: datetime,
     actor: str,
+    *,
+    bookings: ledger.Bookings | None = None,
 ) -> int:
     """Re-allocate fines and points of each touched shop from the local day of its ``since``.
+
+    With ``bookings`` the entries go into that batch (the caller flushes it); otherwise they
+    are booked one by one through :func:`ledger.settle`.
 
     Context: the whole ISO week (the weekly points cap) and every violation of the orders
     involved, whatever its day (the per-order fine count). All shops are read in one query: a
@@ -77,13 +84,19 @@ def reallocate_fines(
         shop_id: _plan(by_shop.get(shop_id, []), shop_id, since, profile)
         for shop_id, (since, profile) in touched.items()
     }
-    entries = ledger.open_entries(session, [v.id for plan in plans.values() for v, _, _ in plan])
+    violation_ids = [v.id for plan in plans.values() for v, _, _ in plan]
+    entries: Mapping[tuple[int, str], Sequence[ledger.OpenEntry]]
+    if bookings is not None:
+        entries = ledger.open_rows(session, violation_ids)
+        settle: Callable[..., bool] = bookings.settle
+    else:
+        entries = ledger.open_entries(session, violation_ids)
+        settle = partial(ledger.settle, session)
     moves = 0
     for shop_id, plan in plans.items():
         for v, fine, pts in plan:
             for kind, fen, points in (("fine", to_fen(fine), Decimal(0)), ("points", 0, pts)):
-                moves += ledger.settle(
-                    session,
+                moves += settle(
                     shop_id=shop_id,
                     violation_id=v.id,
                     kind=kind,

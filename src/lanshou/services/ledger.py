@@ -8,11 +8,12 @@ new amount, each step audited.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, Protocol, cast
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Table, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import LedgerEntry
@@ -166,6 +167,158 @@ def settle(
     return True
 
 
+class OpenEntry(Protocol):
+    """What settling needs of an open entry (a :class:`LedgerEntry` or a plain row)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def amount_fen(self) -> int: ...
+
+    @property
+    def points(self) -> Any: ...
+
+
+def open_rows(session: Session, violation_ids: Iterable[int]) -> dict[tuple[int, str], list[Any]]:
+    """:func:`open_entries` as plain rows (id, violation_id, kind, amount_fen, points, …)."""
+    ids = list(violation_ids)
+    out: dict[tuple[int, str], list[Any]] = defaultdict(list)
+    if not ids:
+        return out
+    session.flush()  # a Core select does not autoflush: entries booked through the ORM count
+    t = _table()
+    rows = list(
+        session.execute(
+            select(t.c.id, t.c.violation_id, t.c.kind, t.c.amount_fen, t.c.points, t.c.reverses_id)
+            .where(t.c.violation_id.in_(ids))
+            .order_by(t.c.id)
+        )
+    )
+    reversed_ids = {r.reverses_id for r in rows if r.reverses_id is not None}
+    for r in rows:
+        if r.reverses_id is None and r.id not in reversed_ids:
+            out[(r.violation_id or 0, r.kind)].append(r)
+    return out
+
+
+def _table() -> Table:
+    return cast(Table, LedgerEntry.__table__)
+
+
+class Bookings:
+    """Entries of many violations booked as plain rows: one INSERT … RETURNING, one audit batch.
+
+    The same entries, in the same order, with the same audit records as :func:`settle` and
+    :func:`book` give; without an ORM object per entry. Nothing reaches the database before
+    :meth:`flush`, so read no ledger entries of these kinds in between.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.audit: list[tuple[str, str]] = []  # (actor, memo) per row
+
+    def settle(
+        self,
+        *,
+        shop_id: int,
+        violation_id: int,
+        kind: str,
+        target_fen: int,
+        target_points: Decimal,
+        current: Sequence[OpenEntry],
+        at: datetime,
+        memo: str,
+        actor: str,
+    ) -> bool:
+        """:func:`settle`, booked into this batch."""
+        net_fen = sum(e.amount_fen for e in current)
+        net_points = sum((Decimal(e.points) for e in current), Decimal(0))
+        if net_fen == target_fen and net_points == target_points:
+            return False
+        for e in current:
+            self._book(
+                shop_id,
+                violation_id,
+                kind,
+                -e.amount_fen,
+                -Decimal(e.points),
+                at,
+                f"reversal: {memo}",
+                actor,
+                e.id,
+            )
+        if target_fen or target_points:
+            self._book(
+                shop_id, violation_id, kind, target_fen, target_points, at, memo, actor, None
+            )
+        return True
+
+    def _book(
+        self,
+        shop_id: int,
+        violation_id: int,
+        kind: str,
+        amount_fen: int,
+        points: Decimal,
+        at: datetime,
+        memo: str,
+        actor: str,
+        reverses_id: int | None,
+    ) -> None:
+        self.rows.append(
+            {
+                "shop_id": shop_id,
+                "violation_id": violation_id,
+                "kind": kind,
+                "amount_fen": amount_fen,
+                "points": points,
+                "booked_at": at,
+                "memo": memo,
+                "reverses_id": reverses_id,
+            }
+        )
+        self.audit.append((actor, memo))
+
+    def flush(self, session: Session) -> int:
+        """Insert the entries (ids in booking order) and their audit records."""
+        if not self.rows:
+            return 0
+        # Entries booked through the ORM earlier in this transaction come first, ids and audit.
+        audit_pending(session)
+        t = _table()
+        ids = list(
+            session.connection()
+            .execute(insert(t).returning(t.c.id, sort_by_parameter_order=True), self.rows)
+            .scalars()
+        )
+        audit.record_many(
+            session,
+            [
+                audit.Entry(
+                    entity_type="ledger_entry",
+                    entity_id=entry_id,
+                    action="booked",
+                    actor=actor,
+                    at=row["booked_at"],
+                    reason=memo,
+                    data={
+                        "kind": row["kind"],
+                        "amount_fen": row["amount_fen"],
+                        "points": str(row["points"]),
+                        "violation_id": row["violation_id"],
+                        "reverses_id": row["reverses_id"],
+                    },
+                )
+                for entry_id, row, (actor, memo) in zip(ids, self.rows, self.audit, strict=True)
+            ],
+        )
+        n = len(self.rows)
+        self.rows.clear()
+        self.audit.clear()
+        return n
+
+
 def reverse_all(
     session: Session, *, shop_id: int, violation_id: int, at: datetime, memo: str, actor: str
 ) -> int:
@@ -202,8 +355,10 @@ def shop_balances(
 __all__ = [
     "KINDS",
     "MONEY_KINDS",
+    "Bookings",
     "book",
     "open_entries",
+    "open_rows",
     "reverse_all",
     "settle",
     "shop_balances",

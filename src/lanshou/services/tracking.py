@@ -9,17 +9,18 @@ never moves it backwards.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Deadline, Shipment, TrackingEvent
 from lanshou.domain.rules.profile import SatisfiedBy
-from lanshou.domain.tracking import PICKUP_PROVING, TrackingUpdate, latest_status
+from lanshou.domain.tracking import PICKUP_PROVING, STATUS_RANK, TrackingUpdate, latest_status
 from lanshou.services.enforcement import EvaluationResult, evaluate_shipments
 from lanshou.services.rules_context import RulesContext
 
@@ -38,17 +39,6 @@ class RecordResult:
 
 def _chunks(seq: Sequence[str], n: int = CHUNK) -> list[Sequence[str]]:
     return [seq[i : i + n] for i in range(0, len(seq), n)]
-
-
-def _known_keys(session: Session, keys: list[str]) -> set[str]:
-    known: set[str] = set()
-    for part in _chunks(keys):
-        known.update(
-            session.execute(
-                select(TrackingEvent.dedup_key).where(TrackingEvent.dedup_key.in_(part))
-            ).scalars()
-        )
-    return known
 
 
 def _shipments_by_waybill(session: Session, waybills: list[str]) -> dict[str, int]:
@@ -76,12 +66,9 @@ def record_events(
     fresh: dict[str, TrackingUpdate] = {}
     for u in updates:
         fresh.setdefault(u.dedup_key, u)
-    known = _known_keys(session, list(fresh))
-    new = [(k, u) for k, u in fresh.items() if k not in known]
-    result.duplicates = len(updates) - len(new)
-    if not new:
+    if not fresh:
         return result
-    by_waybill = _shipments_by_waybill(session, sorted({u.waybill_no for _, u in new}))
+    by_waybill = _shipments_by_waybill(session, sorted({u.waybill_no for u in fresh.values()}))
     rows: list[dict[str, Any]] = [
         {
             "shipment_id": by_waybill.get(u.waybill_no),
@@ -96,23 +83,58 @@ def record_events(
             "dedup_key": key,
             "raw": u.raw,
         }
-        for key, u in new
+        for key, u in fresh.items()
     ]
-    # Core executemany: the ORM's bulk path costs more per row than the insert itself.
-    session.connection().execute(insert(cast(Table, TrackingEvent.__table__)), rows)
-    result.stored = len(rows)
-    result.unmatched = sum(1 for r in rows if r["shipment_id"] is None)
-    touched: list[int] = sorted({r["shipment_id"] for r in rows if r["shipment_id"] is not None})
-    firsts, pickups = _refresh(session, touched)
+    stored_keys = _insert_new(session, rows)
+    new = [r for r in rows if r["dedup_key"] in stored_keys]
+    result.duplicates = len(updates) - len(new)
+    if not new:
+        return result
+    result.stored = len(new)
+    result.unmatched = sum(1 for r in new if r["shipment_id"] is None)
+    by_shipment: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for r in new:
+        if r["shipment_id"] is not None:
+            # In UTC, as they read back from the database (audit data prints them).
+            by_shipment[r["shipment_id"]].append((r["event_time"].astimezone(UTC), r["status"]))
+    touched: list[int] = sorted(by_shipment)
+    firsts, pickups = _refresh_with(session, by_shipment)
     result.shipments = len(touched)
     if evaluate and touched:
         due = _needs_evaluation(session, touched, firsts, pickups, now, ctx)
         result.evaluation = (
-            evaluate_shipments(session, due, now, ctx, first_times=firsts)
+            evaluate_shipments(session, due, now, ctx, first_times=firsts, first_times_partial=True)
             if due
             else EvaluationResult()
         )
     return result
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the rows whose dedup key is not stored yet; return the keys actually inserted.
+
+    SQLite: ``ON CONFLICT (dedup_key) DO NOTHING RETURNING`` does the duplicate check and the
+    insert in one statement. PostgreSQL: a key lookup, then a plain executemany of the new rows
+    (psycopg pipelines it; a RETURNING insert there goes through far slower multi-row VALUES).
+    """
+    table = cast(Table, TrackingEvent.__table__)
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        stmt = (
+            sqlite_insert(table)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(table.c.dedup_key)
+        )
+        return set(conn.execute(stmt, rows).scalars())
+    known: set[str] = set()
+    for part in _chunks([r["dedup_key"] for r in rows]):
+        known.update(
+            conn.execute(select(table.c.dedup_key).where(table.c.dedup_key.in_(part))).scalars()
+        )
+    new = [r for r in rows if r["dedup_key"] not in known]
+    if new:
+        conn.execute(insert(table), new)
+    return {r["dedup_key"] for r in new}
 
 
 def _needs_evaluation(
@@ -169,6 +191,8 @@ def _needs_evaluation(
             statuses, pickup_rules = spec
             if row.rule_id not in pickup_rules:
                 continue
+            if not statuses <= PICKUP_PROVING:
+                break  # `first` holds the new events only: let evaluation read them all
             times = [t for s, t in first.items() if s in statuses]
             if recorded is not None:
                 times.append(recorded)
@@ -218,6 +242,76 @@ def _refresh(
         )
     if params:
         table = cast(Table, Shipment.__table__)
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("b_sid"))
+            .values(
+                status=bindparam("b_status"),
+                picked_up_at=bindparam("b_picked_up_at"),
+                last_event_at=bindparam("b_last_event_at"),
+            ),
+            params,
+        )
+    return firsts, picked
+
+
+def _refresh_with(
+    session: Session, new_events: Mapping[int, list[tuple[datetime, str]]]
+) -> tuple[dict[int, dict[str, datetime]], dict[int, datetime | None]]:
+    """Fold just-stored events into their shipments' status, first pickup and last event time.
+
+    The same result as :func:`_refresh` without re-reading old events: the stored row already
+    holds what they gave (the latest status by (time, rank), the earliest pickup-proving time,
+    the latest event time). Returns the first time per status *of the new events only* (see
+    ``first_times_partial`` of :func:`evaluate_shipments`) and each shipment's first pickup.
+    """
+    table = cast(Table, Shipment.__table__)
+    ids = sorted(new_events)
+    stored: dict[int, tuple[str, datetime | None, datetime | None]] = {}
+    # ORM columns, so pending changes to these shipments are flushed before they are read.
+    q = select(Shipment.id, Shipment.status, Shipment.picked_up_at, Shipment.last_event_at)
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i : i + CHUNK]
+        for sid, status, picked_up_at, last_event_at in session.execute(
+            q.where(Shipment.id.in_(part))
+        ):
+            stored[sid] = (status, picked_up_at, last_event_at)
+    params = []
+    firsts: dict[int, dict[str, datetime]] = {}
+    picked: dict[int, datetime | None] = {}
+    for sid, evs in new_events.items():
+        if sid not in stored:
+            continue
+        old_status, old_pickup, old_last = stored[sid]
+        first: dict[str, datetime] = {}
+        for at, status in evs:
+            seen = first.get(status)
+            if seen is None or at < seen:
+                first[status] = at
+        pickup = old_pickup
+        for status, at in first.items():
+            if status in PICKUP_PROVING and (pickup is None or at < pickup):
+                pickup = at
+        latest = max(evs, key=lambda e: (e[0], STATUS_RANK[e[1]]))
+        if old_last is not None and (old_last, STATUS_RANK.get(old_status, -1)) >= (
+            latest[0],
+            STATUS_RANK[latest[1]],
+        ):
+            status, last = old_status, old_last
+        else:
+            status, last = latest[1], latest[0]
+        firsts[sid] = first
+        picked[sid] = pickup
+        if (status, pickup, last) != (old_status, old_pickup, old_last):
+            params.append(
+                {
+                    "b_sid": sid,
+                    "b_status": status,
+                    "b_picked_up_at": pickup,
+                    "b_last_event_at": last,
+                }
+            )
+    if params:
         session.connection().execute(
             update(table)
             .where(table.c.id == bindparam("b_sid"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from lanshou.domain.rules.calendar import WorkingCalendar, from_us, to_us
 from lanshou.domain.rules.consequences import ZERO, compensation_for, round_money, unit_price
@@ -70,11 +71,43 @@ class RuleOutcome:
     fine_due: Decimal = ZERO
     auto_refund: Decimal = ZERO
     points: Decimal = Decimal(0)
-    explanation: list[str] = field(default_factory=list)
+    # What the explanation needs beyond the fields above: (rule, time zone, how the deadline
+    # was computed, exemption reasons). Lines are only built when asked for: the event path
+    # judges thousands of outcomes and stores the explanation of violations only.
+    why: tuple[Rule, dt.tzinfo, str, tuple[str, ...]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def is_violation(self) -> bool:
         return self.late and not self.exempt
+
+    @cached_property
+    def explanation(self) -> list[str]:
+        """How the verdict was reached, line by line (Chinese and English)."""
+        if self.why is None:
+            return []
+        rule, tz, how, reasons = self.why
+        start, satisfied = self.started_at, self.satisfied_at
+        lines = [f"{rule.label_zh} / {rule.label_en} ({rule.id})"]
+        lines.append(f"start 起算: {start.astimezone(tz).isoformat() if start else '—'}")
+        if self.deadline is None:
+            lines.append(f"deadline 截止: — ({how})")
+            return lines
+        lines.append(f"deadline 截止: {self.deadline.isoformat()} ({how})")
+        lines.extend(f"exemption 豁免: {r}" for r in reasons)
+        if satisfied is not None:
+            lines.append(f"{rule.satisfied_by} 完成: {satisfied.astimezone(tz).isoformat()}")
+        else:
+            lines.append(f"{rule.satisfied_by} 完成: none yet / 尚无")
+        verdict = "late 超时" if self.late else "on time / not yet late 未超时"
+        lines.append(
+            f"verdict 结论: {verdict}{' (exempt 已豁免)' if self.exempt else ''}; "
+            f"compensation 赔付 {self.compensation}, "
+            f"fine before caps 罚款(封顶前) {self.fine_due}, "
+            f"auto refund 自动退款 {self.auto_refund}, points 扣分 {self.points}"
+        )
+        return lines
 
 
 def _start(rule: Rule, facts: ShipmentFacts) -> dt.datetime | None:
@@ -151,10 +184,7 @@ def evaluate_shipment(
         deadline_us, how = base_deadline_us(
             rule, start_us, to_us(explicit) if explicit is not None else None, calendar
         )
-        lines = [f"{rule.label_zh} / {rule.label_en} ({rule.id})"]
-        lines.append(f"start 起算: {start.astimezone(tz).isoformat() if start else '—'}")
         if deadline_us is None:
-            lines.append(f"deadline 截止: — ({how})")
             outcomes.append(
                 RuleOutcome(
                     facts.shipment_key,
@@ -165,7 +195,7 @@ def evaluate_shipment(
                     None,
                     satisfied,
                     False,
-                    explanation=lines,
+                    why=(rule, tz, how, ()),
                 )
             )
             continue
@@ -180,14 +210,8 @@ def evaluate_shipment(
             exemptions,
         )
         deadline = from_us(ex.deadline_us, tz)
-        lines.append(f"deadline 截止: {deadline.isoformat()} ({how})")
-        lines.extend(f"exemption 豁免: {r}" for r in ex.reasons)
         sat_us = to_us(satisfied) if satisfied is not None else None
         late = sat_us > ex.deadline_us if sat_us is not None else now_us > ex.deadline_us
-        if satisfied is not None:
-            lines.append(f"{rule.satisfied_by} 完成: {satisfied.astimezone(tz).isoformat()}")
-        else:
-            lines.append(f"{rule.satisfied_by} 完成: none yet / 尚无")
         cons = rule.consequences
         comp = fine = refund = ZERO
         points = Decimal(0)
@@ -205,12 +229,6 @@ def evaluate_shipment(
                 due_us = ex.deadline_us + int(cons.auto_refund_after_hours * _HOUR_US)
                 if now_us >= due_us and (sat_us is None or sat_us > due_us):
                     refund = round_money(facts.amount)
-        verdict = "late 超时" if late else "on time / not yet late 未超时"
-        lines.append(
-            f"verdict 结论: {verdict}{' (exempt 已豁免)' if ex.exempt else ''}; "
-            f"compensation 赔付 {comp}, fine before caps 罚款(封顶前) {fine}, "
-            f"auto refund 自动退款 {refund}, points 扣分 {points}"
-        )
         outcomes.append(
             RuleOutcome(
                 facts.shipment_key,
@@ -227,7 +245,7 @@ def evaluate_shipment(
                 fine,
                 refund,
                 points,
-                lines,
+                (rule, tz, how, tuple(ex.reasons)),
             )
         )
     return outcomes
