@@ -66,31 +66,47 @@ def _audit(session: Session, row: Exemption, action: str, actor: str, now: datet
     )
 
 
-def declare_event(
-    session: Session, caller: Principal, req: ExemptionRequest, now: datetime
+def _create(
+    session: Session,
+    caller: Principal,
+    req: ExemptionRequest,
+    now: datetime,
+    *,
+    kind: str,
+    shop_id: int | None,
+    status: str,
+    action: str,
 ) -> Exemption:
-    """A platform-declared event (typhoon, epidemic …): in force immediately. Admins only."""
-    if caller.role is not Role.ADMIN:
-        raise PermissionDenied("only administrators declare platform events")
     req.validate()
     row = Exemption(
-        kind="event",
-        shop_id=None,
+        kind=kind,
+        shop_id=shop_id,
         provinces=list(req.provinces),
         carrier_codes=[c.upper() for c in req.carrier_codes],
         starts_at=req.starts_at,
         ends_at=req.ends_at,
         effect=req.effect,
         reason=req.reason.strip(),
-        status="approved",
+        status=status,
         created_by=caller.user_id,
-        decided_by=caller.user_id,
+        decided_by=caller.user_id if status == "approved" else None,
         created_at=now,
     )
     session.add(row)
     session.flush()
-    _audit(session, row, "declared", caller.username, now)
+    _audit(session, row, action, caller.username, now)
     return row
+
+
+def declare_event(
+    session: Session, caller: Principal, req: ExemptionRequest, now: datetime
+) -> Exemption:
+    """A platform-declared event (typhoon, epidemic …): in force immediately. Admins only."""
+    if caller.role is not Role.ADMIN:
+        raise PermissionDenied("only administrators declare platform events")
+    return _create(
+        session, caller, req, now, kind="event", shop_id=None, status="approved", action="declared"
+    )
 
 
 def report_force_majeure(
@@ -104,24 +120,16 @@ def report_force_majeure(
     """A merchant's 报备 for one of their shops; it waits for a reviewer or admin."""
     if scope.shop_ids is not None and shop_id not in scope.shop_ids:
         raise NotFound(f"shop {shop_id} not found")
-    req.validate()
-    row = Exemption(
+    return _create(
+        session,
+        caller,
+        req,
+        now,
         kind="report",
         shop_id=shop_id,
-        provinces=list(req.provinces),
-        carrier_codes=[c.upper() for c in req.carrier_codes],
-        starts_at=req.starts_at,
-        ends_at=req.ends_at,
-        effect=req.effect,
-        reason=req.reason.strip(),
         status="pending",
-        created_by=caller.user_id,
-        created_at=now,
+        action="reported",
     )
-    session.add(row)
-    session.flush()
-    _audit(session, row, "reported", caller.username, now)
-    return row
 
 
 def decide_report(
