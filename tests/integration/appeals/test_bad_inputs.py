@@ -131,10 +131,10 @@ def test_tampering_with_an_appeal_audit_row_is_detected(client, sessions, draft)
         assert (report.ok, report.first_bad_id) == (False, first)
 
 
+# Concurrent writers are a PostgreSQL property (SQLite serialises them): PostgreSQL only.
+@pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
 def test_two_reviewers_deciding_at_once_exactly_one_wins(  # type: ignore[no-untyped-def]
-        request, client, sessions, draft, runtime) -> None:
-    if "postgresql" not in request.node.callspec.id:
-        pytest.skip("concurrent writers are a PostgreSQL property; SQLite serialises them")
+        client, sessions, draft, runtime) -> None:
     aid, h = draft
     assert client.post(f"{API}/appeals/{aid}/submit", headers=h).status_code == 200
     tokens = [bearer(client, u)["Authorization"].split()[1] for u in ("reviewer", "reviewer2")]

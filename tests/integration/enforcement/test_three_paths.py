@@ -91,13 +91,6 @@ EDGES = [
 ]
 KEY_CHARS = "aAbB09-_"
 VIOLATION_STATES = ("open", "confirmed", "exempt")
-# Known gap (services/enforcement.py `_next_check`): a deadline evaluated while breached but
-# already satisfied gets no next check, so when the satisfying scan lies *after* the refund
-# instant and `now` was still before it (facts dated after the evaluation time: an evaluation
-# "before everything", carrier clocks ahead), the auto refund is never booked. Flip to False
-# once `_next_check` also schedules the refund instant for satisfied_at > refund due.
-REFUND_GAP_OPEN = False
-
 Row = tuple[str, str, dt.datetime, dt.datetime | None, bool]  # key, rule, deadline, sat, exempt
 Money = dict[tuple[str, str], tuple[Decimal, Decimal, Decimal]]  # comp, fine, refund
 
@@ -538,17 +531,6 @@ def _describe(hists: list[Hist], now: dt.datetime) -> str:
     return "\n".join(lines)
 
 
-def _refund_gap(want: Money, rows: set[Row], t0: dt.datetime) -> Money:
-    """`want` with the refunds the known `_next_check` gap loses after an evaluation at t0."""
-    out = dict(want)
-    for key, rule, deadline, sat, _ex in rows:
-        refund_due = deadline + 72 * HOUR
-        if rule == "pickup_timeout" and sat is not None and sat > refund_due > t0:
-            comp, fine, _refund = out[(key, rule)]
-            out[(key, rule)] = (comp, fine, Decimal("0.00"))
-    return out
-
-
 def _assert_same(
     name: str, got: tuple[set[Row], Money], want: tuple[set[Row], Money], story: str
 ) -> None:
@@ -587,12 +569,9 @@ def test_batch_event_and_sweep_paths_agree(
 
     _clear(db_engine)
     _sweep_path(sessions, hists, ctx, now)
-    if REFUND_GAP_OPEN:
-        batch = (batch[0], _refund_gap(batch[1], batch[0], _t0(hists)))
     _assert_same("sweep path", _db_result(sessions), batch, story)
 
 
-@pytest.mark.xfail(REFUND_GAP_OPEN, strict=True, reason="_next_check drops the refund instant")
 def test_refund_is_booked_when_a_known_late_scan_lies_after_the_refund_instant(
     db_engine: Engine,
     sessions: sessionmaker[Session],
