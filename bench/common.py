@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# `LANSHOU_BENCH_BACKENDS=postgresql` measures one backend only (e.g. the slow 10 M builds).
+BACKENDS = tuple(
+    b for b in os.environ.get("LANSHOU_BENCH_BACKENDS", "sqlite,postgresql").split(",") if b
+)
 PG_URL = os.environ.get(
     "LANSHOU_BENCH_DATABASE_URL",
     os.environ.get(

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
+from lanshou.adapters.db.bulk import among, insert_ids, read, update_many
 from lanshou.adapters.db.models import Deadline, Violation
 from lanshou.domain.money import to_fen
 from lanshou.domain.rules.evaluate import RuleOutcome, evaluate_shipment
@@ -118,9 +119,12 @@ def evaluate_shipments(
     exemptions = approved_exemptions(session) if exemptions is None else exemptions
     ids = [r.shipment_id for r in refs]
     deadlines = _load_deadlines(session, ids)
+    conn = session.connection()
     violations = {
         (v.shipment_id, v.rule_id): v
-        for v in session.execute(select(Violation).where(Violation.shipment_id.in_(ids))).scalars()
+        for v in session.execute(
+            select(Violation).where(among(conn, Violation.shipment_id, ids))
+        ).scalars()
     }
     fired = _fired_leads(session, [d.id for d in deadlines.values() if d.id is not None])
     money_targets: list[tuple[Violation, RuleOutcome | None]] = []
@@ -153,7 +157,7 @@ def evaluate_shipments(
         warning_rows.extend(due_warning_rows(dl, profile, fired, now))
     if warning_rows:
         result.warnings_fired += insert_warnings(session, warning_rows)
-    _audit_new_violations(session, result.new_violations, now, actor)
+    _insert_new_violations(session, result.new_violations, now, actor)
     bookings = ledger.Bookings()
     result.ledger_moves += _settle_direct_money(session, bookings, money_targets, now, actor)
     profile_of = {r.shop_id: r.profile for r in refs}
@@ -170,13 +174,26 @@ def evaluate_shipments(
     return result
 
 
-def _audit_new_violations(
+def _insert_new_violations(
     session: Session, new: list[Violation], now: datetime, actor: str
 ) -> None:
-    """One flush gives every new violation its id; their audit records follow in one batch."""
+    """Insert the new violations in one statement, then their audit records in one batch.
+
+    Built as plain objects and inserted through Core (the ORM would insert them one by one on
+    SQLite), then attached to the session as if loaded, so later changes go through the ORM.
+    """
     if not new:
         return
-    session.flush()
+    session.flush()  # pending ORM changes (audit records among them) keep their place
+    table = cast(Table, Violation.__table__)
+    columns = [c.key for c in table.columns if c.key != "id"]
+    ids = insert_ids(
+        session.connection(), table, [{c: getattr(v, c) for c in columns} for v in new]
+    )
+    for v, new_id in zip(new, ids, strict=True):
+        v.id = new_id
+        make_transient_to_detached(v)
+        session.add(v)
     audit.record_many(
         session,
         [
@@ -199,9 +216,10 @@ def _fired_leads(session: Session, deadline_ids: list[int]) -> dict[int, set[int
 
     out: dict[int, set[int]] = defaultdict(set)
     if deadline_ids:
-        for did, lead in session.execute(
+        for did, lead in read(
+            session,
             select(Warning_.deadline_id, Warning_.lead_minutes).where(
-                Warning_.deadline_id.in_(deadline_ids)
+                among(session.connection(), Warning_.deadline_id, deadline_ids)
             )
         ):
             out[did].add(lead)
@@ -241,8 +259,10 @@ _DL_VALUES = ("profile", "started_at", "due_at", "satisfied_at", "state", "next_
 
 def _load_deadlines(session: Session, ids: list[int]) -> dict[tuple[int, str], _Deadline]:
     table = _deadline_table()
-    q = select(*(table.c[c] for c in _DL_COLS)).where(table.c.shipment_id.in_(ids))
-    return {(row[1], row[3]): _Deadline(*row) for row in session.execute(q)}
+    q = select(*(table.c[c] for c in _DL_COLS)).where(
+        among(session.connection(), table.c.shipment_id, ids)
+    )
+    return {(row[1], row[3]): _Deadline(*row) for row in read(session, q)}
 
 
 def _deadline_table() -> Table:
@@ -260,13 +280,11 @@ class _DeadlineWrites:
         table = _deadline_table()
         conn = session.connection()
         if self.updates:
-            conn.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"))
-                .values({c: bindparam(f"b_{c}") for c in (*_DL_VALUES, "evaluated_at")}),
+            update_many(
+                conn,
+                table,
                 [
-                    {"b_id": d.id, "b_evaluated_at": now}
-                    | {f"b_{c}": getattr(d, c) for c in _DL_VALUES}
+                    {"id": d.id, "evaluated_at": now} | {c: getattr(d, c) for c in _DL_VALUES}
                     for d in self.updates
                 ],
             )
@@ -279,10 +297,7 @@ class _DeadlineWrites:
                 {c: getattr(d, c) for c in _DL_COLS if c != "id"} | {"evaluated_at": now}
                 for d in self.inserts
             ]
-            new_ids = conn.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-            ).scalars()
-            for d, new_id in zip(self.inserts, new_ids, strict=True):
+            for d, new_id in zip(self.inserts, insert_ids(conn, table, rows), strict=True):
                 d.id = new_id
         self.updates.clear()
         self.inserts.clear()
@@ -363,11 +378,11 @@ def _store_violation(
                 satisfied_at=outcome.satisfied_at,
                 state=state,
                 exemption_ref=outcome.exemption_id,
+                exemption_reason=None,
                 explanation="\n".join(outcome.explanation),
                 detected_at=now,
                 updated_at=now,
             )
-            session.add(v)
             violations[key] = v
             result.new_violations.append(v)
             result.violations_new += 1

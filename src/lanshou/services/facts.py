@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.bulk import read
 from lanshou.adapters.db.models import (
     Carrier,
     Order,
@@ -113,7 +114,8 @@ def load_facts(
     ids = sorted(set(shipment_ids))
     if not ids:
         return []
-    shipments = session.execute(
+    shipments = read(
+        session,
         select(
             Shipment.id,
             Shipment.key,
@@ -129,7 +131,8 @@ def load_facts(
     order_ids = sorted({r.order_id for r in shipments})
     orders = {
         r.id: r
-        for r in session.execute(
+        for r in read(
+            session,
             select(
                 Order.id,
                 Order.external_id,
@@ -146,13 +149,14 @@ def load_facts(
     # (A Result has .keys(), so dict(result) would take it for a mapping: unpack explicitly.)
     profiles = {
         shop_id: profile
-        for shop_id, profile in session.execute(
+        for shop_id, profile in read(
+            session,
             select(Shop.id, Platform.profile)
             .join(Platform, Platform.id == Shop.platform_id)
             .where(Shop.id.in_(shop_ids))
         )
     }
-    carriers = {cid: code for cid, code in session.execute(select(Carrier.id, Carrier.code))}
+    carriers = {cid: code for cid, code in read(session, select(Carrier.id, Carrier.code))}
     if first_times is None:
         statuses: Mapping[int, dict[str, datetime]] = first_status_times(session, ids)
     else:

@@ -14,10 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.bulk import read
 from lanshou.adapters.db.models import Order, Shipment, Violation
 from lanshou.domain.money import to_fen
 from lanshou.domain.rules.consequences import FineCandidate, allocate_fines, allocate_points
@@ -37,6 +39,15 @@ def local_day_start(at: datetime, profile: Profile) -> datetime:
 def _week_start(since: datetime, profile: Profile) -> datetime:
     day_start = local_day_start(since, profile)
     return day_start - timedelta(days=day_start.weekday())
+
+
+class _Slot(NamedTuple):
+    """What allocation reads of a violation."""
+
+    id: int
+    rule_id: str
+    deadline: datetime
+    state: str
 
 
 def reallocate_fines(
@@ -68,8 +79,18 @@ def reallocate_fines(
     recent = select(Violation.order_id).where(
         Violation.shop_id.in_(shop_ids), Violation.deadline >= earliest
     )
-    rows = session.execute(
-        select(Violation, Shipment.key, Order.external_id)
+    # Plain columns, not ORM objects: a busy shop's week holds thousands of violations.
+    rows = read(
+        session,
+        select(
+            Violation.id,
+            Violation.shop_id,
+            Violation.rule_id,
+            Violation.deadline,
+            Violation.state,
+            Shipment.key,
+            Order.external_id,
+        )
         .join(Shipment, Shipment.id == Violation.shipment_id)
         .join(Order, Order.id == Violation.order_id)
         .where(
@@ -77,9 +98,9 @@ def reallocate_fines(
             or_(Violation.deadline >= earliest, Violation.order_id.in_(recent)),
         )
     ).all()
-    by_shop: dict[int, list[tuple[Violation, str, str]]] = defaultdict(list)
-    for v, key, ext_id in rows:
-        by_shop[v.shop_id].append((v, key, ext_id))
+    by_shop: dict[int, list[tuple[_Slot, str, str]]] = defaultdict(list)
+    for vid, shop_id, rule_id, deadline, state, key, ext_id in rows:
+        by_shop[shop_id].append((_Slot(vid, rule_id, deadline, state), key, ext_id))
     plans = {
         shop_id: _plan(by_shop.get(shop_id, []), shop_id, since, profile)
         for shop_id, (since, profile) in touched.items()
@@ -111,8 +132,8 @@ def reallocate_fines(
 
 
 def _plan(
-    rows: list[tuple[Violation, str, str]], shop_id: int, since: datetime, profile: Profile
-) -> list[tuple[Violation, Decimal, Decimal]]:
+    rows: list[tuple[_Slot, str, str]], shop_id: int, since: datetime, profile: Profile
+) -> list[tuple[_Slot, Decimal, Decimal]]:
     """(violation, fine, points) targets for the shop's violations from ``since``'s day on."""
     day_start = local_day_start(since, profile)
     candidates = {

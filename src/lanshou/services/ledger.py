@@ -13,9 +13,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, event, func, insert, select
+from sqlalchemy import Table, event, func, select
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.bulk import among, insert_ids, read
 from lanshou.adapters.db.models import LedgerEntry
 from lanshou.domain.money import to_fen
 from lanshou.services import audit
@@ -186,13 +187,14 @@ def open_rows(session: Session, violation_ids: Iterable[int]) -> dict[tuple[int,
     out: dict[tuple[int, str], list[Any]] = defaultdict(list)
     if not ids:
         return out
-    session.flush()  # a Core select does not autoflush: entries booked through the ORM count
     t = _table()
+    # (read() flushes first: entries booked through the ORM count.)
     rows = list(
-        session.execute(
+        read(
+            session,
             select(t.c.id, t.c.violation_id, t.c.kind, t.c.amount_fen, t.c.points, t.c.reverses_id)
-            .where(t.c.violation_id.in_(ids))
-            .order_by(t.c.id)
+            .where(among(session.connection(), t.c.violation_id, ids))
+            .order_by(t.c.id),
         )
     )
     reversed_ids = {r.reverses_id for r in rows if r.reverses_id is not None}
@@ -287,11 +289,7 @@ class Bookings:
         # Entries booked through the ORM earlier in this transaction come first, ids and audit.
         audit_pending(session)
         t = _table()
-        ids = list(
-            session.connection()
-            .execute(insert(t).returning(t.c.id, sort_by_parameter_order=True), self.rows)
-            .scalars()
-        )
+        ids = insert_ids(session.connection(), t, self.rows)
         audit.record_many(
             session,
             [

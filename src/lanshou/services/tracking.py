@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.bulk import among, insert_new, read, update_many
 from lanshou.adapters.db.models import Deadline, Shipment, TrackingEvent
+from lanshou.domain.rules.calendar import to_us
+from lanshou.domain.rules.evaluate import is_late
 from lanshou.domain.rules.profile import SatisfiedBy
 from lanshou.domain.tracking import PICKUP_PROVING, STATUS_RANK, TrackingUpdate, latest_status
 from lanshou.services.enforcement import EvaluationResult, evaluate_shipments
@@ -43,9 +45,11 @@ def _chunks(seq: Sequence[str], n: int = CHUNK) -> list[Sequence[str]]:
 
 def _shipments_by_waybill(session: Session, waybills: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
+    conn = session.connection()
     for part in _chunks(waybills):
-        rows = session.execute(
-            select(Shipment.waybill_no, Shipment.id).where(Shipment.waybill_no.in_(part))
+        rows = read(
+            session,
+            select(Shipment.waybill_no, Shipment.id).where(among(conn, Shipment.waybill_no, part))
         )
         for waybill, sid in rows:
             if waybill is not None:
@@ -75,7 +79,7 @@ def record_events(
             "carrier_code": u.carrier_code,
             "waybill_no": u.waybill_no,
             "status": u.status,
-            "event_time": u.event_time,
+            "event_time": u.event_time.astimezone(UTC),  # as stored, once
             "received_at": now,
             "location": u.location,
             "description": u.description,
@@ -96,112 +100,140 @@ def record_events(
     for r in new:
         if r["shipment_id"] is not None:
             # In UTC, as they read back from the database (audit data prints them).
-            by_shipment[r["shipment_id"]].append((r["event_time"].astimezone(UTC), r["status"]))
+            by_shipment[r["shipment_id"]].append((r["event_time"], r["status"]))
     touched: list[int] = sorted(by_shipment)
     firsts, pickups = _refresh_with(session, by_shipment)
     result.shipments = len(touched)
     if evaluate and touched:
-        due = _needs_evaluation(session, touched, firsts, pickups, now, ctx)
+        triage = _triage(session, touched, firsts, pickups, now, ctx)
         result.evaluation = (
-            evaluate_shipments(session, due, now, ctx, first_times=firsts, first_times_partial=True)
-            if due
+            evaluate_shipments(
+                session, triage.due, now, ctx, first_times=firsts, first_times_partial=True
+            )
+            if triage.due
             else EvaluationResult()
         )
+        if triage.settled:
+            update_many(session.connection(), cast(Table, Deadline.__table__), triage.settled)
+            for obj in list(session.identity_map.values()):
+                if isinstance(obj, Deadline):
+                    session.expire(obj)  # loaded rows would show the old values
+            result.evaluation.shipments += triage.settled_shipments
     return result
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert the rows whose dedup key is not stored yet; return the keys actually inserted.
-
-    SQLite: ``ON CONFLICT (dedup_key) DO NOTHING RETURNING`` does the duplicate check and the
-    insert in one statement. PostgreSQL: a key lookup, then a plain executemany of the new rows
-    (psycopg pipelines it; a RETURNING insert there goes through far slower multi-row VALUES).
-    """
-    table = cast(Table, TrackingEvent.__table__)
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        stmt = (
-            sqlite_insert(table)
-            .on_conflict_do_nothing(index_elements=["dedup_key"])
-            .returning(table.c.dedup_key)
-        )
-        return set(conn.execute(stmt, rows).scalars())
-    known: set[str] = set()
-    for part in _chunks([r["dedup_key"] for r in rows]):
-        known.update(
-            conn.execute(select(table.c.dedup_key).where(table.c.dedup_key.in_(part))).scalars()
-        )
-    new = [r for r in rows if r["dedup_key"] not in known]
-    if new:
-        conn.execute(insert(table), new)
-    return {r["dedup_key"] for r in new}
+    """Insert the rows whose dedup key is not stored yet; return the keys actually inserted."""
+    return insert_new(session.connection(), cast(Table, TrackingEvent.__table__), rows, "dedup_key")
 
 
-def _needs_evaluation(
+@dataclass
+class _Triage:
+    """What the new events ask of each touched shipment."""
+
+    due: list[int]  # re-judge in full
+    settled: list[dict[str, Any]]  # pending pickup deadlines now met in time: these updates
+    settled_shipments: int = 0
+    unchanged: int = 0  # judged exactly as stored
+
+
+def _triage(
     session: Session,
     shipment_ids: list[int],
     firsts: dict[int, dict[str, datetime]],
     pickups: dict[int, datetime | None],
     now: datetime,
     ctx: RulesContext,
-) -> list[int]:
-    """The shipments whose stored verdict the new events may have changed.
+) -> _Triage:
+    """Sort the touched shipments by what their new events can change.
 
-    Events only feed the rules the first pickup (a pickup-satisfied deadline's `satisfied_at`);
+    Events feed the rules only the first pickup (a pickup-satisfied deadline's `satisfied_at`);
     everything else a rule reads comes from the order and the shipment, whose own changes are
-    evaluated where they happen. So a shipment whose stored deadlines all agree with its first
-    pickup as it is now, and none of which is due for a look (`next_check_at` <= now: a
-    warning, the deadline itself, an auto refund), would be judged exactly as stored: skip it.
+    evaluated where they happen, and stored deadlines are recomputed whenever the calendar or
+    an exemption changes. So for a shipment none of whose deadlines is due for a look
+    (`next_check_at` <= now: a warning, the deadline itself, an auto refund):
+    - stored deadlines that all agree with its first pickup as it is now: judged as stored;
+    - a pending pickup deadline whose first pickup arrived at or before it: met, on time —
+      exactly what evaluation would store (no violation, no money, nothing left to check),
+      written without it: this is most pickups;
+    - anything else (a late pickup, a moved one, a settled deadline): full evaluation.
     A shipment with no deadline rows yet is always evaluated (that is how they are first made).
     """
     rows: dict[int, list[Any]] = defaultdict(list)
     q = select(
+        Deadline.id,
         Deadline.shipment_id,
         Deadline.profile,
         Deadline.rule_id,
+        Deadline.due_at,
         Deadline.satisfied_at,
+        Deadline.state,
         Deadline.next_check_at,
     )
+    conn = session.connection()
     for i in range(0, len(shipment_ids), CHUNK):
         part = shipment_ids[i : i + CHUNK]
-        for row in session.execute(q.where(Deadline.shipment_id.in_(part))):
-            rows[row.shipment_id].append(row)
-    by_pickup: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-    due: list[int] = []
+        for row in read(session, q.where(among(conn, Deadline.shipment_id, part))):
+            rows[row[1]].append(tuple(row))  # plain tuples: this loop runs per touched shipment
+    specs: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    now_us = to_us(now)
+    out = _Triage([], [])
     for sid in shipment_ids:
         stored = rows.get(sid)
         if not stored:
-            due.append(sid)
+            out.due.append(sid)
             continue
         first = firsts.get(sid, {})
         recorded = pickups.get(sid)
-        for row in stored:
-            if row.next_check_at is not None and row.next_check_at <= now:
+        settles: list[dict[str, Any]] = []
+        for dl_id, _, profile_name, rule_id, due_at, satisfied_at, state, next_check in stored:
+            if next_check is not None and next_check <= now:
                 break
-            spec = by_pickup.get(row.profile)
+            spec = specs.get(profile_name)
             if spec is None:
-                profile = ctx.profile(row.profile)
-                spec = (
+                profile = ctx.profile(profile_name)
+                spec = specs[profile_name] = (
                     frozenset(profile.pickup_statuses),
                     frozenset(
                         r.id for r in profile.rules if r.satisfied_by != SatisfiedBy.SHIPPED_AT
                     ),
                 )
-                by_pickup[row.profile] = spec
             statuses, pickup_rules = spec
-            if row.rule_id not in pickup_rules:
+            if rule_id not in pickup_rules:
                 continue
             if not statuses <= PICKUP_PROVING:
                 break  # `first` holds the new events only: let evaluation read them all
-            times = [t for s, t in first.items() if s in statuses]
-            if recorded is not None:
-                times.append(recorded)
-            if row.satisfied_at != (min(times) if times else None):
+            pickup = recorded
+            for status, at in first.items():
+                if status in statuses and (pickup is None or at < pickup):
+                    pickup = at
+            if satisfied_at == pickup:
+                continue
+            if (
+                pickup is None
+                or state != "pending"
+                or satisfied_at is not None
+                or is_late(to_us(pickup), to_us(due_at), now_us)
+            ):
                 break
+            settles.append(
+                {
+                    "id": dl_id,
+                    "satisfied_at": pickup,
+                    "state": "met",
+                    "next_check_at": None,
+                    "evaluated_at": now,
+                }
+            )
         else:
+            if settles:
+                out.settled.extend(settles)
+                out.settled_shipments += 1
+            else:
+                out.unchanged += 1
             continue
-        due.append(sid)
-    return due
+        out.due.append(sid)
+    return out
 
 
 def refresh_shipments(session: Session, shipment_ids: Sequence[int]) -> None:
@@ -214,10 +246,13 @@ def _refresh(
 ) -> tuple[dict[int, dict[str, datetime]], dict[int, datetime | None]]:
     """:func:`refresh_shipments`; return each shipment's first time per status and pickup."""
     events: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    conn = session.connection()
     for i in range(0, len(shipment_ids), CHUNK):
         part = shipment_ids[i : i + CHUNK]
         q = select(TrackingEvent.shipment_id, TrackingEvent.event_time, TrackingEvent.status)
-        for sid, at, status in session.execute(q.where(TrackingEvent.shipment_id.in_(part))):
+        for sid, at, status in read(
+            session, q.where(among(conn, TrackingEvent.shipment_id, part))
+        ):
             if sid is not None:
                 events[sid].append((at, status))
     params = []
@@ -234,24 +269,13 @@ def _refresh(
         firsts[sid] = first
         params.append(
             {
-                "b_sid": sid,
-                "b_status": latest_status(evs),
-                "b_picked_up_at": picked_up_at,
-                "b_last_event_at": max(at for at, _ in evs),
+                "id": sid,
+                "status": latest_status(evs),
+                "picked_up_at": picked_up_at,
+                "last_event_at": max(at for at, _ in evs),
             }
         )
-    if params:
-        table = cast(Table, Shipment.__table__)
-        session.connection().execute(
-            update(table)
-            .where(table.c.id == bindparam("b_sid"))
-            .values(
-                status=bindparam("b_status"),
-                picked_up_at=bindparam("b_picked_up_at"),
-                last_event_at=bindparam("b_last_event_at"),
-            ),
-            params,
-        )
+    update_many(session.connection(), cast(Table, Shipment.__table__), params)
     return firsts, picked
 
 
@@ -270,10 +294,11 @@ def _refresh_with(
     stored: dict[int, tuple[str, datetime | None, datetime | None]] = {}
     # ORM columns, so pending changes to these shipments are flushed before they are read.
     q = select(Shipment.id, Shipment.status, Shipment.picked_up_at, Shipment.last_event_at)
+    conn = session.connection()
     for i in range(0, len(ids), CHUNK):
         part = ids[i : i + CHUNK]
-        for sid, status, picked_up_at, last_event_at in session.execute(
-            q.where(Shipment.id.in_(part))
+        for sid, status, picked_up_at, last_event_at in read(
+            session, q.where(among(conn, Shipment.id, part))
         ):
             stored[sid] = (status, picked_up_at, last_event_at)
     params = []
@@ -304,24 +329,9 @@ def _refresh_with(
         picked[sid] = pickup
         if (status, pickup, last) != (old_status, old_pickup, old_last):
             params.append(
-                {
-                    "b_sid": sid,
-                    "b_status": status,
-                    "b_picked_up_at": pickup,
-                    "b_last_event_at": last,
-                }
+                {"id": sid, "status": status, "picked_up_at": pickup, "last_event_at": last}
             )
-    if params:
-        session.connection().execute(
-            update(table)
-            .where(table.c.id == bindparam("b_sid"))
-            .values(
-                status=bindparam("b_status"),
-                picked_up_at=bindparam("b_picked_up_at"),
-                last_event_at=bindparam("b_last_event_at"),
-            ),
-            params,
-        )
+    update_many(conn, table, params)
     return firsts, picked
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -197,4 +197,59 @@ def test_tracking_events_dedup_out_of_order_and_evaluate(sessions) -> None:  # t
         assert sh is not None
         assert (sh.status, sh.picked_up_at, sh.last_event_at) == ("delivered", t(3, 13), t(4, 15))
         assert s.execute(select(func.count()).select_from(TrackingEvent)).scalar_one() == 4
+    assert violations(sessions) == [("pickup_timeout", "confirmed")]
+
+
+def _deadline_rows(sessions: sessionmaker[Session], sid: int) -> list[tuple[object, ...]]:
+    with sessions() as s:
+        rows = s.execute(
+            select(
+                Deadline.rule_id,
+                Deadline.started_at,
+                Deadline.due_at,
+                Deadline.satisfied_at,
+                Deadline.state,
+                Deadline.next_check_at,
+                Deadline.evaluated_at,
+            )
+            .where(Deadline.shipment_id == sid)
+            .order_by(Deadline.rule_id)
+        )
+        return [tuple(r) for r in rows]
+
+
+def test_an_on_time_pickup_stores_what_a_full_evaluation_stores(sessions) -> None:  # type: ignore[no-untyped-def]
+    """The event path settles on-time pickups without re-running the rules: same rows."""
+    from lanshou.adapters.db.models import Shipment
+    from lanshou.domain.tracking import TrackingUpdate
+    from lanshou.services.tracking import record_events
+
+    w = World(sessions).setup()
+    # Pickup deadline 2026-11-03 12:00 (+08:00); the pickup comes exactly at it: on time.
+    fast = w.order("F1", t(2, 10), shipped=t(2, 12))
+    full = w.order("F2", t(2, 10), shipped=t(2, 12))
+    late = w.order("F3", t(2, 10), shipped=t(2, 12))
+    evaluate(sessions, [fast, full, late], t(2, 13))
+    with sessions() as s:
+        waybills = {sid: s.get(Shipment, sid).waybill_no for sid in (fast, full, late)}  # type: ignore[union-attr]
+
+    def scan(sid: int, at: datetime) -> TrackingUpdate:
+        return TrackingUpdate(waybills[sid], "picked_up", at, "test")  # type: ignore[arg-type]
+
+    now = t(3, 12, 1)
+    with unit_of_work(sessions) as s:
+        settled = record_events(s, [scan(fast, t(3, 12))], now, CTX)
+    with unit_of_work(sessions) as s:
+        record_events(s, [scan(full, t(3, 12))], now, CTX, evaluate=False)
+        evaluate_shipments(s, [full], now, CTX)
+    with unit_of_work(sessions) as s:
+        missed = record_events(s, [scan(late, t(3, 12) + timedelta(microseconds=1))], now, CTX)
+
+    assert settled.evaluation is not None and settled.evaluation.shipments == 1
+    assert settled.evaluation.violations_new == 0
+    assert _deadline_rows(sessions, fast) == _deadline_rows(sessions, full)
+    assert [r[4] for r in _deadline_rows(sessions, fast)] == ["met", "met"]
+    assert [r[5] for r in _deadline_rows(sessions, fast)] == [None, None]
+    # A microsecond later is late: the full evaluation runs and books the violation.
+    assert missed.evaluation is not None and missed.evaluation.violations_new == 1
     assert violations(sessions) == [("pickup_timeout", "confirmed")]

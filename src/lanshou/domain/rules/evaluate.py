@@ -28,9 +28,14 @@ from lanshou.domain.rules.profile import (
     StartField,
 )
 
-__all__ = ["RuleOutcome", "ShipmentFacts", "base_deadline_us", "evaluate_shipment"]
+__all__ = ["RuleOutcome", "ShipmentFacts", "base_deadline_us", "evaluate_shipment", "is_late"]
 
 _HOUR_US = 3_600_000_000
+
+
+def is_late(satisfied_us: int | None, deadline_us: int, now_us: int) -> bool:
+    """Satisfied after the deadline, or still unsatisfied with ``now`` past it."""
+    return satisfied_us > deadline_us if satisfied_us is not None else now_us > deadline_us
 
 
 @dataclass(frozen=True)
@@ -211,7 +216,7 @@ def evaluate_shipment(
         )
         deadline = from_us(ex.deadline_us, tz)
         sat_us = to_us(satisfied) if satisfied is not None else None
-        late = sat_us > ex.deadline_us if sat_us is not None else now_us > ex.deadline_us
+        late = is_late(sat_us, ex.deadline_us, now_us)
         cons = rule.consequences
         comp = fine = refund = ZERO
         points = Decimal(0)

@@ -1,0 +1,208 @@
+"""Many-row reads and writes that stay a few statements per batch on both backends.
+
+The event path writes thousands of rows per request. SQLAlchemy's executemany pays for a
+compiled-parameter dictionary per row, inserts with ``RETURNING`` one row at a time on SQLite
+(it cannot promise the returned order there), and a 5,000-item ``IN (…)`` costs a bind
+parameter each. Here values are converted once per column by the columns' own types and handed
+to the driver: executemany on SQLite (in-process, so round trips are free), COPY and array
+parameters on PostgreSQL (one round trip instead of one per row).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVarTuple, cast
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TypedReturnsRows
+
+Row = Mapping[str, Any]
+_Ts = TypeVarTuple("_Ts")
+_VALUES_PER_STATEMENT = 30_000  # under SQLite's 32,766 host parameters per statement
+
+
+def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[Any]:
+    """Each column's bind conversion (what SQLAlchemy would apply to the value), or None."""
+    dialect = conn.dialect
+    return [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+
+
+def _tuples(
+    rows: Sequence[Row], columns: Sequence[str], converters: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """The rows as driver tuples, converted column by column (far cheaper than row by row)."""
+    out = []
+    for c, f in zip(columns, converters, strict=True):
+        values = [r.get(c) for r in rows]
+        if f is not None and values:
+            first = values[0]
+            if all(v is first for v in values):
+                # One value for every row (the batch's receipt time, its source): convert once.
+                values = [None if first is None else f(first)] * len(values)
+            else:
+                values = [None if v is None else f(v) for v in values]
+        out.append(values)
+    return list(zip(*out, strict=True))
+
+
+def insert_ids(conn: Connection, table: Table, rows: Sequence[Row]) -> list[int]:
+    """Insert ``rows`` into a table with an integer ``id`` key; return the new ids in row order.
+
+    SQLite gives a new row ``max(rowid) + 1`` and lets one connection at a time write to the
+    whole database, from its first write until the transaction ends. So the rows of one
+    executemany get consecutive ids ending at the largest id the table holds right after it,
+    read inside the same transaction before anyone else can write.
+    """
+    if not rows:
+        return []
+    if conn.dialect.name != "sqlite":
+        result = conn.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows)
+        )
+        return list(result.scalars())
+    insert_many(conn, table, rows)
+    last = conn.execute(select(func.max(table.c.id))).scalar_one()
+    first = int(last) - len(rows) + 1
+    return list(range(first, first + len(rows)))
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """Insert ``rows`` (the columns of the first row): driver executemany / COPY."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    values = _tuples(rows, columns, _converters(conn, table, columns))
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table.name, columns, values)
+        return
+    marks = ", ".join("?" * len(columns))
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", values
+    )
+
+
+def insert_new(conn: Connection, table: Table, rows: Sequence[Row], key: str) -> set[Any]:
+    """Insert the rows whose unique ``key`` is not stored yet; return the keys inserted.
+
+    One ``ON CONFLICT DO NOTHING … RETURNING`` per batch, so a row that a concurrent writer
+    stored first is skipped, never doubled, and not reported as new. On PostgreSQL the rows
+    reach a per-transaction staging table by COPY first.
+    """
+    if not rows:
+        return set()
+    columns = list(rows[0])
+    values = _tuples(rows, columns, _converters(conn, table, columns))
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        stage = _stage(conn, table, columns)
+        _copy(conn, stage, columns, values)
+        result = conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} "
+            f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}"
+        )
+        keys = set(result.scalars())
+        conn.exec_driver_sql(f"DELETE FROM {stage}")
+        return keys
+    per_row = f"({', '.join('?' * len(columns))})"
+    step = max(1, _VALUES_PER_STATEMENT // len(columns))
+    inserted: set[Any] = set()
+    for i in range(0, len(values), step):
+        part = values[i : i + step]
+        result = conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) VALUES {', '.join([per_row] * len(part))} "
+            f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}",
+            tuple(v for row in part for v in row),
+        )
+        inserted.update(result.scalars())
+    return inserted
+
+
+def update_many(conn: Connection, table: Table, rows: Sequence[Row], key: str = "id") -> None:
+    """``UPDATE table SET <the rows' other columns> WHERE key = row[key]`` for every row."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != key]
+    values = _tuples(rows, [*columns, key], _converters(conn, table, [*columns, key]))
+    if conn.dialect.name == "postgresql":
+        # One statement over arrays, one per column: no per-row round trip.
+        arrays = [list(col) for col in zip(*values, strict=True)]
+        casts = [table.c[c].type.compile(conn.dialect) for c in (*columns, key)]
+        unnest = ", ".join(f"%s::{cast}[]" for cast in casts)
+        sets = ", ".join(f"{c} = v.{c}" for c in columns)
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} AS t SET {sets} FROM unnest({unnest}) "
+            f"AS v({', '.join((*columns, key))}) WHERE t.{key} = v.{key}",
+            tuple(arrays),
+        )
+        return
+    sets = ", ".join(f"{c} = ?" for c in columns)
+    conn.exec_driver_sql(f"UPDATE {table.name} SET {sets} WHERE {key} = ?", values)
+
+
+def among(
+    conn: Connection, column: Column[Any] | Any, values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """``column IN values`` as one bound parameter however many values there are.
+
+    PostgreSQL: ``= ANY(array)``; SQLite: ``IN (SELECT value FROM json_each(?))``. Both keep the
+    statement text (and SQLAlchemy's compiled-statement cache) the same for every batch.
+    """
+    if conn.dialect.name == "postgresql":
+        element_type = column.type if not isinstance(column.type, BigInteger) else BigInteger()
+        return column == any_(bindparam(None, list(values), type_=ARRAY(element_type)))
+    doc = json.dumps(list(values), ensure_ascii=False, default=str)
+    values_of: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(None, doc))
+    )
+    return cast(ColumnElement[bool], column.in_(values_of.scalar_subquery()))
+
+
+def read(
+    session: Session, statement: TypedReturnsRows[*_Ts]
+) -> CursorResult[*_Ts]:
+    """A column read in the session's transaction without the ORM's per-row bookkeeping.
+
+    Pending ORM changes are flushed first, as ``session.execute`` would (autoflush).
+    """
+    session.flush()
+    return session.connection().execute(statement)
+
+
+def _copy(
+    conn: Connection, table: str, columns: Sequence[str], values: Sequence[tuple[Any, ...]]
+) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+def _stage(conn: Connection, table: Table, columns: Sequence[str]) -> str:
+    """A temporary table with these columns of ``table`` (no constraints), emptied at commit."""
+    name = f"_stage_{table.name}_{zlib.crc32(','.join(columns).encode()):08x}"
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
+        f"SELECT {', '.join(columns)} FROM {table.name} WITH NO DATA"
+    )
+    return name
+
+
+__all__ = ["among", "insert_ids", "insert_many", "insert_new", "read", "update_many"]
