@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.bulk import read
+from lanshou.adapters.db.bulk import among, read
 from lanshou.adapters.db.models import (
     Carrier,
     Order,
@@ -126,8 +126,8 @@ def load_facts(
             Shipment.picked_up_at,
             Shipment.order_id,
             Shipment.carrier_id,
-        ).where(Shipment.id.in_(ids))
-    ).all()
+        ).where(among(session.connection(), Shipment.id, ids)),
+    )
     order_ids = sorted({r.order_id for r in shipments})
     orders = {
         r.id: r
@@ -142,7 +142,7 @@ def load_facts(
                 Order.buyer_province,
                 Order.exp_ship_time,
                 Order.shop_id,
-            ).where(Order.id.in_(order_ids))
+            ).where(among(session.connection(), Order.id, order_ids)),
         )
     }
     shop_ids = sorted({o.shop_id for o in orders.values()})

@@ -96,8 +96,8 @@ def reallocate_fines(
         .where(
             Violation.shop_id.in_(shop_ids),
             or_(Violation.deadline >= earliest, Violation.order_id.in_(recent)),
-        )
-    ).all()
+        ),
+    )
     by_shop: dict[int, list[tuple[_Slot, str, str]]] = defaultdict(list)
     for vid, shop_id, rule_id, deadline, state, key, ext_id in rows:
         by_shop[shop_id].append((_Slot(vid, rule_id, deadline, state), key, ext_id))

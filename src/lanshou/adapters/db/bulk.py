@@ -30,11 +30,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
-Row = Mapping[str, Any]
+Values = Mapping[str, Any]
 _Ts = TypeVarTuple("_Ts")
 _VALUES_PER_STATEMENT = 30_000  # under SQLite's 32,766 host parameters per statement
 
@@ -46,7 +46,7 @@ def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[
 
 
 def _tuples(
-    rows: Sequence[Row], columns: Sequence[str], converters: Sequence[Any]
+    rows: Sequence[Values], columns: Sequence[str], converters: Sequence[Any]
 ) -> list[tuple[Any, ...]]:
     """The rows as driver tuples, converted column by column (far cheaper than row by row)."""
     out = []
@@ -63,7 +63,7 @@ def _tuples(
     return list(zip(*out, strict=True))
 
 
-def insert_ids(conn: Connection, table: Table, rows: Sequence[Row]) -> list[int]:
+def insert_ids(conn: Connection, table: Table, rows: Sequence[Values]) -> list[int]:
     """Insert ``rows`` into a table with an integer ``id`` key; return the new ids in row order.
 
     SQLite gives a new row ``max(rowid) + 1`` and lets one connection at a time write to the
@@ -84,7 +84,7 @@ def insert_ids(conn: Connection, table: Table, rows: Sequence[Row]) -> list[int]
     return list(range(first, first + len(rows)))
 
 
-def insert_many(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+def insert_many(conn: Connection, table: Table, rows: Sequence[Values]) -> None:
     """Insert ``rows`` (the columns of the first row): driver executemany / COPY."""
     if not rows:
         return
@@ -99,7 +99,7 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     )
 
 
-def insert_new(conn: Connection, table: Table, rows: Sequence[Row], key: str) -> set[Any]:
+def insert_new(conn: Connection, table: Table, rows: Sequence[Values], key: str) -> set[Any]:
     """Insert the rows whose unique ``key`` is not stored yet; return the keys inserted.
 
     One ``ON CONFLICT DO NOTHING … RETURNING`` per batch, so a row that a concurrent writer
@@ -135,7 +135,7 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[Row], key: str) ->
     return inserted
 
 
-def update_many(conn: Connection, table: Table, rows: Sequence[Row], key: str = "id") -> None:
+def update_many(conn: Connection, table: Table, rows: Sequence[Values], key: str = "id") -> None:
     """``UPDATE table SET <the rows' other columns> WHERE key = row[key]`` for every row."""
     if not rows:
         return
@@ -175,15 +175,14 @@ def among(
     return cast(ColumnElement[bool], column.in_(values_of.scalar_subquery()))
 
 
-def read(
-    session: Session, statement: TypedReturnsRows[*_Ts]
-) -> CursorResult[*_Ts]:
-    """A column read in the session's transaction without the ORM's per-row bookkeeping.
+def read(session: Session, statement: TypedReturnsRows[*_Ts]) -> Sequence[Row[*_Ts]]:
+    """The rows of a column read in the session's transaction, fetched in one call, without
+    the ORM's per-row bookkeeping.
 
     Pending ORM changes are flushed first, as ``session.execute`` would (autoflush).
     """
     session.flush()
-    return session.connection().execute(statement)
+    return session.connection().execute(statement).all()
 
 
 def _copy(
