@@ -30,7 +30,7 @@ def sweep_once(runtime: Runtime) -> SweepResult:
         result.appeals_expired = expire_overdue(session, now)
         result.tasks_escalated = escalate_overdue(session, now)
     with unit_of_work(runtime.sessions) as session:
-        refresh_aggregates(session, now)
+        refresh_aggregates(session, now, ctx=RulesContext.from_settings(runtime.settings))
     # Alerts last, so this sweep's warnings and breaches go out now; sending runs outside
     # any transaction.
     dispatch_alerts(runtime.sessions, now, RulesContext.from_settings(runtime.settings),

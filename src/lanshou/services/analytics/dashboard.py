@@ -12,13 +12,12 @@ from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Carrier, Outlet, Shop
 from lanshou.domain.money import from_fen
+from lanshou.services.analytics.exposure import board_exposure
 from lanshou.services.analytics.losses import (
     AppealStats,
     LossTotals,
     appeal_stats,
-    breakdown,
-    loss_cells,
-    totals,
+    loss_breakdowns,
 )
 from lanshou.services.analytics.period import Period
 from lanshou.services.analytics.scorecards import (
@@ -28,7 +27,6 @@ from lanshou.services.analytics.scorecards import (
     recommend,
     scorecards,
 )
-from lanshou.services.at_risk import at_risk
 from lanshou.services.orders import Scope
 from lanshou.services.rules_context import RulesContext
 
@@ -46,6 +44,7 @@ class LossBoard:
     period: Period
     totals: LossTotals
     exposure: Decimal
+    exposure_at: datetime  # the worker's last refresh, or now when computed for the page
     at_risk_count: int
     appeals: AppealStats
     days: list[str]
@@ -58,8 +57,8 @@ class LossBoard:
 
 def loss_board(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
                period: Period) -> LossBoard:
-    cells = loss_cells(session, scope, period)
-    per_day = breakdown(cells, "day")
+    parts = loss_breakdowns(session, scope, period, ("day", "week", "carrier", "rule", "shop"))
+    per_day = parts["day"]
     days: list[str] = []
     series: dict[str, list[float]] = {k: [] for k in ("compensation", "fine", "refund",
                                                       "recovered")}
@@ -72,20 +71,23 @@ def loss_board(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
         day += timedelta(days=1)
     carriers = dict(session.execute(select(Carrier.id, Carrier.name_zh)).all())
     shops = {i: (c, n) for i, c, n in session.execute(select(Shop.id, Shop.code, Shop.name))}
-    rules = {c.rule_id: ctx_label(ctx, c.rule_id) for c in cells}
-    by_shop = breakdown(cells, "shop")
-    risk = at_risk(session, scope, now, ctx, limit=None, sort="risk")
-    exposure = sum((it.expected_cost or Decimal(0) for it in risk), Decimal("0.00"))
+    total = LossTotals()
+    for t in per_day.values():
+        total.compensation += t.compensation
+        total.fine += t.fine
+        total.refund += t.refund
+        total.recovered += t.recovered
+    expected, pending, as_of = board_exposure(session, scope, now, ctx)
     return LossBoard(
-        period, totals(cells), exposure, len(risk), appeal_stats(session, scope, period), days,
+        period, total, expected, as_of, pending, appeal_stats(session, scope, period), days,
         series,
         [(carriers.get(k, "—") if k is not None else "—", _yuan(v.net))
-         for k, v in breakdown(cells, "carrier").items()],
-        [(rules[k], _yuan(v.net)) for k, v in breakdown(cells, "rule").items()],
-        [(k, _yuan(v.net)) for k, v in breakdown(cells, "week").items()],
+         for k, v in parts["carrier"].items()],
+        [(ctx_label(ctx, k), _yuan(v.net)) for k, v in parts["rule"].items()],
+        [(k, _yuan(v.net)) for k, v in parts["week"].items()],
         [[shops.get(k, (str(k), ""))[1], from_fen(v.compensation), from_fen(v.fine),
           from_fen(v.refund), from_fen(v.recovered), from_fen(v.net)]
-         for k, v in by_shop.items()],
+         for k, v in parts["shop"].items()],
     )
 
 

@@ -38,6 +38,7 @@ from lanshou.adapters.db.models import (
     Shipment,
     Shop,
     Violation,
+    ViolationDaily,
 )
 from lanshou.services.analytics.period import Period, iso_week, local_day
 from lanshou.services.ledger import MONEY_KINDS
@@ -92,9 +93,9 @@ def scoped(query: Any, column: Any, scope: Scope) -> Any:
 def loss_cells(session: Session, scope: Scope, period: Period,
                shop_id: int | None = None) -> list[LossCell]:
     """The period's money from the daily aggregates (refreshed first if the ledger moved)."""
-    from lanshou.services.analytics.aggregates import ensure_fresh
+    from lanshou.services.analytics.aggregates import STATE, ensure_fresh
 
-    ensure_fresh(session)
+    ensure_fresh(session, STATE)
     q = (select(LossDaily.day, LossDaily.shop_id, LossDaily.platform_id, LossDaily.rule_id,
                 LossDaily.carrier_id, LossDaily.outlet_id, LossDaily.kind,
                 LossDaily.charged_fen, LossDaily.recovered_fen)
@@ -103,6 +104,59 @@ def loss_cells(session: Session, scope: Scope, period: Period,
     if shop_id is not None:
         q = q.where(LossDaily.shop_id == shop_id)
     return [LossCell(*row) for row in session.execute(q)]
+
+
+SQL_DIMENSIONS = {"day": LossDaily.day, "shop": LossDaily.shop_id,
+                  "platform": LossDaily.platform_id, "rule": LossDaily.rule_id,
+                  "carrier": LossDaily.carrier_id, "outlet": LossDaily.outlet_id}
+
+
+def loss_breakdowns(session: Session, scope: Scope, period: Period,
+                    dimensions: Iterable[str], shop_id: int | None = None
+                    ) -> dict[str, dict[Any, LossTotals]]:
+    """``breakdown(loss_cells(...), d)`` for each dimension (and ``"total"``: one key, None),
+    grouped in the database so a page reads a few rows per dimension instead of every cell;
+    ``"week"`` is folded from the days."""
+    from lanshou.services.analytics.aggregates import STATE, ensure_fresh
+
+    ensure_fresh(session, STATE)
+    out: dict[str, dict[Any, LossTotals]] = {}
+    wanted = list(dict.fromkeys(dimensions))
+    for dim in wanted:
+        if dim == "week":
+            continue
+        t = LossDaily
+        cols = [] if dim == "total" else [SQL_DIMENSIONS[dim]]
+        q = (select(*cols, t.kind, func.sum(t.charged_fen), func.sum(t.recovered_fen))
+             .where(t.day >= period.first, t.day <= period.last).group_by(*cols, t.kind))
+        q = scoped(q, t.shop_id, scope)
+        if shop_id is not None:
+            q = q.where(t.shop_id == shop_id)
+        totals: dict[Any, LossTotals] = defaultdict(LossTotals)
+        for row in session.execute(q):
+            key = row[0] if cols else None
+            kind, charged, recovered = row[-3:]
+            acc = totals[key]
+            setattr(acc, kind, getattr(acc, kind) + int(charged or 0))
+            acc.recovered += int(recovered or 0)
+        out[dim] = _sorted(totals)
+    if "week" in wanted:
+        days = out.get("day") or loss_breakdowns(session, scope, period, ("day",),
+                                                  shop_id)["day"]
+        weeks: dict[Any, LossTotals] = defaultdict(LossTotals)
+        for day, t_ in days.items():
+            w = weeks[iso_week(day)]
+            w.compensation += t_.compensation
+            w.fine += t_.fine
+            w.refund += t_.refund
+            w.recovered += t_.recovered
+        out["week"] = _sorted(weeks)
+    return out
+
+
+def _sorted(totals: dict[Any, LossTotals]) -> dict[Any, LossTotals]:
+    return dict(sorted(totals.items(), key=lambda kv: (kv[0] is None,
+                                                       kv[0] if kv[0] is not None else 0)))
 
 
 def raw_loss_cells(session: Session, scope: Scope, period: Period,
@@ -162,13 +216,28 @@ def breakdown(cells: Iterable[LossCell], dimension: str) -> dict[Any, LossTotals
     out: dict[Any, LossTotals] = defaultdict(LossTotals)
     for c in cells:
         out[key(c)].add(c)
-    return dict(sorted(out.items(), key=lambda kv: (kv[0] is None, kv[0] if kv[0] is not None
-                                                                     else 0)))
+    return _sorted(out)
 
 
 def violation_counts(session: Session, scope: Scope, period: Period,
                      shop_id: int | None = None) -> dict[str, int]:
-    """Violations that happened (open, confirmed or later reversed) per rule."""
+    """Violations that happened (open, confirmed or later reversed) per rule, from the daily
+    counts (refreshed first if violations moved)."""
+    from lanshou.services.analytics.aggregates import STATE, ensure_fresh
+
+    ensure_fresh(session, STATE)
+    t = ViolationDaily
+    q = (select(t.rule_id, func.sum(t.n))
+         .where(t.day >= period.first, t.day <= period.last).group_by(t.rule_id))
+    q = scoped(q, t.shop_id, scope)
+    if shop_id is not None:
+        q = q.where(t.shop_id == shop_id)
+    return {rule: int(n) for rule, n in sorted(session.execute(q).all())}
+
+
+def raw_violation_counts(session: Session, scope: Scope, period: Period,
+                         shop_id: int | None = None) -> dict[str, int]:
+    """:func:`violation_counts` straight from the violations."""
     q = (select(Violation.rule_id, func.count())
          .where(Violation.deadline >= period.start, Violation.deadline < period.end,
                 Violation.state.in_(COUNTED_STATES))
@@ -177,6 +246,18 @@ def violation_counts(session: Session, scope: Scope, period: Period,
     if shop_id is not None:
         q = q.where(Violation.shop_id == shop_id)
     return {rule: int(n) for rule, n in sorted(session.execute(q).all())}
+
+
+def raw_violation_cells(session: Session, period: Period) -> list[dict[str, Any]]:
+    """The rows of ``analytics_violation_daily`` for the period, from the violations."""
+    cells: dict[tuple[Any, ...], int] = defaultdict(int)
+    for deadline, shop, rule, n in session.execute(
+            select(Violation.deadline, Violation.shop_id, Violation.rule_id, func.count())
+            .where(Violation.deadline >= period.start, Violation.deadline < period.end,
+                   Violation.state.in_(COUNTED_STATES))
+            .group_by(Violation.deadline, Violation.shop_id, Violation.rule_id)):
+        cells[(local_day(deadline), shop, rule)] += int(n)
+    return [dict(day=d, shop_id=shop, rule_id=rule, n=n) for (d, shop, rule), n in cells.items()]
 
 
 @dataclass

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.models import Shop
 from lanshou.errors import NotFound
 from lanshou.services.analytics.losses import (
+    LossTotals,
     appeal_stats,
     fen_str,
-    loss_cells,
-    totals,
+    loss_breakdowns,
     violation_counts,
 )
 from lanshou.services.analytics.period import Period
@@ -48,7 +48,8 @@ def build_report(session: Session, scope: Scope, period: Period,
                  shop_code: str | None = None) -> dict[str, Any]:
     shops = resolve_shops(session, scope, shop_code)
     narrowed = Scope(frozenset(s.id for s in shops))
-    money = totals(loss_cells(session, narrowed, period))
+    money = loss_breakdowns(session, narrowed, period, ("total",))["total"].get(None,
+                                                                          LossTotals())
     appeals = appeal_stats(session, narrowed, period)
     cards = scorecards(session, pickup_samples(session, narrowed, period), "carrier")
 

@@ -13,21 +13,27 @@ A scorecard covers the shipments marked shipped in the period:
 * feed stalls — shipments whose tracking feed is flagged stalled;
 * trend — the timeout rate per ISO week.
 
-Everything is read from the daily aggregates (:mod:`lanshou.services.analytics.aggregates`);
-:func:`raw_samples` and :func:`raw_pickup_cells` recompute them from the raw tables.
+Counts are read from the daily aggregates (:mod:`lanshou.services.analytics.aggregates`),
+summed per ISO week in the database. Percentiles of the dashboards' periods (the last 7, 30 or
+90 days) come from ``analytics_pickup_percentile`` for all shops or one shop, else they are
+computed in the database from the window histograms (other sets of shops) or the daily ones
+(other periods) — the same nearest-rank rule everywhere. :func:`raw_samples` and
+:func:`raw_pickup_cells` recompute the aggregates from the raw tables.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Date, DateTime, and_, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from lanshou.adapters.db.models import (
+    AnalyticsState,
     Carrier,
     Courier,
     Deadline,
@@ -36,6 +42,8 @@ from lanshou.adapters.db.models import (
     Outlet,
     PickupDaily,
     PickupLatency,
+    PickupPercentile,
+    PickupWindow,
     Shipment,
     Shop,
     Violation,
@@ -101,9 +109,11 @@ class Sample(NamedTuple):
     reversed: bool
 
 
-def raw_samples(session: Session, scope: Scope, period: Period,
-                shop_id: int | None = None) -> list[Sample]:
-    """One row per shipment marked shipped in the period, with its pickup outcome."""
+def _sample_rows(session: Session, scope: Scope, period: Period,
+                 shop_id: int | None = None) -> Iterator[tuple[Any, ...]]:
+    """(shipment, shop, province, carrier, outlet, courier, local day, shipped_at,
+    picked_up_at, stalled, pickup deadline id, pickup violation state) per shipment marked
+    shipped in the period."""
     dl = aliased(Deadline)
     v = aliased(Violation)
     q = (
@@ -119,21 +129,36 @@ def raw_samples(session: Session, scope: Scope, period: Period,
     q = scoped(q, Shop.id, scope)
     if shop_id is not None:
         q = q.where(Shop.id == shop_id)
-    out = []
+    days: dict[int, date] = {}  # UTC hour → local day (China's offset is whole hours)
     for sid, shop, prov, carrier, outlet, courier, shipped, picked, stalled, dl_id, vstate in (
         session.execute(q)
     ):
+        hour = int(shipped.timestamp()) // 3600
+        day = days.get(hour)
+        if day is None:
+            day = days[hour] = local_day(shipped)
+        yield (sid, shop, prov, carrier, outlet, courier, day, shipped, picked, stalled, dl_id,
+               vstate)
+
+
+def raw_samples(session: Session, scope: Scope, period: Period,
+                shop_id: int | None = None) -> list[Sample]:
+    """One row per shipment marked shipped in the period, with its pickup outcome."""
+    out = []
+    for (sid, shop, prov, carrier, outlet, courier, day, shipped, picked, stalled, dl_id,
+         vstate) in _sample_rows(session, scope, period, shop_id):
         latency = (picked - shipped).total_seconds() / 3600 if picked is not None else None
-        out.append(Sample(sid, shop, prov, carrier, outlet, courier, local_day(shipped),
-                          latency, bool(stalled), dl_id is not None,
-                          vstate in COUNTED_STATES, vstate == "reversed"))
+        out.append(Sample(sid, shop, prov, carrier, outlet, courier, day, latency,
+                          bool(stalled), dl_id is not None, vstate in COUNTED_STATES,
+                          vstate == "reversed"))
     return out
 
 
 def raw_pickup_cells(session: Session, scope: Scope, period: Period
                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rows of ``analytics_pickup_daily`` and ``analytics_pickup_latency`` for the period,
-    recomputed from shipments, deadlines, violations and the ledger."""
+    recomputed from shipments, deadlines, violations and the ledger (what :func:`raw_samples`
+    gives, counted)."""
     q = (select(Violation.shipment_id, func.sum(LedgerEntry.amount_fen))
          .join(Violation, Violation.id == LedgerEntry.violation_id)
          .join(Shipment, Shipment.id == Violation.shipment_id)
@@ -144,17 +169,21 @@ def raw_pickup_cells(session: Session, scope: Scope, period: Period
     money = {sid: int(v or 0) for sid, v in session.execute(q)}
     daily: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     hist: dict[tuple[Any, ...], int] = defaultdict(int)
-    for s in raw_samples(session, scope, period):
-        key = (s.day, s.shop_id, s.carrier_id, s.outlet_id, s.courier_id)
+    for (sid, shop, _prov, carrier, outlet, courier, day, shipped, picked, stalled, dl_id,
+         vstate) in _sample_rows(session, scope, period):
+        key = (day, shop, carrier, outlet, courier)
         row = daily[key]
         row[0] += 1
-        row[1] += s.has_deadline
-        row[2] += s.has_deadline and s.timeout
-        row[3] += s.has_deadline and s.timeout and s.reversed
-        row[4] += s.stalled
-        row[5] += money.get(s.shipment_id, 0)
-        if s.latency_h is not None:
-            hist[(*key, bucket_of(s.latency_h * 3600))] += 1
+        if dl_id is not None:
+            row[1] += 1
+            if vstate in COUNTED_STATES:
+                row[2] += 1
+                row[3] += vstate == "reversed"
+        row[4] += bool(stalled)
+        row[5] += money.get(sid, 0)
+        if picked is not None:
+            # as raw_samples: hours, then back to seconds
+            hist[(*key, bucket_of((picked - shipped).total_seconds() / 3600 * 3600))] += 1
     names = ("day", "shop_id", "carrier_id", "outlet_id", "courier_id")
     counts = ("shipments", "with_deadline", "timeouts", "reversed", "feed_stalls",
               "penalty_fen")
@@ -165,79 +194,153 @@ def raw_pickup_cells(session: Session, scope: Scope, period: Period
 
 @dataclass
 class PickupSamples:
-    """The period's pickup counts per (day, shop, province, carrier, outlet, courier), read
-    from the aggregates; the latency histogram is read once, on first use."""
+    """The period's pickup counts per (ISO week, shop, province, carrier, outlet, courier),
+    read from the daily aggregates; ``cells[i][0]`` is the Monday of the week. Latency
+    percentiles come from the window histograms when the period is one of them (``window``:
+    its length in days), else from the daily histograms."""
 
     scope: Scope
     period: Period
     shop_id: int | None
     cells: list[tuple[Any, ...]]
-    _hist: dict[str, dict[Any, Counter[int]]] = field(default_factory=dict, repr=False)
-
-    def load(self, session: Session, levels: tuple[str, ...]) -> None:
-        """Read the latency histograms (summed over the period's days and shops) of the
-        levels not read yet, one grouped query per level."""
-        t = PickupLatency
-        cols = {"carrier": (t.carrier_id,), "outlet": (t.outlet_id,),
-                "courier": (t.courier_id,), "province": (Shop.origin_province, t.carrier_id)}
-        wanted = [lv for lv in levels if lv not in self._hist]
-        if not wanted:
-            return
-        for lv in wanted:
-            q = _filtered(select(*cols[lv], t.bucket, func.sum(t.n))
-                          .join(Shop, Shop.id == t.shop_id).group_by(*cols[lv], t.bucket),
-                          t, self.scope, self.period, self.shop_id)
-            hist: dict[Any, Counter[int]] = defaultdict(Counter)
-            k = len(cols[lv])
-            for row in session.execute(q):
-                key = tuple(row[:k]) if lv == "province" else row[0]
-                hist[key][int(row[k])] += int(row[k + 1])
-            self._hist[lv] = hist
-
-    def histogram(self, session: Session, level: str) -> dict[Any, Counter[int]]:
-        self.load(session, (level,))
-        return self._hist[level]
+    window: int | None = None
+    _percentiles: dict[str, dict[Any, dict[int, float]]] = field(default_factory=dict,
+                                                                 repr=False)
 
 
-def _filtered(q: Any, table: Any, scope: Scope, period: Period, shop_id: int | None) -> Any:
-    q = q.where(table.day >= period.first, table.day <= period.last)
+def _filtered(q: Any, table: Any, scope: Scope, period: Period | None,
+              shop_id: int | None) -> Any:
+    if period is not None:
+        q = q.where(table.day >= period.first, table.day <= period.last)
     q = scoped(q, table.shop_id, scope)
     if shop_id is not None:
         q = q.where(table.shop_id == shop_id)
     return q
 
 
+def week_start(session: Session, day: Any) -> Any:
+    """SQL for the Monday of ``day``'s ISO week."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("week", cast(day, DateTime)), Date)
+    return func.date(day, "-6 days", "weekday 1", type_=Date)
+
+
 def pickup_samples(session: Session, scope: Scope, period: Period,
                    shop_id: int | None = None) -> PickupSamples:
-    """Pickup counts of the shipments marked shipped in the period (aggregated per day)."""
-    from lanshou.services.analytics.aggregates import ensure_fresh
+    """Pickup counts of the shipments marked shipped in the period (aggregated per week)."""
+    from lanshou.services.analytics.aggregates import PICKUP_STATE, WINDOWS, ensure_fresh
 
-    ensure_fresh(session)
+    ensure_fresh(session, PICKUP_STATE)
     t = PickupDaily
-    q = (select(t.day, t.shop_id, Shop.origin_province, t.carrier_id, t.outlet_id,
+    week = week_start(session, t.day)
+    q = (select(week, t.shop_id, Shop.origin_province, t.carrier_id, t.outlet_id,
                 t.courier_id, func.sum(t.shipments), func.sum(t.with_deadline),
                 func.sum(t.timeouts), func.sum(t.reversed), func.sum(t.feed_stalls),
                 func.sum(t.penalty_fen))
          .join(Shop, Shop.id == t.shop_id)
-         .group_by(t.day, t.shop_id, Shop.origin_province, t.carrier_id, t.outlet_id,
+         .group_by(week, t.shop_id, Shop.origin_province, t.carrier_id, t.outlet_id,
                    t.courier_id))
     q = _filtered(q, t, scope, period, shop_id)
-    return PickupSamples(scope, period, shop_id, [tuple(r) for r in session.execute(q)])
+    days = (period.last - period.first).days + 1
+    state = session.get(AnalyticsState, PICKUP_STATE)
+    window = days if days in WINDOWS and state is not None and (
+        state.window_day == period.last) else None
+    return PickupSamples(scope, period, shop_id, [tuple(r) for r in session.execute(q)],
+                         window)
+
+
+def window_histogram(window: int, level: str, *, per_shop: bool = False,
+                     shops: Sequence[int] | None = None) -> tuple[Any, list[Any]]:
+    """The window's latency histogram of a level as a grouped subquery (k0[, k1], bucket, n;
+    with ``per_shop`` the shop first) over all shops or ``shops``; entity 0 means none."""
+    w = PickupWindow
+    keys: list[Any] = [w.shop_id] if per_shop else []
+    keys += [Shop.origin_province, w.entity_id] if level == "province" else [w.entity_id]
+    q = (select(*(k.label(f"k{i}") for i, k in enumerate(keys)), w.bucket.label("bucket"),
+                func.sum(w.n).label("n"))
+         .where(w.window_days == window, w.level == ("carrier" if level == "province"
+                                                      else level)))
+    if shops is not None:
+        q = q.where(w.shop_id.in_(sorted(shops) or [-1]))
+    if level == "province":
+        q = q.join(Shop, Shop.id == w.shop_id).where(Shop.origin_province.is_not(None))
+    h = q.group_by(*keys, "bucket").subquery()
+    return h, [h.c[f"k{i}"] for i in range(len(keys))]
+
+
+def _daily_histogram(samples: PickupSamples, level: str) -> tuple[Any, list[Any]]:
+    t = PickupLatency
+    columns: dict[str, list[Any]] = {
+        "carrier": [t.carrier_id], "outlet": [t.outlet_id], "courier": [t.courier_id],
+        "province": [Shop.origin_province, t.carrier_id]}
+    keys = columns[level]
+    q = select(*(k.label(f"k{i}") for i, k in enumerate(keys)), t.bucket.label("bucket"),
+               func.sum(t.n).label("n"))
+    q = _filtered(q, t, samples.scope, samples.period, samples.shop_id)
+    if level == "province":
+        q = q.join(Shop, Shop.id == t.shop_id).where(Shop.origin_province.is_not(None))
+    h = q.group_by(*keys, "bucket").subquery()
+    return h, [h.c[f"k{i}"] for i in range(len(keys))]
+
+
+def percentile_select(h: Any, keys: list[Any]) -> Any:
+    """keys…, then the p50/p90/p99 buckets of the histogram subquery ``h`` per key: the first
+    bucket whose cumulative count reaches p % of the key's total (nearest rank)."""
+    c = select(*keys, h.c.bucket,
+               func.sum(h.c.n).over(partition_by=keys, order_by=h.c.bucket).label("cum"),
+               func.sum(h.c.n).over(partition_by=keys).label("total")).subquery()
+    ck = [c.c[k.name] for k in keys]
+    return select(*ck, *(func.min(case((c.c.cum * 100 >= p * c.c.total, c.c.bucket)))
+                         .label(f"p{p}") for p in PERCENTILES)).group_by(*ck)
+
+
+def _shops_of(session: Session, samples: PickupSamples) -> frozenset[int] | None:
+    """The shops the samples cover; None for every shop."""
+    shops = samples.scope.shop_ids
+    if samples.shop_id is not None:
+        shops = frozenset({samples.shop_id}) & shops if shops is not None else frozenset(
+            {samples.shop_id})
+    if shops is not None and len(shops) > 1 and shops >= set(
+            session.execute(select(Shop.id)).scalars()):
+        return None
+    return shops
 
 
 def latency_percentiles(session: Session, samples: PickupSamples, level: str
                         ) -> dict[Any, dict[int, float]]:
-    """Nearest-rank p50/p90/p99 (bucket lower edges, hours) per entity of a level."""
-    out = {}
-    for k, hist in samples.histogram(session, level).items():
-        total = sum(hist.values())
-        found: dict[int, float] = {}
-        cum, wanted = 0, list(PERCENTILES)
-        for bucket in sorted(hist):
-            cum += hist[bucket]
-            while wanted and cum * 100 >= wanted[0] * total:
-                found[wanted.pop(0)] = bucket_hours(bucket)
-        out[k] = found
+    """Nearest-rank p50/p90/p99 (bucket lower edges, hours) per entity of a level (or per
+    (province, carrier) for ``"province"``, provinces known only): for a window over all shops
+    or one shop, the stored percentiles; otherwise computed in the database from the window
+    (other sets of shops) or daily (other periods) histograms."""
+    if level in samples._percentiles:
+        return samples._percentiles[level]
+    out: dict[Any, dict[int, float]] = {}
+    province = level == "province"
+    if samples.window is not None:
+        shops = _shops_of(session, samples)
+        if shops is None or len(shops) == 1:
+            t = PickupPercentile
+            q = select(t.province, t.entity_id, t.p50, t.p90, t.p99).where(
+                t.window_days == samples.window, t.level == level,
+                t.shop_id == (0 if shops is None else next(iter(shops))))
+            for prov, entity, *buckets in session.execute(q):
+                pcts = {p: bucket_hours(int(b)) for p, b in zip(PERCENTILES, buckets,
+                                                                 strict=True)}
+                out[(prov, entity or None) if province else entity or None] = pcts
+            samples._percentiles[level] = out
+            return out
+        h, keys = window_histogram(samples.window, level, shops=sorted(shops))
+    else:
+        h, keys = _daily_histogram(samples, level)
+    for row in session.execute(percentile_select(h, keys)):
+        k = len(keys)
+        key = tuple(row[:k])
+        if samples.window is not None:  # entity 0 back to None
+            key = (*key[:-1], key[-1] or None)
+        out[key if k > 1 else key[0]] = {p: bucket_hours(int(b))
+                                         for p, b in zip(PERCENTILES, row[k:], strict=True)
+                                         if b is not None}
+    samples._percentiles[level] = out
     return out
 
 

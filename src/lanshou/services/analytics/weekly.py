@@ -8,7 +8,7 @@ from html import escape
 from sqlalchemy.orm import Session
 
 from lanshou.services.analytics.charts import horizontal_bars, stacked_bars
-from lanshou.services.analytics.losses import breakdown, loss_cells
+from lanshou.services.analytics.losses import loss_breakdowns
 from lanshou.services.analytics.period import Period
 from lanshou.services.analytics.report import build_report, resolve_shops
 from lanshou.services.orders import Scope
@@ -27,7 +27,7 @@ def weekly_html(session: Session, scope: Scope, shop_code: str, period: Period) 
     shop = resolve_shops(session, scope, shop_code)[0]
     narrowed = Scope(frozenset({shop.id}))
     report = build_report(session, narrowed, period)
-    days = breakdown(loss_cells(session, narrowed, period), "day")
+    days = loss_breakdowns(session, narrowed, period, ("day",))["day"]
     labels, series = [], []
     day = period.first
     while day <= period.last:

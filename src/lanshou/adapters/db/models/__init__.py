@@ -10,9 +10,13 @@ from lanshou.adapters.db.models.alerts import (
 )
 from lanshou.adapters.db.models.analytics import (
     AnalyticsState,
+    ExposureSnapshot,
     LossDaily,
     PickupDaily,
     PickupLatency,
+    PickupPercentile,
+    PickupWindow,
+    ViolationDaily,
 )
 from lanshou.adapters.db.models.appeals_extra import AppealEvent, ComplaintTask
 from lanshou.adapters.db.models.base import Base
@@ -65,6 +69,7 @@ __all__ = [
     "Deadline",
     "Evidence",
     "Exemption",
+    "ExposureSnapshot",
     "FeedIntegration",
     "LedgerEntry",
     "LoginFailure",
@@ -74,6 +79,8 @@ __all__ = [
     "Outlet",
     "PickupDaily",
     "PickupLatency",
+    "PickupPercentile",
+    "PickupWindow",
     "Platform",
     "Shipment",
     "Shop",
@@ -81,6 +88,7 @@ __all__ = [
     "TrackingEvent",
     "User",
     "Violation",
+    "ViolationDaily",
     "Warning_",
     "WebSession",
 ]
