@@ -150,13 +150,15 @@ def _triage(
     Events feed the rules only the first pickup (a pickup-satisfied deadline's `satisfied_at`);
     everything else a rule reads comes from the order and the shipment, whose own changes are
     evaluated where they happen, and stored deadlines are recomputed whenever the calendar or
-    an exemption changes. So for a shipment none of whose deadlines is due for a look
-    (`next_check_at` <= now: a warning, the deadline itself, an auto refund):
-    - stored deadlines that all agree with its first pickup as it is now: judged as stored;
-    - a pending pickup deadline whose first pickup arrived at or before it: met, on time —
-      exactly what evaluation would store (no violation, no money, nothing left to check),
-      written without it: this is most pickups;
-    - anything else (a late pickup, a moved one, a settled deadline): full evaluation.
+    an exemption changes. So, deadline by deadline:
+    - a pending pickup deadline whose first pickup arrived at or before it is met, on time —
+      exactly what evaluation would store (no violation, no money, no warning, nothing left to
+      check), written without it: this is most pickups;
+    - any other stored deadline that agrees with the first pickup as it is now, and is not due
+      for a look (`next_check_at` <= now: a warning, the deadline itself, an auto refund), is
+      judged as stored;
+    - anything else (a late pickup, a moved one, a settled deadline, a look due): the whole
+      shipment is evaluated in full.
     A shipment with no deadline rows yet is always evaluated (that is how they are first made).
     """
     rows: dict[int, list[Any]] = defaultdict(list)
@@ -187,8 +189,6 @@ def _triage(
         recorded = pickups.get(sid)
         settles: list[dict[str, Any]] = []
         for dl_id, _, profile_name, rule_id, due_at, satisfied_at, state, next_check in stored:
-            if next_check is not None and next_check <= now:
-                break
             spec = specs.get(profile_name)
             if spec is None:
                 profile = ctx.profile(profile_name)
@@ -199,32 +199,35 @@ def _triage(
                     ),
                 )
             statuses, pickup_rules = spec
-            if rule_id not in pickup_rules:
-                continue
-            if not statuses <= PICKUP_PROVING:
-                break  # `first` holds the new events only: let evaluation read them all
-            pickup = recorded
-            for status, at in first.items():
-                if status in statuses and (pickup is None or at < pickup):
-                    pickup = at
-            if satisfied_at == pickup:
-                continue
-            if (
-                pickup is None
-                or state != "pending"
-                or satisfied_at is not None
-                or is_late(to_us(pickup), to_us(due_at), now_us)
-            ):
+            if rule_id in pickup_rules:
+                if not statuses <= PICKUP_PROVING:
+                    break  # `first` holds the new events only: let evaluation read them all
+                pickup = recorded
+                for status, at in first.items():
+                    if status in statuses and (pickup is None or at < pickup):
+                        pickup = at
+                if satisfied_at != pickup:
+                    if (
+                        pickup is None
+                        or state != "pending"
+                        or satisfied_at is not None
+                        or is_late(to_us(pickup), to_us(due_at), now_us)
+                    ):
+                        break
+                    # Met in time: whatever its check was for (a warning, the deadline
+                    # itself) is moot now, as evaluation would find.
+                    settles.append(
+                        {
+                            "id": dl_id,
+                            "satisfied_at": pickup,
+                            "state": "met",
+                            "next_check_at": None,
+                            "evaluated_at": now,
+                        }
+                    )
+                    continue
+            if next_check is not None and next_check <= now:
                 break
-            settles.append(
-                {
-                    "id": dl_id,
-                    "satisfied_at": pickup,
-                    "state": "met",
-                    "next_check_at": None,
-                    "evaluated_at": now,
-                }
-            )
         else:
             if settles:
                 out.settled.extend(settles)

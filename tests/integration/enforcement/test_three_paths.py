@@ -18,6 +18,7 @@ caps bite with a dozen orders.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -545,7 +546,10 @@ def _assert_same(
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    # LANSHOU_HYPOTHESIS_EXAMPLES=500 for a deeper search than CI's.
+    max_examples=int(os.environ.get("LANSHOU_HYPOTHESIS_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_batch_event_and_sweep_paths_agree(

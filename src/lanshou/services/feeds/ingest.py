@@ -58,27 +58,20 @@ class IngestSummary:
 def store_updates(session: Session, updates: Sequence[TrackingUpdate], now: datetime,
                   ctx: RulesContext, unknown: Counter[str] | None = None,
                   also_evaluate: Iterable[int] = ()) -> IngestSummary:
-    """Record updates (deduplicated) and evaluate every shipment they or the caller touched."""
-    result = record_events(session, updates, now, ctx, evaluate=False)
+    """Record updates (deduplicated), re-judge what their new events change, and evaluate the
+    shipments the caller changed otherwise (``also_evaluate``: a corrected carrier)."""
+    result = record_events(session, updates, now, ctx)
     summary = IngestSummary(received=result.received, stored=result.stored,
                             duplicates=result.duplicates, unmatched=result.unmatched)
     if unknown:
         summary.unknown_carriers = sum(unknown.values())
         summary.unknown_carrier_names = sorted(unknown)
-    waybills = sorted({u.waybill_no for u in updates}) if result.stored else []
-    ids = set(also_evaluate) | set(_shipment_ids(session, waybills))
-    if ids:
-        evaluation = evaluate_shipments(session, sorted(ids), now, ctx)
-        summary.violations_new = evaluation.violations_new
+    if result.evaluation is not None:
+        summary.violations_new = result.evaluation.violations_new
+    extra = sorted(set(also_evaluate))
+    if extra:
+        summary.violations_new += evaluate_shipments(session, extra, now, ctx).violations_new
     return summary
-
-
-def _shipment_ids(session: Session, waybills: Sequence[str]) -> list[int]:
-    ids: list[int] = []
-    for i in range(0, len(waybills), 5000):
-        part = waybills[i : i + 5000]
-        ids += session.execute(select(Shipment.id).where(Shipment.waybill_no.in_(part))).scalars()
-    return ids
 
 
 def _shipments(session: Session, waybill: str) -> list[Shipment]:
@@ -191,8 +184,12 @@ class PlainEvent:
 def to_updates(events: Iterable[PlainEvent], carriers: CarrierResolver, source: str,
                unknown: Counter[str]) -> list[TrackingUpdate]:
     out = []
+    codes: dict[str, str | None] = {}  # a batch names a handful of carriers many times over
     for e in events:
-        code = carriers.code(e.carrier)
+        if e.carrier in codes:
+            code = codes[e.carrier]
+        else:
+            code = codes[e.carrier] = carriers.code(e.carrier)
         if code is None:
             unknown[e.carrier.strip()] += 1
         out.append(TrackingUpdate(
