@@ -5,9 +5,12 @@
 * calibration — on a demo world, cut history 2 days before "now", fit on what was known then,
   predict the parcels waiting at the cut and compare with what happened (Brier score and a
   reliability table);
-* pages — p95 over repeated runs of each page's queries (losses board, carriers board, report)
-  on PostgreSQL with a demo world of N orders, evaluated by the rules service, read from the
-  analytics aggregates (the full and an incremental refresh are timed too).
+* pages — p50/p95 over repeated runs of each page's queries (losses board, carriers board,
+  report, weekly report, scorecards) and of the 待揽收预警 at-risk board through the web app
+  (sorted by time left and by probability × cost, all shops and one shop) on PostgreSQL
+  with a demo world of N orders, evaluated by the rules service, read from the analytics
+  aggregates (a build from nothing and a sweep's refresh are timed too; the text says how many
+  shipments were evaluated).
 
 ``--orders N`` sets the world size (default 20 k with ``--quick``, else 100 k; the issue's
 target is ``--orders 1000000``); ``--keep`` leaves the scratch database in place and a later
@@ -18,10 +21,12 @@ evaluating again.
 from __future__ import annotations
 
 import math
+import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
 
+from argon2 import PasswordHasher
 from common import PG_URL, Result, log, pg_drop, pg_scratch, timer
 from sqlalchemy import delete, func, make_url, select, text
 
@@ -29,18 +34,35 @@ from lanshou.adapters.db.engine import make_engine, session_factory
 from lanshou.adapters.db.migrate import upgrade
 from lanshou.adapters.db.models import (
     AnalyticsState,
+    BreachRisk,
+    Deadline,
+    ExposureSnapshot,
     LossDaily,
+    Order,
     PickupDaily,
     PickupLatency,
+    PickupPercentile,
+    PickupWindow,
     Shipment,
     Shop,
+    ShopMembership,
+    User,
+    ViolationDaily,
 )
-from lanshou.services.analytics import dashboard
+from lanshou.bootstrap import Runtime
+from lanshou.clock import FixedClock
+from lanshou.entrypoints.app import create_app
+from lanshou.services import auth
+from lanshou.services.analytics import dashboard, prediction
 from lanshou.services.analytics.aggregates import RECENT_DAYS, refresh_aggregates
-from lanshou.services.analytics.losses import appeal_stats, breakdown, loss_cells
+from lanshou.services.analytics.exposure import refresh_exposure
+from lanshou.services.analytics.losses import appeal_stats, loss_breakdowns
 from lanshou.services.analytics.period import Period
 from lanshou.services.analytics.report import build_report
+from lanshou.services.analytics.scorecards import LEVELS, pickup_samples, scorecards
 from lanshou.services.analytics.survival import BreachModel, Observation, segment_of
+from lanshou.services.analytics.weekly import weekly_html
+from lanshou.services.auth import create_user
 from lanshou.services.demo import seed_demo
 from lanshou.services.orders import Scope
 from lanshou.services.rules_context import RulesContext
@@ -139,6 +161,10 @@ def pg_url(name: str) -> str:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def _load() -> str:
+    return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def run(quick: bool, orders: int | None = None, keep: bool = False,
         reuse: str | None = None) -> list[Result]:
     results = []
@@ -163,20 +189,49 @@ def run(quick: bool, orders: int | None = None, keep: bool = False,
                 evaluate_all(sessions, NOW, settings)
             log(f"analytics: seeded in {seeded[0]:.0f} s, evaluated in {evaluated[0]:.0f} s")
         with sessions() as s:
-            s.execute(delete(AnalyticsState))
+            orders = s.execute(select(func.count()).select_from(Order)).scalar_one()
             n_shipments = s.execute(select(func.count()).select_from(Shipment)).scalar_one()
+            judged = s.execute(select(func.count(func.distinct(Deadline.shipment_id)))
+                               ).scalar_one()
+        log(f"analytics: {judged:,} of {n_shipments:,} shipments have deadline rows")
+        with sessions() as s:  # a build from nothing, then a sweep's refresh with no change
+            for model in (AnalyticsState, LossDaily, PickupDaily, PickupLatency, PickupWindow,
+                          PickupPercentile, ExposureSnapshot, BreachRisk, ViolationDaily):
+                s.execute(delete(model))
+            s.commit()
             with timer() as full:
                 refresh_aggregates(s, NOW)
             s.commit()
             with timer() as incremental:
                 refresh_aggregates(s, NOW)
             s.commit()
+            # What the worker adds with the rules: the exposure snapshots of all shops and of
+            # each user's shops (here one merchant with two shops); the first of the hour fits
+            # their breach models (cached for the hour).
+            two = frozenset(s.execute(select(Shop.id).order_by(Shop.id).limit(2)).scalars())
+            if s.execute(select(User.id).where(User.username == "bench-merchant")).first() is None:
+                merchant = User(username="bench-merchant", display_name="bench",
+                                password_hash="x", role="merchant_owner", created_at=NOW)
+                s.add(merchant)
+                s.flush()
+                s.add_all([ShopMembership(user_id=merchant.id, shop_id=i) for i in two])
+                s.commit()
+            _board_users(s, min(two))
+            with timer() as snap_cold:
+                refresh_exposure(s, NOW, RulesContext())
+            s.commit()
+            with timer() as snap_warm:
+                refresh_exposure(s, NOW, RulesContext())
+            s.commit()
+            risk_rows = s.execute(select(func.count()).select_from(BreachRisk)).scalar_one()
             rows = {m.__tablename__: s.execute(select(func.count()).select_from(m)).scalar_one()
-                    for m in (LossDaily, PickupDaily, PickupLatency)}
+                    for m in (LossDaily, ViolationDaily, PickupDaily, PickupLatency,
+                              PickupWindow, PickupPercentile)}
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             # Steady state: autovacuum has cleaned up after the refresh's delete + insert.
             conn.execute(text("VACUUM ANALYZE analytics_loss_daily, analytics_pickup_daily, "
-                              "analytics_pickup_latency"))
+                              "analytics_pickup_latency, analytics_pickup_window, "
+                              "analytics_pickup_percentile, analytics_violation_daily"))
             conn.execute(text("ANALYZE"))
         log(f"analytics: full refresh {full[0]:.1f} s, incremental {incremental[0]:.1f} s, "
             f"rows {rows}")
@@ -186,15 +241,29 @@ def run(quick: bool, orders: int | None = None, keep: bool = False,
                                   bench_calibration(sessions, NOW)))
         ctx = RulesContext()
         period = Period.ending(NOW, 30)
+        week = Period.ending(NOW, 7)
         with sessions() as s:
             shop = s.execute(select(Shop.code).order_by(Shop.id)).scalars().first()
+            assert shop is not None
+            others = frozenset(s.execute(select(Shop.id).order_by(Shop.id.desc())
+                                         .limit(2)).scalars())
         repeat = 10 if quick else 20
+        load_before = _load()
+        built = ("seeded and evaluated by an earlier run" if reuse else
+                 f"seed {seeded[0]:.0f} s, evaluate {evaluated[0]:.0f} s")
         page_lines = [f"PostgreSQL, demo world of {orders:,} orders / {n_shipments:,} shipments"
-                      f" (seed {seeded[0]:.0f} s, evaluate {evaluated[0]:.0f} s"
-                      f"{' in an earlier run' if reuse else ''}), 30-day period, all shops "
-                      f"(admin scope); {repeat} runs each. Aggregates: full refresh "
-                      f"{full[0]:.1f} s, incremental (recent {RECENT_DAYS} days) "
-                      f"{incremental[0]:.1f} s; rows {rows}.", "",
+                      f" ({built}; {judged:,} of {n_shipments:,} shipments have their "
+                      f"deadlines evaluated = {100 * judged / max(n_shipments, 1):.1f} %), "
+                      f"30-day period (7 days for"
+                      f" the weekly report), all shops (admin scope) unless one shop is named; "
+                      f"{repeat} runs each after one warm-up run. Aggregates: build from "
+                      f"nothing {full[0]:.1f} s, a sweep's refresh with nothing changed (recent "
+                      f"{RECENT_DAYS} days recomputed) {incremental[0]:.1f} s, plus the "
+                      f"exposure snapshots with the at-risk board's stored breach "
+                      f"probabilities and ranking (all shops, a merchant's two shops, a "
+                      f"merchant's one shop: {risk_rows:,} rows) {snap_cold[0]:.1f} s when "
+                      f"the hour's breach models must be fitted, {snap_warm[0]:.1f} s after; "
+                      f"rows {rows}.", "",
                       "| page | p50 | p95 |", "|---|---|---|"]
         for title, fn in (
             ("损失与风险 losses board (incl. exposure)",
@@ -206,11 +275,28 @@ def run(quick: bool, orders: int | None = None, keep: bool = False,
              lambda: _in(sessions, lambda s: build_report(s, Scope(None), period))),
             ("lanshou report --json --shop (one shop)",
              lambda: _in(sessions, lambda s: build_report(s, Scope(None), period, shop))),
+            ("lanshou report --weekly --shop (HTML, 7 days)",
+             lambda: _in(sessions, lambda s: weekly_html(s, Scope(None), shop, week))),
+            *((f"lanshou scorecard --level {level}",
+               lambda level=level: _in(sessions, lambda s: [
+                   c.row() for c in scorecards(s, pickup_samples(s, Scope(None), period),
+                                               level)]))
+              for level in LEVELS),
             ("losses board without the at-risk exposure (aggregates only)",
              lambda: _in(sessions, lambda s: loss_only(s, period))),
+            ("losses board of a merchant with two shops",
+             lambda: _in(sessions, lambda s: dashboard.loss_board(s, Scope(two), NOW, ctx,
+                                                                  period))),
+            ("losses board, two shops no user has (exposure computed for the page, model "
+             "warm)",
+             lambda: _in(sessions, lambda s: dashboard.loss_board(s, Scope(others), NOW, ctx,
+                                                                  period))),
         ):
+            fn()
             p50, p95 = _p95(fn, repeat)
             page_lines.append(f"| {title} | {p50:.0f} ms | {p95:.0f} ms |")
+        page_lines += ["", *bench_at_risk(engine, sessions, repeat)]
+        page_lines += ["", f"Machine load while measuring: {load_before} before, {_load()} after."]
         results.append(Result("Analytics page queries", "bench/bench_analytics.py", page_lines))
     finally:
         engine.dispose()
@@ -219,9 +305,67 @@ def run(quick: bool, orders: int | None = None, keep: bool = False,
     return results
 
 
+BOARD_PASSWORD = "bench-board-password"
+BOARD_USERS = (("bench-admin", "admin"), ("bench-shop", "merchant_owner"))
+
+
+def _board_users(s, shop_id: int) -> None:  # type: ignore[no-untyped-def]
+    """An admin (all shops) and a merchant with one shop who can log in to the web app."""
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    for username, role in BOARD_USERS:
+        if s.execute(select(User.id).where(User.username == username)).first() is None:
+            create_user(s, username, BOARD_PASSWORD, role, username,
+                        [shop_id] if role != "admin" else [], NOW)
+    s.commit()
+
+
+def bench_at_risk(engine, sessions, repeat: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The 待揽收预警 at-risk board (a merchant's home page) through the web app: GET
+    ``/at-risk`` by time left and by probability × cost, as an admin and as a merchant with one
+    shop. "First request" empties the process's breach-model cache first (the first request
+    of an hour in a fresh process)."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    settings = load_settings(env="test", secret_key="x" * 32, default_locale="zh_CN")
+    app = create_app(Runtime(settings, engine, sessions, FixedClock(NOW)))
+    lines = ["| 待揽收预警 at-risk board (web page, 100 rows) | first request | p50 | p95 |",
+             "|---|---|---|---|"]
+    with sessions() as s:
+        pending = s.execute(select(func.count()).select_from(Deadline)
+                            .where(Deadline.state == "pending")).scalar_one()
+    for username, who in (("bench-admin", "all shops (admin)"),
+                          ("bench-shop", "one shop (merchant)")):
+        with TestClient(app) as client:
+            token = re.search(r'name="csrf_token" value="([^"]+)"',
+                              client.get("/login").text)
+            assert token is not None
+            r = client.post("/login", data={"username": username, "password": BOARD_PASSWORD,
+                                            "csrf_token": token.group(1), "next": "/"},
+                            follow_redirects=False)
+            assert r.status_code == 303, r.text
+            for path, order in (("/at-risk?sort=due", "by time left"),
+                                ("/at-risk?sort=risk", "by probability × cost")):
+                def get(path: str = path) -> None:
+                    response = client.get(path)
+                    assert response.status_code == 200, response.text
+                    assert "risk-item" in response.text
+
+                prediction._CACHE.clear()
+                t = time.perf_counter()
+                get()
+                first = (time.perf_counter() - t) * 1000
+                p50, p95 = _p95(get, repeat)
+                lines.append(f"| {who}, {order} | {first:.0f} ms | {p50:.0f} ms | "
+                             f"{p95:.0f} ms |")
+    lines += ["", f"{pending:,} pending deadlines; the page shows the first 100."]
+    return lines
+
+
 def loss_only(s, period):  # type: ignore[no-untyped-def]
-    cells = loss_cells(s, Scope(None), period)
-    return breakdown(cells, "day"), appeal_stats(s, Scope(None), period)
+    return (loss_breakdowns(s, Scope(None), period, ("day", "week", "carrier", "rule", "shop")),
+            appeal_stats(s, Scope(None), period))
 
 
 def _in(sessions, fn):  # type: ignore[no-untyped-def]

@@ -1,4 +1,18 @@
-"""The at-risk board: pending deadlines by time left, with whom to call and what a miss costs."""
+"""The at-risk board: pending deadlines by time left, with whom to call and what a miss costs.
+
+The board pages its rows in SQL: by time left, the ``(state, due_at)`` index of ``deadlines``
+gives the page; by probability × cost, the worker's ranking in ``analytics_breach_risk`` does
+(:mod:`lanshou.services.analytics.exposure` stores, at each refresh, every pending pickup
+deadline's breach probability, expected cost and place in that order, per scope). Only the
+page's rows and their last contacts are loaded, and a request never fits a breach model: the
+probabilities shown are the stored ones, as of the worker's last refresh (``probabilities_at``).
+A deadline that the worker has not priced yet (new since its last refresh, or a scope it does
+not store) shows no probability and, sorting by risk, comes after those with an expected cost.
+
+:func:`live_at_risk` is the same board computed from scratch (every pending deadline of the
+scope, probabilities from the scope's model, fitted if need be): the reference the stored
+figures are tested against.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +20,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import (
+    BreachRisk,
     Carrier,
     Communication,
     Courier,
     Deadline,
+    ExposureSnapshot,
     Order,
     Outlet,
     Shipment,
@@ -26,9 +42,6 @@ from lanshou.domain.rules.consequences import compensation_for, unit_price
 from lanshou.errors import InvalidInput, NotFound
 from lanshou.services.orders import Scope
 from lanshou.services.rules_context import RulesContext
-
-if TYPE_CHECKING:
-    from lanshou.services.analytics.survival import Prediction
 
 CONTACT_CHANNELS = ("phone", "wechat", "sms", "in_person", "reminder")
 COUNTERPARTS = ("courier", "outlet", "carrier_cs", "buyer", "platform_cs")
@@ -71,29 +84,31 @@ class AtRiskItem:
             Decimal("0.01"))
 
 
+@dataclass(frozen=True)
+class AtRiskBoard:
+    items: list[AtRiskItem]
+    # When the worker computed the stored breach probabilities of the board's scope; None when
+    # it has stored none for this scope (the board then shows no probabilities).
+    probabilities_at: datetime | None
+    total: int = 0  # all of the scope's pending deadlines, not only this page's
+
+
 SORTS = ("due", "risk")
 
+# What a board row needs, as plain columns (the page's rows only).
+_COLUMNS = (
+    Deadline.id, Deadline.profile, Deadline.rule_id, Deadline.due_at,
+    Shipment.id, Shipment.waybill_no, Shipment.amount_fen, Shipment.max_unit_price_fen,
+    Shipment.carrier_id, Shipment.outlet_id, Shipment.shipped_at,
+    Order.id, Order.external_id, Order.quantity, Shop.name,
+    Carrier.name_zh, Outlet.name, Outlet.phone, Courier.name, Courier.phone,
+)  # fmt: skip
+_SHIPMENT_ID = 4
 
-def at_risk(
-    session: Session, scope: Scope, now: datetime, ctx: RulesContext, *,
-    limit: int | None = 100, sort: str = "due",
-) -> list[AtRiskItem]:
-    """Pending deadlines of the scope's shops with the cost of missing each and the chance of
-    missing it; soonest first, or (``sort="risk"``) highest probability × cost first."""
-    if sort not in SORTS:
-        raise InvalidInput(f"unknown sort {sort!r}; use one of {SORTS}", field="sort")
+
+def _rows(scope: Scope, *extra: Any) -> Select[*tuple[Any, ...]]:
     q = (
-        select(
-            Deadline,
-            Shipment,
-            Order,
-            Shop.name,
-            Carrier.name_zh,
-            Outlet.name,
-            Outlet.phone,
-            Courier.name,
-            Courier.phone,
-        )
+        select(*_COLUMNS, *extra)
         .join(Shipment, Shipment.id == Deadline.shipment_id)
         .join(Order, Order.id == Shipment.order_id)
         .join(Shop, Shop.id == Order.shop_id)
@@ -101,40 +116,136 @@ def at_risk(
         .outerjoin(Outlet, Outlet.id == Shipment.outlet_id)
         .outerjoin(Courier, Courier.id == Shipment.courier_id)
         .where(Deadline.state == "pending")
-        .order_by(Deadline.due_at, Deadline.id)
     )
-    if limit is not None and sort == "due":
-        q = q.limit(limit)
     if scope.shop_ids is not None:
         q = q.where(Deadline.shop_id.in_(sorted(scope.shop_ids) or [-1]))
-    rows = session.execute(q).all()
-    last_contacts = _last_contacts(session, [r[1].id for r in rows])
-    items = []
-    for dl, sh, order, shop, carrier, outlet, outlet_phone, courier, courier_phone in rows:
-        rule = ctx.profile(dl.profile).rule(dl.rule_id)
-        comp = Decimal(0)
-        if rule.consequences.compensation is not None:
-            unit = unit_price(
-                from_fen(sh.amount_fen),
-                order.quantity,
-                from_fen(sh.max_unit_price_fen) if sh.max_unit_price_fen is not None else None,
-            )
-            base = (
-                unit
-                if rule.consequences.compensation.base == "unit_price"
-                else from_fen(sh.amount_fen)
-            )
-            comp = compensation_for(rule.consequences.compensation, base)
-        fine = rule.consequences.fine.amount if rule.consequences.fine else Decimal(0)
-        assert dl.due_at is not None
-        items.append(AtRiskItem(
-            dl.id, sh.id, order.id, order.external_id, shop, dl.rule_id, rule.label_zh,
-            rule.label_en, dl.due_at, int((dl.due_at - now).total_seconds()), carrier,
-            sh.waybill_no, outlet, outlet_phone, courier, courier_phone, comp, fine,
-            last_contacts.get(sh.id),
-        ))  # fmt: skip
+    return q
+
+
+def _check_sort(sort: str) -> None:
+    if sort not in SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}; use one of {SORTS}", field="sort")
+
+
+def board(
+    session: Session, scope: Scope, now: datetime, ctx: RulesContext, *,
+    limit: int | None = 100, sort: str = "due",
+) -> AtRiskBoard:
+    """One page of the scope's pending deadlines with the cost of missing each and the chance
+    of missing it (as stored by the worker): soonest first, or (``sort="risk"``) highest
+    probability × cost first (ties soonest first), then those without an expected cost (no
+    probability, or an expected cost of ¥0.00) soonest first, as :func:`live_at_risk`."""
+    from lanshou.services.analytics.exposure import scope_key
+
+    _check_sort(sort)
+    key = scope_key(scope.shop_ids)
+    snapshot = session.get(ExposureSnapshot, key)
+    at = snapshot.computed_at if snapshot is not None else None
+    stored = and_(BreachRisk.scope_key == key, BreachRisk.deadline_id == Deadline.id)
+    if at is None:
+        rows = _page(session, _rows(scope, null()).order_by(Deadline.due_at, Deadline.id), limit)
+    elif sort == "due":
+        q = _rows(scope, BreachRisk.probability).outerjoin(BreachRisk, stored)
+        rows = _page(session, q.order_by(Deadline.due_at, Deadline.id), limit)
+    else:  # the stored order of those with an expected cost, then the others by time left
+        rows = _ranked(session, scope, key, limit)
+        if limit is None or len(rows) < limit:
+            rest = (_rows(scope, BreachRisk.probability).outerjoin(BreachRisk, stored)
+                    .where(or_(BreachRisk.expected_fen.is_(None), BreachRisk.expected_fen == 0))
+                    .order_by(Deadline.due_at, Deadline.id))
+            rows += _page(session, rest, None if limit is None else limit - len(rows))
+    last_contacts = _last_contacts(session, [r[_SHIPMENT_ID] for r in rows])
+    items = [_item(ctx, now, r, last_contacts.get(r[_SHIPMENT_ID]), r[-1]) for r in rows]
+    total = len(items)
+    if limit is not None and total >= limit:  # a full page: count them all (index only)
+        counted = select(func.count()).select_from(Deadline).where(Deadline.state == "pending")
+        if scope.shop_ids is not None:
+            counted = counted.where(Deadline.shop_id.in_(sorted(scope.shop_ids) or [-1]))
+        total = session.execute(counted).scalar_one()
+    return AtRiskBoard(items, at, total)
+
+
+def at_risk(
+    session: Session, scope: Scope, now: datetime, ctx: RulesContext, *,
+    limit: int | None = 100, sort: str = "due",
+) -> list[AtRiskItem]:
+    """The rows of :func:`board`."""
+    return board(session, scope, now, ctx, limit=limit, sort=sort).items
+
+
+def _ranked(session: Session, scope: Scope, key: str, limit: int | None) -> list[Any]:
+    """The scope's pending deadlines with a stored expected cost above zero, in the stored
+    order, ``limit`` at most. The ranking is read by its index a chunk at a time and the
+    chunk's deadlines by id (as one join, the planner cannot tell that nearly every ranked
+    deadline is pending and sorts them all); a deadline no longer pending is skipped."""
+    chunk = limit + limit // 2 + 10 if limit is not None else 2000
+    out: list[Any] = []
+    last = -1
+    while limit is None or len(out) < limit:
+        ranked = session.execute(
+            select(BreachRisk.rank, BreachRisk.deadline_id, BreachRisk.probability)
+            .where(BreachRisk.scope_key == key, BreachRisk.rank > last,
+                   BreachRisk.expected_fen > 0)
+            .order_by(BreachRisk.rank).limit(chunk)).all()
+        if not ranked:
+            break
+        last = ranked[-1][0]
+        by_id = {r[0]: r for r in session.execute(
+            _rows(scope, null()).where(Deadline.id.in_([r[1] for r in ranked])))}
+        out += [(*by_id[d][:-1], p) for _, d, p in ranked if d in by_id]
+        if len(ranked) < chunk:
+            break
+    return out if limit is None else out[:limit]
+
+
+def _page(session: Session, q: Select[*tuple[Any, ...]], limit: int | None) -> list[Any]:
+    if limit is not None:
+        q = q.limit(limit)
+    return list(session.execute(q).all())
+
+
+def _item(ctx: RulesContext, now: datetime, row: Sequence[Any],
+          last_contact: datetime | None, probability: float | None) -> AtRiskItem:
+    (deadline_id, profile, rule_id, due_at, shipment_id, waybill, amount_fen, max_unit_fen,
+     _carrier_id, _outlet_id, _shipped_at, order_id, external_id, quantity, shop, carrier,
+     outlet, outlet_phone, courier, courier_phone) = row[:len(_COLUMNS)]
+    rule = ctx.profile(profile).rule(rule_id)
+    comp = Decimal(0)
+    if rule.consequences.compensation is not None:
+        unit = unit_price(
+            from_fen(amount_fen),
+            quantity,
+            from_fen(max_unit_fen) if max_unit_fen is not None else None,
+        )
+        base = (
+            unit
+            if rule.consequences.compensation.base == "unit_price"
+            else from_fen(amount_fen)
+        )
+        comp = compensation_for(rule.consequences.compensation, base)
+    fine = rule.consequences.fine.amount if rule.consequences.fine else Decimal(0)
+    assert due_at is not None
+    return AtRiskItem(
+        deadline_id, shipment_id, order_id, external_id, shop, rule_id, rule.label_zh,
+        rule.label_en, due_at, int((due_at - now).total_seconds()), carrier, waybill, outlet,
+        outlet_phone, courier, courier_phone, comp, fine, last_contact, probability,
+    )  # fmt: skip
+
+
+def live_at_risk(
+    session: Session, scope: Scope, now: datetime, ctx: RulesContext, *,
+    limit: int | None = 100, sort: str = "due",
+) -> list[AtRiskItem]:
+    """The board computed from scratch, probabilities from the scope's breach model as of
+    ``now`` (fitted if this process has not fitted it this hour; seconds to a minute with a
+    million orders): what the stored figures are tested against. Not for requests."""
+    _check_sort(sort)
+    q = _rows(scope).order_by(Deadline.due_at, Deadline.id)
+    rows = _page(session, q, limit if sort == "due" else None)
+    last_contacts = _last_contacts(session, [r[_SHIPMENT_ID] for r in rows])
+    items = [_item(ctx, now, r, last_contacts.get(r[_SHIPMENT_ID]), None) for r in rows]
     probabilities = _probabilities(session, scope, now, rows)
-    items = [replace(it, breach_probability=probabilities[it.deadline_id].probability)
+    items = [replace(it, breach_probability=probabilities[it.deadline_id])
              if it.deadline_id in probabilities else it for it in items]
     if sort == "risk":
         items.sort(key=lambda it: (-(it.expected_cost or Decimal(-1)), it.due_at, it.deadline_id))
@@ -143,7 +254,7 @@ def at_risk(
 
 
 def _probabilities(session: Session, scope: Scope, now: datetime,
-                   rows: Sequence[Any]) -> dict[int, Prediction]:
+                   rows: Sequence[Any]) -> dict[int, float]:
     from lanshou.services.analytics.prediction import (
         PICKUP_RULE,
         OpenShipment,
@@ -151,18 +262,17 @@ def _probabilities(session: Session, scope: Scope, now: datetime,
         predict_many,
     )
 
-    wanted = [OpenShipment(dl.id, sh.carrier_id, sh.outlet_id, sh.shipped_at, dl.due_at)
-              for dl, sh, *_ in rows if dl.rule_id == PICKUP_RULE and dl.due_at is not None]
+    wanted = [OpenShipment(r[0], r[8], r[9], r[10], r[3])
+              for r in rows if r[2] == PICKUP_RULE and r[3] is not None]
     if not wanted:
         return {}
-    return predict_many(model_for(session, scope, now), wanted, now)
+    return {k: p.probability
+            for k, p in predict_many(model_for(session, scope, now), wanted, now).items()}
 
 
 def _last_contacts(session: Session, shipment_ids: list[int]) -> dict[int, datetime]:
     if not shipment_ids:
         return {}
-    from sqlalchemy import func
-
     rows = session.execute(
         select(Communication.shipment_id, func.max(Communication.occurred_at))
         .where(Communication.shipment_id.in_(shipment_ids))

@@ -70,7 +70,7 @@ from lanshou.services.analytics.scorecards import (
     recommend,
     scorecards,
 )
-from lanshou.services.at_risk import at_risk
+from lanshou.services.at_risk import live_at_risk
 from lanshou.services.demo import seed_demo
 from lanshou.services.orders import Scope
 from lanshou.services.rules_context import RulesContext
@@ -306,7 +306,7 @@ def test_the_exposure_equals_the_at_risk_boards(sessions: sessionmaker[Session])
         shops = list(s.execute(select(Shop.id).order_by(Shop.id)).scalars())
         for scope in (Scope(None), Scope(frozenset(shops[:1])), Scope(frozenset())):
             for now in (NOW, NOW + timedelta(hours=5)):
-                items = at_risk(s, scope, now, ctx, limit=None, sort="risk")
+                items = live_at_risk(s, scope, now, ctx, limit=None, sort="risk")
                 want = sum((it.expected_cost or Decimal(0) for it in items), Decimal("0.00"))
                 assert exposure(s, scope, now, ctx) == (want, len(items))
                 if scope.shop_ids is None:

@@ -169,3 +169,33 @@ def test_another_shops_shipment_is_a_404_and_nothing_logged(
     assert "山野茶舍" not in response.text
     assert _log(client, 999999).status_code == 404
     assert _contacts(sessions) == 0
+
+
+def test_breach_probabilities_come_from_the_workers_refresh(
+        client: TestClient, sessions: sessionmaker[Session], deadlines: dict[str, int]) -> None:
+    from lanshou.services.analytics.aggregates import refresh_aggregates
+    from lanshou.services.rules_context import RulesContext
+
+    login(client, "merchant")
+    before = _board(client, "/at-risk?sort=risk")
+    assert "超时概率将在下一次后台巡检后显示。" in before
+    assert ROW.findall(before) == ["A008", "A004", "A000"]  # no probabilities: time left
+    assert before.count('class="risk-prob nowrap"><span class="muted">—') == 3
+    with sessions() as s:
+        refresh_aggregates(s, NOW - timedelta(minutes=1), ctx=RulesContext())
+        s.commit()
+    page = _board(client, "/at-risk?sort=risk")
+    assert "超时概率截至 2026-11-04 11:59" in page
+    # overdue and certain: ¥13.00 expected; then A000; the shipping deadline has no probability
+    assert ROW.findall(page) == ["A008", "A000", "A004"]
+    assert re.search(r'class="risk-prob nowrap">100%<div class="muted small">≈ ¥13\.00',
+                     _row(page, "A008"))
+    assert re.search(r'class="risk-prob nowrap">\d+%', _row(page, "A000"))
+    assert 'class="risk-prob nowrap"><span class="muted">—' in _row(page, "A004")
+    # by time left the same figures, the live countdown and the form stay as they were
+    home = _board(client, "/")
+    assert ROW.findall(home) == ["A008", "A004", "A000"]
+    assert "超时概率截至 2026-11-04 11:59" in home
+    a000 = _row(home, "A000")
+    assert ">03:20:00<" in a000 and "赔付 ¥3.00 + 罚款 ¥10.00" in a000
+    assert f'name="shipment_id" value="{deadlines["A000"]}"' in a000

@@ -19,8 +19,9 @@ Two parts with their own watermark rows in ``analytics_state``:
 
 A refresh with ``now`` (the worker's, after each sweep) also rebuilds the ``RECENT_DAYS`` up to
 ``now`` (courier assignments and feed stalls of recent parcels move without a marker) and,
-given the rules, stores the 损失与风险 board's exposure as of ``now``
-(:mod:`lanshou.services.analytics.exposure`). ``since`` adds every day from ``since``.
+given the rules, stores the 损失与风险 board's exposure and the at-risk board's breach
+probabilities and ranking as of ``now`` (:mod:`lanshou.services.analytics.exposure`).
+``since`` adds every day from ``since``.
 
 ``analytics_pickup_window`` holds the latency histograms of the periods the dashboards offer
 (``WINDOWS``: the last 7, 30 and 90 local days ending ``window_day``) per shop and per level, so
@@ -206,9 +207,10 @@ def refresh_aggregates(session: Session, now: datetime | None,
                        since: datetime | None = None,
                        ctx: RulesContext | None = None) -> tuple[int, int]:
     """Rebuild the days touched since the last refresh; returns (loss days, pickup days).
-    With ``now`` and the rules (``ctx``) it also stores the exposure as of ``now``
-    (:mod:`lanshou.services.analytics.exposure`), computed before taking the lock: fitting the
-    hour's breach models takes long, and readers refreshing the losses wait on the lock."""
+    With ``now`` and the rules (``ctx``) it also stores the exposure and the at-risk ranking as
+    of ``now`` (:mod:`lanshou.services.analytics.exposure`), computed before taking the lock:
+    fitting the hour's breach models takes long, and readers refreshing the losses wait on the
+    lock."""
     from lanshou.services.analytics.exposure import compute_snapshots, store_snapshots
 
     snapshots = (compute_snapshots(session, now, ctx)

@@ -16,13 +16,19 @@ user's set of shops (what ``orders.scope_for`` gives a merchant) in ``analytics_
 the board (:func:`board_exposure`) shows the stored figure of its scope when it is at most
 ``MAX_AGE`` old, with its time, and computes it live otherwise (no recent sweep, or a scope no
 user has).
+
+The same pass stores, per scope, each of those deadlines' breach probability, expected cost and
+place in the at-risk board's "probability × cost" order (``analytics_breach_risk``), so the
+at-risk board pages its rows in SQL and never fits a model in a request
+(:mod:`lanshou.services.at_risk`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,6 +38,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import (
+    BreachRisk,
     Deadline,
     ExposureSnapshot,
     Order,
@@ -47,9 +54,11 @@ from lanshou.services.rules_context import RulesContext
 
 MILLION = 10**6
 CHUNK = 5000
+INSERT_CHUNK = 10_000
 MAX_AGE = timedelta(minutes=5)
 
-# (shop, profile, rule, due_at, carrier, outlet, shipped_at, amount fen, max unit fen, quantity)
+# (shop, profile, rule, due_at, carrier, outlet, shipped_at, amount fen, max unit fen, quantity,
+#  deadline id)
 Row = tuple[Any, ...]
 
 
@@ -72,7 +81,7 @@ def pending_pickups(session: Session, scope: Scope) -> list[Row]:
     # PostgreSQL hashes the whole shipments table).
     deadlines = session.execute(
         select(Deadline.shipment_id, Deadline.shop_id, Deadline.profile, Deadline.rule_id,
-               Deadline.due_at)
+               Deadline.due_at, Deadline.id)
         .where(Deadline.state == "pending", Deadline.rule_id == PICKUP_RULE,
                Deadline.due_at.is_not(None), _shop_filter(scope))).all()
     ids = sorted({d[0] for d in deadlines})
@@ -90,24 +99,33 @@ def pending_pickups(session: Session, scope: Scope) -> list[Row]:
                 .join(Order, Order.id == Shipment.order_id)
                 .where(by_id, Shipment.shipped_at.is_not(None))):
             shipments[sid] = tuple(rest)
-    return [(shop, profile, rule_id, due_at, *shipments[sid])
-            for sid, shop, profile, rule_id, due_at in deadlines if sid in shipments]
+    return [(shop, profile, rule_id, due_at, *shipments[sid], deadline_id)
+            for sid, shop, profile, rule_id, due_at, deadline_id in deadlines
+            if sid in shipments]
 
 
-def expected_cost(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
-                  rows: Sequence[Row]) -> Decimal:
-    """Σ expected cost of ``rows`` (the scope's, from :func:`pending_pickups`) with the
-    scope's breach model."""
+@dataclass(frozen=True)
+class Priced:
+    """One pending pickup deadline with its breach probability and expected cost in fen."""
+
+    deadline_id: int
+    due_at: datetime
+    probability: float
+    expected_fen: int
+
+
+def priced(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
+           rows: Sequence[Row]) -> Iterator[Priced]:
+    """The breach probability and expected cost of each of ``rows`` (the scope's, from
+    :func:`pending_pickups`) with the scope's breach model; rows without one are left out."""
     if not rows:
-        return Decimal("0.00")
+        return
     model = model_for(session, scope, now)
     costs: dict[tuple[Any, ...], Decimal] = {}
     segments: dict[int, tuple[str, int]] = {}
     curves: dict[tuple[Any, ...], Curve | None] = {}
-    total_fen = 0
-    odd = Decimal(0)  # expected costs of misses whose cost is not whole fen (none in practice)
-    for _shop, profile, rule_id, due_at, carrier, outlet, shipped_at, amount, max_unit, qty in (
-            rows):
+    for (_shop, profile, rule_id, due_at, carrier, outlet, shipped_at, amount, max_unit, qty,
+         deadline_id) in rows:
         remaining = (due_at - now).total_seconds() / 3600
         if remaining <= 0:
             p = 1.0
@@ -137,10 +155,22 @@ def expected_cost(session: Session, scope: Scope, now: datetime, ctx: RulesConte
             q, r = divmod(k * int(fen), MILLION)
             if 2 * r > MILLION or (2 * r == MILLION and q % 2):
                 q += 1
-            total_fen += q
-        else:
-            odd += (Decimal(str(round(p, 6))) * cost).quantize(Decimal("0.01"))
-    return from_fen(total_fen) + odd
+        else:  # a cost that is not whole fen (none in practice)
+            q = to_fen((Decimal(str(round(p, 6))) * cost).quantize(Decimal("0.01")))
+        yield Priced(deadline_id, due_at, p, q)
+
+
+def expected_cost(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
+                  rows: Sequence[Row]) -> Decimal:
+    """Σ expected cost of ``rows`` (the scope's, from :func:`pending_pickups`) with the
+    scope's breach model."""
+    return from_fen(sum(it.expected_fen for it in priced(session, scope, now, ctx, rows)))
+
+
+def ranked(items: Iterator[Priced] | Sequence[Priced]) -> list[Priced]:
+    """The at-risk board's "probability × cost" order: highest expected cost first, then
+    soonest due, then deadline id."""
+    return sorted(items, key=lambda it: (-it.expected_fen, it.due_at, it.deadline_id))
 
 
 def exposure(session: Session, scope: Scope, now: datetime, ctx: RulesContext
@@ -166,20 +196,32 @@ def stored_scopes(session: Session) -> list[frozenset[int] | None]:
     return [None, *sorted({frozenset(v) for v in members.values()}, key=sorted)]
 
 
+@dataclass
+class Snapshots:
+    """What one refresh stores: ``analytics_exposure`` rows and ``analytics_breach_risk`` rows."""
+
+    exposure: list[dict[str, Any]] = field(default_factory=list)
+    risks: list[dict[str, Any]] = field(default_factory=list)
+
+
 def refresh_exposure(session: Session, now: datetime, ctx: RulesContext) -> None:
-    """Store the exposure as of ``now`` of every scope of :func:`stored_scopes`."""
+    """Store the exposure and the at-risk ranking as of ``now`` of every scope of
+    :func:`stored_scopes`."""
     store_snapshots(session, compute_snapshots(session, now, ctx))
 
 
-def store_snapshots(session: Session, snapshots: list[dict[str, Any]]) -> None:
+def store_snapshots(session: Session, snapshots: Snapshots) -> None:
+    session.execute(delete(BreachRisk))
     session.execute(delete(ExposureSnapshot))
-    session.execute(insert(ExposureSnapshot), snapshots)
+    session.execute(insert(ExposureSnapshot), snapshots.exposure)
+    for i in range(0, len(snapshots.risks), INSERT_CHUNK):
+        session.execute(insert(BreachRisk), snapshots.risks[i:i + INSERT_CHUNK])
 
 
-def compute_snapshots(session: Session, now: datetime, ctx: RulesContext
-                      ) -> list[dict[str, Any]]:
-    """The rows of ``analytics_exposure`` as of ``now``: one read of the pending pickup
-    deadlines, each scope with its own breach model (the first call of an hour fits them)."""
+def compute_snapshots(session: Session, now: datetime, ctx: RulesContext) -> Snapshots:
+    """The rows of ``analytics_exposure`` and ``analytics_breach_risk`` as of ``now``: one read
+    of the pending pickup deadlines, each scope with its own breach model (the first call of
+    an hour fits them)."""
     rows = pending_pickups(session, Scope(None))
     counts = dict(session.execute(select(Deadline.shop_id, func.count())
                                   .where(Deadline.state == "pending")
@@ -187,17 +229,22 @@ def compute_snapshots(session: Session, now: datetime, ctx: RulesContext
     by_shop: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_shop[row[0]].append(row)
-    snapshots = []
+    out = Snapshots()
     for shops in stored_scopes(session):
         if shops is None:
             mine, n = rows, sum(counts.values())
         else:
             mine = [r for shop in sorted(shops) for r in by_shop.get(shop, [])]
             n = sum(counts.get(shop, 0) for shop in shops)
-        value = expected_cost(session, Scope(shops), now, ctx, mine)
-        snapshots.append(dict(scope_key=scope_key(shops), computed_at=now,
-                              expected_fen=to_fen(value), pending=int(n)))
-    return snapshots
+        key = scope_key(shops)
+        items = ranked(priced(session, Scope(shops), now, ctx, mine))
+        out.exposure.append(dict(scope_key=key, computed_at=now,
+                                 expected_fen=sum(it.expected_fen for it in items),
+                                 pending=int(n)))
+        out.risks.extend(dict(scope_key=key, deadline_id=it.deadline_id, rank=rank,
+                              probability=it.probability, expected_fen=it.expected_fen)
+                         for rank, it in enumerate(items))
+    return out
 
 
 def board_exposure(session: Session, scope: Scope, now: datetime, ctx: RulesContext

@@ -10,6 +10,7 @@ from lanshou.adapters.db.models.alerts import (
 )
 from lanshou.adapters.db.models.analytics import (
     AnalyticsState,
+    BreachRisk,
     ExposureSnapshot,
     LossDaily,
     PickupDaily,
@@ -61,6 +62,7 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "Base",
+    "BreachRisk",
     "Carrier",
     "Communication",
     "Complaint",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lanshou.adapters.db.models.base import Base, BigId, id_column
@@ -137,6 +137,24 @@ class ExposureSnapshot(Base):
     computed_at: Mapped[datetime]
     expected_fen: Mapped[int] = mapped_column(BigInteger)
     pending: Mapped[int] = mapped_column(BigInteger)
+
+
+class BreachRisk(Base):
+    """The at-risk board's ranking as computed by the worker's refresh (at the ``computed_at``
+    of the scope's ``analytics_exposure`` row): for every pending pickup deadline of the scope
+    that has a breach probability, that probability, the expected cost of a miss (probability ×
+    cost, to the fen, as ``AtRiskItem.expected_cost``) and its place in the board's
+    "probability × cost" order (``rank`` 0 first: highest expected cost, then soonest due, then
+    deadline id). Rows of one scope sum to its ``analytics_exposure.expected_fen``."""
+
+    __tablename__ = "analytics_breach_risk"
+    __table_args__ = (Index("ix_analytics_breach_risk_scope_rank", "scope_key", "rank"),)
+
+    scope_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    rank: Mapped[int] = mapped_column(Integer)
+    probability: Mapped[float] = mapped_column(Float)
+    expected_fen: Mapped[int] = mapped_column(BigInteger)
 
 
 class ViolationDaily(Base):

@@ -13,7 +13,8 @@ from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
 from lanshou.i18n import N_, translate
 from lanshou.i18n.labels import label
-from lanshou.services.at_risk import at_risk, log_contact
+from lanshou.services.at_risk import board as at_risk_board
+from lanshou.services.at_risk import log_contact
 from lanshou.services.orders import scope_for
 
 router = APIRouter(include_in_schema=False)
@@ -51,8 +52,10 @@ def render_board(ctx: WebContext, status: int = 200, error: str = "",
         raise PermissionDenied("the at-risk board is for merchants, customer service and admins")
     with unit_of_work(ctx.runtime.sessions) as session:
         sort = sort if sort in ("due", "risk") else "due"
-        items = at_risk(session, scope_for(session, ctx.user), ctx.now, ctx.rules, sort=sort)
-    return render(ctx, "at_risk.html", status, section="at_risk", items=items, error=error,
+        found = at_risk_board(session, scope_for(session, ctx.user), ctx.now, ctx.rules,
+                              sort=sort)
+    return render(ctx, "at_risk.html", status, section="at_risk", items=found.items,
+                  probabilities_at=found.probabilities_at, total=found.total, error=error,
                   focus=focus, counterparts=FORM_COUNTERPARTS, channels=FORM_CHANNELS,
                   summaries=default_summaries(ctx.locale), sort=sort,
                   action_path="/" if ctx.user.role.is_merchant else "/at-risk")
