@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.bulk import insert_many
 from lanshou.adapters.db.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -149,8 +150,9 @@ def record_many(session: Session, entries: list[Entry]) -> int:
             }
         )
         prev = digest
-    # Executed row by row in order (no multi-row VALUES), so ids follow the chain.
-    session.connection().execute(insert(cast(Table, AuditEvent.__table__)), rows)
+    # Inserted in order (executemany / COPY, ids from the sequence as rows arrive), so ids
+    # follow the chain.
+    insert_many(session.connection(), cast(Table, AuditEvent.__table__), rows)
     session.info[_HEAD] = (session.get_transaction(), prev)
     return len(rows)
 
