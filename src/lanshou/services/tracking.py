@@ -43,18 +43,31 @@ def _chunks(seq: Sequence[str], n: int = CHUNK) -> list[Sequence[str]]:
     return [seq[i : i + n] for i in range(0, len(seq), n)]
 
 
-def _shipments_by_waybill(session: Session, waybills: list[str]) -> dict[str, int]:
+_Folded = tuple[str, datetime | None, datetime | None]  # status, picked_up_at, last_event_at
+
+
+def _shipments_by_waybill(
+    session: Session, waybills: list[str]
+) -> tuple[dict[str, int], dict[int, _Folded]]:
+    """Each waybill's shipment, and what those shipments hold of their events so far."""
     out: dict[str, int] = {}
+    folded: dict[int, _Folded] = {}
     conn = session.connection()
+    q = select(
+        Shipment.waybill_no,
+        Shipment.id,
+        Shipment.status,
+        Shipment.picked_up_at,
+        Shipment.last_event_at,
+    )
     for part in _chunks(waybills):
-        rows = read(
-            session,
-            select(Shipment.waybill_no, Shipment.id).where(among(conn, Shipment.waybill_no, part))
-        )
-        for waybill, sid in rows:
+        for waybill, sid, status, picked_up_at, last_event_at in read(
+            session, q.where(among(conn, Shipment.waybill_no, part))
+        ):
             if waybill is not None:
                 out[waybill] = sid
-    return out
+                folded[sid] = (status, picked_up_at, last_event_at)
+    return out, folded
 
 
 def record_events(
@@ -72,7 +85,9 @@ def record_events(
         fresh.setdefault(u.dedup_key, u)
     if not fresh:
         return result
-    by_waybill = _shipments_by_waybill(session, sorted({u.waybill_no for u in fresh.values()}))
+    by_waybill, folded = _shipments_by_waybill(
+        session, sorted({u.waybill_no for u in fresh.values()})
+    )
     rows: list[dict[str, Any]] = [
         {
             "shipment_id": by_waybill.get(u.waybill_no),
@@ -102,7 +117,7 @@ def record_events(
             # In UTC, as they read back from the database (audit data prints them).
             by_shipment[r["shipment_id"]].append((r["event_time"], r["status"]))
     touched: list[int] = sorted(by_shipment)
-    firsts, pickups = _refresh_with(session, by_shipment)
+    firsts, pickups = _refresh_with(session, by_shipment, folded)
     result.shipments = len(touched)
     if evaluate and touched:
         triage = _triage(session, touched, firsts, pickups, now, ctx)
@@ -283,7 +298,9 @@ def _refresh(
 
 
 def _refresh_with(
-    session: Session, new_events: Mapping[int, list[tuple[datetime, str]]]
+    session: Session,
+    new_events: Mapping[int, list[tuple[datetime, str]]],
+    stored: Mapping[int, _Folded],
 ) -> tuple[dict[int, dict[str, datetime]], dict[int, datetime | None]]:
     """Fold just-stored events into their shipments' status, first pickup and last event time.
 
@@ -291,19 +308,11 @@ def _refresh_with(
     holds what they gave (the latest status by (time, rank), the earliest pickup-proving time,
     the latest event time). Returns the first time per status *of the new events only* (see
     ``first_times_partial`` of :func:`evaluate_shipments`) and each shipment's first pickup.
+    ``stored``: the shipments' status, first pickup and last event time as read just before
+    (with their ids, by waybill, in the same transaction).
     """
     table = cast(Table, Shipment.__table__)
-    ids = sorted(new_events)
-    stored: dict[int, tuple[str, datetime | None, datetime | None]] = {}
-    # ORM columns, so pending changes to these shipments are flushed before they are read.
-    q = select(Shipment.id, Shipment.status, Shipment.picked_up_at, Shipment.last_event_at)
     conn = session.connection()
-    for i in range(0, len(ids), CHUNK):
-        part = ids[i : i + CHUNK]
-        for sid, status, picked_up_at, last_event_at in read(
-            session, q.where(among(conn, Shipment.id, part))
-        ):
-            stored[sid] = (status, picked_up_at, last_event_at)
     params = []
     firsts: dict[int, dict[str, datetime]] = {}
     picked: dict[int, datetime | None] = {}
