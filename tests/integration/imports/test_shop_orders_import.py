@@ -71,6 +71,30 @@ def test_a_generic_file_becomes_orders_with_one_shipment_each(
         assert ships["A1"].status == "created" and ships["A1"].amount_fen == 5890
 
 
+def test_a_fresh_database_knows_the_built_in_carriers_by_any_spelling(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """No carrier rows yet (a new install): 顺丰 / 中通快递 / ZTO resolve as the tracking feeds
+    resolve them, each built-in carrier's row is added once; only a name nobody knows is
+    unknown."""
+    lines = [
+        HEADER,
+        "B1,shop-1,2024-01-05 08:00,10.00,1,浙江,shipped,2024-01-05 10:00,顺丰,SF1",
+        "B2,shop-1,2024-01-05 08:00,10.00,1,浙江,shipped,2024-01-05 10:00,中通快递,ZT2",
+        "B3,shop-1,2024-01-05 08:00,10.00,1,浙江,shipped,2024-01-05 10:00,ZTO,ZT3",
+        "B4,shop-1,2024-01-05 08:00,10.00,1,浙江,shipped,2024-01-05 10:00,Yunda-Ltd,YD4",
+    ]
+    summary = run(sessions, write(tmp_path / "orders.csv", lines))
+
+    assert dict(summary.unknown_carriers) == {"Yunda-Ltd": 1}
+    with sessions() as s:
+        codes = {cid: code for cid, code in s.execute(select(Carrier.id, Carrier.code))}
+        assert sorted(codes.values()) == ["SF", "ZTO"]
+        ships = {sh.key: sh.carrier_id for sh in s.execute(select(Shipment)).scalars()}
+        assert {k: codes.get(v) if v else None for k, v in ships.items()} == {
+            "B1": "SF", "B2": "ZTO", "B3": "ZTO", "B4": None}
+
+
 def test_events_that_arrived_before_the_import_join_the_shipment(
     sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:

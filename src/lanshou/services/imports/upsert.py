@@ -18,10 +18,11 @@ from typing import Any, cast
 from sqlalchemy import Executable, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.models import Carrier, Order, OrderItem, Platform, Shipment, Shop
+from lanshou.adapters.db.models import Order, OrderItem, Platform, Shipment, Shop
 from lanshou.adapters.db.models import TrackingEvent as EventRow
 from lanshou.domain.tracking import TrackingUpdate
 from lanshou.services import audit
+from lanshou.services.carriers import CarrierResolver, carrier_row
 from lanshou.services.enforcement import evaluate_shipments
 from lanshou.services.imports.records import OrderRecord
 from lanshou.services.rules_context import RulesContext
@@ -142,16 +143,19 @@ class OrderWriter:
         self.ctx = ctx
         self.reason = reason
         self._shops: dict[str, int] = {}
-        self._carriers: dict[str, int] | None = None
+        self._carriers: dict[str, int | None] = {}
+        self._resolver: CarrierResolver | None = None
 
-    def _carrier_ids(self, session: Session) -> dict[str, int]:
-        if self._carriers is None:
-            self._carriers = {}
-            for c in session.execute(select(Carrier)).scalars():
-                for name in (c.code, c.name_zh, c.name_en, *(c.aliases or [])):
-                    if name:
-                        self._carriers.setdefault(name.strip().lower(), c.id)
-        return self._carriers
+    def _carrier_id(self, session: Session, name: str) -> int | None:
+        """The carrier any spelling names, as the tracking feeds resolve it (the table's rows,
+        then the built-in carriers, whose row is added on first use); None if nobody knows it."""
+        key = name.strip().lower()
+        if key not in self._carriers:
+            if self._resolver is None:
+                self._resolver = CarrierResolver.load(session)
+            code = self._resolver.code(name)
+            self._carriers[key] = carrier_row(session, code).id if code is not None else None
+        return self._carriers[key]
 
     def _shop_ids(self, session: Session, codes: set[str]) -> dict[str, int]:
         missing = sorted(codes - set(self._shops))
@@ -287,7 +291,6 @@ class OrderWriter:
         result: ChunkResult,
     ) -> set[int]:
         """Upsert shipments; record Olist pickups; attach early events. Returns ids to judge."""
-        carriers = self._carrier_ids(session)
         existing = {
             (s.order_id, s.key): s
             for s in session.execute(
@@ -304,7 +307,7 @@ class OrderWriter:
                 continue
             carrier_id = None
             if ship.carrier:
-                carrier_id = carriers.get(ship.carrier.strip().lower())
+                carrier_id = self._carrier_id(session, ship.carrier)
                 if carrier_id is None:
                     result.unknown_carriers[ship.carrier] += 1
             values = {
