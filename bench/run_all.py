@@ -27,7 +27,8 @@ INTRO = """# Benchmarks
 
 Measured numbers, rewritten by `make bench` (`.venv/bin/python bench/run_all.py`). The
 benchmarks live in `bench/` and never run in the test suite. Every figure below is one run on
-the machine described here; timings on a shared 2-core box vary by ±10–20 %.
+the machine described here (the event path: the median of three), and timings on this shared
+2-core box vary by ±10–20 % between identical runs.
 """
 
 
