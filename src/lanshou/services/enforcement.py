@@ -265,6 +265,15 @@ def _load_deadlines(session: Session, ids: list[int]) -> dict[tuple[int, str], _
     return {(row[1], row[3]): _Deadline(*row) for row in read(session, q)}
 
 
+def update_deadlines(session: Session, rows: list[dict[str, object]]) -> None:
+    """Write changed deadline rows (``id`` plus the changed columns) in one batch."""
+    update_many(session.connection(), _deadline_table(), rows)
+    # Loaded Deadline objects of this session would now show the old values.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Deadline):
+            session.expire(obj)
+
+
 def _deadline_table() -> Table:
     return cast(Table, Deadline.__table__)
 
@@ -280,18 +289,13 @@ class _DeadlineWrites:
         table = _deadline_table()
         conn = session.connection()
         if self.updates:
-            update_many(
-                conn,
-                table,
+            update_deadlines(
+                session,
                 [
                     {"id": d.id, "evaluated_at": now} | {c: getattr(d, c) for c in _DL_VALUES}
                     for d in self.updates
                 ],
             )
-            # Loaded Deadline objects of this session would now show the old values.
-            for obj in list(session.identity_map.values()):
-                if isinstance(obj, Deadline):
-                    session.expire(obj)
         if self.inserts:
             rows = [
                 {c: getattr(d, c) for c in _DL_COLS if c != "id"} | {"evaluated_at": now}
@@ -458,4 +462,4 @@ def _settle_direct_money(
     return moves
 
 
-__all__ = ["EvaluationResult", "evaluate_shipments"]
+__all__ = ["EvaluationResult", "evaluate_shipments", "update_deadlines"]

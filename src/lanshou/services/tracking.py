@@ -23,7 +23,7 @@ from lanshou.domain.rules.calendar import to_us
 from lanshou.domain.rules.evaluate import is_late
 from lanshou.domain.rules.profile import SatisfiedBy
 from lanshou.domain.tracking import PICKUP_PROVING, STATUS_RANK, TrackingUpdate, latest_status
-from lanshou.services.enforcement import EvaluationResult, evaluate_shipments
+from lanshou.services.enforcement import EvaluationResult, evaluate_shipments, update_deadlines
 from lanshou.services.rules_context import RulesContext
 
 CHUNK = 5000  # keeps IN (...) lists within every driver's parameter limit
@@ -129,10 +129,7 @@ def record_events(
             else EvaluationResult()
         )
         if triage.settled:
-            update_many(session.connection(), cast(Table, Deadline.__table__), triage.settled)
-            for obj in list(session.identity_map.values()):
-                if isinstance(obj, Deadline):
-                    session.expire(obj)  # loaded rows would show the old values
+            update_deadlines(session, triage.settled)
             result.evaluation.shipments += triage.settled_shipments
     return result
 

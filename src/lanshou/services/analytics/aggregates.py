@@ -356,7 +356,7 @@ def _apply_window_deltas(session: Session, deltas: Counter[tuple[Any, ...]]) -> 
     table = cast(Table, PickupWindow.__table__)
     name = session.get_bind().dialect.name
     if name not in ("postgresql", "sqlite"):  # pragma: no cover - SQLite and PostgreSQL only
-        raise NotImplementedError(name)
+        raise RuntimeError(f"database {name!r}: lanshou runs on SQLite and PostgreSQL only")
     stmt = (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
     stmt = stmt.on_conflict_do_update(index_elements=list(table.primary_key.columns),
                                       set_={"n": table.c.n + stmt.excluded.n})
