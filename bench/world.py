@@ -121,17 +121,25 @@ def analyze(db: Db) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def shipped_world(db: Db, n: int, due: int, *, first_id: int = 1) -> None:
-    """`n` shipped, not yet picked-up shipments; `due` of them have a pickup deadline already
-    passed (next check = the deadline), the rest are due 7–24 h after NOW (next check = the
-    6-hour warning). One order per shipment, spread over the shops."""
+def world_shipped_at(i: int, n: int, due: int, *, first_id: int = 1,
+                     now: dt.datetime = NOW) -> dt.datetime:
+    """When shipment `i` of `shipped_world(db, n, due, first_id=…, now=…)` was shipped."""
     step = max(n // max(due, 1), 1)
+    k = i - first_id
+    if due and k % step == 0 and k // step < due:
+        return now - dt.timedelta(hours=25) - dt.timedelta(seconds=i % 18_000)
+    return now - dt.timedelta(seconds=(i * 7919) % (17 * 3600))
+
+
+def shipped_world(db: Db, n: int, due: int, *, first_id: int = 1,
+                  now: dt.datetime = NOW) -> None:
+    """`n` shipped, not yet picked-up shipments; `due` of them have a pickup deadline already
+    passed (next check = the deadline), the rest are due 7–24 h after `now` (next check = the
+    6-hour warning, or the deadline once the warning is past). One order per shipment, spread
+    over the shops."""
 
     def shipped_at(i: int) -> dt.datetime:
-        k = i - first_id
-        if due and k % step == 0 and k // step < due:
-            return NOW - dt.timedelta(hours=25) - dt.timedelta(seconds=i % 18_000)
-        return NOW - dt.timedelta(seconds=(i * 7919) % (17 * 3600))
+        return world_shipped_at(i, n, due, first_id=first_id, now=now)
 
     def ids() -> Iterator[int]:
         return iter(range(first_id, first_id + n))
@@ -158,7 +166,7 @@ def shipped_world(db: Db, n: int, due: int, *, first_id: int = 1) -> None:
             dl = s + dt.timedelta(hours=24)
             warn = dl - dt.timedelta(hours=6)
             yield (i, shop, "douyin", "pickup_timeout", s, dl, None, "pending",
-                   warn if warn > NOW else dl, s)
+                   warn if warn > now else dl, s)
 
     for name, cols, gen in (("orders", ORDER_COLS, orders), ("shipments", SHIP_COLS, shipments),
                             ("deadlines", DL_COLS, deadlines)):

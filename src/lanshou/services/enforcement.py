@@ -27,7 +27,7 @@ from lanshou.domain.rules.exemptions import Exemption
 from lanshou.domain.rules.profile import Profile
 from lanshou.services import audit, ledger
 from lanshou.services.facts import ShipmentRef, complete_first_times, load_facts
-from lanshou.services.fines import reallocate_fines
+from lanshou.services.fines import fine_standing, reallocate_fines
 from lanshou.services.rules_context import RulesContext, approved_exemptions
 from lanshou.services.warnings import due_warning_rows, insert_warnings, next_warning_at
 
@@ -128,7 +128,12 @@ def evaluate_shipments(
     }
     fired = _fired_leads(session, [d.id for d in deadlines.values() if d.id is not None])
     money_targets: list[tuple[Violation, RuleOutcome | None]] = []
-    touched: dict[int, datetime] = {}
+    touched: dict[int, datetime] = {}  # shop -> earliest deadline of a changed violation
+    # ... of a violation whose fine slot moved (new, another standing, another deadline):
+    # fines depend on nothing else, so a late pickup on a booked violation (open ->
+    # confirmed) re-allocates nothing.
+    slots_moved: dict[int, datetime] = {}
+    audits: list[audit.Entry] = []
     writes = _DeadlineWrites()
     stored: list[tuple[_Deadline, Profile]] = []
     for ref in refs:
@@ -143,12 +148,14 @@ def evaluate_shipments(
             dl = _store_deadline(writes, deadlines.get(key), ref, outcome, profile, now, fired)
             deadlines[key] = dl
             stored.append((dl, profile))
-            changed = _store_violation(session, violations, key, ref, outcome, now, actor, result)
+            changed = _store_violation(violations, key, ref, outcome, now, actor, result, audits)
             if changed is not None:
-                money_targets.append((changed, outcome if outcome.late else None))
-                first = touched.get(ref.shop_id)
-                if first is None or outcome.deadline < first:
-                    touched[ref.shop_id] = outcome.deadline
+                violation, slot_moved = changed
+                money_targets.append((violation, outcome if outcome.late else None))
+                for shops in (touched, slots_moved) if slot_moved else (touched,):
+                    first = shops.get(ref.shop_id)
+                    if first is None or outcome.deadline < first:
+                        shops[ref.shop_id] = outcome.deadline
             elif key in violations and violations[key].state in ACTIVE_STATES:
                 money_targets.append((violations[key], outcome))
     writes.flush(session, now)
@@ -157,13 +164,14 @@ def evaluate_shipments(
         warning_rows.extend(due_warning_rows(dl, profile, fired, now))
     if warning_rows:
         result.warnings_fired += insert_warnings(session, warning_rows)
+    audit.record_many(session, audits)
     _insert_new_violations(session, result.new_violations, now, actor)
     bookings = ledger.Bookings()
     result.ledger_moves += _settle_direct_money(session, bookings, money_targets, now, actor)
     profile_of = {r.shop_id: r.profile for r in refs}
     result.ledger_moves += reallocate_fines(
         session,
-        {shop: (since, ctx.profile(profile_of[shop])) for shop, since in touched.items()},
+        {shop: (since, ctx.profile(profile_of[shop])) for shop, since in slots_moved.items()},
         now,
         actor,
         bookings=bookings,
@@ -356,7 +364,6 @@ def _store_deadline(
 
 
 def _store_violation(
-    session: Session,
     violations: dict[tuple[int, str], Violation],
     key: tuple[int, str],
     ref: ShipmentRef,
@@ -364,8 +371,11 @@ def _store_violation(
     now: datetime,
     actor: str,
     result: EvaluationResult,
-) -> Violation | None:
-    """Create or update the violation; return it when its state or facts changed."""
+    audits: list[audit.Entry],
+) -> tuple[Violation, bool] | None:
+    """Create or update the violation; when its state or facts changed, return it and whether
+    its fine slot moved (new, another :func:`fine_standing`, another deadline). A change's
+    audit record goes to ``audits``."""
     existing = violations.get(key)
     if outcome.late:
         state = violation_state(outcome)
@@ -390,7 +400,7 @@ def _store_violation(
             violations[key] = v
             result.new_violations.append(v)
             result.violations_new += 1
-            return v
+            return v, True
         if existing.state == "reversed":
             return None  # an appeal decided this one; re-evaluation does not undo that
         new_state = state
@@ -404,6 +414,9 @@ def _store_violation(
     if new_state == existing.state and not facts_changed:
         return None
     old_state = existing.state
+    slot_moved = fine_standing(new_state) != fine_standing(old_state) or (
+        outcome.deadline is not None and outcome.deadline != existing.deadline
+    )
     existing.state = new_state
     existing.satisfied_at = outcome.satisfied_at
     if outcome.deadline is not None:
@@ -411,23 +424,25 @@ def _store_violation(
     existing.exemption_ref = outcome.exemption_id
     existing.explanation = "\n".join(outcome.explanation)
     existing.updated_at = now
-    audit.record(
-        session,
-        entity_type="violation",
-        entity_id=existing.id,
-        action="state_changed" if old_state != new_state else "facts_changed",
-        actor=actor,
-        at=now,
-        reason=f"{old_state} → {new_state}",
-        data={
-            "from": old_state,
-            "to": new_state,
-            "satisfied_at": outcome.satisfied_at.isoformat() if outcome.satisfied_at else None,
-        },
-        flush=False,
+    audits.append(
+        audit.Entry(
+            entity_type="violation",
+            entity_id=existing.id,
+            action="state_changed" if old_state != new_state else "facts_changed",
+            actor=actor,
+            at=now,
+            reason=f"{old_state} → {new_state}",
+            data={
+                "from": old_state,
+                "to": new_state,
+                "satisfied_at": (
+                    outcome.satisfied_at.isoformat() if outcome.satisfied_at else None
+                ),
+            },
+        )
     )
     result.violations_changed += 1
-    return existing
+    return existing, slot_moved
 
 
 def _settle_direct_money(

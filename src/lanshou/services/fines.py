@@ -29,6 +29,15 @@ from lanshou.services import ledger
 # Reversed violations keep their slot under the caps: winning an appeal must not raise the
 # fines of other violations. Exempt and withdrawn ones never took a slot.
 SLOT_STATES = ("open", "confirmed", "reversed")
+FINED_STATES = ("open", "confirmed")
+
+
+def fine_standing(state: str) -> str:
+    """What a violation in ``state`` is to allocation: fined, holding a slot only (reversed),
+    or nothing. Allocation reads nothing else of a violation but its rule, order and deadline."""
+    if state in FINED_STATES:
+        return "fined"
+    return "slot" if state in SLOT_STATES else "none"
 
 
 def local_day_start(at: datetime, profile: Profile) -> datetime:
@@ -148,7 +157,7 @@ def _plan(
         if v.deadline < day_start or v.state == "reversed":
             continue
         c = candidates.get(v.id)
-        if c is not None and v.state in ("open", "confirmed"):
+        if c is not None and v.state in FINED_STATES:
             plan.append((v, fines.get(c.key, Decimal(0)), points.get(c.key, Decimal(0))))
         else:
             plan.append((v, Decimal(0), Decimal(0)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.bulk import among, insert_new, read, update_many
@@ -78,7 +78,11 @@ def record_events(
     *,
     evaluate: bool = True,
 ) -> RecordResult:
-    """Store new events (deduplicated), refresh their shipments, evaluate them."""
+    """Store new events (deduplicated), refresh their shipments, evaluate them.
+
+    ``evaluate=False`` only for a caller that evaluates the shipments itself before it commits:
+    the next call's triage takes stored deadlines to agree with the stored first pickup.
+    """
     result = RecordResult(received=len(updates))
     fresh: dict[str, TrackingUpdate] = {}
     for u in updates:
@@ -120,7 +124,7 @@ def record_events(
     firsts, pickups = _refresh_with(session, by_shipment, folded)
     result.shipments = len(touched)
     if evaluate and touched:
-        triage = _triage(session, touched, firsts, pickups, now, ctx)
+        triage = _triage(session, touched, firsts, pickups, folded, now, ctx)
         result.evaluation = (
             evaluate_shipments(
                 session, triage.due, now, ctx, first_times=firsts, first_times_partial=True
@@ -130,7 +134,8 @@ def record_events(
         )
         if triage.settled:
             update_deadlines(session, triage.settled)
-            result.evaluation.shipments += triage.settled_shipments
+        # Settled and unchanged shipments were judged too, without the rules engine.
+        result.evaluation.shipments += triage.settled_shipments + triage.unchanged
     return result
 
 
@@ -154,6 +159,7 @@ def _triage(
     shipment_ids: list[int],
     firsts: dict[int, dict[str, datetime]],
     pickups: dict[int, datetime | None],
+    stored_before: Mapping[int, _Folded],
     now: datetime,
     ctx: RulesContext,
 ) -> _Triage:
@@ -172,7 +178,83 @@ def _triage(
     - anything else (a late pickup, a moved one, a settled deadline, a look due): the whole
       shipment is evaluated in full.
     A shipment with no deadline rows yet is always evaluated (that is how they are first made).
+
+    Most events change no first pickup (a transit scan after the pickup): such a shipment's
+    deadlines already agree with it, so only whether it has deadlines, and whether one of them
+    is due for a look, are read — one aggregate row per shipment instead of every deadline.
     """
+    out = _Triage([], [])
+    moved = [sid for sid in shipment_ids if sid not in stored_before
+             or pickups.get(sid) != stored_before[sid][1]]
+    if len(moved) < len(shipment_ids):
+        unmoved = set(shipment_ids).difference(moved)
+        moved.extend(_unchanged_pickup(session, sorted(unmoved), now, ctx, out))
+        moved.sort()
+    _triage_rows(session, moved, firsts, pickups, now, ctx, out)
+    out.due.sort()
+    return out
+
+
+def _unchanged_pickup(
+    session: Session, shipment_ids: list[int], now: datetime, ctx: RulesContext, out: _Triage
+) -> list[int]:
+    """Triage shipments whose first pickup the new events left as it was; return those that
+    need their deadlines read one by one (a profile whose pickup is not the stored one)."""
+    q = (
+        select(
+            Deadline.shipment_id,
+            func.min(Deadline.next_check_at),
+            func.min(Deadline.profile),
+            func.max(Deadline.profile),
+        )
+        .group_by(Deadline.shipment_id)
+    )
+    conn = session.connection()
+    seen: dict[int, tuple[datetime | None, str, str]] = {}
+    for i in range(0, len(shipment_ids), CHUNK):
+        part = shipment_ids[i : i + CHUNK]
+        for sid, next_check, first_profile, last_profile in read(
+            session, q.where(among(conn, Deadline.shipment_id, part))
+        ):
+            seen[sid] = (next_check, first_profile, last_profile)
+    exact: dict[str, bool] = {}
+    unusual = []
+    for sid in shipment_ids:
+        found = seen.get(sid)
+        if found is None:
+            out.due.append(sid)  # no deadlines yet: evaluation makes them
+            continue
+        next_check, *profiles = found
+        if not all(_pickup_is_stored(ctx, name, exact) for name in profiles):
+            unusual.append(sid)
+        elif next_check is not None and next_check <= now:
+            out.due.append(sid)
+        else:
+            out.unchanged += 1
+    return unusual
+
+
+def _pickup_is_stored(ctx: RulesContext, profile_name: str, cache: dict[str, bool]) -> bool:
+    """Whether the profile's pickup is the shipment's stored first pickup (its statuses are
+    exactly the pickup-proving ones)."""
+    known = cache.get(profile_name)
+    if known is None:
+        known = cache[profile_name] = (
+            frozenset(ctx.profile(profile_name).pickup_statuses) == PICKUP_PROVING
+        )
+    return known
+
+
+def _triage_rows(
+    session: Session,
+    shipment_ids: list[int],
+    firsts: dict[int, dict[str, datetime]],
+    pickups: dict[int, datetime | None],
+    now: datetime,
+    ctx: RulesContext,
+    out: _Triage,
+) -> None:
+    """Triage shipments by each of their deadline rows (see :func:`_triage`)."""
     rows: dict[int, list[Any]] = defaultdict(list)
     q = select(
         Deadline.id,
@@ -191,7 +273,6 @@ def _triage(
             rows[row[1]].append(tuple(row))  # plain tuples: this loop runs per touched shipment
     specs: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
     now_us = to_us(now)
-    out = _Triage([], [])
     for sid in shipment_ids:
         stored = rows.get(sid)
         if not stored:
@@ -248,7 +329,6 @@ def _triage(
                 out.unchanged += 1
             continue
         out.due.append(sid)
-    return out
 
 
 def refresh_shipments(session: Session, shipment_ids: Sequence[int]) -> None:

@@ -69,7 +69,7 @@ def _rows(handle: IO[str]) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(handle)
     for row in reader:
         line = reader.line_num
-        if not row or not any(c.strip() for c in row):
+        if not row or not "".join(row).strip():
             continue
         if line == 1 and row[0].strip().casefold() == "carrier":
             continue

@@ -119,10 +119,11 @@ class Shipment(Base):
     """One fulfilment unit (发货单) of an order; marking it shipped gives carrier and waybill."""
 
     __tablename__ = "shipments"
+    # No index on status: every tracking event rewrites it (migration 0008).
     __table_args__ = (
         Index("ix_shipments_waybill", "waybill_no"),
-        Index("ix_shipments_status", "status"),
         UniqueConstraint("order_id", "key"),
+        {"postgresql_with": {"fillfactor": 80}},  # room for in-page rewrites (0008)
     )
 
     id: Mapped[int] = id_column()

@@ -7,6 +7,7 @@ in the aggregator's own format, success or not; any non-success makes the aggreg
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -152,10 +153,11 @@ async def tracking_events(request: Request, caller: CallerDep,
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from exc
+    # The raw record is each event object as the integration sent it (valid, so a dict).
+    raws = json.loads(body)["events"]
     events = [PlainEvent(carrier=e.carrier, waybill=e.waybill, time=e.time, status=e.status,
-                         location=e.location, description=e.description,
-                         raw=e.model_dump(mode="json", exclude_none=True))
-              for e in batch.events]
+                         location=e.location, description=e.description, raw=raw)
+              for e, raw in zip(batch.events, raws, strict=True)]
     now, ctx = runtime.clock.now(), _rules(request, runtime)
     summary = await _in_transaction(runtime, lambda s: ingest_events(s, events, now, ctx))
     return TrackingBatchResult(
