@@ -361,9 +361,10 @@ def validation_cost(body: bytes) -> float:
     for _ in range(3):
         with timer() as t:
             batch = TrackingBatchIn.model_validate_json(body)
+            raws = json.loads(body)["events"]
             [PlainEvent(carrier=e.carrier, waybill=e.waybill, time=e.time, status=e.status,
-                        location=e.location, description=e.description,
-                        raw=e.model_dump(mode="json", exclude_none=True)) for e in batch.events]
+                        location=e.location, description=e.description, raw=raw)
+             for e, raw in zip(batch.events, raws, strict=True)]
         best = min(best, t[0])
     return best
 

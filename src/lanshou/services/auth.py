@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -60,8 +61,16 @@ GENERIC_LOGIN_ERROR = "invalid username or password"
 SUPPORTED_LOCALES = ("zh_CN", "en")
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash("lanshou-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both failures take the same time.
+
+    Made on first use, not at import: an argon2 hash costs every process start (each CLI
+    command) about 0.2 s.
+    """
+    return _hasher.hash("lanshou-timing-equaliser")
 
 
 @dataclass(frozen=True)
@@ -144,7 +153,7 @@ def authenticate(session: Session, username: str, password: str, now: datetime,
                              retry_after_minutes=lockout_minutes)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         ok = False
     else:
         ok = verify_password(user.password_hash, password) and user.is_active
