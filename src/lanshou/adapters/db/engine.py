@@ -29,6 +29,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    # Checkpoint the WAL every ~40 MB instead of every 4 MB (SQLite's default): a batch of
+    # tracking events dirties pages all over the indexes, and checkpointing them ten times as
+    # often cost the event path and bulk loads about a quarter of their time. The WAL file is
+    # cut back to 64 MB after a checkpoint.
+    cur.execute("PRAGMA wal_autocheckpoint=10000")
+    cur.execute("PRAGMA journal_size_limit=67108864")
     cur.close()
 
 
