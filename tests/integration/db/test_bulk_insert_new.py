@@ -155,10 +155,13 @@ def test_rows_in_an_uncommitted_transaction_count_as_stored_in_it(db_engine: Eng
 # ---------------------------------------------------------------- PostgreSQL: the race fallback
 
 
+# The COPY-then-fallback path is PostgreSQL's: these tests take `db_engine` on PostgreSQL only.
+ON_POSTGRESQL = pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
+
+
 @pytest.fixture
 def pg_engine(db_engine: Engine) -> Engine:
-    if db_engine.dialect.name != "postgresql":
-        pytest.skip("the COPY-then-fallback path is PostgreSQL's")
+    assert db_engine.dialect.name == "postgresql"
     return db_engine
 
 
@@ -206,6 +209,7 @@ def race(pg_engine: Engine) -> Iterator[Race]:
         event.remove(pg_engine, "before_cursor_execute", spy)
 
 
+@ON_POSTGRESQL
 def test_postgresql_without_a_race_copies_and_needs_no_fallback(
     pg_engine: Engine, race: Race
 ) -> None:
@@ -219,6 +223,7 @@ def test_postgresql_without_a_race_copies_and_needs_no_fallback(
         assert stored(conn) == expected([row("s1", 0), row("s2", 1)])
 
 
+@ON_POSTGRESQL
 def test_postgresql_race_falls_back_and_keeps_the_transaction_usable(
     pg_engine: Engine, race: Race
 ) -> None:
@@ -250,6 +255,7 @@ def test_postgresql_race_falls_back_and_keeps_the_transaction_usable(
         assert stored(conn) == expected([before, row("new1", 1), row("new2", 2), row("new3", 3)])
 
 
+@ON_POSTGRESQL
 def test_postgresql_race_where_every_key_was_stored_inserts_nothing(
     pg_engine: Engine, race: Race
 ) -> None:
