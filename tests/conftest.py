@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,24 +44,42 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def _pg_engine() -> Iterator[Engine]:
-    """A private database for this test process (xdist workers and parallel runs never meet)."""
+@contextmanager
+def _private_pg_database(label: str) -> Iterator[Engine]:
+    """A migrated PostgreSQL database of this test process alone (xdist workers and parallel
+    runs never meet), dropped afterwards."""
     if not PG_URL:
         missing_service("PostgreSQL (set LANSHOU_TEST_DATABASE_URL or run `make test`)")
     base = make_url(PG_URL)
-    name = f"{base.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{base.database}{label}_{worker}_{os.getpid()}"
     admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
     upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_engine() -> Iterator[Engine]:
+    """The PostgreSQL database behind `db_engine`."""
+    with _private_pg_database("") as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def _pg_twin_engine() -> Iterator[Engine]:
+    """A second private PostgreSQL database, for tests that build two worlds side by side."""
+    with _private_pg_database("_twin") as engine:
+        yield engine
 
 
 def _truncate_all(engine: Engine) -> None:

@@ -18,7 +18,6 @@ due 11-04 10:00 (met at once), pickup due 11-03 12:00 with warnings at 06:00 (6 
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, make_url, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import make_engine, session_factory, unit_of_work
-from lanshou.adapters.db.migrate import upgrade
 from lanshou.adapters.db.models import (
     AuditEvent,
     Base,
@@ -60,28 +58,6 @@ MARKED = t(2, 13)  # the evaluation that runs when the shipment is marked shippe
 # ---------------------------------------------------------------- a twin database
 
 
-@pytest.fixture(scope="module")
-def _pg_twin() -> Iterator[Engine]:
-    """A second private PostgreSQL database (the `db_engine` one exists only once)."""
-    url = os.environ.get("LANSHOU_TEST_DATABASE_URL", "")
-    if not url:
-        pytest.skip("!!! PostgreSQL is not available")
-    base = make_url(url)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"{base.database}_twin_{worker}_{os.getpid()}"
-    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture
 def twin(
     request: pytest.FixtureRequest, db_engine: Engine, tmp_path: Path, _sqlite_template: Path
@@ -94,7 +70,7 @@ def twin(
         yield session_factory(engine)
         engine.dispose()
         return
-    engine = request.getfixturevalue("_pg_twin")
+    engine = request.getfixturevalue("_pg_twin_engine")
     names = ", ".join(f'"{tb.name}"' for tb in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
