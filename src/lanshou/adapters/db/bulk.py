@@ -139,6 +139,8 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[Values], key: str)
         for v in values:
             if v[at] not in stored:
                 fresh.setdefault(v[at], v)
+        if not fresh:
+            return set()  # a resent full trace: nothing to copy
         try:
             with conn.begin_nested():
                 _copy(conn, table.name, columns, list(fresh.values()))
