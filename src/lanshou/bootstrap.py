@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import make_engine, session_factory
-from lanshou.adapters.db.migrate import upgrade
+from lanshou.adapters.db.migrate import ensure_current
 from lanshou.clock import Clock, SystemClock
 from lanshou.settings import Settings
 
@@ -25,5 +25,5 @@ def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None =
     """Connect (raising DatabaseUnavailable with a password-free URL) and migrate to head."""
     engine = make_engine(settings.resolved_database_url())
     if migrate:
-        upgrade(engine)
+        ensure_current(engine)
     return Runtime(settings, engine, session_factory(engine), clock or SystemClock())

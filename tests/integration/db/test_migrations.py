@@ -59,3 +59,42 @@ def test_naive_datetimes_are_refused(sessions) -> None:  # type: ignore[no-untyp
                     updated_at=datetime.now(UTC)))
         with pytest.raises(StatementError, match="naive datetime"):
             s.commit()
+
+
+def test_start_up_check_migrates_a_database_below_head_and_leaves_a_current_one_alone(
+    db_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lanshou.adapters.db import migrate
+
+    assert migrate.stored_revisions(db_engine) == [migrate.HEAD]
+    monkeypatch.setattr(migrate, "upgrade", _refuse)
+    migrate.ensure_current(db_engine)  # current: one query, no Alembic
+    monkeypatch.undo()
+
+    downgrade(db_engine, "0006")
+    assert migrate.stored_revisions(db_engine) == ["0006"]
+    migrate.ensure_current(db_engine)
+    assert migrate.stored_revisions(db_engine) == [migrate.HEAD]
+
+    downgrade(db_engine, "base")
+    assert migrate.stored_revisions(db_engine) == []
+    migrate.ensure_current(db_engine)
+    assert migrate.stored_revisions(db_engine) == [migrate.HEAD]
+    assert set(Base.metadata.tables) <= set(inspect(db_engine).get_table_names())
+
+
+def test_a_database_never_migrated_has_no_revision(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lanshou.adapters.db.engine import make_engine
+    from lanshou.adapters.db.migrate import ensure_current, stored_revisions
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        assert stored_revisions(engine) == []
+        ensure_current(engine)
+        assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _refuse(*_: object, **__: object) -> None:
+    raise AssertionError("a current database must not run the migrations")

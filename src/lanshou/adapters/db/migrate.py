@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The newest revision in migrations/versions. A process whose database already has it skips
+# loading Alembic and every migration script: a third of a second off each CLI command and
+# server start. tests/unit/db/test_migration_head.py fails when a new migration forgets it.
+HEAD = "0008"
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -20,8 +29,27 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``; safe to run on every start."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(engine), revision)
+
+
+def stored_revisions(engine: Engine) -> list[str]:
+    """The revisions the database says it is at (none before its first migration)."""
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    except DBAPIError:
+        return []  # no alembic_version table yet: a new database
+
+
+def ensure_current(engine: Engine) -> None:
+    """Migrate to head unless the database is there already (then it costs one query)."""
+    if stored_revisions(engine) != [HEAD]:
+        upgrade(engine)

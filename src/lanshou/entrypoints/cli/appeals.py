@@ -8,7 +8,6 @@ import typer
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.entrypoints.cli.common import runtime
-from lanshou.services.appeals import AppealsContext, export_dossier
 
 app = typer.Typer(help="Appeals (申诉): dossiers.", no_args_is_help=True)
 
@@ -19,6 +18,8 @@ def export(
     out: Path = typer.Option(..., "--out", help="where to write the zip"),
 ) -> None:
     """Write the dossier zip: dossier.json, evidence files, contact log and a PDF summary."""
+    from lanshou.services.appeals import AppealsContext, export_dossier  # only this command
+
     rt = runtime()
     with unit_of_work(rt.sessions) as session:
         data = export_dossier(session, appeal_id, AppealsContext.from_settings(rt.settings),
