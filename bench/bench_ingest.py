@@ -14,7 +14,10 @@ same five scans per shipment stored four ways, each into a fresh copy of that wo
   chunks of 5,000.
 
 Every path must store every event, attach it to its shipment, and create the same number of
-violations. The server and the CLI take the system clock as `now` (the world lies days in the
+violations. On the steady stream, the floor of any design is measured too: the request bodies
+validated, hashed and inserted by the database itself (`via_database_side`), the raw insert plus
+one UPDATE per touched shipment (`via_raw_with_shipments`), and the path's phases
+(`phase_budget`). The server and the CLI take the system clock as `now` (the world lies days in the
 past, so every pickup deadline has passed); the in-process call gets the same clock.
 
 Orders: a generic orders CSV (`order_id,shop_id,paid_at,amount,…`) imported with
