@@ -16,7 +16,7 @@ from lanshou.services.rules_context import RulesContext
 from lanshou.services.sweep import run_sweep
 from lanshou.settings import load_settings
 
-from .world import World, t
+from .world import World, deadline_rows, t
 
 SETTINGS = load_settings(env="test", secret_key="x" * 32)
 CTX = RulesContext()
@@ -200,24 +200,6 @@ def test_tracking_events_dedup_out_of_order_and_evaluate(sessions) -> None:  # t
     assert violations(sessions) == [("pickup_timeout", "confirmed")]
 
 
-def _deadline_rows(sessions: sessionmaker[Session], sid: int) -> list[tuple[object, ...]]:
-    with sessions() as s:
-        rows = s.execute(
-            select(
-                Deadline.rule_id,
-                Deadline.started_at,
-                Deadline.due_at,
-                Deadline.satisfied_at,
-                Deadline.state,
-                Deadline.next_check_at,
-                Deadline.evaluated_at,
-            )
-            .where(Deadline.shipment_id == sid)
-            .order_by(Deadline.rule_id)
-        )
-        return [tuple(r) for r in rows]
-
-
 def test_an_on_time_pickup_stores_what_a_full_evaluation_stores(sessions) -> None:  # type: ignore[no-untyped-def]
     """The event path settles on-time pickups without re-running the rules: same rows."""
     from lanshou.adapters.db.models import Shipment
@@ -247,9 +229,9 @@ def test_an_on_time_pickup_stores_what_a_full_evaluation_stores(sessions) -> Non
 
     assert settled.evaluation is not None and settled.evaluation.shipments == 1
     assert settled.evaluation.violations_new == 0
-    assert _deadline_rows(sessions, fast) == _deadline_rows(sessions, full)
-    assert [r[4] for r in _deadline_rows(sessions, fast)] == ["met", "met"]
-    assert [r[5] for r in _deadline_rows(sessions, fast)] == [None, None]
+    assert deadline_rows(sessions, fast) == deadline_rows(sessions, full)
+    assert [r[4] for r in deadline_rows(sessions, fast)] == ["met", "met"]
+    assert [r[5] for r in deadline_rows(sessions, fast)] == [None, None]
     # A microsecond later is late: the full evaluation runs and books the violation.
     assert missed.evaluation is not None and missed.evaluation.violations_new == 1
     assert violations(sessions) == [("pickup_timeout", "confirmed")]

@@ -6,16 +6,46 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any, TypeVarTuple
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lanshou.adapters.db.models import Carrier, Order, Platform, Shipment, Shop, TrackingEvent
+from lanshou.adapters.db.models import (
+    Carrier,
+    Deadline,
+    Order,
+    Platform,
+    Shipment,
+    Shop,
+    TrackingEvent,
+)
 
 CST = timezone(timedelta(hours=8))
+_Ts = TypeVarTuple("_Ts")
 
 
 def t(day: int, hour: int = 0, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=CST)
+
+
+def rows(sessions: sessionmaker[Session], statement: Select[*_Ts]) -> list[tuple[*_Ts]]:
+    """Every row a read returns, as plain tuples (so whole tables compare with ==)."""
+    with sessions() as s:
+        return [r._tuple() for r in s.execute(statement)]
+
+
+def deadline_rows(sessions: sessionmaker[Session], sid: int) -> list[tuple[Any, ...]]:
+    """A shipment's deadlines as stored, by rule."""
+    return rows(sessions, select(
+        Deadline.rule_id,
+        Deadline.started_at,
+        Deadline.due_at,
+        Deadline.satisfied_at,
+        Deadline.state,
+        Deadline.next_check_at,
+        Deadline.evaluated_at,
+    ).where(Deadline.shipment_id == sid).order_by(Deadline.rule_id))
 
 
 @dataclass

@@ -45,7 +45,7 @@ from lanshou.domain.tracking import TrackingUpdate
 from lanshou.services.enforcement import EvaluationResult, evaluate_shipments
 from lanshou.services.rules_context import RulesContext
 from lanshou.services.tracking import RecordResult, record_events
-from tests.integration.enforcement.world import World, t
+from tests.integration.enforcement.world import World, deadline_rows, rows, t
 
 CTX = RulesContext()
 US = timedelta(microseconds=1)
@@ -185,59 +185,35 @@ def store_only(w: World, ext: str, status: str, at: datetime, now: datetime) -> 
 
 
 def deadlines(sessions: sessionmaker[Session], sid: int) -> dict[str, tuple[Any, ...]]:
-    with sessions() as s:
-        rows = s.execute(
-            select(
-                Deadline.rule_id,
-                Deadline.started_at,
-                Deadline.due_at,
-                Deadline.satisfied_at,
-                Deadline.state,
-                Deadline.next_check_at,
-                Deadline.evaluated_at,
-            ).where(Deadline.shipment_id == sid)
-        )
-        return {r[0]: tuple(r[1:]) for r in rows}
+    return {r[0]: r[1:] for r in deadline_rows(sessions, sid)}
 
 
 def violations(sessions: sessionmaker[Session]) -> list[tuple[Any, ...]]:
-    with sessions() as s:
-        rows = s.execute(
-            select(
-                Violation.shipment_id,
-                Violation.rule_id,
-                Violation.state,
-                Violation.deadline,
-                Violation.satisfied_at,
-                Violation.detected_at,
-                Violation.updated_at,
-            ).order_by(Violation.id)
-        )
-        return [tuple(r) for r in rows]
+    return rows(sessions, select(
+        Violation.shipment_id,
+        Violation.rule_id,
+        Violation.state,
+        Violation.deadline,
+        Violation.satisfied_at,
+        Violation.detected_at,
+        Violation.updated_at,
+    ).order_by(Violation.id))
 
 
 def ledger(sessions: sessionmaker[Session]) -> list[tuple[Any, ...]]:
-    with sessions() as s:
-        rows = s.execute(
-            select(
-                LedgerEntry.kind,
-                LedgerEntry.amount_fen,
-                LedgerEntry.points,
-                LedgerEntry.reverses_id,
-                LedgerEntry.booked_at,
-            ).order_by(LedgerEntry.id)
-        )
-        return [tuple(r) for r in rows]
+    return rows(sessions, select(
+        LedgerEntry.kind,
+        LedgerEntry.amount_fen,
+        LedgerEntry.points,
+        LedgerEntry.reverses_id,
+        LedgerEntry.booked_at,
+    ).order_by(LedgerEntry.id))
 
 
 def warnings(sessions: sessionmaker[Session]) -> list[tuple[Any, ...]]:
-    with sessions() as s:
-        rows = s.execute(
-            select(Deadline.rule_id, Warning_.lead_minutes, Warning_.fired_at, Warning_.suppressed)
-            .join(Deadline, Deadline.id == Warning_.deadline_id)
-            .order_by(Warning_.id)
-        )
-        return [tuple(r) for r in rows]
+    return rows(sessions, select(
+        Deadline.rule_id, Warning_.lead_minutes, Warning_.fired_at, Warning_.suppressed
+    ).join(Deadline, Deadline.id == Warning_.deadline_id).order_by(Warning_.id))
 
 
 def shipment(sessions: sessionmaker[Session], sid: int) -> tuple[Any, ...]:
