@@ -74,3 +74,18 @@ def test_the_shops_span_two_platforms_and_three_origin_cities() -> None:
     assert Counter(s.platform for s in SHOPS) == {"douyin": 2, "pinduoduo": 1}
     assert {(s.province, s.city) for s in SHOPS} == {("浙江", "杭州"), ("广东", "广州"),
                                                       ("江苏", "苏州")}
+
+
+def test_time_text_refuses_instants_outside_its_range_instead_of_wrapping() -> None:
+    import pytest
+
+    from lanshou.services.demo.bulk import TimeText
+
+    first, last = 1_764_000_000, 1_764_000_000 + 7200
+    times = TimeText("sqlite", first, last)
+    assert times.db(first) == "2025-11-24 16:00:00.000000"
+    assert times.iso(last) == "2025-11-24T18:00:00+00:00"
+    with pytest.raises(ValueError, match="outside the rendered range"):
+        times.db(last + 3600)  # the table ends with the hour that holds last_ts
+    with pytest.raises(ValueError, match="outside the rendered range"):
+        times.iso(first - 60)

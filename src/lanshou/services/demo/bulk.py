@@ -22,6 +22,8 @@ class TimeText:
     """Render integer UTC timestamps in [first_ts, last_ts] as database text and ISO 8601.
 
     The per-minute prefixes are computed once up front so the hot loop only indexes a list.
+    An instant outside the range is an error, never a silent wrap to the other end of the table
+    (a negative index would otherwise render a wrong date without complaint).
     """
 
     def __init__(self, dialect: str, first_ts: int, last_ts: int) -> None:
@@ -36,12 +38,23 @@ class TimeText:
             self.iso_prefix.extend(f"{iso}{m:02d}:" for m in range(60))
         skip = self.base - self.base // 60 * 60
         del self.db_prefix[:skip], self.iso_prefix[:skip]
+        self.first_ts, self.last_ts = first_ts, last_ts
+
+    def _minute(self, ts: int) -> int:
+        index = ts // 60 - self.base
+        if not 0 <= index < len(self.db_prefix):
+            raise ValueError(
+                f"instant {datetime.fromtimestamp(ts, UTC).isoformat()} is outside the rendered "
+                f"range {datetime.fromtimestamp(self.first_ts, UTC).isoformat()} .. "
+                f"{datetime.fromtimestamp(self.last_ts, UTC).isoformat()}"
+            )
+        return index
 
     def db(self, ts: int) -> str:
-        return f"{self.db_prefix[ts // 60 - self.base]}{ts % 60:02d}{self.tail}"
+        return f"{self.db_prefix[self._minute(ts)]}{ts % 60:02d}{self.tail}"
 
     def iso(self, ts: int) -> str:
-        return f"{self.iso_prefix[ts // 60 - self.base]}{ts % 60:02d}+00:00"
+        return f"{self.iso_prefix[self._minute(ts)]}{ts % 60:02d}+00:00"
 
 
 def next_id(conn: Connection, table: Table) -> int:

@@ -12,6 +12,7 @@ import hashlib
 import random
 from bisect import bisect
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from itertools import accumulate
 from math import exp
 
@@ -29,6 +30,7 @@ from lanshou.services.demo.world import LOCAL_OFFSET, World
 
 HOUR = 3600
 DAY = 86400
+_EPOCH_DATE = date(1970, 1, 1)
 ORDER_COLUMNS = ("id", "shop_id", "external_id", "status", "paid_at", "amount_fen", "quantity",
                  "buyer_province", "buyer_city", "exp_ship_time", "created_at", "updated_at")
 ITEM_COLUMNS = ("id", "order_id", "sku", "title", "unit_price_fen", "quantity")
@@ -102,10 +104,16 @@ class OrderFactory:
 
     # --- cached descriptions -------------------------------------------------------------------
     def _yymmdd(self, ts: int) -> str:
+        """The local (Beijing) date of ``ts`` as YYMMDD, from that date itself.
+
+        ``day * DAY`` read as UTC is midnight of the local date's *number*, which is not an
+        instant the seed renders (for an order paid after local midnight it lies after ``now``),
+        so the date is formatted directly rather than through the time table.
+        """
         day = (ts + LOCAL_OFFSET) // DAY
         text = self._day_text.get(day)
         if text is None:
-            text = self._day_text[day] = self.t.db(day * DAY)[2:10].replace("-", "")
+            text = self._day_text[day] = (_EPOCH_DATE + timedelta(days=day)).strftime("%y%m%d")
         return text
 
     def _ofd(self, city: str) -> str:
