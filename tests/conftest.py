@@ -21,6 +21,9 @@ from lanshou.adapters.db.migrate import upgrade
 from lanshou.adapters.db.models import Base
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Services sign audit records with a key derived from the process's LANSHOU_SECRET_KEY
+# (lanshou.services.audit_keys); tests that call them without settings run under this one.
+os.environ.setdefault("LANSHOU_SECRET_KEY", "tests-audit-secret-0123456789abcdef")
 PG_URL = os.environ.get("LANSHOU_TEST_DATABASE_URL", "")
 
 

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
+    # The audit chain's exported head (record count + last hash, MAC'd) lives outside the
+    # database, so cutting the newest records shows; default var/audit_head.
+    audit_head_file: Path | None = None
+    # Secret keys used before the current one: records they signed still verify after a
+    # rotation (a JSON list, e.g. LANSHOU_AUDIT_RETIRED_KEYS='["old-secret…"]').
+    audit_retired_keys: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _require_secret_outside_dev(self) -> Settings:
@@ -58,6 +64,9 @@ class Settings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.var_dir / 'lanshou.db').as_posix()}"
+
+    def resolved_audit_head_file(self) -> Path:
+        return self.audit_head_file or self.var_dir / "audit_head"
 
     def resolved_secret_key(self) -> str:
         """The configured key, or in dev a generated key kept in ``var/`` across restarts."""

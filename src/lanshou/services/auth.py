@@ -16,12 +16,11 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import (
     ApiToken,
-    LoginFailure,
     Shop,
     ShopMembership,
     User,
@@ -37,10 +36,18 @@ from lanshou.errors import (
     PermissionDenied,
 )
 from lanshou.services import audit
+from lanshou.services.login_throttle import (
+    ThrottlePolicy,
+    clear_own_failures,
+    forget_attempt,
+    record_attempt,
+    seconds_to_wait,
+)
 
 __all__ = [
     "GENERIC_LOGIN_ERROR",
     "Principal",
+    "ThrottlePolicy",
     "authenticate",
     "create_integration_token",
     "create_user",
@@ -134,23 +141,20 @@ def create_user(session: Session, username: str, password: str, role: Role | str
 
 
 def authenticate(session: Session, username: str, password: str, now: datetime,
-                 remote_addr: str | None, *, max_failures: int = 5,
-                 lockout_minutes: int = 15) -> Principal:
-    """Check a password; refuse with :class:`LoginThrottled` after too many recent failures.
+                 remote_addr: str | None, throttle: ThrottlePolicy | None = None) -> Principal:
+    """Check a password; refuse with :class:`LoginThrottled` while the account or the client
+    address must still wait after recent failures (``login_throttle``).
 
-    Failures are committed before raising: the caller's unit of work rolls back on the exception,
-    and a failed guess must still count against the next one.
+    The attempt and a failure are committed before raising: the caller's unit of work rolls
+    back on the exception, and a failed guess must still count against the next one.
     """
     username = username.strip()[:64]
-    recent = session.execute(
-        select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.username == username,
-            LoginFailure.at > now - timedelta(minutes=lockout_minutes),
-        )
-    ).scalar_one()
-    if recent >= max_failures:
-        raise LoginThrottled("too many failed logins; try again later",
-                             retry_after_minutes=lockout_minutes)
+    attempt = record_attempt(session, username, remote_addr, now)
+    wait = seconds_to_wait(session, attempt, throttle or ThrottlePolicy(), now)
+    if wait:
+        forget_attempt(session, attempt)
+        raise LoginThrottled(f"too many failed logins; try again in {wait} seconds",
+                             retry_after_seconds=wait)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         verify_password(_dummy_hash(), password)
@@ -158,12 +162,10 @@ def authenticate(session: Session, username: str, password: str, now: datetime,
     else:
         ok = verify_password(user.password_hash, password) and user.is_active
     if not ok or user is None:
-        session.add(LoginFailure(username=username, remote_addr=(remote_addr or "")[:64], at=now))
-        session.commit()
-        raise AuthenticationFailed(GENERIC_LOGIN_ERROR)
+        raise AuthenticationFailed(GENERIC_LOGIN_ERROR)  # the attempt's row stays: a failure
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    clear_own_failures(session, attempt)
     return _principal(user)
 
 

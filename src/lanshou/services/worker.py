@@ -15,6 +15,7 @@ from lanshou.services.alerts import dispatch_alerts
 from lanshou.services.analytics.aggregates import refresh_aggregates
 from lanshou.services.appeals.complaints import escalate_overdue
 from lanshou.services.appeals.filing import expire_overdue
+from lanshou.services.audit_head import export_head
 from lanshou.services.rules_context import RulesContext
 from lanshou.services.sweep import SweepResult, run_sweep
 
@@ -38,8 +39,15 @@ def sweep_once(runtime: Runtime) -> SweepResult:
     return result
 
 
+def export_audit_head(runtime: Runtime) -> None:
+    """The audit chain's head to its file and the log, so records cut later show."""
+    with unit_of_work(runtime.sessions) as session:
+        export_head(session, runtime.settings.resolved_audit_head_file(), runtime.clock.now())
+
+
 def run_worker(runtime: Runtime, stop: threading.Event) -> None:
-    """Sweep, then wait ``worker_interval_seconds``; a failing sweep is logged, never fatal."""
+    """Sweep and export the audit head, then wait ``worker_interval_seconds``; a failure is
+    logged, never fatal."""
     interval = runtime.settings.worker_interval_seconds
     log.info("worker started, sweeping every %.0f s", interval)
     while not stop.is_set():
@@ -49,6 +57,10 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
                 log.info("sweep: %s", result.describe())
         except Exception:
             log.exception("sweep failed; will retry in %.0f s", interval)
+        try:
+            export_audit_head(runtime)
+        except Exception:
+            log.exception("exporting the audit head failed; will retry in %.0f s", interval)
         stop.wait(interval)
     log.info("worker stopped")
 

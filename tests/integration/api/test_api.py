@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import ApiToken, AuditEvent
+from lanshou.bootstrap import Runtime
+from lanshou.clock import FixedClock
 from tests.integration.web.world import PASSWORD, World, bearer
 
 
@@ -28,8 +31,14 @@ def test_a_token_comes_from_a_form_or_json(client: TestClient) -> None:
         assert data["access_token"].startswith("lsk_")
 
 
-def test_wrong_credentials_are_a_generic_401(client: TestClient) -> None:
+def _later(runtime: Runtime, seconds: int) -> None:
+    assert isinstance(runtime.clock, FixedClock)
+    runtime.clock.at += timedelta(seconds=seconds)
+
+
+def test_wrong_credentials_are_a_generic_401(client: TestClient, runtime: Runtime) -> None:
     wrong = client.post("/api/v1/auth/token", json={"username": "merchant", "password": "nope"})
+    _later(runtime, 2)  # the back-off after one failure
     unknown = client.post("/api/v1/auth/token", json={"username": "ghost", "password": "nope"})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json() == {
@@ -37,14 +46,21 @@ def test_wrong_credentials_are_a_generic_401(client: TestClient) -> None:
     assert wrong.headers["www-authenticate"] == "Bearer"
 
 
-def test_the_token_endpoint_is_throttled_too(client: TestClient) -> None:
-    for _ in range(5):
-        client.post("/api/v1/auth/token", json={"username": "merchant", "password": "nope"})
+def test_the_token_endpoint_is_throttled_too(client: TestClient, runtime: Runtime) -> None:
+    for wait in (2, 4, 8, 16, 0):
+        failed = client.post("/api/v1/auth/token",
+                             json={"username": "merchant", "password": "nope"})
+        assert failed.status_code == 401
+        _later(runtime, wait)
     response = client.post("/api/v1/auth/token",
                            json={"username": "merchant", "password": PASSWORD})
     assert response.status_code == 429
-    assert response.json()["error"]["code"] == "login_throttled"
-    assert response.headers["retry-after"] == "900"
+    assert response.json() == {"error": {
+        "code": "login_throttled", "message": "too many failed logins; try again in 32 seconds"}}
+    assert response.headers["retry-after"] == "32"
+    _later(runtime, 32)
+    assert client.post("/api/v1/auth/token", json={"username": "merchant",
+                                                   "password": PASSWORD}).status_code == 200
 
 
 def test_orders_need_a_valid_bearer_token(client: TestClient) -> None:

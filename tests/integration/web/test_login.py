@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import LoginFailure, WebSession
+from lanshou.bootstrap import Runtime
+from lanshou.clock import FixedClock
 from tests.integration.web.world import PASSWORD, World, csrf_of, login
+
+
+def later(runtime: Runtime, seconds: int) -> None:
+    """Move the app's fixed clock on."""
+    assert isinstance(runtime.clock, FixedClock)
+    runtime.clock.at += timedelta(seconds=seconds)
 
 
 def _count(sessions: sessionmaker[Session], model: type) -> int:
@@ -32,9 +41,10 @@ def test_a_merchant_logs_in_and_lands_on_the_at_risk_board(client: TestClient, s
     assert home.status_code == 200 and "<h1>待揽收预警</h1>" in home.text
 
 
-def test_wrong_password_and_unknown_user_get_the_same_message(client: TestClient,
-                                                              sessions) -> None:
+def test_wrong_password_and_unknown_user_get_the_same_message(client: TestClient, sessions,
+                                                              runtime: Runtime) -> None:
     wrong = login(client, "merchant", "not-the-password")
+    later(runtime, 2)  # the back-off after one failure
     unknown = login(client, "nobody", "not-the-password")
     assert wrong.status_code == unknown.status_code == 401
     assert "用户名或密码错误。" in wrong.text and "用户名或密码错误。" in unknown.text
@@ -42,17 +52,32 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client: TestClient
     assert _count(sessions, LoginFailure) == 2
 
 
-def test_five_failures_lock_the_username_even_for_the_right_password(client: TestClient,
-                                                                    sessions) -> None:
-    for _ in range(5):
+def test_after_five_failures_even_the_right_password_waits_32_seconds_then_works(
+        client: TestClient, sessions, runtime: Runtime) -> None:
+    for wait in (2, 4, 8, 16, 0):
         assert login(client, "merchant", "guess").status_code == 401
+        later(runtime, wait)
     throttled = login(client, "merchant", PASSWORD)
     assert throttled.status_code == 429
-    assert "登录失败次数过多，请 15 分钟后再试。" in throttled.text
+    assert throttled.headers["retry-after"] == "32"
+    assert "登录失败次数过多，请 32 秒后再试。" in throttled.text
     assert "lanshou_session" not in client.cookies
-    assert _count(sessions, LoginFailure) == 5
+    assert _count(sessions, LoginFailure) == 5  # the refused attempt is not a failure
     assert _count(sessions, WebSession) == 0
-    assert login(client, "other").status_code == 303  # other usernames are not affected
+    assert login(client, "other").status_code == 429  # same client address: it waits too
+    later(runtime, 32)
+    assert login(client, "merchant", PASSWORD).status_code == 303
+    assert _count(sessions, LoginFailure) == 0  # the user's own failures are forgotten
+
+
+def test_a_long_wait_is_told_in_whole_minutes(client: TestClient, runtime: Runtime) -> None:
+    for wait in (2, 4, 8, 16, 32, 64, 128, 0):
+        assert login(client, "merchant", "guess").status_code == 401
+        later(runtime, wait)
+    client.cookies.set("lanshou_locale", "en")
+    throttled = login(client, "merchant", PASSWORD)
+    assert throttled.headers["retry-after"] == "256"
+    assert "Too many failed attempts. Try again in 5 minutes." in throttled.text
 
 
 def test_logout_invalidates_the_session(client: TestClient, sessions) -> None:

@@ -8,6 +8,9 @@ delivery failure.
     ├── EmailSender       SMTP, optional STARTTLS
     └── SignedWebhook     JSON + X-Lanshou-Signature
     SmsSender (protocol)  reminders to couriers; LoggingSmsSender records only
+
+Every connection a channel makes goes through the egress guard (``egress.py``): public
+addresses only, checked after DNS resolution, unless the operator allow-listed them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,12 @@ from typing import Any
 import httpx
 
 from lanshou.adapters.notify.base import DeliveryResult, Message, Now, Sender, utc_now
+from lanshou.adapters.notify.egress import (
+    EgressPolicy,
+    EgressRefused,
+    GuardedTransport,
+    guarded_smtp,
+)
 from lanshou.adapters.notify.email import EmailSender, SmtpFactory
 from lanshou.adapters.notify.robots import (
     DingTalkRobot,
@@ -33,6 +42,8 @@ __all__ = [
     "CHANNEL_KINDS",
     "DeliveryResult",
     "DingTalkRobot",
+    "EgressPolicy",
+    "EgressRefused",
     "EmailSender",
     "FeishuRobot",
     "LoggingSmsSender",
@@ -55,11 +66,18 @@ def build_sender(
     config: Mapping[str, Any],
     secret: str | None,
     *,
+    egress: EgressPolicy | None = None,
     transport: httpx.BaseTransport | None = None,
     smtp_factory: SmtpFactory | None = None,
     now: Now = utc_now,
 ) -> Sender:
-    """A sender from a stored channel row's kind, non-secret config and secret."""
+    """A sender from a stored channel row's kind, non-secret config and secret.
+
+    Without ``transport``/``smtp_factory`` (which replace the network, e.g. in tests) it
+    connects only where ``egress`` allows: public addresses, plus the operator's allow-list.
+    """
+    policy = egress or EgressPolicy()
+    transport = transport or GuardedTransport(policy)
     url = str(config.get("url", ""))
     if kind == "dingtalk":
         return DingTalkRobot(url, secret, transport, now)
@@ -70,11 +88,11 @@ def build_sender(
     if kind == "webhook":
         return SignedWebhook(url, secret or "", transport, now)
     if kind == "email":
-        extra = {"smtp_factory": smtp_factory} if smtp_factory is not None else {}
         return EmailSender(
             host=str(config.get("host", "")), port=int(config.get("port", 25)),
             sender=str(config.get("sender", "")),
             recipients=[str(r) for r in config.get("recipients", [])],
             username=config.get("username") or None, password=secret,
-            starttls=bool(config.get("starttls", False)), **extra)
+            starttls=bool(config.get("starttls", False)),
+            smtp_factory=smtp_factory or guarded_smtp(policy))
     raise ValueError(f"unknown channel kind {kind!r}")

@@ -1,7 +1,8 @@
 """What every channel shares: the message, the result of one attempt, and JSON posting.
 
-A channel never raises for a delivery problem: network errors, HTTP errors and robot error codes
-all come back as a failed :class:`DeliveryResult`, so the dispatcher records them and retries.
+A channel never raises for a delivery problem: network errors, HTTP errors, robot error codes and
+addresses the egress guard refuses all come back as a failed :class:`DeliveryResult`, so the
+dispatcher records them and retries.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
+
+from lanshou.adapters.notify.egress import EgressRefused
 
 TIMEOUT = httpx.Timeout(10.0)
 Now = Callable[[], datetime]
@@ -46,18 +49,23 @@ def post_json(
     url: str,
     body: dict[str, Any] | bytes,
     *,
-    transport: httpx.BaseTransport | None,
+    transport: httpx.BaseTransport,
     headers: dict[str, str] | None = None,
     check: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> DeliveryResult:
-    """POST and judge: a 2xx whose JSON ``check`` finds no error code is a success."""
+    """POST and judge: a 2xx whose JSON ``check`` finds no error code is a success.
+
+    Redirects are not followed (a 3xx is a failure) and proxies from the environment are not
+    used: either would take the request past the transport that checks where it goes.
+    """
     try:
-        with httpx.Client(transport=transport, timeout=TIMEOUT) as client:
+        with httpx.Client(transport=transport, timeout=TIMEOUT, follow_redirects=False,
+                          trust_env=False) as client:
             if isinstance(body, bytes):
                 response = client.post(url, content=body, headers=headers)
             else:
                 response = client.post(url, json=body, headers=headers)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, EgressRefused) as exc:
         return DeliveryResult.failed(f"{type(exc).__name__}: {exc}")
     if not response.is_success:
         return DeliveryResult.failed(f"HTTP {response.status_code}: {response.text[:300]}",

@@ -1,4 +1,5 @@
-"""E-mail over SMTP (smtplib), with optional STARTTLS and login; the SMTP class is injectable."""
+"""E-mail over SMTP (smtplib), with optional STARTTLS and login; the SMTP class is injectable
+(:func:`lanshou.adapters.notify.build_sender` gives one that connects to checked addresses only)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from lanshou.adapters.notify.base import DeliveryResult, Message
+from lanshou.adapters.notify.egress import EgressPolicy, EgressRefused, guarded_smtp
 
 SmtpFactory = Callable[..., Any]  # smtplib.SMTP or a test double with the same calls
 
@@ -22,7 +24,8 @@ class EmailSender:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     starttls: bool = False
-    smtp_factory: SmtpFactory = field(default=smtplib.SMTP, repr=False)
+    smtp_factory: SmtpFactory = field(default_factory=lambda: guarded_smtp(EgressPolicy()),
+                                      repr=False)
 
     def build(self, message: Message) -> EmailMessage:
         mail = EmailMessage()
@@ -42,6 +45,6 @@ class EmailSender:
                 if self.username and self.password:
                     smtp.login(self.username, self.password)
                 smtp.send_message(self.build(message))
-        except (smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError, EgressRefused) as exc:
             return DeliveryResult.failed(f"{type(exc).__name__}: {exc}")
         return DeliveryResult(True)

@@ -21,6 +21,7 @@ from urllib.parse import quote_plus
 import httpx
 
 from lanshou.adapters.notify.base import DeliveryResult, Message, Now, post_json, utc_now
+from lanshou.adapters.notify.egress import public_only
 
 
 def dingtalk_sign(timestamp_ms: int, secret: str) -> str:
@@ -49,7 +50,7 @@ def _feishu_code(payload: dict[str, Any]) -> str | None:
 class DingTalkRobot:
     webhook_url: str
     secret: str | None = field(default=None, repr=False)
-    transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    transport: httpx.BaseTransport = field(default_factory=public_only, repr=False)
     now: Now = field(default=utc_now, repr=False)
 
     def url(self) -> str:
@@ -68,7 +69,7 @@ class DingTalkRobot:
 class FeishuRobot:
     webhook_url: str
     secret: str | None = field(default=None, repr=False)
-    transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    transport: httpx.BaseTransport = field(default_factory=public_only, repr=False)
     now: Now = field(default=utc_now, repr=False)
 
     def body(self, message: Message) -> dict[str, Any]:
@@ -88,7 +89,7 @@ class FeishuRobot:
 class WeComRobot:
     webhook_url: str  # https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…
     msgtype: str = "markdown"  # or "text"
-    transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    transport: httpx.BaseTransport = field(default_factory=public_only, repr=False)
 
     def send(self, message: Message) -> DeliveryResult:
         if self.msgtype == "text":

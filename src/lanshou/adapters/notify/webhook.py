@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from lanshou.adapters.notify.base import DeliveryResult, Message, Now, post_json, utc_now
+from lanshou.adapters.notify.egress import public_only
 
 
 def webhook_signature(body: bytes, secret: str) -> str:
@@ -26,7 +27,7 @@ def webhook_signature(body: bytes, secret: str) -> str:
 class SignedWebhook:
     url: str
     secret: str = field(repr=False)
-    transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    transport: httpx.BaseTransport = field(default_factory=public_only, repr=False)
     now: Now = field(default=utc_now, repr=False)
     extra: dict[str, Any] = field(default_factory=dict)
 

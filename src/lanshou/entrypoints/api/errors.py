@@ -35,8 +35,7 @@ def error_json(status: int, code: str, message: str, headers: dict[str, str] | N
 
 def _headers(exc: LanshouError) -> dict[str, str]:
     if isinstance(exc, LoginThrottled):
-        minutes = exc.details.get("retry_after_minutes", 15)
-        return {"Retry-After": str(int(minutes) * 60)}  # type: ignore[call-overload]
+        return {"Retry-After": str(exc.details["retry_after_seconds"])}
     if isinstance(exc, AuthenticationFailed):
         return {"WWW-Authenticate": "Bearer"}
     return {}

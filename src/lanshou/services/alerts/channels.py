@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import httpx
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from lanshou.adapters.db.models.alerts import (
     AlertOutbox,
     AlertSubscription,
 )
-from lanshou.adapters.notify import CHANNEL_KINDS
+from lanshou.adapters.notify import CHANNEL_KINDS, EgressPolicy, EgressRefused
 from lanshou.domain.roles import Role
 from lanshou.errors import InvalidInput, NotFound, PermissionDenied
 from lanshou.services import audit
@@ -57,7 +58,24 @@ def _check_shop(session: Session, scope: Scope, shop_id: int) -> None:
         raise NotFound(f"shop {shop_id} not found")
 
 
-def _clean_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+def _check_egress(egress: EgressPolicy, kind: str, clean: dict[str, Any]) -> None:
+    """Refuse a channel that would make the server connect to itself or a private network.
+
+    Checked again, after a fresh DNS look-up, at every send; this is so the owner hears it now.
+    """
+    try:
+        if kind == "email":
+            egress.check_host(str(clean["host"]), int(clean["port"]))
+        else:
+            egress.check_url(str(clean["url"]))
+    except EgressRefused as exc:
+        raise InvalidInput(str(exc), field="config", reason="egress_refused", host=exc.host,
+                           address=exc.address, kind=exc.kind) from exc
+    except httpx.InvalidURL as exc:
+        raise InvalidInput(f"not a valid URL: {exc}", field="config") from exc
+
+
+def _clean_config(kind: str, config: dict[str, Any], egress: EgressPolicy) -> dict[str, Any]:
     clean = {k: v for k, v in config.items() if k in CONFIG_KEYS[kind] and v not in (None, "")}
     if kind == "email":
         recipients = clean.get("recipients", [])
@@ -77,13 +95,15 @@ def _clean_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput("the webhook URL must start with https://", field="config")
         if kind == "wecom" and clean.get("msgtype", "markdown") not in ("markdown", "text"):
             raise InvalidInput("msgtype must be markdown or text", field="config")
+    _check_egress(egress, kind, clean)
     return clean
 
 
 def create_channel(session: Session, caller: Principal, scope: Scope, *, shop_id: int,
                    kind: str, name: str, config: dict[str, Any], secret: str | None,
-                   now: datetime) -> AlertChannel:
-    """Add a channel to a shop (admins and the shop's owners only)."""
+                   now: datetime, egress: EgressPolicy | None = None) -> AlertChannel:
+    """Add a channel to a shop (admins and the shop's owners only) that reaches only where
+    ``egress`` allows (public addresses unless the operator allow-listed more)."""
     if not may_manage(caller):
         raise PermissionDenied("only admins and shop owners manage alert channels")
     _check_shop(session, scope, shop_id)
@@ -94,7 +114,8 @@ def create_channel(session: Session, caller: Principal, scope: Scope, *, shop_id
         raise InvalidInput("name must be 1 to 128 characters", field="name")
     if kind == "webhook" and not secret:
         raise InvalidInput("a signed webhook needs a secret", field="secret")
-    row = AlertChannel(shop_id=shop_id, kind=kind, name=name, config=_clean_config(kind, config),
+    clean = _clean_config(kind, config, egress or EgressPolicy())
+    row = AlertChannel(shop_id=shop_id, kind=kind, name=name, config=clean,
                        secret=secret or None, is_active=True, created_by=caller.user_id,
                        created_at=now)
     session.add(row)

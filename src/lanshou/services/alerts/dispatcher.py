@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.alerts import AlertChannel, AlertDelivery, AlertOutbox
-from lanshou.adapters.notify import DeliveryResult, Message, Sender, build_sender
+from lanshou.adapters.notify import DeliveryResult, EgressPolicy, Message, Sender, build_sender
 from lanshou.services.alerts.collect import collect_events, enqueue
 from lanshou.services.alerts.policy import AlertPolicy
 from lanshou.services.alerts.zones import ShopZones
@@ -47,8 +47,16 @@ class DispatchResult:
     given_up: int = 0
 
 
-def default_senders(kind: str, config: Mapping[str, Any], secret: str | None) -> Sender:
-    return build_sender(kind, config, secret)
+def sender_factory(egress: EgressPolicy) -> SenderFactory:
+    """Real senders that connect only where ``egress`` allows."""
+
+    def senders(kind: str, config: Mapping[str, Any], secret: str | None) -> Sender:
+        return build_sender(kind, config, secret, egress=egress)
+
+    return senders
+
+
+default_senders = sender_factory(EgressPolicy())  # public addresses, no allow-list
 
 
 def claim_due(session: Session, now: datetime, policy: AlertPolicy, limit: int) -> list[Job]:

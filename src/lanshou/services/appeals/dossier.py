@@ -20,6 +20,7 @@ from lanshou.services.appeals.evidence import list_evidence
 from lanshou.services.appeals.facts import case_facts, contact_json, gather
 from lanshou.services.appeals.history import history
 from lanshou.services.appeals.views import ledger_effect
+from lanshou.services.audit_head import current_head
 from lanshou.settings import get_settings
 
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
@@ -44,6 +45,9 @@ def dossier_document(session: Session, actx: AppealsContext, appeal: Appeal,
     result = assess(case_facts(g, actx, sum(1 for e in evidence if e.kind != "system")))
     return {
         "exported_at": now.isoformat(),
+        # The audit chain's head at export: `lanshou audit verify --head dossier.json` later
+        # shows whether records were cut or rewritten since.
+        "audit_head": current_head(session, now).line,
         "shop_name": shop.name,
         "appeal": _row(appeal, "id", "violation_id", "shop_id", "round", "state", "channel",
                        "venue", "statement", "created_by", "claimed_by", "decided_by",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lanshou.adapters.db.models.base import Base, BigId, id_column
@@ -103,3 +103,6 @@ class AuditEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # 1: plain SHA-256 (records from before 0009), 2: HMAC-SHA256 under the key named key_id.
+    scheme: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+    key_id: Mapped[str | None] = mapped_column(String(16))

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
+from lanshou.adapters.notify import EgressPolicy
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.services import tasks as task_svc
@@ -107,7 +108,8 @@ def create_channel(body: ChannelCreate, caller: CallerDep, db: DbDep,
     now = runtime.clock.now()
     scope = scope_for(db, caller)
     row = svc.create_channel(db, caller, scope, shop_id=body.shop_id, kind=body.kind,
-                             name=body.name, config=body.config, secret=body.secret, now=now)
+                             name=body.name, config=body.config, secret=body.secret, now=now,
+                             egress=EgressPolicy.from_allow_list(runtime.settings.egress_allow))
     svc.set_subscriptions(db, caller, scope, row.id,
                           [(s.event_kind, s.lead_minutes) for s in body.subscriptions], now)
     [view] = [v for v in svc.list_channels(db, scope, row.shop_id) if v.id == row.id]

@@ -13,7 +13,7 @@ from lanshou.bootstrap import Runtime
 from lanshou.entrypoints.api.deps import RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic, TokenPublic, TokenRequest
 from lanshou.errors import InvalidInput
-from lanshou.services.auth import authenticate, issue_session_token
+from lanshou.services.auth import ThrottlePolicy, authenticate, issue_session_token
 
 router = APIRouter(tags=["auth"])
 
@@ -41,7 +41,11 @@ async def _credentials(request: Request) -> TokenRequest:
 @router.post("/auth/token", response_model=TokenPublic, openapi_extra={"requestBody": _BODY},
              responses={401: {"model": ErrorPublic}, 429: {"model": ErrorPublic}})
 async def token(request: Request, runtime: RuntimeDep) -> TokenPublic:
-    """Log in with a password; returns a bearer token valid for ``session_hours``."""
+    """Log in with a password; returns a bearer token valid for ``session_hours``.
+
+    After failed attempts the next one must wait (per account and per client address);
+    too early is answered with ``login_throttled`` and a ``Retry-After`` in seconds.
+    """
     creds = await _credentials(request)
     remote = request.client.host if request.client else None
     # argon2 and the database are blocking work: keep them off the event loop.
@@ -53,7 +57,6 @@ def _issue(runtime: Runtime, creds: TokenRequest, remote: str | None) -> TokenPu
     now = runtime.clock.now()
     with unit_of_work(runtime.sessions) as session:
         principal = authenticate(session, creds.username, creds.password, now, remote,
-                                 max_failures=settings.login_max_failures,
-                                 lockout_minutes=settings.login_lockout_minutes)
+                                 ThrottlePolicy.from_settings(settings))
         access = issue_session_token(session, principal, now, settings.session_hours)
     return TokenPublic(access_token=access, expires_in=settings.session_hours * 3600)

@@ -12,24 +12,48 @@ from starlette.concurrency import run_in_threadpool
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.alerts import AlertDelivery
-from lanshou.adapters.notify import LoggingSmsSender, Message, SmsSender
+from lanshou.adapters.notify import EgressPolicy, LoggingSmsSender, Message, SmsSender
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
-from lanshou.i18n import translate
+from lanshou.i18n import N_, translate
 from lanshou.services.alerts import channels as svc
 from lanshou.services.alerts import reminders
-from lanshou.services.alerts.dispatcher import SenderFactory, default_senders, safe_send
+from lanshou.services.alerts.dispatcher import SenderFactory, safe_send, sender_factory
 from lanshou.services.alerts.kinds import CHANNEL_LABELS, EVENT_KINDS, EVENT_LABELS, OUTBOX_STATES
 from lanshou.services.orders import scope_for
 
 router = APIRouter(include_in_schema=False)
 
+EGRESS_REFUSED = N_("%(host)s leads to %(address)s, %(kind)s. Alerts may only go to addresses on "
+                    "the public Internet; ask the operator to allow an internal server.")
+EGRESS_KINDS = {
+    "metadata": N_("the cloud metadata service"), "unspecified": N_("an unspecified address"),
+    "loopback": N_("this server itself (loopback)"), "link_local": N_("a link-local address"),
+    "multicast": N_("a multicast address"), "shared": N_("a carrier-grade NAT address"),
+    "private": N_("a private network address"), "reserved": N_("a reserved address"),
+}
 
-def senders_of(request: Request) -> SenderFactory:
-    """Tests put a factory with a mock transport on the app; production sends for real."""
-    factory: SenderFactory = getattr(request.app.state, "alert_senders", default_senders)
-    return factory
+
+def egress_of(ctx: WebContext) -> EgressPolicy:
+    return EgressPolicy.from_allow_list(ctx.runtime.settings.egress_allow)
+
+
+def senders_of(ctx: WebContext) -> SenderFactory:
+    """Tests may put a factory with a mock transport on the app; otherwise real senders that
+    reach only public addresses and the operator's allow-list."""
+    factory: SenderFactory | None = getattr(ctx.request.app.state, "alert_senders", None)
+    return factory or sender_factory(egress_of(ctx))
+
+
+def _refusal(ctx: WebContext, exc: InvalidInput) -> str:
+    """The reason a channel was not saved, in the user's language where we know it."""
+    details = exc.details
+    if details.get("reason") != "egress_refused":
+        return exc.message
+    kind = translate(ctx.locale, EGRESS_KINDS.get(str(details["kind"]), EGRESS_KINDS["reserved"]))
+    return translate(ctx.locale, EGRESS_REFUSED, host=details["host"], address=details["address"],
+                     kind=kind)
 
 
 def sms_of(request: Request) -> SmsSender:
@@ -87,12 +111,13 @@ def create_channel(
         with unit_of_work(ctx.runtime.sessions) as session:
             row = svc.create_channel(session, ctx.user, scope_for(session, ctx.user),
                                      shop_id=shop_id, kind=kind, name=name, config=config,
-                                     secret=secret.strip() or None, now=ctx.now)
+                                     secret=secret.strip() or None, now=ctx.now,
+                                     egress=egress_of(ctx))
             svc.set_subscriptions(session, ctx.user, scope_for(session, ctx.user), row.id,
                                   [(k, 0) for k in EVENT_KINDS], ctx.now)
     except InvalidInput as exc:
         return _settings_page(ctx, 422, error=translate(ctx.locale, "Could not save: %(reason)s",
-                                                        reason=exc.message))
+                                                        reason=_refusal(ctx, exc)))
     return redirect("/alerts/settings")
 
 
@@ -121,7 +146,7 @@ def toggle(ctx: UserCtx, channel_id: int, active: Annotated[str, Form()] = "") -
 
 
 @router.post("/alerts/channels/{channel_id}/test")
-def test_send(ctx: UserCtx, request: Request, channel_id: int) -> Response:
+def test_send(ctx: UserCtx, channel_id: int) -> Response:
     """Send a test message now (outside any transaction) and log the attempt."""
     with unit_of_work(ctx.runtime.sessions) as session:
         row = svc.channel_for_send(session, ctx.user, scope_for(session, ctx.user), channel_id)
@@ -129,7 +154,7 @@ def test_send(ctx: UserCtx, request: Request, channel_id: int) -> Response:
         shop_id, name = row.shop_id, row.name
     message = Message(translate(ctx.locale, "lanshou test message"),
                       translate(ctx.locale, "If you can read this, alerts reach this channel."))
-    result = safe_send(senders_of(request), kind, config, secret, message)
+    result = safe_send(senders_of(ctx), kind, config, secret, message)
     with unit_of_work(ctx.runtime.sessions) as session:
         session.add(AlertDelivery(shop_id=shop_id, outbox_id=None, channel_kind=kind,
                                   target=name[:128], attempt=1, at=ctx.now, ok=result.ok,

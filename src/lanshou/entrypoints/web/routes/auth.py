@@ -12,12 +12,26 @@ from lanshou.entrypoints.web.context import LOCALE_COOKIE, SESSION_COOKIE, Ctx, 
 from lanshou.entrypoints.web.rendering import ONE_YEAR, redirect, render
 from lanshou.errors import AuthenticationFailed, InvalidInput, LoginThrottled
 from lanshou.i18n import N_, normalize_locale, translate
-from lanshou.services.auth import authenticate, end_session, set_locale, start_session
+from lanshou.services.auth import (
+    ThrottlePolicy,
+    authenticate,
+    end_session,
+    set_locale,
+    start_session,
+)
 
 router = APIRouter(include_in_schema=False)
 
 WRONG_LOGIN = N_("Wrong username or password.")
-THROTTLED = N_("Too many failed attempts. Try again in %(minutes)d minutes.")
+THROTTLED_SECONDS = N_("Too many failed attempts. Try again in %(seconds)d seconds.")
+THROTTLED_MINUTES = N_("Too many failed attempts. Try again in %(minutes)d minutes.")
+
+
+def throttled_message(locale: str, seconds: int) -> str:
+    """How long to wait, in seconds up to two minutes, then in whole minutes (rounded up)."""
+    if seconds <= 120:
+        return translate(locale, THROTTLED_SECONDS, seconds=seconds)
+    return translate(locale, THROTTLED_MINUTES, minutes=-(-seconds // 60))
 
 
 @router.get("/login")
@@ -35,15 +49,16 @@ def login(ctx: Ctx, username: Annotated[str, Form()] = "",
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
             principal = authenticate(session, username, password, ctx.now, remote,
-                                     max_failures=settings.login_max_failures,
-                                     lockout_minutes=settings.login_lockout_minutes)
+                                     ThrottlePolicy.from_settings(settings))
             token, principal = start_session(session, principal, ctx.now, settings.session_hours)
             if principal.locale is None and ctx.request.cookies.get(LOCALE_COOKIE):
                 set_locale(session, principal.user_id, ctx.locale)  # keep the language chosen
-    except LoginThrottled:
-        error = translate(ctx.locale, THROTTLED, minutes=settings.login_lockout_minutes)
-        return render(ctx, "login.html", 429, next=safe_next(next), username=username,
-                      error=error)
+    except LoginThrottled as exc:
+        wait = int(exc.details["retry_after_seconds"])  # type: ignore[call-overload]
+        page = render(ctx, "login.html", 429, next=safe_next(next), username=username,
+                      error=throttled_message(ctx.locale, wait))
+        page.headers["Retry-After"] = str(wait)
+        return page
     except AuthenticationFailed:
         return render(ctx, "login.html", 401, next=safe_next(next), username=username,
                       error=translate(ctx.locale, WRONG_LOGIN))

@@ -1,0 +1,118 @@
+"""Slow password guessing down without letting a stranger lock anyone out.
+
+Each failed login is a row in ``login_failures`` (the database, so every worker process sees
+it). After ``n`` recent failures the next attempt must wait ``2**n`` seconds after the last
+one, up to a cap, counted twice:
+
+* per account, with a low cap (30 s by default): guessing one password from many addresses
+  stays slow, yet the real user, from their own address, waits half a minute at most;
+* per client address (IPv6 clients by their /64), with a high cap (15 min by default): one
+  machine trying many usernames is slowed down hard.
+
+Attempts that are refused for waiting are not failures: they do not make the wait longer.
+An attempt takes its row *before* the password is checked, so parallel guesses see each other
+instead of all passing one check.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from lanshou.adapters.db.models import LoginFailure
+from lanshou.settings import Settings
+
+__all__ = [
+    "ThrottlePolicy",
+    "backoff",
+    "clear_own_failures",
+    "client_key",
+    "forget_attempt",
+    "record_attempt",
+    "seconds_to_wait",
+]
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    account_cap: timedelta = timedelta(seconds=30)
+    address_cap: timedelta = timedelta(minutes=15)
+    window: timedelta = timedelta(hours=1)  # older failures are forgotten
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ThrottlePolicy:
+        return cls(timedelta(seconds=settings.login_account_backoff_cap_seconds),
+                   timedelta(seconds=settings.login_address_backoff_cap_seconds),
+                   timedelta(minutes=settings.login_failure_window_minutes))
+
+
+def backoff(failures: int, cap: timedelta) -> timedelta:
+    """How long after the last of ``failures`` failures the next attempt may come."""
+    if failures <= 0:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures, 40)), cap)
+
+
+def client_key(remote_addr: str | None) -> str:
+    """The client address as throttled: IPv4 as is, IPv6 by its /64 (one subscriber's block)."""
+    text = (remote_addr or "").strip()
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return text[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def record_attempt(session: Session, username: str, remote_addr: str | None,
+                   now: datetime) -> LoginFailure:
+    """Take the attempt's row now (committed), so concurrent attempts count each other; it
+    stays as the failure if the password is wrong."""
+    row = LoginFailure(username=username, remote_addr=client_key(remote_addr), at=now)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def _wait(session: Session, scope: ColumnElement[bool], attempt: LoginFailure,
+          policy: ThrottlePolicy, cap: timedelta, now: datetime) -> timedelta:
+    count, last = session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            scope, LoginFailure.id != attempt.id, LoginFailure.at > now - policy.window)
+    ).one()
+    if not count:
+        return timedelta(0)
+    return max(last + backoff(count, cap) - now, timedelta(0))
+
+
+def seconds_to_wait(session: Session, attempt: LoginFailure, policy: ThrottlePolicy,
+                    now: datetime) -> int:
+    """Whole seconds before ``attempt`` would be allowed (0: go ahead), the longer of the
+    account's and the address's wait."""
+    account = _wait(session, LoginFailure.username == attempt.username, attempt, policy,
+                    policy.account_cap, now)
+    address = _wait(session, LoginFailure.remote_addr == attempt.remote_addr, attempt, policy,
+                    policy.address_cap, now)
+    return math.ceil(max(account, address).total_seconds())
+
+
+def forget_attempt(session: Session, attempt: LoginFailure) -> None:
+    """A refused attempt was no guess: it must not lengthen the wait."""
+    session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.id))
+    session.commit()
+
+
+def clear_own_failures(session: Session, attempt: LoginFailure) -> None:
+    """A successful login forgets the user's own typos: the account's failures from this
+    client. A stranger's failures stay, so the stranger's address count does not restart."""
+    session.execute(delete(LoginFailure).where(LoginFailure.username == attempt.username,
+                                               LoginFailure.remote_addr == attempt.remote_addr))

@@ -1,0 +1,113 @@
+"""Login throttling against the database, with a fixed clock: exact waits, per account (low
+cap) and per client address (high cap), never a lock-out of the real user."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lanshou.adapters.db.models import LoginFailure
+from lanshou.errors import AuthenticationFailed, LoginThrottled
+from lanshou.services.auth import authenticate
+from lanshou.services.login_throttle import ThrottlePolicy, record_attempt
+from tests.integration.web.world import NOW, PASSWORD, World
+
+STRANGER, OWNER = "203.0.113.9", "198.51.100.7"
+POLICY = ThrottlePolicy()
+
+
+def _try(sessions: sessionmaker[Session], username: str, password: str, at: datetime,
+         remote: str) -> str | int:
+    """'ok', 'wrong', or the seconds to wait."""
+    with sessions() as s:
+        try:
+            authenticate(s, username, password, at, remote, POLICY)
+            s.commit()
+            return "ok"
+        except LoginThrottled as exc:
+            return int(exc.details["retry_after_seconds"])  # type: ignore[call-overload]
+        except AuthenticationFailed:
+            return "wrong"
+
+
+def _failures(sessions: sessionmaker[Session]) -> int:
+    with sessions() as s:
+        return s.execute(select(func.count()).select_from(LoginFailure)).scalar_one()
+
+
+def test_a_stranger_guessing_one_account_waits_twice_as_long_after_each_failure(
+        sessions: sessionmaker[Session], world: World) -> None:
+    at, waits = NOW, []
+    for _ in range(11):
+        assert _try(sessions, "merchant", "guess", at, STRANGER) == "wrong"
+        wait = _try(sessions, "merchant", "guess", at, STRANGER)
+        assert isinstance(wait, int)
+        waits.append(wait)
+        at += timedelta(seconds=wait)
+    # The address's cap (15 min) governs the stranger; the account's own cap is 30 s.
+    assert waits == [2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]
+    assert _failures(sessions) == 11  # refused attempts are not counted as failures
+
+
+def test_the_owner_from_another_address_waits_at_most_the_account_cap_then_logs_in(
+        sessions: sessionmaker[Session], world: World) -> None:
+    at = NOW
+    for _ in range(8):
+        assert _try(sessions, "merchant", "guess", at, STRANGER) == "wrong"
+        at += timedelta(minutes=5)  # slower than the address back-off: every guess is tried
+    last = at - timedelta(minutes=5)
+    assert _try(sessions, "merchant", PASSWORD, last + timedelta(seconds=29), OWNER) == 1
+    assert _try(sessions, "merchant", PASSWORD, last + timedelta(seconds=30), OWNER) == "ok"
+    # The owner's success forgets only the owner's own failures: the stranger's 8 still count.
+    assert _try(sessions, "other", "guess", last + timedelta(seconds=31), STRANGER) == 225
+
+
+def test_twenty_usernames_from_one_address_are_slowed_by_the_address(
+        sessions: sessionmaker[Session], world: World) -> None:
+    at, waits = NOW, []
+    for i in range(6):
+        assert _try(sessions, f"user{i}", "guess", at, STRANGER) == "wrong"
+        wait = _try(sessions, f"user{i + 100}", "guess", at, STRANGER)
+        assert isinstance(wait, int)
+        waits.append(wait)
+        at += timedelta(seconds=wait)
+    assert waits == [2, 4, 8, 16, 32, 64]
+    assert _try(sessions, "merchant", PASSWORD, at, OWNER) == "ok"  # other addresses unaffected
+
+
+def test_ipv6_neighbours_in_one_64_block_share_the_address_count(
+        sessions: sessionmaker[Session], world: World) -> None:
+    assert _try(sessions, "ghost1", "guess", NOW, "2001:db8:5:6::1") == "wrong"
+    assert _try(sessions, "ghost2", "guess", NOW, "2001:db8:5:6::ffff") == 2
+    assert _try(sessions, "merchant", PASSWORD, NOW, "2001:db8:5:7::1") == "ok"
+
+
+def test_failures_older_than_the_window_are_forgotten(sessions: sessionmaker[Session],
+                                                      world: World) -> None:
+    for i in range(5):
+        assert _try(sessions, "merchant", "guess", NOW + timedelta(seconds=64 * i),
+                    STRANGER) == "wrong"
+    last = NOW + timedelta(seconds=256)
+    assert _try(sessions, "merchant", PASSWORD, last + timedelta(seconds=31), STRANGER) == 1
+    # An hour after the first failure it drops out of the count: four left, 2**4 = 16 s.
+    at = NOW + timedelta(hours=1)
+    assert _try(sessions, "merchant", PASSWORD, at, STRANGER) == "ok"
+
+
+def test_an_attempt_in_progress_makes_a_parallel_one_wait(sessions: sessionmaker[Session],
+                                                          world: World) -> None:
+    with sessions() as s:
+        record_attempt(s, "merchant", STRANGER, NOW)  # its password is still being checked
+    assert _try(sessions, "merchant", PASSWORD, NOW, STRANGER) == 2
+
+
+def test_a_success_forgets_the_users_own_typos_only(sessions: sessionmaker[Session],
+                                                    world: World) -> None:
+    assert _try(sessions, "merchant", "typo", NOW, OWNER) == "wrong"
+    assert _try(sessions, "merchant", "guess", NOW + timedelta(seconds=2), STRANGER) == "wrong"
+    assert _try(sessions, "merchant", PASSWORD, NOW + timedelta(seconds=6), OWNER) == "ok"
+    with sessions() as s:
+        left = s.execute(select(LoginFailure.username, LoginFailure.remote_addr)).all()
+    assert left == [("merchant", STRANGER)]
