@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lanshou.errors import SettingsError
@@ -38,14 +38,29 @@ class Settings(BaseSettings):
     calendar_file: Path | None = None
     worker_interval_seconds: float = Field(default=60.0, gt=0)
     session_hours: int = Field(default=12, ge=1)
-    login_max_failures: int = Field(default=5, ge=1)
-    login_lockout_minutes: int = Field(default=15, ge=1)
+    # Login throttling: after n recent failures the next attempt waits 2**n seconds, up to the
+    # cap; per account the cap is low (a stranger cannot lock a user out), per client address
+    # it is high. Failures older than the window are forgotten.
+    login_account_backoff_cap_seconds: int = Field(default=30, ge=1)
+    login_address_backoff_cap_seconds: int = Field(default=900, ge=1)
+    login_failure_window_minutes: int = Field(default=60, ge=1)
+    # Addresses alert channels may reach although they are not public (an internal SMTP relay,
+    # a local test server): CIDRs or host names, comma-separated. Empty: public addresses only.
+    egress_allow: str = ""
     # The audit chain's exported head (record count + last hash, MAC'd) lives outside the
     # database, so cutting the newest records shows; default var/audit_head.
     audit_head_file: Path | None = None
     # Secret keys used before the current one: records they signed still verify after a
     # rotation (a JSON list, e.g. LANSHOU_AUDIT_RETIRED_KEYS='["old-secret…"]').
     audit_retired_keys: list[str] = Field(default_factory=list)
+
+    @field_validator("egress_allow")
+    @classmethod
+    def _check_egress_allow(cls, value: str) -> str:
+        from lanshou.adapters.notify.egress import parse_allow_list
+
+        parse_allow_list(value)  # ValueError names the bad entry
+        return value
 
     @model_validator(mode="after")
     def _require_secret_outside_dev(self) -> Settings:

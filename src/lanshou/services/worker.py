@@ -10,8 +10,10 @@ import logging
 import threading
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.notify import EgressPolicy
 from lanshou.bootstrap import Runtime
 from lanshou.services.alerts import dispatch_alerts
+from lanshou.services.alerts.dispatcher import sender_factory
 from lanshou.services.analytics.aggregates import refresh_aggregates
 from lanshou.services.appeals.complaints import escalate_overdue
 from lanshou.services.appeals.filing import expire_overdue
@@ -34,8 +36,9 @@ def sweep_once(runtime: Runtime) -> SweepResult:
         refresh_aggregates(session, now, ctx=RulesContext.from_settings(runtime.settings))
     # Alerts last, so this sweep's warnings and breaches go out now; sending runs outside
     # any transaction.
+    egress = EgressPolicy.from_allow_list(runtime.settings.egress_allow)
     dispatch_alerts(runtime.sessions, now, RulesContext.from_settings(runtime.settings),
-                    locale=runtime.settings.default_locale)
+                    locale=runtime.settings.default_locale, senders=sender_factory(egress))
     return result
 
 
