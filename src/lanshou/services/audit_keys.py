@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +24,8 @@ _CHAIN_LABEL = b"lanshou/audit/chain-record/v2"
 _HEAD_LABEL = b"lanshou/audit/exported-head/v1"
 _ID_LABEL = b"lanshou/audit/key-id"
 _BOUND = "lanshou.audit.keys"
+_PROCESS_KEYS_LOCK = threading.Lock()
+_PROCESS_KEYS: list[tuple[Settings, AuditKeys]] = []
 
 
 def hkdf_sha256(secret: bytes, info: bytes, length: int = 32, salt: bytes = b"") -> bytes:
@@ -114,7 +117,16 @@ def keys_for(session: Session) -> AuditKeys:
     bound = session.info.get(_BOUND)
     if isinstance(bound, AuditKeys):
         return bound
-    return AuditKeys.from_settings(get_settings())
+    settings = get_settings()
+    # One derivation per settings object, under a lock: in development the secret is generated
+    # into var/ on first use, and the server's request threads and its worker thread must not
+    # each generate (and sign with) a key of their own.
+    with _PROCESS_KEYS_LOCK:
+        if _PROCESS_KEYS and _PROCESS_KEYS[0][0] is settings:
+            return _PROCESS_KEYS[0][1]
+        keys = AuditKeys.from_settings(settings)
+        _PROCESS_KEYS[:] = [(settings, keys)]
+        return keys
 
 
 def plain_sha256(body: bytes) -> str:

@@ -219,3 +219,21 @@ def test_verify_refuses_a_database_that_does_not_exist_and_creates_nothing(
         f"lanshou: no database at {url}: audit verify checks an existing database and creates "
         "none (check LANSHOU_DATABASE_URL)\n")
     assert list(root.iterdir()) == []
+
+
+def test_in_development_every_thread_signs_with_the_one_generated_secret(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lanshou.services.audit_keys import keys_for
+
+    monkeypatch.setenv("LANSHOU_ENV", "dev")
+    monkeypatch.delenv("LANSHOU_SECRET_KEY")
+    monkeypatch.setenv("LANSHOU_VAR_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            ids = set(pool.map(lambda _: keys_for(Session()).current.key_id, range(32)))
+    finally:
+        get_settings.cache_clear()
+    assert ids == {derive_key((tmp_path / "secret_key").read_text()).key_id}
