@@ -127,10 +127,10 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def final_dump(db: Database) -> Dump:
+def final_dump(db: Database, *, skip: Sequence[str] = ()) -> Dump:
     engine = db.engine()
     try:
-        return dump(engine)
+        return dump(engine, skip=skip)
     finally:
         engine.dispose()
 
