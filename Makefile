@@ -4,20 +4,32 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+UV := $(BIN)/uv
 
-.PHONY: run test lint bench setup clean-db
+.PHONY: run test lint bench setup lock clean-db
 
-# (Re)install when pyproject.toml changes; the stamp keeps repeated runs instant.
-$(VENV)/.installed: pyproject.toml
+# uv (pinned, hash-checked) installs the locks: the same versions pip would, in seconds instead
+# of minutes.
+$(UV): requirements/uv.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/uv.txt
+	@touch $@
+
+# (Re)install when pyproject.toml or the lock changes; the stamp keeps repeated runs instant.
+# Exactly the locked versions (hash-checked), then lanshou itself on top without resolving again;
+# the check stops a lock that no longer covers pyproject.toml's dependencies (run `make lock`).
+$(VENV)/.installed: pyproject.toml requirements/lock-dev.txt $(UV)
+	$(UV) pip install -q --python $(BIN)/python --require-hashes -r requirements/lock-dev.txt
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	@$(UV) pip check -q --python $(BIN)/python || { $(UV) pip check --python $(BIN)/python; \
+	  echo "requirements/lock-dev.txt does not cover pyproject.toml: run make lock"; exit 1; }
 	@touch $@
 
 setup: $(VENV)/.installed
 
 ## Start lanshou with its embedded default: SQLite under var/, demo data, http://$(HOST):$(PORT)
 run: $(VENV)/.installed
+	@bash scripts/dev-env.sh
 	LANSHOU_ENV=dev $(BIN)/lanshou db upgrade
 	LANSHOU_ENV=dev $(BIN)/lanshou demo seed --if-empty
 	LANSHOU_ENV=dev $(BIN)/lanshou serve --host $(HOST) --port $(PORT)
@@ -27,8 +39,14 @@ test: $(VENV)/.installed
 	@bash scripts/test.sh
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff check src tests scripts $(wildcard bench)
 	$(BIN)/mypy
+
+## Re-pin requirements/lock*.txt after a change to pyproject.toml; keeps every other pin.
+## `make lock UPGRADE=1` moves everything to the newest allowed versions,
+## `make lock UPGRADE=fastapi` just that package. Then `make setup` installs the new lock.
+lock: $(UV)
+	UV=$(UV) bash scripts/lock.sh $(UPGRADE)
 
 ## Run every benchmark under bench/ and rewrite docs/benchmarks.md
 bench: $(VENV)/.installed
