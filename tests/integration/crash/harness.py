@@ -12,6 +12,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine, select
 
 from lanshou.adapters.db.engine import make_engine
@@ -148,3 +150,48 @@ def differences(expected: Dump, actual: Dump, limit: int = 3) -> list[str]:
         problems.append(f"{name}: {len(want)} rows expected, {len(got)} found; "
                         f"missing {missing}; unexpected {extra}")
     return problems
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """``lanshou serve`` as a child process on a free local port."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+
+    @classmethod
+    def start(cls, db: Database, cwd: Path, *args: str) -> Server:
+        port = free_port()
+        log = (cwd / f"server-{port}.log").open("wb")
+        process = subprocess.Popen(
+            [LANSHOU, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            env=db.env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        server = cls(process, f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 120
+        while not server.healthy():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError((cwd / f"server-{port}.log").read_text())
+            time.sleep(0.2)
+        return server
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/api/v1/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
