@@ -200,7 +200,7 @@ def run_readme_commands(clone: Path, order: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--timeout", type=float, default=480,
+    parser.add_argument("--timeout", type=float, default=300,
                         help="seconds for make run to answer (it builds its virtualenv first)")
     parser.add_argument("--screenshot", type=Path,
                         default=REPO / "test-results" / "smoke-readme" / "at-risk.png")
