@@ -34,33 +34,36 @@ Dump = dict[str, list[tuple[Any, ...]]]
 
 @dataclass
 class Database:
-    """A SQLite database file and the environment that points lanshou processes at it."""
+    """A database and the environment that points lanshou processes at it: a SQLite file
+    (``path``) or a private PostgreSQL database (``url`` alone)."""
 
-    path: Path
+    url: str
     var_dir: Path
+    path: Path | None = None
+
+    @classmethod
+    def sqlite(cls, path: Path) -> Database:
+        return cls(f"sqlite:///{path}", path.parent / "var", path)
 
     @classmethod
     def from_template(cls, template: Path, directory: Path) -> Database:
         directory.mkdir(parents=True, exist_ok=True)
         shutil.copy(template, directory / "lanshou.db")
-        return cls(directory / "lanshou.db", directory / "var")
-
-    @property
-    def url(self) -> str:
-        return f"sqlite:///{self.path}"
+        return cls.sqlite(directory / "lanshou.db")
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "LANSHOU_ENV": "test", "LANSHOU_SECRET_KEY": SECRET,
                 "LANSHOU_DATABASE_URL": self.url, "LANSHOU_VAR_DIR": str(self.var_dir)}
 
     def copy_to(self, directory: Path) -> Database:
-        """A copy of this database (it must not be open for writing)."""
+        """A copy of this SQLite database (it must not be open for writing)."""
+        assert self.path is not None, "only SQLite files are copied"
         directory.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             source = Path(f"{self.path}{suffix}")
             if source.exists():
                 shutil.copy(source, directory / f"lanshou.db{suffix}")
-        return Database(directory / "lanshou.db", directory / "var")
+        return Database.sqlite(directory / "lanshou.db")
 
     def engine(self) -> Engine:
         return make_engine(self.url)

@@ -4,14 +4,13 @@ Four client threads post batches of 50 events to ``POST /api/v1/tracking/events`
 ``lanshou serve`` process; after a seeded random time the process is killed, twice (a new server
 in between). Every event of a batch that got a 2xx answer must then be in the database. Finally a
 fresh server receives every batch that was sent again, as a client that never saw an answer
-would resend it, and each event is stored exactly once.
+would resend it, and each event is stored exactly once. On SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from lanshou.adapters.db.engine import session_factory
+from lanshou.adapters.db.models import TrackingEvent
 from lanshou.domain.roles import Role
 from lanshou.services.auth import Principal, create_integration_token, create_user
 from tests.integration.crash.data import CARRIERS, Window, write_orders
@@ -99,11 +100,10 @@ def _client_thread(url: str, token: str, batches: list[Batch], feed: Feed,
             answered.set()
 
 
-def _prepare(tmp_path: Path, template: Path, now: datetime) -> tuple[Database, str]:
+def _prepare(db: Database, tmp_path: Path, now: datetime) -> str:
     """Orders shipped a day or two ago, an administrator and its integration token."""
     write_orders(tmp_path / "orders.csv",
                  Window(ORDERS, start=now - timedelta(days=3), span=timedelta(days=1)))
-    db = Database.from_template(template, tmp_path / "db")
     run(db, ["import", "orders", str(tmp_path / "orders.csv"), "--source", "generic",
              "--now", now.isoformat()], tmp_path)
     engine = db.engine()
@@ -113,20 +113,26 @@ def _prepare(tmp_path: Path, template: Path, now: datetime) -> tuple[Database, s
         token, _ = create_integration_token(s, actor, "carrier feed", now)
         s.commit()
     engine.dispose()
-    return db, token
+    return token
 
 
 def _stored(db: Database) -> dict[str, int]:
     """Each stored event's description and how many rows carry it."""
-    with sqlite3.connect(db.path) as conn:
-        return dict(conn.execute(
-            "SELECT description, count(*) FROM tracking_events GROUP BY description").fetchall())
+    engine = db.engine()
+    try:
+        with engine.connect() as conn:
+            query = select(TrackingEvent.description, func.count()).group_by(
+                TrackingEvent.description)
+            return {str(d): int(n) for d, n in conn.execute(query)}
+    finally:
+        engine.dispose()
 
 
 def test_every_acknowledged_batch_survives_a_killed_server(
-        tmp_path: Path, _sqlite_template: Path) -> None:
+        crash_database: Database, tmp_path: Path) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    db, token = _prepare(tmp_path, _sqlite_template, now)
+    db = crash_database
+    token = _prepare(db, tmp_path, now)
     feed, rng = Feed(now), random.Random(SEED)
     for number in range(KILLS):
         server = Server.start(db, tmp_path, "--no-worker")

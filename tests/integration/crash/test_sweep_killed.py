@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import random
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy import text
 
 from tests.integration.crash.data import NOW, Window, write_orders
 from tests.integration.crash.harness import Database, differences, final_dump, kill_and_rerun, run
@@ -40,8 +41,12 @@ def _prepared(tmp_path: Path, template: Path) -> Database:
 
 
 def _rows(db: Database, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db.path) as conn:
-        return conn.execute(sql).fetchall()
+    engine = db.engine()
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
 
 
 def test_a_sweep_killed_at_random_points_ends_as_one_uninterrupted_sweep(
