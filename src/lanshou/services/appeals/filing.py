@@ -190,10 +190,13 @@ def withdraw_appeal(session: Session, actx: AppealsContext, caller: Principal, a
 
 
 def expire_overdue(session: Session, now: datetime) -> int:
-    """The sweep: appeals whose window (draft, need_info, rejected) passed unused expire."""
+    """The sweep: appeals whose window (draft, need_info, rejected) passed unused expire.
+
+    Strictly after ``due_at``: filing, submitting and reconsidering accept the window's last
+    instant, so a sweep at that instant must leave the case open."""
     waiting = (S.DRAFT.value, S.NEED_INFO.value, S.REJECTED.value)
     rows = list(session.execute(
-        select(Appeal).where(Appeal.state.in_(waiting), Appeal.due_at <= now)
+        select(Appeal).where(Appeal.state.in_(waiting), Appeal.due_at < now)
         .order_by(Appeal.id)
     ).scalars())
     expired = 0

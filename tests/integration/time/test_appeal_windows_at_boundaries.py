@@ -1,0 +1,156 @@
+"""Appeal windows and the review deadline at day, month, year, leap-day and holiday boundaries.
+
+Douyin: an appeal may be filed within 7 calendar days of the notice (the violation's detection),
+the window's last instant included; a submitted appeal is due for review 2 working days later
+(China calendar, same time of day; from a non-working day, 00:00 of the second workday after
+it). Expected instants are written out by hand from the 2026 schedule (see
+``test_deadlines_at_boundaries``); 2027 and 2028 count weekends only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.models import Appeal, User, Violation
+from lanshou.adapters.storage.local import LocalDirectoryStorage
+from lanshou.domain.roles import Role
+from lanshou.errors import Conflict
+from lanshou.services.appeals import (
+    AppealsContext,
+    create_appeal,
+    expire_overdue,
+    submit_appeal,
+)
+from lanshou.services.auth import Principal, create_user
+from lanshou.services.enforcement import evaluate_shipments
+from lanshou.services.rules_context import RulesContext
+from lanshou.services.sweep import run_sweep
+from lanshou.settings import load_settings
+from tests.integration.enforcement.world import World
+from tests.integration.time.instants import bj, weekends_only_years_expected
+
+SETTINGS = load_settings(env="test", secret_key="x" * 32)
+US = timedelta(microseconds=1)
+
+
+@pytest.fixture
+def actx(tmp_path: Path) -> Iterator[AppealsContext]:
+    with weekends_only_years_expected():
+        yield AppealsContext(RulesContext(), LocalDirectoryStorage(tmp_path / "evidence"))
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session]) -> World:
+    """One douyin shop and its owner."""
+    w = World(sessions).setup("douyin")
+    with unit_of_work(sessions) as s:
+        create_user(s, "merchant", "correct-horse-battery", Role.MERCHANT_OWNER, "店主",
+                    [w.shop_id], datetime(2026, 1, 1, tzinfo=UTC))
+    return w
+
+
+def owner(sessions: sessionmaker[Session]) -> Principal:
+    """The shop owner as a logged-in caller (logging in is not what these tests are about)."""
+    with sessions() as s:
+        user = s.scalars(select(User).where(User.username == "merchant")).one()
+        return Principal(user.id, user.username, user.display_name, Role(user.role), None)
+
+
+def violation_detected_at(w: World, detected: datetime, ext: str = "AP1") -> int:
+    """A pickup timeout the sweep finds at ``detected`` (due an hour before)."""
+    shipped = detected - timedelta(hours=25)
+    sid = w.order(ext, shipped - timedelta(hours=1), shipped=shipped)
+    with unit_of_work(w.sessions) as s:
+        evaluate_shipments(s, [sid], shipped, RulesContext())
+    run_sweep(w.sessions, detected, SETTINGS, ctx=RulesContext())
+    with w.sessions() as s:
+        vid, at = s.execute(select(Violation.id, Violation.detected_at)
+                            .where(Violation.shipment_id == sid)).one()
+    assert at == detected
+    return vid
+
+
+def file(sessions: sessionmaker[Session], actx: AppealsContext, vid: int, now: datetime,
+         submit: bool = False) -> Appeal:
+    with unit_of_work(sessions) as s:
+        merchant = owner(sessions)
+        appeal = create_appeal(s, actx, merchant, vid, "online", "快递员未上门", now)
+        if submit:
+            appeal = submit_appeal(s, actx, merchant, appeal.id, now)
+        return appeal
+
+
+WINDOWS = [
+    # notice (detection), last instant to file = notice + 7 days
+    (bj(2026, 11, 30, 23, 59, 59), bj(2026, 12, 7, 23, 59, 59)),  # Beijing month end
+    (bj(2027, 1, 1, 0, 0), bj(2027, 1, 8, 0, 0)),  # Beijing new year, 2026-12-31T16:00Z
+    (bj(2026, 12, 31, 23, 59, 59), bj(2027, 1, 7, 23, 59, 59)),
+    (bj(2028, 2, 22, 20, 0), bj(2028, 2, 29, 20, 0)),  # closes on the leap day
+    (bj(2026, 2, 12, 10, 0), bj(2026, 2, 19, 10, 0)),  # calendar days: the festival counts
+]
+
+
+@pytest.mark.parametrize(("notice", "closes"), WINDOWS,
+                         ids=[f"{n:%Y-%m-%dT%H:%M:%S}" for n, _ in WINDOWS])
+def test_the_appeal_window_includes_its_last_instant_and_nothing_after(
+    sessions: sessionmaker[Session], world: World, actx: AppealsContext, notice: datetime,
+    closes: datetime
+) -> None:
+    vid = violation_detected_at(world, notice)
+    with pytest.raises(Conflict) as refused:
+        file(sessions, actx, vid, closes + US)
+    assert refused.value.details["closed_at"] == closes.astimezone(UTC).isoformat()
+    appeal = file(sessions, actx, vid, closes)
+    assert (appeal.state, appeal.due_at) == ("draft", closes)
+
+
+REVIEW_DUE = [
+    # submitted (Beijing), review due (Beijing)
+    (bj(2026, 9, 30, 23, 59), bj(2026, 10, 9, 23, 59)),  # eve of National Day
+    (bj(2026, 10, 1, 0, 1), bj(2026, 10, 10, 0, 0)),  # a holiday; Saturday 10/10 is a workday
+    (bj(2026, 2, 13, 23, 59), bj(2026, 2, 24, 23, 59)),  # make-up Saturday 2/14, then 2/24
+    (bj(2026, 2, 17, 10, 0), bj(2026, 2, 26, 0, 0)),  # Spring Festival day
+    (bj(2026, 12, 31, 23, 59), bj(2027, 1, 4, 23, 59)),  # 2027: 1 January counts as a workday
+    (bj(2027, 2, 5, 23, 59), bj(2027, 2, 9, 23, 59)),  # 2027 festival week: weekdays count
+    (bj(2027, 2, 12, 23, 59), bj(2027, 2, 16, 23, 59)),
+    (bj(2028, 2, 28, 12, 0), bj(2028, 3, 1, 12, 0)),  # across the leap day
+]
+
+
+@pytest.mark.parametrize(("submitted", "review_by"), REVIEW_DUE,
+                         ids=[f"{s:%Y-%m-%dT%H:%M}" for s, _ in REVIEW_DUE])
+def test_the_review_is_due_two_working_days_after_submission(
+    sessions: sessionmaker[Session], world: World, actx: AppealsContext, submitted: datetime,
+    review_by: datetime
+) -> None:
+    vid = violation_detected_at(world, submitted - timedelta(hours=1))
+    appeal = file(sessions, actx, vid, submitted, submit=True)
+    assert (appeal.state, appeal.submitted_at, appeal.due_at) == (
+        "submitted", submitted, review_by)
+
+
+def test_a_draft_expires_only_after_the_last_instant_it_could_be_submitted(
+    sessions: sessionmaker[Session], world: World, actx: AppealsContext
+) -> None:
+    """Filing and submitting accept the window's last instant, so the sweep must not expire a
+    draft at that instant (it once did: ``due_at <= now``)."""
+    notice = bj(2026, 12, 3, 23, 59, 59)  # 15:59:59Z
+    closes = notice + timedelta(days=7)
+    kept = file(sessions, actx, violation_detected_at(world, notice, "AP1"), notice)
+    lapsed = file(sessions, actx, violation_detected_at(world, notice, "AP2"), notice)
+    with unit_of_work(sessions) as s:
+        assert expire_overdue(s, closes) == 0
+    with unit_of_work(sessions) as s:
+        assert submit_appeal(s, actx, owner(sessions), kept.id, closes).state == "submitted"
+    with unit_of_work(sessions) as s:
+        assert expire_overdue(s, closes + US) == 1
+    with sessions() as s:
+        states = dict(s.execute(select(Appeal.id, Appeal.state)).all())
+    assert states == {kept.id: "submitted", lapsed.id: "expired"}
