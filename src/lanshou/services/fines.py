@@ -59,6 +59,13 @@ class _Slot(NamedTuple):
     state: str
 
 
+# Shops re-allocated together: their violations and open ledger entries are read, planned and
+# booked one group at a time, so memory stays bounded by this many shops' violations however
+# many shops a batch touches (each chunk of a backfill import touches every shop, each from its
+# first day on).
+SHOPS_PER_GROUP = 100
+
+
 def reallocate_fines(
     session: Session,
     touched: dict[int, tuple[datetime, Profile]],
@@ -69,20 +76,36 @@ def reallocate_fines(
 ) -> int:
     """Re-allocate fines and points of each touched shop from the local day of its ``since``.
 
-    With ``bookings`` the entries go into that batch (the caller flushes it); otherwise they
+    With ``bookings`` the entries go into that batch, which is flushed after each group of
+    :data:`SHOPS_PER_GROUP` shops (the caller flushes whatever it booked after); otherwise they
     are booked one by one through :func:`ledger.settle`.
 
     Context: the whole ISO week (the weekly points cap) and every violation of the orders
-    involved, whatever its day (the per-order fine count). All shops are read in one query: a
-    batch of tracking events touches hundreds of shops at once.
+    involved, whatever its day (the per-order fine count). The shops of a group are read in one
+    query: a batch of tracking events touches hundreds of shops at once.
     """
     touched = {
         shop_id: (since, profile)
         for shop_id, (since, profile) in touched.items()
         if any(r.consequences.fine or r.consequences.points for r in profile.rules)
     }
-    if not touched:
-        return 0
+    shops = list(touched)
+    moves = 0
+    for i in range(0, len(shops), SHOPS_PER_GROUP):
+        group = {shop_id: touched[shop_id] for shop_id in shops[i : i + SHOPS_PER_GROUP]}
+        moves += _reallocate_group(session, group, now, actor, bookings)
+        if bookings is not None:
+            bookings.flush(session)
+    return moves
+
+
+def _reallocate_group(
+    session: Session,
+    touched: dict[int, tuple[datetime, Profile]],
+    now: datetime,
+    actor: str,
+    bookings: ledger.Bookings | None,
+) -> int:
     earliest = min(_week_start(since, profile) for since, profile in touched.values())
     shop_ids = sorted(touched)
     recent = select(Violation.order_id).where(
