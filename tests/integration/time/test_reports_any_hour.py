@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import typer
@@ -72,3 +72,33 @@ def test_todays_report_follows_the_beijing_date_at_every_hour(
         assert (data["compensation"], data["fines"], data["refunds"], data["net_loss"]) == (
             f"{3 * n}.00", f"{10 * n}.00", "0.00", f"{13 * n}.00"), hour
         assert data["violations"] == ({"pickup_timeout": n} if n else {}), hour
+
+
+DAY_ENDS = [
+    # the last second of a Beijing date and the first of the next, in UTC; the two dates
+    (datetime(2026, 11, 30, 15, 59, 59, tzinfo=UTC), "2026-11-30", "2026-12-01"),  # month end
+    (datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC), "2026-12-31", "2027-01-01"),  # new year
+    (datetime(2028, 2, 28, 15, 59, 59, tzinfo=UTC), "2028-02-28", "2028-02-29"),  # leap day
+    (datetime(2027, 2, 6, 15, 59, 59, tzinfo=UTC), "2027-02-06", "2027-02-07"),  # festival 2027
+]
+
+
+@pytest.mark.parametrize(("last_second", "first_day", "next_day"), DAY_ENDS,
+                         ids=[d for _, d, _ in DAY_ENDS])
+def test_a_deadline_in_the_last_second_of_a_beijing_date_is_reported_on_that_date(
+    cli: typer.Typer, sessions: sessionmaker[Session], last_second: datetime, first_day: str,
+    next_day: str
+) -> None:
+    w = World(sessions).setup("douyin")
+    deadlines = [last_second, last_second + timedelta(seconds=1)]
+    ids = [w.order(f"D{i}", due - timedelta(hours=25), shipped=due - timedelta(hours=24))
+           for i, due in enumerate(deadlines)]
+    later = last_second + timedelta(days=2)
+    with unit_of_work(sessions) as s:
+        evaluate_shipments(s, ids, later, RulesContext())
+    for day in (first_day, next_day):
+        out = CliRunner().invoke(cli, ["report", "--json", "--now", later.isoformat(),
+                                       "--from", day, "--to", day])
+        assert out.exit_code == 0, out.output
+        data = json.loads(out.output)
+        assert (data["violations"], data["net_loss"]) == ({"pickup_timeout": 1}, "13.00"), day
