@@ -2,7 +2,8 @@
 
 The shipped profiles count calendar hours only; these use the China working-day calendar (the
 operator feature a real platform's "N working days" needs) and a one-fine-a-day cap, so the
-tests can pin what the calendar and the shop's local day decide at their boundaries.
+tests can pin what the calendar and the shop's local day and week decide at their boundaries
+(``dailycap``: one ¥10 fine a shop-day, one point a shop-week).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ rules:
     start: shipped_at
     duration: {{hours: 24, unit: calendar_hours}}
     satisfied_by: first_pickup{_CONSEQUENCES}
+      points: {{per_event: "1", max_per_day: "5", max_per_week: "1", provenance: {_PROV}}}
 """
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -59,15 +60,15 @@ def violations(sessions: sessionmaker[Session]) -> list[tuple[str, datetime, str
             select(Violation.rule_id, Violation.deadline, Violation.state).order_by(Violation.id))]
 
 
-def fines(sessions: sessionmaker[Session]) -> dict[int, int]:
-    """Fen of fine per violation id, after every correction."""
+def booked(sessions: sessionmaker[Session], kind: str) -> dict[int, object]:
+    """Fen of fine (or points) per violation id, after every correction; none if nothing."""
+    column = LedgerEntry.points if kind == "points" else LedgerEntry.amount_fen
     with sessions() as s:
-        rows = s.execute(select(LedgerEntry.violation_id, LedgerEntry.amount_fen)
-                         .where(LedgerEntry.kind == "fine"))
-        out: dict[int, int] = {}
-        for vid, fen in rows:
-            out[vid] = out.get(vid, 0) + fen
-    return out
+        rows = s.execute(select(LedgerEntry.violation_id, column).where(LedgerEntry.kind == kind))
+        out: dict[int, object] = {}
+        for vid, amount in rows:
+            out[vid] = out.get(vid, 0) + amount
+    return {vid: amount for vid, amount in out.items() if amount}
 
 
 # --------------------------------------------------------------- douyin's Spring Festival table
@@ -172,7 +173,26 @@ def test_the_daily_fine_cap_counts_the_beijing_day_of_the_deadline(
         run_sweep(sessions, datetime(2026, 12, 3, hour, tzinfo=UTC), SETTINGS, ctx=ctx)
     deadlines = [at + timedelta(hours=24) for at in shipped]
     assert violations(sessions) == [("pickup_timeout", d, "open") for d in deadlines]
-    assert fines(sessions) == {1: 1000, 2: 1000}  # a zero fine books no entry
+    assert booked(sessions, "fine") == {1: 1000, 2: 1000}
+
+
+def test_the_weekly_points_cap_counts_the_beijing_iso_week(
+    sessions: sessionmaker[Session], ctx: RulesContext
+) -> None:
+    """One point a shop-week: Sunday 6 December 2026 15:59:59Z is Beijing's Sunday (week 49),
+    16:00Z and 16:30Z Beijing's Monday (week 50): points 1, 1, 0. By UTC weeks all three would
+    be on Sunday and only the first would score."""
+    w = World(sessions).setup("dailycap")
+    deadlines = [datetime(2026, 12, 6, 15, 59, 59, tzinfo=UTC),
+                 datetime(2026, 12, 6, 16, tzinfo=UTC), datetime(2026, 12, 6, 16, 30, tzinfo=UTC)]
+    ids = [w.order(f"P{i}", due - timedelta(hours=25), shipped=due - timedelta(hours=24))
+           for i, due in enumerate(deadlines)]
+    evaluate(sessions, ids, datetime(2026, 12, 5, 17, tzinfo=UTC), ctx)
+    for minute in (0, 15, 45):  # the sweep finds each breach as it happens
+        run_sweep(sessions, datetime(2026, 12, 6, 16, minute, tzinfo=UTC), SETTINGS, ctx=ctx)
+    assert violations(sessions) == [("pickup_timeout", d, "open") for d in deadlines]
+    assert booked(sessions, "points") == {1: Decimal(1), 2: Decimal(1)}
+    assert booked(sessions, "fine") == {1: 1000, 2: 1000}  # Sunday's, and Monday's first
 
 
 # --------------------------------------------------------------- warnings, breach, at-risk board
