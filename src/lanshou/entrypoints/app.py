@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from lanshou import __version__
 from lanshou.bootstrap import Runtime
 from lanshou.entrypoints.api.errors import install_error_handlers
 from lanshou.entrypoints.api.router import API_PREFIX, build_api_router
+from lanshou.entrypoints.security_headers import SecurityHeaders, allow_inline_scripts
 from lanshou.entrypoints.web.rendering import STATIC_DIR, render_error
 from lanshou.entrypoints.web.router import build_web_router
 
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 SWAGGER = "/static/vendor/swagger-ui"
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -42,16 +36,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(build_web_router())
     install_error_handlers(app, render_error)
     _add_docs(app)
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in _SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
+    app.add_middleware(SecurityHeaders, hsts=not runtime.settings.is_dev)
     return app
 
 
@@ -59,16 +44,16 @@ def _add_docs(app: FastAPI) -> None:
     """Swagger UI from vendored files: the docs work without internet access."""
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+    def docs() -> Response:
+        return allow_inline_scripts(get_swagger_ui_html(
             openapi_url=OPENAPI_URL,
             title="lanshou 揽收 API",
             swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
             swagger_css_url=f"{SWAGGER}/swagger-ui.css",
             swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
             oauth2_redirect_url="/docs/oauth2-redirect",
-        )
+        ))
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
-    def oauth2_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+    def oauth2_redirect() -> Response:
+        return allow_inline_scripts(get_swagger_ui_oauth2_redirect_html())
