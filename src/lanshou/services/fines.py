@@ -140,7 +140,7 @@ def _reallocate_group(
     violation_ids = [v.id for plan in plans.values() for v, _, _ in plan]
     entries: Mapping[tuple[int, str], Sequence[ledger.OpenEntry]]
     if bookings is not None:
-        entries = ledger.open_rows(session, violation_ids)
+        entries = ledger.open_rows(session, violation_ids, ("fine", "points"))
         settle: Callable[..., bool] = bookings.settle
     else:
         entries = ledger.open_entries(session, violation_ids)

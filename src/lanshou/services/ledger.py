@@ -181,22 +181,22 @@ class OpenEntry(Protocol):
     def points(self) -> Any: ...
 
 
-def open_rows(session: Session, violation_ids: Iterable[int]) -> dict[tuple[int, str], list[Any]]:
-    """:func:`open_entries` as plain rows (id, violation_id, kind, amount_fen, points, …)."""
+def open_rows(
+    session: Session, violation_ids: Iterable[int], kinds: Sequence[str] = KINDS
+) -> dict[tuple[int, str], list[Any]]:
+    """:func:`open_entries` as plain rows (id, violation_id, kind, amount_fen, points, …), of
+    the given kinds only (a reversal has the kind of the entry it reverses)."""
     ids = list(violation_ids)
     out: dict[tuple[int, str], list[Any]] = defaultdict(list)
     if not ids:
         return out
     t = _table()
+    q = select(t.c.id, t.c.violation_id, t.c.kind, t.c.amount_fen, t.c.points, t.c.reverses_id)
+    q = q.where(among(session.connection(), t.c.violation_id, ids))
+    if set(kinds) != set(KINDS):
+        q = q.where(t.c.kind.in_(list(kinds)))
     # (read() flushes first: entries booked through the ORM count.)
-    rows = list(
-        read(
-            session,
-            select(t.c.id, t.c.violation_id, t.c.kind, t.c.amount_fen, t.c.points, t.c.reverses_id)
-            .where(among(session.connection(), t.c.violation_id, ids))
-            .order_by(t.c.id),
-        )
-    )
+    rows = list(read(session, q.order_by(t.c.id)))
     reversed_ids = {r.reverses_id for r in rows if r.reverses_id is not None}
     for r in rows:
         if r.reverses_id is None and r.id not in reversed_ids:
