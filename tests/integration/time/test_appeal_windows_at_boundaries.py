@@ -1,10 +1,12 @@
-"""Appeal windows and the review deadline at day, month, year, leap-day and holiday boundaries.
+"""Appeal windows, review and complaint-task deadlines at day, month, year, leap-day and holiday
+boundaries.
 
 Douyin: an appeal may be filed within 7 calendar days of the notice (the violation's detection),
-the window's last instant included; a submitted appeal is due for review 2 working days later
-(China calendar, same time of day; from a non-working day, 00:00 of the second workday after
-it). Expected instants are written out by hand from the 2026 schedule (see
-``test_deadlines_at_boundaries``); 2027 and 2028 count weekends only.
+the window's last instant included; a submitted appeal is due for review, and an upheld buyer
+complaint's merchant task is due, 2 working days later (China calendar, same time of day; from a
+non-working day, 00:00 of the second workday after it). Expected instants are written out by
+hand from the 2026 schedule (see ``test_deadlines_at_boundaries``); 2027 and 2028 count weekends
+only.
 """
 
 from __future__ import annotations
@@ -18,14 +20,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.adapters.db.models import Appeal, User, Violation
+from lanshou.adapters.db.models import (
+    Appeal,
+    AuditEvent,
+    ComplaintTask,
+    Shipment,
+    User,
+    Violation,
+)
 from lanshou.adapters.storage.local import LocalDirectoryStorage
 from lanshou.domain.roles import Role
 from lanshou.errors import Conflict
 from lanshou.services.appeals import (
     AppealsContext,
+    complete_task,
     create_appeal,
+    decide_complaint,
+    escalate_overdue,
     expire_overdue,
+    file_complaint,
     submit_appeal,
 )
 from lanshou.services.auth import Principal, create_user
@@ -111,8 +124,8 @@ def test_the_appeal_window_includes_its_last_instant_and_nothing_after(
     assert (appeal.state, appeal.due_at) == ("draft", closes)
 
 
-REVIEW_DUE = [
-    # submitted (Beijing), review due (Beijing)
+TWO_WORKING_DAYS = [
+    # from (Beijing), 2 working days later (Beijing)
     (bj(2026, 9, 30, 23, 59), bj(2026, 10, 9, 23, 59)),  # eve of National Day
     (bj(2026, 10, 1, 0, 1), bj(2026, 10, 10, 0, 0)),  # a holiday; Saturday 10/10 is a workday
     (bj(2026, 2, 13, 23, 59), bj(2026, 2, 24, 23, 59)),  # make-up Saturday 2/14, then 2/24
@@ -124,8 +137,8 @@ REVIEW_DUE = [
 ]
 
 
-@pytest.mark.parametrize(("submitted", "review_by"), REVIEW_DUE,
-                         ids=[f"{s:%Y-%m-%dT%H:%M}" for s, _ in REVIEW_DUE])
+@pytest.mark.parametrize(("submitted", "review_by"), TWO_WORKING_DAYS,
+                         ids=[f"{s:%Y-%m-%dT%H:%M}" for s, _ in TWO_WORKING_DAYS])
 def test_the_review_is_due_two_working_days_after_submission(
     sessions: sessionmaker[Session], world: World, actx: AppealsContext, submitted: datetime,
     review_by: datetime
@@ -154,3 +167,58 @@ def test_a_draft_expires_only_after_the_last_instant_it_could_be_submitted(
     with sessions() as s:
         states = dict(s.execute(select(Appeal.id, Appeal.state)).all())
     assert states == {kept.id: "submitted", lapsed.id: "expired"}
+
+
+# --------------------------------------------------------------- buyer complaints' merchant tasks
+
+
+def admin(sessions: sessionmaker[Session]) -> Principal:
+    with unit_of_work(sessions) as s:
+        user = create_user(s, "admin", "correct-horse-battery", Role.ADMIN, "管理员", [],
+                           datetime(2026, 1, 1, tzinfo=UTC))
+        return Principal(user.id, user.username, user.display_name, Role.ADMIN, None)
+
+
+def upheld_task(world: World, caller: Principal, at: datetime, ext: str = "CP1") -> int:
+    """A complaint about a new order, upheld at ``at`` with a task for the merchant."""
+    sid = world.order(ext, at - timedelta(days=1))
+    with unit_of_work(world.sessions) as s:
+        order_id = s.scalars(select(Shipment.order_id).where(Shipment.id == sid)).one()
+        complaint = file_complaint(s, caller, order_id, "迟迟不发货", at)
+        view = decide_complaint(s, RulesContext(), caller, complaint.id, True, at, "compensate")
+        assert view.task is not None
+        return complaint.id
+
+
+@pytest.mark.parametrize(("upheld", "task_due"), TWO_WORKING_DAYS,
+                         ids=[f"{s:%Y-%m-%dT%H:%M}" for s, _ in TWO_WORKING_DAYS])
+def test_a_complaint_task_is_due_two_working_days_after_the_decision(
+    sessions: sessionmaker[Session], world: World, upheld: datetime, task_due: datetime
+) -> None:
+    with weekends_only_years_expected():
+        cid = upheld_task(world, admin(sessions), upheld)
+    with sessions() as s:
+        assert s.scalars(select(ComplaintTask.due_at)
+                         .where(ComplaintTask.complaint_id == cid)).one() == task_due
+
+
+def test_a_complaint_task_escalates_only_after_the_instant_it_is_still_on_time(
+    sessions: sessionmaker[Session], world: World
+) -> None:
+    """Completing a task at its deadline's instant is on time, so the sweep must not escalate
+    it at that instant (it once did: ``due_at <= now``)."""
+    caller = admin(sessions)
+    upheld = bj(2026, 12, 3, 23, 59, 59)  # Thursday, 15:59:59Z
+    due = bj(2026, 12, 7, 23, 59, 59)  # Monday: Friday and Monday are the two working days
+    done = upheld_task(world, caller, upheld, "CP1")
+    left = upheld_task(world, caller, upheld, "CP2")
+    with unit_of_work(sessions) as s:
+        assert escalate_overdue(s, due) == 0
+        complete_task(s, caller, done, "已补偿买家", due)
+    with unit_of_work(sessions) as s:
+        assert escalate_overdue(s, due + US) == 1
+    with sessions() as s:
+        tasks = dict(s.execute(select(ComplaintTask.complaint_id, ComplaintTask.escalated)).all())
+        late = [e.data["late"] for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.entity_type == "complaint", AuditEvent.action == "task_done"))]
+    assert (tasks, late) == ({done: False, left: True}, [False])

@@ -126,11 +126,13 @@ def complete_task(session: Session, caller: Principal, complaint_id: int, note: 
 
 
 def escalate_overdue(session: Session, now: datetime) -> int:
-    """The sweep: open tasks past their deadline are flagged and audited, once each."""
+    """The sweep: open tasks past their deadline are flagged and audited, once each.
+
+    Strictly past: a task completed at its deadline's instant is on time (``complete_task``)."""
     tasks = list(session.execute(
         select(ComplaintTask).where(ComplaintTask.state == "open",
                                     ComplaintTask.escalated.is_(False),
-                                    ComplaintTask.due_at <= now).order_by(ComplaintTask.id)
+                                    ComplaintTask.due_at < now).order_by(ComplaintTask.id)
     ).scalars())
     for task in tasks:
         task.escalated, task.escalated_at = True, now
