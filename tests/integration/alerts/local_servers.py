@@ -24,6 +24,17 @@ class Seen:
 
 
 @contextmanager
+def _serving(server: socketserver.BaseServer) -> Iterator[int]:
+    """Serve on a thread until the block ends; yield the port."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def http_server(host: str = "127.0.0.1", *, status: int = 200, body: bytes = b"{}",
                 headers: dict[str, str] | None = None,
                 tls: ssl.SSLContext | None = None) -> Iterator[tuple[int, Seen]]:
@@ -51,13 +62,8 @@ def http_server(host: str = "127.0.0.1", *, status: int = 200, body: bytes = b"{
     server = ThreadingHTTPServer((host, 0), Handler)
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving(server) as port:
+        yield port, seen
 
 
 def self_signed(tmp: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
@@ -99,10 +105,5 @@ def smtp_server(host: str = "127.0.0.1") -> Iterator[tuple[int, list[bytes]]]:
 
     server = socketserver.ThreadingTCPServer((host, 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving(server) as port:
+        yield port, received
