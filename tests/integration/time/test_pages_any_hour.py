@@ -64,6 +64,7 @@ TIMED_QUERIES = {
     "/analytics/carriers": ["?days=7", "?days=7&table=outlet"],
 }
 BINARY = {"/appeals/{appeal_id}/evidence/{evidence_id}", "/appeals/{appeal_id}/dossier"}
+WEB_PAGES = list(get_pages(build_web_router()))
 
 
 def urls(page: str) -> list[str]:
@@ -142,7 +143,7 @@ def assert_pages_render(world: DemoAt, client: TestClient, username: str, locale
     html_lang, logout = LANGUAGES[locale]
     client.cookies.clear()
     _log_in(client, username)
-    for page in get_pages(build_web_router()):
+    for page in WEB_PAGES:
         expected = PAGES[page].own[ROLES.index(username)]
         for template in urls(page):
             url = template.format(**world.ids)
