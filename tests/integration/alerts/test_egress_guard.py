@@ -69,6 +69,12 @@ def test_every_refused_class_fails_the_delivery_with_its_reason(
         False, None, REFUSAL.format(host=named, address=address, kind=kind))
 
 
+def test_a_name_that_does_not_resolve_may_be_saved_but_sends_nothing() -> None:
+    STRICT.check_url("https://hooks.lanshou.invalid/hook")  # .invalid never resolves (RFC 6761)
+    assert _webhook("https://hooks.lanshou.invalid/hook", STRICT) == DeliveryResult(
+        False, None, "Unresolvable: hooks.lanshou.invalid could not be resolved")
+
+
 def test_the_allow_list_lets_a_local_test_server_receive_the_signed_webhook() -> None:
     with http_server() as (port, seen):
         result = _webhook(f"http://127.0.0.1:{port}/hook", LOCAL)

@@ -18,6 +18,7 @@ Operators who run an internal relay on purpose (an SMTP server at 10.0.0.25, a t
 list it in ``LANSHOU_EGRESS_ALLOW`` (CIDRs or host names, comma-separated; empty by default).
 
     EgressRefused(Exception)    the host is, or resolves to, an address lanshou must not reach
+    └── Unresolvable            the host name has no address at all
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ __all__ = [
     "EgressRefused",
     "GuardedSMTP",
     "GuardedTransport",
+    "Unresolvable",
     "classify",
     "guarded_smtp",
     "parse_allow_list",
@@ -161,21 +163,18 @@ class EgressPolicy:
                 raise EgressRefused(host, text, kind)
         return addresses
 
-    def check_url(self, url: str) -> None:
-        """Save-time check of a channel URL; a name that does not resolve yet is let through
-        (it is checked again, resolved, at every send)."""
-        parsed = httpx.URL(url)
-        try:
-            self.vetted_addresses(parsed.host, parsed.port or _DEFAULT_PORTS[parsed.scheme])
-        except Unresolvable:
-            return
-
     def check_host(self, host: str, port: int) -> None:
-        """Save-time check of an SMTP host; unresolvable names pass as in :meth:`check_url`."""
+        """Save-time check of an SMTP host; a name that does not resolve yet is let through
+        (it is resolved and checked again at every send)."""
         try:
             self.vetted_addresses(host, port)
         except Unresolvable:
             return
+
+    def check_url(self, url: str) -> None:
+        """Save-time check of a channel URL's host, as :meth:`check_host`."""
+        parsed = httpx.URL(url)
+        self.check_host(parsed.host, parsed.port or _DEFAULT_PORTS[parsed.scheme])
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
