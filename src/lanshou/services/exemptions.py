@@ -1,8 +1,9 @@
 """Exemptions: platform-declared events (region × carrier × window) and force-majeure reports.
 
 An admin declares an event and it applies at once; a merchant's report (报备) waits for an admin
-or reviewer. Either way, once an exemption is in force the deadlines of every still-open
-shipment are recomputed, and the violation records which exemption applied and why.
+or reviewer other than the one who filed it (four eyes). Either way, once an exemption is in
+force the deadlines of every still-open shipment are recomputed, and the violation records which
+exemption applied and why.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lanshou.adapters.db.models import Exemption
+from lanshou.adapters.db.models import Exemption, Shop
 from lanshou.domain.roles import Role
 from lanshou.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lanshou.i18n import N_
 from lanshou.services import audit
 from lanshou.services.auth import Principal
 from lanshou.services.enforcement import EvaluationResult
@@ -25,6 +27,7 @@ from lanshou.services.sweep import evaluate_all
 from lanshou.settings import Settings
 
 EFFECTS = ("exempt", "extend")
+OWN_REPORT = N_("A force-majeure report is decided by someone other than the person who filed it.")
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,9 @@ def report_force_majeure(
     now: datetime,
 ) -> Exemption:
     """A merchant's 报备 for one of their shops; it waits for a reviewer or admin."""
-    if scope.shop_ids is not None and shop_id not in scope.shop_ids:
-        raise NotFound(f"shop {shop_id} not found")
+    outside = scope.shop_ids is not None and shop_id not in scope.shop_ids
+    if outside or session.get(Shop, shop_id) is None:
+        raise NotFound(f"shop {shop_id} not found", field="shop_id")
     return _create(
         session,
         caller,
@@ -135,6 +139,7 @@ def report_force_majeure(
 def decide_report(
     session: Session, caller: Principal, exemption_id: int, approve: bool, now: datetime
 ) -> Exemption:
+    """Approve or reject a pending report: reviewers and admins, never the one who filed it."""
     if caller.role not in (Role.ADMIN, Role.REVIEWER):
         raise PermissionDenied("only reviewers and administrators decide force-majeure reports")
     row = session.execute(
@@ -144,6 +149,8 @@ def decide_report(
         raise NotFound(f"report {exemption_id} not found")
     if row.status != "pending":
         raise Conflict(f"report {exemption_id} is already {row.status}", state=row.status)
+    if row.created_by == caller.user_id:
+        raise PermissionDenied(OWN_REPORT, rule="four_eyes")
     row.status = "approved" if approve else "rejected"
     row.decided_by = caller.user_id
     session.flush()

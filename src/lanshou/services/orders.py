@@ -9,7 +9,7 @@ does not leak.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -80,8 +80,13 @@ class OrderFilters:
             raise InvalidInput("paid_from is after paid_to", field="paid_from")
 
 
-def _shanghai_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+def _shanghai_midnight(day: date) -> datetime | None:
+    """The day's first instant in UTC; None at the ends of the calendar, where a bound on that
+    side excludes nothing (0001-01-01 in Shanghai starts before year 1 in UTC)."""
+    try:
+        return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _filtered(scope: Scope, filters: OrderFilters) -> Select[Order]:
@@ -95,10 +100,14 @@ def _filtered(scope: Scope, filters: OrderFilters) -> Select[Order]:
         if filters.carrier_id is not None:
             shipment = shipment.where(Shipment.carrier_id == filters.carrier_id)
         query = query.where(shipment.exists())
-    if filters.paid_from is not None:
-        query = query.where(Order.paid_at >= _shanghai_midnight(filters.paid_from))
-    if filters.paid_to is not None:
-        query = query.where(Order.paid_at < _shanghai_midnight(filters.paid_to + timedelta(days=1)))
+    start = _shanghai_midnight(filters.paid_from) if filters.paid_from is not None else None
+    if start is not None:
+        query = query.where(Order.paid_at >= start)
+    # 9999-12-31 has no next day: up to the last day of the calendar means no upper bound.
+    if filters.paid_to is not None and filters.paid_to < date.max:
+        end = _shanghai_midnight(filters.paid_to + timedelta(days=1))
+        if end is not None:
+            query = query.where(Order.paid_at < end)
     return query
 
 

@@ -10,6 +10,15 @@ from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
 
+def _as_utc(value: datetime) -> datetime:
+    """The same instant in UTC; a time whose offset pushes it past year 1 or 9999 is refused
+    by name instead of surfacing as the driver's OverflowError."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{value!r} is outside the range of UTC timestamps") from exc
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes: stored as UTC, always returned aware.
 
@@ -25,7 +34,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} given to a timezone-aware column")
-        value = value.astimezone(UTC)
+        value = _as_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -52,7 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             if value.tzinfo is None:
                 raise ValueError(f"naive datetime {value!r} given to a timezone-aware column")
             if value.tzinfo is not UTC:
-                value = value.astimezone(UTC)
+                value = _as_utc(value)
             # "YYYY-MM-DD HH:MM:SS.ffffff+00:00" without the offset: 26 characters.
             return value.isoformat(" ", "microseconds")[:26]
 

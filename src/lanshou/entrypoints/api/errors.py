@@ -2,6 +2,8 @@
 
 Each :class:`~lanshou.errors.LanshouError` carries its status and stable code. API callers get
 ``{"error": {"code": …, "message": …}}``; browsers get a page drawn by the web layer's renderer.
+Anything unexpected is a 500 in the same shape: no traceback in the answer, while Starlette
+re-raises after answering, so the server still logs it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from lanshou.errors import AuthenticationFailed, ErrorCode, LanshouError, LoginT
 HtmlRenderer = Callable[[Request, int, str, str], Awaitable[Response] | Response]
 
 API_PREFIX = "/api/"
+INTERNAL = "internal_error"
+# FastAPI answers 400 when a body cannot be decoded at all (not UTF-8, a broken multipart); that is
+# bad input like any other, so it is a 422 with the same code as a body that fails validation.
+_UNPARSEABLE = 400
 _HTTP_CODES = {404: ErrorCode.NOT_FOUND.value, 403: ErrorCode.PERMISSION.value,
                401: ErrorCode.AUTH.value}
 
@@ -65,6 +71,9 @@ def install_error_handlers(app: FastAPI, render_html: HtmlRenderer) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == _UNPARSEABLE:
+            return await _respond(request, 422, ErrorCode.INVALID.value, "invalid request",
+                                  details=[{"loc": ["body"], "msg": str(exc.detail)}])
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         return await _respond(request, exc.status_code, code, str(exc.detail),
                               dict(exc.headers or {}))
@@ -75,6 +84,10 @@ def install_error_handlers(app: FastAPI, render_html: HtmlRenderer) -> None:
         return await _respond(request, 422, ErrorCode.INVALID.value, "invalid request",
                               details=problems)
 
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        return await _respond(request, 500, INTERNAL, "internal server error")
+
     app.add_exception_handler(LanshouError, on_lanshou_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from lanshou.entrypoints.api.openapi import document_refusals
 from lanshou.entrypoints.api.routes import alerts as alert_routes
 from lanshou.entrypoints.api.routes import (
     appeals,
@@ -24,7 +25,7 @@ API_PREFIX = "/api/v1"
 def build_api_router() -> APIRouter:
     router = APIRouter()
     for module in (health, auth, orders, tokens, exemptions, tracking, shipments,
-                   violations, appeals, complaints):
+                   violations, appeals, complaints, alert_routes):
+        document_refusals(module.router)
         router.include_router(module.router)
-    router.include_router(alert_routes.router)
     return router

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, PlainSerializer
 
 from lanshou.domain.money import format_yuan
+from lanshou.entrypoints.params import DbId
 from lanshou.i18n.format import DISPLAY_TZ
 
 
@@ -119,7 +120,8 @@ class OrderDetailPublic(BaseModel):
 
 class IntegrationTokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128)
-    user_id: int | None = Field(default=None, description="whose rights it carries; default you")
+    user_id: DbId | None = Field(default=None,
+                                 description="whose rights it carries; default you")
 
 
 class IntegrationTokenPublic(BaseModel):

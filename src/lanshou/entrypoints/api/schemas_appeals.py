@@ -7,13 +7,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lanshou.entrypoints.params import DbId
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class AppealCreate(_In):
-    violation_id: int
+    violation_id: DbId
     channel: Literal["online", "customer_service"] = "online"
     # Length is checked against the platform profile (422 with the limit), not here.
     statement: str = Field("", max_length=20000)
@@ -24,7 +26,7 @@ class AppealDecision(_In):
     outcome: Literal["approved", "rejected", "need_info"]
     reason_code: str | None = Field(None, max_length=64)
     comment: str = Field("", max_length=2000)
-    screenshot_evidence_id: int | None = Field(None, description="seller mode: the platform's "
+    screenshot_evidence_id: DbId | None = Field(None, description="seller mode: the platform's "
                                                                 "decision screenshot")
 
 
@@ -153,7 +155,7 @@ class StatementDraft(BaseModel):
 
 
 class ComplaintCreate(_In):
-    order_id: int
+    order_id: DbId
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lanshou.entrypoints.api.schemas import Timestamp
+from lanshou.entrypoints.params import DbId, Instant
 
 MAX_EVENTS = 10_000
 Status = Literal["created", "awaiting_pickup", "picked_up", "in_transit", "out_for_delivery",
@@ -18,7 +19,7 @@ class TrackingEventIn(BaseModel):
 
     carrier: Annotated[str, Field(min_length=1, max_length=64, examples=["顺丰", "ZTO"])]
     waybill: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\s*[0-9A-Za-z-]+\s*$")]
-    time: Annotated[AwareDatetime, Field(examples=["2026-11-01T14:05:00+08:00"])]
+    time: Annotated[Instant, Field(examples=["2026-11-01T14:05:00+08:00"])]
     status: Status
     location: Annotated[str | None, Field(max_length=128)] = None
     description: Annotated[str | None, Field(max_length=2000)] = None
@@ -45,6 +46,23 @@ class TrackingBatchResult(BaseModel):
     unknown_carrier_names: list[str]
 
 
+class Kuaidi100Ack(BaseModel):
+    """快递100's own answer format: ``returnCode`` 200 ends the push, anything else is retried."""
+
+    result: bool
+    return_code: str = Field(alias="returnCode", examples=["200", "400", "500"])
+    message: str
+
+
+class KdniaoAck(BaseModel):
+    """快递鸟's own answer format; ``Success`` false makes it push again."""
+
+    business_id: str = Field(alias="EBusinessID")
+    update_time: str = Field(alias="UpdateTime", examples=["2026-11-01 14:05:00"])
+    success: bool = Field(alias="Success")
+    reason: str = Field(alias="Reason")
+
+
 class FeedIntegrationCreate(BaseModel):
     kind: Literal["kuaidi100", "kdniao"]
     name: Annotated[str, Field(min_length=1, max_length=128)]
@@ -67,13 +85,13 @@ class FeedIntegrationPublic(BaseModel):
 class ShipmentMarkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    order_id: int | None = Field(default=None, description="lanshou's order id")
+    order_id: DbId | None = Field(default=None, description="lanshou's order id")
     external_id: str | None = Field(default=None, max_length=64,
                                     description="the platform's order number instead of order_id")
-    shop_id: int | None = Field(default=None, description="with external_id if it is ambiguous")
+    shop_id: DbId | None = Field(default=None, description="with external_id if it is ambiguous")
     carrier: Annotated[str, Field(min_length=1, max_length=64, examples=["中通"])]
     waybill: Annotated[str, Field(min_length=1, max_length=64)]
-    shipped_at: AwareDatetime
+    shipped_at: Instant
 
 
 class ShipmentMarkedPublic(BaseModel):

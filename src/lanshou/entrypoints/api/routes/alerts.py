@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from lanshou.adapters.notify import EgressPolicy
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
+from lanshou.entrypoints.params import DbId, Instant
 from lanshou.services import tasks as task_svc
 from lanshou.services.alerts import channels as svc
 from lanshou.services.orders import scope_for
@@ -19,14 +20,17 @@ router = APIRouter(tags=["alerts"], responses={
     401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic},
     409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
 
+WEEK_MINUTES = 7 * 24 * 60  # a reminder further ahead than that is a typo
+
 
 class SubscriptionIn(BaseModel):
     event_kind: str
-    lead_minutes: int = 0
+    lead_minutes: int = Field(0, ge=0, le=WEEK_MINUTES,
+                              description="at_risk only; 0 = every lead time")
 
 
 class ChannelCreate(BaseModel):
-    shop_id: int
+    shop_id: DbId
     kind: str = Field(description="dingtalk | feishu | wecom | email | webhook")
     name: str
     config: dict[str, Any] = Field(default_factory=dict,
@@ -66,9 +70,9 @@ class DeliveryPublic(BaseModel):
 
 class TaskCreate(BaseModel):
     entity_type: str = Field(description="shipment | violation | appeal | complaint_task")
-    entity_id: int
-    assignee_id: int
-    due_at: datetime | None = None
+    entity_id: DbId
+    assignee_id: DbId
+    due_at: Instant | None = None
     note: str = ""
 
 
@@ -96,7 +100,7 @@ def _channel(v: svc.ChannelView) -> ChannelPublic:
 
 @router.get("/alerts/channels", response_model=list[ChannelPublic])
 def channels(caller: CallerDep, db: DbDep,
-             shop: Annotated[int | None, Query()] = None) -> list[ChannelPublic]:
+             shop: Annotated[DbId | None, Query()] = None) -> list[ChannelPublic]:
     return [_channel(v) for v in svc.list_channels(db, scope_for(db, caller), shop)]
 
 

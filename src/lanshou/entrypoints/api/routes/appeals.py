@@ -31,6 +31,7 @@ from lanshou.entrypoints.api.schemas_appeals import (
     LimitsPublic,
     ReasonPublic,
 )
+from lanshou.entrypoints.params import DbId
 from lanshou.services import appeals as svc
 from lanshou.services.appeals.access import visible_appeal
 from lanshou.services.appeals.views import AppealView
@@ -84,7 +85,7 @@ def create(body: AppealCreate, caller: CallerDep, db: DbDep, runtime: RuntimeDep
 @router.post("/appeals/{appeal_id}/evidence", response_model=EvidenceCreated,
              status_code=status.HTTP_201_CREATED,
              responses={413: {"model": ErrorPublic}, 415: {"model": ErrorPublic}})
-def add_evidence(appeal_id: int, file: Annotated[UploadFile, File()], caller: CallerDep,
+def add_evidence(appeal_id: DbId, file: Annotated[UploadFile, File()], caller: CallerDep,
                  db: DbDep, runtime: RuntimeDep, actx: ActxDep) -> EvidenceCreated:
     """Upload one file (image, PDF, audio, chat export); its type is read from the bytes."""
     data = file.file.read(actx.max_file_bytes + 1)  # one byte over is enough to refuse
@@ -95,12 +96,12 @@ def add_evidence(appeal_id: int, file: Annotated[UploadFile, File()], caller: Ca
 
 
 def _view(db: DbDep, actx: svc.AppealsContext, caller: CallerDep, runtime: RuntimeDep,
-          appeal_id: int) -> AppealPublic:
+          appeal_id: DbId) -> AppealPublic:
     return _public(svc.appeal_view(db, actx, caller, appeal_id, runtime.clock.now()))
 
 
 @router.post("/appeals/{appeal_id}/submit", response_model=AppealPublic)
-def submit(appeal_id: int, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
+def submit(appeal_id: DbId, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
            actx: ActxDep) -> AppealPublic:
     """Send to review; system evidence is attached and the review due time set."""
     svc.submit_appeal(db, actx, caller, appeal_id, runtime.clock.now())
@@ -108,7 +109,7 @@ def submit(appeal_id: int, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
 
 
 @router.post("/appeals/{appeal_id}/claim", response_model=AppealPublic)
-def claim(appeal_id: int, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
+def claim(appeal_id: DbId, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
           actx: ActxDep) -> AppealPublic:
     """A reviewer takes the case; whoever comes second gets 409."""
     svc.claim_appeal(db, actx, caller, appeal_id, runtime.clock.now())
@@ -116,7 +117,7 @@ def claim(appeal_id: int, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
 
 
 @router.post("/appeals/{appeal_id}/decision", response_model=AppealPublic)
-def decision(appeal_id: int, body: AppealDecision, caller: CallerDep, db: DbDep,
+def decision(appeal_id: DbId, body: AppealDecision, caller: CallerDep, db: DbDep,
              runtime: RuntimeDep, actx: ActxDep) -> AppealPublic:
     """approved (penalty reversed) | rejected | need_info."""
     svc.decide_appeal(db, actx, caller, appeal_id, body.outcome, body.reason_code, body.comment,
@@ -125,7 +126,7 @@ def decision(appeal_id: int, body: AppealDecision, caller: CallerDep, db: DbDep,
 
 
 @router.post("/appeals/{appeal_id}/reconsider", response_model=AppealPublic)
-def reconsider(appeal_id: int, body: AppealReconsider, caller: CallerDep, db: DbDep,
+def reconsider(appeal_id: DbId, body: AppealReconsider, caller: CallerDep, db: DbDep,
                runtime: RuntimeDep, actx: ActxDep) -> AppealPublic:
     """申诉复议: one more round after a rejection, with new evidence or a changed statement."""
     svc.reconsider_appeal(db, actx, caller, appeal_id, body.statement, runtime.clock.now())
@@ -133,14 +134,14 @@ def reconsider(appeal_id: int, body: AppealReconsider, caller: CallerDep, db: Db
 
 
 @router.post("/appeals/{appeal_id}/withdraw", response_model=AppealPublic)
-def withdraw(appeal_id: int, body: AppealWithdraw, caller: CallerDep, db: DbDep,
+def withdraw(appeal_id: DbId, body: AppealWithdraw, caller: CallerDep, db: DbDep,
              runtime: RuntimeDep, actx: ActxDep) -> AppealPublic:
     svc.withdraw_appeal(db, actx, caller, appeal_id, runtime.clock.now(), body.reason)
     return _view(db, actx, caller, runtime, appeal_id)
 
 
 @router.get("/appeals/{appeal_id}", response_model=AppealPublic)
-def detail(appeal_id: int, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
+def detail(appeal_id: DbId, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
            actx: ActxDep) -> AppealPublic:
     """State, history, evidence, the assessment (advice only) and the ledger effect."""
     return _view(db, actx, caller, runtime, appeal_id)
@@ -153,7 +154,7 @@ def _attachment(name: str) -> str:
 
 @router.get("/appeals/{appeal_id}/evidence/{evidence_id}",
             responses={200: {"content": {"application/octet-stream": {}}}})
-def evidence(appeal_id: int, evidence_id: int, caller: CallerDep, db: DbDep,
+def evidence(appeal_id: DbId, evidence_id: DbId, caller: CallerDep, db: DbDep,
              actx: ActxDep) -> Response:
     """The file as uploaded; anything a browser could run is served as an attachment."""
     f = svc.evidence_file(db, actx, caller, appeal_id, evidence_id)
@@ -169,7 +170,7 @@ def evidence(appeal_id: int, evidence_id: int, caller: CallerDep, db: DbDep,
 
 @router.get("/appeals/{appeal_id}/dossier",
             responses={200: {"content": {"application/zip": {}}}})
-def dossier(appeal_id: int, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
+def dossier(appeal_id: DbId, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
             actx: ActxDep) -> Response:
     """整理申诉资料: dossier.json, the evidence files, the contact log and a PDF summary."""
     appeal = visible_appeal(db, caller, appeal_id)

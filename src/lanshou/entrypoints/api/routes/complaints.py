@@ -16,6 +16,7 @@ from lanshou.entrypoints.api.schemas_appeals import (
     ComplaintTaskPublic,
     TaskDone,
 )
+from lanshou.entrypoints.params import DbId
 from lanshou.services import appeals as svc
 from lanshou.services.appeals.complaints import ComplaintView
 from lanshou.services.orders import scope_for
@@ -46,18 +47,18 @@ def create(body: ComplaintCreate, caller: CallerDep, db: DbDep,
 
 @router.get("/complaints", response_model=list[ComplaintPublic])
 def complaints(caller: CallerDep, db: DbDep,
-               shop: Annotated[int | None, Query()] = None,
+               shop: Annotated[DbId | None, Query()] = None,
                state: Annotated[str | None, Query()] = None) -> list[ComplaintPublic]:
     return [_public(v) for v in svc.list_complaints(db, scope_for(db, caller), shop, state)]
 
 
 @router.get("/complaints/{complaint_id}", response_model=ComplaintPublic)
-def complaint(complaint_id: int, caller: CallerDep, db: DbDep) -> ComplaintPublic:
+def complaint(complaint_id: DbId, caller: CallerDep, db: DbDep) -> ComplaintPublic:
     return _public(svc.get_complaint(db, caller, complaint_id))
 
 
 @router.post("/complaints/{complaint_id}/decision", response_model=ComplaintPublic)
-def decide(complaint_id: int, body: ComplaintDecision, caller: CallerDep, db: DbDep,
+def decide(complaint_id: DbId, body: ComplaintDecision, caller: CallerDep, db: DbDep,
            runtime: RuntimeDep, actx: ActxDep) -> ComplaintPublic:
     """Uphold (a merchant task with a 2-working-day deadline) or dismiss."""
     return _public(svc.decide_complaint(db, actx.rules, caller, complaint_id, body.uphold,
@@ -65,6 +66,6 @@ def decide(complaint_id: int, body: ComplaintDecision, caller: CallerDep, db: Db
 
 
 @router.post("/complaints/{complaint_id}/task/done", response_model=ComplaintPublic)
-def task_done(complaint_id: int, body: TaskDone, caller: CallerDep, db: DbDep,
+def task_done(complaint_id: DbId, body: TaskDone, caller: CallerDep, db: DbDep,
               runtime: RuntimeDep) -> ComplaintPublic:
     return _public(svc.complete_task(db, caller, complaint_id, body.note, runtime.clock.now()))

@@ -15,6 +15,7 @@ from lanshou.adapters.db.models import Exemption
 from lanshou.bootstrap import Runtime
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
+from lanshou.entrypoints.params import DbId, Instant
 from lanshou.services.exemptions import (
     ExemptionRequest,
     decide_report,
@@ -39,8 +40,8 @@ router = APIRouter(
 class ExemptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: datetime = Field(description="ISO 8601 with offset")
-    ends_at: datetime
+    starts_at: Instant = Field(description="ISO 8601 with offset")
+    ends_at: Instant = Field(description="ISO 8601 with offset, after starts_at")
     reason: str = Field(min_length=1, max_length=2000)
     effect: str = Field("exempt", pattern="^(exempt|extend)$")
     provinces: list[str] = []
@@ -48,7 +49,7 @@ class ExemptionCreate(BaseModel):
 
 
 class ReportCreate(ExemptionCreate):
-    shop_id: int
+    shop_id: DbId
 
 
 class Decision(BaseModel):
@@ -131,7 +132,7 @@ def report(
 
 @router.post("/exemptions/{exemption_id}/decision", response_model=ExemptionPublic)
 def decide(
-    exemption_id: int,
+    exemption_id: DbId,
     body: Decision,
     caller: CallerDep,
     db: DbDep,

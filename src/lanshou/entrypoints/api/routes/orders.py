@@ -20,6 +20,7 @@ from lanshou.entrypoints.api.schemas import (
     TrackingEventPublic,
     money,
 )
+from lanshou.entrypoints.params import DbId, Page
 from lanshou.services.orders import (
     PER_PAGE,
     OrderDetail,
@@ -47,12 +48,12 @@ def _public(row: OrderRow) -> OrderPublic:
 def orders(
     caller: CallerDep,
     db: DbDep,
-    shop_id: int | None = None,
+    shop_id: DbId | None = None,
     status: str | None = None,
-    carrier_id: int | None = None,
+    carrier_id: DbId | None = None,
     paid_from: Annotated[date | None, Query(description="first day, Asia/Shanghai")] = None,
     paid_to: Annotated[date | None, Query(description="last day (inclusive)")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = PER_PAGE,
 ) -> OrderListPublic:
     """Orders, newest payment first; ``status`` and ``carrier_id`` match any shipment."""
@@ -91,6 +92,6 @@ def _detail(d: OrderDetail) -> OrderDetailPublic:
 
 @router.get("/orders/{order_id}", response_model=OrderDetailPublic,
             responses={404: {"model": ErrorPublic}})
-def order(order_id: int, caller: CallerDep, db: DbDep) -> OrderDetailPublic:
+def order(order_id: DbId, caller: CallerDep, db: DbDep) -> OrderDetailPublic:
     """One order with items, shipments and tracking events (newest first)."""
     return _detail(get_order(db, scope_for(db, caller), order_id))

@@ -13,6 +13,7 @@ from lanshou.entrypoints.api.schemas import (
     IntegrationTokenCreated,
     IntegrationTokenPublic,
 )
+from lanshou.entrypoints.params import DbId
 from lanshou.errors import PermissionDenied
 from lanshou.services.auth import create_integration_token, list_tokens, revoke_token
 
@@ -47,7 +48,7 @@ def create_token(body: IntegrationTokenCreate, caller: CallerDep, db: DbDep,
 
 @router.delete("/tokens/{token_id}", response_model=IntegrationTokenPublic,
                responses={404: {"model": ErrorPublic}})
-def delete_token(token_id: int, caller: CallerDep, db: DbDep,
+def delete_token(token_id: DbId, caller: CallerDep, db: DbDep,
                  runtime: RuntimeDep) -> IntegrationTokenPublic:
     """Revoke a token; it stops working at once and stays listed as revoked."""
     row = revoke_token(db, caller, token_id, runtime.clock.now())

@@ -23,10 +23,13 @@ from lanshou.adapters.db.models.feeds import FeedIntegration
 from lanshou.bootstrap import Runtime
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
+from lanshou.entrypoints.api.openapi import inline_schema
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_tracking import (
     FeedIntegrationCreate,
     FeedIntegrationPublic,
+    KdniaoAck,
+    Kuaidi100Ack,
     TrackingBatchIn,
     TrackingBatchResult,
 )
@@ -40,9 +43,29 @@ from lanshou.services.rules_context import RulesContext
 BATCH_MAX_BYTES = 20 * 1024 * 1024
 PUSH_MAX_BYTES = 2 * 1024 * 1024
 CALLBACKS = {"kuaidi100": "/api/v1/tracking/kuaidi100", "kdniao": "/api/v1/tracking/kdniao"}
-_FORM = {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
-    "type": "object", "properties": {}}}}}}
 T = TypeVar("T")
+
+
+def _form(fields: dict[str, str], required: list[str]) -> dict[str, Any]:
+    """``openapi_extra`` for a push read by hand: its form fields, as the aggregator sends them."""
+    properties = {name: {"type": "string", "description": text} for name, text in fields.items()}
+    return {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
+        "schema": {"type": "object", "properties": properties, "required": required}}}}}
+
+
+def _answers(ack: type[Kuaidi100Ack | KdniaoAck]) -> dict[int | str, dict[str, Any]]:
+    """Every answer of a push is in the aggregator's format; the status says what went wrong."""
+    return {200: {"model": ack, "description": "stored (or a duplicate)"},
+            401: {"model": ack, "description": "the signature does not match a configured key"},
+            413: {"model": ack, "description": f"the body is larger than {PUSH_MAX_BYTES} bytes"},
+            422: {"model": ack, "description": "a form field is missing or the push is malformed"}}
+
+
+KUAIDI100_FORM = _form({"param": "the push, JSON text",
+                        "sign": "MD5 of param + salt, upper-case hex"}, ["param", "sign"])
+KDNIAO_FORM = _form({"RequestData": "the push, JSON text",
+                     "DataSign": "Base64 of the lower-case hex MD5 of RequestData + AppKey",
+                     "RequestType": "101 (track push)"}, ["RequestData", "DataSign"])
 
 router = APIRouter(tags=["tracking"])
 
@@ -61,7 +84,7 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(parts)
 
 
-async def _form(request: Request, limit: int) -> dict[str, str]:
+async def _read_form(request: Request, limit: int) -> dict[str, str]:
     body = await read_limited(request, limit)
 
     async def replay() -> dict[str, Any]:
@@ -97,13 +120,14 @@ def _feed_failure(exc: LanshouError) -> tuple[int, str]:
     return 422, "400"
 
 
-@router.post("/tracking/kuaidi100", openapi_extra=_FORM, response_model=dict[str, Any])
+@router.post("/tracking/kuaidi100", openapi_extra=KUAIDI100_FORM,
+             responses=_answers(Kuaidi100Ack))
 async def kuaidi100_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """快递100 subscription push (form fields ``param`` and ``sign``); verified before storing."""
     now = runtime.clock.now()
     ctx = _rules(request, runtime)
     try:
-        form = await _form(request, PUSH_MAX_BYTES)
+        form = await _read_form(request, PUSH_MAX_BYTES)
         param, sign = form.get("param"), form.get("sign")
         if not param or not sign:
             raise MalformedFeed("param" if not param else "sign", "form field is missing")
@@ -115,14 +139,14 @@ async def kuaidi100_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse(kuaidi100.ACK_OK)
 
 
-@router.post("/tracking/kdniao", openapi_extra=_FORM, response_model=dict[str, Any])
+@router.post("/tracking/kdniao", openapi_extra=KDNIAO_FORM, responses=_answers(KdniaoAck))
 async def kdniao_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """快递鸟 track push (``RequestData``, ``DataSign``, ``RequestType``); verified first."""
     now = runtime.clock.now()
     ctx = _rules(request, runtime)
     business_id = ""
     try:
-        form = await _form(request, PUSH_MAX_BYTES)
+        form = await _read_form(request, PUSH_MAX_BYTES)
         data, data_sign = form.get("RequestData"), form.get("DataSign")
         if not data or not data_sign:
             raise MalformedFeed("RequestData" if not data else "DataSign",
@@ -138,7 +162,7 @@ async def kdniao_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
 @router.post(
     "/tracking/events", response_model=TrackingBatchResult,
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": TrackingBatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        "schema": inline_schema(TrackingBatchIn)
     }}}},
     responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic},
                413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})

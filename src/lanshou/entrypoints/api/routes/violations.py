@@ -10,6 +10,7 @@ from lanshou.adapters.db.models import Violation
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_appeals import StatementDraft, ViolationPublic
+from lanshou.entrypoints.params import DbId
 from lanshou.services.appeals import AppealsContext, list_violations, statement_draft_for
 from lanshou.services.orders import scope_for
 
@@ -29,7 +30,7 @@ def appeals_context(request: Request, runtime: RuntimeDep) -> AppealsContext:
             responses={422: {"model": ErrorPublic}})
 def violations(
     caller: CallerDep, db: DbDep, runtime: RuntimeDep, request: Request,
-    shop: Annotated[int | None, Query(description="shop id")] = None,
+    shop: Annotated[DbId | None, Query(description="shop id")] = None,
     state: Annotated[str | None, Query(description="open, confirmed, exempt, reversed …")] = None,
 ) -> list[ViolationPublic]:
     """Violations newest first, with the appeal deadline and whether an appeal can be filed."""
@@ -46,8 +47,8 @@ def violations(
 
 @router.get("/violations/{violation_id}/statement-draft", response_model=StatementDraft,
             responses={404: {"model": ErrorPublic}})
-def statement_draft(violation_id: int, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
-                    request: Request, appeal_id: int | None = None) -> StatementDraft:
+def statement_draft(violation_id: DbId, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
+                    request: Request, appeal_id: DbId | None = None) -> StatementDraft:
     """A Chinese statement drafted from the facts, within the platform's length limit."""
     actx = appeals_context(request, runtime)
     text = statement_draft_for(db, actx, caller, violation_id, runtime.clock.now(), appeal_id)

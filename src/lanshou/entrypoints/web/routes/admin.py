@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.domain.roles import Role
+from lanshou.entrypoints.params import DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import PermissionDenied
@@ -39,7 +40,7 @@ def users(ctx: UserCtx) -> Response:
 
 @router.post("/tokens")
 def create_token(ctx: UserCtx, name: Annotated[str, Form()],
-                 user_id: Annotated[int | None, Form()] = None) -> Response:
+                 user_id: Annotated[DbId | None, Form()] = None) -> Response:
     """The new token is shown on this response only; reloading will not show it again."""
     _require_admin(ctx)
     with unit_of_work(ctx.runtime.sessions) as session:
@@ -50,7 +51,7 @@ def create_token(ctx: UserCtx, name: Annotated[str, Form()],
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke(ctx: UserCtx, token_id: int) -> Response:
+def revoke(ctx: UserCtx, token_id: DbId) -> Response:
     _require_admin(ctx)
     with unit_of_work(ctx.runtime.sessions) as session:
         revoke_token(session, ctx.user, token_id, ctx.now)

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.alerts import AlertDelivery
 from lanshou.adapters.notify import EgressPolicy, LoggingSmsSender, Message, SmsSender
+from lanshou.entrypoints.params import DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
@@ -92,7 +93,7 @@ def settings_page(ctx: UserCtx) -> Response:
 @router.post("/alerts/channels")
 def create_channel(
     ctx: UserCtx,
-    shop_id: Annotated[int, Form()],
+    shop_id: Annotated[DbId, Form()],
     kind: Annotated[str, Form()],
     name: Annotated[str, Form()] = "",
     url: Annotated[str, Form()] = "",
@@ -122,7 +123,7 @@ def create_channel(
 
 
 @router.post("/alerts/channels/{channel_id}/subscriptions")
-async def subscriptions(ctx: UserCtx, request: Request, channel_id: int) -> Response:
+async def subscriptions(ctx: UserCtx, request: Request, channel_id: DbId) -> Response:
     form = await request.form()
     wanted: list[tuple[str, int]] = []
     for value in form.getlist("sub"):
@@ -138,7 +139,7 @@ async def subscriptions(ctx: UserCtx, request: Request, channel_id: int) -> Resp
 
 
 @router.post("/alerts/channels/{channel_id}/active")
-def toggle(ctx: UserCtx, channel_id: int, active: Annotated[str, Form()] = "") -> Response:
+def toggle(ctx: UserCtx, channel_id: DbId, active: Annotated[str, Form()] = "") -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         svc.set_active(session, ctx.user, scope_for(session, ctx.user), channel_id,
                        active == "1", ctx.now)
@@ -146,7 +147,7 @@ def toggle(ctx: UserCtx, channel_id: int, active: Annotated[str, Form()] = "") -
 
 
 @router.post("/alerts/channels/{channel_id}/test")
-def test_send(ctx: UserCtx, channel_id: int) -> Response:
+def test_send(ctx: UserCtx, channel_id: DbId) -> Response:
     """Send a test message now (outside any transaction) and log the attempt."""
     with unit_of_work(ctx.runtime.sessions) as session:
         row = svc.channel_for_send(session, ctx.user, scope_for(session, ctx.user), channel_id)
@@ -190,12 +191,12 @@ def _reminder_page(ctx: WebContext, shipment_id: int, status: int = 200,
 
 
 @router.get("/reminders/{shipment_id}")
-def reminder(ctx: UserCtx, shipment_id: int) -> Response:
+def reminder(ctx: UserCtx, shipment_id: DbId) -> Response:
     return _reminder_page(ctx, shipment_id)
 
 
 @router.post("/reminders/{shipment_id}/sms")
-def send_sms(ctx: UserCtx, request: Request, shipment_id: int,
+def send_sms(ctx: UserCtx, request: Request, shipment_id: DbId,
              phone: Annotated[str, Form()] = "") -> Response:
     """Send by the configured SMS sender (outside the transaction), then log it."""
     with unit_of_work(ctx.runtime.sessions) as session:
@@ -219,7 +220,7 @@ def send_sms(ctx: UserCtx, request: Request, shipment_id: int,
 
 
 @router.post("/reminders/{shipment_id}/copied")
-def copied(ctx: UserCtx, shipment_id: int) -> Response:
+def copied(ctx: UserCtx, shipment_id: DbId) -> Response:
     """The user pasted the text into WeChat: put it in the contact log."""
     if not may_see_at_risk(ctx.user):
         raise PermissionDenied("reminders are for merchants, customer service and admins")

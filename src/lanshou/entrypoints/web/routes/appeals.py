@@ -18,6 +18,7 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Appeal, Order, Shop, Violation
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.api.routes.violations import appeals_context
+from lanshou.entrypoints.params import DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import (
@@ -186,7 +187,7 @@ def _render_filing(ctx: WebContext, violation_id: int, status: int = 200, error:
 
 
 @router.get("/violations/{violation_id}/appeal")
-def new_appeal(ctx: UserCtx, violation_id: int) -> Response:
+def new_appeal(ctx: UserCtx, violation_id: DbId) -> Response:
     """The filing form; a violation that already has an open case leads to that case."""
     require_role(ctx.user, FILERS, "file appeals")
     with unit_of_work(ctx.runtime.sessions) as session:
@@ -201,7 +202,7 @@ def new_appeal(ctx: UserCtx, violation_id: int) -> Response:
 
 
 @router.post("/violations/{violation_id}/appeal")
-def file_appeal(ctx: UserCtx, violation_id: int,
+def file_appeal(ctx: UserCtx, violation_id: DbId,
                 statement: Annotated[str, Form()] = "",
                 contact_note: Annotated[str, Form()] = "",
                 action: Annotated[str, Form()] = "submit",
@@ -260,7 +261,7 @@ def render_case(ctx: WebContext, appeal_id: int, status: int = 200, error: str =
 
 
 @router.get("/appeals/{appeal_id}")
-def case(ctx: UserCtx, appeal_id: int) -> Response:
+def case(ctx: UserCtx, appeal_id: DbId) -> Response:
     """Another tenant's case is NotFound, rendered as the 404 page."""
     return render_case(ctx, appeal_id)
 
@@ -277,7 +278,7 @@ def _act(ctx: WebContext, appeal_id: int, work: object, statement: str | None = 
 
 
 @router.post("/appeals/{appeal_id}/submit")
-def submit(ctx: UserCtx, appeal_id: int, answer: Annotated[str, Form()] = "",
+def submit(ctx: UserCtx, appeal_id: DbId, answer: Annotated[str, Form()] = "",
            files: Files = None) -> Response:
     """Submit a draft, or answer a request for information (text and files) and resubmit."""
     actx = actx_of(ctx)
@@ -294,20 +295,20 @@ def submit(ctx: UserCtx, appeal_id: int, answer: Annotated[str, Form()] = "",
 
 
 @router.post("/appeals/{appeal_id}/evidence")
-def add_evidence(ctx: UserCtx, appeal_id: int, files: Files = None) -> Response:
+def add_evidence(ctx: UserCtx, appeal_id: DbId, files: Files = None) -> Response:
     actx = actx_of(ctx)
     return _act(ctx, appeal_id, lambda s: add_files(s, actx, ctx, appeal_id, files))
 
 
 @router.post("/appeals/{appeal_id}/withdraw")
-def withdraw(ctx: UserCtx, appeal_id: int, reason: Annotated[str, Form()] = "") -> Response:
+def withdraw(ctx: UserCtx, appeal_id: DbId, reason: Annotated[str, Form()] = "") -> Response:
     actx = actx_of(ctx)
     return _act(ctx, appeal_id, lambda s: svc.withdraw_appeal(s, actx, ctx.user, appeal_id,
                                                                ctx.now, reason[:500]))
 
 
 @router.post("/appeals/{appeal_id}/reconsider")
-def reconsider(ctx: UserCtx, appeal_id: int, statement: Annotated[str, Form()] = "",
+def reconsider(ctx: UserCtx, appeal_id: DbId, statement: Annotated[str, Form()] = "",
                files: Files = None) -> Response:
     """申诉复议: new files go to the next round, then the case returns to review."""
     actx = actx_of(ctx)
@@ -320,7 +321,7 @@ def reconsider(ctx: UserCtx, appeal_id: int, statement: Annotated[str, Form()] =
 
 
 @router.post("/appeals/{appeal_id}/platform-decision")
-def platform_decision(ctx: UserCtx, appeal_id: int, outcome: Annotated[str, Form()] = "",
+def platform_decision(ctx: UserCtx, appeal_id: DbId, outcome: Annotated[str, Form()] = "",
                       reason_code: Annotated[str, Form()] = "",
                       comment: Annotated[str, Form()] = "", files: Files = None) -> Response:
     """Seller mode: record what the platform decided, with its screenshot."""
@@ -335,7 +336,7 @@ def platform_decision(ctx: UserCtx, appeal_id: int, outcome: Annotated[str, Form
 
 
 @router.post("/appeals/{appeal_id}/contacts")
-def add_contact(ctx: UserCtx, appeal_id: int,
+def add_contact(ctx: UserCtx, appeal_id: DbId,
                 counterpart_kind: Annotated[str, Form()] = "courier",
                 counterpart_name: Annotated[str, Form()] = "",
                 channel: Annotated[str, Form()] = "phone",
@@ -360,7 +361,7 @@ def attachment(name: str) -> str:
 
 
 @router.get("/appeals/{appeal_id}/evidence/{evidence_id}")
-def evidence(ctx: UserCtx, appeal_id: int, evidence_id: int) -> Response:
+def evidence(ctx: UserCtx, appeal_id: DbId, evidence_id: DbId) -> Response:
     """The file as uploaded: images inline, anything a browser could run as an attachment."""
     with unit_of_work(ctx.runtime.sessions) as session:
         f = svc.evidence_file(session, actx_of(ctx), ctx.user, appeal_id, evidence_id)
@@ -376,7 +377,7 @@ def evidence(ctx: UserCtx, appeal_id: int, evidence_id: int) -> Response:
 
 
 @router.get("/appeals/{appeal_id}/dossier")
-def dossier(ctx: UserCtx, appeal_id: int) -> Response:
+def dossier(ctx: UserCtx, appeal_id: DbId) -> Response:
     """整理申诉资料: the zip with dossier.json, the files, the contact log and summary.pdf."""
     with unit_of_work(ctx.runtime.sessions) as session:
         appeal = visible_appeal(session, ctx.user, appeal_id)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.entrypoints.params import MAX_ID
 from lanshou.entrypoints.web.context import UserCtx, WebContext, safe_next
 from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
@@ -83,8 +84,8 @@ def add_contact(
     if not may_see_at_risk(ctx.user):
         raise PermissionDenied("the at-risk board is for merchants, customer service and admins")
     try:
-        if not shipment_id.isdigit():
-            raise InvalidInput("shipment_id must be a number", field="shipment_id")
+        if not shipment_id.isdigit() or int(shipment_id) > MAX_ID:
+            raise InvalidInput("shipment_id must be a row id", field="shipment_id")
         with unit_of_work(ctx.runtime.sessions) as session:
             log_contact(
                 session, scope_for(session, ctx.user), shipment_id=int(shipment_id),

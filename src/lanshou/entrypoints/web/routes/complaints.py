@@ -12,6 +12,7 @@ from sqlalchemy import select
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Order, Shop
 from lanshou.domain.roles import Role
+from lanshou.entrypoints.params import DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.entrypoints.web.routes.appeals import actx_of, error_message
@@ -54,7 +55,7 @@ def complaints(ctx: UserCtx, state: str | None = None) -> Response:
 
 
 @router.post("/orders/{order_id}/complaints")
-def file_complaint(ctx: UserCtx, order_id: int, reason: Annotated[str, Form()] = "") -> Response:
+def file_complaint(ctx: UserCtx, order_id: DbId, reason: Annotated[str, Form()] = "") -> Response:
     """我要投诉, recorded by customer service; a bad reason re-renders the list with why."""
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
@@ -66,7 +67,7 @@ def file_complaint(ctx: UserCtx, order_id: int, reason: Annotated[str, Form()] =
 
 
 @router.post("/complaints/{complaint_id}/decision")
-def decide(ctx: UserCtx, complaint_id: int, uphold: Annotated[str, Form()] = "",
+def decide(ctx: UserCtx, complaint_id: DbId, uphold: Annotated[str, Form()] = "",
            task_kind: Annotated[str, Form()] = "",
            comment: Annotated[str, Form()] = "") -> Response:
     try:
@@ -83,7 +84,7 @@ def decide(ctx: UserCtx, complaint_id: int, uphold: Annotated[str, Form()] = "",
 
 
 @router.post("/complaints/{complaint_id}/done")
-def task_done(ctx: UserCtx, complaint_id: int, note: Annotated[str, Form()] = "") -> Response:
+def task_done(ctx: UserCtx, complaint_id: DbId, note: Annotated[str, Form()] = "") -> Response:
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
             svc.complete_task(session, ctx.user, complaint_id, note.strip(), ctx.now)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.domain.roles import Role
+from lanshou.entrypoints.params import MAX_PAGE, DbId, bounded_int, bounded_time
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import Conflict, InvalidInput
@@ -32,15 +33,6 @@ from lanshou.services.shipping import OrderRef, mark_shipped
 router = APIRouter(include_in_schema=False)
 
 
-def _int(name: str, value: str | None) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise InvalidInput(f"{name} must be a number", field=name) from exc
-
-
 def _date(name: str, value: str | None) -> date | None:
     if not value:
         return None
@@ -55,11 +47,12 @@ def orders(ctx: UserCtx, shop: str | None = None, status: str | None = None,
            carrier: str | None = None, paid_from: str | None = None, paid_to: str | None = None,
            page: str | None = None) -> Response:
     """Empty form fields mean "any"; the query string round-trips through the page links."""
-    filters = OrderFilters(_int("shop", shop), status or None, _int("carrier", carrier),
-                           _date("paid_from", paid_from), _date("paid_to", paid_to))
+    filters = OrderFilters(bounded_int("shop", shop), status or None,
+                           bounded_int("carrier", carrier), _date("paid_from", paid_from),
+                           _date("paid_to", paid_to))
     with unit_of_work(ctx.runtime.sessions) as session:
         scope = scope_for(session, ctx.user)
-        result = list_orders(session, scope, filters, _int("page", page) or 1)
+        result = list_orders(session, scope, filters, bounded_int("page", page, MAX_PAGE) or 1)
         shops, carriers = filter_options(session, scope)
     kept = {"shop": shop, "status": status, "carrier": carrier, "paid_from": paid_from,
             "paid_to": paid_to}
@@ -85,7 +78,7 @@ def _window(page: int, pages: int, width: int = 2) -> list[int | None]:
 
 
 @router.get("/orders/{order_id}")
-def order(ctx: UserCtx, order_id: int) -> Response:
+def order(ctx: UserCtx, order_id: DbId) -> Response:
     """Another tenant's order is NotFound, rendered as the 404 page."""
     return _order_page(ctx, order_id)
 
@@ -111,14 +104,15 @@ def _order_page(ctx: WebContext, order_id: int, status: int = 200, ship_error: s
 
 
 @router.post("/orders/{order_id}/ship")
-def ship(ctx: UserCtx, order_id: int, carrier: Annotated[str, Form()] = "",
+def ship(ctx: UserCtx, order_id: DbId, carrier: Annotated[str, Form()] = "",
          waybill: Annotated[str, Form()] = "", shipped_at: Annotated[str, Form()] = "") -> Response:
     """点击发货 from the order page: the same service as ``POST /api/v1/shipments``."""
     form = {"carrier": carrier, "waybill": waybill, "shipped_at": shipped_at}
     try:
-        when = (datetime.fromisoformat(shipped_at).replace(tzinfo=DISPLAY_TZ)
+        when = (bounded_time("shipped_at",
+                             datetime.fromisoformat(shipped_at).replace(tzinfo=DISPLAY_TZ))
                 if shipped_at else ctx.now)
-    except ValueError:
+    except (ValueError, InvalidInput):
         bad_time = SHIP_ERRORS["shipped_at"]
         return _order_page(ctx, order_id, 422, translate(ctx.locale, bad_time), form)
     try:

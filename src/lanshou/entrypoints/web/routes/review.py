@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.entrypoints.params import MAX_ID, DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.entrypoints.web.routes.appeals import (
@@ -29,7 +30,8 @@ router = APIRouter(include_in_schema=False, prefix="/review")
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A shop filter: anything but a shop id in range means no filter, as before."""
+    return int(value) if value and value.isdigit() and int(value) <= MAX_ID else None
 
 
 def _claim_message(ctx: WebContext, exc: Conflict, appeal_id: int) -> str:
@@ -63,7 +65,7 @@ def queue(ctx: UserCtx, state: str | None = None, shop: str | None = None) -> Re
 
 
 @router.post("/{appeal_id}/claim")
-def claim(ctx: UserCtx, appeal_id: int) -> Response:
+def claim(ctx: UserCtx, appeal_id: DbId) -> Response:
     """Take the case; the second reviewer is told who has it (409)."""
     require_role(ctx.user, REVIEWERS, "review appeals")
     try:
@@ -82,12 +84,12 @@ def render_review(ctx: WebContext, appeal_id: int, status: int = 200, error: str
 
 
 @router.get("/{appeal_id}")
-def review_case(ctx: UserCtx, appeal_id: int) -> Response:
+def review_case(ctx: UserCtx, appeal_id: DbId) -> Response:
     return render_review(ctx, appeal_id)
 
 
 @router.post("/{appeal_id}/decision")
-def decide(ctx: UserCtx, appeal_id: int, outcome: Annotated[str, Form()] = "",
+def decide(ctx: UserCtx, appeal_id: DbId, outcome: Annotated[str, Form()] = "",
            reason_code: Annotated[str, Form()] = "",
            comment: Annotated[str, Form()] = "") -> Response:
     """approved | rejected | need_info (the comment is the question to the merchant)."""

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.entrypoints.params import MAX_ID, DbId, bounded_time
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import InvalidInput
@@ -25,9 +26,18 @@ def parse_local(value: str) -> datetime | None:
     if not value.strip():
         return None
     try:
-        return datetime.fromisoformat(value.strip()).replace(tzinfo=DISPLAY_TZ)
+        when = datetime.fromisoformat(value.strip()).replace(tzinfo=DISPLAY_TZ)
     except ValueError as exc:
         raise InvalidInput("due date is not a date and time", field="due_at") from exc
+    return bounded_time("due_at", when)
+
+
+def _entity(value: str) -> tuple[str, int]:
+    """'shipment:12' → ('shipment', 12), its id within the range a database row can have."""
+    kind, entity_id = svc.parse_entity(value)
+    if not 1 <= entity_id <= MAX_ID:
+        raise InvalidInput(f"entity id must be from 1 to {MAX_ID}", field="entity")
+    return kind, entity_id
 
 
 @router.get("/tasks")
@@ -42,7 +52,7 @@ def my_tasks(ctx: UserCtx, done: int = 0) -> Response:
 
 def _assign_page(ctx: WebContext, entity: str, status: int = 200, error: str = "") -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
-        kind, entity_id = svc.parse_entity(entity)
+        kind, entity_id = _entity(entity)
         ref = svc.resolve_entity(session, scope_for(session, ctx.user), kind, entity_id)
         users = [(u.id, u.display_name, u.username) for u in
                  svc.assignable_users(session, ref.shop_id)]
@@ -63,12 +73,12 @@ def assign_page(ctx: UserCtx, entity: str = "") -> Response:
 def assign(
     ctx: UserCtx,
     entity: Annotated[str, Form()],
-    assignee_id: Annotated[int, Form()],
+    assignee_id: Annotated[DbId, Form()],
     due_at: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        kind, entity_id = svc.parse_entity(entity)
+        kind, entity_id = _entity(entity)
         with unit_of_work(ctx.runtime.sessions) as session:
             svc.assign(session, ctx.user, entity_type=kind, entity_id=entity_id,
                        assignee_id=assignee_id, due_at=parse_local(due_at), note=note,
@@ -80,7 +90,7 @@ def assign(
 
 
 @router.post("/tasks/{assignment_id}/done")
-def done(ctx: UserCtx, assignment_id: int, note: Annotated[str, Form()] = "") -> Response:
+def done(ctx: UserCtx, assignment_id: DbId, note: Annotated[str, Form()] = "") -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         svc.complete(session, ctx.user, assignment_id, ctx.now, note)
     return redirect("/tasks")

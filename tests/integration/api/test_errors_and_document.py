@@ -1,0 +1,103 @@
+"""An unexpected error is still an answer in the API's error shape (or an error page), and the
+OpenAPI document is complete: every reference resolves and every refusal is documented."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from lanshou.bootstrap import Runtime
+from lanshou.entrypoints.api.deps import get_principal
+from lanshou.entrypoints.app import OPENAPI_URL, create_app
+from lanshou.entrypoints.web.context import logged_in
+from tests.integration.web.world import bearer, login
+
+
+def _broken() -> None:
+    raise RuntimeError("a bug nobody caught")
+
+
+def test_an_unexpected_error_is_a_500_in_the_api_error_shape(runtime: Runtime) -> None:
+    app = create_app(runtime)
+    app.dependency_overrides[get_principal] = _broken
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/orders", headers={"Authorization": "Bearer lsk_x"})
+    assert response.status_code == 500
+    assert response.json() == {"error": {"code": "internal_error",
+                                         "message": "internal server error"}}
+    assert "a bug nobody caught" not in response.text
+
+
+def test_an_unexpected_error_on_a_page_is_an_error_page(runtime: Runtime) -> None:
+    app = create_app(runtime)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        login(client, "merchant")
+        app.dependency_overrides[logged_in] = _broken
+        response = client.get("/orders")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>出错了</h1>" in response.text
+    assert "<code>internal_error</code>" in response.text
+    assert "a bug nobody caught" not in response.text
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def test_every_reference_in_the_document_resolves(client: TestClient) -> None:
+    document = client.get(OPENAPI_URL).json()
+    refs = set(_refs(document))
+    assert "#/components/schemas/TrackingEventIn" not in refs
+    for ref in refs:
+        node: Any = document
+        for part in ref.removeprefix("#/").split("/"):
+            node = node[part]
+        assert isinstance(node, dict), ref
+    events = document["paths"]["/api/v1/tracking/events"]["post"]["requestBody"]
+    item = events["content"]["application/json"]["schema"]["properties"]["events"]["items"]
+    assert item["required"] == ["carrier", "waybill", "time", "status"]
+
+
+def test_every_operation_documents_its_refusals(client: TestClient) -> None:
+    document = client.get(OPENAPI_URL).json()
+    error = {"$ref": "#/components/schemas/ErrorPublic"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            takes_input = "requestBody" in operation or operation.get("parameters")
+            if takes_input:
+                assert "422" in answers, (method, path)
+            if operation.get("security") and "/tracking/k" not in path:
+                assert answers["401"]["content"]["application/json"]["schema"] == error
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_the_push_endpoints_document_their_own_answer_format(client: TestClient) -> None:
+    document = client.get(OPENAPI_URL).json()
+    for path, ack in (("/api/v1/tracking/kuaidi100", "Kuaidi100Ack"),
+                      ("/api/v1/tracking/kdniao", "KdniaoAck")):
+        answers = document["paths"][path]["post"]["responses"]
+        assert sorted(answers) == ["200", "401", "413", "422"]
+        for answer in answers.values():
+            assert answer["content"]["application/json"]["schema"] == {
+                "$ref": f"#/components/schemas/{ack}"}
+    assert document["components"]["schemas"]["Kuaidi100Ack"]["required"] == [
+        "result", "returnCode", "message"]
+
+
+def test_a_push_without_its_form_fields_is_the_documented_422(client: TestClient) -> None:
+    response = client.post("/api/v1/tracking/kuaidi100", data={"sign": "x"})
+    assert response.status_code == 422
+    assert response.json() == {"result": False, "returnCode": "400",
+                               "message": "param: form field is missing"}
+    assert bearer(client, "admin")  # the app is otherwise healthy after the refusal
