@@ -108,9 +108,9 @@ EOF
 passed "lanshou check --json: 2 shipments evaluated, 1 open, no violation yet"
 
 run import orders "$RUN/orders.csv" --source generic --now "$as_of"
-expect "$RUN/out.txt" "2" "lanshou import orders"
+expect "$RUN/out.txt" "inserted: *2$" "lanshou import orders: 2 inserted"
 run import tracking "$RUN/tracking.csv"
-expect "$RUN/out.txt" "2" "lanshou import tracking"
+expect "$RUN/out.txt" "2 rows: 2 stored" "lanshou import tracking: 2 stored"
 
 say "\$ lanshou worker (sweeping every second)"
 LANSHOU_WORKER_INTERVAL_SECONDS=1 setsid lanshou worker >"$RUN/worker.log" 2>&1 &
@@ -138,9 +138,9 @@ assert Decimal(report["net_loss"]) == (money["compensation"] + money["fines"] + 
 EOF
 passed "lanshou report --json: the worker's violation, a net loss that adds up"
 run explain SMOKE-1
-expect "$RUN/out.txt" "order 订单 SMOKE-1" "lanshou explain SMOKE-1"
-run audit verify
-expect "$RUN/out.txt" "audit chain intact" "lanshou audit verify"
+expect "$RUN/out.txt" "SMOKE-1" "lanshou explain SMOKE-1"
+run audit verify  # exit 0: the chain is intact (its words follow the locale)
+passed "lanshou audit verify"
 
 port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 say "\$ lanshou serve --port $port"
