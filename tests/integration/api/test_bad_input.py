@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from lanshou.entrypoints.api.router import build_api_router
 from lanshou.entrypoints.web.router import build_web_router
-from tests.integration.web.world import bearer, csrf_of, login
+from tests.integration.web.world import World, bearer, csrf_of, login
 
 TOO_BIG = 2**63  # one past SQLite's and PostgreSQL's largest integer
 MAX_ID = 2**53 - 1
@@ -32,7 +32,8 @@ def test_an_id_past_the_database_range_is_a_422_naming_it(client: TestClient) ->
         assert response.status_code == 422
         assert response.json() == refusal((["path", "order_id"], OVER_ID))
     zero = client.get("/api/v1/orders/0", headers=headers)
-    assert zero.json() == refusal((["path", "order_id"], "Input should be greater than or equal to 1"))
+    assert zero.json() == refusal(
+        (["path", "order_id"], "Input should be greater than or equal to 1"))
     largest = client.get(f"/api/v1/orders/{MAX_ID}", headers=headers)
     assert largest.status_code == 404
     assert largest.json() == {"error": {"code": "not_found",
@@ -123,6 +124,7 @@ def test_every_page_id_is_bounded(client: TestClient) -> None:
 
 @pytest.mark.parametrize("query", [
     f"shop={TOO_BIG}", f"carrier={TOO_BIG}", "page=4611686018427387904", "page=x", "shop=-1",
+    "page=²", "page=" + "9" * 5000,  # a digit int() refuses; more digits than int() reads
 ])
 def test_the_order_list_page_refuses_numbers_out_of_range(client: TestClient, query: str) -> None:
     login(client, "admin")
@@ -139,3 +141,34 @@ def test_the_order_list_page_takes_dates_at_the_ends_of_the_calendar(client: Tes
 def test_a_task_for_an_entity_id_out_of_range_is_a_422_page(client: TestClient) -> None:
     login(client, "admin")
     assert client.get(f"/assign?entity=shipment:{TOO_BIG}").status_code == 422
+
+
+@pytest.mark.parametrize("shipped_at", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_a_shipping_time_at_the_ends_of_the_calendar_is_the_form_error(
+        client: TestClient, world: World, shipped_at: str) -> None:
+    login(client, "merchant")
+    page = f"/orders/{world.order_ids['A001']}"
+    token = csrf_of(client.get(page).text)
+    response = client.post(f"{page}/ship", data={"carrier": "中通", "waybill": "ZT1",
+                                                 "shipped_at": shipped_at, "csrf_token": token})
+    # A001's parcel is marked already, so the page has no ship form to show the message in.
+    assert response.status_code == 422
+
+
+def test_a_task_due_at_the_ends_of_the_calendar_is_the_form_error(
+        client: TestClient, world: World) -> None:
+    login(client, "admin")
+    entity = f"shipment:{world.order_ids['A000']}"
+    token = csrf_of(client.get(f"/assign?entity={entity}").text)
+    response = client.post("/tasks", data={"entity": entity, "assignee_id": "1",
+                                           "due_at": "9999-12-31T23:59", "csrf_token": token})
+    assert response.status_code == 422
+    assert "无法保存:due_at must be from 2000-01-01 to 2100-01-01 (UTC)" in response.text
+
+
+@pytest.mark.parametrize("shop", [str(TOO_BIG), "²", "9" * 5000])
+def test_a_shop_filter_out_of_range_on_the_work_lists_means_no_filter(
+        client: TestClient, shop: str) -> None:
+    login(client, "admin")
+    for page in ("/review", "/violations"):
+        assert client.get(f"{page}?shop={shop}").status_code == 200, page

@@ -101,3 +101,35 @@ def test_a_push_without_its_form_fields_is_the_documented_422(client: TestClient
     assert response.json() == {"result": False, "returnCode": "400",
                                "message": "param: form field is missing"}
     assert bearer(client, "admin")  # the app is otherwise healthy after the refusal
+
+
+def _integers(node: Any, document: dict[str, Any], seen: set[str]) -> Iterator[dict[str, Any]]:
+    """Integer schemas reachable from a request's parameters or body, through references."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref not in seen:
+            seen.add(ref)
+            yield from _integers(document["components"]["schemas"][ref.split("/")[-1]],
+                                 document, seen)
+        if node.get("type") == "integer":
+            yield node
+        for value in node.values():
+            yield from _integers(value, document, seen)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _integers(item, document, seen)
+
+
+def test_every_integer_a_request_carries_has_a_documented_range(client: TestClient) -> None:
+    """A new id or count without bounds would reach SQL unchecked: this test names it."""
+    document = client.get(OPENAPI_URL).json()
+    unbounded, counted = [], 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            inputs = [operation.get("parameters", []), operation.get("requestBody", {})]
+            for schema in _integers(inputs, document, set()):
+                counted += 1
+                if not ("minimum" in schema and schema.get("maximum", 2**63) < 2**63):
+                    unbounded.append((method, path, schema.get("title")))
+    assert unbounded == []
+    assert counted == 36

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.entrypoints.params import MAX_ID
+from lanshou.entrypoints.params import whole_number
 from lanshou.entrypoints.web.context import UserCtx, WebContext, safe_next
 from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
@@ -84,11 +84,12 @@ def add_contact(
     if not may_see_at_risk(ctx.user):
         raise PermissionDenied("the at-risk board is for merchants, customer service and admins")
     try:
-        if not shipment_id.isdigit() or int(shipment_id) > MAX_ID:
+        shipment = whole_number(shipment_id)
+        if shipment is None:
             raise InvalidInput("shipment_id must be a row id", field="shipment_id")
         with unit_of_work(ctx.runtime.sessions) as session:
             log_contact(
-                session, scope_for(session, ctx.user), shipment_id=int(shipment_id),
+                session, scope_for(session, ctx.user), shipment_id=shipment,
                 user_id=ctx.user.user_id, counterpart_kind=counterpart_kind,
                 counterpart_name=names.get(counterpart_kind, ""), channel=channel,
                 summary=summary, occurred_at=ctx.runtime.clock.now(),
@@ -98,5 +99,5 @@ def add_contact(
         message = _FIELD_ERRORS.get(field, N_("Some of the input was not valid. Please check it "
                                               "and try again."))
         return render_board(ctx, 422, translate(ctx.locale, message),
-                            int(shipment_id) if shipment_id.isdigit() else None)
+                            whole_number(shipment_id))
     return redirect(f"{safe_next(next, '/at-risk')}#shipment-{shipment_id}")

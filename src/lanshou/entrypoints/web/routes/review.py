@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.entrypoints.params import MAX_ID, DbId
+from lanshou.entrypoints.params import DbId, whole_number
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.entrypoints.web.routes.appeals import (
@@ -31,7 +31,7 @@ router = APIRouter(include_in_schema=False, prefix="/review")
 
 def _int(value: str | None) -> int | None:
     """A shop filter: anything but a shop id in range means no filter, as before."""
-    return int(value) if value and value.isdigit() and int(value) <= MAX_ID else None
+    return whole_number(value) if value else None
 
 
 def _claim_message(ctx: WebContext, exc: Conflict, appeal_id: int) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Order
-from lanshou.entrypoints.params import MAX_ID
+from lanshou.entrypoints.params import whole_number
 from lanshou.entrypoints.web.context import UserCtx
 from lanshou.entrypoints.web.rendering import render
 from lanshou.entrypoints.web.routes.appeals import RULE_LABELS, STATE_LABELS, actx_of
@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 def _int(value: str | None) -> int | None:
     """A shop filter: anything but a shop id in range means no filter, as before."""
-    return int(value) if value and value.isdigit() and int(value) <= MAX_ID else None
+    return whole_number(value) if value else None
 
 
 @router.get("/violations")
