@@ -25,6 +25,9 @@ MAX_PAGE = 1_000_000_000
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
+# An at-risk reminder further ahead than a week is a typo (and its column is 32 bits).
+MAX_LEAD_MINUTES = 7 * 24 * 60
+
 DbId = Annotated[int, Ge(1), Le(MAX_ID)]
 Page = Annotated[int, Ge(1), Le(MAX_PAGE)]
 

@@ -172,3 +172,16 @@ def test_a_shop_filter_out_of_range_on_the_work_lists_means_no_filter(
     login(client, "admin")
     for page in ("/review", "/violations"):
         assert client.get(f"{page}?shop={shop}").status_code == 200, page
+
+
+@pytest.mark.parametrize(("sub", "status"), [
+    ("at_risk:²", 422), ("at_risk:99999999999", 422), ("at_risk:10081", 422),
+    ("at_risk:10080", 404), ("breach:0", 404),  # valid: the missing channel is what is refused
+])
+def test_alert_lead_minutes_out_of_range_are_refused_before_the_channel_is_looked_up(
+        client: TestClient, sub: str, status: int) -> None:
+    login(client, "admin")
+    token = csrf_of(client.get("/orders").text)
+    response = client.post("/alerts/channels/999/subscriptions",
+                           data={"sub": sub, "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == status

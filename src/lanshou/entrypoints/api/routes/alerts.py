@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from lanshou.adapters.notify import EgressPolicy
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
-from lanshou.entrypoints.params import DbId, Instant
+from lanshou.entrypoints.params import MAX_LEAD_MINUTES, DbId, Instant
 from lanshou.services import tasks as task_svc
 from lanshou.services.alerts import channels as svc
 from lanshou.services.orders import scope_for
@@ -20,12 +20,9 @@ router = APIRouter(tags=["alerts"], responses={
     401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic},
     409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
 
-WEEK_MINUTES = 7 * 24 * 60  # a reminder further ahead than that is a typo
-
-
 class SubscriptionIn(BaseModel):
     event_kind: str
-    lead_minutes: int = Field(0, ge=0, le=WEEK_MINUTES,
+    lead_minutes: int = Field(0, ge=0, le=MAX_LEAD_MINUTES,
                               description="at_risk only; 0 = every lead time")
 
 

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.alerts import AlertDelivery
 from lanshou.adapters.notify import EgressPolicy, LoggingSmsSender, Message, SmsSender
-from lanshou.entrypoints.params import DbId
+from lanshou.entrypoints.params import MAX_LEAD_MINUTES, DbId, whole_number
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
@@ -128,7 +128,12 @@ async def subscriptions(ctx: UserCtx, request: Request, channel_id: DbId) -> Res
     wanted: list[tuple[str, int]] = []
     for value in form.getlist("sub"):
         kind, _, lead = str(value).partition(":")
-        wanted.append((kind, int(lead) if lead.isdigit() else 0))
+        minutes = whole_number(lead, MAX_LEAD_MINUTES) if lead not in ("", "0") else 0
+        if minutes is None:
+            raise InvalidInput(f"lead must be 0 to {MAX_LEAD_MINUTES} minutes",
+                               field="subscriptions")
+        wanted.append((kind, minutes))
+
     def save() -> None:
         with unit_of_work(ctx.runtime.sessions) as session:
             svc.set_subscriptions(session, ctx.user, scope_for(session, ctx.user), channel_id,
