@@ -1,4 +1,4 @@
-"""A fresh database for the crash tests that run on both backends."""
+"""Databases for the crash tests, on SQLite and on PostgreSQL: fresh ones and copies."""
 
 from __future__ import annotations
 
@@ -7,16 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _private_pg_database
-from tests.integration.crash.harness import Database
+from tests.conftest import PG_URL, _private_pg_database
+from tests.integration.crash.harness import Database, Databases
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def crash_database(request: pytest.FixtureRequest, tmp_path: Path,
-                   _sqlite_template: Path) -> Iterator[Database]:
-    """A migrated, empty database that lanshou processes reach through the environment."""
+def databases(request: pytest.FixtureRequest, tmp_path: Path,
+              _sqlite_template: Path) -> Iterator[Databases]:
     if request.param == "sqlite":
-        yield Database.from_template(_sqlite_template, tmp_path / "db")
+        yield Databases(tmp_path, _sqlite_template, None, "")
         return
-    with _private_pg_database("_crash") as engine:
-        yield Database(engine.url.render_as_string(hide_password=False), tmp_path / "var")
+    with _private_pg_database("_crash") as base:
+        base.dispose()  # a template database must have no connections
+        made = Databases(tmp_path, _sqlite_template, base, PG_URL)
+        try:
+            yield made
+        finally:
+            made.drop_all()
+
+
+@pytest.fixture
+def crash_database(databases: Databases) -> Database:
+    """A migrated, empty database."""
+    return databases.fresh("db")
