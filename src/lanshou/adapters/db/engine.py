@@ -38,6 +38,22 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# How often a PostgreSQL backend busy with a statement checks that its client is still there
+# (PostgreSQL 14+). A killed process's backend otherwise runs its statement to the end, holding
+# its locks (the audit chain's advisory lock among them) for as long as the statement takes,
+# and everything that writes next waits behind it.
+CLIENT_CHECK_INTERVAL_MS = 5000
+
+
+def _postgresql_settings(dbapi_conn: Any, _record: Any) -> None:
+    if dbapi_conn.info.server_version < 140000:
+        return
+    cur = dbapi_conn.cursor()
+    cur.execute(f"SET client_connection_check_interval = {CLIENT_CHECK_INTERVAL_MS}")
+    cur.close()
+    dbapi_conn.commit()  # psycopg opened a transaction for the SET; the setting outlives it
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine and check the database answers, else raise :class:`DatabaseUnavailable`."""
     parsed = make_url(url)
@@ -57,6 +73,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         raise DatabaseUnavailable(f"cannot use database {safe_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgresql_settings)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
