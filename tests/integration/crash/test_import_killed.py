@@ -27,9 +27,13 @@ KILLS = int(os.environ.get("LANSHOU_CRASH_KILLS", "3"))
 SEED = int(os.environ.get("LANSHOU_CRASH_SEED", "20261203"))
 
 
-# PostgreSQL is left out for now: in one of two runs there, the import re-run after three
-# SIGKILLs did not finish within 600 s (see the crash-safety report); the other run passed.
-# Remove the parametrisation once that is understood.
+# PostgreSQL is left out for now. There, a killed run's uncommitted rows are dead tuples, and
+# autovacuum, vacuuming such a table while the re-run's first chunk is still uncommitted, sets
+# its statistics to "0 rows" (pg_class.reltuples = 0 with relpages > 0). The fines re-allocation
+# read (services/fines.py, violations joined to shipments and orders) is then planned as nested
+# loops over orders x shipments and ran for minutes at full CPU (seed 3, one of five runs). Reading
+# the two keys by scalar subqueries instead cures the plan but changed the audit records of one
+# kill sequence (seed 4), not yet understood. Remove this once both are settled.
 @pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
 def test_imports_killed_at_random_points_end_as_one_clean_run(
         tmp_path: Path, databases: Databases) -> None:
