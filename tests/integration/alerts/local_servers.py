@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
+from tests.conftest import missing_service
 
 
 @dataclass
@@ -69,7 +69,7 @@ def http_server(host: str = "127.0.0.1", *, status: int = 200, body: bytes = b"{
 def self_signed(tmp: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     """(server context, client context trusting only it) for a certificate naming ``name``."""
     if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
+        missing_service("openssl (to make a test certificate)")
     cert, key = tmp / "cert.pem", tmp / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
