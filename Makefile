@@ -39,6 +39,7 @@ test: $(VENV)/.installed
 	@bash scripts/test.sh
 
 lint: $(VENV)/.installed
+	$(BIN)/ruff format --check src tests scripts $(wildcard bench)
 	$(BIN)/ruff check src tests scripts $(wildcard bench)
 	$(BIN)/mypy
 

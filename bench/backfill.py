@@ -25,11 +25,29 @@ from pathlib import Path
 
 from world import NOW
 
-ORDER_HEADER = ("order_id", "shop_id", "paid_at", "amount", "quantity", "province", "status",
-                "shipped_at", "carrier", "waybill")
+ORDER_HEADER = (
+    "order_id",
+    "shop_id",
+    "paid_at",
+    "amount",
+    "quantity",
+    "province",
+    "status",
+    "shipped_at",
+    "carrier",
+    "waybill",
+)
 # (name an order export uses, code a carrier feed uses)
-CARRIERS = (("中通", "ZTO"), ("圆通", "YTO"), ("韵达", "YUNDA"), ("申通", "STO"),
-            ("极兔", "JT"), ("顺丰", "SF"), ("邮政", "EMS"), ("京东", "JD"))
+CARRIERS = (
+    ("中通", "ZTO"),
+    ("圆通", "YTO"),
+    ("韵达", "YUNDA"),
+    ("申通", "STO"),
+    ("极兔", "JT"),
+    ("顺丰", "SF"),
+    ("邮政", "EMS"),
+    ("京东", "JD"),
+)
 SHOPS = 2_000
 PROVINCES = ("浙江", "广东", "江苏", "山东", "河南", "四川", "湖北", "福建")
 DAYS = 60
@@ -65,10 +83,20 @@ def write_orders(n: int, path: Path, days: int = DAYS) -> None:
         w.writerow(ORDER_HEADER)
         for i in range(1, n + 1):
             paid, shipped = _shipment(i, n, days)
-            w.writerow([f"B{i:09d}", f"shop{(i * 7919) % SHOPS:04d}", paid.strftime(_FMT),
-                        f"{(i * 37) % 50_000 / 100 + 1:.2f}", str(1 + i % 3),
-                        PROVINCES[i % len(PROVINCES)], "shipped", shipped.strftime(_FMT),
-                        CARRIERS[i % 8][0], f"9{i:011d}"])
+            w.writerow(
+                [
+                    f"B{i:09d}",
+                    f"shop{(i * 7919) % SHOPS:04d}",
+                    paid.strftime(_FMT),
+                    f"{(i * 37) % 50_000 / 100 + 1:.2f}",
+                    str(1 + i % 3),
+                    PROVINCES[i % len(PROVINCES)],
+                    "shipped",
+                    shipped.strftime(_FMT),
+                    CARRIERS[i % 8][0],
+                    f"9{i:011d}",
+                ]
+            )
 
 
 def write_tracking(n: int, path: Path, days: int = DAYS) -> int:

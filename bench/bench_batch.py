@@ -63,8 +63,10 @@ def hand_sql(src: str, now_us: int) -> str:
     """douyin, written by hand: calendar-hours deadlines, Spring Festival overrides, tiers, caps."""
 
     def day(d: dt.date) -> int:  # local day number
-        return (dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC) - dt.datetime(
-            1970, 1, 1, tzinfo=dt.UTC)).days
+        return (
+            dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
+            - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        ).days
 
     sf_fixed = int(dt.datetime(2026, 2, 25, tzinfo=SH).timestamp()) * 1_000_000
     return f"""CREATE OR REPLACE TEMP TABLE hand AS
@@ -199,8 +201,7 @@ def run(quick: bool) -> list[Result]:
         f"better time is shown (all runs: late-only {_runs(t_eng)}, every outcome "
         f"{_runs(t_all)}, hand-written {_runs(t_hand)}).",
         "",
-        "| | time | result rows | violations | compensation | fines (after caps) | "
-        "auto refunds |",
+        "| | time | result rows | violations | compensation | fines (after caps) | auto refunds |",
         "|---|---:|---:|---:|---:|---:|---:|",
         f"| `evaluate_batch(late_only=True)` (generated SQL) | {fmt_s(best_eng)} | "
         f"{fmt_n(eng[1])} (late only) | {fmt_n(eng[0])} | {yuan(eng[2])} | {yuan(eng[3])} | "
@@ -226,5 +227,10 @@ def run(quick: bool) -> list[Result]:
         f"hand {best_hand:.1f}s ratio {ratio:.2f} same={same}"
     )
     cmd = "make bench  # or: .venv/bin/python bench/run_all.py" + (" --quick" if quick else "")
-    return [Result(f"Batch evaluation: {fmt_n(n)} shipments, generated vs hand-written SQL",
-                   cmd + "  --only batch", lines)]
+    return [
+        Result(
+            f"Batch evaluation: {fmt_n(n)} shipments, generated vs hand-written SQL",
+            cmd + "  --only batch",
+            lines,
+        )
+    ]

@@ -19,8 +19,17 @@ from lanshou.services.tracking import record_events
 BATCH = 5_000
 STATUSES = ("picked_up", "in_transit", "in_transit", "out_for_delivery", "delivered")
 GOAL = 10_000
-EV_COLS = ("shipment_id", "carrier_code", "waybill_no", "status", "event_time", "received_at",
-           "source", "dedup_key", "description")
+EV_COLS = (
+    "shipment_id",
+    "carrier_code",
+    "waybill_no",
+    "status",
+    "event_time",
+    "received_at",
+    "source",
+    "dedup_key",
+    "description",
+)
 
 
 def events(n_ship: int) -> list[TrackingUpdate]:
@@ -30,8 +39,16 @@ def events(n_ship: int) -> list[TrackingUpdate]:
         shipped = NOW - dt.timedelta(seconds=(i * 7919) % (17 * 3600))
         first = shipped + dt.timedelta(hours=1 + i % 30)
         for k, status in enumerate(STATUSES):
-            out.append(TrackingUpdate(f"75{i:012d}", status, first + dt.timedelta(hours=3 * k),
-                                      "bench", carrier_code="ZTO", description=f"scan {k}"))
+            out.append(
+                TrackingUpdate(
+                    f"75{i:012d}",
+                    status,
+                    first + dt.timedelta(hours=3 * k),
+                    "bench",
+                    carrier_code="ZTO",
+                    description=f"scan {k}",
+                )
+            )
     out.sort(key=lambda u: u.event_time)
     return out
 
@@ -82,8 +99,20 @@ def run(quick: bool) -> list[Result]:
         db = open_db(backend, "lanshou_bench_events_raw")
         try:
             shipped_world(db, n_ship, 0)
-            raw_rows = [(int(u.waybill_no[2:]), u.carrier_code, u.waybill_no, u.status,
-                         u.event_time, end, u.source, u.dedup_key, u.description) for u in evs]
+            raw_rows = [
+                (
+                    int(u.waybill_no[2:]),
+                    u.carrier_code,
+                    u.waybill_no,
+                    u.status,
+                    u.event_time,
+                    end,
+                    u.source,
+                    u.dedup_key,
+                    u.description,
+                )
+                for u in evs
+            ]
             with timer() as t_raw:
                 for i in range(0, len(raw_rows), BATCH):
                     bulk(db, "tracking_events", EV_COLS, raw_rows[i : i + BATCH])
@@ -103,16 +132,19 @@ def run(quick: bool) -> list[Result]:
             t_med = statistics.median(times)
             rate = rates[backend, clock] = len(evs) / t_med
             spread = f"{fmt_n(len(evs) / max(times))}–{fmt_n(len(evs) / min(times))}"
-            rows.append(f"| {backend} | {clock} | {fmt_n(len(evs))} | {fmt_s(t_med)} | "
-                        f"**{fmt_n(rate)}** ({spread}) | {fmt_n(viol)} | {fmt_s(t_raw[0])} | "
-                        f"{fmt_n(raw_rate)} | {rate / raw_rate:.0%} |")
+            rows.append(
+                f"| {backend} | {clock} | {fmt_n(len(evs))} | {fmt_s(t_med)} | "
+                f"**{fmt_n(rate)}** ({spread}) | {fmt_n(viol)} | {fmt_s(t_raw[0])} | "
+                f"{fmt_n(raw_rate)} | {rate / raw_rate:.0%} |"
+            )
             log(f"events: {backend} {clock}: {rate:.0f}/s record_events, {raw_rate:.0f}/s raw")
             if clock == "live" and rate < GOAL:
                 prof = cProfile.Profile()
                 _record_all(backend, n_ship, evs, now, prof)
                 buf = io.StringIO()
                 pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(
-                    r"lanshou/(services|adapters|domain)", 14)
+                    r"lanshou/(services|adapters|domain)", 14
+                )
                 top = [ln for ln in buf.getvalue().splitlines() if "lanshou/" in ln]
                 profiles.append((backend, top))
     lines = [
@@ -141,11 +173,18 @@ def run(quick: bool) -> list[Result]:
         lines.append(
             f"Goal ≥ {fmt_n(GOAL)} events/s on SQLite: live stream "
             f"**{'met' if live >= GOAL else 'NOT met'}** ({fmt_n(live)}/s); replay "
-            f"{'met' if replay >= GOAL else 'not met'} ({fmt_n(replay)}/s).")
+            f"{'met' if replay >= GOAL else 'not met'} ({fmt_n(replay)}/s)."
+        )
     for backend, top in profiles:
-        lines += ["", f"cProfile of the live `record_events` on {backend} (cumulative, lanshou "
-                  "functions; ncalls tottime percall cumtime percall):", "", "```",
-                  *[ln.replace("/work/main/src/", "") for ln in top], "```"]
+        lines += [
+            "",
+            f"cProfile of the live `record_events` on {backend} (cumulative, lanshou "
+            "functions; ncalls tottime percall cumtime percall):",
+            "",
+            "```",
+            *[ln.replace("/work/main/src/", "") for ln in top],
+            "```",
+        ]
     only = "" if len(BACKENDS) == 2 else f"LANSHOU_BENCH_BACKENDS={','.join(BACKENDS)} "
     cmd = only + ".venv/bin/python bench/run_all.py --only events" + (" --quick" if quick else "")
     return [Result("Tracking events: record_events vs raw bulk insert", cmd, lines)]

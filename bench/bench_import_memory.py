@@ -36,8 +36,13 @@ SIZES = ((100_000, 300_000), (20_000, 60_000))  # rows per run (default, quick)
 def _time_v(args: list[str], url: str, var: Path) -> dict[str, Any]:
     """Run a lanshou command under `/usr/bin/time -v`: seconds, peak RSS (MB), CPU seconds."""
     with timer() as t:
-        out = subprocess.run(["/usr/bin/time", "-v", LANSHOU, *args, "--now", NOW.isoformat()],
-                             env=_env(url, var), cwd=var, capture_output=True, text=True)
+        out = subprocess.run(
+            ["/usr/bin/time", "-v", LANSHOU, *args, "--now", NOW.isoformat()],
+            env=_env(url, var),
+            cwd=var,
+            capture_output=True,
+            text=True,
+        )
     if out.returncode != 0:
         raise RuntimeError(f"lanshou {' '.join(args)} failed: {out.stdout}\n{out.stderr}")
 
@@ -45,8 +50,11 @@ def _time_v(args: list[str], url: str, var: Path) -> dict[str, Any]:
         found = re.search(rf"{re.escape(label)}: ([\d.]+)", out.stderr)
         return float(found.group(1)) if found else float("nan")
 
-    return {"seconds": t[0], "rss_mb": number("Maximum resident set size (kbytes)") / 1024,
-            "cpu": number("User time (seconds)") + number("System time (seconds)")}
+    return {
+        "seconds": t[0],
+        "rss_mb": number("Maximum resident set size (kbytes)") / 1024,
+        "cpu": number("User time (seconds)") + number("System time (seconds)"),
+    }
 
 
 def outcome(url: str) -> dict[str, Any]:
@@ -58,11 +66,16 @@ def outcome(url: str) -> dict[str, Any]:
             for m in (Deadline, Violation, LedgerEntry, AuditEvent)
         }
         out["violations by state"] = dict(
-            s.execute(select(Violation.state, func.count()).group_by(Violation.state)).all())
+            s.execute(select(Violation.state, func.count()).group_by(Violation.state)).all()
+        )
         out["ledger by kind"] = {
-            k: (int(fen or 0), str(pts or 0)) for k, fen, pts in s.execute(
-                select(LedgerEntry.kind, func.sum(LedgerEntry.amount_fen),
-                       func.sum(LedgerEntry.points)).group_by(LedgerEntry.kind))}
+            k: (int(fen or 0), str(pts or 0))
+            for k, fen, pts in s.execute(
+                select(
+                    LedgerEntry.kind, func.sum(LedgerEntry.amount_fen), func.sum(LedgerEntry.points)
+                ).group_by(LedgerEntry.kind)
+            )
+        }
     engine.dispose()
     return out
 
@@ -80,16 +93,17 @@ def measure(n: int, backend: str, folder: Path) -> dict[str, Any]:
             scans = _time_v(["import", "tracking", str(tracking)], url, Path(tmp))
             la = load()
             log(f"memory: {fmt_n(n)} orders on {backend}: import orders (load {la})")
-            run = _time_v(["import", "orders", str(orders), "--source", "generic"], url,
-                          Path(tmp))
+            run = _time_v(["import", "orders", str(orders), "--source", "generic"], url, Path(tmp))
             run["load"] = f"{la} → {load()}"
         run["tracking"] = scans
         run["outcome"] = outcome(url)
         run["file_mb"] = orders.stat().st_size / 1e6
     finally:
         cleanup()
-    log(f"memory: {backend} {fmt_n(n)}: {run['rss_mb']:.0f} MB peak, {fmt_s(run['seconds'])}, "
-        f"{run['outcome']}")
+    log(
+        f"memory: {backend} {fmt_n(n)}: {run['rss_mb']:.0f} MB peak, {fmt_s(run['seconds'])}, "
+        f"{run['outcome']}"
+    )
     return run
 
 
@@ -106,9 +120,12 @@ def run(quick: bool) -> list[Result]:
                     f"| {fmt_s(r['tracking']['seconds'])}, {r['tracking']['rss_mb']:.0f} MB "
                     f"| {fmt_s(r['seconds'])} | {r['cpu']:.0f} s | **{r['rss_mb']:.0f} MB** "
                     f"| {o['violations']:,} | {o['ledger_entries']:,} | {o['audit_events']:,} "
-                    f"| {r['load']} |")
-                outcomes.append(f"- {backend}, {fmt_n(n)} orders: {o['violations by state']}; "
-                                f"ledger (fen, points) {o['ledger by kind']}")
+                    f"| {r['load']} |"
+                )
+                outcomes.append(
+                    f"- {backend}, {fmt_n(n)} orders: {o['violations by state']}; "
+                    f"ledger (fen, points) {o['ledger by kind']}"
+                )
     lines = [
         "The files of `bench/backfill.py`: generic orders of 2,000 shops in payment order, paid "
         "over 60 days ending two days before `--now`, all shipped 1–40 h after payment with a "
@@ -125,8 +142,7 @@ def run(quick: bool) -> list[Result]:
         "",
         *outcomes,
     ]
-    cmd = ".venv/bin/python bench/run_all.py --only import_memory" + (" --quick" if quick
-                                                                          else "")
+    cmd = ".venv/bin/python bench/run_all.py --only import_memory" + (" --quick" if quick else "")
     return Result("Backfill import memory: violation-heavy orders (issue #12)", cmd, lines)
 
 

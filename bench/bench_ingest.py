@@ -70,10 +70,30 @@ STATUSES = ("picked_up", "in_transit", "in_transit", "out_for_delivery", "delive
 GOAL = 0.5  # path rate / raw rate
 LANSHOU = str(Path(sys.executable).with_name("lanshou"))
 SH = ZoneInfo("Asia/Shanghai")
-EV_COLS = ("shipment_id", "carrier_code", "waybill_no", "status", "event_time", "received_at",
-           "description", "source", "dedup_key", "raw")
-ORDER_HEADER = ("order_id", "shop_id", "paid_at", "amount", "quantity", "province", "status",
-                "shipped_at", "carrier", "waybill")
+EV_COLS = (
+    "shipment_id",
+    "carrier_code",
+    "waybill_no",
+    "status",
+    "event_time",
+    "received_at",
+    "description",
+    "source",
+    "dedup_key",
+    "raw",
+)
+ORDER_HEADER = (
+    "order_id",
+    "shop_id",
+    "paid_at",
+    "amount",
+    "quantity",
+    "province",
+    "status",
+    "shipped_at",
+    "carrier",
+    "waybill",
+)
 CARRIER_NAMES = ("中通", "圆通", "韵达", "申通", "极兔", "顺丰", "邮政", "京东")
 ORDER_SHOPS = 2_000
 PROVINCES = ("浙江", "广东", "江苏", "山东", "河南", "四川", "湖北", "福建")
@@ -102,8 +122,7 @@ def event_rows(n_ship: int) -> list[Event]:
         shipped = NOW - dt.timedelta(seconds=(i * 7919) % (17 * 3600))
         first = shipped + dt.timedelta(hours=1 + i % 30)
         for k, status in enumerate(STATUSES):
-            out.append((i, f"75{i:012d}", first + dt.timedelta(hours=3 * k), status,
-                        f"scan {k}"))
+            out.append((i, f"75{i:012d}", first + dt.timedelta(hours=3 * k), status, f"scan {k}"))
     out.sort(key=lambda e: e[2])
     return out
 
@@ -120,8 +139,11 @@ def steady_rows(n_ship: int, at: dt.datetime) -> list[Event]:
     for i in range(1, n_ship + 1):
         shipped = world_shipped_at(i, n_ship, due, now=at)
         deadline = shipped + dt.timedelta(hours=24)
-        first = (deadline + dt.timedelta(minutes=1 + i % 50) if deadline <= at
-                 else shipped + dt.timedelta(minutes=30 + i % 60))
+        first = (
+            deadline + dt.timedelta(minutes=1 + i % 50)
+            if deadline <= at
+            else shipped + dt.timedelta(minutes=30 + i % 60)
+        )
         for k, status in enumerate(STATUSES):
             t = first + dt.timedelta(minutes=20 * k)
             if t <= at - dt.timedelta(minutes=1):
@@ -142,12 +164,15 @@ class Scenario:
 
 def backlog(n_ship: int) -> Scenario:
     return Scenario(
-        "backlog", lambda db: shipped_world(db, n_ship, 0), event_rows(n_ship),
+        "backlog",
+        lambda db: shipped_world(db, n_ship, 0),
+        event_rows(n_ship),
         f"*backlog*: {fmt_n(n_ship)} shipments shipped 0–17 h before 2026-11-20 12:00 with "
         "stored, never-swept pickup deadlines, and all their scans (5 each, the first 1–30 h "
         "after shipping) arriving days later — every deadline has passed, so the stream itself "
         "judges every late pickup (violation, compensation, fine, ledger, audit): a feed's "
-        "backlog after an outage, or history imported at once")
+        "backlog after an outage, or history imported at once",
+    )
 
 
 def steady(n_ship: int, at: dt.datetime) -> Scenario:
@@ -158,19 +183,36 @@ def steady(n_ship: int, at: dt.datetime) -> Scenario:
         run_sweep(db.sessions, at, settings, ctx=ctx)
 
     return Scenario(
-        "steady", build, steady_rows(n_ship, at),
+        "steady",
+        build,
+        steady_rows(n_ship, at),
         f"*steady*: the world as a running server keeps it — {fmt_n(n_ship)} shipments, the "
         "worker's sweep done at the stream's start (a tenth of them passed their pickup "
         "deadline without a scan: violations booked), and the scans of the last 17 h up to a "
         "minute before it (most pickups on time; the overdue tenth picked up late, each "
-        "re-judged in full)")
+        "re-judged in full)",
+    )
 
 
 def json_bodies(evs: list[Event]) -> list[bytes]:
-    return [json.dumps({"events": [
-        {"carrier": "ZTO", "waybill": w, "time": t.isoformat(), "status": s, "description": d}
-        for _, w, t, s, d in evs[i : i + BATCH]]}, ensure_ascii=False).encode()
-        for i in range(0, len(evs), BATCH)]
+    return [
+        json.dumps(
+            {
+                "events": [
+                    {
+                        "carrier": "ZTO",
+                        "waybill": w,
+                        "time": t.isoformat(),
+                        "status": s,
+                        "description": d,
+                    }
+                    for _, w, t, s, d in evs[i : i + BATCH]
+                ]
+            },
+            ensure_ascii=False,
+        ).encode()
+        for i in range(0, len(evs), BATCH)
+    ]
 
 
 def write_events_csv(evs: list[Event], path: Path) -> None:
@@ -186,9 +228,17 @@ def raw_rows(evs: list[Event], received: dt.datetime) -> list[tuple[Any, ...]]:
     out = []
     for sid, waybill, at, status, desc in evs:
         key = TrackingUpdate(waybill, status, at, "import", description=desc).dedup_key
-        raw = json.dumps({"carrier": "ZTO", "waybill": waybill, "time": at.isoformat(),
-                          "status": status, "location": "", "description": desc},
-                         ensure_ascii=False)
+        raw = json.dumps(
+            {
+                "carrier": "ZTO",
+                "waybill": waybill,
+                "time": at.isoformat(),
+                "status": status,
+                "location": "",
+                "description": desc,
+            },
+            ensure_ascii=False,
+        )
         out.append((sid, "ZTO", waybill, status, at, received, desc, "import", key, raw))
     return out
 
@@ -209,16 +259,24 @@ def _url(db: Db) -> str:
 
 
 def _env(url: str, var: Path) -> dict[str, str]:
-    return {**os.environ, "LANSHOU_ENV": "prod", "LANSHOU_SECRET_KEY": secrets.token_hex(32),
-            "LANSHOU_DATABASE_URL": url, "LANSHOU_VAR_DIR": str(var)}
+    return {
+        **os.environ,
+        "LANSHOU_ENV": "prod",
+        "LANSHOU_SECRET_KEY": secrets.token_hex(32),
+        "LANSHOU_DATABASE_URL": url,
+        "LANSHOU_VAR_DIR": str(var),
+    }
 
 
 def _counts(db: Db) -> tuple[int, int, int]:
     """(events stored, events attached to a shipment, violations)."""
     with db.sessions() as s:
         stored = s.execute(select(func.count()).select_from(TrackingEvent)).scalar_one()
-        attached = s.execute(select(func.count()).select_from(TrackingEvent).where(
-            TrackingEvent.shipment_id.is_not(None))).scalar_one()
+        attached = s.execute(
+            select(func.count())
+            .select_from(TrackingEvent)
+            .where(TrackingEvent.shipment_id.is_not(None))
+        ).scalar_one()
         viol = s.execute(select(func.count()).select_from(Violation)).scalar_one()
     db.engine.dispose()
     return stored, attached, viol
@@ -251,9 +309,13 @@ def serve(url: str, var: Path) -> Iterator[tuple[str, float]]:
     log_path = var / "server.log"
     with log_path.open("w") as log_fh:
         start = time.perf_counter()
-        proc = subprocess.Popen([LANSHOU, "serve", "--host", "127.0.0.1", "--port", str(port),
-                                 "--no-worker"], env=_env(url, var), cwd=var, stdout=log_fh,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [LANSHOU, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
+            env=_env(url, var),
+            cwd=var,
+            stdout=log_fh,
+            stderr=subprocess.STDOUT,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 120
@@ -272,20 +334,20 @@ def serve(url: str, var: Path) -> Iterator[tuple[str, float]]:
             proc.wait(timeout=30)
 
 
-def via_api(backend: str, scenario: Scenario, bodies: list[bytes],
-            n_events: int) -> dict[str, Any]:
+def via_api(backend: str, scenario: Scenario, bodies: list[bytes], n_events: int) -> dict[str, Any]:
     import httpx
 
     db = _world(backend, "lanshou_bench_ingest_api", scenario)
     try:
         token = _admin_token(db)
-        with tempfile.TemporaryDirectory(prefix="lanshou-bench-serve-") as tmp, \
-                serve(_url(db), Path(tmp)) as (base, started):
+        with (
+            tempfile.TemporaryDirectory(prefix="lanshou-bench-serve-") as tmp,
+            serve(_url(db), Path(tmp)) as (base, started),
+        ):
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             stored = 0
             la = load()
-            with httpx.Client(base_url=base, headers=headers, timeout=600) as client, \
-                    timer() as t:
+            with httpx.Client(base_url=base, headers=headers, timeout=600) as client, timer() as t:
                 for body in bodies:
                     r = client.post("/api/v1/tracking/events", content=body)
                     if r.status_code != 200:
@@ -306,21 +368,38 @@ def via_cli(backend: str, scenario: Scenario, csv_path: Path) -> dict[str, Any]:
             empty = Path(tmp) / "empty.csv"
             empty.write_text("carrier,waybill,time,status,location,description\n")
             with timer() as t_empty:  # start-up, settings, migration check, nothing to store
-                subprocess.run([LANSHOU, "import", "tracking", str(empty)], env=env, cwd=tmp,
-                               check=True, capture_output=True)
+                subprocess.run(
+                    [LANSHOU, "import", "tracking", str(empty)],
+                    env=env,
+                    cwd=tmp,
+                    check=True,
+                    capture_output=True,
+                )
             la = load()
             with timer() as t:
-                out = subprocess.run([LANSHOU, "import", "tracking", str(csv_path)], env=env,
-                                     cwd=tmp, check=True, capture_output=True, text=True)
+                out = subprocess.run(
+                    [LANSHOU, "import", "tracking", str(csv_path)],
+                    env=env,
+                    cwd=tmp,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
         counts = _counts(db)
     finally:
         db.cleanup()
-    return {"seconds": t[0], "startup": t_empty[0], "counts": counts, "load": la,
-            "stdout": out.stdout.strip()}
+    return {
+        "seconds": t[0],
+        "startup": t_empty[0],
+        "counts": counts,
+        "load": la,
+        "stdout": out.stdout.strip(),
+    }
 
 
-def via_function(backend: str, scenario: Scenario, csv_path: Path,
-                 prof: cProfile.Profile | None = None) -> dict[str, Any]:
+def via_function(
+    backend: str, scenario: Scenario, csv_path: Path, prof: cProfile.Profile | None = None
+) -> dict[str, Any]:
     db = _world(backend, "lanshou_bench_ingest_fn", scenario)
     try:
         ctx = RulesContext()
@@ -337,8 +416,12 @@ def via_function(backend: str, scenario: Scenario, csv_path: Path,
         counts = _counts(db)
     finally:
         db.cleanup()
-    return {"seconds": t[0], "counts": counts, "load": la,
-            "violations_reported": summary.events.violations_new}
+    return {
+        "seconds": t[0],
+        "counts": counts,
+        "load": la,
+        "violations_reported": summary.events.violations_new,
+    }
 
 
 def via_raw(backend: str, scenario: Scenario) -> dict[str, Any]:
@@ -381,9 +464,20 @@ def via_raw_with_shipments(backend: str, scenario: Scenario) -> dict[str, Any]:
                 latest = (status, at)
             state[sid] = (latest[0], pickup, latest[1])
             touched.add(sid)
-        chunks.append((rows[i : i + BATCH], [
-            {"id": sid, "status": state[sid][0], "picked_up_at": state[sid][1],
-             "last_event_at": state[sid][2]} for sid in sorted(touched)]))
+        chunks.append(
+            (
+                rows[i : i + BATCH],
+                [
+                    {
+                        "id": sid,
+                        "status": state[sid][0],
+                        "picked_up_at": state[sid][1],
+                        "last_event_at": state[sid][2],
+                    }
+                    for sid in sorted(touched)
+                ],
+            )
+        )
     db = _world(backend, "lanshou_bench_ingest_rawship", scenario)
     table = cast(Table, Shipment.__table__)
     marks = ", ".join("?" * len(EV_COLS))
@@ -394,15 +488,16 @@ def via_raw_with_shipments(backend: str, scenario: Scenario) -> dict[str, Any]:
                 with db.engine.begin() as conn:
                     if backend == "postgresql":
                         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                        with cursor.copy(f"COPY tracking_events ({', '.join(EV_COLS)}) "
-                                         "FROM STDIN") as copy:
+                        with cursor.copy(
+                            f"COPY tracking_events ({', '.join(EV_COLS)}) FROM STDIN"
+                        ) as copy:
                             for row in events:
                                 copy.write_row(row)
                     else:
                         conn.exec_driver_sql(
-                            f"INSERT INTO tracking_events ({', '.join(EV_COLS)}) "
-                            f"VALUES ({marks})",
-                            [tuple(_sqlite_value(v) for v in row) for row in events])
+                            f"INSERT INTO tracking_events ({', '.join(EV_COLS)}) VALUES ({marks})",
+                            [tuple(_sqlite_value(v) for v in row) for row in events],
+                        )
                     update_many(conn, table, shipments)
         counts = _counts(db)
     finally:
@@ -452,9 +547,19 @@ ON CONFLICT (dedup_key) DO NOTHING RETURNING shipment_id, event_time, status
 # an offset), checked by the database in one pass per body, grouped by carrier name (the path
 # must resolve those names before it stores). The strict subset a database-side fast path would
 # accept; any other body would go to the Python path.
-_STATUS_LIST = ", ".join(f"'{s}'" for s in ("created", "awaiting_pickup", "picked_up",
-                                            "in_transit", "out_for_delivery", "delivered",
-                                            "returned", "exception"))
+_STATUS_LIST = ", ".join(
+    f"'{s}'"
+    for s in (
+        "created",
+        "awaiting_pickup",
+        "picked_up",
+        "in_transit",
+        "out_for_delivery",
+        "delivered",
+        "returned",
+        "exception",
+    )
+)
 _KEY_LIST = "'carrier', 'waybill', 'time', 'status', 'location', 'description'"
 _ISO = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]"
 _CHECK_SQLITE = f"""
@@ -482,8 +587,10 @@ SELECT carrier, count(*), sum(NOT ok) FROM (
   FROM json_each(?, '$.events') AS ev)
 GROUP BY carrier
 """
-_ISO_RE = ("^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-           "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")
+_ISO_RE = (
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 _CHECK_POSTGRESQL = f"""
 SELECT v ->> 'carrier', count(*), count(*) FILTER (WHERE NOT coalesce(
     jsonb_typeof(v) = 'object'
@@ -502,8 +609,9 @@ GROUP BY 1
 """
 
 
-def via_database_side(backend: str, scenario: Scenario, bodies: list[bytes],
-                      validate: bool) -> dict[str, Any]:
+def via_database_side(
+    backend: str, scenario: Scenario, bodies: list[bytes], validate: bool
+) -> dict[str, Any]:
     """Each body through one database-side statement (see `_DB_SIDE_SQLITE`), committed per
     body, after the database's own validation of it if ``validate`` (every event must pass);
     the stored dedup keys must be exactly the Python ones."""
@@ -514,11 +622,15 @@ def via_database_side(backend: str, scenario: Scenario, bodies: list[bytes],
     db = _world(backend, "lanshou_bench_ingest_dbside", scenario)
     try:
         if backend == "sqlite":
+
             @event.listens_for(db.engine, "connect")
             def _sha256(dbapi_conn: Any, _: Any) -> None:
                 dbapi_conn.create_function(
-                    "lanshou_sha256", 1,
-                    lambda text: hashlib.sha256(text.encode()).hexdigest(), deterministic=True)
+                    "lanshou_sha256",
+                    1,
+                    lambda text: hashlib.sha256(text.encode()).hexdigest(),
+                    deterministic=True,
+                )
 
             db.engine.dispose()
         carriers = json.dumps({"ZTO": "zto"})
@@ -530,15 +642,18 @@ def via_database_side(backend: str, scenario: Scenario, bodies: list[bytes],
                 text = body.decode()
                 with db.engine.begin() as conn:
                     if validate:
-                        checked = (conn.exec_driver_sql(_CHECK_SQLITE, (text,)).all()
-                                   if backend == "sqlite" else
-                                   conn.exec_driver_sql(_CHECK_POSTGRESQL, {"body": text}).all())
+                        checked = (
+                            conn.exec_driver_sql(_CHECK_SQLITE, (text,)).all()
+                            if backend == "sqlite"
+                            else conn.exec_driver_sql(_CHECK_POSTGRESQL, {"body": text}).all()
+                        )
                         assert [(c, bad) for c, _, bad in checked] == [("ZTO", 0)], checked
                     if backend == "sqlite":
                         conn.exec_driver_sql(_DB_SIDE_SQLITE, (carriers, stamp, text)).all()
                     else:
-                        conn.exec_driver_sql(_DB_SIDE_POSTGRESQL, {
-                            "carriers": carriers, "now": now, "body": text}).all()
+                        conn.exec_driver_sql(
+                            _DB_SIDE_POSTGRESQL, {"carriers": carriers, "now": now, "body": text}
+                        ).all()
         counts = _counts(db)
         with db.engine.connect() as conn:
             keys = set(conn.execute(select(TrackingEvent.dedup_key)).scalars())
@@ -559,9 +674,18 @@ def validation_cost(body: bytes) -> float:
         with timer() as t:
             batch = TrackingBatchIn.model_validate_json(body)
             raws = json.loads(body)["events"]
-            [PlainEvent(carrier=e.carrier, waybill=e.waybill, time=e.time, status=e.status,
-                        location=e.location, description=e.description, raw=raw)
-             for e, raw in zip(batch.events, raws, strict=True)]
+            [
+                PlainEvent(
+                    carrier=e.carrier,
+                    waybill=e.waybill,
+                    time=e.time,
+                    status=e.status,
+                    location=e.location,
+                    description=e.description,
+                    raw=raw,
+                )
+                for e, raw in zip(batch.events, raws, strict=True)
+            ]
         best = min(best, t[0])
     return best
 
@@ -599,6 +723,7 @@ def phase_budget(backend: str, scenario: Scenario, csv_path: Path) -> list[str]:
                 return f(*args, **kwargs)
             finally:
                 spent[name] += time.perf_counter() - start
+
         return wrapper
 
     for module, name, _ in PHASES:
@@ -621,10 +746,21 @@ def phase_budget(backend: str, scenario: Scenario, csv_path: Path) -> list[str]:
     described = dict((name, label) for _, name, label in PHASES)
     described["dedup_key"] = "content hash (dedup key)"
     described["commit"] = "commit (one per chunk)"
-    rows = [f"| {described[k]} (`{k}`) | {v * us:.1f} |"
-            for k, v in sorted(spent.items(), key=lambda kv: -kv[1])]
-    inner = ("parse_row", "to_updates", "_shipments_by_waybill", "_insert_new", "_refresh_with",
-             "_triage", "evaluate_shipments", "update_deadlines", "commit")
+    rows = [
+        f"| {described[k]} (`{k}`) | {v * us:.1f} |"
+        for k, v in sorted(spent.items(), key=lambda kv: -kv[1])
+    ]
+    inner = (
+        "parse_row",
+        "to_updates",
+        "_shipments_by_waybill",
+        "_insert_new",
+        "_refresh_with",
+        "_triage",
+        "evaluate_shipments",
+        "update_deadlines",
+        "commit",
+    )
     # dedup_key runs inside to_updates' caller (record_events), not inside the phases above.
     rest = r["seconds"] - sum(spent[k] for k in (*inner, "dedup_key"))
     return [
@@ -643,8 +779,11 @@ def _top(prof: cProfile.Profile, sort: str, pattern: str, n: int) -> list[str]:
     pstats.Stats(prof, stream=buf).sort_stats(sort).print_stats(pattern, n)
     lines = buf.getvalue().splitlines()
     start = next((i for i, ln in enumerate(lines) if ln.strip().startswith("ncalls")), 0)
-    out = [ln.replace(str(ROOT / "src") + "/", "").replace(str(ROOT / ".venv") + "/", "")
-           for ln in lines[start + 1 :] if ln.strip()]
+    out = [
+        ln.replace(str(ROOT / "src") + "/", "").replace(str(ROOT / ".venv") + "/", "")
+        for ln in lines[start + 1 :]
+        if ln.strip()
+    ]
     return [re.sub(r"/usr/lib/python3\.\d+/|/usr/local/lib/python3\.\d+/", "", ln) for ln in out]
 
 
@@ -659,8 +798,9 @@ def bench_tracking(quick: bool) -> Result:
     lines_extra: list[str] = []
     budgets: list[str] = []
     bodies: list[bytes] = []
-    floors: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any],
-                       dict[str, Any], int]] = []
+    floors: list[
+        tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], int]
+    ] = []
     with tempfile.TemporaryDirectory(prefix="lanshou-bench-ingest-") as tmp:
         for sc in scenarios:
             n = len(sc.events)
@@ -668,8 +808,10 @@ def bench_tracking(quick: bool) -> Result:
             csv_path = Path(tmp) / f"tracking-{sc.name}.csv"
             write_events_csv(sc.events, csv_path)
             for backend in ("sqlite", "postgresql"):
-                log(f"ingest: {sc.name} {backend}: {fmt_n(n_ship)} shipments, {fmt_n(n)} events "
-                    "— raw")
+                log(
+                    f"ingest: {sc.name} {backend}: {fmt_n(n_ship)} shipments, {fmt_n(n)} events "
+                    "— raw"
+                )
                 raw = via_raw(backend, sc)
                 log(f"ingest: {backend}: raw {n / raw['seconds']:.0f}/s; endpoint …")
                 api = via_api(backend, sc, bodies, n)
@@ -680,9 +822,16 @@ def bench_tracking(quick: bool) -> Result:
                 log(f"ingest: {backend}: in-process {n / fn['seconds']:.0f}/s")
                 if sc.name == "steady":
                     log(f"ingest: {backend}: database-side insert …")
-                    floors.append((backend, via_database_side(backend, sc, bodies, False),
-                                   via_database_side(backend, sc, bodies, True),
-                                   via_raw_with_shipments(backend, sc), raw, n))
+                    floors.append(
+                        (
+                            backend,
+                            via_database_side(backend, sc, bodies, False),
+                            via_database_side(backend, sc, bodies, True),
+                            via_raw_with_shipments(backend, sc),
+                            raw,
+                            n,
+                        )
+                    )
                     log(f"ingest: {backend}: profiled run …")
                     prof = cProfile.Profile()
                     via_function(backend, sc, csv_path, prof)
@@ -692,8 +841,7 @@ def bench_tracking(quick: bool) -> Result:
                 # Correctness: every event stored and attached, the same violations on every
                 # path (the steady world's come from the sweep before the stream).
                 assert raw["counts"][:2] == (n, n), raw["counts"]
-                for name, r in (("endpoint", api), ("import tracking", cli),
-                                ("in-process", fn)):
+                for name, r in (("endpoint", api), ("import tracking", cli), ("in-process", fn)):
                     stored, attached, _ = r["counts"]
                     assert stored == n and attached == n, (name, r["counts"])
                 viol = {api["counts"][2], cli["counts"][2], fn["counts"][2]}
@@ -707,27 +855,37 @@ def bench_tracking(quick: bool) -> Result:
                 checks.append((sc.name, backend, v))
                 api_times.append((f"{sc.name} {backend}", api["seconds"]))
                 raw_rate = n / raw["seconds"]
-                for label, r in (("`POST /tracking/events` (server)", api),
-                                 ("`lanshou import tracking` (subprocess)", cli),
-                                 ("`import_tracking_csv` (in-process)", fn)):
+                for label, r in (
+                    ("`POST /tracking/events` (server)", api),
+                    ("`lanshou import tracking` (subprocess)", cli),
+                    ("`import_tracking_csv` (in-process)", fn),
+                ):
                     rate = n / r["seconds"]
                     ok = "met" if rate / raw_rate >= GOAL else "not met"
-                    rows.append(f"| {sc.name} | {backend} | {label} | {fmt_s(r['seconds'])} "
-                                f"| **{fmt_n(rate)}** | {r['counts'][2]:,} "
-                                f"| {100 * rate / raw_rate:.1f} % ({ok}) | {r['load']} |")
+                    rows.append(
+                        f"| {sc.name} | {backend} | {label} | {fmt_s(r['seconds'])} "
+                        f"| **{fmt_n(rate)}** | {r['counts'][2]:,} "
+                        f"| {100 * rate / raw_rate:.1f} % ({ok}) | {r['load']} |"
+                    )
                 how = "COPY" if backend == "postgresql" else "executemany"
-                rows.append(f"| {sc.name} | {backend} | raw bulk insert ({how}) "
-                            f"| {fmt_s(raw['seconds'])} | {fmt_n(raw_rate)} | — | 100 % "
-                            f"| {raw['load']} |")
+                rows.append(
+                    f"| {sc.name} | {backend} | raw bulk insert ({how}) "
+                    f"| {fmt_s(raw['seconds'])} | {fmt_n(raw_rate)} | — | 100 % "
+                    f"| {raw['load']} |"
+                )
                 lines_extra.append(
                     f"- {sc.name} {backend}: server start-up (process start to first healthy "
                     f"answer) {fmt_s(api['startup'])}, not in the endpoint time; `lanshou "
                     f"import tracking` of a header-only file {fmt_s(cli['startup'])} (process "
-                    "start, settings, migration check), inside the subprocess time.")
+                    "start, settings, migration check), inside the subprocess time."
+                )
                 log(f"ingest: {backend}: {v} violations on every path (load {load()})")
     validate = validation_cost(bodies[0])
-    shares = ", ".join(f"{100 * validate * len(bodies) / t:.0f} % of the endpoint time ({k})"
-                       for k, t in api_times if k.startswith("backlog"))
+    shares = ", ".join(
+        f"{100 * validate * len(bodies) / t:.0f} % of the endpoint time ({k})"
+        for k, t in api_times
+        if k.startswith("backlog")
+    )
     lines = [
         f"Two streams, each path into its own fresh copy of the world: the batch endpoint of a "
         f"real `lanshou serve --no-worker` (requests of {fmt_n(BATCH)} events, one after the "
@@ -754,47 +912,72 @@ def bench_tracking(quick: bool) -> Result:
         f"`PlainEvent`s) for one {fmt_n(BATCH)}-event body: {fmt_s(validate)} in-process "
         f"({fmt_n(BATCH / validate)} events/s): {shares}.",
     ]
-    lines += ["", "The other design's floor, steady stream: each request body handed to the "
-              "database as it arrived — one statement per body parses it, trims and upper-cases "
-              "the waybill, converts the time to UTC, hashes the same text "
-              "`TrackingUpdate.dedup_key` hashes (PostgreSQL's `sha256()`; on SQLite, which has "
-              "none, Python's `hashlib` lent to the connection), finds the shipment by waybill "
-              "and inserts with `ON CONFLICT DO NOTHING … RETURNING` (checked: the stored keys "
-              "are exactly Python's); then the same with the database first validating each "
-              "body the way the route must (an object of known keys, text fields of bounded "
-              "length, the waybill's characters, the status vocabulary, an ISO time with an "
-              "offset: the strict subset a database-side fast path could take) and grouping "
-              "the carrier names the path must resolve. No shipment work, no evaluation: what "
-              "the database-side pipeline costs before its first shipment is touched, against "
-              "the 2 × raw that the 50 % goal allows for everything. Beside them, the least "
-              "the shipments' side can cost: the raw insert plus, in the same transaction per "
-              "chunk, one UPDATE of every shipment the chunk touches to the state the path gives "
-              "it (folded beforehand, untimed; `bulk.update_many`).", "",
-              "| backend | database-side insert only | validate + insert | raw insert "
-              "| raw insert + shipment UPDATEs | 2 × raw: the whole budget "
-              "| validate + insert, of raw rate |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "The other design's floor, steady stream: each request body handed to the "
+        "database as it arrived — one statement per body parses it, trims and upper-cases "
+        "the waybill, converts the time to UTC, hashes the same text "
+        "`TrackingUpdate.dedup_key` hashes (PostgreSQL's `sha256()`; on SQLite, which has "
+        "none, Python's `hashlib` lent to the connection), finds the shipment by waybill "
+        "and inserts with `ON CONFLICT DO NOTHING … RETURNING` (checked: the stored keys "
+        "are exactly Python's); then the same with the database first validating each "
+        "body the way the route must (an object of known keys, text fields of bounded "
+        "length, the waybill's characters, the status vocabulary, an ISO time with an "
+        "offset: the strict subset a database-side fast path could take) and grouping "
+        "the carrier names the path must resolve. No shipment work, no evaluation: what "
+        "the database-side pipeline costs before its first shipment is touched, against "
+        "the 2 × raw that the 50 % goal allows for everything. Beside them, the least "
+        "the shipments' side can cost: the raw insert plus, in the same transaction per "
+        "chunk, one UPDATE of every shipment the chunk touches to the state the path gives "
+        "it (folded beforehand, untimed; `bulk.update_many`).",
+        "",
+        "| backend | database-side insert only | validate + insert | raw insert "
+        "| raw insert + shipment UPDATEs | 2 × raw: the whole budget "
+        "| validate + insert, of raw rate |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for backend, floor, checked, with_ships, raw, n in floors:
+
         def us(r: dict[str, Any], k: float = 1.0, n: int = n) -> str:
             return f"{k * 1e6 * r['seconds'] / n:.1f} µs"
-        lines.append(f"| {backend} | {us(floor)} | {us(checked)} | {us(raw)} | "
-                     f"{us(with_ships)} | {us(raw, 2)} | "
-                     f"{100 * raw['seconds'] / checked['seconds']:.0f} % |")
-    lines += ["", "Where an event's time goes on the steady stream: one more in-process run with "
-              "each phase of the path wrapped in a timer (µs per event; phases nest only where "
-              "named: the full evaluation and the settling of pickups run inside the triage's "
-              "caller, not inside the triage), then the raw insert in a fresh copy of the same "
-              "world:", *budgets]
+
+        lines.append(
+            f"| {backend} | {us(floor)} | {us(checked)} | {us(raw)} | "
+            f"{us(with_ships)} | {us(raw, 2)} | "
+            f"{100 * raw['seconds'] / checked['seconds']:.0f} % |"
+        )
+    lines += [
+        "",
+        "Where an event's time goes on the steady stream: one more in-process run with "
+        "each phase of the path wrapped in a timer (µs per event; phases nest only where "
+        "named: the full evaluation and the settling of pickups run inside the triage's "
+        "caller, not inside the triage), then the raw insert in a fresh copy of the same "
+        "world:",
+        *budgets,
+    ]
     for backend, prof in profiles:
-        lines += ["", f"cProfile of `import_tracking_csv`, steady stream, on {backend} (second, "
-                  "profiled run; lanshou functions by cumulative time; ncalls tottime percall "
-                  "cumtime percall):", "", "```",
-                  *_top(prof, "cumulative", r"lanshou/(services|adapters|domain)", 16), "```",
-                  "", "Top functions by own time (any module):", "", "```",
-                  *_top(prof, "tottime", "", 12), "```"]
+        lines += [
+            "",
+            f"cProfile of `import_tracking_csv`, steady stream, on {backend} (second, "
+            "profiled run; lanshou functions by cumulative time; ncalls tottime percall "
+            "cumtime percall):",
+            "",
+            "```",
+            *_top(prof, "cumulative", r"lanshou/(services|adapters|domain)", 16),
+            "```",
+            "",
+            "Top functions by own time (any module):",
+            "",
+            "```",
+            *_top(prof, "tottime", "", 12),
+            "```",
+        ]
     cmd = ".venv/bin/python bench/run_all.py --only ingest" + (" --quick" if quick else "")
-    return Result("Tracking ingestion: batch endpoint and `import tracking` vs raw bulk insert "
-                  "(issue #4)", cmd, lines)
+    return Result(
+        "Tracking ingestion: batch endpoint and `import tracking` vs raw bulk insert (issue #4)",
+        cmd,
+        lines,
+    )
 
 
 # ---------------------------------------------------------------- orders CSV
@@ -813,12 +996,20 @@ def write_orders_csv(n: int, path: Path, days: int) -> None:
             paid = NOW - dt.timedelta(seconds=span - span * i // (n + 1))
             shipped = paid + dt.timedelta(seconds=3600 + (i * 104_729) % (39 * 3600))
             amount = f"{(i * 37) % 50_000 / 100 + 1:.2f}"
-            row: list[str] = [f"B{i:09d}", f"shop{(i * 7919) % ORDER_SHOPS:04d}",
-                              paid.strftime(fmt), amount, str(1 + i % 3),
-                              PROVINCES[i % len(PROVINCES)], "paid", "", "", ""]
+            row: list[str] = [
+                f"B{i:09d}",
+                f"shop{(i * 7919) % ORDER_SHOPS:04d}",
+                paid.strftime(fmt),
+                amount,
+                str(1 + i % 3),
+                PROVINCES[i % len(PROVINCES)],
+                "paid",
+                "",
+                "",
+                "",
+            ]
             if i % 10 and shipped < NOW:
-                row[6:] = ["shipped", shipped.strftime(fmt), CARRIER_NAMES[i % 8],
-                           f"9{i:011d}"]
+                row[6:] = ["shipped", shipped.strftime(fmt), CARRIER_NAMES[i % 8], f"9{i:011d}"]
             w.writerow(row)
 
 
@@ -842,9 +1033,18 @@ def _fresh(backend: str, name: str) -> tuple[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as conn:
-        conn.execute(insert(Carrier), [
-            {"code": k.code, "name_zh": k.name_zh, "name_en": k.name_en,
-             "aliases": list(k.aliases)} for k in KNOWN_CARRIERS])
+        conn.execute(
+            insert(Carrier),
+            [
+                {
+                    "code": k.code,
+                    "name_zh": k.name_zh,
+                    "name_en": k.name_en,
+                    "aliases": list(k.aliases),
+                }
+                for k in KNOWN_CARRIERS
+            ],
+        )
     engine.dispose()
     return url, cleanup
 
@@ -854,8 +1054,10 @@ def _db_counts(url: str) -> dict[str, int]:
 
     engine = make_engine(url)
     with session_factory(engine)() as s:
-        out = {m.__tablename__: s.execute(select(func.count()).select_from(m)).scalar_one()
-               for m in (Order, Shipment, Deadline, Violation)}
+        out = {
+            m.__tablename__: s.execute(select(func.count()).select_from(m)).scalar_one()
+            for m in (Order, Shipment, Deadline, Violation)
+        }
     engine.dispose()
     return out
 
@@ -867,9 +1069,23 @@ def import_orders_cli(backend: str, n: int, path: Path) -> dict[str, Any]:
             la = load()
             with timer() as t:
                 out = subprocess.run(
-                    ["/usr/bin/time", "-v", LANSHOU, "import", "orders", str(path), "--source",
-                     "generic", "--now", NOW.isoformat()],
-                    env=_env(url, Path(tmp)), cwd=tmp, capture_output=True, text=True)
+                    [
+                        "/usr/bin/time",
+                        "-v",
+                        LANSHOU,
+                        "import",
+                        "orders",
+                        str(path),
+                        "--source",
+                        "generic",
+                        "--now",
+                        NOW.isoformat(),
+                    ],
+                    env=_env(url, Path(tmp)),
+                    cwd=tmp,
+                    capture_output=True,
+                    text=True,
+                )
             la_end = load()
         if out.returncode != 0:
             raise RuntimeError(f"import orders failed: {out.stdout}\n{out.stderr}")
@@ -879,10 +1095,14 @@ def import_orders_cli(backend: str, n: int, path: Path) -> dict[str, Any]:
         counts = _db_counts(url)
     finally:
         cleanup()
-    return {"seconds": t[0], "rss_mb": int(rss.group(1)) / 1024 if rss else float("nan"),
-            "cpu": (float(user.group(1)) if user else 0) + (float(system.group(1)) if system
-                                                            else 0),
-            "counts": counts, "load": f"{la} → {la_end}", "stdout": out.stdout.strip()}
+    return {
+        "seconds": t[0],
+        "rss_mb": int(rss.group(1)) / 1024 if rss else float("nan"),
+        "cpu": (float(user.group(1)) if user else 0) + (float(system.group(1)) if system else 0),
+        "counts": counts,
+        "load": f"{la} → {la_end}",
+        "stdout": out.stdout.strip(),
+    }
 
 
 def profile_orders(n: int, path: Path) -> tuple[float, list[str], list[str]]:
@@ -894,14 +1114,18 @@ def profile_orders(n: int, path: Path) -> tuple[float, list[str], list[str]]:
         prof = cProfile.Profile()
         prof.enable()
         with timer() as t:
-            import_orders(session_factory(engine), path, source="generic", now=NOW,
-                          ctx=RulesContext())
+            import_orders(
+                session_factory(engine), path, source="generic", now=NOW, ctx=RulesContext()
+            )
         prof.disable()
         engine.dispose()
     finally:
         cleanup()
-    return (t[0], _top(prof, "cumulative", r"lanshou/(services|adapters|domain)", 22),
-            _top(prof, "tottime", "", 12))
+    return (
+        t[0],
+        _top(prof, "cumulative", r"lanshou/(services|adapters|domain)", 22),
+        _top(prof, "tottime", "", 12),
+    )
 
 
 # (label, days of payments before NOW, rows per backend (default, quick), rows profiled)
@@ -921,18 +1145,21 @@ def bench_orders(quick: bool) -> Result:
             write_orders_csv(n, path, days)
             write_orders_csv(n_prof, prof_path, days)
             for backend in ("sqlite", "postgresql"):
-                log(f"ingest: import orders {fmt_n(n)} rows ({label}) on {backend} "
-                    f"(load {load()})")
+                log(f"ingest: import orders {fmt_n(n)} rows ({label}) on {backend} (load {load()})")
                 r = import_orders_cli(backend, n, path)
                 c = r["counts"]
                 assert c["orders"] == n and c["shipments"] == n, c
-                log(f"ingest: {backend}: {n / r['seconds']:.0f} rows/s, {r['rss_mb']:.0f} MB "
-                    f"RSS, {c['violations']:,} violations")
-                rows.append(f"| {label} | {backend} | {fmt_n(n)} | "
-                            f"{path.stat().st_size / 1e6:.0f} MB | {fmt_s(r['seconds'])} "
-                            f"| **{fmt_n(n / r['seconds'])}** | {r['cpu']:.0f} s "
-                            f"| **{r['rss_mb']:.0f} MB** | {c['deadlines']:,} "
-                            f"| {c['violations']:,} | {r['load']} |")
+                log(
+                    f"ingest: {backend}: {n / r['seconds']:.0f} rows/s, {r['rss_mb']:.0f} MB "
+                    f"RSS, {c['violations']:,} violations"
+                )
+                rows.append(
+                    f"| {label} | {backend} | {fmt_n(n)} | "
+                    f"{path.stat().st_size / 1e6:.0f} MB | {fmt_s(r['seconds'])} "
+                    f"| **{fmt_n(n / r['seconds'])}** | {r['cpu']:.0f} s "
+                    f"| **{r['rss_mb']:.0f} MB** | {c['deadlines']:,} "
+                    f"| {c['violations']:,} | {r['load']} |"
+                )
             log(f"ingest: profiling import_orders of {fmt_n(n_prof)} rows ({label}) on SQLite")
             profiles.append((label, n_prof, *profile_orders(n_prof, prof_path)))
     lines = [
@@ -963,11 +1190,21 @@ def bench_orders(quick: bool) -> Result:
     ]
     for label, n_prof, t_prof, cum, own in profiles:
         lines += [
-            "", f"cProfile of `import_orders` in-process, {label}, {fmt_n(n_prof)} rows on "
+            "",
+            f"cProfile of `import_orders` in-process, {label}, {fmt_n(n_prof)} rows on "
             f"SQLite ({fmt_s(t_prof)} under the profiler); lanshou functions by cumulative time "
             "(ncalls tottime percall cumtime percall):",
-            "", "```", *cum, "```", "",
-            "Top functions by own time (any module):", "", "```", *own, "```"]
+            "",
+            "```",
+            *cum,
+            "```",
+            "",
+            "Top functions by own time (any module):",
+            "",
+            "```",
+            *own,
+            "```",
+        ]
     cmd = ".venv/bin/python bench/run_all.py --only ingest" + (" --quick" if quick else "")
     return Result("Orders CSV import: rows per second and peak memory (issue #4)", cmd, lines)
 
@@ -975,8 +1212,11 @@ def bench_orders(quick: bool) -> Result:
 def run(quick: bool) -> list[Result]:
     # LANSHOU_BENCH_INGEST=tracking (or orders) runs one half: the orders half takes ~20 min.
     parts = os.environ.get("LANSHOU_BENCH_INGEST", "tracking,orders").split(",")
-    return [bench(quick) for name, bench in (("tracking", bench_tracking),
-                                              ("orders", bench_orders)) if name in parts]
+    return [
+        bench(quick)
+        for name, bench in (("tracking", bench_tracking), ("orders", bench_orders))
+        if name in parts
+    ]
 
 
 if __name__ == "__main__":

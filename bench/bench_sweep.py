@@ -30,8 +30,11 @@ def run(quick: bool, full: bool = False) -> list[Result]:
                 with timer() as t_build:
                     shipped_world(db, n, DUE)
                 with db.sessions() as s:
-                    due = s.execute(select(func.count()).select_from(Deadline)
-                                    .where(Deadline.next_check_at <= NOW)).scalar_one()
+                    due = s.execute(
+                        select(func.count())
+                        .select_from(Deadline)
+                        .where(Deadline.next_check_at <= NOW)
+                    ).scalar_one()
                 ctx = RulesContext()
                 ctx.calendar(ctx.profile("douyin"))
                 with timer() as t_sweep:
@@ -68,8 +71,12 @@ def run(quick: bool, full: bool = False) -> list[Result]:
         *rows,
         "",
         f"Sizes measured: {', '.join(fmt_n(n) for n in sizes)}"
-        + ("" if full else " (10,000,000 only with `--full`: building 40 M rows takes ~18 min "
-           "per backend on this 2-core box at the measured load rate)")
+        + (
+            ""
+            if full
+            else " (10,000,000 only with `--full`: building 40 M rows takes ~18 min "
+            "per backend on this 2-core box at the measured load rate)"
+        )
         + ".",
         "",
         f"**Ratio {fmt_n(lo)} → {fmt_n(hi)}: "
@@ -79,6 +86,9 @@ def run(quick: bool, full: bool = False) -> list[Result]:
         + "** (goal flat, ≤ 1.5×).",
     ]
     only = "" if len(BACKENDS) == 2 else f"LANSHOU_BENCH_BACKENDS={','.join(BACKENDS)} "
-    cmd = only + ".venv/bin/python bench/run_all.py --only sweep" + (
-        " --quick" if quick else " --full" if full else "")
+    cmd = (
+        only
+        + ".venv/bin/python bench/run_all.py --only sweep"
+        + (" --quick" if quick else " --full" if full else "")
+    )
     return [Result("Deadline sweep: 1,000 due among many open shipments", cmd, lines)]

@@ -52,8 +52,14 @@ def main(argv: list[str] | None = None) -> int:
             kwargs["full"] = args.full
         results.extend(mod.run(**kwargs))
     mode = "--quick" if args.quick else ("--full" if args.full else "default sizes")
-    out = [INTRO, "## Machine", "", *machine(), f"- Mode: {mode}; total wall time "
-           f"{(time.time() - started) / 60:.1f} min", ""]
+    out = [
+        INTRO,
+        "## Machine",
+        "",
+        *machine(),
+        f"- Mode: {mode}; total wall time {(time.time() - started) / 60:.1f} min",
+        "",
+    ]
     for r in results:
         out += [f"## {r.title}", "", "```", r.command, "```", "", *r.lines, ""]
     text = "\n".join(out).rstrip() + "\n"

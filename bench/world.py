@@ -29,12 +29,42 @@ UTC = dt.UTC
 CHUNK = 50_000
 SHOPS = 200
 
-ORDER_COLS = ("id", "shop_id", "external_id", "status", "paid_at", "amount_fen", "quantity",
-              "buyer_province", "created_at", "updated_at")
-SHIP_COLS = ("id", "order_id", "key", "carrier_id", "waybill_no", "shipped_at", "status",
-             "feed_stalled", "amount_fen", "max_unit_price_fen")
-DL_COLS = ("shipment_id", "shop_id", "profile", "rule_id", "started_at", "due_at",
-           "satisfied_at", "state", "next_check_at", "evaluated_at")
+ORDER_COLS = (
+    "id",
+    "shop_id",
+    "external_id",
+    "status",
+    "paid_at",
+    "amount_fen",
+    "quantity",
+    "buyer_province",
+    "created_at",
+    "updated_at",
+)
+SHIP_COLS = (
+    "id",
+    "order_id",
+    "key",
+    "carrier_id",
+    "waybill_no",
+    "shipped_at",
+    "status",
+    "feed_stalled",
+    "amount_fen",
+    "max_unit_price_fen",
+)
+DL_COLS = (
+    "shipment_id",
+    "shop_id",
+    "profile",
+    "rule_id",
+    "started_at",
+    "due_at",
+    "satisfied_at",
+    "state",
+    "next_check_at",
+    "evaluated_at",
+)
 
 
 @dataclass
@@ -66,13 +96,21 @@ def open_db(backend: str, name: str) -> Db:
 
     upgrade(engine)
     with engine.begin() as conn:
-        conn.execute(insert(Platform.__table__), [
-            {"id": 1, "code": "douyin", "name": "抖音", "profile": "douyin"}])
-        conn.execute(insert(Shop.__table__), [
-            {"id": i, "platform_id": 1, "code": f"s{i}", "name": f"店{i}"}
-            for i in range(1, SHOPS + 1)])
-        conn.execute(insert(Carrier.__table__), [
-            {"id": 1, "code": "ZTO", "name_zh": "中通", "name_en": "ZTO", "aliases": []}])
+        conn.execute(
+            insert(Platform.__table__),
+            [{"id": 1, "code": "douyin", "name": "抖音", "profile": "douyin"}],
+        )
+        conn.execute(
+            insert(Shop.__table__),
+            [
+                {"id": i, "platform_id": 1, "code": f"s{i}", "name": f"店{i}"}
+                for i in range(1, SHOPS + 1)
+            ],
+        )
+        conn.execute(
+            insert(Carrier.__table__),
+            [{"id": 1, "code": "ZTO", "name_zh": "中通", "name_en": "ZTO", "aliases": []}],
+        )
     return Db(backend, engine, session_factory(engine), cleanup)
 
 
@@ -121,8 +159,9 @@ def analyze(db: Db) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def world_shipped_at(i: int, n: int, due: int, *, first_id: int = 1,
-                     now: dt.datetime = NOW) -> dt.datetime:
+def world_shipped_at(
+    i: int, n: int, due: int, *, first_id: int = 1, now: dt.datetime = NOW
+) -> dt.datetime:
     """When shipment `i` of `shipped_world(db, n, due, first_id=…, now=…)` was shipped."""
     step = max(n // max(due, 1), 1)
     k = i - first_id
@@ -131,8 +170,7 @@ def world_shipped_at(i: int, n: int, due: int, *, first_id: int = 1,
     return now - dt.timedelta(seconds=(i * 7919) % (17 * 3600))
 
 
-def shipped_world(db: Db, n: int, due: int, *, first_id: int = 1,
-                  now: dt.datetime = NOW) -> None:
+def shipped_world(db: Db, n: int, due: int, *, first_id: int = 1, now: dt.datetime = NOW) -> None:
     """`n` shipped, not yet picked-up shipments; `due` of them have a pickup deadline already
     passed (next check = the deadline), the rest are due 7–24 h after `now` (next check = the
     6-hour warning, or the deadline once the warning is past). One order per shipment, spread
@@ -147,29 +185,72 @@ def shipped_world(db: Db, n: int, due: int, *, first_id: int = 1,
     def orders() -> Iterator[tuple[Any, ...]]:
         for i in ids():
             paid = shipped_at(i) - dt.timedelta(hours=5)
-            yield (i, 1 + i % SHOPS, f"O{i}", "paid", paid, 5_000 + i % 50_000, 1, "浙江",
-                   paid, paid)
+            yield (
+                i,
+                1 + i % SHOPS,
+                f"O{i}",
+                "paid",
+                paid,
+                5_000 + i % 50_000,
+                1,
+                "浙江",
+                paid,
+                paid,
+            )
 
     def shipments() -> Iterator[tuple[Any, ...]]:
         for i in ids():
             fen = 5_000 + i % 50_000
-            yield (i, i, f"K{i}", 1, f"75{i:012d}", shipped_at(i), "awaiting_pickup", False, fen,
-                   fen)
+            yield (
+                i,
+                i,
+                f"K{i}",
+                1,
+                f"75{i:012d}",
+                shipped_at(i),
+                "awaiting_pickup",
+                False,
+                fen,
+                fen,
+            )
 
     def deadlines() -> Iterator[tuple[Any, ...]]:
         for i in ids():
             s = shipped_at(i)
             paid = s - dt.timedelta(hours=5)
             shop = 1 + i % SHOPS
-            yield (i, shop, "douyin", "ship_timeout", paid, paid + dt.timedelta(hours=48), s,
-                   "met", None, s)
+            yield (
+                i,
+                shop,
+                "douyin",
+                "ship_timeout",
+                paid,
+                paid + dt.timedelta(hours=48),
+                s,
+                "met",
+                None,
+                s,
+            )
             dl = s + dt.timedelta(hours=24)
             warn = dl - dt.timedelta(hours=6)
-            yield (i, shop, "douyin", "pickup_timeout", s, dl, None, "pending",
-                   warn if warn > now else dl, s)
+            yield (
+                i,
+                shop,
+                "douyin",
+                "pickup_timeout",
+                s,
+                dl,
+                None,
+                "pending",
+                warn if warn > now else dl,
+                s,
+            )
 
-    for name, cols, gen in (("orders", ORDER_COLS, orders), ("shipments", SHIP_COLS, shipments),
-                            ("deadlines", DL_COLS, deadlines)):
+    for name, cols, gen in (
+        ("orders", ORDER_COLS, orders),
+        ("shipments", SHIP_COLS, shipments),
+        ("deadlines", DL_COLS, deadlines),
+    ):
         log(f"  {db.backend}: {name} …")
         bulk(db, name, cols, gen())
     analyze(db)

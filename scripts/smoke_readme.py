@@ -74,8 +74,12 @@ def make_run(clone: Path, port: int, log: Path) -> Iterator[subprocess.Popen[byt
     with log.open("wb") as out:
         server = subprocess.Popen(
             ["make", "run", "HOST=127.0.0.1", f"PORT={port}"],
-            cwd=clone, env=newcomer_env(), stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            cwd=clone,
+            env=newcomer_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     try:
         yield server
@@ -188,8 +192,15 @@ def run_readme_commands(clone: Path, order: str) -> None:
     ]
     for args in commands:
         shown = "lanshou " + " ".join(args)
-        done = subprocess.run([lanshou, *args], cwd=clone, env=newcomer_env(), check=False,
-                              capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            [lanshou, *args],
+            cwd=clone,
+            env=newcomer_env(),
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         if done.returncode != 0:
             raise SmokeFailure(f"{shown} exited {done.returncode}:\n{done.stdout}{done.stderr}")
         first = done.stdout.strip().splitlines()[:1]
@@ -200,10 +211,15 @@ def run_readme_commands(clone: Path, order: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--timeout", type=float, default=300,
-                        help="seconds for make run to answer (it builds its virtualenv first)")
-    parser.add_argument("--screenshot", type=Path,
-                        default=REPO / "test-results" / "smoke-readme" / "at-risk.png")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300,
+        help="seconds for make run to answer (it builds its virtualenv first)",
+    )
+    parser.add_argument(
+        "--screenshot", type=Path, default=REPO / "test-results" / "smoke-readme" / "at-risk.png"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the clone for a look")
     options = parser.parse_args()
     if not Path(CHROMIUM).exists():

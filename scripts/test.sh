@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(bash scripts/test-services.sh)"
 export LANSHOU_TEST_DATABASE_URL="${LANSHOU_TEST_DATABASE_URL:-}"
-echo "== ruff"; .venv/bin/ruff check src tests scripts $([ -d bench ] && echo bench)
+echo "== ruff"; .venv/bin/ruff format --check src tests scripts $([ -d bench ] && echo bench)
+.venv/bin/ruff check src tests scripts $([ -d bench ] && echo bench)
 echo "== mypy"; .venv/bin/mypy
 echo "== pytest"
 .venv/bin/python -m pytest -n 2 --dist loadfile -q "$@"

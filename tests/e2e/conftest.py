@@ -47,12 +47,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "LANSHOU_VAR_DIR": str(var),
         "LANSHOU_DATABASE_URL": f"sqlite:///{database}",
     }
-    subprocess.run([LANSHOU, "demo", "seed", "--orders", "300", "--days", "10"], env=env,
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [LANSHOU, "demo", "seed", "--orders", "300", "--days", "10"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     port = _free_port()
     log = (var / "server.log").open("w")
-    proc = subprocess.Popen([LANSHOU, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [LANSHOU, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -81,8 +90,14 @@ def browser() -> Iterator[object]:
     with sync_playwright() as pw:
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield b
         b.close()

@@ -42,8 +42,9 @@ def second_reviewer(live_server: LiveServer) -> str:
     with Session(engine) as s:
         exists = s.execute(select(User.id).where(User.username == "reviewer2")).first()
         if exists is None:
-            create_user(s, "reviewer2", PASSWORD, Role.REVIEWER, "赵敏（审核员）", [],
-                        datetime.now(UTC))
+            create_user(
+                s, "reviewer2", PASSWORD, Role.REVIEWER, "赵敏（审核员）", [], datetime.now(UTC)
+            )
             s.commit()
     engine.dispose()
     return "reviewer2"
@@ -54,8 +55,9 @@ def login_as(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     contexts: list[Any] = []
 
     def open_as(username: str) -> Any:
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
-                                      accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True
+        )
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/login")
@@ -85,7 +87,8 @@ def _decide(page: Any, outcome: str, reason_code: str, comment: str) -> None:
 
 
 def test_appeal_rejected_reconsidered_approved_and_archived(
-        login_as: Any, live_server: LiveServer, second_reviewer: str, tmp_path: Path) -> None:
+    login_as: Any, live_server: LiveServer, second_reviewer: str, tmp_path: Path
+) -> None:
     url = live_server.url
     merchant = login_as("merchant")
     merchant.goto(f"{url}/violations")
@@ -121,8 +124,9 @@ def test_appeal_rejected_reconsidered_approved_and_archived(
     merchant.goto(f"{url}/appeals/{appeal_id}")
     assert "照片无法证明揽收时间" in merchant.locator("main").inner_text()
     merchant.fill("textarea#reconsider", "快递员车辆故障未上门，附新的交接照片与聊天记录。")
-    merchant.set_input_files(".reconsider-form input[name=files]",
-                             str(_jpeg(tmp_path / "新照片.jpg", "teal")))
+    merchant.set_input_files(
+        ".reconsider-form input[name=files]", str(_jpeg(tmp_path / "新照片.jpg", "teal"))
+    )
     merchant.click(".reconsider-form button[type=submit]")
     merchant.wait_for_load_state("networkidle")
     assert merchant.locator(".page-head .badge").inner_text() == "复议中"

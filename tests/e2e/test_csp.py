@@ -57,7 +57,8 @@ def _shot(page: Any, name: str) -> None:
 
 
 def test_the_at_risk_board_counts_down_without_csp_violations(
-        merchant: tuple[Any, Console], live_server: LiveServer) -> None:
+    merchant: tuple[Any, Console], live_server: LiveServer
+) -> None:
     page, console = merchant
     page.goto(f"{live_server.url}/at-risk")
     page.wait_for_load_state("networkidle")
@@ -69,8 +70,9 @@ def test_the_at_risk_board_counts_down_without_csp_violations(
     assert (console.violations, console.errors) == ([], [])
 
 
-def test_the_charts_draw_without_csp_violations(merchant: tuple[Any, Console],
-                                                live_server: LiveServer) -> None:
+def test_the_charts_draw_without_csp_violations(
+    merchant: tuple[Any, Console], live_server: LiveServer
+) -> None:
     page, console = merchant
     page.goto(f"{live_server.url}/analytics/losses")
     page.wait_for_load_state("networkidle")
@@ -82,8 +84,11 @@ def test_the_charts_draw_without_csp_violations(merchant: tuple[Any, Console],
     page.wait_for_timeout(300)
     _shot(page, "csp-losses-zh.png")
     period = page.locator("select[data-autosubmit]")
-    other = next(v for v in period.locator("option").evaluate_all("os => os.map(o => o.value)")
-                 if v != period.input_value())
+    other = next(
+        v
+        for v in period.locator("option").evaluate_all("os => os.map(o => o.value)")
+        if v != period.input_value()
+    )
     with page.expect_navigation():
         period.select_option(other)  # autosubmit.js submits the form
     assert page.url.endswith(f"days={other}")
@@ -91,7 +96,8 @@ def test_the_charts_draw_without_csp_violations(merchant: tuple[Any, Console],
 
 
 def test_the_appeal_pages_count_characters_without_csp_violations(
-        merchant: tuple[Any, Console], live_server: LiveServer, tmp_path: Path) -> None:
+    merchant: tuple[Any, Console], live_server: LiveServer, tmp_path: Path
+) -> None:
     page, console = merchant
     page.goto(f"{live_server.url}/violations")
     page.locator("a.btn-primary[href$='/appeal']").first.click()
@@ -108,8 +114,9 @@ def test_the_appeal_pages_count_characters_without_csp_violations(
     assert (console.violations, console.errors) == ([], [])
 
 
-def test_the_reminder_page_copies_without_csp_violations(merchant: tuple[Any, Console],
-                                                         live_server: LiveServer) -> None:
+def test_the_reminder_page_copies_without_csp_violations(
+    merchant: tuple[Any, Console], live_server: LiveServer
+) -> None:
     page, console = merchant
     page.goto(f"{live_server.url}/at-risk")
     page.locator("a.btn[href^='/reminders/']").first.click()
@@ -123,8 +130,9 @@ def test_the_reminder_page_copies_without_csp_violations(merchant: tuple[Any, Co
     assert (console.violations, console.errors) == ([], [])
 
 
-def test_the_api_docs_run_their_allowed_inline_script(merchant: tuple[Any, Console],
-                                                      live_server: LiveServer) -> None:
+def test_the_api_docs_run_their_allowed_inline_script(
+    merchant: tuple[Any, Console], live_server: LiveServer
+) -> None:
     page, console = merchant
     page.goto(f"{live_server.url}/docs")
     page.wait_for_selector(".swagger-ui .info .title", timeout=15000)

@@ -35,13 +35,21 @@ def _charts(page: Any) -> list[dict[str, Any]]:
     })""")
 
 
-@pytest.mark.parametrize(("path", "title", "charts", "shot"), [
-    ("/analytics/losses", "损失与风险", {"chart-daily", "chart-carrier", "chart-rule"},
-     "losses-zh.png"),
-    ("/analytics/carriers", "快递管理", {"chart-latency", "chart-trend"}, "carriers-zh.png"),
-])
-def test_the_dashboards_draw_their_charts(page: Any, live_server: LiveServer, path: str,
-                                          title: str, charts: set[str], shot: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "title", "charts", "shot"),
+    [
+        (
+            "/analytics/losses",
+            "损失与风险",
+            {"chart-daily", "chart-carrier", "chart-rule"},
+            "losses-zh.png",
+        ),
+        ("/analytics/carriers", "快递管理", {"chart-latency", "chart-trend"}, "carriers-zh.png"),
+    ],
+)
+def test_the_dashboards_draw_their_charts(
+    page: Any, live_server: LiveServer, path: str, title: str, charts: set[str], shot: str
+) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     requests: list[str] = []

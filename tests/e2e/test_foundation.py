@@ -66,13 +66,22 @@ def test_the_merchant_lands_on_the_at_risk_board_in_chinese(merchant: Any) -> No
 
 
 def test_the_order_list_and_an_order_page_read_in_chinese(
-        merchant: Any, live_server: LiveServer) -> None:
+    merchant: Any, live_server: LiveServer
+) -> None:
     page = merchant
     page.click(".sidenav >> text=订单")
     page.wait_for_load_state("networkidle")
     headers = page.locator("table.table thead th").all_inner_texts()
-    assert headers == ["订单号", "店铺", "支付时间", "金额", "快递公司", "快递单号", "状态",
-                       "截止时间"]
+    assert headers == [
+        "订单号",
+        "店铺",
+        "支付时间",
+        "金额",
+        "快递公司",
+        "快递单号",
+        "状态",
+        "截止时间",
+    ]
     assert page.locator("table.table tbody tr").count() == 50
     assert "共 " in page.locator(".result-count").inner_text()
     _shot(page, "orders-zh.png")
@@ -84,7 +93,8 @@ def test_the_order_list_and_an_order_page_read_in_chinese(
         "JOIN shop_memberships m ON m.shop_id = o.shop_id "
         "JOIN users u ON u.id = m.user_id AND u.username = 'merchant' "
         "WHERE (SELECT count(*) FROM tracking_events t WHERE t.shipment_id = s.id) >= 3 "
-        "ORDER BY o.id LIMIT 1")[0]
+        "ORDER BY o.id LIMIT 1",
+    )[0]
     page.goto(f"{live_server.url}/orders/{order_id}")
     assert external_id in page.locator("h1").inner_text()
     assert page.locator(".timeline-item").count() >= 3
@@ -96,8 +106,7 @@ def test_the_order_list_and_an_order_page_read_in_chinese(
     _shot(page, "order-detail-zh.png", full_page=True)
 
 
-def test_switching_to_english_translates_the_pages(
-        merchant: Any, live_server: LiveServer) -> None:
+def test_switching_to_english_translates_the_pages(merchant: Any, live_server: LiveServer) -> None:
     page = merchant
     page.goto(f"{live_server.url}/orders")
     page.click(".lang-switch button[value=en]")
@@ -105,22 +114,30 @@ def test_switching_to_english_translates_the_pages(
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("table.table thead th").first.inner_text() == "Order no."
     assert page.locator(".sidenav a").all_inner_texts() == [
-        "At risk", "Orders", "Violations & appeals", "Complaint tasks", "My tasks",
-        "Losses & risk", "Carriers", "Alert settings", "Delivery log"]
+        "At risk",
+        "Orders",
+        "Violations & appeals",
+        "Complaint tasks",
+        "My tasks",
+        "Losses & risk",
+        "Carriers",
+        "Alert settings",
+        "Delivery log",
+    ]
     _shot(page, "orders-en.png")
     page.goto(f"{live_server.url}/")
     assert page.locator("h1").inner_text() == "At risk"
 
 
-def test_a_merchant_cannot_open_another_shops_order(
-        merchant: Any, live_server: LiveServer) -> None:
+def test_a_merchant_cannot_open_another_shops_order(merchant: Any, live_server: LiveServer) -> None:
     page = merchant
     foreign = _query(
         live_server,
         "SELECT o.id, o.external_id, s.name FROM orders o JOIN shops s ON s.id = o.shop_id "
         "JOIN platforms p ON p.id = s.platform_id WHERE p.code = 'pinduoduo' AND s.id NOT IN "
         "(SELECT m.shop_id FROM shop_memberships m JOIN users u ON u.id = m.user_id "
-        " WHERE u.username = 'merchant') ORDER BY o.id LIMIT 1")
+        " WHERE u.username = 'merchant') ORDER BY o.id LIMIT 1",
+    )
     assert foreign, "the demo world has a Pinduoduo shop the merchant is not a member of"
     order_id, external_id, shop = foreign[0]
     response = page.goto(f"{live_server.url}/orders/{order_id}")

@@ -37,8 +37,13 @@ from tests.integration.web.world import NOW, PASSWORD, World, build_world
 
 # The callers of the matrix, in column order; "integration" is the admin's integration token.
 CALLERS = ("owner", "staff", "cs", "reviewer", "admin", "integration")
-USERNAMES = {"owner": "merchant", "staff": "staff", "cs": "agent", "reviewer": "reviewer",
-             "admin": "admin"}
+USERNAMES = {
+    "owner": "merchant",
+    "staff": "staff",
+    "cs": "agent",
+    "reviewer": "reviewer",
+    "admin": "admin",
+}
 SHOP_OWNERS = {1: "merchant", 2: "other"}
 
 
@@ -87,29 +92,56 @@ def _principal(s: Session, username: str) -> Principal:
 def _violation(s: Session, shop_id: int, order_id: int) -> int:
     shipment = s.query(Shipment).filter_by(order_id=order_id).one()
     detected = NOW - timedelta(days=1)
-    v = Violation(shipment_id=shipment.id, order_id=order_id, shop_id=shop_id, profile="douyin",
-                  rule_id="pickup_timeout", started_at=detected - timedelta(hours=24),
-                  deadline=detected, state="confirmed", explanation="揽收超时 24 h",
-                  detected_at=detected, updated_at=detected)
+    v = Violation(
+        shipment_id=shipment.id,
+        order_id=order_id,
+        shop_id=shop_id,
+        profile="douyin",
+        rule_id="pickup_timeout",
+        started_at=detected - timedelta(hours=24),
+        deadline=detected,
+        state="confirmed",
+        explanation="揽收超时 24 h",
+        detected_at=detected,
+        updated_at=detected,
+    )
     s.add(v)
     s.flush()
     for kind, fen in (("compensation", 300), ("fine", 1000)):
-        ledger.book(s, shop_id=shop_id, violation_id=v.id, kind=kind, amount_fen=fen,
-                    points=Decimal(0), at=detected, memo="揽收超时", actor="system")
+        ledger.book(
+            s,
+            shop_id=shop_id,
+            violation_id=v.id,
+            kind=kind,
+            amount_fen=fen,
+            points=Decimal(0),
+            at=detected,
+            memo="揽收超时",
+            actor="system",
+        )
     return v.id
 
 
 def _unshipped_order(s: Session, shop_id: int, external_id: str) -> int:
     paid = NOW - timedelta(hours=5)
-    order = Order(shop_id=shop_id, external_id=external_id, status="paid", paid_at=paid,
-                  amount_fen=5000, quantity=1, created_at=paid, updated_at=paid)
+    order = Order(
+        shop_id=shop_id,
+        external_id=external_id,
+        status="paid",
+        paid_at=paid,
+        amount_fen=5000,
+        quantity=1,
+        created_at=paid,
+        updated_at=paid,
+    )
     s.add(order)
     s.flush()
     return order.id
 
 
-def _tenant(s: Session, actx: appeals.AppealsContext, shop_id: int, orders: list[int],
-            prefix: str) -> TenantObjects:
+def _tenant(
+    s: Session, actx: appeals.AppealsContext, shop_id: int, orders: list[int], prefix: str
+) -> TenantObjects:
     owner = _principal(s, SHOP_OWNERS[shop_id])
     reviewer, agent = _principal(s, "reviewer"), _principal(s, "agent")
     free, draft_v, submitted_v, rejected_v = (_violation(s, shop_id, o) for o in orders[:4])
@@ -120,25 +152,53 @@ def _tenant(s: Session, actx: appeals.AppealsContext, shop_id: int, orders: list
     appeals.submit_appeal(s, actx, owner, submitted.id, at)
     rejected = appeals.create_appeal(s, actx, owner, rejected_v, "online", "网点停电", at)
     appeals.submit_appeal(s, actx, owner, rejected.id, at)
-    appeals.decide_appeal(s, actx, reviewer, rejected.id, "rejected", "no_evidence",
-                          "缺少凭证", at + timedelta(hours=1))
+    appeals.decide_appeal(
+        s,
+        actx,
+        reviewer,
+        rejected.id,
+        "rejected",
+        "no_evidence",
+        "缺少凭证",
+        at + timedelta(hours=1),
+    )
     complaint_open = appeals.file_complaint(s, agent, orders[0], "包裹未揽收", at)
     upheld = appeals.file_complaint(s, agent, orders[1], "催发货无回应", at)
     appeals.decide_complaint(s, actx.rules, reviewer, upheld.id, True, at, "compensate")
-    window = ExemptionRequest(starts_at=NOW - timedelta(days=2), ends_at=NOW - timedelta(days=1),
-                              reason="仓库停电", effect="exempt")
+    window = ExemptionRequest(
+        starts_at=NOW - timedelta(days=2),
+        ends_at=NOW - timedelta(days=1),
+        reason="仓库停电",
+        effect="exempt",
+    )
     report = report_force_majeure(s, owner, scope_for(s, owner), shop_id, window, at)
-    channels.create_channel(s, owner, scope_for(s, owner), shop_id=shop_id, kind="dingtalk",
-                            name=f"{prefix} 值班群", config={"url": "https://oapi.example/robot"},
-                            secret=None, now=at)
+    channels.create_channel(
+        s,
+        owner,
+        scope_for(s, owner),
+        shop_id=shop_id,
+        kind="dingtalk",
+        name=f"{prefix} 值班群",
+        config={"url": "https://oapi.example/robot"},
+        secret=None,
+        now=at,
+    )
     shipment = s.query(Shipment).filter_by(order_id=orders[0]).one()
     return TenantObjects(
-        shop_id=shop_id, order_id=orders[0],
+        shop_id=shop_id,
+        order_id=orders[0],
         unshipped_order_id=_unshipped_order(s, shop_id, f"{prefix}-UNSHIPPED"),
-        shipment_id=shipment.id, waybill=shipment.waybill_no or "", violation_free=free,
-        appeal_draft=draft.id, evidence_id=evidence.id, appeal_submitted=submitted.id,
-        appeal_rejected=rejected.id, complaint_open=complaint_open.id,
-        complaint_upheld=upheld.id, report_pending=report.id)
+        shipment_id=shipment.id,
+        waybill=shipment.waybill_no or "",
+        violation_free=free,
+        appeal_draft=draft.id,
+        evidence_id=evidence.id,
+        appeal_submitted=submitted.id,
+        appeal_rejected=rejected.id,
+        complaint_open=complaint_open.id,
+        complaint_upheld=upheld.id,
+        report_pending=report.id,
+    )
 
 
 def build_authz_world(sessions: sessionmaker[Session], settings: Settings) -> AuthzWorld:
@@ -155,7 +215,8 @@ def build_authz_world(sessions: sessionmaker[Session], settings: Settings) -> Au
         for caller, username in USERNAMES.items():
             world.tokens[caller] = issue_session_token(s, _principal(s, username), NOW, 24 * 365)
         world.tokens["integration"], row = create_integration_token(
-            s, _principal(s, "admin"), "tracking feed", NOW)
+            s, _principal(s, "admin"), "tracking feed", NOW
+        )
         world.integration_token_id = row.id
         s.commit()
     return world

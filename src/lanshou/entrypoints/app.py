@@ -45,14 +45,16 @@ def _add_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> Response:
-        return allow_inline_scripts(get_swagger_ui_html(
-            openapi_url=OPENAPI_URL,
-            title="lanshou 揽收 API",
-            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
-            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
-            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
-            oauth2_redirect_url="/docs/oauth2-redirect",
-        ))
+        return allow_inline_scripts(
+            get_swagger_ui_html(
+                openapi_url=OPENAPI_URL,
+                title="lanshou 揽收 API",
+                swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+                swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+                oauth2_redirect_url="/docs/oauth2-redirect",
+            )
+        )
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     def oauth2_redirect() -> Response:

@@ -26,19 +26,21 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "style-src-attr 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "style-src-attr 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 STATIC_PREFIX = "/static/"
 
 
@@ -91,8 +93,11 @@ _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 def allow_inline_scripts(response: Response) -> Response:
     """For pages we do not write (the vendored Swagger UI): allow exactly their inline scripts,
     by hash, and nothing else inline."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'"
-                      for body in _INLINE_SCRIPT.findall(bytes(response.body)))
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'"
+        for body in _INLINE_SCRIPT.findall(bytes(response.body))
+    )
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-        "script-src 'self'", f"script-src 'self' {hashes}".rstrip())
+        "script-src 'self'", f"script-src 'self' {hashes}".rstrip()
+    )
     return response

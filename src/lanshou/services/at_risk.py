@@ -81,7 +81,8 @@ class AtRiskItem:
         if self.breach_probability is None:
             return None
         return (Decimal(str(round(self.breach_probability, 6))) * self.cost).quantize(
-            Decimal("0.01"))
+            Decimal("0.01")
+        )
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,13 @@ def _check_sort(sort: str) -> None:
 
 
 def board(
-    session: Session, scope: Scope, now: datetime, ctx: RulesContext, *,
-    limit: int | None = 100, sort: str = "due",
+    session: Session,
+    scope: Scope,
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    limit: int | None = 100,
+    sort: str = "due",
 ) -> AtRiskBoard:
     """One page of the scope's pending deadlines with the cost of missing each and the chance
     of missing it (as stored by the worker): soonest first, or (``sort="risk"``) highest
@@ -150,9 +156,12 @@ def board(
     else:  # the stored order of those with an expected cost, then the others by time left
         rows = _ranked(session, scope, key, limit)
         if limit is None or len(rows) < limit:
-            rest = (_rows(scope, BreachRisk.probability).outerjoin(BreachRisk, stored)
-                    .where(or_(BreachRisk.expected_fen.is_(None), BreachRisk.expected_fen == 0))
-                    .order_by(Deadline.due_at, Deadline.id))
+            rest = (
+                _rows(scope, BreachRisk.probability)
+                .outerjoin(BreachRisk, stored)
+                .where(or_(BreachRisk.expected_fen.is_(None), BreachRisk.expected_fen == 0))
+                .order_by(Deadline.due_at, Deadline.id)
+            )
             rows += _page(session, rest, None if limit is None else limit - len(rows))
     last_contacts = _last_contacts(session, [r[_SHIPMENT_ID] for r in rows])
     items = [_item(ctx, now, r, last_contacts.get(r[_SHIPMENT_ID]), r[-1]) for r in rows]
@@ -166,8 +175,13 @@ def board(
 
 
 def at_risk(
-    session: Session, scope: Scope, now: datetime, ctx: RulesContext, *,
-    limit: int | None = 100, sort: str = "due",
+    session: Session,
+    scope: Scope,
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    limit: int | None = 100,
+    sort: str = "due",
 ) -> list[AtRiskItem]:
     """The rows of :func:`board`."""
     return board(session, scope, now, ctx, limit=limit, sort=sort).items
@@ -184,14 +198,19 @@ def _ranked(session: Session, scope: Scope, key: str, limit: int | None) -> list
     while limit is None or len(out) < limit:
         ranked = session.execute(
             select(BreachRisk.rank, BreachRisk.deadline_id, BreachRisk.probability)
-            .where(BreachRisk.scope_key == key, BreachRisk.rank > last,
-                   BreachRisk.expected_fen > 0)
-            .order_by(BreachRisk.rank).limit(chunk)).all()
+            .where(BreachRisk.scope_key == key, BreachRisk.rank > last, BreachRisk.expected_fen > 0)
+            .order_by(BreachRisk.rank)
+            .limit(chunk)
+        ).all()
         if not ranked:
             break
         last = ranked[-1][0]
-        by_id = {r[0]: r for r in session.execute(
-            _rows(scope, null()).where(Deadline.id.in_([r[1] for r in ranked])))}
+        by_id = {
+            r[0]: r
+            for r in session.execute(
+                _rows(scope, null()).where(Deadline.id.in_([r[1] for r in ranked]))
+            )
+        }
         out += [(*by_id[d][:-1], p) for _, d, p in ranked if d in by_id]
         if len(ranked) < chunk:
             break
@@ -204,11 +223,35 @@ def _page(session: Session, q: Select[*tuple[Any, ...]], limit: int | None) -> l
     return list(session.execute(q).all())
 
 
-def _item(ctx: RulesContext, now: datetime, row: Sequence[Any],
-          last_contact: datetime | None, probability: float | None) -> AtRiskItem:
-    (deadline_id, profile, rule_id, due_at, shipment_id, waybill, amount_fen, max_unit_fen,
-     _carrier_id, _outlet_id, _shipped_at, order_id, external_id, quantity, shop, carrier,
-     outlet, outlet_phone, courier, courier_phone) = row[:len(_COLUMNS)]
+def _item(
+    ctx: RulesContext,
+    now: datetime,
+    row: Sequence[Any],
+    last_contact: datetime | None,
+    probability: float | None,
+) -> AtRiskItem:
+    (
+        deadline_id,
+        profile,
+        rule_id,
+        due_at,
+        shipment_id,
+        waybill,
+        amount_fen,
+        max_unit_fen,
+        _carrier_id,
+        _outlet_id,
+        _shipped_at,
+        order_id,
+        external_id,
+        quantity,
+        shop,
+        carrier,
+        outlet,
+        outlet_phone,
+        courier,
+        courier_phone,
+    ) = row[: len(_COLUMNS)]
     rule = ctx.profile(profile).rule(rule_id)
     comp = Decimal(0)
     if rule.consequences.compensation is not None:
@@ -217,11 +260,7 @@ def _item(ctx: RulesContext, now: datetime, row: Sequence[Any],
             quantity,
             from_fen(max_unit_fen) if max_unit_fen is not None else None,
         )
-        base = (
-            unit
-            if rule.consequences.compensation.base == "unit_price"
-            else from_fen(amount_fen)
-        )
+        base = unit if rule.consequences.compensation.base == "unit_price" else from_fen(amount_fen)
         comp = compensation_for(rule.consequences.compensation, base)
     fine = rule.consequences.fine.amount if rule.consequences.fine else Decimal(0)
     assert due_at is not None
@@ -233,8 +272,13 @@ def _item(ctx: RulesContext, now: datetime, row: Sequence[Any],
 
 
 def live_at_risk(
-    session: Session, scope: Scope, now: datetime, ctx: RulesContext, *,
-    limit: int | None = 100, sort: str = "due",
+    session: Session,
+    scope: Scope,
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    limit: int | None = 100,
+    sort: str = "due",
 ) -> list[AtRiskItem]:
     """The board computed from scratch, probabilities from the scope's breach model as of
     ``now`` (fitted if this process has not fitted it this hour; seconds to a minute with a
@@ -245,16 +289,21 @@ def live_at_risk(
     last_contacts = _last_contacts(session, [r[_SHIPMENT_ID] for r in rows])
     items = [_item(ctx, now, r, last_contacts.get(r[_SHIPMENT_ID]), None) for r in rows]
     probabilities = _probabilities(session, scope, now, rows)
-    items = [replace(it, breach_probability=probabilities[it.deadline_id])
-             if it.deadline_id in probabilities else it for it in items]
+    items = [
+        replace(it, breach_probability=probabilities[it.deadline_id])
+        if it.deadline_id in probabilities
+        else it
+        for it in items
+    ]
     if sort == "risk":
         items.sort(key=lambda it: (-(it.expected_cost or Decimal(-1)), it.due_at, it.deadline_id))
         items = items[:limit] if limit is not None else items
     return items
 
 
-def _probabilities(session: Session, scope: Scope, now: datetime,
-                   rows: Sequence[Any]) -> dict[int, float]:
+def _probabilities(
+    session: Session, scope: Scope, now: datetime, rows: Sequence[Any]
+) -> dict[int, float]:
     from lanshou.services.analytics.prediction import (
         PICKUP_RULE,
         OpenShipment,
@@ -262,12 +311,17 @@ def _probabilities(session: Session, scope: Scope, now: datetime,
         predict_many,
     )
 
-    wanted = [OpenShipment(r[0], r[8], r[9], r[10], r[3])
-              for r in rows if r[2] == PICKUP_RULE and r[3] is not None]
+    wanted = [
+        OpenShipment(r[0], r[8], r[9], r[10], r[3])
+        for r in rows
+        if r[2] == PICKUP_RULE and r[3] is not None
+    ]
     if not wanted:
         return {}
-    return {k: p.probability
-            for k, p in predict_many(model_for(session, scope, now), wanted, now).items()}
+    return {
+        k: p.probability
+        for k, p in predict_many(model_for(session, scope, now), wanted, now).items()
+    }
 
 
 def _last_contacts(session: Session, shipment_ids: list[int]) -> dict[int, datetime]:

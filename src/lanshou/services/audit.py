@@ -202,9 +202,18 @@ class ChainReport:
 
 
 _COLUMNS = (
-    AuditEvent.id, AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.action,
-    AuditEvent.actor, AuditEvent.at, AuditEvent.reason, AuditEvent.data, AuditEvent.prev_hash,
-    AuditEvent.hash, AuditEvent.scheme, AuditEvent.key_id,
+    AuditEvent.id,
+    AuditEvent.entity_type,
+    AuditEvent.entity_id,
+    AuditEvent.action,
+    AuditEvent.actor,
+    AuditEvent.at,
+    AuditEvent.reason,
+    AuditEvent.data,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+    AuditEvent.scheme,
+    AuditEvent.key_id,
 )
 
 

@@ -46,8 +46,10 @@ class Head:
 
     @property
     def signed_text(self) -> str:
-        return (f"{_TAG} count={self.count} id={self.last_id} hash={self.last_hash} "
-                f"key={self.key_id} at={self.at.isoformat()}")
+        return (
+            f"{_TAG} count={self.count} id={self.last_id} hash={self.last_hash} "
+            f"key={self.key_id} at={self.at.isoformat()}"
+        )
 
     @property
     def line(self) -> str:
@@ -72,8 +74,9 @@ def parse_head(text: str, source: str) -> Head:
     try:
         when = datetime.fromisoformat(at)
     except ValueError as exc:
-        raise InvalidInput(f"{source}: audit head time {at!r} is not ISO 8601",
-                           field="head") from exc
+        raise InvalidInput(
+            f"{source}: audit head time {at!r} is not ISO 8601", field="head"
+        ) from exc
     return Head(int(count), int(last_id), last_hash, key_id, when, mac)
 
 
@@ -84,8 +87,9 @@ def read_head_file(path: Path) -> Head | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read the audit head: {exc.strerror}",
-                           field="head") from exc
+        raise InvalidInput(
+            f"{path}: cannot read the audit head: {exc.strerror}", field="head"
+        ) from exc
     return parse_head(text, str(path))
 
 
@@ -95,8 +99,9 @@ def current_head(session: Session, at: datetime, since: Head | None = None) -> H
     Count and last record come from one statement, so one snapshot on PostgreSQL too.
     """
     after = since.last_id if since is not None else 0
-    newer = (select(func.count()).select_from(AuditEvent)
-             .where(AuditEvent.id > after).scalar_subquery())
+    newer = (
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.id > after).scalar_subquery()
+    )
     row = session.execute(
         select(AuditEvent.id, AuditEvent.hash, newer).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
@@ -136,8 +141,12 @@ def export_head(session: Session, path: Path, at: datetime) -> Head | None:
     keep it as evidence, log an error and return None."""
     previous = read_head_file(path)
     if previous is not None and not still_holds(session, previous):
-        log.error("audit head in %s no longer matches the database (records cut or rewritten?); "
-                  "kept as it is, run `lanshou audit verify`: %s", path, previous.line)
+        log.error(
+            "audit head in %s no longer matches the database (records cut or rewritten?); "
+            "kept as it is, run `lanshou audit verify`: %s",
+            path,
+            previous.line,
+        )
         return None
     head = current_head(session, at, previous)
     write_head_file(path, head)

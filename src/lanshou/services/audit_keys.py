@@ -42,8 +42,10 @@ def hkdf_sha256(secret: bytes, info: bytes, length: int = 32, salt: bytes = b"")
 def _pads(key: bytes) -> tuple[Any, Any]:
     """HMAC's inner and outer SHA-256 states after the padded key (RFC 2104), made once."""
     block = key.ljust(64, b"\0")
-    return (hashlib.sha256(bytes(b ^ 0x36 for b in block)),
-            hashlib.sha256(bytes(b ^ 0x5C for b in block)))
+    return (
+        hashlib.sha256(bytes(b ^ 0x36 for b in block)),
+        hashlib.sha256(bytes(b ^ 0x5C for b in block)),
+    )
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,9 @@ def _sha256(token: str) -> str:
 
 
 def _principal(user: User, csrf_token: str = "") -> Principal:
-    return Principal(user.id, user.username, user.display_name, Role(user.role), user.locale,
-                     csrf_token)
+    return Principal(
+        user.id, user.username, user.display_name, Role(user.role), user.locale, csrf_token
+    )
 
 
 def hash_password(password: str) -> str:
@@ -112,8 +113,15 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def create_user(session: Session, username: str, password: str, role: Role | str,
-                display_name: str, shop_ids: Iterable[int], now: datetime) -> User:
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: Role | str,
+    display_name: str,
+    shop_ids: Iterable[int],
+    now: datetime,
+) -> User:
     """Add a user with a hashed password and the shops a merchant may see."""
     username = username.strip()
     if not username:
@@ -126,8 +134,14 @@ def create_user(session: Session, username: str, password: str, role: Role | str
         raise InvalidInput(f"unknown role {role!r}", field="role") from exc
     if session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict(f"user {username!r} already exists", field="username")
-    user = User(username=username, display_name=display_name or username, role=role.value,
-                password_hash=hash_password(password), created_at=now, is_active=True)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role.value,
+        password_hash=hash_password(password),
+        created_at=now,
+        is_active=True,
+    )
     session.add(user)
     session.flush()
     wanted = sorted(set(shop_ids))
@@ -140,8 +154,14 @@ def create_user(session: Session, username: str, password: str, role: Role | str
     return user
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime,
-                 remote_addr: str | None, throttle: ThrottlePolicy | None = None) -> Principal:
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    now: datetime,
+    remote_addr: str | None,
+    throttle: ThrottlePolicy | None = None,
+) -> Principal:
     """Check a password; refuse with :class:`LoginThrottled` while the account or the client
     address must still wait after recent failures (``login_throttle``).
 
@@ -153,8 +173,9 @@ def authenticate(session: Session, username: str, password: str, now: datetime,
     wait = seconds_to_wait(session, attempt, throttle or ThrottlePolicy(), now)
     if wait:
         forget_attempt(session, attempt)
-        raise LoginThrottled(f"too many failed logins; try again in {wait} seconds",
-                             retry_after_seconds=wait)
+        raise LoginThrottled(
+            f"too many failed logins; try again in {wait} seconds", retry_after_seconds=wait
+        )
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         verify_password(_dummy_hash(), password)
@@ -169,22 +190,37 @@ def authenticate(session: Session, username: str, password: str, now: datetime,
     return _principal(user)
 
 
-def start_session(session: Session, principal: Principal, now: datetime,
-                  hours: int) -> tuple[str, Principal]:
+def start_session(
+    session: Session, principal: Principal, now: datetime, hours: int
+) -> tuple[str, Principal]:
     """Open a browser session; return the cookie value (shown once) and the principal with CSRF."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
-    session.add(WebSession(token_hash=_sha256(token), user_id=principal.user_id, csrf_token=csrf,
-                           created_at=now, expires_at=now + timedelta(hours=hours)))
+    session.add(
+        WebSession(
+            token_hash=_sha256(token),
+            user_id=principal.user_id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
     session.flush()
-    return token, Principal(principal.user_id, principal.username, principal.display_name,
-                            principal.role, principal.locale, csrf)
+    return token, Principal(
+        principal.user_id,
+        principal.username,
+        principal.display_name,
+        principal.role,
+        principal.locale,
+        csrf,
+    )
 
 
 def principal_for_session(session: Session, token: str, now: datetime) -> Principal | None:
     """The user behind a session cookie, or None if it is unknown, expired or the user inactive."""
     row = session.execute(
-        select(WebSession, User).join(User, User.id == WebSession.user_id)
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
         .where(WebSession.token_hash == _sha256(token))
     ).first()
     if row is None:
@@ -208,18 +244,26 @@ def set_locale(session: Session, user_id: int, locale: str) -> None:
         user.locale = locale
 
 
-def issue_session_token(session: Session, principal: Principal, now: datetime,
-                        hours: int) -> str:
+def issue_session_token(session: Session, principal: Principal, now: datetime, hours: int) -> str:
     """A short-lived bearer token for API clients that log in with a password."""
     token = "lsk_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=_sha256(token), user_id=principal.user_id, name="login",
-                         kind="session", created_at=now, expires_at=now + timedelta(hours=hours)))
+    session.add(
+        ApiToken(
+            token_hash=_sha256(token),
+            user_id=principal.user_id,
+            name="login",
+            kind="session",
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
     session.flush()
     return token
 
 
-def create_integration_token(session: Session, actor: Principal, name: str, now: datetime,
-                             user_id: int | None = None) -> tuple[str, ApiToken]:
+def create_integration_token(
+    session: Session, actor: Principal, name: str, now: datetime, user_id: int | None = None
+) -> tuple[str, ApiToken]:
     """Admins create long-lived tokens for integrations; the plain token is returned only here."""
     if actor.role is not Role.ADMIN:
         raise PermissionDenied("only administrators may create integration tokens")
@@ -230,12 +274,25 @@ def create_integration_token(session: Session, actor: Principal, name: str, now:
     if owner is None:
         raise NotFound(f"user {user_id} not found")
     token = "lsi_" + secrets.token_urlsafe(32)
-    row = ApiToken(token_hash=_sha256(token), user_id=owner.id, name=name, kind="integration",
-                   created_at=now, expires_at=None)
+    row = ApiToken(
+        token_hash=_sha256(token),
+        user_id=owner.id,
+        name=name,
+        kind="integration",
+        created_at=now,
+        expires_at=None,
+    )
     session.add(row)
     session.flush()
-    audit.record(session, entity_type="api_token", entity_id=row.id, action="created",
-                 actor=actor.username, at=now, data={"name": name, "user": owner.username})
+    audit.record(
+        session,
+        entity_type="api_token",
+        entity_id=row.id,
+        action="created",
+        actor=actor.username,
+        at=now,
+        data={"name": name, "user": owner.username},
+    )
     return token, row
 
 
@@ -247,16 +304,25 @@ def revoke_token(session: Session, actor: Principal, token_id: int, now: datetim
         raise NotFound(f"token {token_id} not found")
     if row.revoked_at is None:
         row.revoked_at = now
-        audit.record(session, entity_type="api_token", entity_id=row.id, action="revoked",
-                     actor=actor.username, at=now, data={"name": row.name})
+        audit.record(
+            session,
+            entity_type="api_token",
+            entity_id=row.id,
+            action="revoked",
+            actor=actor.username,
+            at=now,
+            data={"name": row.name},
+        )
     return row
 
 
 def list_tokens(session: Session, kind: str = "integration") -> list[tuple[ApiToken, str]]:
     """Tokens of one kind with their owner's username, newest first."""
     rows = session.execute(
-        select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.kind == kind).order_by(ApiToken.id.desc())
+        select(ApiToken, User.username)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.kind == kind)
+        .order_by(ApiToken.id.desc())
     ).all()
     return [(token, username) for token, username in rows]
 
@@ -264,7 +330,8 @@ def list_tokens(session: Session, kind: str = "integration") -> list[tuple[ApiTo
 def principal_for_api_token(session: Session, token: str, now: datetime) -> Principal:
     """Resolve a bearer token, recording its use; any problem is the same 401."""
     row = session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == _sha256(token))
     ).first()
     if row is None:
@@ -291,10 +358,14 @@ def list_users(session: Session) -> list[UserSummary]:
     """Every user with the shops they belong to, for the administrators' page."""
     shops: dict[int, list[str]] = {}
     for user_id, name in session.execute(
-        select(ShopMembership.user_id, Shop.name).join(Shop, Shop.id == ShopMembership.shop_id)
+        select(ShopMembership.user_id, Shop.name)
+        .join(Shop, Shop.id == ShopMembership.shop_id)
         .order_by(Shop.name)
     ).all():
         shops.setdefault(user_id, []).append(name)
-    return [UserSummary(u.id, u.username, u.display_name, Role(u.role), u.is_active,
-                        shops.get(u.id, []))
-            for u in session.execute(select(User).order_by(User.username)).scalars()]
+    return [
+        UserSummary(
+            u.id, u.username, u.display_name, Role(u.role), u.is_active, shops.get(u.id, [])
+        )
+        for u in session.execute(select(User).order_by(User.username)).scalars()
+    ]

@@ -36,11 +36,27 @@ KNOWN_CARRIERS: tuple[KnownCarrier, ...] = (
     KnownCarrier("YTO", "圆通速递", "YTO Express", ("圆通", "圆通速递", "圆通快递", "yuantong")),
     KnownCarrier("YUNDA", "韵达快递", "Yunda Express", ("韵达", "韵达快递", "yunda", "YD")),
     KnownCarrier("STO", "申通快递", "STO Express", ("申通", "申通快递", "shentong")),
-    KnownCarrier("JT", "极兔速递", "J&T Express",
-                 ("极兔", "极兔速递", "极兔快递", "J&T", "jtexpress", "JTSD", "J&T Express")),
-    KnownCarrier("EMS", "邮政EMS", "China Post EMS",
-                 ("邮政", "中国邮政", "邮政EMS", "邮政快递包裹", "邮政国内", "youzhengguonei",
-                  "youzhengbk", "YZPY")),
+    KnownCarrier(
+        "JT",
+        "极兔速递",
+        "J&T Express",
+        ("极兔", "极兔速递", "极兔快递", "J&T", "jtexpress", "JTSD", "J&T Express"),
+    ),
+    KnownCarrier(
+        "EMS",
+        "邮政EMS",
+        "China Post EMS",
+        (
+            "邮政",
+            "中国邮政",
+            "邮政EMS",
+            "邮政快递包裹",
+            "邮政国内",
+            "youzhengguonei",
+            "youzhengbk",
+            "YZPY",
+        ),
+    ),
     KnownCarrier("JD", "京东快递", "JD Logistics", ("京东", "京东快递", "京东物流", "jingdong")),
 )
 
@@ -87,8 +103,9 @@ def carrier_row(session: Session, code: str) -> Carrier:
     known = next((k for k in KNOWN_CARRIERS if k.code == code), None)
     if known is None:
         raise LookupError(f"carrier {code!r} is neither in the table nor built in")
-    row = Carrier(code=known.code, name_zh=known.name_zh, name_en=known.name_en,
-                  aliases=list(known.aliases))
+    row = Carrier(
+        code=known.code, name_zh=known.name_zh, name_en=known.name_en, aliases=list(known.aliases)
+    )
     session.add(row)
     session.flush()
     return row

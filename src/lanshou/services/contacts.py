@@ -39,7 +39,15 @@ def contacts_for_order(session: Session, scope: Scope, order_id: int) -> list[Co
         .order_by(Communication.occurred_at.desc(), Communication.id.desc())
     ).all()
     return [
-        ContactEntry(c.id, c.shipment_id, c.occurred_at, c.counterpart_kind, c.counterpart_name,
-                     c.channel, c.summary, name)
+        ContactEntry(
+            c.id,
+            c.shipment_id,
+            c.occurred_at,
+            c.counterpart_kind,
+            c.counterpart_name,
+            c.channel,
+            c.summary,
+            name,
+        )
         for c, name in rows
     ]

@@ -228,7 +228,7 @@ def _fired_leads(session: Session, deadline_ids: list[int]) -> dict[int, set[int
             session,
             select(Warning_.deadline_id, Warning_.lead_minutes).where(
                 among(session.connection(), Warning_.deadline_id, deadline_ids)
-            )
+            ),
         ):
             out[did].add(lead)
     return out

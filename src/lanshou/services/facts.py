@@ -153,7 +153,7 @@ def load_facts(
             session,
             select(Shop.id, Platform.profile)
             .join(Platform, Platform.id == Shop.platform_id)
-            .where(Shop.id.in_(shop_ids))
+            .where(Shop.id.in_(shop_ids)),
         )
     }
     carriers = {cid: code for cid, code in read(session, select(Carrier.id, Carrier.code))}

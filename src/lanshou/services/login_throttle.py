@@ -47,9 +47,11 @@ class ThrottlePolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ThrottlePolicy:
-        return cls(timedelta(seconds=settings.login_account_backoff_cap_seconds),
-                   timedelta(seconds=settings.login_address_backoff_cap_seconds),
-                   timedelta(minutes=settings.login_failure_window_minutes))
+        return cls(
+            timedelta(seconds=settings.login_account_backoff_cap_seconds),
+            timedelta(seconds=settings.login_address_backoff_cap_seconds),
+            timedelta(minutes=settings.login_failure_window_minutes),
+        )
 
 
 def backoff(failures: int, cap: timedelta) -> timedelta:
@@ -73,8 +75,9 @@ def client_key(remote_addr: str | None) -> str:
     return str(address)
 
 
-def record_attempt(session: Session, username: str, remote_addr: str | None,
-                   now: datetime) -> LoginFailure:
+def record_attempt(
+    session: Session, username: str, remote_addr: str | None, now: datetime
+) -> LoginFailure:
     """Take the attempt's row now (committed), so concurrent attempts count each other; it
     stays as the failure if the password is wrong."""
     row = LoginFailure(username=username, remote_addr=client_key(remote_addr), at=now)
@@ -83,25 +86,40 @@ def record_attempt(session: Session, username: str, remote_addr: str | None,
     return row
 
 
-def _wait(session: Session, scope: ColumnElement[bool], attempt: LoginFailure,
-          policy: ThrottlePolicy, cap: timedelta, now: datetime) -> timedelta:
+def _wait(
+    session: Session,
+    scope: ColumnElement[bool],
+    attempt: LoginFailure,
+    policy: ThrottlePolicy,
+    cap: timedelta,
+    now: datetime,
+) -> timedelta:
     count, last = session.execute(
         select(func.count(), func.max(LoginFailure.at)).where(
-            scope, LoginFailure.id != attempt.id, LoginFailure.at > now - policy.window)
+            scope, LoginFailure.id != attempt.id, LoginFailure.at > now - policy.window
+        )
     ).one()
     if not count:
         return timedelta(0)
     return max(last + backoff(count, cap) - now, timedelta(0))
 
 
-def seconds_to_wait(session: Session, attempt: LoginFailure, policy: ThrottlePolicy,
-                    now: datetime) -> int:
+def seconds_to_wait(
+    session: Session, attempt: LoginFailure, policy: ThrottlePolicy, now: datetime
+) -> int:
     """Whole seconds before ``attempt`` would be allowed (0: go ahead), the longer of the
     account's and the address's wait."""
-    account = _wait(session, LoginFailure.username == attempt.username, attempt, policy,
-                    policy.account_cap, now)
-    address = _wait(session, LoginFailure.remote_addr == attempt.remote_addr, attempt, policy,
-                    policy.address_cap, now)
+    account = _wait(
+        session, LoginFailure.username == attempt.username, attempt, policy, policy.account_cap, now
+    )
+    address = _wait(
+        session,
+        LoginFailure.remote_addr == attempt.remote_addr,
+        attempt,
+        policy,
+        policy.address_cap,
+        now,
+    )
     return math.ceil(max(account, address).total_seconds())
 
 
@@ -114,5 +132,9 @@ def forget_attempt(session: Session, attempt: LoginFailure) -> None:
 def clear_own_failures(session: Session, attempt: LoginFailure) -> None:
     """A successful login forgets the user's own typos: the account's failures from this
     client. A stranger's failures stay, so the stranger's address count does not restart."""
-    session.execute(delete(LoginFailure).where(LoginFailure.username == attempt.username,
-                                               LoginFailure.remote_addr == attempt.remote_addr))
+    session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.username == attempt.username,
+            LoginFailure.remote_addr == attempt.remote_addr,
+        )
+    )

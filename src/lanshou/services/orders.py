@@ -33,8 +33,16 @@ from lanshou.services.auth import Principal
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PER_PAGE = 50
-SHIPMENT_STATUSES = ("created", "awaiting_pickup", "picked_up", "in_transit", "out_for_delivery",
-                     "delivered", "returned", "exception")
+SHIPMENT_STATUSES = (
+    "created",
+    "awaiting_pickup",
+    "picked_up",
+    "in_transit",
+    "out_for_delivery",
+    "delivered",
+    "returned",
+    "exception",
+)
 
 
 @dataclass(frozen=True)
@@ -149,13 +157,22 @@ class OrderPage:
 def _summaries(session: Session, order_ids: list[int]) -> dict[int, list[ShipmentSummary]]:
     result: dict[int, list[ShipmentSummary]] = {oid: [] for oid in order_ids}
     rows = session.execute(
-        select(Shipment, Carrier).outerjoin(Carrier, Carrier.id == Shipment.carrier_id)
-        .where(Shipment.order_id.in_(order_ids)).order_by(Shipment.id)
+        select(Shipment, Carrier)
+        .outerjoin(Carrier, Carrier.id == Shipment.carrier_id)
+        .where(Shipment.order_id.in_(order_ids))
+        .order_by(Shipment.id)
     ).all()
     for shipment, carrier in rows:
-        result[shipment.order_id].append(ShipmentSummary(
-            shipment.id, carrier.code if carrier else None, carrier.name_zh if carrier else None,
-            carrier.name_en if carrier else None, shipment.waybill_no, shipment.status))
+        result[shipment.order_id].append(
+            ShipmentSummary(
+                shipment.id,
+                carrier.code if carrier else None,
+                carrier.name_zh if carrier else None,
+                carrier.name_en if carrier else None,
+                shipment.waybill_no,
+                shipment.status,
+            )
+        )
     return result
 
 
@@ -169,31 +186,50 @@ def _next_due(session: Session, order_ids: list[int]) -> dict[int, datetime]:
     return {order_id: due for order_id, due in rows if due is not None}
 
 
-def list_orders(session: Session, scope: Scope, filters: OrderFilters, page: int = 1,
-                per_page: int = PER_PAGE) -> OrderPage:
+def list_orders(
+    session: Session, scope: Scope, filters: OrderFilters, page: int = 1, per_page: int = PER_PAGE
+) -> OrderPage:
     """One page of orders, newest payment first, with shipments and the next pending deadline."""
     page = max(1, page)
     query = _filtered(scope, filters)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(
-        query.add_columns(Shop.name).join(Shop, Shop.id == Order.shop_id)
+        query.add_columns(Shop.name)
+        .join(Shop, Shop.id == Order.shop_id)
         .order_by(Order.paid_at.desc(), Order.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     ids = [order.id for order, _ in rows]
     shipments = _summaries(session, ids) if ids else {}
     due = _next_due(session, ids) if ids else {}
     return OrderPage(
-        [OrderRow(o.id, o.external_id, o.shop_id, shop_name, o.status, o.paid_at, o.amount_fen,
-                  shipments.get(o.id, []), due.get(o.id)) for o, shop_name in rows],
-        total, page, per_page)
+        [
+            OrderRow(
+                o.id,
+                o.external_id,
+                o.shop_id,
+                shop_name,
+                o.status,
+                o.paid_at,
+                o.amount_fen,
+                shipments.get(o.id, []),
+                due.get(o.id),
+            )
+            for o, shop_name in rows
+        ],
+        total,
+        page,
+        per_page,
+    )
 
 
 def status_counts(session: Session, scope: Scope) -> dict[str, int]:
     """How many shipments of the scope's orders are in each status."""
     orders = scoped_orders(scope).with_only_columns(Order.id).subquery()
     rows = session.execute(
-        select(Shipment.status, func.count()).where(Shipment.order_id.in_(select(orders.c.id)))
+        select(Shipment.status, func.count())
+        .where(Shipment.order_id.in_(select(orders.c.id)))
         .group_by(Shipment.status)
     ).all()
     return {status: count for status, count in rows}
@@ -212,8 +248,10 @@ def filter_options(session: Session, scope: Scope) -> tuple[list[NamedOption], l
     if scope.shop_ids is not None:
         shops = shops.where(Shop.id.in_(sorted(scope.shop_ids) or [-1]))
     carriers = select(Carrier.id, Carrier.name_zh, Carrier.name_en).order_by(Carrier.code)
-    return ([NamedOption(i, n) for i, n in session.execute(shops).all()],
-            [NamedOption(i, zh, en) for i, zh, en in session.execute(carriers).all()])
+    return (
+        [NamedOption(i, n) for i, n in session.execute(shops).all()],
+        [NamedOption(i, zh, en) for i, zh, en in session.execute(carriers).all()],
+    )
 
 
 @dataclass(frozen=True)
@@ -237,37 +275,45 @@ class OrderDetail:
 
 def get_order(session: Session, scope: Scope, order_id: int) -> OrderDetail:
     """An order with items, shipments and tracking; NotFound if missing or outside the scope."""
-    order = session.execute(
-        scoped_orders(scope).where(Order.id == order_id)
-    ).scalar_one_or_none()
+    order = session.execute(scoped_orders(scope).where(Order.id == order_id)).scalar_one_or_none()
     if order is None:
         raise NotFound(f"order {order_id} not found")
     shop = session.get_one(Shop, order.shop_id)
     platform = session.get_one(Platform, shop.platform_id)
-    items = list(session.execute(
-        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
-    ).scalars())
+    items = list(
+        session.execute(
+            select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+        ).scalars()
+    )
     outlet, courier = aliased(Outlet), aliased(Courier)
     rows = session.execute(
         select(Shipment, Carrier, outlet, courier)
         .outerjoin(Carrier, Carrier.id == Shipment.carrier_id)
         .outerjoin(outlet, outlet.id == Shipment.outlet_id)
         .outerjoin(courier, courier.id == Shipment.courier_id)
-        .where(Shipment.order_id == order.id).order_by(Shipment.id)
+        .where(Shipment.order_id == order.id)
+        .order_by(Shipment.id)
     ).all()
     ids = [row[0].id for row in rows]
     events: dict[int, list[TrackingEvent]] = {i: [] for i in ids}
     deadlines: dict[int, list[Deadline]] = {i: [] for i in ids}
     if ids:
         for event in session.execute(
-            select(TrackingEvent).where(TrackingEvent.shipment_id.in_(ids))
+            select(TrackingEvent)
+            .where(TrackingEvent.shipment_id.in_(ids))
             .order_by(TrackingEvent.event_time.desc(), TrackingEvent.id.desc())
         ).scalars():
             events[event.shipment_id or 0].append(event)
         for deadline in session.execute(
-            select(Deadline).where(Deadline.shipment_id.in_(ids), Deadline.state == "pending")
+            select(Deadline)
+            .where(Deadline.shipment_id.in_(ids), Deadline.state == "pending")
             .order_by(Deadline.due_at)
         ).scalars():
             deadlines[deadline.shipment_id].append(deadline)
-    return OrderDetail(order, shop, platform, items, [
-        ShipmentDetail(s, c, o, cr, events[s.id], deadlines[s.id]) for s, c, o, cr in rows])
+    return OrderDetail(
+        order,
+        shop,
+        platform,
+        items,
+        [ShipmentDetail(s, c, o, cr, events[s.id], deadlines[s.id]) for s, c, o, cr in rows],
+    )

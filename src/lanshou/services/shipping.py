@@ -71,9 +71,18 @@ def _find_order(session: Session, scope: Scope, ref: OrderRef) -> Order:
     return found[0]
 
 
-def mark_shipped(session: Session, scope: Scope, actor: Principal, ref: OrderRef, *,
-                 carrier: str, waybill: str, shipped_at: datetime, now: datetime,
-                 ctx: RulesContext) -> ShipmentMarked:
+def mark_shipped(
+    session: Session,
+    scope: Scope,
+    actor: Principal,
+    ref: OrderRef,
+    *,
+    carrier: str,
+    waybill: str,
+    shipped_at: datetime,
+    now: datetime,
+    ctx: RulesContext,
+) -> ShipmentMarked:
     """Put carrier and waybill on the order's first unmarked shipment; attach, evaluate, audit.
 
     An unknown carrier is recorded as unknown (``carrier_known`` False) rather than refused: the
@@ -89,19 +98,22 @@ def mark_shipped(session: Session, scope: Scope, actor: Principal, ref: OrderRef
     if shipped_at > now:
         raise InvalidInput("shipped_at is in the future", field="shipped_at")
     order = _find_order(session, scope, ref)
-    shipments = list(session.execute(
-        select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)
-        .with_for_update()).scalars())
+    shipments = list(
+        session.execute(
+            select(Shipment)
+            .where(Shipment.order_id == order.id)
+            .order_by(Shipment.id)
+            .with_for_update()
+        ).scalars()
+    )
     target = next((s for s in shipments if not s.waybill_no), None)
     if target is None and shipments:
-        raise Conflict("every shipment of this order is already marked shipped",
-                       order_id=order.id)
+        raise Conflict("every shipment of this order is already marked shipped", order_id=order.id)
     taken = session.execute(select(Shipment.id).where(Shipment.waybill_no == waybill)).first()
     if taken is not None:
         raise Conflict(f"waybill {waybill} is already on another shipment", field="waybill")
     if target is None:  # an order imported without shipment rows gets its first one now
-        target = Shipment(order_id=order.id, key="1", status="created",
-                          amount_fen=order.amount_fen)
+        target = Shipment(order_id=order.id, key="1", status="created", amount_fen=order.amount_fen)
         session.add(target)
     code = CarrierResolver.load(session).code(carrier)
     target.carrier_id = carrier_row(session, code).id if code else None
@@ -113,15 +125,34 @@ def mark_shipped(session: Session, scope: Scope, actor: Principal, ref: OrderRef
     order.updated_at = now
     session.flush()
     attached = attach_orphan_events(session, target.id, waybill)
-    audit.record(session, entity_type="shipment", entity_id=target.id, action="marked_shipped",
-                 actor=actor.username, at=now,
-                 data={"order_id": order.id, "carrier": carrier, "carrier_code": code,
-                       "waybill": waybill, "shipped_at": shipped_at.isoformat(),
-                       "attached_events": attached})
+    audit.record(
+        session,
+        entity_type="shipment",
+        entity_id=target.id,
+        action="marked_shipped",
+        actor=actor.username,
+        at=now,
+        data={
+            "order_id": order.id,
+            "carrier": carrier,
+            "carrier_code": code,
+            "waybill": waybill,
+            "shipped_at": shipped_at.isoformat(),
+            "attached_events": attached,
+        },
+    )
     evaluation = evaluate_shipments(session, [target.id], now, ctx, actor=actor.username)
     session.refresh(target)
     return ShipmentMarked(
-        shipment_id=target.id, order_id=order.id, carrier_code=code, carrier_known=code is not None,
-        carrier_given=carrier, waybill_no=waybill, shipped_at=shipped_at, status=target.status,
-        picked_up_at=target.picked_up_at, attached_events=attached,
-        violations_new=evaluation.violations_new)
+        shipment_id=target.id,
+        order_id=order.id,
+        carrier_code=code,
+        carrier_known=code is not None,
+        carrier_given=carrier,
+        waybill_no=waybill,
+        shipped_at=shipped_at,
+        status=target.status,
+        picked_up_at=target.picked_up_at,
+        attached_events=attached,
+        violations_new=evaluation.violations_new,
+    )

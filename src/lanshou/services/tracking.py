@@ -184,8 +184,11 @@ def _triage(
     is due for a look, are read — one aggregate row per shipment instead of every deadline.
     """
     out = _Triage([], [])
-    moved = [sid for sid in shipment_ids if sid not in stored_before
-             or pickups.get(sid) != stored_before[sid][1]]
+    moved = [
+        sid
+        for sid in shipment_ids
+        if sid not in stored_before or pickups.get(sid) != stored_before[sid][1]
+    ]
     if len(moved) < len(shipment_ids):
         unmoved = set(shipment_ids).difference(moved)
         moved.extend(_unchanged_pickup(session, sorted(unmoved), now, ctx, out))
@@ -200,15 +203,12 @@ def _unchanged_pickup(
 ) -> list[int]:
     """Triage shipments whose first pickup the new events left as it was; return those that
     need their deadlines read one by one (a profile whose pickup is not the stored one)."""
-    q = (
-        select(
-            Deadline.shipment_id,
-            func.min(Deadline.next_check_at),
-            func.min(Deadline.profile),
-            func.max(Deadline.profile),
-        )
-        .group_by(Deadline.shipment_id)
-    )
+    q = select(
+        Deadline.shipment_id,
+        func.min(Deadline.next_check_at),
+        func.min(Deadline.profile),
+        func.max(Deadline.profile),
+    ).group_by(Deadline.shipment_id)
     conn = session.connection()
     seen: dict[int, tuple[datetime | None, str, str]] = {}
     for i in range(0, len(shipment_ids), CHUNK):
@@ -345,9 +345,7 @@ def _refresh(
     for i in range(0, len(shipment_ids), CHUNK):
         part = shipment_ids[i : i + CHUNK]
         q = select(TrackingEvent.shipment_id, TrackingEvent.event_time, TrackingEvent.status)
-        for sid, at, status in read(
-            session, q.where(among(conn, TrackingEvent.shipment_id, part))
-        ):
+        for sid, at, status in read(session, q.where(among(conn, TrackingEvent.shipment_id, part))):
             if sid is not None:
                 events[sid].append((at, status))
     params = []

@@ -37,8 +37,13 @@ def sweep_once(runtime: Runtime) -> SweepResult:
     # Alerts last, so this sweep's warnings and breaches go out now; sending runs outside
     # any transaction.
     egress = EgressPolicy.from_allow_list(runtime.settings.egress_allow)
-    dispatch_alerts(runtime.sessions, now, RulesContext.from_settings(runtime.settings),
-                    locale=runtime.settings.default_locale, senders=sender_factory(egress))
+    dispatch_alerts(
+        runtime.sessions,
+        now,
+        RulesContext.from_settings(runtime.settings),
+        locale=runtime.settings.default_locale,
+        senders=sender_factory(egress),
+    )
     return result
 
 

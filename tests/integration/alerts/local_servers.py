@@ -35,17 +35,23 @@ def _serving(server: socketserver.BaseServer) -> Iterator[int]:
 
 
 @contextmanager
-def http_server(host: str = "127.0.0.1", *, status: int = 200, body: bytes = b"{}",
-                headers: dict[str, str] | None = None,
-                tls: ssl.SSLContext | None = None) -> Iterator[tuple[int, Seen]]:
+def http_server(
+    host: str = "127.0.0.1",
+    *,
+    status: int = 200,
+    body: bytes = b"{}",
+    headers: dict[str, str] | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[tuple[int, Seen]]:
     """Answer every POST/GET with ``status``, ``headers`` and ``body``; yield (port, seen)."""
     seen = Seen()
 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
-            seen.requests.append((self.command, self.path, dict(self.headers.items()),
-                                  self.rfile.read(length)))
+            seen.requests.append(
+                (self.command, self.path, dict(self.headers.items()), self.rfile.read(length))
+            )
             self.send_response(status)
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -71,9 +77,28 @@ def self_signed(tmp: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     if shutil.which("openssl") is None:
         missing_service("openssl (to make a test certificate)")
     cert, key = tmp / "cert.pem", tmp / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            f"subjectAltName=DNS:{name}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(cert, key)
     client = ssl.create_default_context(cafile=str(cert))

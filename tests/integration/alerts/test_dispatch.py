@@ -48,33 +48,61 @@ class Robot:
 
 def _channel(sessions: sessionmaker[Session], kinds: list[tuple[str, int]]) -> int:
     with sessions.begin() as s:
-        row = create_channel(s, ADMIN, Scope(None), shop_id=1, kind="dingtalk", name="运营群",
-                             config={"url": "https://oapi.dingtalk.com/robot/send?access_token=t"},
-                             secret="SECx", now=NIGHT - timedelta(days=1))
+        row = create_channel(
+            s,
+            ADMIN,
+            Scope(None),
+            shop_id=1,
+            kind="dingtalk",
+            name="运营群",
+            config={"url": "https://oapi.dingtalk.com/robot/send?access_token=t"},
+            secret="SECx",
+            now=NIGHT - timedelta(days=1),
+        )
         set_subscriptions(s, ADMIN, Scope(None), row.id, kinds, NIGHT - timedelta(days=1))
         return row.id
 
 
 def _warning(sessions: sessionmaker[Session], world: World, at: datetime, lead: int = 120) -> None:
     with sessions.begin() as s:
-        dl = s.execute(select(Deadline).join(Shipment, Shipment.id == Deadline.shipment_id)
-                       .where(Shipment.order_id == world.order_ids["A000"])).scalar_one()
+        dl = s.execute(
+            select(Deadline)
+            .join(Shipment, Shipment.id == Deadline.shipment_id)
+            .where(Shipment.order_id == world.order_ids["A000"])
+        ).scalar_one()
         s.add(Warning_(deadline_id=dl.id, lead_minutes=lead, fired_at=at, suppressed=False))
 
 
 def _breach(sessions: sessionmaker[Session], world: World, at: datetime, fen: int) -> None:
     with sessions.begin() as s:
-        sh = s.execute(select(Shipment).where(
-            Shipment.order_id == world.order_ids["A004"])).scalar_one()
+        sh = s.execute(
+            select(Shipment).where(Shipment.order_id == world.order_ids["A004"])
+        ).scalar_one()
         sh.amount_fen = fen
-        v = Violation(shipment_id=sh.id, order_id=sh.order_id, shop_id=1, profile="douyin",
-                      rule_id="pickup_timeout", started_at=at - timedelta(hours=24),
-                      deadline=at - timedelta(minutes=1), state="open", explanation="late",
-                      detected_at=at, updated_at=at)
+        v = Violation(
+            shipment_id=sh.id,
+            order_id=sh.order_id,
+            shop_id=1,
+            profile="douyin",
+            rule_id="pickup_timeout",
+            started_at=at - timedelta(hours=24),
+            deadline=at - timedelta(minutes=1),
+            state="open",
+            explanation="late",
+            detected_at=at,
+            updated_at=at,
+        )
         s.add(v)
         s.flush()
-        audit.record(s, entity_type="violation", entity_id=v.id, action="detected",
-                     actor="system", at=at, reason="late")
+        audit.record(
+            s,
+            entity_type="violation",
+            entity_id=v.id,
+            action="detected",
+            actor="system",
+            at=at,
+            reason="late",
+        )
 
 
 def _outbox(sessions: sessionmaker[Session]) -> list[AlertOutbox]:
@@ -83,7 +111,8 @@ def _outbox(sessions: sessionmaker[Session]) -> list[AlertOutbox]:
 
 
 def test_night_alert_waits_for_morning_but_a_critical_breach_goes_now(
-        sessions: sessionmaker[Session], world: World) -> None:
+    sessions: sessionmaker[Session], world: World
+) -> None:
     _channel(sessions, [("at_risk", 0), ("breach", 0)])
     _warning(sessions, world, NIGHT)
     _breach(sessions, world, NIGHT, fen=35000)  # ¥350 ≥ ¥300: critical
@@ -94,7 +123,10 @@ def test_night_alert_waits_for_morning_but_a_critical_breach_goes_now(
     [at_risk, breach] = sorted(_outbox(sessions), key=lambda r: r.event_kind)
     assert (breach.event_kind, breach.critical, breach.state) == ("breach", True, "sent")
     assert (at_risk.state, at_risk.next_attempt_at, at_risk.deferred_until) == (
-        "pending", MORNING, MORNING)
+        "pending",
+        MORNING,
+        MORNING,
+    )
     assert "A004" in json.loads(robot.requests[0].content)["markdown"]["text"]
     assert dispatch_alerts(sessions, MORNING - timedelta(seconds=1), ctx, senders=robot).sent == 0
     morning = dispatch_alerts(sessions, MORNING, ctx, senders=robot)
@@ -102,8 +134,9 @@ def test_night_alert_waits_for_morning_but_a_critical_breach_goes_now(
     assert len(robot.requests) == 2
 
 
-def test_a_cheap_breach_at_night_is_not_critical(sessions: sessionmaker[Session],
-                                                 world: World) -> None:
+def test_a_cheap_breach_at_night_is_not_critical(
+    sessions: sessionmaker[Session], world: World
+) -> None:
     _channel(sessions, [("breach", 0)])
     _breach(sessions, world, NIGHT, fen=29999)
     dispatch_alerts(sessions, NIGHT, RulesContext(), senders=Robot())
@@ -121,14 +154,16 @@ def test_two_runs_deliver_once(sessions: sessionmaker[Session], world: World) ->
     assert (again.queued, again.sent) == (0, 0)
     with sessions.begin() as s:  # even a rewound cursor cannot enqueue it twice
         from lanshou.adapters.db.models.alerts import AlertCursor
+
         for cur in s.execute(select(AlertCursor)).scalars():
             cur.last_id = 0
     assert dispatch_alerts(sessions, day + timedelta(minutes=6), None, senders=robot).queued == 0
     assert len(robot.requests) == 1 and len(_outbox(sessions)) == 1
 
 
-def test_subscriptions_filter_by_event_and_lead_time(sessions: sessionmaker[Session],
-                                                      world: World) -> None:
+def test_subscriptions_filter_by_event_and_lead_time(
+    sessions: sessionmaker[Session], world: World
+) -> None:
     _channel(sessions, [("at_risk", 120)])
     day = datetime(2026, 11, 4, 12, 0, tzinfo=CST)
     _warning(sessions, world, day, lead=360)
@@ -139,16 +174,24 @@ def test_subscriptions_filter_by_event_and_lead_time(sessions: sessionmaker[Sess
 
 
 def test_failing_twice_then_succeeding_takes_three_attempts_with_exact_backoff(
-        sessions: sessionmaker[Session], world: World) -> None:
+    sessions: sessionmaker[Session], world: World
+) -> None:
     _channel(sessions, [("at_risk", 0)])
     t0 = datetime(2026, 11, 4, 12, 0, tzinfo=CST)
     _warning(sessions, world, t0)
-    robot = Robot([httpx.Response(500, text="busy"),
-                   httpx.Response(200, json={"errcode": 130101, "errmsg": "send too fast"})])
+    robot = Robot(
+        [
+            httpx.Response(500, text="busy"),
+            httpx.Response(200, json={"errcode": 130101, "errmsg": "send too fast"}),
+        ]
+    )
     assert dispatch_alerts(sessions, t0, None, senders=robot).failed == 1
     [row] = _outbox(sessions)
-    assert (row.attempts, row.state, row.next_attempt_at) == (1, "pending",
-                                                              t0 + timedelta(minutes=1))
+    assert (row.attempts, row.state, row.next_attempt_at) == (
+        1,
+        "pending",
+        t0 + timedelta(minutes=1),
+    )
     assert dispatch_alerts(sessions, t0 + timedelta(seconds=59), None, senders=robot).failed == 0
     dispatch_alerts(sessions, t0 + timedelta(minutes=1), None, senders=robot)
     [row] = _outbox(sessions)
@@ -157,37 +200,52 @@ def test_failing_twice_then_succeeding_takes_three_attempts_with_exact_backoff(
     assert dispatch_alerts(sessions, t0 + timedelta(minutes=3), None, senders=robot).sent == 1
     [row] = _outbox(sessions)
     assert (row.attempts, row.state, row.sent_at, row.last_error) == (
-        3, "sent", t0 + timedelta(minutes=3), None)
+        3,
+        "sent",
+        t0 + timedelta(minutes=3),
+        None,
+    )
     with sessions() as s:
-        log = [(d.attempt, d.ok, d.status_code, d.at) for d in s.execute(
-            select(AlertDelivery).order_by(AlertDelivery.id)).scalars()]
-    assert log == [(1, False, 500, t0), (2, False, 200, t0 + timedelta(minutes=1)),
-                   (3, True, 200, t0 + timedelta(minutes=3))]
+        log = [
+            (d.attempt, d.ok, d.status_code, d.at)
+            for d in s.execute(select(AlertDelivery).order_by(AlertDelivery.id)).scalars()
+        ]
+    assert log == [
+        (1, False, 500, t0),
+        (2, False, 200, t0 + timedelta(minutes=1)),
+        (3, True, 200, t0 + timedelta(minutes=3)),
+    ]
 
 
-def test_the_delivery_log_shows_a_message_that_gave_up(sessions: sessionmaker[Session],
-                                                        world: World) -> None:
+def test_the_delivery_log_shows_a_message_that_gave_up(
+    sessions: sessionmaker[Session], world: World
+) -> None:
     _channel(sessions, [("at_risk", 0)])
     t0 = datetime(2026, 11, 4, 12, 0, tzinfo=CST)
     _warning(sessions, world, t0)
     robot = Robot([httpx.Response(502, text="bad gateway")] * 2)
     policy = AlertPolicy(max_attempts=2)
     dispatch_alerts(sessions, t0, None, senders=robot, policy=policy)
-    result = dispatch_alerts(sessions, t0 + timedelta(minutes=1), None, senders=robot,
-                             policy=policy)
+    result = dispatch_alerts(
+        sessions, t0 + timedelta(minutes=1), None, senders=robot, policy=policy
+    )
     assert result.given_up == 1
     with sessions() as s:
         [view] = list_deliveries(s, Scope(frozenset({1})))
         assert list_deliveries(s, Scope(frozenset({2}))) == []
-    assert (view.state, view.attempts, view.last_error) == ("failed", 2,
-                                                            "HTTP 502: bad gateway")
-    assert dispatch_alerts(sessions, t0 + timedelta(hours=1), None, senders=robot,
-                           policy=policy).failed == 0
+    assert (view.state, view.attempts, view.last_error) == ("failed", 2, "HTTP 502: bad gateway")
+    assert (
+        dispatch_alerts(
+            sessions, t0 + timedelta(hours=1), None, senders=robot, policy=policy
+        ).failed
+        == 0
+    )
 
 
 @pytest.mark.parametrize("raises", [True])
-def test_a_sender_that_raises_is_a_failed_attempt(sessions: sessionmaker[Session], world: World,
-                                                  raises: bool) -> None:
+def test_a_sender_that_raises_is_a_failed_attempt(
+    sessions: sessionmaker[Session], world: World, raises: bool
+) -> None:
     _channel(sessions, [("at_risk", 0)])
     t0 = datetime(2026, 11, 4, 12, 0, tzinfo=CST)
     _warning(sessions, world, t0)
@@ -199,8 +257,9 @@ def test_a_sender_that_raises_is_a_failed_attempt(sessions: sessionmaker[Session
     assert _outbox(sessions)[0].last_error == "ValueError: bad config"
 
 
-def test_the_worker_sweep_dispatches_alerts(sessions: sessionmaker[Session], world: World,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_worker_sweep_dispatches_alerts(
+    sessions: sessionmaker[Session], world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from lanshou.services import worker
     from tests.integration.web.world import NOW, make_runtime
 
@@ -208,7 +267,8 @@ def test_the_worker_sweep_dispatches_alerts(sessions: sessionmaker[Session], wor
     _warning(sessions, world, NOW)
     robot = Robot()
     real = worker.dispatch_alerts
-    monkeypatch.setattr(worker, "dispatch_alerts",
-                        lambda *a, **k: real(*a, **{**k, "senders": robot}))
+    monkeypatch.setattr(
+        worker, "dispatch_alerts", lambda *a, **k: real(*a, **{**k, "senders": robot})
+    )
     worker.sweep_once(make_runtime(sessions))
     assert len(robot.requests) == 1 and _outbox(sessions)[0].state == "sent"

@@ -24,8 +24,9 @@ SHOP_A = Scope(frozenset({1}))
 
 def _shipment(sessions: sessionmaker[Session], world: World, ext: str) -> int:
     with sessions() as s:
-        return s.execute(select(Shipment.id).where(
-            Shipment.order_id == world.order_ids[ext])).scalar_one()
+        return s.execute(
+            select(Shipment.id).where(Shipment.order_id == world.order_ids[ext])
+        ).scalar_one()
 
 
 def _who(sessions: sessionmaker[Session], username: str) -> Principal:
@@ -35,47 +36,75 @@ def _who(sessions: sessionmaker[Session], username: str) -> Principal:
 
 
 def test_the_reminder_is_filled_from_the_shipment_and_logged_when_sent(
-        sessions: sessionmaker[Session], world: World) -> None:
+    sessions: sessionmaker[Session], world: World
+) -> None:
     sid = _shipment(sessions, world, "A000")
     with sessions.begin() as s:
         r = reminders.reminder_for(s, SHOP_A, sid, "zh_CN")
-        assert r.text == ("师傅您好,这里是甜橙小铺。订单 A000(运单号 WBA000)的包裹请在 "
-                          "2026-11-04 15:20 前上门揽收。揽收地址:—。谢谢!")
+        assert r.text == (
+            "师傅您好,这里是甜橙小铺。订单 A000(运单号 WBA000)的包裹请在 "
+            "2026-11-04 15:20 前上门揽收。揽收地址:—。谢谢!"
+        )
         sms = LoggingSmsSender()
         result = sms.send_sms("13800000009", r.text)
-        reminders.record_sms_reminder(s, SHOP_A, r, phone="13800000009", user_id=None,
-                                      result=result, sender_name=sms.name, now=NOW)
+        reminders.record_sms_reminder(
+            s,
+            SHOP_A,
+            r,
+            phone="13800000009",
+            user_id=None,
+            result=result,
+            sender_name=sms.name,
+            now=NOW,
+        )
         reminders.record_copied_reminder(s, SHOP_A, r, user_id=None, now=NOW)
     with sessions() as s:
-        log = [(c.channel, c.counterpart_kind, c.shipment_id, c.summary) for c in
-               s.execute(select(Communication).order_by(Communication.id)).scalars()]
+        log = [
+            (c.channel, c.counterpart_kind, c.shipment_id, c.summary)
+            for c in s.execute(select(Communication).order_by(Communication.id)).scalars()
+        ]
         [delivery] = s.execute(select(AlertDelivery)).scalars()
     assert log == [("sms", "courier", sid, r.text), ("reminder", "courier", sid, r.text)]
-    assert (delivery.channel_kind, delivery.target, delivery.ok) == ("sms", "log:13800000009",
-                                                                     True)
+    assert (delivery.channel_kind, delivery.target, delivery.ok) == ("sms", "log:13800000009", True)
 
 
-def test_another_shops_shipment_has_no_reminder(sessions: sessionmaker[Session],
-                                                world: World) -> None:
+def test_another_shops_shipment_has_no_reminder(
+    sessions: sessionmaker[Session], world: World
+) -> None:
     with sessions() as s, pytest.raises(NotFound):
         reminders.reminder_for(s, Scope(frozenset({2})), _shipment(sessions, world, "A000"), "en")
 
 
-def test_assign_my_tasks_overdue_and_history(sessions: sessionmaker[Session],
-                                             world: World) -> None:
+def test_assign_my_tasks_overdue_and_history(sessions: sessionmaker[Session], world: World) -> None:
     owner, staff = _who(sessions, "merchant"), _who(sessions, "staff")
     a000, a004 = _shipment(sessions, world, "A000"), _shipment(sessions, world, "A004")
     with sessions.begin() as s:
-        late = tasks.assign(s, owner, entity_type="shipment", entity_id=a000,
-                            assignee_id=staff.user_id, due_at=NOW - timedelta(hours=1),
-                            note="催快递员", now=NOW - timedelta(hours=3))
-        tasks.assign(s, owner, entity_type="shipment", entity_id=a004,
-                     assignee_id=staff.user_id, due_at=NOW + timedelta(hours=5), note="",
-                     now=NOW)
+        late = tasks.assign(
+            s,
+            owner,
+            entity_type="shipment",
+            entity_id=a000,
+            assignee_id=staff.user_id,
+            due_at=NOW - timedelta(hours=1),
+            note="催快递员",
+            now=NOW - timedelta(hours=3),
+        )
+        tasks.assign(
+            s,
+            owner,
+            entity_type="shipment",
+            entity_id=a004,
+            assignee_id=staff.user_id,
+            due_at=NOW + timedelta(hours=5),
+            note="",
+            now=NOW,
+        )
     with sessions() as s:
         mine = tasks.my_tasks(s, staff, NOW)
         assert [(v.entity.order_external_id, v.overdue) for v in mine] == [
-            ("A000", True), ("A004", False)]
+            ("A000", True),
+            ("A004", False),
+        ]
         assert tasks.my_tasks(s, owner, NOW) == []
     with sessions.begin() as s:
         tasks.complete(s, staff, late.id, NOW, "已揽收")
@@ -85,25 +114,46 @@ def test_assign_my_tasks_overdue_and_history(sessions: sessionmaker[Session],
     assert history == [("assigned", "merchant", "催快递员"), ("completed", "staff", "已揽收")]
 
 
-def test_tasks_respect_the_tenant_boundary(sessions: sessionmaker[Session],
-                                           world: World) -> None:
+def test_tasks_respect_the_tenant_boundary(sessions: sessionmaker[Session], world: World) -> None:
     other, staff = _who(sessions, "other"), _who(sessions, "staff")
     a000 = _shipment(sessions, world, "A000")
     with sessions() as s:
         before = s.execute(select(AuditEvent)).all()
         with pytest.raises(NotFound):
-            tasks.assign(s, other, entity_type="shipment", entity_id=a000,
-                         assignee_id=other.user_id, due_at=None, note="", now=NOW)
+            tasks.assign(
+                s,
+                other,
+                entity_type="shipment",
+                entity_id=a000,
+                assignee_id=other.user_id,
+                due_at=None,
+                note="",
+                now=NOW,
+            )
         with pytest.raises(InvalidInput):  # shop B's owner cannot be given shop A's work
-            tasks.assign(s, _who(sessions, "merchant"), entity_type="shipment",
-                         entity_id=a000, assignee_id=other.user_id, due_at=None, note="",
-                         now=NOW)
+            tasks.assign(
+                s,
+                _who(sessions, "merchant"),
+                entity_type="shipment",
+                entity_id=a000,
+                assignee_id=other.user_id,
+                due_at=None,
+                note="",
+                now=NOW,
+            )
         s.rollback()
         assert s.execute(select(Assignment)).all() == []
         assert s.execute(select(AuditEvent)).all() == before
     with sessions.begin() as s:
-        row = tasks.assign(s, _who(sessions, "merchant"), entity_type="shipment",
-                           entity_id=a000, assignee_id=staff.user_id, due_at=None, note="",
-                           now=NOW)
+        row = tasks.assign(
+            s,
+            _who(sessions, "merchant"),
+            entity_type="shipment",
+            entity_id=a000,
+            assignee_id=staff.user_id,
+            due_at=None,
+            note="",
+            now=NOW,
+        )
     with sessions() as s, pytest.raises(NotFound):
         tasks.complete(s, other, row.id, NOW)

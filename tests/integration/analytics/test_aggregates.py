@@ -82,11 +82,19 @@ from tests.integration.analytics.world import SETTINGS
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 4, 12, tzinfo=CST)
 EVERYTHING = Period(date(2026, 9, 1), date(2026, 12, 31))
-LOSS_COLS = ("day", "shop_id", "platform_id", "rule_id", "carrier_id", "outlet_id", "kind",
-             "charged_fen", "recovered_fen")
+LOSS_COLS = (
+    "day",
+    "shop_id",
+    "platform_id",
+    "rule_id",
+    "carrier_id",
+    "outlet_id",
+    "kind",
+    "charged_fen",
+    "recovered_fen",
+)
 PICKUP_KEY = ("day", "shop_id", "carrier_id", "outlet_id", "courier_id")
-PICKUP_COUNTS = ("shipments", "with_deadline", "timeouts", "reversed", "feed_stalls",
-                 "penalty_fen")
+PICKUP_COUNTS = ("shipments", "with_deadline", "timeouts", "reversed", "feed_stalls", "penalty_fen")
 
 
 def _stored(s: Session, model: Any, cols: tuple[str, ...]) -> Counter[tuple[Any, ...]]:
@@ -94,17 +102,20 @@ def _stored(s: Session, model: Any, cols: tuple[str, ...]) -> Counter[tuple[Any,
 
 
 def _assert_equal_to_recomputation(s: Session) -> None:
-    loss = Counter(tuple(getattr(c, k) for k in LOSS_COLS)
-                   for c in raw_loss_cells(s, Scope(None), EVERYTHING))
+    loss = Counter(
+        tuple(getattr(c, k) for k in LOSS_COLS) for c in raw_loss_cells(s, Scope(None), EVERYTHING)
+    )
     assert _stored(s, LossDaily, LOSS_COLS) == loss
     assert _stored(s, ViolationDaily, ("day", "shop_id", "rule_id", "n")) == Counter(
-        (c["day"], c["shop_id"], c["rule_id"], c["n"]) for c in raw_violation_cells(
-            s, EVERYTHING))
+        (c["day"], c["shop_id"], c["rule_id"], c["n"]) for c in raw_violation_cells(s, EVERYTHING)
+    )
     daily, latency = raw_pickup_cells(s, Scope(None), EVERYTHING)
     assert _stored(s, PickupDaily, PICKUP_KEY + PICKUP_COUNTS) == Counter(
-        tuple(r[k] for k in PICKUP_KEY + PICKUP_COUNTS) for r in daily)
+        tuple(r[k] for k in PICKUP_KEY + PICKUP_COUNTS) for r in daily
+    )
     assert _stored(s, PickupLatency, (*PICKUP_KEY, "bucket", "n")) == Counter(
-        tuple(r[k] for k in (*PICKUP_KEY, "bucket", "n")) for r in latency)
+        tuple(r[k] for k in (*PICKUP_KEY, "bucket", "n")) for r in latency
+    )
     state = s.get(AnalyticsState, PICKUP_STATE)
     if state is not None and state.window_day is not None:
         _assert_windows_equal_a_recomputation(s, state.window_day)
@@ -121,8 +132,10 @@ def _assert_windows_equal_a_recomputation(s: Session, day: date) -> None:
             for level, column in LEVEL_COLUMNS.items():
                 entity = r[column] if r[column] is not None else NO_ENTITY
                 want[(level, r["shop_id"], entity, r["bucket"])] += r["n"]
-        stored = {(r.level, r.shop_id, r.entity_id, r.bucket): r.n for r in s.execute(
-            select(PickupWindow).where(PickupWindow.window_days == w)).scalars()}
+        stored = {
+            (r.level, r.shop_id, r.entity_id, r.bucket): r.n
+            for r in s.execute(select(PickupWindow).where(PickupWindow.window_days == w)).scalars()
+        }
         assert stored == dict(want)
         assert stored == window_sums(s, w, day)
         _assert_percentiles_equal_a_recomputation(s, w, want)
@@ -139,8 +152,9 @@ def _nearest_rank(hist: Counter[int]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _assert_percentiles_equal_a_recomputation(s: Session, w: int,
-                                              hist: Counter[tuple[Any, ...]]) -> None:
+def _assert_percentiles_equal_a_recomputation(
+    s: Session, w: int, hist: Counter[tuple[Any, ...]]
+) -> None:
     provinces = dict(s.execute(select(Shop.id, Shop.origin_province)).all())
     grouped: dict[tuple[Any, ...], Counter[int]] = defaultdict(Counter)
     for (level, shop, entity, bucket), n in hist.items():
@@ -150,14 +164,18 @@ def _assert_percentiles_equal_a_recomputation(s: Session, w: int,
         for key in keys:
             grouped[(key[0], shop, *key[1:])][bucket] += n
             grouped[(key[0], 0, *key[1:])][bucket] += n
-    stored = {(r.level, r.shop_id, r.province, r.entity_id): (r.p50, r.p90, r.p99)
-              for r in s.execute(select(PickupPercentile)
-                                 .where(PickupPercentile.window_days == w)).scalars()}
+    stored = {
+        (r.level, r.shop_id, r.province, r.entity_id): (r.p50, r.p90, r.p99)
+        for r in s.execute(
+            select(PickupPercentile).where(PickupPercentile.window_days == w)
+        ).scalars()
+    }
     assert stored == {k: _nearest_rank(h) for k, h in grouped.items()}
 
 
 def test_aggregates_equal_a_recomputation_full_and_incremental(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     engine = sessions.kw["bind"]
     seed_demo(engine, now=NOW - timedelta(days=1), orders=400, days=20, create_users=False)
     evaluate_all(sessions, NOW - timedelta(days=1), SETTINGS)
@@ -171,8 +189,14 @@ def test_aggregates_equal_a_recomputation_full_and_incremental(
     # A later sweep books new violations; appeals reverse old ones (outside the recent window).
     evaluate_all(sessions, NOW, SETTINGS)
     with sessions() as s:
-        old = list(s.execute(select(Violation).where(Violation.state == "confirmed")
-                             .order_by(Violation.deadline).limit(3)).scalars())
+        old = list(
+            s.execute(
+                select(Violation)
+                .where(Violation.state == "confirmed")
+                .order_by(Violation.deadline)
+                .limit(3)
+            ).scalars()
+        )
         assert old
         for v in old:
             _approve(s, v, NOW - timedelta(hours=1))
@@ -194,21 +218,35 @@ def test_aggregates_equal_a_recomputation_full_and_incremental(
     with sessions() as s:
         old_day = local_day(NOW) - timedelta(days=RECENT_DAYS + 4)
         start = datetime.combine(old_day, datetime.min.time(), tzinfo=CST)
-        sh = next(x for x in s.execute(
-            select(Shipment).where(Shipment.picked_up_at.is_not(None),
-                                   Shipment.shipped_at >= start + timedelta(hours=8),
-                                   Shipment.shipped_at < start + timedelta(days=1))
-            .order_by(Shipment.id)).scalars()
-            if x.picked_up_at - x.shipped_at > timedelta(hours=2))  # type: ignore[operator]
+        sh = next(
+            x
+            for x in s.execute(
+                select(Shipment)
+                .where(
+                    Shipment.picked_up_at.is_not(None),
+                    Shipment.shipped_at >= start + timedelta(hours=8),
+                    Shipment.shipped_at < start + timedelta(days=1),
+                )
+                .order_by(Shipment.id)
+            ).scalars()
+            if x.picked_up_at - x.shipped_at > timedelta(hours=2)
+        )  # type: ignore[operator]
         assert sh.shipped_at is not None and sh.waybill_no is not None
         earlier = sh.shipped_at + timedelta(minutes=40)
-        record_events(s, [TrackingUpdate(sh.waybill_no, "picked_up", earlier, "test")], NOW,
-                      RulesContext())
+        record_events(
+            s, [TrackingUpdate(sh.waybill_no, "picked_up", earlier, "test")], NOW, RulesContext()
+        )
         s.flush()
         s.refresh(sh)
         assert sh.picked_up_at == earlier
-        more = list(s.execute(select(Violation).where(Violation.state == "confirmed")
-                              .order_by(Violation.deadline.desc()).limit(2)).scalars())
+        more = list(
+            s.execute(
+                select(Violation)
+                .where(Violation.state == "confirmed")
+                .order_by(Violation.deadline.desc())
+                .limit(2)
+            ).scalars()
+        )
         for v in more:
             _approve(s, v, NOW - timedelta(minutes=30))
         s.commit()
@@ -222,7 +260,8 @@ def test_aggregates_equal_a_recomputation_full_and_incremental(
 
 
 def test_money_readers_refresh_the_losses_and_leave_the_pickups_to_the_worker(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     engine = sessions.kw["bind"]
     seed_demo(engine, now=NOW, orders=200, days=10, create_users=False)
     evaluate_all(sessions, NOW, SETTINGS)
@@ -232,8 +271,9 @@ def test_money_readers_refresh_the_losses_and_leave_the_pickups_to_the_worker(
     period = Period(date(2026, 9, 1), date(2026, 12, 31))
     with sessions() as s:
         before = loss_breakdowns(s, Scope(None), period, ("total",))["total"][None]
-        v = s.execute(select(Violation).where(Violation.state == "confirmed")
-                      .order_by(Violation.id).limit(1)).scalar_one()
+        v = s.execute(
+            select(Violation).where(Violation.state == "confirmed").order_by(Violation.id).limit(1)
+        ).scalar_one()
         _approve(s, v, NOW)
         s.commit()
     with sessions() as s:
@@ -256,7 +296,8 @@ def test_money_readers_refresh_the_losses_and_leave_the_pickups_to_the_worker(
 
 
 def test_the_pages_read_the_same_figures_through_windows_and_sql_grouping(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     engine = sessions.kw["bind"]
     seed_demo(engine, now=NOW, orders=400, days=20, create_users=False)
     evaluate_all(sessions, NOW, SETTINGS)
@@ -269,19 +310,25 @@ def test_the_pages_read_the_same_figures_through_windows_and_sql_grouping(
         assert len(shops) == 3
         for days in (7, 30):
             period = Period.ending(NOW, days)
-            for scope, shop in ((Scope(None), None), (Scope(frozenset({first_shop})), None),
-                                (Scope(None), first_shop), (Scope(frozenset(shops[:2])), None),
-                                (Scope(frozenset(shops)), None),
-                                (Scope(frozenset(shops[1:])), first_shop)):
+            for scope, shop in (
+                (Scope(None), None),
+                (Scope(frozenset({first_shop})), None),
+                (Scope(None), first_shop),
+                (Scope(frozenset(shops[:2])), None),
+                (Scope(frozenset(shops)), None),
+                (Scope(frozenset(shops[1:])), first_shop),
+            ):
                 fast = pickup_samples(s, scope, period, shop)
                 assert fast.window == days
                 slow = PickupSamples(scope, period, shop, fast.cells, None)
                 for level in (*LEVELS, "province"):
                     assert latency_percentiles(s, fast, level) == latency_percentiles(
-                        s, slow, level)
+                        s, slow, level
+                    )
                 for level in LEVELS:
                     assert [c.row() | {"weeks": c.weeks} for c in scorecards(s, fast, level)] == [
-                        c.row() | {"weeks": c.weeks} for c in scorecards(s, slow, level)]
+                        c.row() | {"weeks": c.weeks} for c in scorecards(s, slow, level)
+                    ]
                 assert recommend(s, scope, period, fast) == recommend(s, scope, period, slow)
                 # money grouped in the database = the cells grouped in Python
                 cells = loss_cells(s, scope, period, shop)
@@ -290,11 +337,13 @@ def test_the_pages_read_the_same_figures_through_windows_and_sql_grouping(
                     assert got[dim] == breakdown(cells, dim)
                 assert got["total"].get(None, LossTotals()) == totals(cells)
                 assert violation_counts(s, scope, period, shop) == raw_violation_counts(
-                    s, scope, period, shop)
+                    s, scope, period, shop
+                )
         # a period that is not a window reads the daily histograms
         assert pickup_samples(s, Scope(None), Period.ending(NOW, 12)).window is None
-        assert pickup_samples(s, Scope(None), Period.ending(NOW - timedelta(days=1),
-                                                            7)).window is None
+        assert (
+            pickup_samples(s, Scope(None), Period.ending(NOW - timedelta(days=1), 7)).window is None
+        )
 
 
 def test_the_exposure_equals_the_at_risk_boards(sessions: sessionmaker[Session]) -> None:
@@ -314,14 +363,26 @@ def test_the_exposure_equals_the_at_risk_boards(sessions: sessionmaker[Session])
     # The worker stores the figures of all shops and of each user's shops; the board shows
     # them while they are recent, with their time, and computes the others.
     with sessions() as s:
-        users = [User(username=f"u{i}", display_name="u", password_hash="x",
-                      role="merchant_owner", created_at=NOW) for i in range(3)]
+        users = [
+            User(
+                username=f"u{i}",
+                display_name="u",
+                password_hash="x",
+                role="merchant_owner",
+                created_at=NOW,
+            )
+            for i in range(3)
+        ]
         s.add_all(users)
         s.flush()
-        s.add_all([ShopMembership(user_id=users[0].id, shop_id=shops[0]),
-                   ShopMembership(user_id=users[1].id, shop_id=shops[0]),
-                   ShopMembership(user_id=users[1].id, shop_id=shops[1]),
-                   ShopMembership(user_id=users[2].id, shop_id=shops[0])])
+        s.add_all(
+            [
+                ShopMembership(user_id=users[0].id, shop_id=shops[0]),
+                ShopMembership(user_id=users[1].id, shop_id=shops[0]),
+                ShopMembership(user_id=users[1].id, shop_id=shops[1]),
+                ShopMembership(user_id=users[2].id, shop_id=shops[0]),
+            ]
+        )
         refresh_aggregates(s, NOW, ctx=ctx)
         s.commit()
     with sessions() as s:
@@ -333,45 +394,66 @@ def test_the_exposure_equals_the_at_risk_boards(sessions: sessionmaker[Session])
             snap = snaps[scope_key(shop_set)]
             value, count = exposure(s, scope, NOW, ctx)
             assert (from_fen(snap.expected_fen), snap.pending) == (value, count)
-            assert board_exposure(s, scope, NOW + timedelta(minutes=4), ctx) == (
-                value, count, NOW)
+            assert board_exposure(s, scope, NOW + timedelta(minutes=4), ctx) == (value, count, NOW)
             later = NOW + timedelta(minutes=10)
-            assert board_exposure(s, scope, later, ctx) == (*exposure(s, scope, later, ctx),
-                                                            later)
+            assert board_exposure(s, scope, later, ctx) == (*exposure(s, scope, later, ctx), later)
         other = Scope(frozenset(shops[1:]))
         assert board_exposure(s, other, NOW, ctx) == (*exposure(s, other, NOW, ctx), NOW)
-        board = loss_board(s, Scope(None), NOW + timedelta(minutes=1), ctx,
-                           Period.ending(NOW, 30))
+        board = loss_board(s, Scope(None), NOW + timedelta(minutes=1), ctx, Period.ending(NOW, 30))
         assert (board.exposure, board.at_risk_count, board.exposure_at) == (
-            from_fen(snaps["all"].expected_fen), snaps["all"].pending, NOW)
+            from_fen(snaps["all"].expected_fen),
+            snaps["all"].pending,
+            NOW,
+        )
 
 
 def test_upgrading_to_0006_gives_the_pickups_the_losses_watermark(db_engine: Engine) -> None:
     downgrade(db_engine, "0005")
     with db_engine.begin() as conn:
-        conn.execute(text("INSERT INTO analytics_state (name, ledger_id, shipment_id, "
-                          "deadline_id, violation_id, violation_updated_at, refreshed_at) "
-                          "VALUES ('loss', 5, 6, 7, 8, NULL, :at)"), {"at": NOW})
+        conn.execute(
+            text(
+                "INSERT INTO analytics_state (name, ledger_id, shipment_id, "
+                "deadline_id, violation_id, violation_updated_at, refreshed_at) "
+                "VALUES ('loss', 5, 6, 7, 8, NULL, :at)"
+            ),
+            {"at": NOW},
+        )
     upgrade(db_engine)
     with Session(db_engine) as s:
         pickup = s.get(AnalyticsState, PICKUP_STATE)
         assert pickup is not None
-        assert (pickup.ledger_id, pickup.shipment_id, pickup.deadline_id, pickup.violation_id,
-                pickup.event_id, pickup.window_day) == (5, 6, 7, 8, None, None)
+        assert (
+            pickup.ledger_id,
+            pickup.shipment_id,
+            pickup.deadline_id,
+            pickup.violation_id,
+            pickup.event_id,
+            pickup.window_day,
+        ) == (5, 6, 7, 8, None, None)
         assert s.get(AnalyticsState, STATE) is None  # the losses are rebuilt (violation counts)
-        s.add(AnalyticsState(name=STATE, ledger_id=9, shipment_id=9, deadline_id=9,
-                             violation_id=9, violation_updated_at=None, refreshed_at=NOW))
+        s.add(
+            AnalyticsState(
+                name=STATE,
+                ledger_id=9,
+                shipment_id=9,
+                deadline_id=9,
+                violation_id=9,
+                violation_updated_at=None,
+                refreshed_at=NOW,
+            )
+        )
         s.commit()
     downgrade(db_engine, "0005")
     with db_engine.connect() as conn:
         assert conn.execute(text("SELECT name, ledger_id FROM analytics_state")).all() == [
-            ("loss", 5)]
+            ("loss", 5)
+        ]
     upgrade(db_engine)
 
 
-
 def test_histogram_percentiles_are_within_one_bucket_of_the_exact_ones(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     engine = sessions.kw["bind"]
     seed_demo(engine, now=NOW, orders=300, days=10, create_users=False)
     evaluate_all(sessions, NOW, SETTINGS)

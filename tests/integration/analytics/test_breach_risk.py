@@ -45,13 +45,25 @@ def shops(sessions: sessionmaker[Session]) -> Iterator[list[int]]:
     evaluate_all(sessions, NOW, SETTINGS)
     with sessions() as s:
         ids = list(s.execute(select(Shop.id).order_by(Shop.id)).scalars())
-        users = [User(username=f"u{i}", display_name="u", password_hash="x",
-                      role="merchant_owner", created_at=NOW) for i in range(2)]
+        users = [
+            User(
+                username=f"u{i}",
+                display_name="u",
+                password_hash="x",
+                role="merchant_owner",
+                created_at=NOW,
+            )
+            for i in range(2)
+        ]
         s.add_all(users)
         s.flush()
-        s.add_all([ShopMembership(user_id=users[0].id, shop_id=ids[0]),
-                   ShopMembership(user_id=users[1].id, shop_id=ids[0]),
-                   ShopMembership(user_id=users[1].id, shop_id=ids[1])])
+        s.add_all(
+            [
+                ShopMembership(user_id=users[0].id, shop_id=ids[0]),
+                ShopMembership(user_id=users[1].id, shop_id=ids[0]),
+                ShopMembership(user_id=users[1].id, shop_id=ids[1]),
+            ]
+        )
         s.commit()
     yield ids
     prediction._CACHE.clear()
@@ -64,10 +76,19 @@ def _refresh(sessions: sessionmaker[Session], now: datetime) -> None:
 
 
 def _stored(s: Session, scope: Scope) -> list[tuple[int, int, float, int]]:
-    return [tuple(r) for r in s.execute(  # type: ignore[misc]
-        select(BreachRisk.rank, BreachRisk.deadline_id, BreachRisk.probability,
-               BreachRisk.expected_fen)
-        .where(BreachRisk.scope_key == scope_key(scope.shop_ids)).order_by(BreachRisk.rank))]
+    return [
+        tuple(r)
+        for r in s.execute(  # type: ignore[misc]
+            select(
+                BreachRisk.rank,
+                BreachRisk.deadline_id,
+                BreachRisk.probability,
+                BreachRisk.expected_fen,
+            )
+            .where(BreachRisk.scope_key == scope_key(scope.shop_ids))
+            .order_by(BreachRisk.rank)
+        )
+    ]
 
 
 def _recomputed(items: list[AtRiskItem]) -> dict[int, tuple[float, int]]:
@@ -80,14 +101,16 @@ def _recomputed(items: list[AtRiskItem]) -> dict[int, tuple[float, int]]:
     return out
 
 
-def test_the_stored_ranking_equals_a_recomputation(sessions: sessionmaker[Session],
-                                                  shops: list[int]) -> None:
+def test_the_stored_ranking_equals_a_recomputation(
+    sessions: sessionmaker[Session], shops: list[int]
+) -> None:
     scopes = [Scope(None), Scope(frozenset(shops[:1])), Scope(frozenset(shops[:2]))]
     for now in (NOW, NOW + timedelta(hours=5)):  # another hour: other models, other rows
         _refresh(sessions, now)
         with sessions() as s:
             assert {k for (k,) in s.execute(select(BreachRisk.scope_key).distinct())} == {
-                scope_key(scope.shop_ids) for scope in scopes}
+                scope_key(scope.shop_ids) for scope in scopes
+            }
             for scope in scopes:
                 live = live_at_risk(s, scope, now, CTX, limit=None, sort="risk")
                 stored = _stored(s, scope)
@@ -95,8 +118,9 @@ def test_the_stored_ranking_equals_a_recomputation(sessions: sessionmaker[Sessio
                 # ranked by expected cost, then time left, then id
                 due = {it.deadline_id: it.due_at for it in live}
                 assert [r[0] for r in stored] == list(range(len(stored)))
-                assert [r[1] for r in stored] == [r[1] for r in sorted(
-                    stored, key=lambda r: (-r[3], due[r[1]], r[1]))]
+                assert [r[1] for r in stored] == [
+                    r[1] for r in sorted(stored, key=lambda r: (-r[3], due[r[1]], r[1]))
+                ]
                 snapshot = s.get(ExposureSnapshot, scope_key(scope.shop_ids))
                 assert snapshot is not None and snapshot.computed_at == now
                 assert sum(r[3] for r in stored) == snapshot.expected_fen
@@ -110,17 +134,17 @@ def test_the_stored_ranking_equals_a_recomputation(sessions: sessionmaker[Sessio
                         got = board(s, scope, now, CTX, limit=limit, sort=sort)
                         assert got.probabilities_at == now
                         assert got.total == len(live)  # the whole scope, not the page
-                        assert got.items == live_at_risk(s, scope, now, CTX, limit=limit,
-                                                         sort=sort), (scope, sort, limit)
+                        assert got.items == live_at_risk(
+                            s, scope, now, CTX, limit=limit, sort=sort
+                        ), (scope, sort, limit)
 
 
-def test_a_request_never_fits_a_breach_model(sessions: sessionmaker[Session],
-                                            shops: list[int], monkeypatch: pytest.MonkeyPatch
-                                            ) -> None:
+def test_a_request_never_fits_a_breach_model(
+    sessions: sessionmaker[Session], shops: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _refresh(sessions, NOW)
     with sessions() as s:
-        want = {sort: live_at_risk(s, Scope(None), NOW, CTX, sort=sort)
-                for sort in ("due", "risk")}
+        want = {sort: live_at_risk(s, Scope(None), NOW, CTX, sort=sort) for sort in ("due", "risk")}
 
     def no_fit(*args: object, **kwargs: object) -> None:
         raise AssertionError("a request fitted a breach model")
@@ -137,13 +161,16 @@ def test_a_request_never_fits_a_breach_model(sessions: sessionmaker[Session],
             assert got.probabilities_at is None
             assert [it.breach_probability for it in got.items] == [None] * len(got.items)
             assert [it.deadline_id for it in got.items] == [
-                it.deadline_id for it in board(s, other, NOW, CTX, sort="due").items]
-            assert got.items and all(it.due_at <= b.due_at
-                                     for it, b in zip(got.items, got.items[1:], strict=False))
+                it.deadline_id for it in board(s, other, NOW, CTX, sort="due").items
+            ]
+            assert got.items and all(
+                it.due_at <= b.due_at for it, b in zip(got.items, got.items[1:], strict=False)
+            )
 
 
 def test_deadlines_that_changed_after_the_refresh_show_as_they_are_now(
-        sessions: sessionmaker[Session], shops: list[int]) -> None:
+    sessions: sessionmaker[Session], shops: list[int]
+) -> None:
     _refresh(sessions, NOW)
     later = NOW + timedelta(minutes=2)
     with sessions() as s:
@@ -163,15 +190,18 @@ def test_deadlines_that_changed_after_the_refresh_show_as_they_are_now(
         # others (no probability, or an expected cost of ¥0.00) by time left
         costly = [it for it in by_risk if it.expected_cost]
         assert [(it.deadline_id, it.breach_probability) for it in costly] == [
-            (r[1], r[2]) for r in ranked if r[1] not in (met, unpriced) and r[3] > 0]
-        rest = by_risk[len(costly):]
+            (r[1], r[2]) for r in ranked if r[1] not in (met, unpriced) and r[3] > 0
+        ]
+        rest = by_risk[len(costly) :]
         assert unpriced in {it.deadline_id for it in rest if it.breach_probability is None}
         assert [it.deadline_id for it in rest] == [
-            it.deadline_id for it in by_due if not it.expected_cost]
+            it.deadline_id for it in by_due if not it.expected_cost
+        ]
         # the countdown is from the request's now, not the refresh's
         assert all(it.seconds_left == int((it.due_at - later).total_seconds()) for it in by_due)
         assert [it.deadline_id for it in by_due] == [
-            it.deadline_id for it in sorted(by_due, key=lambda it: (it.due_at, it.deadline_id))]
+            it.deadline_id for it in sorted(by_due, key=lambda it: (it.due_at, it.deadline_id))
+        ]
     # a whole chunk of the ranking no longer pending: the page reads on
     with sessions() as s:
         gone = [r[1] for r in ranked[2:11]]  # with met and unpriced: the first chunk of 11
@@ -182,5 +212,7 @@ def test_deadlines_that_changed_after_the_refresh_show_as_they_are_now(
         everything = board(s, Scope(None), later, CTX, limit=None, sort="risk").items
         assert not {it.deadline_id for it in everything} & set(gone)
         for limit in (1, 3, 40):
-            assert board(s, Scope(None), later, CTX, limit=limit, sort="risk").items == (
-                everything[:limit])
+            assert (
+                board(s, Scope(None), later, CTX, limit=limit, sort="risk").items
+                == (everything[:limit])
+            )

@@ -27,8 +27,11 @@ CELLS = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
 def client(sessions: sessionmaker[Session]) -> Iterator[TestClient]:
     build(sessions)
     with sessions() as s:
-        for name, role, shops in (("merchant", Role.MERCHANT_OWNER, [1]),
-                                  ("reviewer", Role.REVIEWER, []), ("admin", Role.ADMIN, [])):
+        for name, role, shops in (
+            ("merchant", Role.MERCHANT_OWNER, [1]),
+            ("reviewer", Role.REVIEWER, []),
+            ("admin", Role.ADMIN, []),
+        ):
             create_user(s, name, PASSWORD, role, name.title(), shops, NOW)
         s.commit()
     with TestClient(create_app(make_runtime(sessions))) as c:
@@ -37,8 +40,11 @@ def client(sessions: sessionmaker[Session]) -> Iterator[TestClient]:
 
 def _table(html: str, table_id: str) -> list[list[str]]:
     body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
-    return [[re.sub(r"<[^>]+>", "", c).strip() for c in CELLS.findall(row)]
-            for row in body.split("</tr>") if "<td" in row]
+    return [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in CELLS.findall(row)]
+        for row in body.split("</tr>")
+        if "<td" in row
+    ]
 
 
 def test_a_merchant_sees_only_their_shop_and_exports_the_same_rows(client: TestClient) -> None:
@@ -48,17 +54,22 @@ def test_a_merchant_sees_only_their_shop_and_exports_the_same_rows(client: TestC
     assert "损失与风险" in page.text and 'class="chart"' in page.text
     rows = _table(page.text, "table-shops")
     assert [r[0] for r in rows] == ["甜橙小铺"]  # shop B is not theirs
-    exported = list(csv.reader(io.StringIO(
-        client.get("/analytics/losses?format=csv").content.decode("utf-8-sig"))))
+    exported = list(
+        csv.reader(
+            io.StringIO(client.get("/analytics/losses?format=csv").content.decode("utf-8-sig"))
+        )
+    )
     assert exported[0] == ["shop", "compensation", "fines", "refunds", "recovered", "net_loss"]
-    assert [[r[0], f"¥{Decimal(r[-1]):,.2f}"] for r in exported[1:]] == [[r[0], r[-1]]
-                                                                          for r in rows]
+    assert [[r[0], f"¥{Decimal(r[-1]):,.2f}"] for r in exported[1:]] == [
+        [r[0], r[-1]] for r in rows
+    ]
     assert exported[1] == ["甜橙小铺", "6.00", "20.00", "0.00", "0.00", "26.00"]
     xlsx = load_workbook(io.BytesIO(client.get("/analytics/losses?format=xlsx").content)).active
     got = list(xlsx.iter_rows(values_only=True))
     assert list(got[0]) == exported[0]
     assert [[r[0], *(Decimal(str(v)) for v in r[1:])] for r in got[1:]] == [
-        [r[0], *(Decimal(v) for v in r[1:])] for r in exported[1:]]
+        [r[0], *(Decimal(v) for v in r[1:])] for r in exported[1:]
+    ]
 
 
 def test_the_carriers_page_lists_scorecards_and_recommendations(client: TestClient) -> None:
@@ -67,8 +78,15 @@ def test_the_carriers_page_lists_scorecards_and_recommendations(client: TestClie
     assert page.status_code == 200
     rows = _table(page.text, "table-carrier")
     assert rows == [["顺丰", "15", "8.0", "26.0", "30.0", "13.3%", "0.0%", "0"]]
-    exported = list(csv.reader(io.StringIO(client.get(
-        "/analytics/carriers?format=csv&table=carrier").content.decode("utf-8-sig"))))
+    exported = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/analytics/carriers?format=csv&table=carrier").content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
     assert exported[1][:6] == ["顺丰", "顺丰", "15", "8.0", "26.0", "30.0"]
     assert "浙江" in page.text
     xlsx = client.get("/analytics/carriers?format=xlsx&table=recommendation")

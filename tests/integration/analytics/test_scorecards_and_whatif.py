@@ -18,7 +18,8 @@ PERIOD = Period(date(2026, 11, 1), date(2026, 11, 6))
 
 
 def test_scorecards_have_exact_nearest_rank_percentiles_and_rates(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     build(sessions)
     with sessions() as s:
         samples = pickup_samples(s, Scope(None), PERIOD)
@@ -41,37 +42,51 @@ def test_the_report_counts_carriers_and_violations(sessions: sessionmaker[Sessio
         report = build_report(s, Scope(None), PERIOD, "a")
     assert report["shops"] == ["a"]
     assert report["violations"] == {"pickup_timeout": 2}
-    assert report["by_carrier"] == [{"carrier": "顺丰", "shipments": 15, "pickup_p50_hours": 8.0,
-                                     "pickup_p90_hours": 26.0, "timeout_rate": 0.1333}]
+    assert report["by_carrier"] == [
+        {
+            "carrier": "顺丰",
+            "shipments": 15,
+            "pickup_p50_hours": 8.0,
+            "pickup_p90_hours": 26.0,
+            "timeout_rate": 0.1333,
+        }
+    ]
 
 
 def test_a_12_hour_pickup_window_gives_exactly_the_late_parcels_of_each_shop(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     build(sessions)
     with sessions() as s:
-        diffs = wi.whatif_rules(s, RulesContext(), "douyin",
-                                [wi.parse_change("pickup_timeout.hours=12")], NOW)
+        diffs = wi.whatif_rules(
+            s, RulesContext(), "douyin", [wi.parse_change("pickup_timeout.hours=12")], NOW
+        )
     rows = {d.code: d for d in diffs}
     assert (rows["a"].base.violations, rows["a"].changed.violations) == (
-        {"pickup_timeout": 2, "ship_timeout": 0}, {"pickup_timeout": 5, "ship_timeout": 0})
+        {"pickup_timeout": 2, "ship_timeout": 0},
+        {"pickup_timeout": 5, "ship_timeout": 0},
+    )
     assert (rows["b"].base.total, rows["b"].changed.total) == (2, 3)
     # ¥50 parcels: ¥3 compensation + ¥10 fine each (at most two fines per order)
     assert (rows["a"].base.money_fen, rows["a"].changed.money_fen) == (2600, 6500)
 
 
 def test_the_what_if_base_agrees_with_the_stored_violations(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     build(sessions)
     with sessions() as s:
         report = build_report(s, Scope(None), PERIOD)
-        diffs = wi.whatif_rules(s, RulesContext(), "douyin",
-                                [wi.parse_change("pickup_timeout.hours=24")], NOW)
+        diffs = wi.whatif_rules(
+            s, RulesContext(), "douyin", [wi.parse_change("pickup_timeout.hours=24")], NOW
+        )
     assert sum(d.base.total for d in diffs) == sum(report["violations"].values()) == 4
     assert sum(d.base.money_fen for d in diffs) == int(report["net_loss"].replace(".", ""))
 
 
 def test_switching_shop_b_to_sf_resamples_sf_latencies_deterministically(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     build(sessions)
     with sessions() as s:
         first = wi.whatif_carrier(s, RulesContext(), "b", "SF", "浙江", NOW)

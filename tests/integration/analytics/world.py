@@ -28,28 +28,55 @@ def build(sessions: sessionmaker[Session], evaluate: bool = True) -> None:
     with sessions() as s:
         s.add(Platform(id=1, code="douyin", name="抖店", profile="douyin"))
         s.flush()
-        s.add_all([Shop(id=1, platform_id=1, code="a", name="甜橙小铺", origin_province="浙江"),
-                   Shop(id=2, platform_id=1, code="b", name="山野茶舍", origin_province="浙江")])
-        s.add_all([Carrier(id=1, code="SF", name_zh="顺丰", name_en="SF", aliases=[]),
-                   Carrier(id=2, code="ZTO", name_zh="中通", name_en="ZTO", aliases=[])])
+        s.add_all(
+            [
+                Shop(id=1, platform_id=1, code="a", name="甜橙小铺", origin_province="浙江"),
+                Shop(id=2, platform_id=1, code="b", name="山野茶舍", origin_province="浙江"),
+            ]
+        )
+        s.add_all(
+            [
+                Carrier(id=1, code="SF", name_zh="顺丰", name_en="SF", aliases=[]),
+                Carrier(id=2, code="ZTO", name_zh="中通", name_en="ZTO", aliases=[]),
+            ]
+        )
         s.flush()
-        s.add_all([Outlet(id=1, carrier_id=1, code="sf-hz", name="顺丰杭州网点", province="浙江"),
-                   Outlet(id=2, carrier_id=2, code="zto-hz", name="中通杭州网点",
-                          province="浙江")])
+        s.add_all(
+            [
+                Outlet(id=1, carrier_id=1, code="sf-hz", name="顺丰杭州网点", province="浙江"),
+                Outlet(id=2, carrier_id=2, code="zto-hz", name="中通杭州网点", province="浙江"),
+            ]
+        )
         s.flush()
         n = 0
         for shop, carrier, hours in ((1, 1, SF_HOURS), (2, 2, ZTO_HOURS)):
             for h in hours:
                 shipped = SHIPPED + timedelta(minutes=7 * n)
-                order = Order(shop_id=shop, external_id=f"O{n:03d}", status="shipped",
-                              paid_at=shipped - timedelta(hours=1), amount_fen=5000, quantity=1,
-                              created_at=shipped, updated_at=shipped)
+                order = Order(
+                    shop_id=shop,
+                    external_id=f"O{n:03d}",
+                    status="shipped",
+                    paid_at=shipped - timedelta(hours=1),
+                    amount_fen=5000,
+                    quantity=1,
+                    created_at=shipped,
+                    updated_at=shipped,
+                )
                 s.add(order)
                 s.flush()
-                s.add(Shipment(order_id=order.id, key=f"O{n:03d}", carrier_id=carrier,
-                               outlet_id=carrier, waybill_no=f"W{n:03d}", shipped_at=shipped,
-                               picked_up_at=shipped + timedelta(hours=h), status="picked_up",
-                               amount_fen=5000))
+                s.add(
+                    Shipment(
+                        order_id=order.id,
+                        key=f"O{n:03d}",
+                        carrier_id=carrier,
+                        outlet_id=carrier,
+                        waybill_no=f"W{n:03d}",
+                        shipped_at=shipped,
+                        picked_up_at=shipped + timedelta(hours=h),
+                        status="picked_up",
+                        amount_fen=5000,
+                    )
+                )
                 n += 1
         s.commit()
     if evaluate:

@@ -41,26 +41,39 @@ def test_wrong_credentials_are_a_generic_401(client: TestClient, runtime: Runtim
     _later(runtime, 2)  # the back-off after one failure
     unknown = client.post("/api/v1/auth/token", json={"username": "ghost", "password": "nope"})
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {
-        "error": {"code": "authentication_failed", "message": "invalid username or password"}}
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {"error": {"code": "authentication_failed", "message": "invalid username or password"}}
+    )
     assert wrong.headers["www-authenticate"] == "Bearer"
 
 
 def test_the_token_endpoint_is_throttled_too(client: TestClient, runtime: Runtime) -> None:
     for wait in (2, 4, 8, 16, 0):
-        failed = client.post("/api/v1/auth/token",
-                             json={"username": "merchant", "password": "nope"})
+        failed = client.post(
+            "/api/v1/auth/token", json={"username": "merchant", "password": "nope"}
+        )
         assert failed.status_code == 401
         _later(runtime, wait)
-    response = client.post("/api/v1/auth/token",
-                           json={"username": "merchant", "password": PASSWORD})
+    response = client.post(
+        "/api/v1/auth/token", json={"username": "merchant", "password": PASSWORD}
+    )
     assert response.status_code == 429
-    assert response.json() == {"error": {
-        "code": "login_throttled", "message": "too many failed logins; try again in 32 seconds"}}
+    assert response.json() == {
+        "error": {
+            "code": "login_throttled",
+            "message": "too many failed logins; try again in 32 seconds",
+        }
+    }
     assert response.headers["retry-after"] == "32"
     _later(runtime, 32)
-    assert client.post("/api/v1/auth/token", json={"username": "merchant",
-                                                   "password": PASSWORD}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/token", json={"username": "merchant", "password": PASSWORD}
+        ).status_code
+        == 200
+    )
 
 
 def test_orders_need_a_valid_bearer_token(client: TestClient) -> None:
@@ -81,14 +94,25 @@ def test_a_merchant_lists_only_their_orders_with_exact_paging(client: TestClient
     assert a000["amount"] == "12.30"
     assert a000["paid_at"] == "2026-11-01T10:00:00+08:00"
     assert a000["next_deadline_at"] == "2026-11-04T15:20:00+08:00"
-    assert a000["shipments"] == [{"id": a000["shipments"][0]["id"], "carrier_code": "SF",
-                                  "waybill_no": "WBA000", "status": "awaiting_pickup"}]
+    assert a000["shipments"] == [
+        {
+            "id": a000["shipments"][0]["id"],
+            "carrier_code": "SF",
+            "waybill_no": "WBA000",
+            "status": "awaiting_pickup",
+        }
+    ]
 
 
 def test_filters_match_the_pages(client: TestClient) -> None:
     headers = bearer(client, "reviewer")
-    cases = {"status=awaiting_pickup": 18, "carrier_id=1": 27, "shop_id=2": 4,
-             "paid_from=2026-11-02&paid_to=2026-11-02": 28, "status=returned": 0}
+    cases = {
+        "status=awaiting_pickup": 18,
+        "carrier_id=1": 27,
+        "shop_id=2": 4,
+        "paid_from=2026-11-02&paid_to=2026-11-02": 28,
+        "status=returned": 0,
+    }
     for query, expected in cases.items():
         assert client.get(f"/api/v1/orders?{query}", headers=headers).json()["total"] == expected
     invalid = client.get("/api/v1/orders?status=lost", headers=headers)
@@ -102,27 +126,33 @@ def test_order_detail_has_items_shipments_and_tracking(client: TestClient, world
     assert order["amount"] == "12.32" and order["platform"] == "douyin"
     assert order["items"] == [
         {"sku": "TEA-01", "title": "明前龙井 250g", "unit_price": "10.00", "quantity": 1},
-        {"sku": "CUP-02", "title": "玻璃杯", "unit_price": "1.16", "quantity": 2}]
+        {"sku": "CUP-02", "title": "玻璃杯", "unit_price": "1.16", "quantity": 2},
+    ]
     (shipment,) = order["shipments"]
     assert shipment["courier"] == {"name": "王师傅", "phone": "13800000001"}
     assert shipment["outlet_name"] == "杭州西湖网点"
     assert shipment["picked_up_at"] == "2026-11-01T14:05:00+08:00"
     assert [e["event_time"] for e in shipment["tracking"]] == [
-        "2026-11-01T16:50:00+08:00", "2026-11-01T14:50:00+08:00", "2026-11-01T14:05:00+08:00"]
+        "2026-11-01T16:50:00+08:00",
+        "2026-11-01T14:50:00+08:00",
+        "2026-11-01T14:05:00+08:00",
+    ]
 
 
 def test_another_tenants_order_is_a_404(client: TestClient, world: World) -> None:
     headers = bearer(client, "merchant")
     response = client.get(f"/api/v1/orders/{world.order_ids['B000']}", headers=headers)
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "not_found",
-                                         "message": f"order {world.order_ids['B000']} not found"}}
+    assert response.json() == {
+        "error": {"code": "not_found", "message": f"order {world.order_ids['B000']} not found"}
+    }
     other = bearer(client, "other")
     assert client.get(f"/api/v1/orders/{world.order_ids['B000']}", headers=other).status_code == 200
 
 
 def test_admins_create_integration_tokens_that_work_until_revoked(
-        client: TestClient, sessions: sessionmaker[Session]) -> None:
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
     admin = bearer(client, "admin")
     created = client.post("/api/v1/tokens", json={"name": "ERP", "user_id": 2}, headers=admin)
     assert created.status_code == 201
@@ -141,11 +171,13 @@ def test_admins_create_integration_tokens_that_work_until_revoked(
     assert actions == ["created", "revoked"]
 
 
-def test_staff_and_reviewers_cannot_create_tokens(client: TestClient,
-                                                 sessions: sessionmaker[Session]) -> None:
+def test_staff_and_reviewers_cannot_create_tokens(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
     for username in ("staff", "reviewer"):
-        response = client.post("/api/v1/tokens", json={"name": "x"},
-                               headers=bearer(client, username))
+        response = client.post(
+            "/api/v1/tokens", json={"name": "x"}, headers=bearer(client, username)
+        )
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "permission_denied"
     with sessions() as s:
@@ -159,12 +191,19 @@ def test_docs_use_only_local_assets(client: TestClient) -> None:
     urls = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)['"]""", page.text)
     assert urls and all(u.startswith("/") for u in urls), urls
     assert "cdn" not in page.text.lower() and "https://" not in page.text
-    for asset in ("/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                  "/static/vendor/swagger-ui/swagger-ui.css"):
+    for asset in (
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        "/static/vendor/swagger-ui/swagger-ui.css",
+    ):
         assert asset in page.text and client.get(asset).status_code == 200
     spec = client.get("/api/v1/openapi.json").json()
-    assert {"/api/v1/health", "/api/v1/auth/token", "/api/v1/orders",
-            "/api/v1/orders/{order_id}", "/api/v1/tokens"} <= set(spec["paths"])
+    assert {
+        "/api/v1/health",
+        "/api/v1/auth/token",
+        "/api/v1/orders",
+        "/api/v1/orders/{order_id}",
+        "/api/v1/tokens",
+    } <= set(spec["paths"])
     assert not any(p.startswith("/orders") or p == "/login" for p in spec["paths"])
 
 

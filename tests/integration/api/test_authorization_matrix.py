@@ -93,31 +93,62 @@ def _shop_filter(path: str, name: str) -> Build:
 
 def _appeal_create(w: AuthzWorld, t: TenantObjects, caller: str | None) -> Call:
     channel = "customer_service" if caller == "cs" else "online"
-    return Call("POST", f"{V1}/appeals", json={"violation_id": t.violation_free,
-                                               "channel": channel, "statement": "已按时交寄"})
+    return Call(
+        "POST",
+        f"{V1}/appeals",
+        json={"violation_id": t.violation_free, "channel": channel, "statement": "已按时交寄"},
+    )
 
 
 def _evidence_upload(w: AuthzWorld, t: TenantObjects, caller: str | None) -> Call:
-    return Call("POST", f"{V1}/appeals/{t.appeal_draft}/evidence",
-                files={"file": ("receipt.jpg", jpeg_bytes(), "image/jpeg")})
+    return Call(
+        "POST",
+        f"{V1}/appeals/{t.appeal_draft}/evidence",
+        files={"file": ("receipt.jpg", jpeg_bytes(), "image/jpeg")},
+    )
 
 
 def _mark_shipped(w: AuthzWorld, t: TenantObjects, caller: str | None) -> Call:
-    return Call("POST", f"{V1}/shipments", json={
-        "order_id": t.unshipped_order_id, "carrier": "顺丰", "waybill": f"SFNEW{t.shop_id}",
-        "shipped_at": at(-1).isoformat()})
+    return Call(
+        "POST",
+        f"{V1}/shipments",
+        json={
+            "order_id": t.unshipped_order_id,
+            "carrier": "顺丰",
+            "waybill": f"SFNEW{t.shop_id}",
+            "shipped_at": at(-1).isoformat(),
+        },
+    )
 
 
 def _tracking_batch(w: AuthzWorld, t: TenantObjects, caller: str | None) -> Call:
-    return Call("POST", f"{V1}/tracking/events", json={"events": [
-        {"carrier": "SF", "waybill": t.waybill, "time": at(-2).isoformat(),
-         "status": "picked_up", "location": "杭州"}]})
+    return Call(
+        "POST",
+        f"{V1}/tracking/events",
+        json={
+            "events": [
+                {
+                    "carrier": "SF",
+                    "waybill": t.waybill,
+                    "time": at(-2).isoformat(),
+                    "status": "picked_up",
+                    "location": "杭州",
+                }
+            ]
+        },
+    )
 
 
 def _assign_task(w: AuthzWorld, t: TenantObjects, caller: str | None) -> Call:
-    return Call("POST", f"{V1}/tasks", json={"entity_type": "violation",
-                                             "entity_id": t.violation_free,
-                                             "assignee_id": w.user_ids["admin"]})
+    return Call(
+        "POST",
+        f"{V1}/tasks",
+        json={
+            "entity_type": "violation",
+            "entity_id": t.violation_free,
+            "assignee_id": w.user_ids["admin"],
+        },
+    )
 
 
 WINDOW = {"starts_at": at(24).isoformat(), "ends_at": at(48).isoformat()}
@@ -238,14 +269,21 @@ KNOWN_BUGS: dict[tuple[str, str, str, str], int] = {}
 def _cells() -> Iterator[Any]:
     for (method, path), row in MATRIX.items():
         cells: list[tuple[str | None, str, int]] = [
-            (c, "own", s) for c, s in zip(CALLERS, row.own, strict=True)]
+            (c, "own", s) for c, s in zip(CALLERS, row.own, strict=True)
+        ]
         cells += [(c, "other", s) for c, s in zip(CALLERS, row.other, strict=True)]
         cells.append((None, "anon", row.anon))
         for caller, where, status in cells:
             if (method, path, caller or "anon", where) in KNOWN_BUGS:
                 continue
-            yield pytest.param(method, path, caller, where, status,
-                               id=f"{method} {path} {caller or 'anon'} {where}")
+            yield pytest.param(
+                method,
+                path,
+                caller,
+                where,
+                status,
+                id=f"{method} {path} {caller or 'anon'} {where}",
+            )
 
 
 @dataclass
@@ -299,8 +337,9 @@ def _shop_ids_in(value: Any) -> set[int]:
 
 def test_every_operation_has_a_row(served: Served) -> None:
     document = served.client.get(f"{V1}/openapi.json").json()
-    operations = {(method.upper(), path) for path, item in document["paths"].items()
-                  for method in item}
+    operations = {
+        (method.upper(), path) for path, item in document["paths"].items() for method in item
+    }
     assert operations - MATRIX.keys() == set(), "operations without an expected row"
     assert MATRIX.keys() - operations == set(), "rows for operations that no longer exist"
 
@@ -312,16 +351,24 @@ def test_known_bugs_name_real_cells() -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "caller", "where", "expected"), list(_cells()))
-def test_cell(served: Served, method: str, path: str, caller: str | None, where: str,
-              expected: int) -> None:
+def test_cell(
+    served: Served, method: str, path: str, caller: str | None, where: str, expected: int
+) -> None:
     world = served.world
-    call = MATRIX[(method, path)].build(world, world.tenants[OTHER if where == "other" else OWN],
-                                        caller)
+    call = MATRIX[(method, path)].build(
+        world, world.tenants[OTHER if where == "other" else OWN], caller
+    )
     if method != "GET":
         served.restore()
     response = served.client.request(
-        call.method, call.path, params=call.params, json=call.json, data=call.data,
-        files=call.files, headers=world.headers(caller))
+        call.method,
+        call.path,
+        params=call.params,
+        json=call.json,
+        data=call.data,
+        files=call.files,
+        headers=world.headers(caller),
+    )
     assert response.status_code == expected, response.text[:300]
     merchant = caller in ("owner", "staff")
     if merchant and response.is_success and "json" in response.headers["content-type"]:

@@ -25,8 +25,9 @@ def test_an_unexpected_error_is_a_500_in_the_api_error_shape(runtime: Runtime) -
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/api/v1/orders", headers={"Authorization": "Bearer lsk_x"})
     assert response.status_code == 500
-    assert response.json() == {"error": {"code": "internal_error",
-                                         "message": "internal server error"}}
+    assert response.json() == {
+        "error": {"code": "internal_error", "message": "internal server error"}
+    }
     assert "a bug nobody caught" not in response.text
 
 
@@ -84,22 +85,31 @@ def test_every_operation_documents_its_refusals(client: TestClient) -> None:
 
 def test_the_push_endpoints_document_their_own_answer_format(client: TestClient) -> None:
     document = client.get(OPENAPI_URL).json()
-    for path, ack in (("/api/v1/tracking/kuaidi100", "Kuaidi100Ack"),
-                      ("/api/v1/tracking/kdniao", "KdniaoAck")):
+    for path, ack in (
+        ("/api/v1/tracking/kuaidi100", "Kuaidi100Ack"),
+        ("/api/v1/tracking/kdniao", "KdniaoAck"),
+    ):
         answers = document["paths"][path]["post"]["responses"]
         assert sorted(answers) == ["200", "401", "413", "422"]
         for answer in answers.values():
             assert answer["content"]["application/json"]["schema"] == {
-                "$ref": f"#/components/schemas/{ack}"}
+                "$ref": f"#/components/schemas/{ack}"
+            }
     assert document["components"]["schemas"]["Kuaidi100Ack"]["required"] == [
-        "result", "returnCode", "message"]
+        "result",
+        "returnCode",
+        "message",
+    ]
 
 
 def test_a_push_without_its_form_fields_is_the_documented_422(client: TestClient) -> None:
     response = client.post("/api/v1/tracking/kuaidi100", data={"sign": "x"})
     assert response.status_code == 422
-    assert response.json() == {"result": False, "returnCode": "400",
-                               "message": "param: form field is missing"}
+    assert response.json() == {
+        "result": False,
+        "returnCode": "400",
+        "message": "param: form field is missing",
+    }
     assert bearer(client, "admin")  # the app is otherwise healthy after the refusal
 
 
@@ -109,8 +119,9 @@ def _integers(node: Any, document: dict[str, Any], seen: set[str]) -> Iterator[d
         ref = node.get("$ref")
         if isinstance(ref, str) and ref not in seen:
             seen.add(ref)
-            yield from _integers(document["components"]["schemas"][ref.split("/")[-1]],
-                                 document, seen)
+            yield from _integers(
+                document["components"]["schemas"][ref.split("/")[-1]], document, seen
+            )
         if node.get("type") == "integer":
             yield node
         for value in node.values():

@@ -50,8 +50,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -
     engine = make_engine(f"sqlite:///{path}")
     sessions = session_factory(engine)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                      parallelism=1))
+        patch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         build_world(sessions)
     yield create_app(make_runtime(sessions))
     engine.dispose()
@@ -69,7 +68,8 @@ schema = schemathesis.openapi.from_dict(DOCUMENT, config=schemathesis.Config.fro
 
 
 @schema.parametrize()
-def test_no_request_breaks_the_api(case: schemathesis.Case, fuzz_app: FastAPI,
-                                   tokens: dict[str, dict[str, str]]) -> None:
+def test_no_request_breaks_the_api(
+    case: schemathesis.Case, fuzz_app: FastAPI, tokens: dict[str, dict[str, str]]
+) -> None:
     for headers in tokens.values():
         case.call_and_validate(app=fuzz_app, headers=headers, checks=CHECKS)

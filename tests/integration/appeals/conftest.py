@@ -31,20 +31,39 @@ from tests.integration.web.world import (
 __all__ = ["_fast_password_hashing"]
 
 
-def add_violation(sessions: sessionmaker[Session], order_id: int,
-                  detected_days_ago: float = 1) -> int:
+def add_violation(
+    sessions: sessionmaker[Session], order_id: int, detected_days_ago: float = 1
+) -> int:
     with sessions() as s:
         shipment = s.query(Shipment).filter_by(order_id=order_id).one()
         detected = NOW - timedelta(days=detected_days_ago)
-        v = Violation(shipment_id=shipment.id, order_id=order_id, shop_id=1, profile="douyin",
-                      rule_id="pickup_timeout", started_at=detected - timedelta(hours=24),
-                      deadline=detected, state="confirmed", explanation="揽收超时 24 h",
-                      detected_at=detected, updated_at=detected)
+        v = Violation(
+            shipment_id=shipment.id,
+            order_id=order_id,
+            shop_id=1,
+            profile="douyin",
+            rule_id="pickup_timeout",
+            started_at=detected - timedelta(hours=24),
+            deadline=detected,
+            state="confirmed",
+            explanation="揽收超时 24 h",
+            detected_at=detected,
+            updated_at=detected,
+        )
         s.add(v)
         s.flush()
         for kind, fen in (("compensation", 300), ("fine", 1000)):
-            ledger.book(s, shop_id=1, violation_id=v.id, kind=kind, amount_fen=fen,
-                        points=Decimal(0), at=detected, memo="揽收超时", actor="system")
+            ledger.book(
+                s,
+                shop_id=1,
+                violation_id=v.id,
+                kind=kind,
+                amount_fen=fen,
+                points=Decimal(0),
+                at=detected,
+                memo="揽收超时",
+                actor="system",
+            )
         s.commit()
         return v.id
 

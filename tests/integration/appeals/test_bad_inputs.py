@@ -21,8 +21,9 @@ API = "/api/v1"
 @pytest.fixture
 def draft(client, violation_id):  # type: ignore[no-untyped-def]
     h = bearer(client, "merchant")
-    r = client.post(f"{API}/appeals", json={"violation_id": violation_id, "statement": "未揽收"},
-                    headers=h)
+    r = client.post(
+        f"{API}/appeals", json={"violation_id": violation_id, "statement": "未揽收"}, headers=h
+    )
     return r.json()["id"], h
 
 
@@ -66,7 +67,8 @@ def test_traversal_name_is_neutralised_and_html_served_as_attachment(client, dra
 
 
 def test_sixth_image_and_long_statement_are_422_with_the_limit(  # type: ignore[no-untyped-def]
-        client, sessions, world, draft) -> None:
+    client, sessions, world, draft
+) -> None:
     aid, h = draft
     for i in range(5):
         assert _up(client, h, aid, f"{i}.png", png_bytes(f"#0000{i}0")).status_code == 201
@@ -75,16 +77,20 @@ def test_sixth_image_and_long_statement_are_422_with_the_limit(  # type: ignore[
     assert sixth.json()["error"]["details"]["limit"] == 5
     assert _up(client, h, aid, "c.txt", "聊天记录".encode()).status_code == 201  # counted apart
     other = add_violation(sessions, world.order_ids["A008"])
-    long = client.post(f"{API}/appeals", headers=h,
-                       json={"violation_id": other, "statement": "长" * 201})
+    long = client.post(
+        f"{API}/appeals", headers=h, json={"violation_id": other, "statement": "长" * 201}
+    )
     assert long.status_code == 422
     assert long.json()["error"]["details"]["limit"] == 200
 
 
 def test_appeal_after_the_window_is_409_naming_it(client, sessions, world) -> None:  # type: ignore[no-untyped-def]
     old = add_violation(sessions, world.order_ids["A004"], detected_days_ago=8)
-    r = client.post(f"{API}/appeals", headers=bearer(client, "merchant"),
-                    json={"violation_id": old, "statement": "x"})
+    r = client.post(
+        f"{API}/appeals",
+        headers=bearer(client, "merchant"),
+        json={"violation_id": old, "statement": "x"},
+    )
     assert r.status_code == 409
     assert r.json()["error"]["details"]["window"] == "appeal"
     assert r.json()["error"]["details"]["window_days"] == 7
@@ -94,15 +100,23 @@ def test_appeal_after_the_window_is_409_naming_it(client, sessions, world) -> No
 def test_script_in_statement_is_stored_as_text(client, violation_id) -> None:  # type: ignore[no-untyped-def]
     h = bearer(client, "merchant")
     text = "<script>alert('x')</script>"
-    aid = client.post(f"{API}/appeals", headers=h,
-                      json={"violation_id": violation_id, "statement": text}).json()["id"]
+    aid = client.post(
+        f"{API}/appeals", headers=h, json={"violation_id": violation_id, "statement": text}
+    ).json()["id"]
     assert client.get(f"{API}/appeals/{aid}", headers=h).json()["statement"] == text
 
 
 def test_cs_agent_files_and_the_note_opens_the_contact_log(client, violation_id) -> None:  # type: ignore[no-untyped-def]
-    r = client.post(f"{API}/appeals", headers=bearer(client, "agent"),
-                    json={"violation_id": violation_id, "channel": "customer_service",
-                          "statement": "商家来电申诉", "contact_note": "商家来电：快递员未上门"})
+    r = client.post(
+        f"{API}/appeals",
+        headers=bearer(client, "agent"),
+        json={
+            "violation_id": violation_id,
+            "channel": "customer_service",
+            "statement": "商家来电申诉",
+            "contact_note": "商家来电：快递员未上门",
+        },
+    )
     assert r.status_code == 201, r.text
     client.post(f"{API}/appeals/{r.json()['id']}/submit", headers=bearer(client, "agent"))
     view = client.get(f"{API}/appeals/{r.json()['id']}", headers=bearer(client, "merchant"))
@@ -116,15 +130,20 @@ def test_expire_overdue_moves_unused_drafts(client, sessions, draft) -> None:  #
         assert expire_overdue(s, NOW) == 0
         assert expire_overdue(s, NOW + timedelta(days=7)) == 1
         s.commit()
-    assert client.get(f"{API}/appeals/{aid}",
-                      headers=bearer(client, "merchant")).json()["state"] == "expired"
+    assert (
+        client.get(f"{API}/appeals/{aid}", headers=bearer(client, "merchant")).json()["state"]
+        == "expired"
+    )
 
 
 def test_tampering_with_an_appeal_audit_row_is_detected(client, sessions, draft) -> None:  # type: ignore[no-untyped-def]
     with sessions() as s:
         assert verify_chain(s).ok
-        first = s.execute(select(AuditEvent.id).where(AuditEvent.entity_type == "appeal")
-                          ).scalars().first()
+        first = (
+            s.execute(select(AuditEvent.id).where(AuditEvent.entity_type == "appeal"))
+            .scalars()
+            .first()
+        )
         s.execute(update(AuditEvent).where(AuditEvent.id == first).values(reason="edited"))
         s.commit()
         report = verify_chain(s)
@@ -134,7 +153,8 @@ def test_tampering_with_an_appeal_audit_row_is_detected(client, sessions, draft)
 # Concurrent writers are a PostgreSQL property (SQLite serialises them): PostgreSQL only.
 @pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
 def test_two_reviewers_deciding_at_once_exactly_one_wins(  # type: ignore[no-untyped-def]
-        client, sessions, draft, runtime) -> None:
+    client, sessions, draft, runtime
+) -> None:
     aid, h = draft
     assert client.post(f"{API}/appeals/{aid}/submit", headers=h).status_code == 200
     tokens = [bearer(client, u)["Authorization"].split()[1] for u in ("reviewer", "reviewer2")]
@@ -154,8 +174,10 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins(  # type: ignore[no-unt
                 s.rollback()
                 results[caller.username] = type(exc).__name__
 
-    threads = [threading.Thread(target=decide, args=(t, o))
-               for t, o in zip(tokens, ("approved", "rejected"), strict=True)]
+    threads = [
+        threading.Thread(target=decide, args=(t, o))
+        for t, o in zip(tokens, ("approved", "rejected"), strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -30,11 +30,21 @@ def keyed_sessions(engine: Engine, secret: str = SECRET) -> sessionmaker[Session
 
 def append(sessions: sessionmaker[Session], n: int, first: int = 1) -> None:
     with unit_of_work(sessions) as s:
-        audit.record_many(s, [
-            audit.Entry("violation", i, "detected", "system", NOW + timedelta(minutes=i),
-                        reason=f"r{i}", data={"fen": i * 100})
-            for i in range(first, first + n)
-        ])
+        audit.record_many(
+            s,
+            [
+                audit.Entry(
+                    "violation",
+                    i,
+                    "detected",
+                    "system",
+                    NOW + timedelta(minutes=i),
+                    reason=f"r{i}",
+                    data={"fen": i * 100},
+                )
+                for i in range(first, first + n)
+            ],
+        )
 
 
 def exported_head(sessions: sessionmaker[Session], path: Path) -> Head:
@@ -46,28 +56,49 @@ def exported_head(sessions: sessionmaker[Session], path: Path) -> Head:
 
 def body(prev: str, ev: Any) -> bytes:
     """The documented record body, written out here as an attacker would."""
-    return json.dumps([prev, ev.entity_type, ev.entity_id, ev.action, ev.actor,
-                       ev.at.astimezone(UTC).isoformat(), ev.reason, ev.data],
-                      ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(
+        [
+            prev,
+            ev.entity_type,
+            ev.entity_id,
+            ev.action,
+            ev.actor,
+            ev.at.astimezone(UTC).isoformat(),
+            ev.reason,
+            ev.data,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
 
 
 def rows(s: Session) -> list[AuditEvent]:
     return list(s.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars())
 
 
-def rewrite_from(sessions: sessionmaker[Session], position: int, *, reason: str,
-                 key: bytes | None = None, scheme: int | None = None) -> None:
+def rewrite_from(
+    sessions: sessionmaker[Session],
+    position: int,
+    *,
+    reason: str,
+    key: bytes | None = None,
+    scheme: int | None = None,
+) -> None:
     """Edit the record at ``position`` (1-based) and re-hash it and every later record: plain
     SHA-256 without ``key``, HMAC with it; ``scheme`` relabels them."""
     with unit_of_work(sessions) as s:
         events = rows(s)
         prev = events[position - 2].hash if position > 1 else audit.GENESIS
-        for n, ev in enumerate(events[position - 1:], start=position):
+        for n, ev in enumerate(events[position - 1 :], start=position):
             if n == position:
                 ev.reason = reason
             payload = body(prev, ev)
-            digest = (hmac.new(key, payload, hashlib.sha256).hexdigest() if key is not None
-                      else hashlib.sha256(payload).hexdigest())
+            digest = (
+                hmac.new(key, payload, hashlib.sha256).hexdigest()
+                if key is not None
+                else hashlib.sha256(payload).hexdigest()
+            )
             values: dict[str, Any] = {"reason": ev.reason, "prev_hash": prev, "hash": digest}
             if scheme is not None:
                 values["scheme"] = scheme

@@ -34,17 +34,20 @@ def expected_line(sessions: sessionmaker[Session], count: int, at: str) -> str:
     with sessions() as s:
         last = rows(s)[-1]
     key = derive_key(SECRET)
-    signed = (f"lanshou-audit-head/1 count={count} id={last.id} hash={last.hash} "
-              f"key={key.key_id} at={at}")
+    signed = (
+        f"lanshou-audit-head/1 count={count} id={last.id} hash={last.hash} key={key.key_id} at={at}"
+    )
     return f"{signed} mac={hmac.new(key.head, signed.encode(), hashlib.sha256).hexdigest()}"
 
 
 def test_the_worker_exports_the_head_on_its_schedule_and_keeps_one_that_no_longer_holds(
-        db_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     sessions = keyed_sessions(db_engine)
     append(sessions, 4)
-    settings = load_settings(env="test", secret_key=SECRET, var_dir=tmp_path,
-                             worker_interval_seconds=3600)
+    settings = load_settings(
+        env="test", secret_key=SECRET, var_dir=tmp_path, worker_interval_seconds=3600
+    )
     runtime = Runtime(settings, db_engine, sessions, FixedClock(NOW))
     head_file = tmp_path / "audit_head"
     stop = threading.Event()
@@ -73,12 +76,14 @@ def test_the_worker_exports_the_head_on_its_schedule_and_keeps_one_that_no_longe
     assert head_file.read_text() == exported  # kept as the evidence
     assert caplog.messages == [
         f"audit head in {head_file} no longer matches the database (records cut or "
-        f"rewritten?); kept as it is, run `lanshou audit verify`: {exported.strip()}"]
+        f"rewritten?); kept as it is, run `lanshou audit verify`: {exported.strip()}"
+    ]
 
 
 @pytest.fixture
-def verify_env(db_engine: Engine, tmp_path: Path,
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[sessionmaker[Session]]:
+def verify_env(
+    db_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[sessionmaker[Session]]:
     monkeypatch.setenv("LANSHOU_DATABASE_URL", db_engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("LANSHOU_ENV", "test")
     monkeypatch.setenv("LANSHOU_SECRET_KEY", SECRET)
@@ -94,7 +99,8 @@ def verify(*args: str) -> Result:
 
 
 def test_verify_prints_the_count_writes_the_head_and_checks_it_the_next_time(
-        verify_env: sessionmaker[Session], tmp_path: Path) -> None:
+    verify_env: sessionmaker[Session], tmp_path: Path
+) -> None:
     append(verify_env, 4)
     head_file = tmp_path / "audit_head"
     first = verify()
@@ -121,7 +127,8 @@ def test_verify_prints_the_count_writes_the_head_and_checks_it_the_next_time(
 
 @pytest.mark.parametrize("cut", [1, 3])
 def test_verify_exits_1_when_the_last_records_were_cut(
-        verify_env: sessionmaker[Session], tmp_path: Path, cut: int) -> None:
+    verify_env: sessionmaker[Session], tmp_path: Path, cut: int
+) -> None:
     append(verify_env, 6)
     assert verify().exit_code == 0
     head_file = tmp_path / "audit_head"
@@ -130,14 +137,17 @@ def test_verify_exits_1_when_the_last_records_were_cut(
     result = verify()
     assert result.exit_code == 1
     at = parse_head(exported, "test").at.isoformat()
-    assert result.stderr == (f"audit chain TRUNCATED: the audit head exported at {at} in "
-                             f"{head_file} counted 6 records, the database holds {6 - cut}\n")
+    assert result.stderr == (
+        f"audit chain TRUNCATED: the audit head exported at {at} in "
+        f"{head_file} counted 6 records, the database holds {6 - cut}\n"
+    )
     assert result.stdout == ""
     assert head_file.read_text() == exported
 
 
 def test_verify_exits_1_at_an_edit_re_hashed_without_the_key(
-        verify_env: sessionmaker[Session]) -> None:
+    verify_env: sessionmaker[Session],
+) -> None:
     append(verify_env, 5)
     rewrite_from(verify_env, 3, reason="edited")
     with verify_env() as s:
@@ -146,29 +156,39 @@ def test_verify_exits_1_at_an_edit_re_hashed_without_the_key(
     assert result.exit_code == 1
     assert result.stderr == (
         f"audit chain BROKEN at record {third}: its content does not match its hash (edited, "
-        "or re-hashed without the key?) (2 records before it are intact)\n")
+        "or re-hashed without the key?) (2 records before it are intact)\n"
+    )
 
 
 def test_verify_checks_against_a_head_kept_elsewhere_such_as_a_dossier(
-        verify_env: sessionmaker[Session], tmp_path: Path) -> None:
+    verify_env: sessionmaker[Session], tmp_path: Path
+) -> None:
     append(verify_env, 5)
     assert verify().exit_code == 0
     head_file = tmp_path / "audit_head"
     dossier = tmp_path / "dossier.json"
-    dossier.write_text(json.dumps({"exported_at": "…", "audit_head": head_file.read_text()
-                                   .strip(), "appeal": {"id": 1}}, ensure_ascii=False, indent=2))
+    dossier.write_text(
+        json.dumps(
+            {"exported_at": "…", "audit_head": head_file.read_text().strip(), "appeal": {"id": 1}},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     at = parse_head(head_file.read_text(), "test").at.isoformat()
     head_file.unlink()  # whoever cut the records removed the local head too
     cut_last(verify_env, 1)
     result = verify("--head", str(dossier))
     assert result.exit_code == 1
-    assert result.stderr == (f"audit chain TRUNCATED: the audit head exported at {at} in "
-                             f"{dossier} counted 5 records, the database holds 4\n")
+    assert result.stderr == (
+        f"audit chain TRUNCATED: the audit head exported at {at} in "
+        f"{dossier} counted 5 records, the database holds 4\n"
+    )
     assert not head_file.exists()
 
 
 def test_a_forged_head_is_refused_with_exit_1(
-        verify_env: sessionmaker[Session], tmp_path: Path) -> None:
+    verify_env: sessionmaker[Session], tmp_path: Path
+) -> None:
     append(verify_env, 3)
     assert verify().exit_code == 0
     head_file = tmp_path / "audit_head"
@@ -177,11 +197,13 @@ def test_a_forged_head_is_refused_with_exit_1(
     assert result.exit_code == 1
     assert result.stderr == (
         f"the audit head in {head_file} is not authentic: its MAC does not match the configured "
-        "secret keys (forged, or written with another LANSHOU_SECRET_KEY)\n")
+        "secret keys (forged, or written with another LANSHOU_SECRET_KEY)\n"
+    )
 
 
 def test_verify_counts_plain_hash_records_and_speaks_chinese_by_default(
-        verify_env: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    verify_env: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
     append(verify_env, 3)
     rewrite_from(verify_env, 1, reason="r1", scheme=1)  # as records from before 0009
     append(verify_env, 2, first=4)
@@ -198,8 +220,8 @@ def test_verify_counts_plain_hash_records_and_speaks_chinese_by_default(
 
 @pytest.mark.parametrize("where", ["missing-dir/x.db", "new.db"])
 def test_verify_refuses_a_database_that_does_not_exist_and_creates_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        where: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
     root = tmp_path / "root"
     root.mkdir()
     url = f"sqlite:///{root / where}"
@@ -217,12 +239,14 @@ def test_verify_refuses_a_database_that_does_not_exist_and_creates_nothing(
     assert exited.value.code == 2
     assert capsys.readouterr().err == (
         f"lanshou: no database at {url}: audit verify checks an existing database and creates "
-        "none (check LANSHOU_DATABASE_URL)\n")
+        "none (check LANSHOU_DATABASE_URL)\n"
+    )
     assert list(root.iterdir()) == []
 
 
 def test_in_development_every_thread_signs_with_the_one_generated_secret(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from lanshou.services.audit_keys import keys_for

@@ -18,8 +18,9 @@ STRANGER, OWNER = "203.0.113.9", "198.51.100.7"
 POLICY = ThrottlePolicy()
 
 
-def _try(sessions: sessionmaker[Session], username: str, password: str, at: datetime,
-         remote: str) -> str | int:
+def _try(
+    sessions: sessionmaker[Session], username: str, password: str, at: datetime, remote: str
+) -> str | int:
     """'ok', 'wrong', or the seconds to wait."""
     with sessions() as s:
         try:
@@ -38,7 +39,8 @@ def _failures(sessions: sessionmaker[Session]) -> int:
 
 
 def test_a_stranger_guessing_one_account_waits_twice_as_long_after_each_failure(
-        sessions: sessionmaker[Session], world: World) -> None:
+    sessions: sessionmaker[Session], world: World
+) -> None:
     at, waits = NOW, []
     for _ in range(11):
         assert _try(sessions, "merchant", "guess", at, STRANGER) == "wrong"
@@ -52,7 +54,8 @@ def test_a_stranger_guessing_one_account_waits_twice_as_long_after_each_failure(
 
 
 def test_the_owner_from_another_address_waits_at_most_the_account_cap_then_logs_in(
-        sessions: sessionmaker[Session], world: World) -> None:
+    sessions: sessionmaker[Session], world: World
+) -> None:
     at = NOW
     for _ in range(8):
         assert _try(sessions, "merchant", "guess", at, STRANGER) == "wrong"
@@ -65,7 +68,8 @@ def test_the_owner_from_another_address_waits_at_most_the_account_cap_then_logs_
 
 
 def test_twenty_usernames_from_one_address_are_slowed_by_the_address(
-        sessions: sessionmaker[Session], world: World) -> None:
+    sessions: sessionmaker[Session], world: World
+) -> None:
     at, waits = NOW, []
     for i in range(6):
         assert _try(sessions, f"user{i}", "guess", at, STRANGER) == "wrong"
@@ -78,17 +82,21 @@ def test_twenty_usernames_from_one_address_are_slowed_by_the_address(
 
 
 def test_ipv6_neighbours_in_one_64_block_share_the_address_count(
-        sessions: sessionmaker[Session], world: World) -> None:
+    sessions: sessionmaker[Session], world: World
+) -> None:
     assert _try(sessions, "ghost1", "guess", NOW, "2001:db8:5:6::1") == "wrong"
     assert _try(sessions, "ghost2", "guess", NOW, "2001:db8:5:6::ffff") == 2
     assert _try(sessions, "merchant", PASSWORD, NOW, "2001:db8:5:7::1") == "ok"
 
 
-def test_failures_older_than_the_window_are_forgotten(sessions: sessionmaker[Session],
-                                                      world: World) -> None:
+def test_failures_older_than_the_window_are_forgotten(
+    sessions: sessionmaker[Session], world: World
+) -> None:
     for i in range(5):
-        assert _try(sessions, "merchant", "guess", NOW + timedelta(seconds=64 * i),
-                    STRANGER) == "wrong"
+        assert (
+            _try(sessions, "merchant", "guess", NOW + timedelta(seconds=64 * i), STRANGER)
+            == "wrong"
+        )
     last = NOW + timedelta(seconds=256)
     assert _try(sessions, "merchant", PASSWORD, last + timedelta(seconds=31), STRANGER) == 1
     # An hour after the first failure it drops out of the count: four left, 2**4 = 16 s.
@@ -96,15 +104,17 @@ def test_failures_older_than_the_window_are_forgotten(sessions: sessionmaker[Ses
     assert _try(sessions, "merchant", PASSWORD, at, STRANGER) == "ok"
 
 
-def test_an_attempt_in_progress_makes_a_parallel_one_wait(sessions: sessionmaker[Session],
-                                                          world: World) -> None:
+def test_an_attempt_in_progress_makes_a_parallel_one_wait(
+    sessions: sessionmaker[Session], world: World
+) -> None:
     with sessions() as s:
         record_attempt(s, "merchant", STRANGER, NOW)  # its password is still being checked
     assert _try(sessions, "merchant", PASSWORD, NOW, STRANGER) == 2
 
 
-def test_a_success_forgets_the_users_own_typos_only(sessions: sessionmaker[Session],
-                                                    world: World) -> None:
+def test_a_success_forgets_the_users_own_typos_only(
+    sessions: sessionmaker[Session], world: World
+) -> None:
     assert _try(sessions, "merchant", "typo", NOW, OWNER) == "wrong"
     assert _try(sessions, "merchant", "guess", NOW + timedelta(seconds=2), STRANGER) == "wrong"
     assert _try(sessions, "merchant", PASSWORD, NOW + timedelta(seconds=6), OWNER) == "ok"

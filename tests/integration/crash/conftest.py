@@ -12,8 +12,9 @@ from tests.integration.crash.harness import Database, Databases
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def databases(request: pytest.FixtureRequest, tmp_path: Path,
-              _sqlite_template: Path) -> Iterator[Databases]:
+def databases(
+    request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path
+) -> Iterator[Databases]:
     if request.param == "sqlite":
         yield Databases(tmp_path, _sqlite_template, None, "")
         return

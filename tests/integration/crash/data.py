@@ -35,17 +35,37 @@ class Window:
 def write_orders(path: Path, window: Window) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["order_id", "shop_id", "paid_at", "amount", "quantity", "province",
-                      "status", "shipped_at", "carrier", "waybill"])
+        out.writerow(
+            [
+                "order_id",
+                "shop_id",
+                "paid_at",
+                "amount",
+                "quantity",
+                "province",
+                "status",
+                "shipped_at",
+                "carrier",
+                "waybill",
+            ]
+        )
         for i in range(window.n):
             paid = window.paid_at(i)
             shipped = i % 10 != 0  # every tenth order is never shipped
-            out.writerow([
-                f"CR{i:07d}", "crash-a" if i % 2 else "crash-b", paid.strftime(_LOCAL),
-                f"{19 + i % 80}.90", 1 + i % 3, ("浙江", "广东", "新疆")[i % 3],
-                "shipped" if shipped else "paid",
-                (paid + timedelta(hours=2 + i % 5)).strftime(_LOCAL) if shipped else "",
-                CARRIERS[i % 3] if shipped else "", f"WB{i:08d}" if shipped else ""])
+            out.writerow(
+                [
+                    f"CR{i:07d}",
+                    "crash-a" if i % 2 else "crash-b",
+                    paid.strftime(_LOCAL),
+                    f"{19 + i % 80}.90",
+                    1 + i % 3,
+                    ("浙江", "广东", "新疆")[i % 3],
+                    "shipped" if shipped else "paid",
+                    (paid + timedelta(hours=2 + i % 5)).strftime(_LOCAL) if shipped else "",
+                    CARRIERS[i % 3] if shipped else "",
+                    f"WB{i:08d}" if shipped else "",
+                ]
+            )
 
 
 def write_tracking(path: Path, window: Window) -> None:
@@ -59,5 +79,13 @@ def write_tracking(path: Path, window: Window) -> None:
                 continue
             pickup = window.paid_at(i) + timedelta(hours=2 + i % 5 + (i * 13) % 40)
             if pickup <= NOW:
-                out.writerow([CARRIERS[i % 3], f"WB{i:08d}", pickup.strftime(_LOCAL),
-                              "picked_up", "杭州", "已揽收"])
+                out.writerow(
+                    [
+                        CARRIERS[i % 3],
+                        f"WB{i:08d}",
+                        pickup.strftime(_LOCAL),
+                        "picked_up",
+                        "杭州",
+                        "已揽收",
+                    ]
+                )

@@ -52,8 +52,13 @@ class Database:
         return cls.sqlite(directory / "lanshou.db")
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "LANSHOU_ENV": "test", "LANSHOU_SECRET_KEY": SECRET,
-                "LANSHOU_DATABASE_URL": self.url, "LANSHOU_VAR_DIR": str(self.var_dir)}
+        return {
+            **os.environ,
+            "LANSHOU_ENV": "test",
+            "LANSHOU_SECRET_KEY": SECRET,
+            "LANSHOU_DATABASE_URL": self.url,
+            "LANSHOU_VAR_DIR": str(self.var_dir),
+        }
 
     def copy_to(self, directory: Path) -> Database:
         """A copy of this SQLite database (it must not be open for writing)."""
@@ -74,11 +79,15 @@ class Databases:
     files copied from the migrated template, or PostgreSQL databases created from a migrated
     one (``CREATE DATABASE … TEMPLATE``), dropped when the test ends."""
 
-    def __init__(self, root: Path, sqlite_template: Path, pg_base: Engine | None,
-                 pg_admin_url: str) -> None:
+    def __init__(
+        self, root: Path, sqlite_template: Path, pg_base: Engine | None, pg_admin_url: str
+    ) -> None:
         self.root, self.sqlite_template, self.pg_base = root, sqlite_template, pg_base
-        self._admin = make_engine(pg_admin_url).execution_options(
-            isolation_level="AUTOCOMMIT") if pg_base is not None else None
+        self._admin = (
+            make_engine(pg_admin_url).execution_options(isolation_level="AUTOCOMMIT")
+            if pg_base is not None
+            else None
+        )
         self._made: list[str] = []
 
     def fresh(self, label: str) -> Database:
@@ -114,8 +123,15 @@ class Databases:
 def run(db: Database, args: Sequence[str], cwd: Path) -> float:
     """Run a command to completion (it must succeed); return how long it took in seconds."""
     started = time.monotonic()
-    done = subprocess.run([LANSHOU, *args], env=db.env(), cwd=cwd, capture_output=True,
-                          text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [LANSHOU, *args],
+        env=db.env(),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, f"lanshou {' '.join(args)}: {done.stdout}{done.stderr}"
     return time.monotonic() - started
 
@@ -128,16 +144,28 @@ class KillLog:
     killed: int = 0
 
 
-def kill_and_rerun(db: Database, args: Sequence[str], cwd: Path, *, kills: int,
-                   clean_seconds: float, rng: random.Random) -> KillLog:
+def kill_and_rerun(
+    db: Database,
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    kills: int,
+    clean_seconds: float,
+    rng: random.Random,
+) -> KillLog:
     """Start the command, SIGKILL it after a seeded random delay, ``kills`` times, then let a last
     run finish. A run that ends before its delay counts as done and is not killed."""
     log = KillLog()
     for _ in range(kills):
         delay = rng.uniform(0.1, 0.8) * clean_seconds
         log.delays.append(round(delay, 2))
-        proc = subprocess.Popen([LANSHOU, *args], env=db.env(), cwd=cwd,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [LANSHOU, *args],
+            env=db.env(),
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             proc.wait(timeout=delay)
         except subprocess.TimeoutExpired:
@@ -172,12 +200,15 @@ def dump(engine: Engine, *, skip: Sequence[str] = (), renumber: bool = False) ->
     with engine.connect() as conn:
         for table in tables:
             order = list(table.primary_key.columns) or list(table.columns)
-            raw[table.name] = [dict(row._mapping)
-                               for row in conn.execute(select(table).order_by(*order))]
+            raw[table.name] = [
+                dict(row._mapping) for row in conn.execute(select(table).order_by(*order))
+            ]
     if renumber:
         _renumber(raw)
-    out = {name: [tuple(_canonical(v) for v in row.values()) for row in rows]
-           for name, rows in raw.items()}
+    out = {
+        name: [tuple(_canonical(v) for v in row.values()) for row in rows]
+        for name, rows in raw.items()
+    }
     if renumber:
         for name in out:
             if name in ORDER_FREE or name.startswith(ANALYTICS):
@@ -186,27 +217,45 @@ def dump(engine: Engine, *, skip: Sequence[str] = (), renumber: bool = False) ->
 
 
 # Audit records name their entity by type and id; their JSON data names related rows by key.
-AUDITED_TABLES = {"violation": "violations", "ledger_entry": "ledger_entries",
-                  "shipment": "shipments", "order": "orders", "appeal": "appeals",
-                  "complaint": "complaints", "exemption": "exemptions"}
-DATA_KEYS = {"violation_id": "violations", "reverses_id": "ledger_entries",
-             "order_id": "orders", "shipment_id": "shipments", "appeal_id": "appeals"}
+AUDITED_TABLES = {
+    "violation": "violations",
+    "ledger_entry": "ledger_entries",
+    "shipment": "shipments",
+    "order": "orders",
+    "appeal": "appeals",
+    "complaint": "complaints",
+    "exemption": "exemptions",
+}
+DATA_KEYS = {
+    "violation_id": "violations",
+    "reverses_id": "ledger_entries",
+    "order_id": "orders",
+    "shipment_id": "shipments",
+    "appeal_id": "appeals",
+}
 ORDER_FREE = ("ledger_entries", "audit_events")
 ANALYTICS = "analytics_"
 WATERMARKS = ("ledger_id", "shipment_id", "deadline_id", "violation_id", "event_id")
 
 
 def _renumber(raw: dict[str, list[dict[str, Any]]]) -> None:
-    positions = {name: {row["id"]: n for n, row in enumerate(rows)}
-                 for name, rows in raw.items() if rows and "id" in rows[0]}
+    positions = {
+        name: {row["id"]: n for n, row in enumerate(rows)}
+        for name, rows in raw.items()
+        if rows and "id" in rows[0]
+    }
 
     def position(table: str, value: Any) -> Any:
         return value if value is None else positions.get(table, {}).get(value, ("?", value))
 
     references = {
-        table.name: {column.name: next(iter(column.foreign_keys)).column.table.name
-                     for column in table.columns if column.foreign_keys}
-        for table in Base.metadata.sorted_tables}
+        table.name: {
+            column.name: next(iter(column.foreign_keys)).column.table.name
+            for column in table.columns
+            if column.foreign_keys
+        }
+        for table in Base.metadata.sorted_tables
+    }
     for name, rows in raw.items():
         for row in rows:
             if name in positions:
@@ -218,8 +267,10 @@ def _renumber(raw: dict[str, list[dict[str, Any]]]) -> None:
                 audited = AUDITED_TABLES.get(row["entity_type"])
                 if audited:
                     row["entity_id"] = position(audited, row["entity_id"])
-                row["data"] = {k: position(DATA_KEYS[k], v) if k in DATA_KEYS else v
-                               for k, v in (row["data"] or {}).items()}
+                row["data"] = {
+                    k: position(DATA_KEYS[k], v) if k in DATA_KEYS else v
+                    for k, v in (row["data"] or {}).items()
+                }
     _name_ledger_entries_by_content(raw)
     for name, rows in raw.items():
         if name.startswith(ANALYTICS):
@@ -232,9 +283,18 @@ def _renumber(raw: dict[str, list[dict[str, Any]]]) -> None:
 def _name_ledger_entries_by_content(raw: dict[str, list[dict[str, Any]]]) -> None:
     """Replace a ledger entry's position, wherever it is referred to, by what it books."""
     ledger = raw.get("ledger_entries", [])
-    content = {row["id"]: (row["shop_id"], row["violation_id"], row["kind"], row["amount_fen"],
-                           str(row["points"]), str(row["booked_at"]), row["memo"])
-               for row in ledger}
+    content = {
+        row["id"]: (
+            row["shop_id"],
+            row["violation_id"],
+            row["kind"],
+            row["amount_fen"],
+            str(row["points"]),
+            str(row["booked_at"]),
+            row["memo"],
+        )
+        for row in ledger
+    }
     for row in ledger:
         row["id"], row["reverses_id"] = None, content.get(row["reverses_id"])
     for row in raw.get("audit_events", []):
@@ -271,8 +331,10 @@ def differences(expected: Dump, actual: Dump, limit: int = 3) -> list[str]:
         want_set, got_set = set(want), set(got)
         extra = [r for r in got if r not in want_set][:limit]
         missing = [r for r in want if r not in got_set][:limit]
-        problems.append(f"{name}: {len(want)} rows expected, {len(got)} found; "
-                        f"missing {missing}; unexpected {extra}")
+        problems.append(
+            f"{name}: {len(want)} rows expected, {len(got)} found; "
+            f"missing {missing}; unexpected {extra}"
+        )
     return problems
 
 
@@ -295,7 +357,11 @@ class Server:
         log = (cwd / f"server-{port}.log").open("wb")
         process = subprocess.Popen(
             [LANSHOU, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-            env=db.env(), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+            env=db.env(),
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         server = cls(process, f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + 120

@@ -34,10 +34,16 @@ with make_engine(sys.argv[1]).connect() as conn:
 def _holders(engine: Engine) -> list[str]:
     """The state of every other backend that holds the test's advisory lock."""
     with engine.connect() as conn:
-        return list(conn.execute(text(
-            "SELECT a.state FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'advisory' AND l.objid = :k AND l.granted"
-            " AND a.pid <> pg_backend_pid()"), {"k": LOCK_KEY}).scalars())
+        return list(
+            conn.execute(
+                text(
+                    "SELECT a.state FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                    " WHERE l.locktype = 'advisory' AND l.objid = :k AND l.granted"
+                    " AND a.pid <> pg_backend_pid()"
+                ),
+                {"k": LOCK_KEY},
+            ).scalars()
+        )
 
 
 def test_a_killed_clients_statement_stops_and_frees_its_lock() -> None:

@@ -36,27 +36,51 @@ SEED = int(os.environ.get("LANSHOU_CRASH_SEED", "20261203"))
 # kill sequence (seed 4), not yet understood. Remove this once both are settled.
 @pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
 def test_imports_killed_at_random_points_end_as_one_clean_run(
-        tmp_path: Path, databases: Databases) -> None:
+    tmp_path: Path, databases: Databases
+) -> None:
     window = Window(ORDERS)
     write_orders(tmp_path / "orders.csv", window)
     write_tracking(tmp_path / "tracking.csv", window)
     commands = (
-        ["import", "orders", str(tmp_path / "orders.csv"), "--source", "generic",
-         "--now", NOW.isoformat()],
+        [
+            "import",
+            "orders",
+            str(tmp_path / "orders.csv"),
+            "--source",
+            "generic",
+            "--now",
+            NOW.isoformat(),
+        ],
         # 250 scans a transaction: many commits for the kills to fall between
-        ["import", "tracking", str(tmp_path / "tracking.csv"), "--chunk", "250",
-         "--now", NOW.isoformat()],
+        [
+            "import",
+            "tracking",
+            str(tmp_path / "tracking.csv"),
+            "--chunk",
+            "250",
+            "--now",
+            NOW.isoformat(),
+        ],
     )
     clean = databases.fresh("clean")
     seconds = [run(clean, args, tmp_path) for args in commands]
     expected = final_dump(clean)
-    for table in ("orders", "shipments", "tracking_events", "deadlines", "violations",
-                  "ledger_entries", "audit_events"):
+    for table in (
+        "orders",
+        "shipments",
+        "tracking_events",
+        "deadlines",
+        "violations",
+        "ledger_entries",
+        "audit_events",
+    ):
         assert expected[table], f"the clean run left {table} empty: the comparison means little"
 
     killed = databases.fresh("killed")
     rng = random.Random(SEED)
-    logs = [kill_and_rerun(killed, args, tmp_path, kills=KILLS, clean_seconds=took, rng=rng)
-            for args, took in zip(commands, seconds, strict=True)]
+    logs = [
+        kill_and_rerun(killed, args, tmp_path, kills=KILLS, clean_seconds=took, rng=rng)
+        for args, took in zip(commands, seconds, strict=True)
+    ]
     assert sum(log.killed for log in logs) >= KILLS, f"too few runs were killed: {logs}"
     assert differences(expected, final_dump(killed)) == [], f"kills: {logs}"

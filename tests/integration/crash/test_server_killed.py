@@ -61,12 +61,18 @@ class Feed:
                 events = []
                 for j in range(BATCH):
                     i = shipped[(b * BATCH + j) % len(shipped)]
-                    events.append({
-                        "carrier": CARRIERS[i % 3], "waybill": f"WB{i:08d}",
-                        "time": (self.now - timedelta(hours=20)
-                                 + timedelta(seconds=b * BATCH + j)).isoformat(),
-                        "status": "in_transit", "location": "上海转运中心",
-                        "description": f"scan {number}-{t}-{b}-{j}"})
+                    events.append(
+                        {
+                            "carrier": CARRIERS[i % 3],
+                            "waybill": f"WB{i:08d}",
+                            "time": (
+                                self.now - timedelta(hours=20) + timedelta(seconds=b * BATCH + j)
+                            ).isoformat(),
+                            "status": "in_transit",
+                            "location": "上海转运中心",
+                            "description": f"scan {number}-{t}-{b}-{j}",
+                        }
+                    )
                 batches.append(Batch(events))
             round_batches.append(batches)
         self.threads += round_batches
@@ -87,10 +93,12 @@ def _post(client: httpx.Client, batch: Batch) -> bool | None:
     return batch.acked
 
 
-def _client_thread(url: str, token: str, batches: list[Batch], feed: Feed,
-                   answered: threading.Event) -> None:
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
-                      timeout=60) as client:
+def _client_thread(
+    url: str, token: str, batches: list[Batch], feed: Feed, answered: threading.Event
+) -> None:
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as client:
         for batch in batches:
             outcome = _post(client, batch)
             if outcome is None:
@@ -102,10 +110,23 @@ def _client_thread(url: str, token: str, batches: list[Batch], feed: Feed,
 
 def _prepare(db: Database, tmp_path: Path, now: datetime) -> str:
     """Orders shipped a day or two ago, an administrator and its integration token."""
-    write_orders(tmp_path / "orders.csv",
-                 Window(ORDERS, start=now - timedelta(days=3), span=timedelta(days=1)))
-    run(db, ["import", "orders", str(tmp_path / "orders.csv"), "--source", "generic",
-             "--now", now.isoformat()], tmp_path)
+    write_orders(
+        tmp_path / "orders.csv",
+        Window(ORDERS, start=now - timedelta(days=3), span=timedelta(days=1)),
+    )
+    run(
+        db,
+        [
+            "import",
+            "orders",
+            str(tmp_path / "orders.csv"),
+            "--source",
+            "generic",
+            "--now",
+            now.isoformat(),
+        ],
+        tmp_path,
+    )
     engine = db.engine()
     with session_factory(engine)() as s:
         admin = create_user(s, "feed-admin", "feed-admin-password", Role.ADMIN, "Feed", [], now)
@@ -122,14 +143,16 @@ def _stored(db: Database) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             query = select(TrackingEvent.description, func.count()).group_by(
-                TrackingEvent.description)
+                TrackingEvent.description
+            )
             return {str(d): int(n) for d, n in conn.execute(query)}
     finally:
         engine.dispose()
 
 
 def test_every_acknowledged_batch_survives_a_killed_server(
-        crash_database: Database, tmp_path: Path) -> None:
+    crash_database: Database, tmp_path: Path
+) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     db = crash_database
     token = _prepare(db, tmp_path, now)
@@ -137,9 +160,12 @@ def test_every_acknowledged_batch_survives_a_killed_server(
     for number in range(KILLS):
         server = Server.start(db, tmp_path, "--no-worker")
         answered = threading.Event()
-        threads = [threading.Thread(target=_client_thread,
-                                    args=(server.url, token, batches, feed, answered))
-                   for batches in feed.add_round(number, batches_per_thread=400)]
+        threads = [
+            threading.Thread(
+                target=_client_thread, args=(server.url, token, batches, feed, answered)
+            )
+            for batches in feed.add_round(number, batches_per_thread=400)
+        ]
         for thread in threads:
             thread.start()
         assert answered.wait(timeout=120), "no batch was answered before the kill"
@@ -157,8 +183,9 @@ def test_every_acknowledged_batch_survives_a_killed_server(
 
     server = Server.start(db, tmp_path, "--no-worker")
     sent = [b for b in feed.all_batches() if b.sent]
-    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"},
-                      timeout=60) as client:
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as client:
         assert all(_post(client, batch) for batch in sent), "a resent batch was not accepted"
     server.stop()
     expected = {d: 1 for b in sent for d in b.descriptions}

@@ -43,8 +43,19 @@ def _prepared(tmp_path: Path, databases: Databases) -> Database:
     window = Window(ORDERS, start=NOW - timedelta(hours=44), span=timedelta(hours=10))
     write_orders(tmp_path / "orders.csv", window)
     db = databases.fresh("prepared")
-    run(db, ["import", "orders", str(tmp_path / "orders.csv"), "--source", "generic",
-             "--now", IMPORTED_AT.isoformat()], tmp_path)
+    run(
+        db,
+        [
+            "import",
+            "orders",
+            str(tmp_path / "orders.csv"),
+            "--source",
+            "generic",
+            "--now",
+            IMPORTED_AT.isoformat(),
+        ],
+        tmp_path,
+    )
     return db
 
 
@@ -58,31 +69,48 @@ def _rows(db: Database, sql: str) -> list[tuple[object, ...]]:
 
 
 def test_a_sweep_killed_at_random_points_ends_as_one_uninterrupted_sweep(
-        tmp_path: Path, databases: Databases) -> None:
+    tmp_path: Path, databases: Databases
+) -> None:
     prepared = _prepared(tmp_path, databases)
     shipped = ORDERS - ORDERS // 10  # every tenth order is never shipped
-    assert _rows(prepared, "SELECT state, count(*) FROM deadlines "
-                           "WHERE rule_id = 'pickup_timeout' GROUP BY state") == [
-        ("pending", shipped)]
+    assert _rows(
+        prepared,
+        "SELECT state, count(*) FROM deadlines WHERE rule_id = 'pickup_timeout' GROUP BY state",
+    ) == [("pending", shipped)]
     sweep = ["sweep", "--now", NOW.isoformat()]
     clean = databases.copy(prepared, "clean")
     took = run(clean, sweep, tmp_path)
     expected = final_dump(clean, skip=QUEUE_PROGRESS)
     assert _rows(clean, "SELECT state, count(*) FROM violations GROUP BY state") == [
-        ("open", shipped)]
+        ("open", shipped)
+    ]
 
     killed = databases.copy(prepared, "killed")
-    log = kill_and_rerun(killed, sweep, tmp_path, kills=KILLS, clean_seconds=took,
-                         rng=random.Random(SEED))
+    log = kill_and_rerun(
+        killed, sweep, tmp_path, kills=KILLS, clean_seconds=took, rng=random.Random(SEED)
+    )
     assert log.killed >= KILLS // 2, f"too few runs were killed: {log}"
     assert differences(expected, final_dump(killed, skip=QUEUE_PROGRESS)) == [], f"kills: {log}"
     run(killed, ["audit", "verify"], tmp_path)  # the chain survived the kills unbroken
     cursors = "SELECT name, last_id FROM alert_cursors ORDER BY name"
-    for (name, clean_at), (_, killed_at) in zip(_rows(clean, cursors), _rows(killed, cursors),
-                                                strict=True):
+    for (name, clean_at), (_, killed_at) in zip(
+        _rows(clean, cursors), _rows(killed, cursors), strict=True
+    ):
         assert int(str(killed_at)) >= int(str(clean_at)), f"alert cursor {name} went back"
     # Equal to the clean sweep already says it; spelled out because it is the point.
-    assert _rows(killed, "SELECT violation_id, kind FROM ledger_entries WHERE reverses_id IS NULL "
-                         "GROUP BY violation_id, kind HAVING count(*) > 1") == []
-    assert _rows(killed, "SELECT entity_id FROM audit_events WHERE entity_type = 'violation' "
-                         "AND action = 'detected' GROUP BY entity_id HAVING count(*) > 1") == []
+    assert (
+        _rows(
+            killed,
+            "SELECT violation_id, kind FROM ledger_entries WHERE reverses_id IS NULL "
+            "GROUP BY violation_id, kind HAVING count(*) > 1",
+        )
+        == []
+    )
+    assert (
+        _rows(
+            killed,
+            "SELECT entity_id FROM audit_events WHERE entity_type = 'violation' "
+            "AND action = 'detected' GROUP BY entity_id HAVING count(*) > 1",
+        )
+        == []
+    )

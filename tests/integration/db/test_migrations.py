@@ -36,8 +36,18 @@ def test_datetimes_come_back_aware_and_in_utc(sessions) -> None:  # type: ignore
 
     paid = datetime(2026, 10, 1, 9, 30, tzinfo=shanghai)
     with sessions() as s:
-        s.add(Order(shop_id=1, external_id="o1", status="paid", paid_at=paid, amount_fen=1230,
-                    quantity=1, created_at=paid, updated_at=paid))
+        s.add(
+            Order(
+                shop_id=1,
+                external_id="o1",
+                status="paid",
+                paid_at=paid,
+                amount_fen=1230,
+                quantity=1,
+                created_at=paid,
+                updated_at=paid,
+            )
+        )
         s.commit()
     with sessions() as s:
         got = s.execute(select(Order.paid_at)).scalar_one()
@@ -54,9 +64,18 @@ def test_naive_datetimes_are_refused(sessions) -> None:  # type: ignore[no-untyp
     with sessions() as s:
         s.add(Platform(id=1, code="douyin", name="抖音", profile="douyin"))
         s.add(Shop(id=1, platform_id=1, code="s1", name="店"))
-        s.add(Order(shop_id=1, external_id="o1", status="paid", paid_at=datetime(2026, 1, 1),
-                    amount_fen=1, quantity=1, created_at=datetime.now(UTC),
-                    updated_at=datetime.now(UTC)))
+        s.add(
+            Order(
+                shop_id=1,
+                external_id="o1",
+                status="paid",
+                paid_at=datetime(2026, 1, 1),
+                amount_fen=1,
+                quantity=1,
+                created_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC),
+            )
+        )
         with pytest.raises(StatementError, match="naive datetime"):
             s.commit()
 

@@ -16,11 +16,16 @@ DAY = timedelta(hours=24)
 REMOTE = {"新疆", "西藏", "青海", "内蒙古"}
 
 
-def load(engine: Engine) -> tuple[list[Order], list[OrderItem], list[Shipment],
-                                   list[TrackingEvent]]:
+def load(
+    engine: Engine,
+) -> tuple[list[Order], list[OrderItem], list[Shipment], list[TrackingEvent]]:
     with Session(engine) as s:
-        return (list(s.scalars(select(Order))), list(s.scalars(select(OrderItem))),
-                list(s.scalars(select(Shipment))), list(s.scalars(select(TrackingEvent))))
+        return (
+            list(s.scalars(select(Order))),
+            list(s.scalars(select(OrderItem))),
+            list(s.scalars(select(Shipment))),
+            list(s.scalars(select(TrackingEvent))),
+        )
 
 
 def test_shipments_agree_with_their_events_and_nothing_lies_in_the_future(
@@ -35,7 +40,8 @@ def test_shipments_agree_with_their_events_and_nothing_lies_in_the_future(
         assert e.received_at >= e.event_time
         by_shipment[e.shipment_id or 0].append(e)
     assert len({s.waybill_no for s in shipments if s.waybill_no}) == sum(
-        1 for s in shipments if s.waybill_no)
+        1 for s in shipments if s.waybill_no
+    )
     for s in shipments:
         trail = sorted(by_shipment[s.id], key=lambda e: e.event_time)
         assert s.key == orders_by_id[s.order_id].external_id
@@ -82,13 +88,17 @@ def test_a_default_demo_has_pickups_due_soon_and_breaches_to_show(db_engine: Eng
     assert summary.awaiting_pickup == len(waiting)
     assert summary.awaiting_pickup_over_24h == len(open_breach)
     assert summary.picked_up_after_24h == len(late)
-    assert any(s.shipped_at - o.paid_at > timedelta(hours=48)
-               for s, o in zip(sorted(shipments, key=lambda s: s.order_id),
-                               sorted(orders, key=lambda o: o.id), strict=True)
-               if s.shipped_at)
+    assert any(
+        s.shipped_at - o.paid_at > timedelta(hours=48)
+        for s, o in zip(
+            sorted(shipments, key=lambda s: s.order_id),
+            sorted(orders, key=lambda o: o.id),
+            strict=True,
+        )
+        if s.shipped_at
+    )
     assert {o.buyer_province for o in orders} >= REMOTE
     prices = [i.unit_price_fen for i in items]
     assert min(prices) <= 300 and max(prices) > 300_000
     assert {len([i for i in items if i.order_id == o.id]) for o in orders[:300]} == {1, 2, 3}
-    assert any(day == NOW.date() for _outlet, day in
-               ((o.outlet, o.day) for o in summary.outages))
+    assert any(day == NOW.date() for _outlet, day in ((o.outlet, o.day) for o in summary.outages))

@@ -45,16 +45,21 @@ def _external_date(order: Order, platform: str) -> str:
 def _assert_seeded_at(engine: Engine, now: datetime) -> None:
     seed_demo(engine, now=now, orders=60, days=3, create_users=False, replace=True)
     with Session(engine) as s:
-        platforms = {shop_id: code for shop_id, code in s.execute(
-            select(Shop.id, Platform.code).join(Platform, Platform.id == Shop.platform_id))}
+        platforms = {
+            shop_id: code
+            for shop_id, code in s.execute(
+                select(Shop.id, Platform.code).join(Platform, Platform.id == Shop.platform_id)
+            )
+        }
         orders = list(s.scalars(select(Order)))
         assert len(orders) == 60
         for order in orders:
             assert order.paid_at <= now
             local_day = order.paid_at.astimezone(BEIJING).strftime("%y%m%d")
             assert _external_date(order, platforms[order.shop_id]) == local_day, order.external_id
-        latest = s.scalar(select(TrackingEvent.event_time).order_by(
-            TrackingEvent.event_time.desc()).limit(1))
+        latest = s.scalar(
+            select(TrackingEvent.event_time).order_by(TrackingEvent.event_time.desc()).limit(1)
+        )
         assert latest is None or latest <= now
 
 
@@ -70,10 +75,14 @@ def test_the_seed_runs_across_day_month_year_and_holiday_boundaries(
     _assert_seeded_at(db_engine, now)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(now=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31),
-                        timezones=st.just(UTC)))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    now=st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+    )
+)
 def test_any_now_seeds_a_consistent_world(
     now: datetime, _sqlite_template: Path, tmp_path: Path
 ) -> None:

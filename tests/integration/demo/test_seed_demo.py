@@ -32,8 +32,13 @@ def count(session: Session, model: type) -> int:
 
 def test_seeding_writes_three_shops_on_two_platforms_and_n_orders(db_engine: Engine) -> None:
     calls: list[tuple[int, int]] = []
-    summary = seed_demo(db_engine, now=NOW, orders=300, create_users=False,
-                        progress=lambda done, total: calls.append((done, total)))
+    summary = seed_demo(
+        db_engine,
+        now=NOW,
+        orders=300,
+        create_users=False,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     with Session(db_engine) as s:
         assert count(s, Shop) == 3
         assert sorted(s.scalars(select(Platform.profile))) == ["douyin", "pinduoduo"]
@@ -52,15 +57,22 @@ def test_users_are_created_only_when_asked_with_their_shops(db_engine: Engine) -
     with Session(db_engine) as s:
         users = {u.username: u for u in s.scalars(select(User))}
         assert {n: u.role for n, u in users.items()} == {
-            "merchant": "merchant_owner", "staff": "merchant_staff", "cs": "cs_agent",
-            "reviewer": "reviewer", "admin": "admin",
+            "merchant": "merchant_owner",
+            "staff": "merchant_staff",
+            "cs": "cs_agent",
+            "reviewer": "reviewer",
+            "admin": "admin",
         }
         assert PasswordHasher().verify(users["merchant"].password_hash, "lanshou-demo")
 
         def shops_of(name: str) -> set[str]:
-            return set(s.scalars(select(Shop.code).join(ShopMembership,
-                                                          ShopMembership.shop_id == Shop.id)
-                                 .where(ShopMembership.user_id == users[name].id)))
+            return set(
+                s.scalars(
+                    select(Shop.code)
+                    .join(ShopMembership, ShopMembership.shop_id == Shop.id)
+                    .where(ShopMembership.user_id == users[name].id)
+                )
+            )
 
         assert shops_of("merchant") == {"demo-dy-hemu", "demo-dy-yuewei"}
         assert shops_of("staff") == {"demo-dy-hemu"}
@@ -94,8 +106,16 @@ def test_replace_removes_earlier_demo_data_including_rule_output(db_engine: Engi
         shipment = s.scalars(select(Shipment).limit(1)).one()
         order = s.get(Order, shipment.order_id)
         assert order is not None
-        s.add(Deadline(shipment_id=shipment.id, shop_id=order.shop_id, profile="douyin",
-                       rule_id="pickup_timeout", state="pending", evaluated_at=NOW))
+        s.add(
+            Deadline(
+                shipment_id=shipment.id,
+                shop_id=order.shop_id,
+                profile="douyin",
+                rule_id="pickup_timeout",
+                state="pending",
+                evaluated_at=NOW,
+            )
+        )
     summary = seed_demo(db_engine, now=NOW, orders=25, create_users=True, replace=True)
     with Session(db_engine) as s:
         assert count(s, Order) == 25
@@ -110,8 +130,15 @@ def test_later_inserts_get_fresh_ids_after_explicit_keys(db_engine: Engine) -> N
     seed_demo(db_engine, now=NOW, orders=30, create_users=False)
     with Session(db_engine) as s, s.begin():
         shop_id = s.scalars(select(Shop.id).limit(1)).one()
-        order = Order(shop_id=shop_id, external_id="manual-1", status="paid", paid_at=NOW,
-                      amount_fen=100, created_at=NOW, updated_at=NOW)
+        order = Order(
+            shop_id=shop_id,
+            external_id="manual-1",
+            status="paid",
+            paid_at=NOW,
+            amount_fen=100,
+            created_at=NOW,
+            updated_at=NOW,
+        )
         s.add(order)
         s.flush()
         assert order.id == 31
@@ -138,7 +165,8 @@ def test_dedup_keys_are_the_sha256_of_waybill_status_time_and_description(
 
 
 def test_the_forked_generator_writes_exactly_what_the_in_process_one_does(
-    db_engine: Engine, monkeypatch: pytest.MonkeyPatch,
+    db_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from lanshou.services.demo import pipeline, seed
 
@@ -152,7 +180,8 @@ def test_the_forked_generator_writes_exactly_what_the_in_process_one_does(
 
 
 def test_a_failure_half_way_leaves_no_half_demo_behind(
-    db_engine: Engine, monkeypatch: pytest.MonkeyPatch,
+    db_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from lanshou.services.demo import seed
 

@@ -37,15 +37,20 @@ def rows(sessions: sessionmaker[Session], statement: Select[*_Ts]) -> list[tuple
 
 def deadline_rows(sessions: sessionmaker[Session], sid: int) -> list[tuple[Any, ...]]:
     """A shipment's deadlines as stored, by rule."""
-    return rows(sessions, select(
-        Deadline.rule_id,
-        Deadline.started_at,
-        Deadline.due_at,
-        Deadline.satisfied_at,
-        Deadline.state,
-        Deadline.next_check_at,
-        Deadline.evaluated_at,
-    ).where(Deadline.shipment_id == sid).order_by(Deadline.rule_id))
+    return rows(
+        sessions,
+        select(
+            Deadline.rule_id,
+            Deadline.started_at,
+            Deadline.due_at,
+            Deadline.satisfied_at,
+            Deadline.state,
+            Deadline.next_check_at,
+            Deadline.evaluated_at,
+        )
+        .where(Deadline.shipment_id == sid)
+        .order_by(Deadline.rule_id),
+    )
 
 
 @dataclass

@@ -18,8 +18,10 @@ KDN_ID = "1234567"
 
 def configure_feeds(client: TestClient) -> None:
     admin = bearer(client, "admin")
-    for body in ({"kind": "kuaidi100", "name": "快递100 主账号", "secret": K100_SALT},
-                 {"kind": "kdniao", "name": "快递鸟", "secret": KDN_KEY, "account_id": KDN_ID}):
+    for body in (
+        {"kind": "kuaidi100", "name": "快递100 主账号", "secret": K100_SALT},
+        {"kind": "kdniao", "name": "快递鸟", "secret": KDN_KEY, "account_id": KDN_ID},
+    ):
         response = client.post("/api/v1/feeds", json=body, headers=admin)
         assert response.status_code == 201, response.text
 
@@ -29,13 +31,31 @@ def k100_form(param: dict[str, Any], salt: str = K100_SALT) -> dict[str, str]:
     return {"param": text, "sign": hashlib.md5((text + salt).encode()).hexdigest().upper()}
 
 
-def k100_param(nu: str, data: list[dict[str, Any]], *, state: str = "0",
-               status: str = "polling", com: str = "shunfeng", **extra: Any) -> dict[str, Any]:
-    return {"status": status, "billstatus": "got", "message": extra.pop("message", ""),
-            "lastResult": {"message": "ok", "state": state, "status": "200", "condition": "F00",
-                           "ischeck": "0", "com": com, "nu": nu,
-                           "data": sorted(data, key=lambda d: d["time"], reverse=True)},
-            **extra}
+def k100_param(
+    nu: str,
+    data: list[dict[str, Any]],
+    *,
+    state: str = "0",
+    status: str = "polling",
+    com: str = "shunfeng",
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "billstatus": "got",
+        "message": extra.pop("message", ""),
+        "lastResult": {
+            "message": "ok",
+            "state": state,
+            "status": "200",
+            "condition": "F00",
+            "ischeck": "0",
+            "com": com,
+            "nu": nu,
+            "data": sorted(data, key=lambda d: d["time"], reverse=True),
+        },
+        **extra,
+    }
 
 
 def scan(time: str, context: str, status: str | None = None) -> dict[str, Any]:
@@ -46,16 +66,39 @@ def scan(time: str, context: str, status: str | None = None) -> dict[str, Any]:
 
 
 def kdn_form(entries: list[dict[str, Any]], key: str = KDN_KEY) -> dict[str, str]:
-    data = json.dumps({"PushTime": "2026-11-04 12:00:00", "EBusinessID": KDN_ID,
-                       "Data": entries, "Count": str(len(entries))}, ensure_ascii=False)
+    data = json.dumps(
+        {
+            "PushTime": "2026-11-04 12:00:00",
+            "EBusinessID": KDN_ID,
+            "Data": entries,
+            "Count": str(len(entries)),
+        },
+        ensure_ascii=False,
+    )
     digest = hashlib.md5((data + key).encode()).hexdigest()
-    return {"RequestData": data, "DataSign": base64.b64encode(digest.encode()).decode(),
-            "RequestType": "101"}
+    return {
+        "RequestData": data,
+        "DataSign": base64.b64encode(digest.encode()).decode(),
+        "RequestType": "101",
+    }
 
 
-def kdn_entry(code: str, shipper: str, traces: list[tuple[str, str, str]],
-              state: str = "2", state_ex: str = "2") -> dict[str, Any]:
-    return {"EBusinessID": KDN_ID, "ShipperCode": shipper, "LogisticCode": code,
-            "Success": True, "State": state, "StateEx": state_ex,
-            "Traces": [{"AcceptTime": at, "AcceptStation": text, "Action": action}
-                       for at, text, action in traces]}
+def kdn_entry(
+    code: str,
+    shipper: str,
+    traces: list[tuple[str, str, str]],
+    state: str = "2",
+    state_ex: str = "2",
+) -> dict[str, Any]:
+    return {
+        "EBusinessID": KDN_ID,
+        "ShipperCode": shipper,
+        "LogisticCode": code,
+        "Success": True,
+        "State": state,
+        "StateEx": state_ex,
+        "Traces": [
+            {"AcceptTime": at, "AcceptStation": text, "Action": action}
+            for at, text, action in traces
+        ],
+    }

@@ -19,7 +19,8 @@ CST = timezone(timedelta(hours=8))
 
 
 def test_a_csv_is_imported_in_chunks_with_rejects_beside_it(
-        sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
     w = World(sessions).setup()
     sid = w.order("C1", t(2, 10), shipped=t(2, 12))
     path = tmp_path / "scans.csv"
@@ -30,24 +31,34 @@ def test_a_csv_is_imported_in_chunks_with_rejects_beside_it(
         "中通,75C1,2026-11-03 09:00:00,in_transit,上海,\n"
         "火星快递,XX9,2026-11-03 09:00:00,in_transit\n"
         "中通,75C1,tomorrow,in_transit\n"
-        "中通,75C1\n", encoding="utf-8")
-    result = import_tracking_csv(sessions, path, tz=ZoneInfo("Asia/Shanghai"), now=t(4),
-                                 ctx=RulesContext(), chunk=2)
+        "中通,75C1\n",
+        encoding="utf-8",
+    )
+    result = import_tracking_csv(
+        sessions, path, tz=ZoneInfo("Asia/Shanghai"), now=t(4), ctx=RulesContext(), chunk=2
+    )
     ev = result.events
     assert (result.rows, result.rejected) == (6, 2)
     assert (ev.received, ev.stored, ev.duplicates, ev.unmatched, ev.unknown_carriers) == (
-        4, 3, 1, 1, 1)
+        4,
+        3,
+        1,
+        1,
+        1,
+    )
     assert result.rejects_path == tmp_path / "scans.csv.rejects.csv"
     with result.rejects_path.open(encoding="utf-8") as fh:
         rejects = list(csv.reader(fh))
     assert rejects == [
         ["line", "error", "carrier", "waybill", "time", "status", "location", "description"],
-        ["6", "time: 'tomorrow' is not an ISO 8601 time", "中通", "75C1", "tomorrow",
-         "in_transit"],
-        ["7", "expected 4 to 6 columns, found 2", "中通", "75C1"]]
+        ["6", "time: 'tomorrow' is not an ISO 8601 time", "中通", "75C1", "tomorrow", "in_transit"],
+        ["7", "expected 4 to 6 columns, found 2", "中通", "75C1"],
+    ]
     with sessions() as s:
         shipment = s.get_one(Shipment, sid)
         sources = set(s.execute(select(TrackingEvent.source)).scalars())
     assert (shipment.status, shipment.picked_up_at) == (
-        "in_transit", datetime(2026, 11, 2, 15, tzinfo=CST))
+        "in_transit",
+        datetime(2026, 11, 2, 15, tzinfo=CST),
+    )
     assert sources == {"import"}

@@ -22,8 +22,11 @@ from .helpers import K100_SALT, k100_form, k100_param, scan
 CTX = RulesContext()
 NOW = t(6, 12)
 # (hours after shipping the first scan comes, statuses of the trace): on time, late, never.
-PLANS = {"P1": (3, ["揽收", "在途", "派件", "签收"]), "P2": (30, ["揽收", "在途"]),
-         "P3": (None, [])}
+PLANS = {
+    "P1": (3, ["揽收", "在途", "派件", "签收"]),
+    "P2": (30, ["揽收", "在途"]),
+    "P3": (None, []),
+}
 
 
 def _pushes(prefix: str, shipped: dict[str, Any]) -> list[dict[str, str]]:
@@ -55,20 +58,31 @@ def _world(sessions: sessionmaker[Session], prefix: str, w: World) -> dict[str, 
 def _outcome(sessions: sessionmaker[Session], prefix: str) -> list[tuple[Any, ...]]:
     with sessions() as s:
         rows = s.execute(
-            select(Shipment.waybill_no, Shipment.status, Shipment.picked_up_at,
-                   Shipment.last_event_at, Violation.rule_id, Violation.state)
+            select(
+                Shipment.waybill_no,
+                Shipment.status,
+                Shipment.picked_up_at,
+                Shipment.last_event_at,
+                Violation.rule_id,
+                Violation.state,
+            )
             .outerjoin(Violation, Violation.shipment_id == Shipment.id)
             .where(Shipment.waybill_no.like(f"{prefix}%"))
-            .order_by(Shipment.waybill_no, Violation.rule_id)).all()
-    return [(r[0][len(prefix):], *r[1:]) for r in rows]
+            .order_by(Shipment.waybill_no, Violation.rule_id)
+        ).all()
+    return [(r[0][len(prefix) :], *r[1:]) for r in rows]
 
 
 def test_shuffled_and_repeated_pushes_end_like_the_ordered_stream(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     w = World(sessions).setup()
     with sessions() as s:
-        s.add(FeedIntegration(kind="kuaidi100", name="k", secret=K100_SALT, is_active=True,
-                              created_at=t(1)))
+        s.add(
+            FeedIntegration(
+                kind="kuaidi100", name="k", secret=K100_SALT, is_active=True, created_at=t(1)
+            )
+        )
         s.commit()
     ordered = _pushes("O", _world(sessions, "O", w))
     messy = _pushes("M", _world(sessions, "M", w))
@@ -83,6 +97,7 @@ def test_shuffled_and_repeated_pushes_end_like_the_ordered_stream(
     assert [(r[0], r[1], r[4], r[5]) for r in expected] == [
         ("P1", "delivered", None, None),
         ("P2", "in_transit", "pickup_timeout", "confirmed"),
-        ("P3", "awaiting_pickup", None, None)]  # no push: the sweep judges it, not a feed
+        ("P3", "awaiting_pickup", None, None),
+    ]  # no push: the sweep judges it, not a feed
     assert expected[0][2] == t(2, 15) and expected[1][2] == t(3, 18)
     assert len(ordered) == 6 and len(messy) == 15

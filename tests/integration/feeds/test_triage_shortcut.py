@@ -189,31 +189,40 @@ def deadlines(sessions: sessionmaker[Session], sid: int) -> dict[str, tuple[Any,
 
 
 def violations(sessions: sessionmaker[Session]) -> list[tuple[Any, ...]]:
-    return rows(sessions, select(
-        Violation.shipment_id,
-        Violation.rule_id,
-        Violation.state,
-        Violation.deadline,
-        Violation.satisfied_at,
-        Violation.detected_at,
-        Violation.updated_at,
-    ).order_by(Violation.id))
+    return rows(
+        sessions,
+        select(
+            Violation.shipment_id,
+            Violation.rule_id,
+            Violation.state,
+            Violation.deadline,
+            Violation.satisfied_at,
+            Violation.detected_at,
+            Violation.updated_at,
+        ).order_by(Violation.id),
+    )
 
 
 def ledger(sessions: sessionmaker[Session]) -> list[tuple[Any, ...]]:
-    return rows(sessions, select(
-        LedgerEntry.kind,
-        LedgerEntry.amount_fen,
-        LedgerEntry.points,
-        LedgerEntry.reverses_id,
-        LedgerEntry.booked_at,
-    ).order_by(LedgerEntry.id))
+    return rows(
+        sessions,
+        select(
+            LedgerEntry.kind,
+            LedgerEntry.amount_fen,
+            LedgerEntry.points,
+            LedgerEntry.reverses_id,
+            LedgerEntry.booked_at,
+        ).order_by(LedgerEntry.id),
+    )
 
 
 def warnings(sessions: sessionmaker[Session]) -> list[tuple[Any, ...]]:
-    return rows(sessions, select(
-        Deadline.rule_id, Warning_.lead_minutes, Warning_.fired_at, Warning_.suppressed
-    ).join(Deadline, Deadline.id == Warning_.deadline_id).order_by(Warning_.id))
+    return rows(
+        sessions,
+        select(Deadline.rule_id, Warning_.lead_minutes, Warning_.fired_at, Warning_.suppressed)
+        .join(Deadline, Deadline.id == Warning_.deadline_id)
+        .order_by(Warning_.id),
+    )
 
 
 def shipment(sessions: sessionmaker[Session], sid: int) -> tuple[Any, ...]:

@@ -92,7 +92,11 @@ def test_a_fresh_database_knows_the_built_in_carriers_by_any_spelling(
         assert sorted(codes.values()) == ["SF", "ZTO"]
         ships = {sh.key: sh.carrier_id for sh in s.execute(select(Shipment)).scalars()}
         assert {k: codes.get(v) if v else None for k, v in ships.items()} == {
-            "B1": "SF", "B2": "ZTO", "B3": "ZTO", "B4": None}
+            "B1": "SF",
+            "B2": "ZTO",
+            "B3": "ZTO",
+            "B4": None,
+        }
 
 
 def test_events_that_arrived_before_the_import_join_the_shipment(

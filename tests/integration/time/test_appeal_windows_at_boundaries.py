@@ -64,8 +64,15 @@ def world(sessions: sessionmaker[Session]) -> World:
     """One douyin shop and its owner."""
     w = World(sessions).setup("douyin")
     with unit_of_work(sessions) as s:
-        create_user(s, "merchant", "correct-horse-battery", Role.MERCHANT_OWNER, "店主",
-                    [w.shop_id], datetime(2026, 1, 1, tzinfo=UTC))
+        create_user(
+            s,
+            "merchant",
+            "correct-horse-battery",
+            Role.MERCHANT_OWNER,
+            "店主",
+            [w.shop_id],
+            datetime(2026, 1, 1, tzinfo=UTC),
+        )
     return w
 
 
@@ -84,14 +91,20 @@ def violation_detected_at(w: World, detected: datetime, ext: str = "AP1") -> int
         evaluate_shipments(s, [sid], shipped, RulesContext())
     run_sweep(w.sessions, detected, SETTINGS, ctx=RulesContext())
     with w.sessions() as s:
-        vid, at = s.execute(select(Violation.id, Violation.detected_at)
-                            .where(Violation.shipment_id == sid)).one()
+        vid, at = s.execute(
+            select(Violation.id, Violation.detected_at).where(Violation.shipment_id == sid)
+        ).one()
     assert at == detected
     return vid
 
 
-def file(sessions: sessionmaker[Session], actx: AppealsContext, vid: int, now: datetime,
-         submit: bool = False) -> Appeal:
+def file(
+    sessions: sessionmaker[Session],
+    actx: AppealsContext,
+    vid: int,
+    now: datetime,
+    submit: bool = False,
+) -> Appeal:
     with unit_of_work(sessions) as s:
         merchant = owner(sessions)
         appeal = create_appeal(s, actx, merchant, vid, "online", "快递员未上门", now)
@@ -110,11 +123,15 @@ WINDOWS = [
 ]
 
 
-@pytest.mark.parametrize(("notice", "closes"), WINDOWS,
-                         ids=[f"{n:%Y-%m-%dT%H:%M:%S}" for n, _ in WINDOWS])
+@pytest.mark.parametrize(
+    ("notice", "closes"), WINDOWS, ids=[f"{n:%Y-%m-%dT%H:%M:%S}" for n, _ in WINDOWS]
+)
 def test_the_appeal_window_includes_its_last_instant_and_nothing_after(
-    sessions: sessionmaker[Session], world: World, actx: AppealsContext, notice: datetime,
-    closes: datetime
+    sessions: sessionmaker[Session],
+    world: World,
+    actx: AppealsContext,
+    notice: datetime,
+    closes: datetime,
 ) -> None:
     vid = violation_detected_at(world, notice)
     with pytest.raises(Conflict) as refused:
@@ -137,16 +154,21 @@ TWO_WORKING_DAYS = [
 ]
 
 
-@pytest.mark.parametrize(("submitted", "review_by"), TWO_WORKING_DAYS,
-                         ids=[f"{s:%Y-%m-%dT%H:%M}" for s, _ in TWO_WORKING_DAYS])
+@pytest.mark.parametrize(
+    ("submitted", "review_by"),
+    TWO_WORKING_DAYS,
+    ids=[f"{s:%Y-%m-%dT%H:%M}" for s, _ in TWO_WORKING_DAYS],
+)
 def test_the_review_is_due_two_working_days_after_submission(
-    sessions: sessionmaker[Session], world: World, actx: AppealsContext, submitted: datetime,
-    review_by: datetime
+    sessions: sessionmaker[Session],
+    world: World,
+    actx: AppealsContext,
+    submitted: datetime,
+    review_by: datetime,
 ) -> None:
     vid = violation_detected_at(world, submitted - timedelta(hours=1))
     appeal = file(sessions, actx, vid, submitted, submit=True)
-    assert (appeal.state, appeal.submitted_at, appeal.due_at) == (
-        "submitted", submitted, review_by)
+    assert (appeal.state, appeal.submitted_at, appeal.due_at) == ("submitted", submitted, review_by)
 
 
 def test_a_draft_expires_only_after_the_last_instant_it_could_be_submitted(
@@ -174,8 +196,15 @@ def test_a_draft_expires_only_after_the_last_instant_it_could_be_submitted(
 
 def admin(sessions: sessionmaker[Session]) -> Principal:
     with unit_of_work(sessions) as s:
-        user = create_user(s, "admin", "correct-horse-battery", Role.ADMIN, "管理员", [],
-                           datetime(2026, 1, 1, tzinfo=UTC))
+        user = create_user(
+            s,
+            "admin",
+            "correct-horse-battery",
+            Role.ADMIN,
+            "管理员",
+            [],
+            datetime(2026, 1, 1, tzinfo=UTC),
+        )
         return Principal(user.id, user.username, user.display_name, Role.ADMIN, None)
 
 
@@ -190,16 +219,21 @@ def upheld_task(world: World, caller: Principal, at: datetime, ext: str = "CP1")
         return complaint.id
 
 
-@pytest.mark.parametrize(("upheld", "task_due"), TWO_WORKING_DAYS,
-                         ids=[f"{s:%Y-%m-%dT%H:%M}" for s, _ in TWO_WORKING_DAYS])
+@pytest.mark.parametrize(
+    ("upheld", "task_due"),
+    TWO_WORKING_DAYS,
+    ids=[f"{s:%Y-%m-%dT%H:%M}" for s, _ in TWO_WORKING_DAYS],
+)
 def test_a_complaint_task_is_due_two_working_days_after_the_decision(
     sessions: sessionmaker[Session], world: World, upheld: datetime, task_due: datetime
 ) -> None:
     with weekends_only_years_expected():
         cid = upheld_task(world, admin(sessions), upheld)
     with sessions() as s:
-        assert s.scalars(select(ComplaintTask.due_at)
-                         .where(ComplaintTask.complaint_id == cid)).one() == task_due
+        assert (
+            s.scalars(select(ComplaintTask.due_at).where(ComplaintTask.complaint_id == cid)).one()
+            == task_due
+        )
 
 
 def test_a_complaint_task_escalates_only_after_the_instant_it_is_still_on_time(
@@ -219,6 +253,12 @@ def test_a_complaint_task_escalates_only_after_the_instant_it_is_still_on_time(
         assert escalate_overdue(s, due + US) == 1
     with sessions() as s:
         tasks = dict(s.execute(select(ComplaintTask.complaint_id, ComplaintTask.escalated)).all())
-        late = [e.data["late"] for e in s.scalars(select(AuditEvent).where(
-            AuditEvent.entity_type == "complaint", AuditEvent.action == "task_done"))]
+        late = [
+            e.data["late"]
+            for e in s.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.entity_type == "complaint", AuditEvent.action == "task_done"
+                )
+            )
+        ]
     assert (tasks, late) == ({done: False, left: True}, [False])

@@ -41,23 +41,33 @@ def ctx(tmp_path: Path) -> Iterator[RulesContext]:
         yield rules_with_test_profiles(tmp_path / "rules")
 
 
-def evaluate(sessions: sessionmaker[Session], ids: list[int], now: datetime,
-             ctx: RulesContext) -> None:
+def evaluate(
+    sessions: sessionmaker[Session], ids: list[int], now: datetime, ctx: RulesContext
+) -> None:
     with unit_of_work(sessions) as s:
         evaluate_shipments(s, ids, now, ctx)
 
 
 def due(sessions: sessionmaker[Session], sid: int, rule: str) -> tuple[datetime, str]:
     with sessions() as s:
-        row = s.execute(select(Deadline.due_at, Deadline.state).where(
-            Deadline.shipment_id == sid, Deadline.rule_id == rule)).one()
+        row = s.execute(
+            select(Deadline.due_at, Deadline.state).where(
+                Deadline.shipment_id == sid, Deadline.rule_id == rule
+            )
+        ).one()
     return row[0], row[1]
 
 
 def violations(sessions: sessionmaker[Session]) -> list[tuple[str, datetime, str]]:
     with sessions() as s:
-        return [tuple(r) for r in s.execute(  # type: ignore[misc]
-            select(Violation.rule_id, Violation.deadline, Violation.state).order_by(Violation.id))]
+        return [
+            tuple(r)
+            for r in s.execute(  # type: ignore[misc]
+                select(Violation.rule_id, Violation.deadline, Violation.state).order_by(
+                    Violation.id
+                )
+            )
+        ]
 
 
 def booked(sessions: sessionmaker[Session], kind: str) -> dict[int, object]:
@@ -108,14 +118,21 @@ WORKING_DAY_SHIP_DEADLINES = [
 
 
 SHIP_DEADLINES = [("douyin", *case) for case in SPRING_FESTIVAL_SHIP_DEADLINES] + [
-    ("workdays", *case) for case in WORKING_DAY_SHIP_DEADLINES]
+    ("workdays", *case) for case in WORKING_DAY_SHIP_DEADLINES
+]
 
 
-@pytest.mark.parametrize(("profile", "paid", "ship_by"), SHIP_DEADLINES,
-                         ids=[f"{n}-{p:%Y-%m-%dT%H:%M}" for n, p, _ in SHIP_DEADLINES])
+@pytest.mark.parametrize(
+    ("profile", "paid", "ship_by"),
+    SHIP_DEADLINES,
+    ids=[f"{n}-{p:%Y-%m-%dT%H:%M}" for n, p, _ in SHIP_DEADLINES],
+)
 def test_the_ship_deadline_at_day_and_holiday_boundaries(
-    sessions: sessionmaker[Session], ctx: RulesContext, profile: str, paid: datetime,
-    ship_by: datetime
+    sessions: sessionmaker[Session],
+    ctx: RulesContext,
+    profile: str,
+    paid: datetime,
+    ship_by: datetime,
 ) -> None:
     w = World(sessions).setup(profile)
     sid = w.order("S1", paid.astimezone(UTC))
@@ -139,14 +156,18 @@ WORKING_HOUR_PICKUP_DEADLINES = [
 ]
 
 
-@pytest.mark.parametrize(("shipped", "pickup_by"), WORKING_HOUR_PICKUP_DEADLINES,
-                         ids=[f"{s:%Y-%m-%dT%H:%M}" for s, _ in WORKING_HOUR_PICKUP_DEADLINES])
+@pytest.mark.parametrize(
+    ("shipped", "pickup_by"),
+    WORKING_HOUR_PICKUP_DEADLINES,
+    ids=[f"{s:%Y-%m-%dT%H:%M}" for s, _ in WORKING_HOUR_PICKUP_DEADLINES],
+)
 def test_a_working_hour_deadline_skips_nights_holidays_and_weekends(
     sessions: sessionmaker[Session], ctx: RulesContext, shipped: datetime, pickup_by: datetime
 ) -> None:
     w = World(sessions).setup("workdays")
-    sid = w.order("WH1", (shipped - timedelta(hours=1)).astimezone(UTC),
-                  shipped=shipped.astimezone(UTC))
+    sid = w.order(
+        "WH1", (shipped - timedelta(hours=1)).astimezone(UTC), shipped=shipped.astimezone(UTC)
+    )
     evaluate(sessions, [sid], shipped, ctx)
     assert due(sessions, sid, "pickup_timeout") == (pickup_by, "pending")
     w.event(sid, "picked_up", pickup_by)  # a pickup exactly at the deadline is in time
@@ -165,8 +186,11 @@ def test_the_daily_fine_cap_counts_the_beijing_day_of_the_deadline(
     (both fined); 16:00Z and 16:30Z are one (the later one is not fined). Counted by
     the UTC date, all three would share one day and only the first would be fined."""
     w = World(sessions).setup("dailycap")
-    shipped = [datetime(2026, 12, 2, 15, 59, 59, tzinfo=UTC), datetime(2026, 12, 2, 16, tzinfo=UTC),
-               datetime(2026, 12, 2, 16, 30, tzinfo=UTC)]
+    shipped = [
+        datetime(2026, 12, 2, 15, 59, 59, tzinfo=UTC),
+        datetime(2026, 12, 2, 16, tzinfo=UTC),
+        datetime(2026, 12, 2, 16, 30, tzinfo=UTC),
+    ]
     ids = [w.order(f"C{i}", at - timedelta(hours=1), shipped=at) for i, at in enumerate(shipped)]
     evaluate(sessions, ids, datetime(2026, 12, 2, 17, tzinfo=UTC), ctx)
     for hour in range(15, 18):  # the sweep finds each breach as it happens
@@ -183,10 +207,15 @@ def test_the_weekly_points_cap_counts_the_beijing_iso_week(
     16:00Z and 16:30Z Beijing's Monday (week 50): points 1, 1, 0. By UTC weeks all three would
     be on Sunday and only the first would score."""
     w = World(sessions).setup("dailycap")
-    deadlines = [datetime(2026, 12, 6, 15, 59, 59, tzinfo=UTC),
-                 datetime(2026, 12, 6, 16, tzinfo=UTC), datetime(2026, 12, 6, 16, 30, tzinfo=UTC)]
-    ids = [w.order(f"P{i}", due - timedelta(hours=25), shipped=due - timedelta(hours=24))
-           for i, due in enumerate(deadlines)]
+    deadlines = [
+        datetime(2026, 12, 6, 15, 59, 59, tzinfo=UTC),
+        datetime(2026, 12, 6, 16, tzinfo=UTC),
+        datetime(2026, 12, 6, 16, 30, tzinfo=UTC),
+    ]
+    ids = [
+        w.order(f"P{i}", due - timedelta(hours=25), shipped=due - timedelta(hours=24))
+        for i, due in enumerate(deadlines)
+    ]
     evaluate(sessions, ids, datetime(2026, 12, 5, 17, tzinfo=UTC), ctx)
     for minute in (0, 15, 45):  # the sweep finds each breach as it happens
         run_sweep(sessions, datetime(2026, 12, 6, 16, minute, tzinfo=UTC), SETTINGS, ctx=ctx)
@@ -206,8 +235,12 @@ def test_the_sweep_and_the_board_through_every_hour_of_the_day(
     sessions: sessionmaker[Session], ctx: RulesContext
 ) -> None:
     w = World(sessions).setup("douyin")
-    sid = w.order("H1", bj(2026, 12, 2, 20).astimezone(UTC), price="50.00",
-                  shipped=bj(2026, 12, 3).astimezone(UTC))
+    sid = w.order(
+        "H1",
+        bj(2026, 12, 2, 20).astimezone(UTC),
+        price="50.00",
+        shipped=bj(2026, 12, 3).astimezone(UTC),
+    )
     evaluate(sessions, [sid], bj(2026, 12, 3, 0, 5), ctx)
     for hour in range(24):
         now = datetime(2026, 12, 3, hour, tzinfo=UTC)
@@ -219,12 +252,16 @@ def test_the_sweep_and_the_board_through_every_hour_of_the_day(
         assert leads == expected_leads, hour
         if hour <= 16:  # at 16:00Z exactly the pickup is due, not late
             assert [(r.rule_id, r.due_at, r.seconds_left) for r in rows] == [
-                ("pickup_timeout", PICKUP_DUE, (16 - hour) * 3600)], hour
+                ("pickup_timeout", PICKUP_DUE, (16 - hour) * 3600)
+            ], hour
             assert violations(sessions) == [], hour
         else:
             assert rows == [], hour
             assert violations(sessions) == [("pickup_timeout", PICKUP_DUE, "open")], hour
     with sessions() as s:
-        money = sorted(s.execute(select(LedgerEntry.kind, LedgerEntry.amount_fen)
-                                 .where(LedgerEntry.kind != "points")).all())
+        money = sorted(
+            s.execute(
+                select(LedgerEntry.kind, LedgerEntry.amount_fen).where(LedgerEntry.kind != "points")
+            ).all()
+        )
     assert money == [("compensation", 300), ("fine", 1000)]

@@ -113,18 +113,33 @@ def by_hand(t: Timing) -> Verdict:
 def by_the_domain(t: Timing) -> dict[str, tuple[datetime, bool]]:
     profile = CTX.profile("douyin")
     amount = Decimal(t.price)
-    facts = ShipmentFacts("E1", "E1", "1", t.paid, amount, shipped_at=t.shipped,
-                          first_pickup_at=t.pickup, max_unit_price=amount)
-    return {o.rule_id: (o.deadline, o.is_violation)
-            for o in evaluate_shipment(facts, profile, CTX.calendar(profile), [], t.now)
-            if o.deadline is not None}  # a rule not started yet has no deadline
+    facts = ShipmentFacts(
+        "E1",
+        "E1",
+        "1",
+        t.paid,
+        amount,
+        shipped_at=t.shipped,
+        first_pickup_at=t.pickup,
+        max_unit_price=amount,
+    )
+    return {
+        o.rule_id: (o.deadline, o.is_violation)
+        for o in evaluate_shipment(facts, profile, CTX.calendar(profile), [], t.now)
+        if o.deadline is not None
+    }  # a rule not started yet has no deadline
 
 
 def stored(sessions: sessionmaker[Session]) -> Verdict:
     with sessions() as s:
         deadlines = dict(s.execute(select(Deadline.rule_id, Deadline.due_at)).all())
-        violations = dict(s.execute(select(Violation.rule_id, Violation.deadline)
-                                    .where(Violation.state.in_(("open", "confirmed")))).all())
+        violations = dict(
+            s.execute(
+                select(Violation.rule_id, Violation.deadline).where(
+                    Violation.state.in_(("open", "confirmed"))
+                )
+            ).all()
+        )
         money: dict[tuple[str, str], int] = {}
         for rule, kind, fen in s.execute(
             select(Violation.rule_id, LedgerEntry.kind, LedgerEntry.amount_fen)
@@ -143,7 +158,8 @@ def run_event_path(t: Timing, sessions: sessionmaker[Session]) -> None:
     if t.pickup is not None:
         with unit_of_work(sessions) as s:
             result = record_events(
-                s, [TrackingUpdate("75E1", "picked_up", t.pickup, "test")], t.now, CTX)
+                s, [TrackingUpdate("75E1", "picked_up", t.pickup, "test")], t.now, CTX
+            )
         assert (result.stored, result.shipments) == (1, 1)
     else:
         run_sweep(sessions, t.now, SETTINGS, ctx=CTX)
@@ -151,20 +167,44 @@ def run_event_path(t: Timing, sessions: sessionmaker[Session]) -> None:
 
 BOUNDARY_EXAMPLES = [
     # pickup exactly at its deadline, seen at Beijing midnight
-    Timing(datetime(2026, 12, 3, 16, tzinfo=UTC), datetime(2026, 12, 2, 10, tzinfo=UTC),
-           datetime(2026, 12, 2, 12, tzinfo=UTC), datetime(2026, 12, 3, 12, tzinfo=UTC), "50.00"),
+    Timing(
+        datetime(2026, 12, 3, 16, tzinfo=UTC),
+        datetime(2026, 12, 2, 10, tzinfo=UTC),
+        datetime(2026, 12, 2, 12, tzinfo=UTC),
+        datetime(2026, 12, 3, 12, tzinfo=UTC),
+        "50.00",
+    ),
     # now exactly at the pickup deadline, no scan: not late yet
-    Timing(datetime(2026, 12, 3, 16, tzinfo=UTC), datetime(2026, 12, 2, 15, tzinfo=UTC),
-           datetime(2026, 12, 2, 16, tzinfo=UTC), None, "1200.00"),
+    Timing(
+        datetime(2026, 12, 3, 16, tzinfo=UTC),
+        datetime(2026, 12, 2, 15, tzinfo=UTC),
+        datetime(2026, 12, 2, 16, tzinfo=UTC),
+        None,
+        "1200.00",
+    ),
     # paid one second either side of Beijing midnight starting the Spring Festival table
-    Timing(datetime(2026, 2, 19, 16, tzinfo=UTC), datetime(2026, 2, 15, 15, 59, 59, tzinfo=UTC),
-           None, None, "5000.00"),
-    Timing(datetime(2026, 2, 19, 16, tzinfo=UTC), datetime(2026, 2, 15, 16, tzinfo=UTC),
-           None, None, "5000.00"),
+    Timing(
+        datetime(2026, 2, 19, 16, tzinfo=UTC),
+        datetime(2026, 2, 15, 15, 59, 59, tzinfo=UTC),
+        None,
+        None,
+        "5000.00",
+    ),
+    Timing(
+        datetime(2026, 2, 19, 16, tzinfo=UTC),
+        datetime(2026, 2, 15, 16, tzinfo=UTC),
+        None,
+        None,
+        "5000.00",
+    ),
     # a pickup scan 72 h after a missed deadline, arriving long after: refunded
-    Timing(datetime(2027, 2, 12, 15, 59, 59, tzinfo=UTC), datetime(2027, 2, 5, 1, tzinfo=UTC),
-           datetime(2027, 2, 5, 2, tzinfo=UTC), datetime(2027, 2, 9, 2, 0, 1, tzinfo=UTC),
-           "2.00"),
+    Timing(
+        datetime(2027, 2, 12, 15, 59, 59, tzinfo=UTC),
+        datetime(2027, 2, 5, 1, tzinfo=UTC),
+        datetime(2027, 2, 5, 2, tzinfo=UTC),
+        datetime(2027, 2, 9, 2, 0, 1, tzinfo=UTC),
+        "2.00",
+    ),
 ]
 
 
@@ -175,8 +215,9 @@ def _with_examples(test):  # type: ignore[no-untyped-def]
 
 
 @_with_examples
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(t=timings())
 def test_any_now_and_timing_gives_the_verdict_of_the_rules(
     t: Timing, _sqlite_template: Path, tmp_path: Path
@@ -189,8 +230,9 @@ def test_any_now_and_timing_gives_the_verdict_of_the_rules(
         run_event_path(t, sessions)
         expected, got = by_hand(t), stored(sessions)
         assert got == expected
-        assert {r: (d, r in expected.violations) for r, d in expected.deadlines.items()} == \
-            by_the_domain(t)
+        assert {
+            r: (d, r in expected.violations) for r, d in expected.deadlines.items()
+        } == by_the_domain(t)
         for rule, deadline in got.violations.items():
             assert deadline < t.now  # a deadline not yet passed is never a violation
             if rule == "pickup_timeout" and t.pickup is not None:

@@ -85,8 +85,7 @@ class DemoAt:
 
 
 def _settings(var_dir: Path) -> Settings:
-    return load_settings(env="test", secret_key="x" * 32, default_locale="zh_CN",
-                         var_dir=var_dir)
+    return load_settings(env="test", secret_key="x" * 32, default_locale="zh_CN", var_dir=var_dir)
 
 
 def demo_world_at(engine: Engine, now: datetime, var_dir: Path) -> DemoAt:
@@ -100,18 +99,27 @@ def demo_world_at(engine: Engine, now: datetime, var_dir: Path) -> DemoAt:
         refresh_aggregates(s, now, ctx=RulesContext.from_settings(settings))
     with unit_of_work(sessions) as s:
         filed, unfiled = s.scalars(
-            select(Violation).join(Order, Order.id == Violation.order_id)
-            .where(Order.external_id.in_(LATE_ORDERS)).order_by(Order.external_id))
+            select(Violation)
+            .join(Order, Order.id == Violation.order_id)
+            .where(Order.external_id.in_(LATE_ORDERS))
+            .order_by(Order.external_id)
+        )
         actx = AppealsContext.from_settings(settings)
         merchant = authenticate(s, "merchant", DEMO_PASSWORD, now, None)
         appeal = create_appeal(s, actx, merchant, filed.id, "online", "快递员未按时上门揽收", now)
         submit_appeal(s, actx, merchant, appeal.id, now)
         evidence = s.scalars(select(Evidence.id).where(Evidence.appeal_id == appeal.id)).first()
         assert evidence is not None, "submitting attaches the system's evidence"
-        ids = {"order_id": filed.order_id, "violation_free": unfiled.id,
-               "appeal_draft": appeal.id, "appeal_submitted": appeal.id,
-               "evidence_id": evidence, "shipment_id": filed.shipment_id,
-               "shop_id": filed.shop_id, "today": now.astimezone(BEIJING).date().isoformat()}
+        ids = {
+            "order_id": filed.order_id,
+            "violation_free": unfiled.id,
+            "appeal_draft": appeal.id,
+            "appeal_submitted": appeal.id,
+            "evidence_id": evidence,
+            "shipment_id": filed.shipment_id,
+            "shop_id": filed.shop_id,
+            "today": now.astimezone(BEIJING).date().isoformat(),
+        }
     return DemoAt(Runtime(settings, engine, sessions, FixedClock(now)), ids)
 
 
@@ -121,20 +129,39 @@ def _add_late_pickups(sessions: sessionmaker[Session], now: datetime) -> None:
         carrier_id = s.scalars(select(Carrier.id).order_by(Carrier.id)).first()
         for number in LATE_ORDERS:
             paid = now - timedelta(hours=52)
-            order = Order(shop_id=shop_id, external_id=number, status="shipped", paid_at=paid,
-                          amount_fen=4990, quantity=1, created_at=paid, updated_at=paid)
+            order = Order(
+                shop_id=shop_id,
+                external_id=number,
+                status="shipped",
+                paid_at=paid,
+                amount_fen=4990,
+                quantity=1,
+                created_at=paid,
+                updated_at=paid,
+            )
             s.add(order)
             s.flush()
-            s.add(Shipment(order_id=order.id, key=number, carrier_id=carrier_id,
-                           waybill_no=f"TIME{number}", shipped_at=now - timedelta(hours=50),
-                           status="awaiting_pickup", amount_fen=4990, max_unit_price_fen=4990))
+            s.add(
+                Shipment(
+                    order_id=order.id,
+                    key=number,
+                    carrier_id=carrier_id,
+                    waybill_no=f"TIME{number}",
+                    shipped_at=now - timedelta(hours=50),
+                    status="awaiting_pickup",
+                    amount_fen=4990,
+                    max_unit_price_fen=4990,
+                )
+            )
 
 
 def _log_in(client: TestClient, username: str) -> None:
     token = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
-                                           "csrf_token": token, "next": "/"},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
 
 
@@ -154,8 +181,7 @@ def assert_pages_render(world: DemoAt, client: TestClient, username: str, locale
         for template in urls(page):
             url = template.format(**world.ids)
             response = client.get(url, follow_redirects=False)
-            assert response.status_code == expected, (username, locale, url,
-                                                      response.text[:800])
+            assert response.status_code == expected, (username, locale, url, response.text[:800])
             if expected != 200 or page in BINARY:
                 continue
             assert html_lang in response.text and logout in response.text, (username, url)
@@ -179,5 +205,4 @@ def test_every_role_sees_its_pages_across_date_boundaries(
         world = demo_world_at(db_engine, BOUNDARIES[index], tmp_path)
     with TestClient(create_app(world.runtime)) as client:
         for i, username in enumerate(ROLES):
-            assert_pages_render(world, client, username,
-                                "zh_CN" if (i + index) % 2 == 0 else "en")
+            assert_pages_render(world, client, username, "zh_CN" if (i + index) % 2 == 0 else "en")

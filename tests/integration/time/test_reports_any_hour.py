@@ -56,8 +56,10 @@ def test_todays_report_follows_the_beijing_date_at_every_hour(
     cli: typer.Typer, sessions: sessionmaker[Session]
 ) -> None:
     w = World(sessions).setup("douyin")
-    ids = [w.order(f"R{i:02d}", due - timedelta(hours=25), shipped=due - timedelta(hours=24))
-           for i, due in enumerate(DEADLINES)]
+    ids = [
+        w.order(f"R{i:02d}", due - timedelta(hours=25), shipped=due - timedelta(hours=24))
+        for i, due in enumerate(DEADLINES)
+    ]
     with unit_of_work(sessions) as s:
         evaluate_shipments(s, ids, A_DAY, RulesContext())
     for hour in range(24):
@@ -70,7 +72,11 @@ def test_todays_report_follows_the_beijing_date_at_every_hour(
         data = report_of_today(cli, now)
         assert data["period"] == {"from": day, "to": day}, hour
         assert (data["compensation"], data["fines"], data["refunds"], data["net_loss"]) == (
-            f"{3 * n}.00", f"{10 * n}.00", "0.00", f"{13 * n}.00"), hour
+            f"{3 * n}.00",
+            f"{10 * n}.00",
+            "0.00",
+            f"{13 * n}.00",
+        ), hour
         assert data["violations"] == ({"pickup_timeout": n} if n else {}), hour
 
 
@@ -83,22 +89,29 @@ DAY_ENDS = [
 ]
 
 
-@pytest.mark.parametrize(("last_second", "first_day", "next_day"), DAY_ENDS,
-                         ids=[d for _, d, _ in DAY_ENDS])
+@pytest.mark.parametrize(
+    ("last_second", "first_day", "next_day"), DAY_ENDS, ids=[d for _, d, _ in DAY_ENDS]
+)
 def test_a_deadline_in_the_last_second_of_a_beijing_date_is_reported_on_that_date(
-    cli: typer.Typer, sessions: sessionmaker[Session], last_second: datetime, first_day: str,
-    next_day: str
+    cli: typer.Typer,
+    sessions: sessionmaker[Session],
+    last_second: datetime,
+    first_day: str,
+    next_day: str,
 ) -> None:
     w = World(sessions).setup("douyin")
     deadlines = [last_second, last_second + timedelta(seconds=1)]
-    ids = [w.order(f"D{i}", due - timedelta(hours=25), shipped=due - timedelta(hours=24))
-           for i, due in enumerate(deadlines)]
+    ids = [
+        w.order(f"D{i}", due - timedelta(hours=25), shipped=due - timedelta(hours=24))
+        for i, due in enumerate(deadlines)
+    ]
     later = last_second + timedelta(days=2)
     with unit_of_work(sessions) as s:
         evaluate_shipments(s, ids, later, RulesContext())
     for day in (first_day, next_day):
-        out = CliRunner().invoke(cli, ["report", "--json", "--now", later.isoformat(),
-                                       "--from", day, "--to", day])
+        out = CliRunner().invoke(
+            cli, ["report", "--json", "--now", later.isoformat(), "--from", day, "--to", day]
+        )
         assert out.exit_code == 0, out.output
         data = json.loads(out.output)
         assert (data["violations"], data["net_loss"]) == ({"pickup_timeout": 1}, "13.00"), day

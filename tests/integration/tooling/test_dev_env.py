@@ -22,8 +22,12 @@ def project(tmp_path: Path) -> Path:
 
 
 def write_env(project: Path) -> str:
-    done = subprocess.run(["bash", str(project / "scripts" / "dev-env.sh")], check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", str(project / "scripts" / "dev-env.sh")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return done.stdout
 
 
@@ -33,8 +37,10 @@ def test_a_project_without_env_gets_dev_mode_and_the_var_database(project: Path)
     assert (project / ".env").read_text() == (
         HEADER + "LANSHOU_ENV=dev\nLANSHOU_DATABASE_URL=sqlite:///var/lanshou.db\n"
     )
-    assert said == ("[make run] .env: LANSHOU_ENV=dev\n"
-                    "[make run] .env: LANSHOU_DATABASE_URL=sqlite:///var/lanshou.db\n")
+    assert said == (
+        "[make run] .env: LANSHOU_ENV=dev\n"
+        "[make run] .env: LANSHOU_DATABASE_URL=sqlite:///var/lanshou.db\n"
+    )
 
 
 def test_a_second_run_changes_nothing_and_says_nothing(project: Path) -> None:

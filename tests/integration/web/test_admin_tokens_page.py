@@ -12,12 +12,14 @@ from lanshou.adapters.db.models import ApiToken
 from tests.integration.web.world import csrf_of, login
 
 
-def test_an_admin_creates_uses_and_revokes_a_token(client: TestClient,
-                                                   sessions: sessionmaker[Session]) -> None:
+def test_an_admin_creates_uses_and_revokes_a_token(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
     login(client, "admin")
     token = csrf_of(client.get("/admin/users").text)
-    created = client.post("/admin/tokens", data={"name": "ERP sync", "user_id": "1",
-                                                 "csrf_token": token})
+    created = client.post(
+        "/admin/tokens", data={"name": "ERP sync", "user_id": "1", "csrf_token": token}
+    )
     assert created.status_code == 200
     plain = re.search(r'<code class="token-once" id="new-token">([^<]+)</code>', created.text)
     assert plain is not None
@@ -33,8 +35,9 @@ def test_an_admin_creates_uses_and_revokes_a_token(client: TestClient,
     assert client.get("/api/v1/orders", headers=headers).status_code == 401
 
 
-def test_others_cannot_create_tokens_on_the_page(client: TestClient,
-                                                 sessions: sessionmaker[Session]) -> None:
+def test_others_cannot_create_tokens_on_the_page(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
     login(client, "staff")
     token = csrf_of(client.get("/orders").text)
     response = client.post("/admin/tokens", data={"name": "x", "csrf_token": token})

@@ -24,18 +24,33 @@ __all__ = ["client", "runtime", "violation_id", "world"]
 JPEG = "image/jpeg"
 
 
-def _post(client: TestClient, page: str, url: str, data: dict[str, str] | None = None,
-          files: list[tuple[str, tuple[str, bytes, str]]] | None = None) -> object:
+def _post(
+    client: TestClient,
+    page: str,
+    url: str,
+    data: dict[str, str] | None = None,
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+) -> object:
     token = csrf_of(client.get(page).text)
-    return client.post(url, data={"csrf_token": token, **(data or {})}, files=files,
-                       follow_redirects=False)
+    return client.post(
+        url, data={"csrf_token": token, **(data or {})}, files=files, follow_redirects=False
+    )
 
 
-def _file(client: TestClient, vid: int, statement: str = "快递员未上门揽收",
-          files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
-          action: str = "submit") -> object:
-    return _post(client, f"/violations/{vid}/appeal", f"/violations/{vid}/appeal",
-                 {"statement": statement, "action": action}, files)
+def _file(
+    client: TestClient,
+    vid: int,
+    statement: str = "快递员未上门揽收",
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+    action: str = "submit",
+) -> object:
+    return _post(
+        client,
+        f"/violations/{vid}/appeal",
+        f"/violations/{vid}/appeal",
+        {"statement": statement, "action": action},
+        files,
+    )
 
 
 def _case_id(response: object) -> int:
@@ -46,7 +61,8 @@ def _case_id(response: object) -> int:
 
 
 def test_the_violations_list_shows_money_window_and_the_appeal_button(
-        client: TestClient, violation_id: int) -> None:
+    client: TestClient, violation_id: int
+) -> None:
     login(client, "merchant")
     page = client.get("/violations")
     assert page.status_code == 200
@@ -87,7 +103,8 @@ def test_english_is_available(client: TestClient, violation_id: int) -> None:
 
 
 def test_a_merchant_files_with_a_photo_and_sees_the_case(
-        client: TestClient, violation_id: int) -> None:
+    client: TestClient, violation_id: int
+) -> None:
     login(client, "merchant")
     form = client.get(f"/violations/{violation_id}/appeal").text
     assert 'data-limit="200"' in form and "每轮最多 5 张图片，每个文件最多 10 MB" in form
@@ -113,8 +130,7 @@ def test_another_shops_case_is_a_404_page(client: TestClient, violation_id: int)
     login(client, "merchant")
     aid = _case_id(_file(client, violation_id))
     login(client, "other")
-    for url in (f"/appeals/{aid}", f"/appeals/{aid}/dossier",
-                f"/violations/{violation_id}/appeal"):
+    for url in (f"/appeals/{aid}", f"/appeals/{aid}/dossier", f"/violations/{violation_id}/appeal"):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "页面或记录不存在，或您无权查看。" in response.text
@@ -122,10 +138,12 @@ def test_another_shops_case_is_a_404_page(client: TestClient, violation_id: int)
 
 
 def test_forms_without_the_csrf_token_are_refused_and_change_nothing(
-        client: TestClient, sessions: sessionmaker[Session], violation_id: int) -> None:
+    client: TestClient, sessions: sessionmaker[Session], violation_id: int
+) -> None:
     login(client, "merchant")
-    response = client.post(f"/violations/{violation_id}/appeal",
-                           data={"statement": "x"}, follow_redirects=False)
+    response = client.post(
+        f"/violations/{violation_id}/appeal", data={"statement": "x"}, follow_redirects=False
+    )
     assert response.status_code == 403
     assert "表单已过期或并非来自本站" in response.text
     with sessions() as s:
@@ -133,20 +151,22 @@ def test_forms_without_the_csrf_token_are_refused_and_change_nothing(
 
 
 def test_an_illegal_action_shows_the_409_message(
-        client: TestClient, sessions: sessionmaker[Session], violation_id: int) -> None:
+    client: TestClient, sessions: sessionmaker[Session], violation_id: int
+) -> None:
     login(client, "merchant")
     aid = _case_id(_file(client, violation_id))
-    again = _post(client, f"/appeals/{aid}", f"/appeals/{aid}/reconsider",
-                  {"statement": "再次申诉"})
+    again = _post(
+        client, f"/appeals/{aid}", f"/appeals/{aid}/reconsider", {"statement": "再次申诉"}
+    )
     assert again.status_code == 409  # type: ignore[attr-defined]
-    assert ("当前无法执行（409）：申诉状态为「已提交」。当前可执行：认领、撤回。"
-            in again.text)  # type: ignore[attr-defined]
+    assert "当前无法执行（409）：申诉状态为「已提交」。当前可执行：认领、撤回。" in again.text  # type: ignore[attr-defined]
     with sessions() as s:
         assert s.get_one(Appeal, aid).state == "submitted"
 
 
 def test_a_statement_over_the_limit_shows_the_limit(
-        client: TestClient, sessions: sessionmaker[Session], violation_id: int) -> None:
+    client: TestClient, sessions: sessionmaker[Session], violation_id: int
+) -> None:
     login(client, "merchant")
     response = _file(client, violation_id, statement="快" * 201)
     assert response.status_code == 422  # type: ignore[attr-defined]
@@ -157,7 +177,8 @@ def test_a_statement_over_the_limit_shows_the_limit(
 
 
 def test_html_named_jpg_is_refused_with_the_415_message(
-        client: TestClient, sessions: sessionmaker[Session], violation_id: int) -> None:
+    client: TestClient, sessions: sessionmaker[Session], violation_id: int
+) -> None:
     login(client, "merchant")
     evil = b"<html><body><script>alert(1)</script></body></html>"
     response = _file(client, violation_id, files=[("files", ("evil.jpg", evil, JPEG))])
@@ -167,8 +188,7 @@ def test_html_named_jpg_is_refused_with_the_415_message(
         assert s.execute(select(func.count()).select_from(Appeal)).scalar_one() == 0
 
 
-def test_a_script_in_the_statement_is_shown_as_text(
-        client: TestClient, violation_id: int) -> None:
+def test_a_script_in_the_statement_is_shown_as_text(client: TestClient, violation_id: int) -> None:
     login(client, "merchant")
     aid = _case_id(_file(client, violation_id, statement="<script>alert(1)</script>"))
     page = client.get(f"/appeals/{aid}").text
@@ -179,15 +199,14 @@ def test_a_script_in_the_statement_is_shown_as_text(
 
 
 def test_review_claim_conflict_reject_reconsider_approve_reverses_the_money(
-        client: TestClient, sessions: sessionmaker[Session], violation_id: int) -> None:
+    client: TestClient, sessions: sessionmaker[Session], violation_id: int
+) -> None:
     login(client, "merchant")
-    aid = _case_id(_file(client, violation_id,
-                         files=[("files", ("a.jpg", jpeg_bytes(), JPEG))]))
+    aid = _case_id(_file(client, violation_id, files=[("files", ("a.jpg", jpeg_bytes(), JPEG))]))
     login(client, "reviewer")
     queue = client.get("/review").text
     assert f'data-appeal="{aid}"' in queue and "认领" in queue
-    assert _post(client, "/review", f"/review/{aid}/claim").headers["location"] == \
-        f"/review/{aid}"  # type: ignore[attr-defined]
+    assert _post(client, "/review", f"/review/{aid}/claim").headers["location"] == f"/review/{aid}"  # type: ignore[attr-defined]
     login(client, "reviewer2")
     taken = _post(client, "/review", f"/review/{aid}/claim")
     assert taken.status_code == 409  # type: ignore[attr-defined]
@@ -196,20 +215,35 @@ def test_review_claim_conflict_reject_reconsider_approve_reverses_the_money(
     missing = _post(client, f"/review/{aid}", f"/review/{aid}/decision", {"outcome": "rejected"})
     assert missing.status_code == 422  # type: ignore[attr-defined]
     assert "请选择原因代码。" in missing.text  # type: ignore[attr-defined]
-    _post(client, f"/review/{aid}", f"/review/{aid}/decision",
-          {"outcome": "rejected", "reason_code": "insufficient_evidence",
-           "comment": "照片无法证明时间"})
+    _post(
+        client,
+        f"/review/{aid}",
+        f"/review/{aid}/decision",
+        {
+            "outcome": "rejected",
+            "reason_code": "insufficient_evidence",
+            "comment": "照片无法证明时间",
+        },
+    )
     login(client, "merchant")
     page = client.get(f"/appeals/{aid}").text
     assert "已驳回" in page and "照片无法证明时间" in page and "申请复议" in page
-    done = _post(client, f"/appeals/{aid}", f"/appeals/{aid}/reconsider",
-                 {"statement": "快递员车辆故障未上门，附聊天记录"},
-                 [("files", ("chat.txt", "催促快递员上门".encode(), "text/plain"))])
+    done = _post(
+        client,
+        f"/appeals/{aid}",
+        f"/appeals/{aid}/reconsider",
+        {"statement": "快递员车辆故障未上门，附聊天记录"},
+        [("files", ("chat.txt", "催促快递员上门".encode(), "text/plain"))],
+    )
     assert done.status_code == 303  # type: ignore[attr-defined]
     login(client, "reviewer2")
     _post(client, "/review", f"/review/{aid}/claim")
-    _post(client, f"/review/{aid}", f"/review/{aid}/decision",
-          {"outcome": "approved", "reason_code": "carrier_fault"})
+    _post(
+        client,
+        f"/review/{aid}",
+        f"/review/{aid}/decision",
+        {"outcome": "approved", "reason_code": "carrier_fault"},
+    )
     login(client, "merchant")
     page = client.get(f"/appeals/{aid}").text
     assert "申诉通过" in page
@@ -220,18 +254,31 @@ def test_review_claim_conflict_reject_reconsider_approve_reverses_the_money(
 
 
 def test_need_info_asks_a_question_and_the_merchant_answers(
-        client: TestClient, sessions: sessionmaker[Session], violation_id: int) -> None:
+    client: TestClient, sessions: sessionmaker[Session], violation_id: int
+) -> None:
     login(client, "merchant")
     aid = _case_id(_file(client, violation_id))
     login(client, "reviewer")
-    _post(client, f"/review/{aid}", f"/review/{aid}/decision",
-          {"outcome": "need_info", "reason_code": "need_more_info",
-           "comment": "请提供与快递员的聊天记录"})
+    _post(
+        client,
+        f"/review/{aid}",
+        f"/review/{aid}/decision",
+        {
+            "outcome": "need_info",
+            "reason_code": "need_more_info",
+            "comment": "请提供与快递员的聊天记录",
+        },
+    )
     login(client, "merchant")
     page = client.get(f"/appeals/{aid}").text
     assert "审核员提问：</strong> 请提供与快递员的聊天记录" in page
-    _post(client, f"/appeals/{aid}", f"/appeals/{aid}/submit", {"answer": "快递员说车坏了"},
-          [("files", ("b.png", png_bytes(), "image/png"))])
+    _post(
+        client,
+        f"/appeals/{aid}",
+        f"/appeals/{aid}/submit",
+        {"answer": "快递员说车坏了"},
+        [("files", ("b.png", png_bytes(), "image/png"))],
+    )
     with sessions() as s:
         assert s.get_one(Appeal, aid).state == "submitted"
     page = client.get(f"/appeals/{aid}").text
@@ -239,23 +286,32 @@ def test_need_info_asks_a_question_and_the_merchant_answers(
 
 
 def test_a_cs_agent_files_on_behalf_with_the_call_note(
-        client: TestClient, violation_id: int) -> None:
+    client: TestClient, violation_id: int
+) -> None:
     login(client, "agent")
-    response = _post(client, f"/violations/{violation_id}/appeal",
-                     f"/violations/{violation_id}/appeal",
-                     {"statement": "商家来电称快递未上门", "contact_note": "14:00 商家来电"})
+    response = _post(
+        client,
+        f"/violations/{violation_id}/appeal",
+        f"/violations/{violation_id}/appeal",
+        {"statement": "商家来电称快递未上门", "contact_note": "14:00 商家来电"},
+    )
     aid = _case_id(response)
     page = client.get(f"/appeals/{aid}").text
     assert "客服" in page and "14:00 商家来电" in page
 
 
-def test_complaint_filed_upheld_and_done(client: TestClient, sessions: sessionmaker[Session],
-                                         world: World) -> None:
+def test_complaint_filed_upheld_and_done(
+    client: TestClient, sessions: sessionmaker[Session], world: World
+) -> None:
     order_id = world.order_ids["A001"]
     login(client, "agent")
     assert "提交投诉" in client.get(f"/orders/{order_id}").text
-    filed = _post(client, f"/orders/{order_id}", f"/orders/{order_id}/complaints",
-                  {"reason": "<b>买家</b>说包裹迟迟未发"})
+    filed = _post(
+        client,
+        f"/orders/{order_id}",
+        f"/orders/{order_id}/complaints",
+        {"reason": "<b>买家</b>说包裹迟迟未发"},
+    )
     assert filed.status_code == 303  # type: ignore[attr-defined]
     with sessions() as s:
         cid = s.execute(select(Complaint.id)).scalar_one()
@@ -264,8 +320,12 @@ def test_complaint_filed_upheld_and_done(client: TestClient, sessions: sessionma
     login(client, "reviewer")
     page = client.get("/complaints").text
     assert "&lt;b&gt;买家&lt;/b&gt;" in page
-    _post(client, "/complaints", f"/complaints/{cid}/decision",
-          {"uphold": "yes", "task_kind": "reship"})
+    _post(
+        client,
+        "/complaints",
+        f"/complaints/{cid}/decision",
+        {"uphold": "yes", "task_kind": "reship"},
+    )
     login(client, "merchant")
     tasks = client.get("/complaints").text
     row = tasks.split(f'id="complaint-{cid}"')[1].split("</tr>")[0]
@@ -277,8 +337,9 @@ def test_complaint_filed_upheld_and_done(client: TestClient, sessions: sessionma
     assert again.status_code == 409  # type: ignore[attr-defined]
 
 
-def test_mark_shipped_from_the_order_page(client: TestClient, sessions: sessionmaker[Session],
-                                          world: World) -> None:
+def test_mark_shipped_from_the_order_page(
+    client: TestClient, sessions: sessionmaker[Session], world: World
+) -> None:
     order_id = world.order_ids["A004"]
     with sessions() as s:
         shipment = s.execute(select(Shipment).where(Shipment.order_id == order_id)).scalar_one()
@@ -287,12 +348,20 @@ def test_mark_shipped_from_the_order_page(client: TestClient, sessions: sessionm
     login(client, "merchant")
     page = client.get(f"/orders/{order_id}").text
     assert "点击发货" in page and 'value="2026-11-04T12:00"' in page
-    future = _post(client, f"/orders/{order_id}", f"/orders/{order_id}/ship",
-                   {"carrier": "顺丰", "waybill": "sf123", "shipped_at": "2026-11-05T09:00"})
+    future = _post(
+        client,
+        f"/orders/{order_id}",
+        f"/orders/{order_id}/ship",
+        {"carrier": "顺丰", "waybill": "sf123", "shipped_at": "2026-11-05T09:00"},
+    )
     assert future.status_code == 422  # type: ignore[attr-defined]
     assert "发货时间须为有效时间，且不能晚于现在。" in future.text  # type: ignore[attr-defined]
-    done = _post(client, f"/orders/{order_id}", f"/orders/{order_id}/ship",
-                 {"carrier": "顺丰", "waybill": "sf123", "shipped_at": "2026-11-04T11:00"})
+    done = _post(
+        client,
+        f"/orders/{order_id}",
+        f"/orders/{order_id}/ship",
+        {"carrier": "顺丰", "waybill": "sf123", "shipped_at": "2026-11-04T11:00"},
+    )
     assert done.status_code == 303  # type: ignore[attr-defined]
     page = client.get(f"/orders/{order_id}").text
     assert "SF123" in page and "2026-11-04 11:00" in page and "点击发货" not in page

@@ -23,22 +23,33 @@ def deadlines(sessions: sessionmaker[Session], world: World) -> dict[str, int]:
     A008 (pickup, 30 min overdue), B000 in the other shop (10 min) and a met one on A012."""
     with sessions() as s:
         ids = {}
-        for ext, rule, left, state in (("A004", "ship_timeout", timedelta(hours=1), "pending"),
-                                       ("A008", "pickup_timeout", -timedelta(minutes=30),
-                                        "pending"),
-                                       ("B000", "pickup_timeout", timedelta(minutes=10),
-                                        "pending"),
-                                       ("A012", "pickup_timeout", timedelta(minutes=5), "met")):
-            shipment = s.execute(select(Shipment).where(
-                Shipment.order_id == world.order_ids[ext])).scalar_one()
+        for ext, rule, left, state in (
+            ("A004", "ship_timeout", timedelta(hours=1), "pending"),
+            ("A008", "pickup_timeout", -timedelta(minutes=30), "pending"),
+            ("B000", "pickup_timeout", timedelta(minutes=10), "pending"),
+            ("A012", "pickup_timeout", timedelta(minutes=5), "met"),
+        ):
+            shipment = s.execute(
+                select(Shipment).where(Shipment.order_id == world.order_ids[ext])
+            ).scalar_one()
             if ext == "A004":
                 shipment.amount_fen = 123400
-            s.add(Deadline(shipment_id=shipment.id, shop_id=1 if ext[0] == "A" else 2,
-                           profile="douyin", rule_id=rule, started_at=NOW - timedelta(hours=20),
-                           due_at=NOW + left, state=state, evaluated_at=NOW))
+            s.add(
+                Deadline(
+                    shipment_id=shipment.id,
+                    shop_id=1 if ext[0] == "A" else 2,
+                    profile="douyin",
+                    rule_id=rule,
+                    started_at=NOW - timedelta(hours=20),
+                    due_at=NOW + left,
+                    state=state,
+                    evaluated_at=NOW,
+                )
+            )
             ids[ext] = shipment.id
-        ids["A000"] = s.execute(select(Shipment.id).where(
-            Shipment.order_id == world.order_ids["A000"])).scalar_one()
+        ids["A000"] = s.execute(
+            select(Shipment.id).where(Shipment.order_id == world.order_ids["A000"])
+        ).scalar_one()
         s.commit()
     return ids
 
@@ -61,7 +72,8 @@ def _contacts(sessions: sessionmaker[Session]) -> int:
 
 
 def test_a_merchant_lands_on_their_shops_deadlines_soonest_first(
-        client: TestClient, deadlines: dict[str, int]) -> None:
+    client: TestClient, deadlines: dict[str, int]
+) -> None:
     login(client, "merchant")
     page = _board(client, "/")
     assert ROW.findall(page) == ["A008", "A004", "A000"]
@@ -71,7 +83,8 @@ def test_a_merchant_lands_on_their_shops_deadlines_soonest_first(
 
 
 def test_platform_roles_see_every_shop_and_reviewers_have_no_board(
-        client: TestClient, deadlines: dict[str, int]) -> None:
+    client: TestClient, deadlines: dict[str, int]
+) -> None:
     login(client, "admin")
     assert ROW.findall(_board(client)) == ["A008", "B000", "A004", "A000"]
     client.cookies.clear()
@@ -81,7 +94,8 @@ def test_platform_roles_see_every_shop_and_reviewers_have_no_board(
 
 
 def test_each_row_has_the_rule_deadline_countdown_contacts_and_exact_consequences(
-        client: TestClient, deadlines: dict[str, int]) -> None:
+    client: TestClient, deadlines: dict[str, int]
+) -> None:
     login(client, "merchant")
     page = _board(client)
     a000 = _row(page, "A000")
@@ -100,33 +114,47 @@ def test_each_row_has_the_rule_deadline_countdown_contacts_and_exact_consequence
 
 
 def test_the_board_speaks_english_with_english_rule_labels(
-        client: TestClient, deadlines: dict[str, int]) -> None:
+    client: TestClient, deadlines: dict[str, int]
+) -> None:
     login(client, "merchant")
-    client.post("/language", data={"locale": "en", "next": "/",
-                                   "csrf_token": csrf_of(client.get("/").text)})
+    client.post(
+        "/language", data={"locale": "en", "next": "/", "csrf_token": csrf_of(client.get("/").text)}
+    )
     a000 = _row(_board(client), "A000")
     assert "Pickup timeout" in a000 and "Compensation ¥3.00 + Fine ¥10.00" in a000
     assert 'value="Called the courier to urge pickup"' in a000
 
 
 def _log(client: TestClient, shipment_id: int | str, **fields: str) -> httpx.Response:
-    data = {"shipment_id": str(shipment_id), "counterpart_kind": "courier", "channel": "phone",
-            "summary": "已致电快递员催促揽收", "name_courier": "王师傅", "next": "/",
-            "csrf_token": csrf_of(client.get("/at-risk").text)}
+    data = {
+        "shipment_id": str(shipment_id),
+        "counterpart_kind": "courier",
+        "channel": "phone",
+        "summary": "已致电快递员催促揽收",
+        "name_courier": "王师傅",
+        "next": "/",
+        "csrf_token": csrf_of(client.get("/at-risk").text),
+    }
     data.update(fields)
     return client.post("/at-risk/contacts", data=data, follow_redirects=False)
 
 
 def test_logging_a_call_shows_on_the_board_and_the_order_page(
-        client: TestClient, sessions: sessionmaker[Session], world: World,
-        deadlines: dict[str, int]) -> None:
+    client: TestClient, sessions: sessionmaker[Session], world: World, deadlines: dict[str, int]
+) -> None:
     login(client, "merchant")
     response = _log(client, deadlines["A000"])
     assert response.status_code == 303
     assert response.headers["location"] == f"/#shipment-{deadlines['A000']}"
     assert "2026-11-04 12:00" in _row(_board(client), "A000")  # the clock's now, Beijing
-    _log(client, deadlines["A000"], channel="reminder", counterpart_kind="outlet",
-         name_outlet="杭州西湖网点", summary="已向网点发送揽收提醒")
+    _log(
+        client,
+        deadlines["A000"],
+        channel="reminder",
+        counterpart_kind="outlet",
+        name_outlet="杭州西湖网点",
+        summary="已向网点发送揽收提醒",
+    )
     order = client.get(f"/orders/{world.order_ids['A000']}").text
     log = order.split('id="contacts"')[1]
     assert log.index("已向网点发送揽收提醒") < log.index("已致电快递员催促揽收")  # newest first
@@ -135,11 +163,16 @@ def test_logging_a_call_shows_on_the_board_and_the_order_page(
         entry = s.execute(select(Communication).order_by(Communication.id)).scalars().first()
         assert entry is not None
         assert (entry.shop_id, entry.order_id, entry.channel, entry.counterpart_name) == (
-            1, world.order_ids["A000"], "phone", "王师傅")
+            1,
+            world.order_ids["A000"],
+            "phone",
+            "王师傅",
+        )
 
 
 def test_logging_needs_the_csrf_token_and_changes_nothing_without_it(
-        client: TestClient, sessions: sessionmaker[Session], deadlines: dict[str, int]) -> None:
+    client: TestClient, sessions: sessionmaker[Session], deadlines: dict[str, int]
+) -> None:
     login(client, "merchant")
     for token in ("", "x" * 43):
         response = _log(client, deadlines["A000"], csrf_token=token)
@@ -148,7 +181,8 @@ def test_logging_needs_the_csrf_token_and_changes_nothing_without_it(
 
 
 def test_an_unknown_channel_is_a_422_with_the_reason_and_nothing_logged(
-        client: TestClient, sessions: sessionmaker[Session], deadlines: dict[str, int]) -> None:
+    client: TestClient, sessions: sessionmaker[Session], deadlines: dict[str, int]
+) -> None:
     login(client, "merchant")
     response = _log(client, deadlines["A000"], channel="carrier_pigeon")
     assert response.status_code == 422
@@ -162,7 +196,8 @@ def test_an_unknown_channel_is_a_422_with_the_reason_and_nothing_logged(
 
 
 def test_another_shops_shipment_is_a_404_and_nothing_logged(
-        client: TestClient, sessions: sessionmaker[Session], deadlines: dict[str, int]) -> None:
+    client: TestClient, sessions: sessionmaker[Session], deadlines: dict[str, int]
+) -> None:
     login(client, "merchant")
     response = _log(client, deadlines["B000"])
     assert response.status_code == 404
@@ -172,7 +207,8 @@ def test_another_shops_shipment_is_a_404_and_nothing_logged(
 
 
 def test_breach_probabilities_come_from_the_workers_refresh(
-        client: TestClient, sessions: sessionmaker[Session], deadlines: dict[str, int]) -> None:
+    client: TestClient, sessions: sessionmaker[Session], deadlines: dict[str, int]
+) -> None:
     from lanshou.services.analytics.aggregates import refresh_aggregates
     from lanshou.services.rules_context import RulesContext
 
@@ -188,8 +224,9 @@ def test_breach_probabilities_come_from_the_workers_refresh(
     assert "超时概率截至 2026-11-04 11:59" in page
     # overdue and certain: ¥13.00 expected; then A000; the shipping deadline has no probability
     assert ROW.findall(page) == ["A008", "A000", "A004"]
-    assert re.search(r'class="risk-prob nowrap">100%<div class="muted small">≈ ¥13\.00',
-                     _row(page, "A008"))
+    assert re.search(
+        r'class="risk-prob nowrap">100%<div class="muted small">≈ ¥13\.00', _row(page, "A008")
+    )
     assert re.search(r'class="risk-prob nowrap">\d+%', _row(page, "A000"))
     assert 'class="risk-prob nowrap"><span class="muted">—' in _row(page, "A004")
     # by time left the same figures, the live countdown and the form stay as they were

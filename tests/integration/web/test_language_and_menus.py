@@ -13,10 +13,14 @@ from tests.integration.web.world import csrf_of, login
 
 
 def _switch(client: TestClient, locale: str, next_url: str = "/orders") -> None:
-    token = csrf_of(client.get("/login" if "lanshou_session" not in client.cookies
-                               else next_url).text)
-    response = client.post("/language", data={"locale": locale, "next": next_url,
-                                              "csrf_token": token}, follow_redirects=False)
+    token = csrf_of(
+        client.get("/login" if "lanshou_session" not in client.cookies else next_url).text
+    )
+    response = client.post(
+        "/language",
+        data={"locale": locale, "next": next_url, "csrf_token": token},
+        follow_redirects=False,
+    )
     assert (response.status_code, response.headers["location"]) == (303, next_url)
 
 
@@ -27,14 +31,21 @@ def test_chinese_is_the_default(client: TestClient) -> None:
     assert "订单号" in page and "待揽收" in page and "商家(店主)" in page
 
 
-def test_switching_to_english_persists_on_the_user(client: TestClient,
-                                                  sessions: sessionmaker[Session]) -> None:
+def test_switching_to_english_persists_on_the_user(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
     login(client, "merchant")
     _switch(client, "en")
     page = client.get("/orders").text
     assert '<html lang="en">' in page
-    for words in ("Order no.", "Awaiting pickup", "Picked up", "Merchant (owner)", "Log out",
-                  "53 orders"):
+    for words in (
+        "Order no.",
+        "Awaiting pickup",
+        "Picked up",
+        "Merchant (owner)",
+        "Log out",
+        "53 orders",
+    ):
         assert words in page
     assert "待揽收" not in page
     with sessions() as s:
@@ -44,8 +55,9 @@ def test_switching_to_english_persists_on_the_user(client: TestClient,
     assert "Order no." in client.get("/orders").text
 
 
-def test_a_visitor_can_switch_before_logging_in(client: TestClient,
-                                                sessions: sessionmaker[Session]) -> None:
+def test_a_visitor_can_switch_before_logging_in(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
     _switch(client, "en", "/login")
     assert client.cookies["lanshou_locale"] == "en"
     assert "Username" in client.get("/login").text
@@ -83,8 +95,13 @@ def test_merchants_have_the_board_and_the_orders_menu(client: TestClient) -> Non
     page = client.get("/orders").text
     nav = page.split('<nav class="sidenav"')[1].split("</nav>")[0]
     assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav) == [
-        ("/", "待揽收预警"), ("/orders", "订单"), ("/violations", "违规与申诉"),
-        ("/complaints", "投诉处理任务"), ("/tasks", "我的任务"),
-        ("/analytics/losses", "损失与风险"), ("/analytics/carriers", "快递管理"),
+        ("/", "待揽收预警"),
+        ("/orders", "订单"),
+        ("/violations", "违规与申诉"),
+        ("/complaints", "投诉处理任务"),
+        ("/tasks", "我的任务"),
+        ("/analytics/losses", "损失与风险"),
+        ("/analytics/carriers", "快递管理"),
         ("/alerts/settings", "通知设置"),
-        ("/alerts/deliveries", "通知记录")]
+        ("/alerts/deliveries", "通知记录"),
+    ]

@@ -41,8 +41,9 @@ def test_a_merchant_logs_in_and_lands_on_the_at_risk_board(client: TestClient, s
     assert home.status_code == 200 and "<h1>待揽收预警</h1>" in home.text
 
 
-def test_wrong_password_and_unknown_user_get_the_same_message(client: TestClient, sessions,
-                                                              runtime: Runtime) -> None:
+def test_wrong_password_and_unknown_user_get_the_same_message(
+    client: TestClient, sessions, runtime: Runtime
+) -> None:
     wrong = login(client, "merchant", "not-the-password")
     later(runtime, 2)  # the back-off after one failure
     unknown = login(client, "nobody", "not-the-password")
@@ -53,7 +54,8 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client: TestClient
 
 
 def test_after_five_failures_even_the_right_password_waits_32_seconds_then_works(
-        client: TestClient, sessions, runtime: Runtime) -> None:
+    client: TestClient, sessions, runtime: Runtime
+) -> None:
     for wait in (2, 4, 8, 16, 0):
         assert login(client, "merchant", "guess").status_code == 401
         later(runtime, wait)
@@ -84,8 +86,9 @@ def test_logout_invalidates_the_session(client: TestClient, sessions) -> None:
     login(client, "merchant")
     old_cookie = client.cookies["lanshou_session"]
     page = client.get("/orders")
-    response = client.post("/logout", data={"csrf_token": csrf_of(page.text)},
-                           follow_redirects=False)
+    response = client.post(
+        "/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
+    )
     assert (response.status_code, response.headers["location"]) == (303, "/login")
     assert _count(sessions, WebSession) == 0
     client.cookies.set("lanshou_session", old_cookie)
@@ -93,8 +96,9 @@ def test_logout_invalidates_the_session(client: TestClient, sessions) -> None:
     assert (again.status_code, again.headers["location"]) == (303, "/login?next=/orders")
 
 
-def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client: TestClient,
-                                                                      sessions) -> None:
+def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(
+    client: TestClient, sessions
+) -> None:
     login(client, "merchant")
     missing = client.post("/logout", follow_redirects=False)
     wrong = client.post("/logout", data={"csrf_token": "x" * 43}, follow_redirects=False)
@@ -105,8 +109,9 @@ def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client: Te
 
 
 def test_the_login_form_itself_needs_its_csrf_token(client: TestClient, sessions) -> None:
-    response = client.post("/login", data={"username": "merchant", "password": PASSWORD},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"username": "merchant", "password": PASSWORD}, follow_redirects=False
+    )
     assert response.status_code == 403
     assert _count(sessions, WebSession) == 0
 
@@ -119,7 +124,14 @@ def test_pages_send_anonymous_visitors_to_the_login_form(client: TestClient, wor
 
 def test_login_redirects_only_to_local_paths(client: TestClient) -> None:
     token = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"username": "merchant", "password": PASSWORD,
-                                           "csrf_token": token, "next": "//evil.example/"},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={
+            "username": "merchant",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"

@@ -74,8 +74,9 @@ def test_the_list_shows_beijing_time_yuan_and_time_left(client: TestClient) -> N
     assert "剩余 3小时20分" in row
 
 
-def test_the_order_page_shows_items_shipment_and_newest_tracking_first(client: TestClient,
-                                                                       world: World) -> None:
+def test_the_order_page_shows_items_shipment_and_newest_tracking_first(
+    client: TestClient, world: World
+) -> None:
     login(client, "merchant")
     page = client.get(f"/orders/{world.order_ids['A002']}").text
     assert "明前龙井 250g" in page and "¥1.16" in page and "¥12.32" in page

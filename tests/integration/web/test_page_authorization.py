@@ -100,13 +100,15 @@ def get_pages(router: Any, prefix: str = "") -> Iterator[str]:
 def _cells() -> Iterator[Any]:
     for page, row in PAGES.items():
         cells: list[tuple[str | None, str, int]] = [
-            (c, "own", s) for c, s in zip(CALLERS, row.own, strict=True)]
+            (c, "own", s) for c, s in zip(CALLERS, row.own, strict=True)
+        ]
         cells += [(c, "other", s) for c, s in zip(CALLERS, row.other, strict=True)]
         cells.append((None, "anon", row.anon))
         for caller, where, status in cells:
             if (page, caller or "anon", where) not in KNOWN_BUGS:
-                yield pytest.param(page, caller, where, status,
-                                   id=f"{page} {caller or 'anon'} {where}")
+                yield pytest.param(
+                    page, caller, where, status, id=f"{page} {caller or 'anon'} {where}"
+                )
 
 
 @dataclass
@@ -116,8 +118,9 @@ class Browsers:
 
 
 @pytest.fixture(scope="module")
-def browsers(tmp_path_factory: pytest.TempPathFactory,
-             _sqlite_template: Path) -> Iterator[Browsers]:
+def browsers(
+    tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path
+) -> Iterator[Browsers]:
     """One app over the two-tenant world and one browser per role, logged in through the form.
 
     Pages only read, so the world is built once for the whole module.
@@ -155,8 +158,7 @@ def _url(template: str, tenant: TenantObjects) -> str:
 
 
 @pytest.mark.parametrize(("page", "caller", "where", "expected"), list(_cells()))
-def test_page(browsers: Browsers, page: str, caller: str | None, where: str,
-              expected: int) -> None:
+def test_page(browsers: Browsers, page: str, caller: str | None, where: str, expected: int) -> None:
     url = _url(PAGES[page].url, browsers.world.tenants[OTHER if where == "other" else OWN])
     response = browsers.clients[caller].get(url, follow_redirects=False)
     assert response.status_code == expected, response.text[:300]

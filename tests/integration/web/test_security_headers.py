@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from lanshou.entrypoints.app import create_app
 from tests.integration.web.world import World, bearer, login, make_runtime
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
-       "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
-       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 EVERYWHERE = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
@@ -68,11 +70,13 @@ def test_the_api_docs_allow_exactly_their_own_inline_script_by_hash(client: Test
     [script] = re.findall(r"<script>(.*?)</script>", docs.text, re.DOTALL)
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     assert docs.headers["content-security-policy"] == CSP.replace(
-        "script-src 'self'", f"script-src 'self' 'sha256-{digest}'")
+        "script-src 'self'", f"script-src 'self' 'sha256-{digest}'"
+    )
 
 
-def test_production_adds_hsts_and_secure_cookies(sessions: sessionmaker[Session],
-                                                 world: World) -> None:
+def test_production_adds_hsts_and_secure_cookies(
+    sessions: sessionmaker[Session], world: World
+) -> None:
     runtime = make_runtime(sessions, env="prod")
     with TestClient(create_app(runtime), base_url="https://testserver") as client:
         form = client.get("/login")
@@ -82,7 +86,8 @@ def test_production_adds_hsts_and_secure_cookies(sessions: sessionmaker[Session]
     cookie = response.headers["set-cookie"]  # type: ignore[attr-defined]
     assert cookie.startswith("lanshou_session=")
     assert {"HttpOnly", "Secure", "SameSite=lax", "Path=/"} <= {
-        part.strip() for part in cookie.split(";")}
+        part.strip() for part in cookie.split(";")
+    }
 
 
 def test_development_cookies_are_http_only_and_lax_but_not_secure(client: TestClient) -> None:
@@ -93,8 +98,9 @@ def test_development_cookies_are_http_only_and_lax_but_not_secure(client: TestCl
     assert "strict-transport-security" not in client.get("/login").headers
 
 
-@pytest.mark.parametrize("template", sorted(TEMPLATES.rglob("*.html")),
-                         ids=lambda p: str(p.relative_to(TEMPLATES)))
+@pytest.mark.parametrize(
+    "template", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES))
+)
 def test_no_template_has_inline_script_or_event_handlers(template: Path) -> None:
     html = template.read_text()
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []

@@ -43,8 +43,12 @@ from lanshou.settings import load_settings
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 4, 12, 0, tzinfo=CST)
 PASSWORD = "correct-horse-battery"
-STATUS_CARRIER = [("awaiting_pickup", "SF"), ("picked_up", "ZTO"), ("in_transit", "SF"),
-                  ("delivered", "ZTO")]
+STATUS_CARRIER = [
+    ("awaiting_pickup", "SF"),
+    ("picked_up", "ZTO"),
+    ("in_transit", "SF"),
+    ("delivered", "ZTO"),
+]
 A_ORDERS, B_ORDERS = 53, 4
 
 
@@ -59,10 +63,18 @@ def build_world(sessions: sessionmaker[Session]) -> World:
     with sessions() as s:
         s.add(Platform(id=1, code="douyin", name="抖店", profile="douyin"))
         s.flush()  # no ORM relationships, so parents are flushed before children by hand
-        s.add_all([Shop(id=1, platform_id=1, code="a", name="甜橙小铺"),
-                   Shop(id=2, platform_id=1, code="b", name="山野茶舍")])
-        s.add_all([Carrier(id=1, code="SF", name_zh="顺丰", name_en="SF Express", aliases=[]),
-                   Carrier(id=2, code="ZTO", name_zh="中通", name_en="ZTO Express", aliases=[])])
+        s.add_all(
+            [
+                Shop(id=1, platform_id=1, code="a", name="甜橙小铺"),
+                Shop(id=2, platform_id=1, code="b", name="山野茶舍"),
+            ]
+        )
+        s.add_all(
+            [
+                Carrier(id=1, code="SF", name_zh="顺丰", name_en="SF Express", aliases=[]),
+                Carrier(id=2, code="ZTO", name_zh="中通", name_en="ZTO Express", aliases=[]),
+            ]
+        )
         s.flush()
         s.add(Outlet(id=1, carrier_id=1, code="hz-01", name="杭州西湖网点"))
         s.flush()
@@ -71,31 +83,64 @@ def build_world(sessions: sessionmaker[Session]) -> World:
         ids: dict[str, int] = {}
         for i in range(A_ORDERS):
             status, carrier = STATUS_CARRIER[i % 4]
-            ids[f"A{i:03d}"] = _order(s, 1, f"A{i:03d}", datetime(2026, 11, 1, 10, tzinfo=CST)
-                                      + timedelta(hours=i), 1230 + i, status, carrier)
+            ids[f"A{i:03d}"] = _order(
+                s,
+                1,
+                f"A{i:03d}",
+                datetime(2026, 11, 1, 10, tzinfo=CST) + timedelta(hours=i),
+                1230 + i,
+                status,
+                carrier,
+            )
         for i in range(B_ORDERS):
-            ids[f"B{i:03d}"] = _order(s, 2, f"B{i:03d}", datetime(2026, 11, 2, 9, tzinfo=CST)
-                                      + timedelta(hours=i), 9900, "awaiting_pickup", "ZTO")
+            ids[f"B{i:03d}"] = _order(
+                s,
+                2,
+                f"B{i:03d}",
+                datetime(2026, 11, 2, 9, tzinfo=CST) + timedelta(hours=i),
+                9900,
+                "awaiting_pickup",
+                "ZTO",
+            )
         _details(s, ids)
-        for username, role, shops in (("merchant", Role.MERCHANT_OWNER, [1]),
-                                      ("other", Role.MERCHANT_OWNER, [2]),
-                                      ("staff", Role.MERCHANT_STAFF, [1]),
-                                      ("reviewer", Role.REVIEWER, []),
-                                      ("admin", Role.ADMIN, [])):
+        for username, role, shops in (
+            ("merchant", Role.MERCHANT_OWNER, [1]),
+            ("other", Role.MERCHANT_OWNER, [2]),
+            ("staff", Role.MERCHANT_STAFF, [1]),
+            ("reviewer", Role.REVIEWER, []),
+            ("admin", Role.ADMIN, []),
+        ):
             create_user(s, username, PASSWORD, role, username.title(), shops, NOW)
         s.commit()
     return World(1, 2, ids)
 
 
-def _order(s: Session, shop: int, ext: str, paid: datetime, fen: int, status: str,
-           carrier: str) -> int:
-    order = Order(shop_id=shop, external_id=ext, status="shipped", paid_at=paid, amount_fen=fen,
-                  quantity=1, created_at=paid, updated_at=paid)
+def _order(
+    s: Session, shop: int, ext: str, paid: datetime, fen: int, status: str, carrier: str
+) -> int:
+    order = Order(
+        shop_id=shop,
+        external_id=ext,
+        status="shipped",
+        paid_at=paid,
+        amount_fen=fen,
+        quantity=1,
+        created_at=paid,
+        updated_at=paid,
+    )
     s.add(order)
     s.flush()
-    s.add(Shipment(order_id=order.id, key=ext, carrier_id=1 if carrier == "SF" else 2,
-                   waybill_no=f"WB{ext}", shipped_at=paid + timedelta(hours=2), status=status,
-                   amount_fen=fen))
+    s.add(
+        Shipment(
+            order_id=order.id,
+            key=ext,
+            carrier_id=1 if carrier == "SF" else 2,
+            waybill_no=f"WB{ext}",
+            shipped_at=paid + timedelta(hours=2),
+            status=status,
+            amount_fen=fen,
+        )
+    )
     s.flush()
     return order.id
 
@@ -104,22 +149,53 @@ def _details(s: Session, ids: dict[str, int]) -> None:
     detail = s.query(Shipment).filter_by(order_id=ids["A002"]).one()
     detail.outlet_id, detail.courier_id = 1, 1
     detail.picked_up_at = datetime(2026, 11, 1, 14, 5, tzinfo=CST)
-    s.add_all([OrderItem(order_id=ids["A002"], sku="TEA-01", title="明前龙井 250g",
-                         unit_price_fen=1000, quantity=1),
-               OrderItem(order_id=ids["A002"], sku="CUP-02", title="玻璃杯", unit_price_fen=116,
-                         quantity=2)])
-    for minute, status, place, text in ((5, "picked_up", "杭州", "顺丰速运 已收取快件"),
-                                        (50, "in_transit", "杭州转运中心", "快件已发往 上海"),
-                                        (170, "in_transit", "上海转运中心", "快件到达 上海")):
+    s.add_all(
+        [
+            OrderItem(
+                order_id=ids["A002"],
+                sku="TEA-01",
+                title="明前龙井 250g",
+                unit_price_fen=1000,
+                quantity=1,
+            ),
+            OrderItem(
+                order_id=ids["A002"], sku="CUP-02", title="玻璃杯", unit_price_fen=116, quantity=2
+            ),
+        ]
+    )
+    for minute, status, place, text in (
+        (5, "picked_up", "杭州", "顺丰速运 已收取快件"),
+        (50, "in_transit", "杭州转运中心", "快件已发往 上海"),
+        (170, "in_transit", "上海转运中心", "快件到达 上海"),
+    ):
         at = datetime(2026, 11, 1, 14, tzinfo=CST) + timedelta(minutes=minute)
-        s.add(TrackingEvent(shipment_id=detail.id, carrier_code="SF", waybill_no="WBA002",
-                            status=status, event_time=at, received_at=at, location=place,
-                            description=text, source="kuaidi100",
-                            dedup_key=hashlib.sha256(f"A002{minute}".encode()).hexdigest()))
+        s.add(
+            TrackingEvent(
+                shipment_id=detail.id,
+                carrier_code="SF",
+                waybill_no="WBA002",
+                status=status,
+                event_time=at,
+                received_at=at,
+                location=place,
+                description=text,
+                source="kuaidi100",
+                dedup_key=hashlib.sha256(f"A002{minute}".encode()).hexdigest(),
+            )
+        )
     pending = s.query(Shipment).filter_by(order_id=ids["A000"]).one()
-    s.add(Deadline(shipment_id=pending.id, shop_id=1, profile="douyin", rule_id="pickup_timeout",
-                   started_at=NOW - timedelta(hours=20),
-                   due_at=NOW + timedelta(hours=3, minutes=20), state="pending", evaluated_at=NOW))
+    s.add(
+        Deadline(
+            shipment_id=pending.id,
+            shop_id=1,
+            profile="douyin",
+            rule_id="pickup_timeout",
+            started_at=NOW - timedelta(hours=20),
+            due_at=NOW + timedelta(hours=3, minutes=20),
+            state="pending",
+            evaluated_at=NOW,
+        )
+    )
 
 
 def make_runtime(sessions: sessionmaker[Session], **settings: object) -> Runtime:
@@ -140,16 +216,19 @@ def csrf_of(html: str) -> str:
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> object:
     token = csrf_of(client.get("/login").text)
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token, "next": "/"},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Production argon2 costs ~0.15 s a hash; these tests hash and verify hundreds of times."""
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                        parallelism=1))
+    monkeypatch.setattr(
+        auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture
@@ -169,7 +248,6 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 
 
 def bearer(client: TestClient, username: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token",
-                           data={"username": username, "password": PASSWORD})
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}

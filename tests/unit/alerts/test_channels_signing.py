@@ -29,8 +29,9 @@ SECRET = "SEC000demo"
 MSG = Message("揽收预警", "订单 A000 还剩 2 小时")
 
 
-def _capture(reply: dict[str, Any], status: int = 200) -> tuple[list[httpx.Request],
-                                                                 httpx.MockTransport]:
+def _capture(
+    reply: dict[str, Any], status: int = 200
+) -> tuple[list[httpx.Request], httpx.MockTransport]:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -46,11 +47,15 @@ def test_the_fixed_instant_is_what_the_expected_values_assume() -> None:
 
 def test_dingtalk_appends_timestamp_and_url_encoded_hmac_of_timestamp_newline_secret() -> None:
     seen, transport = _capture({"errcode": 0, "errmsg": "ok"})
-    robot = DingTalkRobot("https://oapi.dingtalk.com/robot/send?access_token=abc", SECRET,
-                          transport, lambda: AT)
+    robot = DingTalkRobot(
+        "https://oapi.dingtalk.com/robot/send?access_token=abc", SECRET, transport, lambda: AT
+    )
     assert robot.send(MSG).ok
-    expected = urllib.parse.quote_plus(base64.b64encode(hmac.new(
-        b"SEC000demo", b"1793806200000\nSEC000demo", hashlib.sha256).digest()))
+    expected = urllib.parse.quote_plus(
+        base64.b64encode(
+            hmac.new(b"SEC000demo", b"1793806200000\nSEC000demo", hashlib.sha256).digest()
+        )
+    )
     [req] = seen
     query = urllib.parse.parse_qs(req.url.query.decode())
     assert query["timestamp"] == ["1793806200000"]
@@ -62,18 +67,21 @@ def test_dingtalk_appends_timestamp_and_url_encoded_hmac_of_timestamp_newline_se
 
 def test_dingtalk_error_code_is_a_failure() -> None:
     _, transport = _capture({"errcode": 310000, "errmsg": "sign not match"})
-    result = DingTalkRobot("https://oapi.dingtalk.com/robot/send?access_token=abc", SECRET,
-                           transport, lambda: AT).send(MSG)
+    result = DingTalkRobot(
+        "https://oapi.dingtalk.com/robot/send?access_token=abc", SECRET, transport, lambda: AT
+    ).send(MSG)
     assert not result.ok and result.error == "errcode 310000: sign not match"
 
 
 def test_feishu_uses_the_string_to_sign_as_key_over_an_empty_message() -> None:
     seen, transport = _capture({"code": 0, "msg": "success"})
-    robot = FeishuRobot("https://open.feishu.cn/open-apis/bot/v2/hook/xyz", SECRET, transport,
-                        lambda: AT)
+    robot = FeishuRobot(
+        "https://open.feishu.cn/open-apis/bot/v2/hook/xyz", SECRET, transport, lambda: AT
+    )
     assert robot.send(MSG).ok
-    expected = base64.b64encode(hmac.new(b"1793806200\nSEC000demo", b"",
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(b"1793806200\nSEC000demo", b"", hashlib.sha256).digest()
+    ).decode()
     body = json.loads(seen[0].content)
     assert body["timestamp"] == "1793806200" and body["sign"] == expected
     assert body["msg_type"] == "text" and body["content"]["text"].startswith("揽收预警\n")
@@ -90,8 +98,10 @@ def test_wecom_posts_markdown_or_text_without_a_signature() -> None:
     assert WeComRobot(url, "markdown", transport).send(MSG).ok
     assert WeComRobot(url, "text", transport).send(MSG).ok
     md, text = (json.loads(r.content) for r in seen)
-    assert md == {"msgtype": "markdown",
-                  "markdown": {"content": "**揽收预警**\n订单 A000 还剩 2 小时"}}
+    assert md == {
+        "msgtype": "markdown",
+        "markdown": {"content": "**揽收预警**\n订单 A000 还剩 2 小时"},
+    }
     assert text == {"msgtype": "text", "text": {"content": "揽收预警\n订单 A000 还剩 2 小时"}}
     assert "sign" not in str(seen[0].url)
 
@@ -115,8 +125,9 @@ def test_http_errors_and_network_errors_come_back_as_failed_results() -> None:
     def boom(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    result = SignedWebhook("https://h.example", "s", httpx.MockTransport(boom),
-                           lambda: AT).send(MSG)
+    result = SignedWebhook("https://h.example", "s", httpx.MockTransport(boom), lambda: AT).send(
+        MSG
+    )
     assert not result.ok and result.error == "ConnectError: refused"
 
 
@@ -146,8 +157,16 @@ class FakeSMTP:
 
 def test_email_uses_starttls_then_login_then_sends_a_utf8_message() -> None:
     FakeSMTP.instances.clear()
-    mail = EmailSender("smtp.example.com", 587, "alerts@shop.example", ["a@x.cn", "b@x.cn"],
-                       "alerts", "pw", starttls=True, smtp_factory=FakeSMTP)
+    mail = EmailSender(
+        "smtp.example.com",
+        587,
+        "alerts@shop.example",
+        ["a@x.cn", "b@x.cn"],
+        "alerts",
+        "pw",
+        starttls=True,
+        smtp_factory=FakeSMTP,
+    )
     assert mail.send(MSG).ok
     [smtp] = FakeSMTP.instances
     assert [c for c, _ in smtp.calls] == ["connect", "starttls", "login", "quit"]

@@ -24,16 +24,21 @@ def test_percentiles_are_nearest_rank() -> None:
 
 
 def test_fen_become_two_decimal_yuan_strings() -> None:
-    assert [fen_str(v) for v in (0, 5, 1234, -5, -100)] == ["0.00", "0.05", "12.34", "-0.05",
-                                                            "-1.00"]
+    assert [fen_str(v) for v in (0, 5, 1234, -5, -100)] == [
+        "0.00",
+        "0.05",
+        "12.34",
+        "-0.05",
+        "-1.00",
+    ]
 
 
 def test_a_change_is_parsed_and_applied_to_a_copy_of_the_profile() -> None:
-    assert parse_change("pickup_timeout.hours=12") == Change("pickup_timeout", "hours",
-                                                              Decimal(12))
+    assert parse_change("pickup_timeout.hours=12") == Change("pickup_timeout", "hours", Decimal(12))
     profile = load_profile("douyin")
-    changed = apply_changes(profile, [parse_change("pickup_timeout.hours=12"),
-                                      parse_change("pickup_timeout.fine=20")])
+    changed = apply_changes(
+        profile, [parse_change("pickup_timeout.hours=12"), parse_change("pickup_timeout.fine=20")]
+    )
     rule = changed.rule("pickup_timeout")
     assert rule.duration is not None and rule.duration.hours == Decimal(12)
     assert rule.consequences.fine is not None and rule.consequences.fine.amount == Decimal(20)
@@ -41,8 +46,10 @@ def test_a_change_is_parsed_and_applied_to_a_copy_of_the_profile() -> None:
     assert original.duration is not None and original.duration.hours == Decimal(24)
 
 
-@pytest.mark.parametrize("bad", ["pickup_timeout=12", "pickup_timeout.colour=1",
-                                 "pickup_timeout.hours=-1", "x.hours=abc"])
+@pytest.mark.parametrize(
+    "bad",
+    ["pickup_timeout=12", "pickup_timeout.colour=1", "pickup_timeout.hours=-1", "x.hours=abc"],
+)
 def test_bad_changes_are_refused(bad: str) -> None:
     with pytest.raises(InvalidInput):
         parse_change(bad)

@@ -16,8 +16,29 @@ from lanshou.services.analytics.survival import (
 CST = timezone(timedelta(hours=8))
 # Freireich et al. (1963), 6-MP arm: remission weeks, '+' = censored (Kleinbaum, Survival
 # Analysis, table 1.1).
-SIX_MP = ["6", "6", "6", "6+", "7", "9+", "10", "10+", "11+", "13", "16", "17+", "19+", "20+",
-          "22", "23", "25+", "32+", "32+", "34+", "35+"]
+SIX_MP = [
+    "6",
+    "6",
+    "6",
+    "6+",
+    "7",
+    "9+",
+    "10",
+    "10+",
+    "11+",
+    "13",
+    "16",
+    "17+",
+    "19+",
+    "20+",
+    "22",
+    "23",
+    "25+",
+    "32+",
+    "32+",
+    "34+",
+    "35+",
+]
 
 
 def test_the_estimator_matches_the_textbook_product_limit_values() -> None:
@@ -25,8 +46,15 @@ def test_the_estimator_matches_the_textbook_product_limit_values() -> None:
     events = [not x.endswith("+") for x in SIX_MP]
     curve = kaplan_meier(times, events)
     expected, s = {}, 1.0
-    for t, d, n in ((6, 3, 21), (7, 1, 17), (10, 1, 15), (13, 1, 12), (16, 1, 11), (22, 1, 7),
-                    (23, 1, 6)):
+    for t, d, n in (
+        (6, 3, 21),
+        (7, 1, 17),
+        (10, 1, 15),
+        (13, 1, 12),
+        (16, 1, 11),
+        (22, 1, 7),
+        (23, 1, 6),
+    ):
         s *= 1 - d / n
         expected[t] = s
     assert curve.times == tuple(float(t) for t in expected)

@@ -20,16 +20,31 @@ from lanshou.domain.appeals.statement import draft_statement
 
 S = AppealState
 LEGAL = {
-    (S.DRAFT, "submit"): S.SUBMITTED, (S.NEED_INFO, "submit"): S.SUBMITTED,
-    (S.SUBMITTED, "claim"): S.UNDER_REVIEW, (S.RECONSIDERATION, "claim"): S.UNDER_REVIEW,
-    (S.UNDER_REVIEW, "approve"): S.APPROVED, (S.UNDER_REVIEW, "reject"): S.REJECTED,
-    (S.UNDER_REVIEW, "request_info"): S.NEED_INFO, (S.REJECTED, "reconsider"): S.RECONSIDERATION,
-    (S.DRAFT, "withdraw"): S.WITHDRAWN, (S.SUBMITTED, "withdraw"): S.WITHDRAWN,
-    (S.NEED_INFO, "withdraw"): S.WITHDRAWN, (S.DRAFT, "expire"): S.EXPIRED,
-    (S.NEED_INFO, "expire"): S.EXPIRED, (S.REJECTED, "expire"): S.EXPIRED,
+    (S.DRAFT, "submit"): S.SUBMITTED,
+    (S.NEED_INFO, "submit"): S.SUBMITTED,
+    (S.SUBMITTED, "claim"): S.UNDER_REVIEW,
+    (S.RECONSIDERATION, "claim"): S.UNDER_REVIEW,
+    (S.UNDER_REVIEW, "approve"): S.APPROVED,
+    (S.UNDER_REVIEW, "reject"): S.REJECTED,
+    (S.UNDER_REVIEW, "request_info"): S.NEED_INFO,
+    (S.REJECTED, "reconsider"): S.RECONSIDERATION,
+    (S.DRAFT, "withdraw"): S.WITHDRAWN,
+    (S.SUBMITTED, "withdraw"): S.WITHDRAWN,
+    (S.NEED_INFO, "withdraw"): S.WITHDRAWN,
+    (S.DRAFT, "expire"): S.EXPIRED,
+    (S.NEED_INFO, "expire"): S.EXPIRED,
+    (S.REJECTED, "expire"): S.EXPIRED,
 }
-EVENTS = ("submit", "claim", "approve", "reject", "request_info", "reconsider", "withdraw",
-          "expire")
+EVENTS = (
+    "submit",
+    "claim",
+    "approve",
+    "reject",
+    "request_info",
+    "reconsider",
+    "withdraw",
+    "expire",
+)
 
 
 @pytest.mark.parametrize("state", list(S))
@@ -71,22 +86,39 @@ DEADLINE = datetime(2026, 11, 3, 4, tzinfo=UTC)
 
 
 def _facts(**kw) -> CaseFacts:  # type: ignore[no-untyped-def]
-    base = {"rule_id": "pickup_timeout", "deadline": DEADLINE, "order_external_id": "A000",
-            "waybill_no": "SF1", "carrier_name": "顺丰",
-            "shipped_at": DEADLINE - timedelta(hours=20)}
+    base = {
+        "rule_id": "pickup_timeout",
+        "deadline": DEADLINE,
+        "order_external_id": "A000",
+        "waybill_no": "SF1",
+        "carrier_name": "顺丰",
+        "shipped_at": DEADLINE - timedelta(hours=20),
+    }
     return CaseFacts(**{**base, **kw})
 
 
-@pytest.mark.parametrize(("facts", "verdict", "code"), [
-    (_facts(first_pickup_at=DEADLINE - timedelta(hours=1)), Verdict.APPROVE,
-     "pickup_before_deadline"),
-    (_facts(exemption_reason="台风"), Verdict.APPROVE, "exemption_covers_window"),
-    (_facts(contacts=(Contact(DEADLINE - timedelta(hours=3), "courier", "phone"),)),
-     Verdict.APPROVE_LEANING, "carrier_contacted_no_scan"),
-    (_facts(ship_by=DEADLINE - timedelta(hours=30), merchant_evidence=1),
-     Verdict.REJECT_LEANING, "shipped_after_ship_by"),
-    (_facts(), Verdict.REJECT, "no_evidence"),
-])
+@pytest.mark.parametrize(
+    ("facts", "verdict", "code"),
+    [
+        (
+            _facts(first_pickup_at=DEADLINE - timedelta(hours=1)),
+            Verdict.APPROVE,
+            "pickup_before_deadline",
+        ),
+        (_facts(exemption_reason="台风"), Verdict.APPROVE, "exemption_covers_window"),
+        (
+            _facts(contacts=(Contact(DEADLINE - timedelta(hours=3), "courier", "phone"),)),
+            Verdict.APPROVE_LEANING,
+            "carrier_contacted_no_scan",
+        ),
+        (
+            _facts(ship_by=DEADLINE - timedelta(hours=30), merchant_evidence=1),
+            Verdict.REJECT_LEANING,
+            "shipped_after_ship_by",
+        ),
+        (_facts(), Verdict.REJECT, "no_evidence"),
+    ],
+)
 def test_assessment_rules(facts, verdict, code) -> None:  # type: ignore[no-untyped-def]
     result = assess(facts)
     assert result.verdict == verdict
@@ -94,8 +126,10 @@ def test_assessment_rules(facts, verdict, code) -> None:  # type: ignore[no-unty
 
 
 def test_statement_draft_stays_within_the_limit_and_ends_on_a_sentence() -> None:
-    facts = _facts(contacts=(Contact(DEADLINE - timedelta(hours=3), "courier", "phone"),),
-                   exemption_reason="台风「海燕」影响" * 3)
+    facts = _facts(
+        contacts=(Contact(DEADLINE - timedelta(hours=3), "courier", "phone"),),
+        exemption_reason="台风「海燕」影响" * 3,
+    )
     full = draft_statement(facts, 2, 200)
     assert len(full) <= 200 and full.endswith("。") and "A000" in full
     short = draft_statement(facts, 2, 40)
@@ -117,30 +151,47 @@ def _pdf() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("data", "name", "media"), [
-    (_img("JPEG"), "a.jpg", "image/jpeg"), (_img("PNG"), "a.png", "image/png"),
-    (_img("WEBP"), "a.webp", "image/webp"), (_pdf(), "a.pdf", "application/pdf"),
-    (b"#!AMR\n" + b"\x00" * 20, "v.amr", "audio/amr"),
-    ("你好，快递何时上门".encode(), "chat.txt", "text/plain"),
-    (b"<!DOCTYPE html><html><body>x</body></html>", "chat.html", "text/html"),
-])
+@pytest.mark.parametrize(
+    ("data", "name", "media"),
+    [
+        (_img("JPEG"), "a.jpg", "image/jpeg"),
+        (_img("PNG"), "a.png", "image/png"),
+        (_img("WEBP"), "a.webp", "image/webp"),
+        (_pdf(), "a.pdf", "application/pdf"),
+        (b"#!AMR\n" + b"\x00" * 20, "v.amr", "audio/amr"),
+        ("你好，快递何时上门".encode(), "chat.txt", "text/plain"),
+        (b"<!DOCTYPE html><html><body>x</body></html>", "chat.html", "text/html"),
+    ],
+)
 def test_types_are_sniffed_from_the_bytes(data, name, media) -> None:  # type: ignore[no-untyped-def]
     assert sniff(data, name).media_type == media
 
 
-@pytest.mark.parametrize(("data", "name"), [
-    (b"<html><script>alert(1)</script></html>", "photo.jpg"),
-    (_img("PNG"), "photo.jpg"), (b"\x7fELF\x02\x01\x01" + b"\x00" * 60, "a.txt"), (b"", "a.txt"),
-])
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"<html><script>alert(1)</script></html>", "photo.jpg"),
+        (_img("PNG"), "photo.jpg"),
+        (b"\x7fELF\x02\x01\x01" + b"\x00" * 60, "a.txt"),
+        (b"", "a.txt"),
+    ],
+)
 def test_mismatched_or_unknown_types_are_refused(data, name) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UnacceptableFile):
         sniff(data, name)
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("../../etc/passwd", "passwd"), ("..\\..\\win.ini", "win.ini"), (".htaccess", "htaccess"),
-    ("a\x00b.jpg", "a_b.jpg"), ("", "file"), ("..", "file"),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\win.ini", "win.ini"),
+        (".htaccess", "htaccess"),
+        ("a\x00b.jpg", "a_b.jpg"),
+        ("", "file"),
+        ("..", "file"),
+    ],
+)
 def test_file_names_are_sanitised(raw, clean) -> None:  # type: ignore[no-untyped-def]
     assert sanitise_filename(raw) == clean
 

@@ -19,9 +19,11 @@ AT = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 def test_hkdf_matches_rfc_5869_test_cases_1_and_3() -> None:
     ikm = bytes([0x0B] * 22)
     assert hkdf_sha256(ikm, bytes(range(0xF0, 0xFA)), 42, salt=bytes(range(13))).hex() == (
-        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+    )
     assert hkdf_sha256(ikm, b"", 42).hex() == (
-        "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8")
+        "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8"
+    )
 
 
 def test_each_purpose_has_its_own_key_and_the_key_id_reveals_neither() -> None:
@@ -50,10 +52,14 @@ def test_retired_secrets_still_name_their_keys() -> None:
 def test_a_head_line_round_trips_and_its_mac_covers_every_field() -> None:
     key = derive_key(SECRET)
     head = sign_head(12, 40, "a" * 64, key, AT)
-    signed = (f"lanshou-audit-head/1 count=12 id=40 hash={'a' * 64} key={key.key_id} "
-              "at=2026-12-03T12:00:00+00:00")
-    assert head.line == signed + " mac=" + hmac.new(key.head, signed.encode(),
-                                                    hashlib.sha256).hexdigest()
+    signed = (
+        f"lanshou-audit-head/1 count=12 id=40 hash={'a' * 64} key={key.key_id} "
+        "at=2026-12-03T12:00:00+00:00"
+    )
+    assert (
+        head.line
+        == signed + " mac=" + hmac.new(key.head, signed.encode(), hashlib.sha256).hexdigest()
+    )
     found = parse_head(f'{{"audit_head": "{head.line}", "x": 1}}', "dossier.json")
     assert found == head and found.authentic(AuditKeys.from_secrets(SECRET))
     assert not found.authentic(AuditKeys.from_secrets("another-audit-secret-0123"))

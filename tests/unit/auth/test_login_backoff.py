@@ -21,17 +21,21 @@ def test_a_huge_count_stays_at_the_cap_instead_of_overflowing() -> None:
 
 def test_the_defaults_are_a_low_account_cap_and_a_high_address_cap() -> None:
     policy = ThrottlePolicy.from_settings(load_settings(env="dev"))
-    assert policy == ThrottlePolicy(timedelta(seconds=30), timedelta(seconds=900),
-                                    timedelta(minutes=60))
+    assert policy == ThrottlePolicy(
+        timedelta(seconds=30), timedelta(seconds=900), timedelta(minutes=60)
+    )
 
 
-@pytest.mark.parametrize(("remote", "key"), [
-    ("203.0.113.9", "203.0.113.9"),
-    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
-    ("2001:db8:1:2:bbbb::7", "2001:db8:1:2::/64"),
-    ("::ffff:203.0.113.9", "203.0.113.9"),
-    ("testclient", "testclient"),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("remote", "key"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:bbbb::7", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        ("testclient", "testclient"),
+        (None, ""),
+    ],
+)
 def test_ipv6_clients_are_counted_by_their_64_block(remote: str | None, key: str) -> None:
     assert client_key(remote) == key

@@ -37,8 +37,14 @@ def test_waybills_have_the_carriers_typical_shape_and_never_repeat(code: str) ->
 def test_every_carrier_has_a_waybill_shape_and_a_service_phone() -> None:
     assert {c.code for c in CARRIERS} == set(SHAPES)
     assert {c.code: c.service_phone for c in CARRIERS} == {
-        "SF": "95338", "ZTO": "95311", "YTO": "95554", "YUNDA": "95546",
-        "STO": "95543", "JT": "956025", "EMS": "11183", "JD": "950616",
+        "SF": "95338",
+        "ZTO": "95311",
+        "YTO": "95554",
+        "YUNDA": "95546",
+        "STO": "95543",
+        "JT": "956025",
+        "EMS": "11183",
+        "JD": "950616",
     }
 
 
@@ -72,8 +78,11 @@ def test_the_catalogue_exercises_every_compensation_tier() -> None:
 
 def test_the_shops_span_two_platforms_and_three_origin_cities() -> None:
     assert Counter(s.platform for s in SHOPS) == {"douyin": 2, "pinduoduo": 1}
-    assert {(s.province, s.city) for s in SHOPS} == {("浙江", "杭州"), ("广东", "广州"),
-                                                      ("江苏", "苏州")}
+    assert {(s.province, s.city) for s in SHOPS} == {
+        ("浙江", "杭州"),
+        ("广东", "广州"),
+        ("江苏", "苏州"),
+    }
 
 
 def test_time_text_refuses_instants_outside_its_range_instead_of_wrapping() -> None:

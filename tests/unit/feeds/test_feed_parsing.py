@@ -39,16 +39,19 @@ def test_kdniao_sign_is_base64_of_the_lowercase_md5_hex() -> None:
     assert not kdniao.verify(data, expected, "kex")
 
 
-@pytest.mark.parametrize(("names", "code"), [
-    (("顺丰", "顺丰速运", "SF", "sf", "shunfeng"), "SF"),
-    (("中通", "ZTO", "zhongtong"), "ZTO"),
-    (("圆通", "YTO", "yuantong"), "YTO"),
-    (("韵达", "YUNDA", "yunda", "YD"), "YUNDA"),
-    (("申通", "STO", "shentong"), "STO"),
-    (("极兔", "JT", "J&T", "Ｊ＆Ｔ", "jtexpress", "JTSD"), "JT"),
-    (("邮政", "EMS", "ems", "youzhengguonei"), "EMS"),
-    (("京东", "JD", "jd", "jingdong"), "JD"),
-])
+@pytest.mark.parametrize(
+    ("names", "code"),
+    [
+        (("顺丰", "顺丰速运", "SF", "sf", "shunfeng"), "SF"),
+        (("中通", "ZTO", "zhongtong"), "ZTO"),
+        (("圆通", "YTO", "yuantong"), "YTO"),
+        (("韵达", "YUNDA", "yunda", "YD"), "YUNDA"),
+        (("申通", "STO", "shentong"), "STO"),
+        (("极兔", "JT", "J&T", "Ｊ＆Ｔ", "jtexpress", "JTSD"), "JT"),
+        (("邮政", "EMS", "ems", "youzhengguonei"), "EMS"),
+        (("京东", "JD", "jd", "jingdong"), "JD"),
+    ],
+)
 def test_every_spelling_resolves_to_one_carrier(names: tuple[str, ...], code: str) -> None:
     assert {RESOLVER.code(n) for n in names} == {code}
 
@@ -60,40 +63,74 @@ def test_unknown_names_stay_unknown_and_row_aliases_are_learnt() -> None:
 
 
 def _k100(data: list[dict[str, str]], state: str) -> list[tuple[str, datetime]]:
-    param = json.dumps({"status": "polling", "lastResult": {
-        "state": state, "com": "zhongtong", "nu": "zt1", "data": data}})
+    param = json.dumps(
+        {
+            "status": "polling",
+            "lastResult": {"state": state, "com": "zhongtong", "nu": "zt1", "data": data},
+        }
+    )
     push = kuaidi100.parse_push(param, RESOLVER)
     assert push.waybill == "ZT1" and {u.carrier_code for u in push.updates} <= {"ZTO"}
     return [(u.status, u.event_time) for u in push.updates]
 
 
 def test_kuaidi100_per_scan_status_text_and_codes_win() -> None:
-    got = _k100([{"time": "2026-11-01 18:00:00", "context": "x", "statusCode": "1002"},
-                 {"time": "2026-11-01 15:00:00", "context": "y", "status": "揽收"},
-                 {"time": "2026-11-01 09:00:00", "context": "z", "statusCode": "102"}], "0")
-    assert got == [("awaiting_pickup", datetime(2026, 11, 1, 9, tzinfo=CST)),
-                   ("picked_up", datetime(2026, 11, 1, 15, tzinfo=CST)),
-                   ("in_transit", datetime(2026, 11, 1, 18, tzinfo=CST))]
+    got = _k100(
+        [
+            {"time": "2026-11-01 18:00:00", "context": "x", "statusCode": "1002"},
+            {"time": "2026-11-01 15:00:00", "context": "y", "status": "揽收"},
+            {"time": "2026-11-01 09:00:00", "context": "z", "statusCode": "102"},
+        ],
+        "0",
+    )
+    assert got == [
+        ("awaiting_pickup", datetime(2026, 11, 1, 9, tzinfo=CST)),
+        ("picked_up", datetime(2026, 11, 1, 15, tzinfo=CST)),
+        ("in_transit", datetime(2026, 11, 1, 18, tzinfo=CST)),
+    ]
 
 
 def test_without_statuses_the_oldest_scan_does_not_prove_pickup() -> None:
     # The trace is in transit, but nothing says when it was collected: only the newest scan,
     # which the trace state vouches for, proves pickup.
-    got = _k100([{"time": "2026-11-02 08:00:00", "context": "【上海】运输中"},
-                 {"time": "2026-11-01 09:00:00", "context": "【杭州】包裹信息已录入"}], "0")
+    got = _k100(
+        [
+            {"time": "2026-11-02 08:00:00", "context": "【上海】运输中"},
+            {"time": "2026-11-01 09:00:00", "context": "【杭州】包裹信息已录入"},
+        ],
+        "0",
+    )
     assert [s for s, _ in got] == ["awaiting_pickup", "in_transit"]
-    keywords = _k100([{"time": "2026-11-02 08:00:00", "context": "快件已发往 上海"},
-                      {"time": "2026-11-01 15:00:00", "context": "【杭州】已揽收"},
-                      {"time": "2026-11-01 09:00:00", "context": "商家已下单"}], "3")
+    keywords = _k100(
+        [
+            {"time": "2026-11-02 08:00:00", "context": "快件已发往 上海"},
+            {"time": "2026-11-01 15:00:00", "context": "【杭州】已揽收"},
+            {"time": "2026-11-01 09:00:00", "context": "商家已下单"},
+        ],
+        "3",
+    )
     assert [s for s, _ in keywords] == ["created", "picked_up", "in_transit"]
 
 
 def test_kuaidi100_state_table_matches_the_documentation() -> None:
-    expected = {"0": "in_transit", "1": "picked_up", "2": "exception", "3": "delivered",
-                "4": "returned", "5": "out_for_delivery", "6": "returned", "7": "in_transit",
-                "8": "in_transit", "14": "exception", "101": "created",
-                "102": "awaiting_pickup", "103": "picked_up", "301": "delivered",
-                "304": "delivered", "401": "exception"}
+    expected = {
+        "0": "in_transit",
+        "1": "picked_up",
+        "2": "exception",
+        "3": "delivered",
+        "4": "returned",
+        "5": "out_for_delivery",
+        "6": "returned",
+        "7": "in_transit",
+        "8": "in_transit",
+        "14": "exception",
+        "101": "created",
+        "102": "awaiting_pickup",
+        "103": "picked_up",
+        "301": "delivered",
+        "304": "delivered",
+        "401": "exception",
+    }
     assert {k: kuaidi100.STATE[k] for k in expected} == expected
 
 
@@ -105,20 +142,40 @@ def test_kuaidi100_malformed_params_name_the_path() -> None:
 
 
 def test_kdniao_actions_and_trace_state() -> None:
-    data = json.dumps({"EBusinessID": "1", "Data": [{
-        "ShipperCode": "YD", "LogisticCode": "4300", "State": "2", "StateEx": "202",
-        "Traces": [{"AcceptTime": "2026-11-01 15:00:00", "AcceptStation": "已揽件", "Action": "1"},
-                   {"AcceptTime": "2026-11-02 10:00:00", "AcceptStation": "运输中"}]}]})
+    data = json.dumps(
+        {
+            "EBusinessID": "1",
+            "Data": [
+                {
+                    "ShipperCode": "YD",
+                    "LogisticCode": "4300",
+                    "State": "2",
+                    "StateEx": "202",
+                    "Traces": [
+                        {
+                            "AcceptTime": "2026-11-01 15:00:00",
+                            "AcceptStation": "已揽件",
+                            "Action": "1",
+                        },
+                        {"AcceptTime": "2026-11-02 10:00:00", "AcceptStation": "运输中"},
+                    ],
+                }
+            ],
+        }
+    )
     push = kdniao.parse_push(data, RESOLVER)
     assert [(u.status, u.carrier_code) for u in push.updates] == [
-        ("picked_up", "YUNDA"), ("out_for_delivery", "YUNDA")]
+        ("picked_up", "YUNDA"),
+        ("out_for_delivery", "YUNDA"),
+    ]
     assert kdniao.STATE_EX["10"] == "awaiting_pickup" and kdniao.STATE_EX["402"] == "exception"
     assert kdniao.STATE["0"] is None and kdniao.STATE["4"] == "exception"
 
 
 def test_csv_rows_read_naive_times_in_the_given_zone() -> None:
-    event = parse_row(["中通", "ZT1", "2026-11-01 15:00:00", "picked_up", "杭州"],
-                      ZoneInfo("Asia/Shanghai"))
+    event = parse_row(
+        ["中通", "ZT1", "2026-11-01 15:00:00", "picked_up", "杭州"], ZoneInfo("Asia/Shanghai")
+    )
     assert event.time == datetime(2026, 11, 1, 15, tzinfo=CST)
     assert event.location == "杭州" and event.description is None
     with pytest.raises(ValueError, match=r"^status: 'lost'"):

@@ -18,7 +18,8 @@ SH = ZoneInfo("Asia/Shanghai")
 UTC = dt.UTC
 CAL = WorkingCalendar(SH)
 OFFICE = Duration.model_validate(
-    {"hours": 2, "unit": "working_hours", "working_windows": {"default": ["09:00-18:00"]}})
+    {"hours": 2, "unit": "working_hours", "working_windows": {"default": ["09:00-18:00"]}}
+)
 
 
 def plus_working_days(start: dt.datetime, n: int) -> dt.datetime:
@@ -49,8 +50,10 @@ def test_from_each_hour_of_a_holiday_working_days_count_from_the_next_workday(ho
 # opening, after 16:00 partly or wholly on 8 October
 EVE_OFFICE_HOURS = {h: dt.datetime(2026, 9, 30, h + 2, tzinfo=SH) for h in range(9, 17)}
 EVE_OFFICE_HOURS |= {h: dt.datetime(2026, 9, 30, 11, tzinfo=SH) for h in range(9)}  # at 9
-EVE_OFFICE_HOURS |= {16: dt.datetime(2026, 9, 30, 18, tzinfo=SH),  # ends at the window's end
-                     17: dt.datetime(2026, 10, 8, 10, tzinfo=SH)}
+EVE_OFFICE_HOURS |= {
+    16: dt.datetime(2026, 9, 30, 18, tzinfo=SH),  # ends at the window's end
+    17: dt.datetime(2026, 10, 8, 10, tzinfo=SH),
+}
 EVE_OFFICE_HOURS |= {h: dt.datetime(2026, 10, 8, 11, tzinfo=SH) for h in range(18, 24)}
 
 
@@ -64,8 +67,10 @@ def test_office_hours_from_each_hour_of_the_eve(hour: int) -> None:
     ("start", "one_day_later"),
     [
         # one second either side of Beijing midnight, given in UTC
-        (dt.datetime(2026, 9, 30, 15, 59, 59, tzinfo=UTC), dt.datetime(2026, 10, 8, 23, 59, 59,
-                                                                       tzinfo=SH)),
+        (
+            dt.datetime(2026, 9, 30, 15, 59, 59, tzinfo=UTC),
+            dt.datetime(2026, 10, 8, 23, 59, 59, tzinfo=SH),
+        ),
         (dt.datetime(2026, 9, 30, 16, 0, 0, tzinfo=UTC), dt.datetime(2026, 10, 9, tzinfo=SH)),
         (dt.datetime(2026, 10, 7, 15, 59, 59, tzinfo=UTC), dt.datetime(2026, 10, 9, tzinfo=SH)),
         (dt.datetime(2026, 10, 7, 16, 0, 0, tzinfo=UTC), dt.datetime(2026, 10, 9, tzinfo=SH)),

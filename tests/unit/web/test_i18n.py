@@ -19,11 +19,13 @@ KEYWORDS = {"_": None, "gettext": None, "N_": None, "translate": (2,)}
 
 
 def _extracted() -> set[str]:
-    found = extract_from_dir(str(SRC), METHODS, keywords=KEYWORDS,
-                             options_map={"**/templates/**.html":
-                                          {"extensions": "jinja2.ext.i18n"}})
-    return {message for _file, _line, message, _comments, _ctx in found
-            if isinstance(message, str)}
+    found = extract_from_dir(
+        str(SRC),
+        METHODS,
+        keywords=KEYWORDS,
+        options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+    )
+    return {message for _file, _line, message, _comments, _ctx in found if isinstance(message, str)}
 
 
 def test_every_message_in_the_code_is_translated_in_both_catalogues() -> None:
@@ -34,21 +36,29 @@ def test_every_message_in_the_code_is_translated_in_both_catalogues() -> None:
         assert sorted(wanted - translated) == [], locale
 
 
-@pytest.mark.parametrize(("code", "zh", "en"), [
-    ("created", "已创建", "Created"), ("awaiting_pickup", "待揽收", "Awaiting pickup"),
-    ("picked_up", "已揽收", "Picked up"), ("in_transit", "运输中", "In transit"),
-    ("out_for_delivery", "派送中", "Out for delivery"), ("delivered", "已签收", "Delivered"),
-    ("returned", "已退回", "Returned"), ("exception", "异常", "Exception"),
-])
+@pytest.mark.parametrize(
+    ("code", "zh", "en"),
+    [
+        ("created", "已创建", "Created"),
+        ("awaiting_pickup", "待揽收", "Awaiting pickup"),
+        ("picked_up", "已揽收", "Picked up"),
+        ("in_transit", "运输中", "In transit"),
+        ("out_for_delivery", "派送中", "Out for delivery"),
+        ("delivered", "已签收", "Delivered"),
+        ("returned", "已退回", "Returned"),
+        ("exception", "异常", "Exception"),
+    ],
+)
 def test_shipment_statuses_have_their_ui_words(code: str, zh: str, en: str) -> None:
     assert label("zh_CN", "shipment_status", code) == zh
     assert label("en", "shipment_status", code) == en
 
 
 def test_roles_have_their_ui_words() -> None:
-    assert [label("zh_CN", "role", r) for r in
-            ("merchant_owner", "merchant_staff", "cs_agent", "reviewer", "admin")] == [
-        "商家(店主)", "商家员工", "客服", "审核员", "管理员"]
+    assert [
+        label("zh_CN", "role", r)
+        for r in ("merchant_owner", "merchant_staff", "cs_agent", "reviewer", "admin")
+    ] == ["商家(店主)", "商家员工", "客服", "审核员", "管理员"]
 
 
 def test_unknown_codes_are_shown_as_they_are() -> None:
@@ -64,10 +74,19 @@ def test_translate_defaults_to_chinese_and_fills_parameters() -> None:
     assert translate("en", "a message nobody wrote") == "a message nobody wrote"
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("zh-CN", "zh_CN"), ("zh_cn", "zh_CN"), ("zh", "zh_CN"), ("en-US", "en"), ("en", "en"),
-    ("fr", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("zh-CN", "zh_CN"),
+        ("zh_cn", "zh_CN"),
+        ("zh", "zh_CN"),
+        ("en-US", "en"),
+        ("en", "en"),
+        ("fr", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_locale_names_are_normalised(value: str | None, expected: str | None) -> None:
     assert normalize_locale(value) == expected
 
@@ -83,8 +102,10 @@ def test_money_and_beijing_time() -> None:
 
 def test_time_left_and_overdue() -> None:
     now = datetime(2026, 11, 1, tzinfo=UTC)
-    assert time_left(now + timedelta(hours=3, minutes=20, seconds=59), now, "zh_CN") == \
-        "剩余 3小时20分"
+    assert (
+        time_left(now + timedelta(hours=3, minutes=20, seconds=59), now, "zh_CN")
+        == "剩余 3小时20分"
+    )
     assert time_left(now + timedelta(days=2, hours=1), now, "en") == "2d 1h left"
     assert time_left(now - timedelta(minutes=5), now, "en") == "overdue 0h 05m"
     assert time_left(now - timedelta(minutes=5), now, "zh_CN") == "已超时 0小时05分"

@@ -19,10 +19,17 @@ def _principal(role: Role) -> Principal:
     return Principal(1, "u", "U", role, None)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("/orders?page=2", "/orders?page=2"), ("//evil.example", "/"), ("https://evil.example", "/"),
-    ("/\\evil", "/"), ("", "/"), (None, "/"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("/orders?page=2", "/orders?page=2"),
+        ("//evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("/\\evil", "/"),
+        ("", "/"),
+        (None, "/"),
+    ],
+)
 def test_only_local_redirects_are_followed(value: str | None, expected: str) -> None:
     assert safe_next(value) == expected
 
@@ -33,17 +40,46 @@ def test_menus_follow_the_role() -> None:
 
     work = ["Violations & appeals", "Complaint tasks", "My tasks", "Losses & risk", "Carriers"]
     assert titles(Role.MERCHANT_OWNER) == [
-        "At risk", "Orders", *work, "Alert settings", "Delivery log"]
+        "At risk",
+        "Orders",
+        *work,
+        "Alert settings",
+        "Delivery log",
+    ]
     assert titles(Role.MERCHANT_STAFF) == ["At risk", "Orders", *work, "Delivery log"]
     assert titles(Role.REVIEWER) == [
-        "Overview", "Orders", "Appeal review", "Complaints", "My tasks"]
+        "Overview",
+        "Orders",
+        "Appeal review",
+        "Complaints",
+        "My tasks",
+    ]
     assert titles(Role.CS_AGENT) == [
-        "Overview", "At risk", "Orders", "Violations & appeals", "Complaints", "My tasks",
-        "Losses & risk", "Carriers", "Delivery log"]
+        "Overview",
+        "At risk",
+        "Orders",
+        "Violations & appeals",
+        "Complaints",
+        "My tasks",
+        "Losses & risk",
+        "Carriers",
+        "Delivery log",
+    ]
     assert titles(Role.ADMIN) == [
-        "Overview", "At risk", "Orders", "Violations & appeals", "Appeal review", "Complaints",
-        "My tasks", "Losses & risk", "Carriers", "What-if", "Alert settings", "Delivery log",
-        "Users & tokens"]
+        "Overview",
+        "At risk",
+        "Orders",
+        "Violations & appeals",
+        "Appeal review",
+        "Complaints",
+        "My tasks",
+        "Losses & risk",
+        "Carriers",
+        "What-if",
+        "Alert settings",
+        "Delivery log",
+        "Users & tokens",
+    ]
     assert navigation(None) == []
 
 
@@ -63,12 +99,12 @@ def test_passwords_are_hashed_with_argon2_and_verified() -> None:
 
 
 def test_the_scope_limits_merchants_and_not_platform_roles() -> None:
-    limited = str(scoped_orders(Scope(frozenset({3, 1}))).compile(
-        compile_kwargs={"literal_binds": True}))
+    limited = str(
+        scoped_orders(Scope(frozenset({3, 1}))).compile(compile_kwargs={"literal_binds": True})
+    )
     assert "orders.shop_id IN (1, 3)" in limited
     assert "WHERE" not in str(scoped_orders(Scope(None)))
-    nothing = str(scoped_orders(Scope(frozenset())).compile(
-        compile_kwargs={"literal_binds": True}))
+    nothing = str(scoped_orders(Scope(frozenset())).compile(compile_kwargs={"literal_binds": True}))
     assert "orders.shop_id IN (-1)" in nothing
 
 
@@ -76,8 +112,10 @@ def test_filters_refuse_unknown_statuses_and_reversed_ranges() -> None:
     with pytest.raises(InvalidInput):
         OrderFilters(status="lost")
     with pytest.raises(InvalidInput):
-        OrderFilters(paid_from=datetime(2026, 11, 2, tzinfo=UTC).date(),
-                     paid_to=datetime(2026, 11, 1, tzinfo=UTC).date())
+        OrderFilters(
+            paid_from=datetime(2026, 11, 2, tzinfo=UTC).date(),
+            paid_to=datetime(2026, 11, 1, tzinfo=UTC).date(),
+        )
 
 
 def test_the_countdown_reads_as_a_clock_then_overdue() -> None:

@@ -89,10 +89,13 @@ def build_sender(
         return SignedWebhook(url, secret or "", transport, now)
     if kind == "email":
         return EmailSender(
-            host=str(config.get("host", "")), port=int(config.get("port", 25)),
+            host=str(config.get("host", "")),
+            port=int(config.get("port", 25)),
             sender=str(config.get("sender", "")),
             recipients=[str(r) for r in config.get("recipients", [])],
-            username=config.get("username") or None, password=secret,
+            username=config.get("username") or None,
+            password=secret,
             starttls=bool(config.get("starttls", False)),
-            smtp_factory=smtp_factory or guarded_smtp(policy))
+            smtp_factory=smtp_factory or guarded_smtp(policy),
+        )
     raise ValueError(f"unknown channel kind {kind!r}")

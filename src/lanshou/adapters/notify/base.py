@@ -59,8 +59,9 @@ def post_json(
     used: either would take the request past the transport that checks where it goes.
     """
     try:
-        with httpx.Client(transport=transport, timeout=TIMEOUT, follow_redirects=False,
-                          trust_env=False) as client:
+        with httpx.Client(
+            transport=transport, timeout=TIMEOUT, follow_redirects=False, trust_env=False
+        ) as client:
             if isinstance(body, bytes):
                 response = client.post(url, content=body, headers=headers)
             else:
@@ -68,8 +69,9 @@ def post_json(
     except (httpx.HTTPError, EgressRefused) as exc:
         return DeliveryResult.failed(f"{type(exc).__name__}: {exc}")
     if not response.is_success:
-        return DeliveryResult.failed(f"HTTP {response.status_code}: {response.text[:300]}",
-                                     response.status_code)
+        return DeliveryResult.failed(
+            f"HTTP {response.status_code}: {response.text[:300]}", response.status_code
+        )
     if check is not None:
         try:
             payload = response.json()

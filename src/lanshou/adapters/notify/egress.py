@@ -50,8 +50,10 @@ __all__ = [
 
 # Cloud instance metadata services: credentials live there. 169.254.169.254 (AWS, GCP, Azure,
 # Tencent Cloud), fd00:ec2::254 (AWS IPv6), 100.100.100.200 (Alibaba Cloud), 192.0.0.192 (Oracle).
-METADATA = frozenset(ipaddress.ip_address(a) for a in (
-    "169.254.169.254", "fd00:ec2::254", "100.100.100.200", "192.0.0.192"))
+METADATA = frozenset(
+    ipaddress.ip_address(a)
+    for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "192.0.0.192")
+)
 SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
 NAT64 = ipaddress.ip_network("64:ff9b::/96")  # a NAT64 gateway forwards to the IPv4 inside
 
@@ -60,8 +62,10 @@ class EgressRefused(Exception):
     """The host is, or resolves to, an address alert channels must not reach."""
 
     def __init__(self, host: str, address: str, kind: str) -> None:
-        super().__init__(f"{host} resolves to {address}, a {kind.replace('_', '-')} address; "
-                         "alert channels may only reach public Internet addresses")
+        super().__init__(
+            f"{host} resolves to {address}, a {kind.replace('_', '-')} address; "
+            "alert channels may only reach public Internet addresses"
+        )
         self.host, self.address, self.kind = host, address, kind
 
 
@@ -145,8 +149,11 @@ class EgressPolicy:
 
     def _allowed(self, address: IPAddress) -> bool:
         candidates = [address, _embedded_ipv4(address)]
-        return any(a is not None and a.version == n.version and a in n
-                   for a in candidates for n in self.allowed_networks)
+        return any(
+            a is not None and a.version == n.version and a in n
+            for a in candidates
+            for n in self.allowed_networks
+        )
 
     def vetted_addresses(self, host: str, port: int) -> list[str]:
         """Resolve ``host`` and check every address; return them, or raise EgressRefused."""
@@ -205,15 +212,13 @@ class GuardedSMTP(smtplib.SMTP):
     """smtplib.SMTP whose socket goes to a checked address; STARTTLS still verifies the name
     (smtplib keeps the host it was given for ``server_hostname``)."""
 
-    def __init__(self, policy: EgressPolicy, host: str = "", port: int = 0,
-                 **kwargs: Any) -> None:
+    def __init__(self, policy: EgressPolicy, host: str = "", port: int = 0, **kwargs: Any) -> None:
         self.policy = policy
         super().__init__(host, port, **kwargs)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         address = self.policy.vetted_addresses(host, port)[0]
         return socket.create_connection((address, port), timeout, self.source_address)
-
 
 
 def public_only() -> GuardedTransport:

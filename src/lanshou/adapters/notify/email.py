@@ -24,8 +24,9 @@ class EmailSender:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     starttls: bool = False
-    smtp_factory: SmtpFactory = field(default_factory=lambda: guarded_smtp(EgressPolicy()),
-                                      repr=False)
+    smtp_factory: SmtpFactory = field(
+        default_factory=lambda: guarded_smtp(EgressPolicy()), repr=False
+    )
 
     def build(self, message: Message) -> EmailMessage:
         mail = EmailMessage()

@@ -73,16 +73,19 @@ class FeishuRobot:
     now: Now = field(default=utc_now, repr=False)
 
     def body(self, message: Message) -> dict[str, Any]:
-        body: dict[str, Any] = {"msg_type": "text",
-                                "content": {"text": f"{message.title}\n{message.text}"}}
+        body: dict[str, Any] = {
+            "msg_type": "text",
+            "content": {"text": f"{message.title}\n{message.text}"},
+        }
         if self.secret:
             ts = int(self.now().timestamp())
             body.update(timestamp=str(ts), sign=feishu_sign(ts, self.secret))
         return body
 
     def send(self, message: Message) -> DeliveryResult:
-        return post_json(self.webhook_url, self.body(message), transport=self.transport,
-                         check=_feishu_code)
+        return post_json(
+            self.webhook_url, self.body(message), transport=self.transport, check=_feishu_code
+        )
 
 
 @dataclass
@@ -93,9 +96,13 @@ class WeComRobot:
 
     def send(self, message: Message) -> DeliveryResult:
         if self.msgtype == "text":
-            body: dict[str, Any] = {"msgtype": "text",
-                                    "text": {"content": f"{message.title}\n{message.text}"}}
+            body: dict[str, Any] = {
+                "msgtype": "text",
+                "text": {"content": f"{message.title}\n{message.text}"},
+            }
         else:
-            body = {"msgtype": "markdown",
-                    "markdown": {"content": f"**{message.title}**\n{message.text}"}}
+            body = {
+                "msgtype": "markdown",
+                "markdown": {"content": f"**{message.title}**\n{message.text}"},
+            }
         return post_json(self.webhook_url, body, transport=self.transport, check=_errcode)

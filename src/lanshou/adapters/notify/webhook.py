@@ -33,11 +33,16 @@ class SignedWebhook:
 
     def request(self, message: Message) -> tuple[bytes, dict[str, str]]:
         ts = str(int(self.now().timestamp()))
-        body = json.dumps({"title": message.title, "text": message.text, "timestamp": ts,
-                           **self.extra}, ensure_ascii=False, sort_keys=True).encode()
-        return body, {"Content-Type": "application/json",
-                      "X-Lanshou-Signature": webhook_signature(body, self.secret),
-                      "X-Lanshou-Timestamp": ts}
+        body = json.dumps(
+            {"title": message.title, "text": message.text, "timestamp": ts, **self.extra},
+            ensure_ascii=False,
+            sort_keys=True,
+        ).encode()
+        return body, {
+            "Content-Type": "application/json",
+            "X-Lanshou-Signature": webhook_signature(body, self.secret),
+            "X-Lanshou-Timestamp": ts,
+        }
 
     def send(self, message: Message) -> DeliveryResult:
         body, headers = self.request(message)

@@ -17,8 +17,14 @@ class StorageUnavailable(RuntimeError):
 
 
 class S3Storage:
-    def __init__(self, bucket: str, *, prefix: str = "evidence/", client: Any = None,
-                 endpoint_url: str | None = None) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "evidence/",
+        client: Any = None,
+        endpoint_url: str | None = None,
+    ) -> None:
         if client is None:
             try:
                 boto3 = importlib.import_module("boto3")
@@ -43,7 +49,10 @@ class S3Storage:
         except Exception as exc:  # botocore.exceptions.ClientError; botocore may be absent
             status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
             if status == 404 or getattr(exc, "response", {}).get("Error", {}).get("Code") in (
-                "404", "NoSuchKey", "NotFound"):
+                "404",
+                "NoSuchKey",
+                "NotFound",
+            ):
                 return False
             raise
         return True
@@ -52,8 +61,9 @@ class S3Storage:
         sha = sha256_of(data)
         if self.exists(sha):
             return StoredObject(sha, len(data), created=False)
-        self.client.put_object(Bucket=self.bucket, Key=self._key(sha), Body=data,
-                               ChecksumAlgorithm="SHA256")
+        self.client.put_object(
+            Bucket=self.bucket, Key=self._key(sha), Body=data, ChecksumAlgorithm="SHA256"
+        )
         return StoredObject(sha, len(data), created=True)
 
     def get(self, sha256: str) -> bytes:

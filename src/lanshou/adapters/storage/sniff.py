@@ -32,18 +32,21 @@ def _t(media_type: str, kind: str, *ext: str) -> Sniffed:
     return Sniffed(media_type, kind, frozenset(ext))
 
 
-ACCEPTED: dict[str, Sniffed] = {s.media_type: s for s in (
-    _t("image/jpeg", "image", "jpg", "jpeg"),
-    _t("image/png", "image", "png"),
-    _t("image/webp", "image", "webp"),
-    _t("application/pdf", "pdf", "pdf"),
-    _t("audio/mpeg", "audio", "mp3"),
-    _t("audio/mp4", "audio", "m4a"),
-    _t("audio/amr", "audio", "amr"),
-    _t("text/plain", "chat", "txt"),
-    _t("text/html", "chat", "html", "htm"),
-    _t("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "chat", "xlsx"),
-)}
+ACCEPTED: dict[str, Sniffed] = {
+    s.media_type: s
+    for s in (
+        _t("image/jpeg", "image", "jpg", "jpeg"),
+        _t("image/png", "image", "png"),
+        _t("image/webp", "image", "webp"),
+        _t("application/pdf", "pdf", "pdf"),
+        _t("audio/mpeg", "audio", "mp3"),
+        _t("audio/mp4", "audio", "m4a"),
+        _t("audio/amr", "audio", "amr"),
+        _t("text/plain", "chat", "txt"),
+        _t("text/html", "chat", "html", "htm"),
+        _t("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "chat", "xlsx"),
+    )
+}
 _ALL_EXTENSIONS = frozenset().union(*(s.extensions for s in ACCEPTED.values()))
 _HTML = re.compile(rb"<\s*(!doctype\s+html|html|head|body|script|iframe|svg)\b", re.IGNORECASE)
 
@@ -88,8 +91,10 @@ def sniff(data: bytes, filename: str) -> Sniffed:
     media_type = _detect(data)
     found = ACCEPTED.get(media_type or "")
     if found is None:
-        raise UnacceptableFile(f"content type {media_type or 'unknown'} is not accepted; "
-                               f"accepted: {', '.join(sorted(ACCEPTED))}")
+        raise UnacceptableFile(
+            f"content type {media_type or 'unknown'} is not accepted; "
+            f"accepted: {', '.join(sorted(ACCEPTED))}"
+        )
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext and ext not in found.extensions and (ext in _ALL_EXTENSIONS or found.kind != "chat"):
         raise UnacceptableFile(f"the name says .{ext} but the content is {found.media_type}")

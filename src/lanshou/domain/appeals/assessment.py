@@ -40,35 +40,62 @@ class Assessment:
 def _reasons(f: CaseFacts) -> list[Reason]:
     out: list[Reason] = []
     if f.first_pickup_at is not None and f.first_pickup_at <= f.deadline:
-        out.append(Reason(
-            "pickup_before_deadline", Verdict.APPROVE,
-            f"揽收扫描 {f.local(f.first_pickup_at)} 早于截止时间 {f.local(f.deadline)}，系数据错误",
-            f"a pickup scan at {f.local(f.first_pickup_at)} precedes the deadline "
-            f"{f.local(f.deadline)}: a data error"))
+        out.append(
+            Reason(
+                "pickup_before_deadline",
+                Verdict.APPROVE,
+                f"揽收扫描 {f.local(f.first_pickup_at)} "
+                f"早于截止时间 {f.local(f.deadline)}，系数据错误",
+                f"a pickup scan at {f.local(f.first_pickup_at)} precedes the deadline "
+                f"{f.local(f.deadline)}: a data error",
+            )
+        )
     if f.exemption_reason:
-        out.append(Reason(
-            "exemption_covers_window", Verdict.APPROVE,
-            f"已批准的豁免覆盖该时段：{f.exemption_reason}",
-            f"an approved exemption covers the window: {f.exemption_reason}"))
+        out.append(
+            Reason(
+                "exemption_covers_window",
+                Verdict.APPROVE,
+                f"已批准的豁免覆盖该时段：{f.exemption_reason}",
+                f"an approved exemption covers the window: {f.exemption_reason}",
+            )
+        )
     chased = f.contacts_before_deadline()
     no_scan = f.first_pickup_at is None or f.first_pickup_at > f.deadline
     if chased and no_scan:
-        out.append(Reason(
-            "carrier_contacted_no_scan", Verdict.APPROVE_LEANING,
-            f"截止前已联系快递方 {len(chased)} 次，其后仍无揽收扫描，倾向快递责任",
-            f"the carrier was contacted {len(chased)} time(s) before the deadline and no scan "
-            "followed: carrier fault likely"))
-    if (f.rule_id == "pickup_timeout" and f.shipped_at is not None and f.ship_by is not None
-            and f.shipped_at > f.ship_by):
-        out.append(Reason(
-            "shipped_after_ship_by", Verdict.REJECT_LEANING,
-            f"点击发货 {f.local(f.shipped_at)} 晚于最晚发货时间 {f.local(f.ship_by)}，"
-            "揽收申诉无法补救",
-            f"marked shipped at {f.local(f.shipped_at)}, after the ship-by deadline "
-            f"{f.local(f.ship_by)}; a pickup appeal does not cure that"))
+        out.append(
+            Reason(
+                "carrier_contacted_no_scan",
+                Verdict.APPROVE_LEANING,
+                f"截止前已联系快递方 {len(chased)} 次，其后仍无揽收扫描，倾向快递责任",
+                f"the carrier was contacted {len(chased)} time(s) before the deadline and no scan "
+                "followed: carrier fault likely",
+            )
+        )
+    if (
+        f.rule_id == "pickup_timeout"
+        and f.shipped_at is not None
+        and f.ship_by is not None
+        and f.shipped_at > f.ship_by
+    ):
+        out.append(
+            Reason(
+                "shipped_after_ship_by",
+                Verdict.REJECT_LEANING,
+                f"点击发货 {f.local(f.shipped_at)} 晚于最晚发货时间 {f.local(f.ship_by)}，"
+                "揽收申诉无法补救",
+                f"marked shipped at {f.local(f.shipped_at)}, after the ship-by deadline "
+                f"{f.local(f.ship_by)}; a pickup appeal does not cure that",
+            )
+        )
     if f.merchant_evidence == 0 and not f.contacts and not out:
-        out.append(Reason("no_evidence", Verdict.REJECT, "商家未提供任何证明材料或沟通记录",
-                          "the merchant gave no evidence and no contact log"))
+        out.append(
+            Reason(
+                "no_evidence",
+                Verdict.REJECT,
+                "商家未提供任何证明材料或沟通记录",
+                "the merchant gave no evidence and no contact log",
+            )
+        )
     return out
 
 

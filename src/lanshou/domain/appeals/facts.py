@@ -33,8 +33,11 @@ class CaseFacts:
 
     def contacts_before_deadline(self) -> list[Contact]:
         carrier_side = {"courier", "outlet", "carrier", "carrier_cs"}
-        return [c for c in self.contacts
-                if c.occurred_at <= self.deadline and c.counterpart_kind in carrier_side]
+        return [
+            c
+            for c in self.contacts
+            if c.occurred_at <= self.deadline and c.counterpart_kind in carrier_side
+        ]
 
     def local(self, at: dt.datetime) -> str:
         return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")

@@ -15,12 +15,17 @@ _RULE_ZH = {"pickup_timeout": "揽收超时", "ship_timeout": "发货超时"}
 
 def _sentences(f: CaseFacts, evidence_count: int) -> list[str]:
     rule = _RULE_ZH.get(f.rule_id, f.rule_id)
-    head = f"订单{f.order_external_id}被判{rule}，申请撤销处罚。" if f.order_external_id else (
-        f"本单被判{rule}，申请撤销处罚。")
+    head = (
+        f"订单{f.order_external_id}被判{rule}，申请撤销处罚。"
+        if f.order_external_id
+        else (f"本单被判{rule}，申请撤销处罚。")
+    )
     out = [head]
     if f.first_pickup_at is not None and f.first_pickup_at <= f.deadline:
-        out.append(f"物流记录显示已于{f.local(f.first_pickup_at)}揽收，早于截止时间"
-                   f"{f.local(f.deadline)}，判罚有误。")
+        out.append(
+            f"物流记录显示已于{f.local(f.first_pickup_at)}揽收，早于截止时间"
+            f"{f.local(f.deadline)}，判罚有误。"
+        )
     if f.exemption_reason:
         out.append(f"该时段属平台豁免范围：{f.exemption_reason}。")
     if f.shipped_at is not None:
@@ -30,8 +35,10 @@ def _sentences(f: CaseFacts, evidence_count: int) -> list[str]:
     chased = f.contacts_before_deadline()
     if chased:
         first = chased[0]
-        out.append(f"截止前曾{len(chased)}次联系快递方催促揽收（首次{f.local(first.occurred_at)}），"
-                   "快递员仍未上门，非我方责任。")
+        out.append(
+            f"截止前曾{len(chased)}次联系快递方催促揽收（首次{f.local(first.occurred_at)}），"
+            "快递员仍未上门，非我方责任。"
+        )
     if evidence_count:
         out.append(f"附证明材料{evidence_count}份，请核实。")
     return out

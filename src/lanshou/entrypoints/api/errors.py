@@ -25,16 +25,20 @@ INTERNAL = "internal_error"
 # FastAPI answers 400 when a body cannot be decoded at all (not UTF-8, a broken multipart); that is
 # bad input like any other, so it is a 422 with the same code as a body that fails validation.
 _UNPARSEABLE = 400
-_HTTP_CODES = {404: ErrorCode.NOT_FOUND.value, 403: ErrorCode.PERMISSION.value,
-               401: ErrorCode.AUTH.value}
+_HTTP_CODES = {
+    404: ErrorCode.NOT_FOUND.value,
+    403: ErrorCode.PERMISSION.value,
+    401: ErrorCode.AUTH.value,
+}
 
 
 def is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-def error_json(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-               **extra: Any) -> JSONResponse:
+def error_json(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message, **extra}
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
@@ -50,8 +54,14 @@ def _headers(exc: LanshouError) -> dict[str, str]:
 def install_error_handlers(app: FastAPI, render_html: HtmlRenderer) -> None:
     """Map lanshou errors, HTTP errors and validation errors, as JSON or as a page."""
 
-    async def _respond(request: Request, status: int, code: str, message: str,
-                       headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    async def _respond(
+        request: Request,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> Response:
         if is_api(request):
             return error_json(status, code, message, headers, **extra)
         response = render_html(request, status, code, message)
@@ -66,23 +76,31 @@ def install_error_handlers(app: FastAPI, render_html: HtmlRenderer) -> None:
             # Machine-readable context (the field, the limit, the current state and the allowed
             # actions); only plain JSON values are put here by the services.
             extra["details"] = exc.details
-        return await _respond(request, exc.http_status, exc.code.value, exc.message,
-                              _headers(exc), **extra)
+        return await _respond(
+            request, exc.http_status, exc.code.value, exc.message, _headers(exc), **extra
+        )
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == _UNPARSEABLE:
-            return await _respond(request, 422, ErrorCode.INVALID.value, "invalid request",
-                                  details=[{"loc": ["body"], "msg": str(exc.detail)}])
+            return await _respond(
+                request,
+                422,
+                ErrorCode.INVALID.value,
+                "invalid request",
+                details=[{"loc": ["body"], "msg": str(exc.detail)}],
+            )
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-        return await _respond(request, exc.status_code, code, str(exc.detail),
-                              dict(exc.headers or {}))
+        return await _respond(
+            request, exc.status_code, code, str(exc.detail), dict(exc.headers or {})
+        )
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         problems = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
-        return await _respond(request, 422, ErrorCode.INVALID.value, "invalid request",
-                              details=problems)
+        return await _respond(
+            request, 422, ErrorCode.INVALID.value, "invalid request", details=problems
+        )
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         return await _respond(request, 500, INTERNAL, "internal server error")

@@ -30,8 +30,10 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
 def _takes_input(route: APIRoute) -> bool:
     if route.body_field is not None or "requestBody" in (route.openapi_extra or {}):
         return True
-    return any(d.path_params or d.query_params or d.header_params or d.cookie_params
-               for d in _dependants(route.dependant))
+    return any(
+        d.path_params or d.query_params or d.header_params or d.cookie_params
+        for d in _dependants(route.dependant)
+    )
 
 
 def document_refusals(router: APIRouter) -> None:

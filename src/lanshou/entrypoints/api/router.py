@@ -24,8 +24,19 @@ API_PREFIX = "/api/v1"
 
 def build_api_router() -> APIRouter:
     router = APIRouter()
-    for module in (health, auth, orders, tokens, exemptions, tracking, shipments,
-                   violations, appeals, complaints, alert_routes):
+    for module in (
+        health,
+        auth,
+        orders,
+        tokens,
+        exemptions,
+        tracking,
+        shipments,
+        violations,
+        appeals,
+        complaints,
+        alert_routes,
+    ):
         document_refusals(module.router)
         router.include_router(module.router)
     return router

@@ -120,8 +120,7 @@ class OrderDetailPublic(BaseModel):
 
 class IntegrationTokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128)
-    user_id: DbId | None = Field(default=None,
-                                 description="whose rights it carries; default you")
+    user_id: DbId | None = Field(default=None, description="whose rights it carries; default you")
 
 
 class IntegrationTokenPublic(BaseModel):

@@ -26,8 +26,9 @@ class AppealDecision(_In):
     outcome: Literal["approved", "rejected", "need_info"]
     reason_code: str | None = Field(None, max_length=64)
     comment: str = Field("", max_length=2000)
-    screenshot_evidence_id: DbId | None = Field(None, description="seller mode: the platform's "
-                                                                "decision screenshot")
+    screenshot_evidence_id: DbId | None = Field(
+        None, description="seller mode: the platform's decision screenshot"
+    )
 
 
 class AppealReconsider(_In):

@@ -10,8 +10,16 @@ from lanshou.entrypoints.api.schemas import Timestamp
 from lanshou.entrypoints.params import DbId, Instant
 
 MAX_EVENTS = 10_000
-Status = Literal["created", "awaiting_pickup", "picked_up", "in_transit", "out_for_delivery",
-                 "delivered", "returned", "exception"]
+Status = Literal[
+    "created",
+    "awaiting_pickup",
+    "picked_up",
+    "in_transit",
+    "out_for_delivery",
+    "delivered",
+    "returned",
+    "exception",
+]
 
 
 class TrackingEventIn(BaseModel):
@@ -32,8 +40,9 @@ class TrackingBatchIn(BaseModel):
     @classmethod
     def _at_most(cls, value: Any) -> Any:
         if isinstance(value, list) and len(value) > MAX_EVENTS:
-            raise ValueError(f"at most {MAX_EVENTS} events per request (got {len(value)}); "
-                             "split the batch")
+            raise ValueError(
+                f"at most {MAX_EVENTS} events per request (got {len(value)}); split the batch"
+            )
         return value
 
 
@@ -66,10 +75,17 @@ class KdniaoAck(BaseModel):
 class FeedIntegrationCreate(BaseModel):
     kind: Literal["kuaidi100", "kdniao"]
     name: Annotated[str, Field(min_length=1, max_length=128)]
-    secret: Annotated[str, Field(min_length=6, max_length=128,
-                                 description="快递100 salt or 快递鸟 AppKey; never shown again")]
-    account_id: Annotated[str | None, Field(max_length=64,
-                                            description="快递鸟 EBusinessID (required)")] = None
+    secret: Annotated[
+        str,
+        Field(
+            min_length=6,
+            max_length=128,
+            description="快递100 salt or 快递鸟 AppKey; never shown again",
+        ),
+    ]
+    account_id: Annotated[
+        str | None, Field(max_length=64, description="快递鸟 EBusinessID (required)")
+    ] = None
 
 
 class FeedIntegrationPublic(BaseModel):
@@ -86,8 +102,9 @@ class ShipmentMarkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     order_id: DbId | None = Field(default=None, description="lanshou's order id")
-    external_id: str | None = Field(default=None, max_length=64,
-                                    description="the platform's order number instead of order_id")
+    external_id: str | None = Field(
+        default=None, max_length=64, description="the platform's order number instead of order_id"
+    )
     shop_id: DbId | None = Field(default=None, description="with external_id if it is ambiguous")
     carrier: Annotated[str, Field(min_length=1, max_length=64, examples=["中通"])]
     waybill: Annotated[str, Field(min_length=1, max_length=64)]

@@ -52,14 +52,21 @@ def report(
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     typer.echo(f"{period.first} – {period.last}  shops: {', '.join(data['shops'])}")
-    for key, zh in (("compensation", "赔付"), ("fines", "罚款"), ("refunds", "自动退款"),
-                    ("recovered", "申诉挽回"), ("net_loss", "净损失")):
+    for key, zh in (
+        ("compensation", "赔付"),
+        ("fines", "罚款"),
+        ("refunds", "自动退款"),
+        ("recovered", "申诉挽回"),
+        ("net_loss", "净损失"),
+    ):
         typer.echo(f"  {zh:<6} {data[key]:>12}")
     typer.echo(f"  violations 违规: {data['violations']}")
     typer.echo(f"  appeals 申诉: {data['appeals']}")
     for c in data["by_carrier"]:
-        typer.echo(f"  {c['carrier']:<8} n={c['shipments']:<6} p50={c['pickup_p50_hours']}h "
-                   f"p90={c['pickup_p90_hours']}h timeout={c['timeout_rate']}")
+        typer.echo(
+            f"  {c['carrier']:<8} n={c['shipments']:<6} p50={c['pickup_p50_hours']}h "
+            f"p90={c['pickup_p90_hours']}h timeout={c['timeout_rate']}"
+        )
 
 
 def whatif(
@@ -89,16 +96,19 @@ def whatif(
         else:
             if not changes:
                 raise InvalidInput("give at least one --set RULE.FIELD=NUMBER", field="set")
-            diffs = wi.whatif_rules(session, ctx, profile, [wi.parse_change(c) for c in changes],
-                                    at, period)
+            diffs = wi.whatif_rules(
+                session, ctx, profile, [wi.parse_change(c) for c in changes], at, period
+            )
     rows = [d.row() for d in diffs]
     if as_json:
         typer.echo(json.dumps({"shops": rows}, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        typer.echo(f"{r['shop']:<20} violations {r['violations_base']} → "
-                   f"{r['violations_changed']} ({r['violations_delta']:+d})  money ¥"
-                   f"{r['money_base']} → ¥{r['money_changed']} ({r['money_delta']})")
+        typer.echo(
+            f"{r['shop']:<20} violations {r['violations_base']} → "
+            f"{r['violations_changed']} ({r['violations_delta']:+d})  money ¥"
+            f"{r['money_base']} → ¥{r['money_changed']} ({r['money_delta']})"
+        )
 
 
 def scorecard(
@@ -114,8 +124,10 @@ def scorecard(
     rt = runtime()
     period = Period.ending(rt.clock.now(), days)
     with unit_of_work(rt.sessions) as session:
-        rows = [c.row() for c in scorecards(session, pickup_samples(session, Scope(None),
-                                                                    period), level)]
+        rows = [
+            c.row()
+            for c in scorecards(session, pickup_samples(session, Scope(None), period), level)
+        ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

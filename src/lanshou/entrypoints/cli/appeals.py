@@ -22,7 +22,8 @@ def export(
 
     rt = runtime()
     with unit_of_work(rt.sessions) as session:
-        data = export_dossier(session, appeal_id, AppealsContext.from_settings(rt.settings),
-                              rt.clock.now())
+        data = export_dossier(
+            session, appeal_id, AppealsContext.from_settings(rt.settings), rt.clock.now()
+        )
     out.write_bytes(data)
     typer.echo(f"wrote {out} ({len(data)} bytes)")

@@ -18,8 +18,9 @@ from lanshou.errors import InvalidInput
 def register_tracking(import_app: typer.Typer) -> None:
     @import_app.command("tracking")
     def tracking(
-        file: Path = typer.Argument(..., help="CSV: carrier,waybill,time,status[,location,"
-                                              "description]"),
+        file: Path = typer.Argument(
+            ..., help="CSV: carrier,waybill,time,status[,location,description]"
+        ),
         tz: str = typer.Option("Asia/Shanghai", "--tz", help="zone of times without an offset"),
         chunk: int = typer.Option(5000, min=1, max=50_000, help="rows per transaction"),
         now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
@@ -34,14 +35,24 @@ def register_tracking(import_app: typer.Typer) -> None:
             raise InvalidInput(f"--tz: unknown time zone {tz!r}") from exc
         rt = runtime()
         result = import_tracking_csv(
-            rt.sessions, file, tz=zone, now=parse_now(now, rt.clock.now()),
-            ctx=RulesContext.from_settings(rt.settings), chunk=chunk)
+            rt.sessions,
+            file,
+            tz=zone,
+            now=parse_now(now, rt.clock.now()),
+            ctx=RulesContext.from_settings(rt.settings),
+            chunk=chunk,
+        )
         ev = result.events
-        typer.echo(f"{result.rows} rows: {ev.stored} stored, {ev.duplicates} duplicates, "
-                   f"{ev.unmatched} without a shipment yet, {result.rejected} rejected")
+        typer.echo(
+            f"{result.rows} rows: {ev.stored} stored, {ev.duplicates} duplicates, "
+            f"{ev.unmatched} without a shipment yet, {result.rejected} rejected"
+        )
         if ev.unknown_carriers:
-            typer.secho(f"{ev.unknown_carriers} events name an unknown carrier: "
-                        f"{', '.join(ev.unknown_carrier_names)}", fg=typer.colors.YELLOW)
+            typer.secho(
+                f"{ev.unknown_carriers} events name an unknown carrier: "
+                f"{', '.join(ev.unknown_carrier_names)}",
+                fg=typer.colors.YELLOW,
+            )
         if result.rejects_path:
             typer.secho(f"rejected rows: {result.rejects_path}", fg=typer.colors.YELLOW)
             raise typer.Exit(1)

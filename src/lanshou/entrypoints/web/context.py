@@ -56,8 +56,15 @@ class WebContext:
 
     def set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
         """Every cookie we set: HttpOnly, SameSite=Lax, Secure outside development."""
-        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
-                            secure=not self.runtime.settings.is_dev, path="/")
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=True,
+            samesite="lax",
+            secure=not self.runtime.settings.is_dev,
+            path="/",
+        )
 
 
 def load_context(request: Request) -> WebContext:
@@ -71,9 +78,11 @@ def load_context(request: Request) -> WebContext:
     if token := request.cookies.get(SESSION_COOKIE):
         with unit_of_work(runtime.sessions) as session:
             principal = principal_for_session(session, token, now)
-    locale = (normalize_locale(principal.locale if principal else None)
-              or normalize_locale(request.cookies.get(LOCALE_COOKIE))
-              or runtime.settings.default_locale)
+    locale = (
+        normalize_locale(principal.locale if principal else None)
+        or normalize_locale(request.cookies.get(LOCALE_COOKIE))
+        or runtime.settings.default_locale
+    )
     csrf, new = (principal.csrf_token, False) if principal else _anonymous_csrf(request)
     ctx = WebContext(request, runtime, principal, locale, csrf, now, new)
     request.state.web = ctx

@@ -73,8 +73,13 @@ def appeal_navigation(principal: Principal) -> list[NavItem]:
         items.append(NavItem("/violations", N_("Violations & appeals"), "violations"))
     if principal.role in (Role.REVIEWER, Role.ADMIN):
         items.append(NavItem("/review", N_("Appeal review"), "review"))
-    items.append(NavItem("/complaints", N_("Complaint tasks") if principal.role.is_merchant
-                         else N_("Complaints"), "complaints"))
+    items.append(
+        NavItem(
+            "/complaints",
+            N_("Complaint tasks") if principal.role.is_merchant else N_("Complaints"),
+            "complaints",
+        )
+    )
     return items
 
 
@@ -124,10 +129,14 @@ def render(ctx: WebContext, template: str, status: int = 200, **values: Any) -> 
     page = environment(ctx.locale).get_template(template)
     section = values.pop("section", "")
     html = page.render(
-        user=ctx.principal, csrf_token=ctx.csrf_token, now=ctx.now, section=section,
-        nav=navigation(ctx.principal), path=ctx.request.url.path,
-        current_url=str(ctx.request.url.path) + (f"?{ctx.request.url.query}"
-                                                  if ctx.request.url.query else ""),
+        user=ctx.principal,
+        csrf_token=ctx.csrf_token,
+        now=ctx.now,
+        section=section,
+        nav=navigation(ctx.principal),
+        path=ctx.request.url.path,
+        current_url=str(ctx.request.url.path)
+        + (f"?{ctx.request.url.query}" if ctx.request.url.query else ""),
         time_left=lambda due: time_left(due, ctx.now, ctx.locale),
         countdown=lambda seconds: countdown(seconds, ctx.locale),
         **values,
@@ -158,7 +167,8 @@ _ERROR_TEXTS = {
     429: N_("Too many attempts. Please wait and try again."),
 }
 _CSRF_TEXT = N_(
-    "The form has expired or did not come from this site. Reload the page and try again.")
+    "The form has expired or did not come from this site. Reload the page and try again."
+)
 
 
 def render_error(request: Request, status: int, code: str, message: str) -> Response:
@@ -174,5 +184,11 @@ def render_error(request: Request, status: int, code: str, message: str) -> Resp
         return HTMLResponse("<h1>Service unavailable</h1>", status_code=status)
     title = _ERROR_TITLES.get(status, N_("Something went wrong"))
     text = _CSRF_TEXT if message.startswith("CSRF") else _ERROR_TEXTS.get(status, "")
-    return render(ctx, "error.html", status, title=translate(ctx.locale, title),
-                  text=translate(ctx.locale, text) if text else "", code=code)
+    return render(
+        ctx,
+        "error.html",
+        status,
+        title=translate(ctx.locale, title),
+        text=translate(ctx.locale, text) if text else "",
+        code=code,
+    )

@@ -30,7 +30,10 @@ from lanshou.services.auth import Principal
 from lanshou.services.orders import Scope
 
 CONFIG_KEYS = {
-    "dingtalk": ("url",), "feishu": ("url",), "wecom": ("url", "msgtype"), "webhook": ("url",),
+    "dingtalk": ("url",),
+    "feishu": ("url",),
+    "wecom": ("url", "msgtype"),
+    "webhook": ("url",),
     "email": ("host", "port", "sender", "recipients", "username", "starttls"),
 }
 
@@ -54,7 +57,8 @@ def may_manage(principal: Principal) -> bool:
 
 def _check_shop(session: Session, scope: Scope, shop_id: int) -> None:
     if (scope.shop_ids is not None and shop_id not in scope.shop_ids) or session.get(
-            Shop, shop_id) is None:
+        Shop, shop_id
+    ) is None:
         raise NotFound(f"shop {shop_id} not found")
 
 
@@ -69,8 +73,14 @@ def _check_egress(egress: EgressPolicy, kind: str, clean: dict[str, Any]) -> Non
         else:
             egress.check_url(str(clean["url"]))
     except EgressRefused as exc:
-        raise InvalidInput(str(exc), field="config", reason="egress_refused", host=exc.host,
-                           address=exc.address, kind=exc.kind) from exc
+        raise InvalidInput(
+            str(exc),
+            field="config",
+            reason="egress_refused",
+            host=exc.host,
+            address=exc.address,
+            kind=exc.kind,
+        ) from exc
     except httpx.InvalidURL as exc:
         raise InvalidInput(f"not a valid URL: {exc}", field="config") from exc
 
@@ -82,8 +92,11 @@ def _clean_config(kind: str, config: dict[str, Any], egress: EgressPolicy) -> di
         if isinstance(recipients, str):
             recipients = [r.strip() for r in recipients.replace(";", ",").split(",")]
         clean["recipients"] = [r for r in recipients if r]
-        if not clean.get("host") or not clean["recipients"] or "@" not in str(
-                clean.get("sender", "")):
+        if (
+            not clean.get("host")
+            or not clean["recipients"]
+            or "@" not in str(clean.get("sender", ""))
+        ):
             raise InvalidInput("e-mail needs host, sender and recipients", field="config")
         try:
             clean["port"] = int(clean.get("port", 25))
@@ -99,9 +112,19 @@ def _clean_config(kind: str, config: dict[str, Any], egress: EgressPolicy) -> di
     return clean
 
 
-def create_channel(session: Session, caller: Principal, scope: Scope, *, shop_id: int,
-                   kind: str, name: str, config: dict[str, Any], secret: str | None,
-                   now: datetime, egress: EgressPolicy | None = None) -> AlertChannel:
+def create_channel(
+    session: Session,
+    caller: Principal,
+    scope: Scope,
+    *,
+    shop_id: int,
+    kind: str,
+    name: str,
+    config: dict[str, Any],
+    secret: str | None,
+    now: datetime,
+    egress: EgressPolicy | None = None,
+) -> AlertChannel:
     """Add a channel to a shop (admins and the shop's owners only) that reaches only where
     ``egress`` allows (public addresses unless the operator allow-listed more)."""
     if not may_manage(caller):
@@ -115,14 +138,27 @@ def create_channel(session: Session, caller: Principal, scope: Scope, *, shop_id
     if kind == "webhook" and not secret:
         raise InvalidInput("a signed webhook needs a secret", field="secret")
     clean = _clean_config(kind, config, egress or EgressPolicy())
-    row = AlertChannel(shop_id=shop_id, kind=kind, name=name, config=clean,
-                       secret=secret or None, is_active=True, created_by=caller.user_id,
-                       created_at=now)
+    row = AlertChannel(
+        shop_id=shop_id,
+        kind=kind,
+        name=name,
+        config=clean,
+        secret=secret or None,
+        is_active=True,
+        created_by=caller.user_id,
+        created_at=now,
+    )
     session.add(row)
     session.flush()
-    audit.record(session, entity_type="alert_channel", entity_id=row.id, action="created",
-                 actor=caller.username, at=now, data={"shop_id": shop_id, "kind": kind,
-                                                      "name": name})
+    audit.record(
+        session,
+        entity_type="alert_channel",
+        entity_id=row.id,
+        action="created",
+        actor=caller.username,
+        at=now,
+        data={"shop_id": shop_id, "kind": kind, "name": name},
+    )
     return row
 
 
@@ -135,8 +171,14 @@ def _channel(session: Session, caller: Principal, scope: Scope, channel_id: int)
     return row
 
 
-def set_subscriptions(session: Session, caller: Principal, scope: Scope, channel_id: int,
-                      wanted: Iterable[tuple[str, int]], now: datetime) -> None:
+def set_subscriptions(
+    session: Session,
+    caller: Principal,
+    scope: Scope,
+    channel_id: int,
+    wanted: Iterable[tuple[str, int]],
+    now: datetime,
+) -> None:
     """Replace what a channel receives: (event kind, lead minutes; 0 = every lead time)."""
     row = _channel(session, caller, scope, channel_id)
     pairs = sorted(set(wanted))
@@ -144,33 +186,57 @@ def set_subscriptions(session: Session, caller: Principal, scope: Scope, channel
         if kind not in EVENT_KINDS or lead < 0 or (lead and kind != "at_risk"):
             raise InvalidInput(f"unknown subscription {kind}:{lead}", field="subscriptions")
     session.execute(delete(AlertSubscription).where(AlertSubscription.channel_id == row.id))
-    session.add_all(AlertSubscription(shop_id=row.shop_id, channel_id=row.id, event_kind=k,
-                                      lead_minutes=lead, created_by=caller.user_id,
-                                      created_at=now) for k, lead in pairs)
+    session.add_all(
+        AlertSubscription(
+            shop_id=row.shop_id,
+            channel_id=row.id,
+            event_kind=k,
+            lead_minutes=lead,
+            created_by=caller.user_id,
+            created_at=now,
+        )
+        for k, lead in pairs
+    )
     session.flush()
-    audit.record(session, entity_type="alert_channel", entity_id=row.id,
-                 action="subscriptions_set", actor=caller.username, at=now,
-                 data={"subscriptions": [f"{k}:{lead}" for k, lead in pairs]})
+    audit.record(
+        session,
+        entity_type="alert_channel",
+        entity_id=row.id,
+        action="subscriptions_set",
+        actor=caller.username,
+        at=now,
+        data={"subscriptions": [f"{k}:{lead}" for k, lead in pairs]},
+    )
 
 
-def set_active(session: Session, caller: Principal, scope: Scope, channel_id: int,
-               active: bool, now: datetime) -> None:
+def set_active(
+    session: Session, caller: Principal, scope: Scope, channel_id: int, active: bool, now: datetime
+) -> None:
     row = _channel(session, caller, scope, channel_id)
     row.is_active = active
-    audit.record(session, entity_type="alert_channel", entity_id=row.id,
-                 action="enabled" if active else "disabled", actor=caller.username, at=now)
+    audit.record(
+        session,
+        entity_type="alert_channel",
+        entity_id=row.id,
+        action="enabled" if active else "disabled",
+        actor=caller.username,
+        at=now,
+    )
 
 
-def channel_for_send(session: Session, caller: Principal, scope: Scope, channel_id: int
-                     ) -> AlertChannel:
+def channel_for_send(
+    session: Session, caller: Principal, scope: Scope, channel_id: int
+) -> AlertChannel:
     """A channel the caller may test-send through."""
     return _channel(session, caller, scope, channel_id)
 
 
-def list_channels(session: Session, scope: Scope, shop_id: int | None = None
-                  ) -> list[ChannelView]:
-    q = (select(AlertChannel, Shop.name).join(Shop, Shop.id == AlertChannel.shop_id)
-         .order_by(AlertChannel.shop_id, AlertChannel.id))
+def list_channels(session: Session, scope: Scope, shop_id: int | None = None) -> list[ChannelView]:
+    q = (
+        select(AlertChannel, Shop.name)
+        .join(Shop, Shop.id == AlertChannel.shop_id)
+        .order_by(AlertChannel.shop_id, AlertChannel.id)
+    )
     if scope.shop_ids is not None:
         q = q.where(AlertChannel.shop_id.in_(sorted(scope.shop_ids) or [-1]))
     if shop_id is not None:
@@ -180,12 +246,27 @@ def list_channels(session: Session, scope: Scope, shop_id: int | None = None
     ids = [c.id for c, _ in rows]
     if ids:
         for cid, kind, lead in session.execute(
-            select(AlertSubscription.channel_id, AlertSubscription.event_kind,
-                   AlertSubscription.lead_minutes).where(AlertSubscription.channel_id.in_(ids))
+            select(
+                AlertSubscription.channel_id,
+                AlertSubscription.event_kind,
+                AlertSubscription.lead_minutes,
+            ).where(AlertSubscription.channel_id.in_(ids))
         ):
             subs.setdefault(cid, set()).add((kind, lead))
-    return [ChannelView(c.id, c.shop_id, shop, c.kind, c.name, dict(c.config), bool(c.secret),
-                        c.is_active, frozenset(subs.get(c.id, set()))) for c, shop in rows]
+    return [
+        ChannelView(
+            c.id,
+            c.shop_id,
+            shop,
+            c.kind,
+            c.name,
+            dict(c.config),
+            bool(c.secret),
+            c.is_active,
+            frozenset(subs.get(c.id, set())),
+        )
+        for c, shop in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -207,20 +288,40 @@ class OutboxView:
     last_error: str | None
 
 
-def list_deliveries(session: Session, scope: Scope, *, state: str | None = None,
-                    limit: int = 200) -> list[OutboxView]:
+def list_deliveries(
+    session: Session, scope: Scope, *, state: str | None = None, limit: int = 200
+) -> list[OutboxView]:
     """The delivery log: newest first, failures with their last error."""
-    q = (select(AlertOutbox, AlertChannel.name, AlertChannel.kind)
-         .join(AlertChannel, AlertChannel.id == AlertOutbox.channel_id)
-         .order_by(AlertOutbox.created_at.desc(), AlertOutbox.id.desc()).limit(limit))
+    q = (
+        select(AlertOutbox, AlertChannel.name, AlertChannel.kind)
+        .join(AlertChannel, AlertChannel.id == AlertOutbox.channel_id)
+        .order_by(AlertOutbox.created_at.desc(), AlertOutbox.id.desc())
+        .limit(limit)
+    )
     if scope.shop_ids is not None:
         q = q.where(AlertOutbox.shop_id.in_(sorted(scope.shop_ids) or [-1]))
     if state:
         q = q.where(AlertOutbox.state == state)
-    return [OutboxView(o.id, o.shop_id, name, kind, o.event_kind, o.title, o.state, o.critical,
-                       o.attempts, o.max_attempts, o.created_at, o.deferred_until,
-                       o.next_attempt_at, o.sent_at, o.last_error)
-            for o, name, kind in session.execute(q).all()]
+    return [
+        OutboxView(
+            o.id,
+            o.shop_id,
+            name,
+            kind,
+            o.event_kind,
+            o.title,
+            o.state,
+            o.critical,
+            o.attempts,
+            o.max_attempts,
+            o.created_at,
+            o.deferred_until,
+            o.next_attempt_at,
+            o.sent_at,
+            o.last_error,
+        )
+        for o, name, kind in session.execute(q).all()
+    ]
 
 
 def list_attempts(session: Session, scope: Scope, *, limit: int = 100) -> list[AlertDelivery]:

@@ -64,8 +64,9 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
 
 
 def _cursor(session: Session, name: str) -> AlertCursor:
-    session.execute(_insert(session)(AlertCursor).values(name=name, last_id=0)
-                    .on_conflict_do_nothing())
+    session.execute(
+        _insert(session)(AlertCursor).values(name=name, last_id=0).on_conflict_do_nothing()
+    )
     q = select(AlertCursor).where(AlertCursor.name == name)
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()
@@ -73,8 +74,9 @@ def _cursor(session: Session, name: str) -> AlertCursor:
 
 
 def _order_line(locale: str, order_no: str, waybill: str | None) -> str:
-    return translate(locale, "Order %(order)s, waybill %(waybill)s", order=order_no,
-                     waybill=waybill or "—")
+    return translate(
+        locale, "Order %(order)s, waybill %(waybill)s", order=order_no, waybill=waybill or "—"
+    )
 
 
 def _warnings(session: Session, since: datetime, locale: str) -> list[AlertEvent]:
@@ -84,7 +86,9 @@ def _warnings(session: Session, since: datetime, locale: str) -> list[AlertEvent
         .join(Deadline, Deadline.id == Warning_.deadline_id)
         .join(Shipment, Shipment.id == Deadline.shipment_id)
         .join(Order, Order.id == Shipment.order_id)
-        .where(Warning_.id > cur.last_id).order_by(Warning_.id).limit(BATCH)
+        .where(Warning_.id > cur.last_id)
+        .order_by(Warning_.id)
+        .limit(BATCH)
     ).all()
     events = []
     for w, dl, waybill, order_no in rows:
@@ -92,55 +96,93 @@ def _warnings(session: Session, since: datetime, locale: str) -> list[AlertEvent
         if w.suppressed or w.fired_at < since:
             continue
         hours = f"{w.lead_minutes / 60:g}"
-        events.append(AlertEvent(
-            "at_risk", dl.shop_id, f"warning:{w.id}", "warning", w.id,
-            translate(locale, "Pickup due in %(hours)s h", hours=hours),
-            _order_line(locale, order_no, waybill) + "\n"
-            + translate(locale, "Deadline %(at)s (Beijing time)", at=local_time(dl.due_at)),
-            lead_minutes=w.lead_minutes))
+        events.append(
+            AlertEvent(
+                "at_risk",
+                dl.shop_id,
+                f"warning:{w.id}",
+                "warning",
+                w.id,
+                translate(locale, "Pickup due in %(hours)s h", hours=hours),
+                _order_line(locale, order_no, waybill)
+                + "\n"
+                + translate(locale, "Deadline %(at)s (Beijing time)", at=local_time(dl.due_at)),
+                lead_minutes=w.lead_minutes,
+            )
+        )
     return events
 
 
-def _audit(session: Session, since: datetime, locale: str, policy: AlertPolicy
-           ) -> list[AlertEvent]:
+def _audit(session: Session, since: datetime, locale: str, policy: AlertPolicy) -> list[AlertEvent]:
     cur = _cursor(session, "audit")
-    rows = list(session.execute(
-        select(AuditEvent).where(AuditEvent.id > cur.last_id).order_by(AuditEvent.id).limit(BATCH)
-    ).scalars())
+    rows = list(
+        session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.id > cur.last_id)
+            .order_by(AuditEvent.id)
+            .limit(BATCH)
+        ).scalars()
+    )
     if rows:
         cur.last_id = rows[-1].id
-    wanted = [r for r in rows if r.at >= since and (
-        (r.entity_type == "violation" and r.action == "detected")
-        or (r.entity_type == "shipment" and r.action == "feed_stalled"))]
+    wanted = [
+        r
+        for r in rows
+        if r.at >= since
+        and (
+            (r.entity_type == "violation" and r.action == "detected")
+            or (r.entity_type == "shipment" and r.action == "feed_stalled")
+        )
+    ]
     events = []
     for r in wanted:
         if r.entity_type == "violation":
             row = session.execute(
                 select(Violation, Shipment.amount_fen, Shipment.waybill_no, Order.external_id)
                 .join(Shipment, Shipment.id == Violation.shipment_id)
-                .join(Order, Order.id == Violation.order_id).where(Violation.id == r.entity_id)
+                .join(Order, Order.id == Violation.order_id)
+                .where(Violation.id == r.entity_id)
             ).one_or_none()
             if row is None:
                 continue
             v, amount, waybill, order_no = row
-            events.append(AlertEvent(
-                "breach", v.shop_id, f"violation:{v.id}", "violation", v.id,
-                translate(locale, "Deadline breached: %(rule)s", rule=v.rule_id),
-                _order_line(locale, order_no, waybill) + "\n"
-                + translate(locale, "Deadline %(at)s (Beijing time)", at=local_time(v.deadline)),
-                critical=amount >= policy.critical_amount_fen))
+            events.append(
+                AlertEvent(
+                    "breach",
+                    v.shop_id,
+                    f"violation:{v.id}",
+                    "violation",
+                    v.id,
+                    translate(locale, "Deadline breached: %(rule)s", rule=v.rule_id),
+                    _order_line(locale, order_no, waybill)
+                    + "\n"
+                    + translate(
+                        locale, "Deadline %(at)s (Beijing time)", at=local_time(v.deadline)
+                    ),
+                    critical=amount >= policy.critical_amount_fen,
+                )
+            )
         else:
             srow = session.execute(
                 select(Order.shop_id, Shipment.waybill_no, Order.external_id)
-                .join(Order, Order.id == Shipment.order_id).where(Shipment.id == r.entity_id)
+                .join(Order, Order.id == Shipment.order_id)
+                .where(Shipment.id == r.entity_id)
             ).one_or_none()
             if srow is None:
                 continue
             shop_id, waybill, order_no = srow
-            events.append(AlertEvent(
-                "feed_stalled", shop_id, f"audit:{r.id}", "shipment", r.entity_id,
-                translate(locale, "Carrier feed stalled"),
-                _order_line(locale, order_no, waybill) + "\n" + r.reason, critical=True))
+            events.append(
+                AlertEvent(
+                    "feed_stalled",
+                    shop_id,
+                    f"audit:{r.id}",
+                    "shipment",
+                    r.entity_id,
+                    translate(locale, "Carrier feed stalled"),
+                    _order_line(locale, order_no, waybill) + "\n" + r.reason,
+                    critical=True,
+                )
+            )
     return events
 
 
@@ -149,63 +191,118 @@ def _appeal_order(session: Session, appeal_ids: Iterable[int]) -> dict[int, str]
     if not ids:
         return {}
     rows = session.execute(
-        select(Appeal.id, Order.external_id).join(Violation, Violation.id == Appeal.violation_id)
-        .join(Order, Order.id == Violation.order_id).where(Appeal.id.in_(ids)))
+        select(Appeal.id, Order.external_id)
+        .join(Violation, Violation.id == Appeal.violation_id)
+        .join(Order, Order.id == Violation.order_id)
+        .where(Appeal.id.in_(ids))
+    )
     return dict(rows.tuples().all())
 
 
 def _decisions(session: Session, since: datetime, locale: str) -> list[AlertEvent]:
     cur = _cursor(session, "appeal_events")
     rows = session.execute(
-        select(AppealEvent, Appeal.shop_id).join(Appeal, Appeal.id == AppealEvent.appeal_id)
-        .where(AppealEvent.id > cur.last_id).order_by(AppealEvent.id).limit(BATCH)
+        select(AppealEvent, Appeal.shop_id)
+        .join(Appeal, Appeal.id == AppealEvent.appeal_id)
+        .where(AppealEvent.id > cur.last_id)
+        .order_by(AppealEvent.id)
+        .limit(BATCH)
     ).all()
     if rows:
         cur.last_id = rows[-1][0].id
-    decided = [(e, shop) for e, shop in rows
-               if e.at >= since and e.event in ("approve", "reject")
-               and e.to_state in DECIDED_STATES]
+    decided = [
+        (e, shop)
+        for e, shop in rows
+        if e.at >= since and e.event in ("approve", "reject") and e.to_state in DECIDED_STATES
+    ]
     orders = _appeal_order(session, [e.appeal_id for e, _ in decided])
-    return [AlertEvent(
-        "decision_made", shop, f"appeal_event:{e.id}", "appeal", e.appeal_id,
-        translate(locale, "Appeal decided: %(state)s", state=e.to_state),
-        translate(locale, "Appeal %(id)s for order %(order)s", id=e.appeal_id,
-                  order=orders.get(e.appeal_id, "—")) + (f"\n{e.reason}" if e.reason else ""))
-        for e, shop in decided]
+    return [
+        AlertEvent(
+            "decision_made",
+            shop,
+            f"appeal_event:{e.id}",
+            "appeal",
+            e.appeal_id,
+            translate(locale, "Appeal decided: %(state)s", state=e.to_state),
+            translate(
+                locale,
+                "Appeal %(id)s for order %(order)s",
+                id=e.appeal_id,
+                order=orders.get(e.appeal_id, "—"),
+            )
+            + (f"\n{e.reason}" if e.reason else ""),
+        )
+        for e, shop in decided
+    ]
 
 
 def _appeal_deadlines(session: Session, now: datetime, locale: str) -> list[AlertEvent]:
-    rows = list(session.execute(
-        select(Appeal).where(Appeal.due_at.is_not(None), Appeal.due_at <= now + DUE_SOON,
-                             Appeal.state.in_(REVIEW_STATES + WINDOW_STATES))
-        .order_by(Appeal.id).limit(BATCH)
-    ).scalars())
+    rows = list(
+        session.execute(
+            select(Appeal)
+            .where(
+                Appeal.due_at.is_not(None),
+                Appeal.due_at <= now + DUE_SOON,
+                Appeal.state.in_(REVIEW_STATES + WINDOW_STATES),
+            )
+            .order_by(Appeal.id)
+            .limit(BATCH)
+        ).scalars()
+    )
     orders = _appeal_order(session, [a.id for a in rows])
     events = []
     for a in rows:
         assert a.due_at is not None
         stamp = int(a.due_at.timestamp())
-        body = translate(locale, "Appeal %(id)s for order %(order)s", id=a.id,
-                         order=orders.get(a.id, "—")) + "\n" + translate(
-            locale, "Due %(at)s (Beijing time)", at=local_time(a.due_at))
+        body = (
+            translate(
+                locale, "Appeal %(id)s for order %(order)s", id=a.id, order=orders.get(a.id, "—")
+            )
+            + "\n"
+            + translate(locale, "Due %(at)s (Beijing time)", at=local_time(a.due_at))
+        )
         if a.due_at > now:
-            events.append(AlertEvent("appeal_due_soon", a.shop_id, f"appeal:{a.id}:{stamp}",
-                                     "appeal", a.id, translate(locale, "Appeal due soon"), body))
+            events.append(
+                AlertEvent(
+                    "appeal_due_soon",
+                    a.shop_id,
+                    f"appeal:{a.id}:{stamp}",
+                    "appeal",
+                    a.id,
+                    translate(locale, "Appeal due soon"),
+                    body,
+                )
+            )
         elif a.state in REVIEW_STATES:
-            events.append(AlertEvent("appeal_overdue", a.shop_id, f"appeal:{a.id}:{stamp}",
-                                     "appeal", a.id, translate(locale, "Appeal overdue"), body))
+            events.append(
+                AlertEvent(
+                    "appeal_overdue",
+                    a.shop_id,
+                    f"appeal:{a.id}:{stamp}",
+                    "appeal",
+                    a.id,
+                    translate(locale, "Appeal overdue"),
+                    body,
+                )
+            )
     return events
 
 
-def collect_events(session: Session, now: datetime, policy: AlertPolicy, locale: str
-                   ) -> list[AlertEvent]:
+def collect_events(
+    session: Session, now: datetime, policy: AlertPolicy, locale: str
+) -> list[AlertEvent]:
     since = now - policy.max_event_age
-    return [*_warnings(session, since, locale), *_audit(session, since, locale, policy),
-            *_decisions(session, since, locale), *_appeal_deadlines(session, now, locale)]
+    return [
+        *_warnings(session, since, locale),
+        *_audit(session, since, locale, policy),
+        *_decisions(session, since, locale),
+        *_appeal_deadlines(session, now, locale),
+    ]
 
 
-def enqueue(session: Session, events: list[AlertEvent], now: datetime, policy: AlertPolicy,
-            zones: ShopZones) -> int:
+def enqueue(
+    session: Session, events: list[AlertEvent], now: datetime, policy: AlertPolicy, zones: ShopZones
+) -> int:
     """One outbox row per subscribed channel; quiet hours set the first attempt. Returns rows
     actually added (re-collected events are no-ops)."""
     shops = sorted({e.shop_id for e in events})
@@ -213,33 +310,56 @@ def enqueue(session: Session, events: list[AlertEvent], now: datetime, policy: A
         return 0
     subs: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     for channel_id, shop_id, kind, lead in session.execute(
-        select(AlertChannel.id, AlertChannel.shop_id, AlertSubscription.event_kind,
-               AlertSubscription.lead_minutes)
+        select(
+            AlertChannel.id,
+            AlertChannel.shop_id,
+            AlertSubscription.event_kind,
+            AlertSubscription.lead_minutes,
+        )
         .join(AlertSubscription, AlertSubscription.channel_id == AlertChannel.id)
         .where(AlertChannel.shop_id.in_(shops), AlertChannel.is_active.is_(True))
     ):
         subs[(shop_id, kind)].append((channel_id, lead))
     rows = []
     for e in events:
-        channels = {c for c, lead in subs.get((e.shop_id, e.kind), [])
-                    if lead in (0, e.lead_minutes)}
+        channels = {
+            c for c, lead in subs.get((e.shop_id, e.kind), []) if lead in (0, e.lead_minutes)
+        }
         if not channels:
             continue
         first = zones.release(e.shop_id, now, policy, critical=e.critical)
         for channel_id in sorted(channels):
-            rows.append({
-                "dedup_key": f"{e.kind}:{e.key}:ch{channel_id}", "shop_id": e.shop_id,
-                "channel_id": channel_id, "event_kind": e.kind, "source_type": e.source_type,
-                "source_id": e.source_id, "critical": e.critical, "title": e.title[:255],
-                "body": e.body, "state": "pending", "attempts": 0,
-                "max_attempts": policy.max_attempts, "created_at": now,
-                "deferred_until": first if first > now else None, "next_attempt_at": first,
-            })
+            rows.append(
+                {
+                    "dedup_key": f"{e.kind}:{e.key}:ch{channel_id}",
+                    "shop_id": e.shop_id,
+                    "channel_id": channel_id,
+                    "event_kind": e.kind,
+                    "source_type": e.source_type,
+                    "source_id": e.source_id,
+                    "critical": e.critical,
+                    "title": e.title[:255],
+                    "body": e.body,
+                    "state": "pending",
+                    "attempts": 0,
+                    "max_attempts": policy.max_attempts,
+                    "created_at": now,
+                    "deferred_until": first if first > now else None,
+                    "next_attempt_at": first,
+                }
+            )
     if not rows:
         return 0
-    added = session.execute(_insert(session)(AlertOutbox).values(rows)
-                            .on_conflict_do_nothing(index_elements=["dedup_key"])
-                            .returning(AlertOutbox.id)).scalars().all()
+    added = (
+        session.execute(
+            _insert(session)(AlertOutbox)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(AlertOutbox.id)
+        )
+        .scalars()
+        .all()
+    )
     return len(added)
 
 

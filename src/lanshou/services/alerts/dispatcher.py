@@ -61,24 +61,40 @@ default_senders = sender_factory(EgressPolicy())  # public addresses, no allow-l
 
 def claim_due(session: Session, now: datetime, policy: AlertPolicy, limit: int) -> list[Job]:
     """Lease due rows to this worker: state ``sending`` until ``now + lease``."""
-    q = (select(AlertOutbox, AlertChannel)
-         .join(AlertChannel, AlertChannel.id == AlertOutbox.channel_id)
-         .where(AlertOutbox.state.in_(("pending", "sending")),
-                AlertOutbox.next_attempt_at <= now)
-         .order_by(AlertOutbox.next_attempt_at, AlertOutbox.id).limit(limit))
+    q = (
+        select(AlertOutbox, AlertChannel)
+        .join(AlertChannel, AlertChannel.id == AlertOutbox.channel_id)
+        .where(AlertOutbox.state.in_(("pending", "sending")), AlertOutbox.next_attempt_at <= now)
+        .order_by(AlertOutbox.next_attempt_at, AlertOutbox.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True, of=AlertOutbox)
     jobs = []
     for row, channel in session.execute(q).all():
         row.state = "sending"
         row.next_attempt_at = now + policy.lease
-        jobs.append(Job(row.id, row.shop_id, channel.kind, channel.name, dict(channel.config),
-                        channel.secret, Message(row.title, row.body)))
+        jobs.append(
+            Job(
+                row.id,
+                row.shop_id,
+                channel.kind,
+                channel.name,
+                dict(channel.config),
+                channel.secret,
+                Message(row.title, row.body),
+            )
+        )
     return jobs
 
 
-def safe_send(senders: SenderFactory, kind: str, config: Mapping[str, Any],
-              secret: str | None, message: Message) -> DeliveryResult:
+def safe_send(
+    senders: SenderFactory,
+    kind: str,
+    config: Mapping[str, Any],
+    secret: str | None,
+    message: Message,
+) -> DeliveryResult:
     """A sender that raises (bad config, a bug) counts as a failed attempt, not a crash."""
     try:
         return senders(kind, config, secret).send(message)
@@ -87,16 +103,31 @@ def safe_send(senders: SenderFactory, kind: str, config: Mapping[str, Any],
         return DeliveryResult.failed(f"{type(exc).__name__}: {exc}")
 
 
-def record_attempt(session: Session, job: Job, result: DeliveryResult, now: datetime,
-                   policy: AlertPolicy, zones: ShopZones) -> str:
+def record_attempt(
+    session: Session,
+    job: Job,
+    result: DeliveryResult,
+    now: datetime,
+    policy: AlertPolicy,
+    zones: ShopZones,
+) -> str:
     """Log the attempt and move the row on: sent, retry later, or failed for good."""
     row = session.get(AlertOutbox, job.outbox_id)
     assert row is not None
     row.attempts += 1
-    session.add(AlertDelivery(shop_id=row.shop_id, outbox_id=row.id,
-                              channel_kind=job.channel_kind, target=job.channel_name[:128],
-                              attempt=row.attempts, at=now, ok=result.ok,
-                              status_code=result.status_code, error=result.error))
+    session.add(
+        AlertDelivery(
+            shop_id=row.shop_id,
+            outbox_id=row.id,
+            channel_kind=job.channel_kind,
+            target=job.channel_name[:128],
+            attempt=row.attempts,
+            at=now,
+            ok=result.ok,
+            status_code=result.status_code,
+            error=result.error,
+        )
+    )
     if result.ok:
         row.state, row.sent_at, row.last_error = "sent", now, None
     else:
@@ -106,8 +137,7 @@ def record_attempt(session: Session, job: Job, result: DeliveryResult, now: date
         else:
             row.state = "pending"
             retry = now + policy.retry_delay(row.attempts)
-            row.next_attempt_at = zones.release(row.shop_id, retry, policy,
-                                                critical=row.critical)
+            row.next_attempt_at = zones.release(row.shop_id, retry, policy, critical=row.critical)
     return row.state
 
 
@@ -138,6 +168,7 @@ def dispatch_alerts(
         else:
             result.failed += 1
             result.given_up += state == "failed"
-            log.warning("alert %s via %s failed: %s", job.outbox_id, job.channel_kind,
-                        outcome.error)
+            log.warning(
+                "alert %s via %s failed: %s", job.outbox_id, job.channel_kind, outcome.error
+            )
     return result

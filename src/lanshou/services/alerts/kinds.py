@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from lanshou.i18n import N_
 
-EVENT_KINDS = ("at_risk", "breach", "appeal_due_soon", "appeal_overdue", "decision_made",
-               "feed_stalled")
+EVENT_KINDS = (
+    "at_risk",
+    "breach",
+    "appeal_due_soon",
+    "appeal_overdue",
+    "decision_made",
+    "feed_stalled",
+)
 EVENT_LABELS = {
     "at_risk": N_("Pickup deadline approaching"),
     "breach": N_("Deadline breached"),

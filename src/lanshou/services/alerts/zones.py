@@ -26,8 +26,10 @@ class ShopZones:
     def of(self, shop_id: int) -> tuple[ZoneInfo, WorkingCalendar | None]:
         if shop_id not in self._cache:
             name = self.session.execute(
-                select(Platform.profile).join(Shop, Shop.platform_id == Platform.id)
-                .where(Shop.id == shop_id)).scalar_one_or_none()
+                select(Platform.profile)
+                .join(Shop, Shop.platform_id == Platform.id)
+                .where(Shop.id == shop_id)
+            ).scalar_one_or_none()
             if self.ctx is None or name is None:
                 self._cache[shop_id] = (DEFAULT_TZ, None)
             else:
@@ -35,8 +37,10 @@ class ShopZones:
                 self._cache[shop_id] = (profile.tz, self.ctx.calendar(profile))
         return self._cache[shop_id]
 
-    def release(self, shop_id: int, at: datetime, policy: AlertPolicy, *,
-                critical: bool) -> datetime:
+    def release(
+        self, shop_id: int, at: datetime, policy: AlertPolicy, *, critical: bool
+    ) -> datetime:
         tz, calendar = self.of(shop_id)
-        return release_at(at, tz, policy, critical=critical,
-                          is_workday=calendar.is_workday if calendar else None)
+        return release_at(
+            at, tz, policy, critical=critical, is_workday=calendar.is_workday if calendar else None
+        )

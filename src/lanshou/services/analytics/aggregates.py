@@ -80,8 +80,7 @@ CHUNK = 5000
 LOSS_KEY = ("day", "shop_id", "platform_id", "rule_id", "carrier_id", "outlet_id", "kind")
 LOSS_VALUES = ("charged_fen", "recovered_fen")
 PICKUP_KEY = ("day", "shop_id", "carrier_id", "outlet_id", "courier_id")
-PICKUP_VALUES = ("shipments", "with_deadline", "timeouts", "reversed", "feed_stalls",
-                 "penalty_fen")
+PICKUP_VALUES = ("shipments", "with_deadline", "timeouts", "reversed", "feed_stalls", "penalty_fen")
 LATENCY_KEY = (*PICKUP_KEY, "bucket")
 LATENCY_VALUES = ("n",)
 
@@ -91,20 +90,31 @@ Tokens = tuple[int, int, int, int, datetime | None]
 def _tokens(session: Session) -> Tokens:
     """(ledger, shipment, deadline, violation) max ids and the latest violation update."""
     ledger_id, shipment_id, deadline_id, violation_id, updated = session.execute(
-        select(select(func.max(LedgerEntry.id)).scalar_subquery(),
-               select(func.max(Shipment.id)).scalar_subquery(),
-               select(func.max(Deadline.id)).scalar_subquery(),
-               select(func.max(Violation.id)).scalar_subquery(),
-               select(func.max(Violation.updated_at)).scalar_subquery())).one()
-    return (int(ledger_id or 0), int(shipment_id or 0), int(deadline_id or 0),
-            int(violation_id or 0), updated)
+        select(
+            select(func.max(LedgerEntry.id)).scalar_subquery(),
+            select(func.max(Shipment.id)).scalar_subquery(),
+            select(func.max(Deadline.id)).scalar_subquery(),
+            select(func.max(Violation.id)).scalar_subquery(),
+            select(func.max(Violation.updated_at)).scalar_subquery(),
+        )
+    ).one()
+    return (
+        int(ledger_id or 0),
+        int(shipment_id or 0),
+        int(deadline_id or 0),
+        int(violation_id or 0),
+        updated,
+    )
 
 
 def _loss_tokens(session: Session) -> tuple[int, int, datetime | None]:
     ledger_id, violation_id, updated = session.execute(
-        select(select(func.max(LedgerEntry.id)).scalar_subquery(),
-               select(func.max(Violation.id)).scalar_subquery(),
-               select(func.max(Violation.updated_at)).scalar_subquery())).one()
+        select(
+            select(func.max(LedgerEntry.id)).scalar_subquery(),
+            select(func.max(Violation.id)).scalar_subquery(),
+            select(func.max(Violation.updated_at)).scalar_subquery(),
+        )
+    ).one()
     return int(ledger_id or 0), int(violation_id or 0), updated
 
 
@@ -113,8 +123,13 @@ def _event_token(session: Session) -> int:
 
 
 def _stored(state: AnalyticsState) -> Tokens:
-    return (state.ledger_id, state.shipment_id, state.deadline_id, state.violation_id,
-            state.violation_updated_at)
+    return (
+        state.ledger_id,
+        state.shipment_id,
+        state.deadline_id,
+        state.violation_id,
+        state.violation_updated_at,
+    )
 
 
 def is_fresh(session: Session, part: str | None = None) -> bool:
@@ -124,8 +139,11 @@ def is_fresh(session: Session, part: str | None = None) -> bool:
         if state is None:
             return False
         if name == STATE:
-            if _loss_tokens(session) != (state.ledger_id, state.violation_id,
-                                         state.violation_updated_at):
+            if _loss_tokens(session) != (
+                state.ledger_id,
+                state.violation_id,
+                state.violation_updated_at,
+            ):
                 return False
         elif _tokens(session) != _stored(state) or state.event_id != _event_token(session):
             return False
@@ -182,9 +200,10 @@ def _extra_days(now: datetime | None, since: datetime | None) -> set[date]:
 
 
 def _changed_violations(state: AnalyticsState) -> Any:
-    changed = [Violation.id > state.violation_id,
-               Violation.id.in_(select(LedgerEntry.violation_id)
-                                .where(LedgerEntry.id > state.ledger_id))]
+    changed = [
+        Violation.id > state.violation_id,
+        Violation.id.in_(select(LedgerEntry.violation_id).where(LedgerEntry.id > state.ledger_id)),
+    ]
     if state.violation_updated_at is not None:
         changed.append(Violation.updated_at > state.violation_updated_at)
     else:
@@ -192,20 +211,29 @@ def _changed_violations(state: AnalyticsState) -> Any:
     return or_(*changed)
 
 
-def _save(session: Session, state: AnalyticsState | None, name: str, tokens: Tokens,
-          stamp: datetime) -> AnalyticsState:
+def _save(
+    session: Session, state: AnalyticsState | None, name: str, tokens: Tokens, stamp: datetime
+) -> AnalyticsState:
     if state is None:
         state = AnalyticsState(name=name)
         session.add(state)
-    (state.ledger_id, state.shipment_id, state.deadline_id, state.violation_id,
-     state.violation_updated_at) = tokens
+    (
+        state.ledger_id,
+        state.shipment_id,
+        state.deadline_id,
+        state.violation_id,
+        state.violation_updated_at,
+    ) = tokens
     state.refreshed_at = stamp
     return state
 
 
-def refresh_aggregates(session: Session, now: datetime | None,
-                       since: datetime | None = None,
-                       ctx: RulesContext | None = None) -> tuple[int, int]:
+def refresh_aggregates(
+    session: Session,
+    now: datetime | None,
+    since: datetime | None = None,
+    ctx: RulesContext | None = None,
+) -> tuple[int, int]:
     """Rebuild the days touched since the last refresh; returns (loss days, pickup days).
     With ``now`` and the rules (``ctx``) it also stores the exposure and the at-risk ranking as
     of ``now`` (:mod:`lanshou.services.analytics.exposure`), computed before taking the lock:
@@ -213,62 +241,94 @@ def refresh_aggregates(session: Session, now: datetime | None,
     lock."""
     from lanshou.services.analytics.exposure import compute_snapshots, store_snapshots
 
-    snapshots = (compute_snapshots(session, now, ctx)
-                 if now is not None and ctx is not None else None)
+    snapshots = (
+        compute_snapshots(session, now, ctx) if now is not None and ctx is not None else None
+    )
     _lock(session)
     tokens = _tokens(session)
-    days = (_refresh_losses(session, now, since, tokens),
-            _refresh_pickups(session, now, since, tokens))
+    days = (
+        _refresh_losses(session, now, since, tokens),
+        _refresh_pickups(session, now, since, tokens),
+    )
     if snapshots is not None:
         store_snapshots(session, snapshots)
         session.flush()
     return days
 
 
-def _refresh_losses(session: Session, now: datetime | None, since: datetime | None,
-                    tokens: Tokens) -> int:
+def _refresh_losses(
+    session: Session, now: datetime | None, since: datetime | None, tokens: Tokens
+) -> int:
     from lanshou.services.analytics.losses import raw_loss_cells, raw_violation_cells
 
     state = session.get(AnalyticsState, STATE, populate_existing=True)
     if state is None:
-        days = _all_days(*session.execute(
-            select(func.min(Violation.deadline), func.max(Violation.deadline))).one())
+        days = _all_days(
+            *session.execute(
+                select(func.min(Violation.deadline), func.max(Violation.deadline))
+            ).one()
+        )
     else:
-        days = {local_day(d) for (d,) in session.execute(
-            select(Violation.deadline).where(_changed_violations(state)).distinct())}
+        days = {
+            local_day(d)
+            for (d,) in session.execute(
+                select(Violation.deadline).where(_changed_violations(state)).distinct()
+            )
+        }
     days |= _extra_days(now, since)
     for period in _ranges(days):
-        rows = [{k: getattr(c, k) for k in LOSS_KEY + LOSS_VALUES}
-                for c in raw_loss_cells(session, Scope(None), period)]
+        rows = [
+            {k: getattr(c, k) for k in LOSS_KEY + LOSS_VALUES}
+            for c in raw_loss_cells(session, Scope(None), period)
+        ]
         _sync(session, LossDaily, LOSS_KEY, LOSS_VALUES, period, rows)
-        _sync(session, ViolationDaily, ("day", "shop_id", "rule_id"), ("n",), period,
-              raw_violation_cells(session, period))
+        _sync(
+            session,
+            ViolationDaily,
+            ("day", "shop_id", "rule_id"),
+            ("n",),
+            period,
+            raw_violation_cells(session, period),
+        )
     _save(session, state, STATE, tokens, now or datetime.now().astimezone())
     session.flush()
     return len(days)
 
 
-def _refresh_pickups(session: Session, now: datetime | None, since: datetime | None,
-                     tokens: Tokens) -> int:
+def _refresh_pickups(
+    session: Session, now: datetime | None, since: datetime | None, tokens: Tokens
+) -> int:
     from lanshou.services.analytics.scorecards import raw_pickup_cells
 
     state = session.get(AnalyticsState, PICKUP_STATE, populate_existing=True)
     event_id = _event_token(session)
     if state is None:
-        days = _all_days(*session.execute(
-            select(func.min(Shipment.shipped_at), func.max(Shipment.shipped_at))).one())
+        days = _all_days(
+            *session.execute(
+                select(func.min(Shipment.shipped_at), func.max(Shipment.shipped_at))
+            ).one()
+        )
     else:
-        changed = [Shipment.id.in_(select(Violation.shipment_id)
-                                   .where(_changed_violations(state))),
-                   Shipment.id > state.shipment_id,
-                   Shipment.id.in_(select(Deadline.shipment_id)
-                                   .where(Deadline.id > state.deadline_id))]
+        changed = [
+            Shipment.id.in_(select(Violation.shipment_id).where(_changed_violations(state))),
+            Shipment.id > state.shipment_id,
+            Shipment.id.in_(select(Deadline.shipment_id).where(Deadline.id > state.deadline_id)),
+        ]
         if state.event_id is not None:  # None: first refresh since the event watermark exists
-            changed.append(Shipment.id.in_(select(TrackingEvent.shipment_id)
-                                           .where(TrackingEvent.id > state.event_id)))
-        days = {local_day(d) for (d,) in session.execute(
-            select(Shipment.shipped_at).where(or_(*changed), Shipment.shipped_at.is_not(None))
-            .distinct()) if d is not None}
+            changed.append(
+                Shipment.id.in_(
+                    select(TrackingEvent.shipment_id).where(TrackingEvent.id > state.event_id)
+                )
+            )
+        days = {
+            local_day(d)
+            for (d,) in session.execute(
+                select(Shipment.shipped_at)
+                .where(or_(*changed), Shipment.shipped_at.is_not(None))
+                .distinct()
+            )
+            if d is not None
+        }
     days |= _extra_days(now, since)
     window_day = state.window_day if state is not None else None
     today = local_day(now) if now is not None else window_day
@@ -277,8 +337,7 @@ def _refresh_pickups(session: Session, now: datetime | None, since: datetime | N
     for period in _ranges(days):
         daily, latency = raw_pickup_cells(session, Scope(None), period)
         _sync(session, PickupDaily, PICKUP_KEY, PICKUP_VALUES, period, daily)
-        changed_cells = _sync(session, PickupLatency, LATENCY_KEY, LATENCY_VALUES, period,
-                              latency)
+        changed_cells = _sync(session, PickupLatency, LATENCY_KEY, LATENCY_VALUES, period, latency)
         if window_day is not None and not rebuild:
             _window_deltas(deltas, window_day, changed_cells)
     _apply_window_deltas(session, deltas)
@@ -297,8 +356,14 @@ def _refresh_pickups(session: Session, now: datetime | None, since: datetime | N
 Changed = list[tuple[tuple[Any, ...], tuple[Any, ...] | None, tuple[Any, ...] | None]]
 
 
-def _sync(session: Session, model: Any, key: Sequence[str], values: Sequence[str],
-          period: Period, rows: Iterable[Mapping[str, Any]]) -> Changed:
+def _sync(
+    session: Session,
+    model: Any,
+    key: Sequence[str],
+    values: Sequence[str],
+    period: Period,
+    rows: Iterable[Mapping[str, Any]],
+) -> Changed:
     """Make ``model``'s rows of the period's days equal ``rows`` (unique by ``key``): delete the
     rows that differ or are gone, insert the ones that differ or are new. Returns the changed
     cells as (key, old values or None, new values or None)."""
@@ -306,9 +371,10 @@ def _sync(session: Session, model: Any, key: Sequence[str], values: Sequence[str
     old: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     cols = [table.c[k] for k in (*key, *values)]
     k = len(key)
-    for row in session.execute(select(table.c.id, *cols)
-                               .where(table.c.day >= period.first, table.c.day <= period.last)):
-        old[tuple(row[1:k + 1])] = (row[0], tuple(row[k + 1:]))
+    for row in session.execute(
+        select(table.c.id, *cols).where(table.c.day >= period.first, table.c.day <= period.last)
+    ):
+        old[tuple(row[1 : k + 1])] = (row[0], tuple(row[k + 1 :]))
     new = {tuple(r[c] for c in key): tuple(r[c] for c in values) for r in rows}
     changed: Changed = []
     gone: list[int] = []
@@ -324,7 +390,7 @@ def _sync(session: Session, model: Any, key: Sequence[str], values: Sequence[str
         if old.get(cell, (0, None))[1] != now_values:
             added.append(dict(zip((*key, *values), (*cell, *now_values), strict=True)))
     for i in range(0, len(gone), CHUNK):
-        session.execute(delete(table).where(table.c.id.in_(gone[i:i + CHUNK])))
+        session.execute(delete(table).where(table.c.id.in_(gone[i : i + CHUNK])))
     if added:
         session.execute(insert(table), added)
     return changed
@@ -340,15 +406,22 @@ def _window_deltas(deltas: Counter[tuple[Any, ...]], window_day: date, changed: 
             continue
         for w in WINDOWS:
             if age < w:
-                for level, entity in (("carrier", carrier), ("outlet", outlet),
-                                      ("courier", courier)):
-                    deltas[(w, level, shop, NO_ENTITY if entity is None else entity,
-                            bucket)] += diff
+                for level, entity in (
+                    ("carrier", carrier),
+                    ("outlet", outlet),
+                    ("courier", courier),
+                ):
+                    deltas[(w, level, shop, NO_ENTITY if entity is None else entity, bucket)] += (
+                        diff
+                    )
 
 
 def _apply_window_deltas(session: Session, deltas: Counter[tuple[Any, ...]]) -> None:
-    rows = [dict(window_days=w, level=lv, shop_id=shop, entity_id=e, bucket=b, n=d)
-            for (w, lv, shop, e, b), d in deltas.items() if d]
+    rows = [
+        dict(window_days=w, level=lv, shop_id=shop, entity_id=e, bucket=b, n=d)
+        for (w, lv, shop, e, b), d in deltas.items()
+        if d
+    ]
     if not rows:
         return
     from sqlalchemy.dialects import postgresql, sqlite
@@ -358,10 +431,11 @@ def _apply_window_deltas(session: Session, deltas: Counter[tuple[Any, ...]]) -> 
     if name not in ("postgresql", "sqlite"):  # pragma: no cover - SQLite and PostgreSQL only
         raise RuntimeError(f"database {name!r}: lanshou runs on SQLite and PostgreSQL only")
     stmt = (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
-    stmt = stmt.on_conflict_do_update(index_elements=list(table.primary_key.columns),
-                                      set_={"n": table.c.n + stmt.excluded.n})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns), set_={"n": table.c.n + stmt.excluded.n}
+    )
     for i in range(0, len(rows), CHUNK):
-        session.execute(stmt, rows[i:i + CHUNK])
+        session.execute(stmt, rows[i : i + CHUNK])
     session.execute(delete(table).where(table.c.n == 0))
 
 
@@ -372,12 +446,21 @@ def _rebuild_windows(session: Session, day: date) -> None:
     for w in WINDOWS:
         for level, column in LEVEL_COLUMNS.items():
             entity = func.coalesce(getattr(t, column), NO_ENTITY)
-            session.execute(insert(PickupWindow).from_select(
-                ["window_days", "level", "shop_id", "entity_id", "bucket", "n"],
-                select(literal(w, Integer), literal(level, String), t.shop_id, entity,
-                       t.bucket, func.sum(t.n))
-                .where(t.day >= day - timedelta(days=w - 1), t.day <= day)
-                .group_by(t.shop_id, entity, t.bucket)))
+            session.execute(
+                insert(PickupWindow).from_select(
+                    ["window_days", "level", "shop_id", "entity_id", "bucket", "n"],
+                    select(
+                        literal(w, Integer),
+                        literal(level, String),
+                        t.shop_id,
+                        entity,
+                        t.bucket,
+                        func.sum(t.n),
+                    )
+                    .where(t.day >= day - timedelta(days=w - 1), t.day <= day)
+                    .group_by(t.shop_id, entity, t.bucket),
+                )
+            )
 
 
 def _rebuild_percentiles(session: Session) -> None:
@@ -394,20 +477,31 @@ def _rebuild_percentiles(session: Session) -> None:
                 k = [p.c[key.name] for key in keys]
                 shop = k.pop(0) if per_shop else literal(0, Integer)
                 province = k.pop(0) if level == "province" else literal("", String)
-                session.execute(insert(PickupPercentile).from_select(cols, select(
-                    literal(w, Integer), literal(level, String), shop, province, k[0],
-                    p.c.p50, p.c.p90, p.c.p99)))
+                session.execute(
+                    insert(PickupPercentile).from_select(
+                        cols,
+                        select(
+                            literal(w, Integer),
+                            literal(level, String),
+                            shop,
+                            province,
+                            k[0],
+                            p.c.p50,
+                            p.c.p90,
+                            p.c.p99,
+                        ),
+                    )
+                )
 
 
-def window_sums(session: Session, window_days: int, day: date
-                ) -> dict[tuple[Any, ...], int]:
+def window_sums(session: Session, window_days: int, day: date) -> dict[tuple[Any, ...], int]:
     """What the window ending ``day`` should hold, from the daily histograms (for tests)."""
     out: dict[tuple[Any, ...], int] = defaultdict(int)
     t = PickupLatency
-    for row in session.execute(select(t).where(t.day > day - timedelta(days=window_days),
-                                               t.day <= day)).scalars():
+    for row in session.execute(
+        select(t).where(t.day > day - timedelta(days=window_days), t.day <= day)
+    ).scalars():
         for level, column in LEVEL_COLUMNS.items():
             entity = getattr(row, column)
-            out[(level, row.shop_id, NO_ENTITY if entity is None else entity, row.bucket)] += (
-                row.n)
+            out[(level, row.shop_id, NO_ENTITY if entity is None else entity, row.bucket)] += row.n
     return dict(out)

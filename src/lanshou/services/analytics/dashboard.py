@@ -31,8 +31,18 @@ from lanshou.services.orders import Scope
 from lanshou.services.rules_context import RulesContext
 
 SHOP_HEADERS = ("shop", "compensation", "fines", "refunds", "recovered", "net_loss")
-CARD_HEADERS = ("name", "carrier", "shipments", "p50_h", "p90_h", "p99_h", "timeout_rate",
-                "timeouts", "appeal_share", "feed_stalls")
+CARD_HEADERS = (
+    "name",
+    "carrier",
+    "shipments",
+    "p50_h",
+    "p90_h",
+    "p99_h",
+    "timeout_rate",
+    "timeouts",
+    "appeal_share",
+    "feed_stalls",
+)
 
 
 def _yuan(fen: int) -> float:
@@ -55,13 +65,15 @@ class LossBoard:
     shop_rows: list[list[Any]]  # SHOP_HEADERS
 
 
-def loss_board(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
-               period: Period) -> LossBoard:
+def loss_board(
+    session: Session, scope: Scope, now: datetime, ctx: RulesContext, period: Period
+) -> LossBoard:
     parts = loss_breakdowns(session, scope, period, ("day", "week", "carrier", "rule", "shop"))
     per_day = parts["day"]
     days: list[str] = []
-    series: dict[str, list[float]] = {k: [] for k in ("compensation", "fine", "refund",
-                                                      "recovered")}
+    series: dict[str, list[float]] = {
+        k: [] for k in ("compensation", "fine", "refund", "recovered")
+    }
     day = period.first
     while day <= period.last:
         days.append(day.isoformat())
@@ -79,15 +91,31 @@ def loss_board(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
         total.recovered += t.recovered
     expected, pending, as_of = board_exposure(session, scope, now, ctx)
     return LossBoard(
-        period, total, expected, as_of, pending, appeal_stats(session, scope, period), days,
+        period,
+        total,
+        expected,
+        as_of,
+        pending,
+        appeal_stats(session, scope, period),
+        days,
         series,
-        [(carriers.get(k, "—") if k is not None else "—", _yuan(v.net))
-         for k, v in parts["carrier"].items()],
+        [
+            (carriers.get(k, "—") if k is not None else "—", _yuan(v.net))
+            for k, v in parts["carrier"].items()
+        ],
         [(ctx_label(ctx, k), _yuan(v.net)) for k, v in parts["rule"].items()],
         [(k, _yuan(v.net)) for k, v in parts["week"].items()],
-        [[shops.get(k, (str(k), ""))[1], from_fen(v.compensation), from_fen(v.fine),
-          from_fen(v.refund), from_fen(v.recovered), from_fen(v.net)]
-         for k, v in parts["shop"].items()],
+        [
+            [
+                shops.get(k, (str(k), ""))[1],
+                from_fen(v.compensation),
+                from_fen(v.fine),
+                from_fen(v.refund),
+                from_fen(v.recovered),
+                from_fen(v.net),
+            ]
+            for k, v in parts["shop"].items()
+        ],
     )
 
 
@@ -106,11 +134,19 @@ def carrier_board(session: Session, scope: Scope, period: Period) -> CarrierBoar
     samples = pickup_samples(session, scope, period)
     carriers = scorecards(session, samples, "carrier")
     weeks = sorted({w for c in carriers for w in c.weeks})
-    trend = {c.name: [round(dict(c.trend()).get(w, 0.0), 4) if w in c.weeks else None
-                      for w in weeks] for c in carriers}
-    return CarrierBoard(period, carriers, scorecards(session, samples, "outlet"),
-                        scorecards(session, samples, "courier"),
-                        recommend(session, scope, period, samples), weeks, trend)
+    trend = {
+        c.name: [round(dict(c.trend()).get(w, 0.0), 4) if w in c.weeks else None for w in weeks]
+        for c in carriers
+    }
+    return CarrierBoard(
+        period,
+        carriers,
+        scorecards(session, samples, "outlet"),
+        scorecards(session, samples, "courier"),
+        recommend(session, scope, period, samples),
+        weeks,
+        trend,
+    )
 
 
 def ctx_label(ctx: RulesContext, rule_id: str) -> str:

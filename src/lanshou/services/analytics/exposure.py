@@ -69,8 +69,11 @@ def _shop_filter(scope: Scope) -> Any:
 
 
 def pending_count(session: Session, scope: Scope) -> int:
-    q = (select(func.count()).select_from(Deadline)
-         .where(Deadline.state == "pending", _shop_filter(scope)))
+    q = (
+        select(func.count())
+        .select_from(Deadline)
+        .where(Deadline.state == "pending", _shop_filter(scope))
+    )
     return int(session.execute(q).scalar_one())
 
 
@@ -80,28 +83,48 @@ def pending_pickups(session: Session, scope: Scope) -> list[Row]:
     # Two steps, each by index: the deadlines, then their shipments by id (as one join,
     # PostgreSQL hashes the whole shipments table).
     deadlines = session.execute(
-        select(Deadline.shipment_id, Deadline.shop_id, Deadline.profile, Deadline.rule_id,
-               Deadline.due_at, Deadline.id)
-        .where(Deadline.state == "pending", Deadline.rule_id == PICKUP_RULE,
-               Deadline.due_at.is_not(None), _shop_filter(scope))).all()
+        select(
+            Deadline.shipment_id,
+            Deadline.shop_id,
+            Deadline.profile,
+            Deadline.rule_id,
+            Deadline.due_at,
+            Deadline.id,
+        ).where(
+            Deadline.state == "pending",
+            Deadline.rule_id == PICKUP_RULE,
+            Deadline.due_at.is_not(None),
+            _shop_filter(scope),
+        )
+    ).all()
     ids = sorted({d[0] for d in deadlines})
     shipments: dict[int, tuple[Any, ...]] = {}
     pg = session.get_bind().dialect.name == "postgresql"
     step = (len(ids) or 1) if pg else CHUNK  # one array parameter on PostgreSQL
     for i in range(0, len(ids), step):
-        part = ids[i:i + step]
-        by_id = (Shipment.id == any_(literal(part, ARRAY(BigInteger))) if pg
-                 else Shipment.id.in_(part))
+        part = ids[i : i + step]
+        by_id = (
+            Shipment.id == any_(literal(part, ARRAY(BigInteger))) if pg else Shipment.id.in_(part)
+        )
         for sid, *rest in session.execute(
-                select(Shipment.id, Shipment.carrier_id, Shipment.outlet_id,
-                       Shipment.shipped_at, Shipment.amount_fen, Shipment.max_unit_price_fen,
-                       Order.quantity)
-                .join(Order, Order.id == Shipment.order_id)
-                .where(by_id, Shipment.shipped_at.is_not(None))):
+            select(
+                Shipment.id,
+                Shipment.carrier_id,
+                Shipment.outlet_id,
+                Shipment.shipped_at,
+                Shipment.amount_fen,
+                Shipment.max_unit_price_fen,
+                Order.quantity,
+            )
+            .join(Order, Order.id == Shipment.order_id)
+            .where(by_id, Shipment.shipped_at.is_not(None))
+        ):
             shipments[sid] = tuple(rest)
-    return [(shop, profile, rule_id, due_at, *shipments[sid], deadline_id)
-            for sid, shop, profile, rule_id, due_at, deadline_id in deadlines
-            if sid in shipments]
+    return [
+        (shop, profile, rule_id, due_at, *shipments[sid], deadline_id)
+        for sid, shop, profile, rule_id, due_at, deadline_id in deadlines
+        if sid in shipments
+    ]
 
 
 @dataclass(frozen=True)
@@ -114,8 +137,9 @@ class Priced:
     expected_fen: int
 
 
-def priced(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
-           rows: Sequence[Row]) -> Iterator[Priced]:
+def priced(
+    session: Session, scope: Scope, now: datetime, ctx: RulesContext, rows: Sequence[Row]
+) -> Iterator[Priced]:
     """The breach probability and expected cost of each of ``rows`` (the scope's, from
     :func:`pending_pickups`) with the scope's breach model; rows without one are left out."""
     if not rows:
@@ -124,8 +148,19 @@ def priced(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
     costs: dict[tuple[Any, ...], Decimal] = {}
     segments: dict[int, tuple[str, int]] = {}
     curves: dict[tuple[Any, ...], Curve | None] = {}
-    for (_shop, profile, rule_id, due_at, carrier, outlet, shipped_at, amount, max_unit, qty,
-         deadline_id) in rows:
+    for (
+        _shop,
+        profile,
+        rule_id,
+        due_at,
+        carrier,
+        outlet,
+        shipped_at,
+        amount,
+        max_unit,
+        qty,
+        deadline_id,
+    ) in rows:
         remaining = (due_at - now).total_seconds() / 3600
         if remaining <= 0:
             p = 1.0
@@ -160,8 +195,9 @@ def priced(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
         yield Priced(deadline_id, due_at, p, q)
 
 
-def expected_cost(session: Session, scope: Scope, now: datetime, ctx: RulesContext,
-                  rows: Sequence[Row]) -> Decimal:
+def expected_cost(
+    session: Session, scope: Scope, now: datetime, ctx: RulesContext, rows: Sequence[Row]
+) -> Decimal:
     """Σ expected cost of ``rows`` (the scope's, from :func:`pending_pickups`) with the
     scope's breach model."""
     return from_fen(sum(it.expected_fen for it in priced(session, scope, now, ctx, rows)))
@@ -173,8 +209,9 @@ def ranked(items: Iterator[Priced] | Sequence[Priced]) -> list[Priced]:
     return sorted(items, key=lambda it: (-it.expected_fen, it.due_at, it.deadline_id))
 
 
-def exposure(session: Session, scope: Scope, now: datetime, ctx: RulesContext
-             ) -> tuple[Decimal, int]:
+def exposure(
+    session: Session, scope: Scope, now: datetime, ctx: RulesContext
+) -> tuple[Decimal, int]:
     """(Σ expected cost of the pending deadlines, number of pending deadlines), live."""
     count = pending_count(session, scope)
     return expected_cost(session, scope, now, ctx, pending_pickups(session, scope)), count
@@ -215,7 +252,7 @@ def store_snapshots(session: Session, snapshots: Snapshots) -> None:
     session.execute(delete(ExposureSnapshot))
     session.execute(insert(ExposureSnapshot), snapshots.exposure)
     for i in range(0, len(snapshots.risks), INSERT_CHUNK):
-        session.execute(insert(BreachRisk), snapshots.risks[i:i + INSERT_CHUNK])
+        session.execute(insert(BreachRisk), snapshots.risks[i : i + INSERT_CHUNK])
 
 
 def compute_snapshots(session: Session, now: datetime, ctx: RulesContext) -> Snapshots:
@@ -223,9 +260,13 @@ def compute_snapshots(session: Session, now: datetime, ctx: RulesContext) -> Sna
     of the pending pickup deadlines, each scope with its own breach model (the first call of
     an hour fits them)."""
     rows = pending_pickups(session, Scope(None))
-    counts = dict(session.execute(select(Deadline.shop_id, func.count())
-                                  .where(Deadline.state == "pending")
-                                  .group_by(Deadline.shop_id)).all())
+    counts = dict(
+        session.execute(
+            select(Deadline.shop_id, func.count())
+            .where(Deadline.state == "pending")
+            .group_by(Deadline.shop_id)
+        ).all()
+    )
     by_shop: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_shop[row[0]].append(row)
@@ -238,17 +279,30 @@ def compute_snapshots(session: Session, now: datetime, ctx: RulesContext) -> Sna
             n = sum(counts.get(shop, 0) for shop in shops)
         key = scope_key(shops)
         items = ranked(priced(session, Scope(shops), now, ctx, mine))
-        out.exposure.append(dict(scope_key=key, computed_at=now,
-                                 expected_fen=sum(it.expected_fen for it in items),
-                                 pending=int(n)))
-        out.risks.extend(dict(scope_key=key, deadline_id=it.deadline_id, rank=rank,
-                              probability=it.probability, expected_fen=it.expected_fen)
-                         for rank, it in enumerate(items))
+        out.exposure.append(
+            dict(
+                scope_key=key,
+                computed_at=now,
+                expected_fen=sum(it.expected_fen for it in items),
+                pending=int(n),
+            )
+        )
+        out.risks.extend(
+            dict(
+                scope_key=key,
+                deadline_id=it.deadline_id,
+                rank=rank,
+                probability=it.probability,
+                expected_fen=it.expected_fen,
+            )
+            for rank, it in enumerate(items)
+        )
     return out
 
 
-def board_exposure(session: Session, scope: Scope, now: datetime, ctx: RulesContext
-                   ) -> tuple[Decimal, int, datetime]:
+def board_exposure(
+    session: Session, scope: Scope, now: datetime, ctx: RulesContext
+) -> tuple[Decimal, int, datetime]:
     """(exposure, pending deadlines, as of when) for the board: the stored figure of the
     scope when at most ``MAX_AGE`` old, else computed now."""
     snap = session.get(ExposureSnapshot, scope_key(scope.shop_ids))
@@ -258,16 +312,24 @@ def board_exposure(session: Session, scope: Scope, now: datetime, ctx: RulesCont
     return value, count, now
 
 
-def _cost(ctx: RulesContext, profile: str, rule_id: str, amount_fen: int, quantity: int,
-          max_unit_fen: int | None) -> Decimal:
+def _cost(
+    ctx: RulesContext,
+    profile: str,
+    rule_id: str,
+    amount_fen: int,
+    quantity: int,
+    max_unit_fen: int | None,
+) -> Decimal:
     """Compensation + fine of a miss, as the at-risk board prices it."""
     rule = ctx.profile(profile).rule(rule_id)
     comp = Decimal(0)
     if rule.consequences.compensation is not None:
-        unit = unit_price(from_fen(amount_fen), quantity,
-                          from_fen(max_unit_fen) if max_unit_fen is not None else None)
-        base = (unit if rule.consequences.compensation.base == "unit_price"
-                else from_fen(amount_fen))
+        unit = unit_price(
+            from_fen(amount_fen),
+            quantity,
+            from_fen(max_unit_fen) if max_unit_fen is not None else None,
+        )
+        base = unit if rule.consequences.compensation.base == "unit_price" else from_fen(amount_fen)
         comp = compensation_for(rule.consequences.compensation, base)
     fine = rule.consequences.fine.amount if rule.consequences.fine else Decimal(0)
     return comp + fine

@@ -90,30 +90,47 @@ def scoped(query: Any, column: Any, scope: Scope) -> Any:
     return query
 
 
-def loss_cells(session: Session, scope: Scope, period: Period,
-               shop_id: int | None = None) -> list[LossCell]:
+def loss_cells(
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+) -> list[LossCell]:
     """The period's money from the daily aggregates (refreshed first if the ledger moved)."""
     from lanshou.services.analytics.aggregates import STATE, ensure_fresh
 
     ensure_fresh(session, STATE)
-    q = (select(LossDaily.day, LossDaily.shop_id, LossDaily.platform_id, LossDaily.rule_id,
-                LossDaily.carrier_id, LossDaily.outlet_id, LossDaily.kind,
-                LossDaily.charged_fen, LossDaily.recovered_fen)
-         .where(LossDaily.day >= period.first, LossDaily.day <= period.last))
+    q = select(
+        LossDaily.day,
+        LossDaily.shop_id,
+        LossDaily.platform_id,
+        LossDaily.rule_id,
+        LossDaily.carrier_id,
+        LossDaily.outlet_id,
+        LossDaily.kind,
+        LossDaily.charged_fen,
+        LossDaily.recovered_fen,
+    ).where(LossDaily.day >= period.first, LossDaily.day <= period.last)
     q = scoped(q, LossDaily.shop_id, scope)
     if shop_id is not None:
         q = q.where(LossDaily.shop_id == shop_id)
     return [LossCell(*row) for row in session.execute(q)]
 
 
-SQL_DIMENSIONS = {"day": LossDaily.day, "shop": LossDaily.shop_id,
-                  "platform": LossDaily.platform_id, "rule": LossDaily.rule_id,
-                  "carrier": LossDaily.carrier_id, "outlet": LossDaily.outlet_id}
+SQL_DIMENSIONS = {
+    "day": LossDaily.day,
+    "shop": LossDaily.shop_id,
+    "platform": LossDaily.platform_id,
+    "rule": LossDaily.rule_id,
+    "carrier": LossDaily.carrier_id,
+    "outlet": LossDaily.outlet_id,
+}
 
 
-def loss_breakdowns(session: Session, scope: Scope, period: Period,
-                    dimensions: Iterable[str], shop_id: int | None = None
-                    ) -> dict[str, dict[Any, LossTotals]]:
+def loss_breakdowns(
+    session: Session,
+    scope: Scope,
+    period: Period,
+    dimensions: Iterable[str],
+    shop_id: int | None = None,
+) -> dict[str, dict[Any, LossTotals]]:
     """``breakdown(loss_cells(...), d)`` for each dimension (and ``"total"``: one key, None),
     grouped in the database so a page reads a few rows per dimension instead of every cell;
     ``"week"`` is folded from the days."""
@@ -127,8 +144,11 @@ def loss_breakdowns(session: Session, scope: Scope, period: Period,
             continue
         t = LossDaily
         cols = [] if dim == "total" else [SQL_DIMENSIONS[dim]]
-        q = (select(*cols, t.kind, func.sum(t.charged_fen), func.sum(t.recovered_fen))
-             .where(t.day >= period.first, t.day <= period.last).group_by(*cols, t.kind))
+        q = (
+            select(*cols, t.kind, func.sum(t.charged_fen), func.sum(t.recovered_fen))
+            .where(t.day >= period.first, t.day <= period.last)
+            .group_by(*cols, t.kind)
+        )
         q = scoped(q, t.shop_id, scope)
         if shop_id is not None:
             q = q.where(t.shop_id == shop_id)
@@ -141,8 +161,7 @@ def loss_breakdowns(session: Session, scope: Scope, period: Period,
             acc.recovered += int(recovered or 0)
         out[dim] = _sorted(totals)
     if "week" in wanted:
-        days = out.get("day") or loss_breakdowns(session, scope, period, ("day",),
-                                                  shop_id)["day"]
+        days = out.get("day") or loss_breakdowns(session, scope, period, ("day",), shop_id)["day"]
         weeks: dict[Any, LossTotals] = defaultdict(LossTotals)
         for day, t_ in days.items():
             w = weeks[iso_week(day)]
@@ -155,29 +174,56 @@ def loss_breakdowns(session: Session, scope: Scope, period: Period,
 
 
 def _sorted(totals: dict[Any, LossTotals]) -> dict[Any, LossTotals]:
-    return dict(sorted(totals.items(), key=lambda kv: (kv[0] is None,
-                                                       kv[0] if kv[0] is not None else 0)))
+    return dict(
+        sorted(totals.items(), key=lambda kv: (kv[0] is None, kv[0] if kv[0] is not None else 0))
+    )
 
 
-def raw_loss_cells(session: Session, scope: Scope, period: Period,
-                   shop_id: int | None = None) -> list[LossCell]:
+def raw_loss_cells(
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+) -> list[LossCell]:
     """The period's money recomputed from the ledger, grouped by deadline day and dimensions."""
     recovery = case(
-        (and_(LedgerEntry.reverses_id.is_not(None), Violation.state == "reversed",
-              LedgerEntry.booked_at >= Violation.updated_at), 1),
+        (
+            and_(
+                LedgerEntry.reverses_id.is_not(None),
+                Violation.state == "reversed",
+                LedgerEntry.booked_at >= Violation.updated_at,
+            ),
+            1,
+        ),
         else_=0,
     )
     q = (
-        select(Violation.deadline, Violation.shop_id, Shop.platform_id, Violation.rule_id,
-               Shipment.carrier_id, Shipment.outlet_id, LedgerEntry.kind, recovery,
-               func.sum(LedgerEntry.amount_fen))
+        select(
+            Violation.deadline,
+            Violation.shop_id,
+            Shop.platform_id,
+            Violation.rule_id,
+            Shipment.carrier_id,
+            Shipment.outlet_id,
+            LedgerEntry.kind,
+            recovery,
+            func.sum(LedgerEntry.amount_fen),
+        )
         .join(Violation, Violation.id == LedgerEntry.violation_id)
         .join(Shipment, Shipment.id == Violation.shipment_id)
         .join(Shop, Shop.id == Violation.shop_id)
-        .where(Violation.deadline >= period.start, Violation.deadline < period.end,
-               LedgerEntry.kind.in_(MONEY_KINDS))
-        .group_by(Violation.deadline, Violation.shop_id, Shop.platform_id, Violation.rule_id,
-                  Shipment.carrier_id, Shipment.outlet_id, LedgerEntry.kind, recovery)
+        .where(
+            Violation.deadline >= period.start,
+            Violation.deadline < period.end,
+            LedgerEntry.kind.in_(MONEY_KINDS),
+        )
+        .group_by(
+            Violation.deadline,
+            Violation.shop_id,
+            Shop.platform_id,
+            Violation.rule_id,
+            Shipment.carrier_id,
+            Shipment.outlet_id,
+            LedgerEntry.kind,
+            recovery,
+        )
     )
     q = scoped(q, Violation.shop_id, scope)
     if shop_id is not None:
@@ -187,8 +233,10 @@ def raw_loss_cells(session: Session, scope: Scope, period: Period,
         deadline, shop, platform, rule, carrier, outlet, kind, is_recovery, fen = row
         key = (local_day(deadline), shop, platform, rule, carrier, outlet, kind)
         merged[key][1 if is_recovery else 0] += int(fen or 0)
-    return [LossCell(day, shop, platform, rule, carrier, outlet, kind, v[0], -v[1])
-            for (day, shop, platform, rule, carrier, outlet, kind), v in merged.items()]
+    return [
+        LossCell(day, shop, platform, rule, carrier, outlet, kind, v[0], -v[1])
+        for (day, shop, platform, rule, carrier, outlet, kind), v in merged.items()
+    ]
 
 
 def totals(cells: Iterable[LossCell]) -> LossTotals:
@@ -219,29 +267,39 @@ def breakdown(cells: Iterable[LossCell], dimension: str) -> dict[Any, LossTotals
     return _sorted(out)
 
 
-def violation_counts(session: Session, scope: Scope, period: Period,
-                     shop_id: int | None = None) -> dict[str, int]:
+def violation_counts(
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+) -> dict[str, int]:
     """Violations that happened (open, confirmed or later reversed) per rule, from the daily
     counts (refreshed first if violations moved)."""
     from lanshou.services.analytics.aggregates import STATE, ensure_fresh
 
     ensure_fresh(session, STATE)
     t = ViolationDaily
-    q = (select(t.rule_id, func.sum(t.n))
-         .where(t.day >= period.first, t.day <= period.last).group_by(t.rule_id))
+    q = (
+        select(t.rule_id, func.sum(t.n))
+        .where(t.day >= period.first, t.day <= period.last)
+        .group_by(t.rule_id)
+    )
     q = scoped(q, t.shop_id, scope)
     if shop_id is not None:
         q = q.where(t.shop_id == shop_id)
     return {rule: int(n) for rule, n in sorted(session.execute(q).all())}
 
 
-def raw_violation_counts(session: Session, scope: Scope, period: Period,
-                         shop_id: int | None = None) -> dict[str, int]:
+def raw_violation_counts(
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+) -> dict[str, int]:
     """:func:`violation_counts` straight from the violations."""
-    q = (select(Violation.rule_id, func.count())
-         .where(Violation.deadline >= period.start, Violation.deadline < period.end,
-                Violation.state.in_(COUNTED_STATES))
-         .group_by(Violation.rule_id))
+    q = (
+        select(Violation.rule_id, func.count())
+        .where(
+            Violation.deadline >= period.start,
+            Violation.deadline < period.end,
+            Violation.state.in_(COUNTED_STATES),
+        )
+        .group_by(Violation.rule_id)
+    )
     q = scoped(q, Violation.shop_id, scope)
     if shop_id is not None:
         q = q.where(Violation.shop_id == shop_id)
@@ -252,10 +310,14 @@ def raw_violation_cells(session: Session, period: Period) -> list[dict[str, Any]
     """The rows of ``analytics_violation_daily`` for the period, from the violations."""
     cells: dict[tuple[Any, ...], int] = defaultdict(int)
     for deadline, shop, rule, n in session.execute(
-            select(Violation.deadline, Violation.shop_id, Violation.rule_id, func.count())
-            .where(Violation.deadline >= period.start, Violation.deadline < period.end,
-                   Violation.state.in_(COUNTED_STATES))
-            .group_by(Violation.deadline, Violation.shop_id, Violation.rule_id)):
+        select(Violation.deadline, Violation.shop_id, Violation.rule_id, func.count())
+        .where(
+            Violation.deadline >= period.start,
+            Violation.deadline < period.end,
+            Violation.state.in_(COUNTED_STATES),
+        )
+        .group_by(Violation.deadline, Violation.shop_id, Violation.rule_id)
+    ):
         cells[(local_day(deadline), shop, rule)] += int(n)
     return [dict(day=d, shop_id=shop, rule_id=rule, n=n) for (d, shop, rule), n in cells.items()]
 
@@ -280,13 +342,19 @@ class AppealStats:
         return percentile(sorted(self.decision_hours), 50)
 
 
-def appeal_stats(session: Session, scope: Scope, period: Period,
-                 shop_id: int | None = None) -> AppealStats:
+def appeal_stats(
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+) -> AppealStats:
     """Appeals (one row per violation, rounds included) filed for the period's violations."""
-    q = (select(Appeal.state, Appeal.submitted_at, Appeal.decided_at)
-         .join(Violation, Violation.id == Appeal.violation_id)
-         .where(Violation.deadline >= period.start, Violation.deadline < period.end,
-                Appeal.submitted_at.is_not(None)))
+    q = (
+        select(Appeal.state, Appeal.submitted_at, Appeal.decided_at)
+        .join(Violation, Violation.id == Appeal.violation_id)
+        .where(
+            Violation.deadline >= period.start,
+            Violation.deadline < period.end,
+            Appeal.submitted_at.is_not(None),
+        )
+    )
     q = scoped(q, Violation.shop_id, scope)
     if shop_id is not None:
         q = q.where(Violation.shop_id == shop_id)

@@ -25,24 +25,43 @@ _CACHE: dict[tuple[str, frozenset[int] | None, datetime], BreachModel] = {}
 _LOCK = threading.Lock()
 
 
-def observations(session: Session, scope: Scope, now: datetime,
-                 days: int = HISTORY_DAYS) -> list[Observation]:
-    q = (select(Shipment.carrier_id, Shipment.outlet_id, Shipment.shipped_at,
-                Shipment.picked_up_at)
-         .join(Order, Order.id == Shipment.order_id)
-         .where(Shipment.shipped_at.is_not(None), Shipment.shipped_at <= now,
-                Shipment.shipped_at >= now - timedelta(days=days)))
+def observations(
+    session: Session, scope: Scope, now: datetime, days: int = HISTORY_DAYS
+) -> list[Observation]:
+    q = (
+        select(Shipment.carrier_id, Shipment.outlet_id, Shipment.shipped_at, Shipment.picked_up_at)
+        .join(Order, Order.id == Shipment.order_id)
+        .where(
+            Shipment.shipped_at.is_not(None),
+            Shipment.shipped_at <= now,
+            Shipment.shipped_at >= now - timedelta(days=days),
+        )
+    )
     if scope.shop_ids is not None:
         q = q.where(Order.shop_id.in_(sorted(scope.shop_ids) or [-1]))
     out = []
     for carrier, outlet, shipped, picked in session.execute(q):
         assert shipped is not None
         if picked is not None and picked <= now:
-            out.append(Observation(carrier, outlet, segment_of(shipped),
-                                   max(0.0, (picked - shipped).total_seconds() / 3600), True))
+            out.append(
+                Observation(
+                    carrier,
+                    outlet,
+                    segment_of(shipped),
+                    max(0.0, (picked - shipped).total_seconds() / 3600),
+                    True,
+                )
+            )
         else:
-            out.append(Observation(carrier, outlet, segment_of(shipped),
-                                   (now - shipped).total_seconds() / 3600, False))
+            out.append(
+                Observation(
+                    carrier,
+                    outlet,
+                    segment_of(shipped),
+                    (now - shipped).total_seconds() / 3600,
+                    False,
+                )
+            )
     return out
 
 
@@ -71,8 +90,9 @@ class OpenShipment:
     due_at: datetime
 
 
-def predict_many(model: BreachModel, rows: Iterable[OpenShipment],
-                 now: datetime) -> dict[int, Prediction]:
+def predict_many(
+    model: BreachModel, rows: Iterable[OpenShipment], now: datetime
+) -> dict[int, Prediction]:
     out = {}
     for r in rows:
         if r.shipped_at is None:

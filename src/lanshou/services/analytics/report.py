@@ -28,8 +28,18 @@ from lanshou.services.analytics.period import Period
 from lanshou.services.analytics.scorecards import pickup_samples, scorecards
 from lanshou.services.orders import Scope
 
-REPORT_KEYS = ("period", "shops", "compensation", "fines", "refunds", "recovered", "net_loss",
-               "violations", "appeals", "by_carrier")
+REPORT_KEYS = (
+    "period",
+    "shops",
+    "compensation",
+    "fines",
+    "refunds",
+    "recovered",
+    "net_loss",
+    "violations",
+    "appeals",
+    "by_carrier",
+)
 
 
 def resolve_shops(session: Session, scope: Scope, code: str | None) -> list[Shop]:
@@ -44,12 +54,12 @@ def resolve_shops(session: Session, scope: Scope, code: str | None) -> list[Shop
     return shops
 
 
-def build_report(session: Session, scope: Scope, period: Period,
-                 shop_code: str | None = None) -> dict[str, Any]:
+def build_report(
+    session: Session, scope: Scope, period: Period, shop_code: str | None = None
+) -> dict[str, Any]:
     shops = resolve_shops(session, scope, shop_code)
     narrowed = Scope(frozenset(s.id for s in shops))
-    money = loss_breakdowns(session, narrowed, period, ("total",))["total"].get(None,
-                                                                          LossTotals())
+    money = loss_breakdowns(session, narrowed, period, ("total",))["total"].get(None, LossTotals())
     appeals = appeal_stats(session, narrowed, period)
     cards = scorecards(session, pickup_samples(session, narrowed, period), "carrier")
 
@@ -65,12 +75,20 @@ def build_report(session: Session, scope: Scope, period: Period,
         "recovered": fen_str(money.recovered),
         "net_loss": fen_str(money.net),
         "violations": violation_counts(session, narrowed, period),
-        "appeals": {"filed": appeals.filed, "approved": appeals.approved,
-                    "rejected": appeals.rejected, "pending": appeals.pending},
+        "appeals": {
+            "filed": appeals.filed,
+            "approved": appeals.approved,
+            "rejected": appeals.rejected,
+            "pending": appeals.pending,
+        },
         "by_carrier": [
-            {"carrier": c.name, "shipments": c.shipments, "pickup_p50_hours": hours(c.p(50)),
-             "pickup_p90_hours": hours(c.p(90)),
-             "timeout_rate": None if c.timeout_rate is None else round(c.timeout_rate, 4)}
+            {
+                "carrier": c.name,
+                "shipments": c.shipments,
+                "pickup_p50_hours": hours(c.p(50)),
+                "pickup_p90_hours": hours(c.p(90)),
+                "timeout_rate": None if c.timeout_rate is None else round(c.timeout_rate, 4),
+            }
             for c in cards
         ],
     }

@@ -110,8 +110,12 @@ class BreachModel:
     def __init__(self, observations: Iterable[Observation], min_n: int = MIN_OBSERVATIONS):
         groups: dict[Key, tuple[list[float], list[bool]]] = defaultdict(lambda: ([], []))
         for o in observations:
-            for key in (("outlet", o.outlet_id, o.segment), ("carrier", o.carrier_id, o.segment),
-                        ("segment", None, o.segment), ("all", None, None)):
+            for key in (
+                ("outlet", o.outlet_id, o.segment),
+                ("carrier", o.carrier_id, o.segment),
+                ("segment", None, o.segment),
+                ("all", None, None),
+            ):
                 if key[0] in ("outlet", "carrier") and key[1] is None:
                     continue
                 hours, seen = groups[key]
@@ -119,21 +123,33 @@ class BreachModel:
                 seen.append(o.picked_up)
         self.min_n = min_n
         self.curves: dict[tuple[Any, ...], Curve] = {
-            key: kaplan_meier(h, e) for key, (h, e) in groups.items()
+            key: kaplan_meier(h, e)
+            for key, (h, e) in groups.items()
             if len(h) >= min_n or key[0] == "all"
         }
 
-    def curve(self, carrier_id: int | None, outlet_id: int | None,
-              segment: tuple[str, int]) -> tuple[str, Curve] | None:
-        for key in (("outlet", outlet_id, segment), ("carrier", carrier_id, segment),
-                    ("segment", None, segment), ("all", None, None)):
+    def curve(
+        self, carrier_id: int | None, outlet_id: int | None, segment: tuple[str, int]
+    ) -> tuple[str, Curve] | None:
+        for key in (
+            ("outlet", outlet_id, segment),
+            ("carrier", carrier_id, segment),
+            ("segment", None, segment),
+            ("all", None, None),
+        ):
             found = self.curves.get(key)
             if found is not None:
                 return str(key[0]), found
         return None
 
-    def predict(self, carrier_id: int | None, outlet_id: int | None, shipped_at: datetime,
-                now: datetime, due_at: datetime) -> Prediction | None:
+    def predict(
+        self,
+        carrier_id: int | None,
+        outlet_id: int | None,
+        shipped_at: datetime,
+        now: datetime,
+        due_at: datetime,
+    ) -> Prediction | None:
         remaining = (due_at - now).total_seconds() / 3600
         if remaining <= 0:
             return Prediction(1.0, "overdue", 0)

@@ -14,12 +14,14 @@ from lanshou.services.analytics.report import build_report, resolve_shops
 from lanshou.services.orders import Scope
 
 KIND_ZH = (("compensation", "赔付"), ("fine", "罚款"), ("refund", "自动退款"))
-_CSS = ("body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;margin:32px;"
-        "color:#1f2933}h1{font-size:22px}table{border-collapse:collapse;margin:12px 0}"
-        "td,th{border-bottom:1px solid #e4e7eb;padding:6px 12px;text-align:right}"
-        "th:first-child,td:first-child{text-align:left}.cards{display:flex;gap:12px;"
-        "flex-wrap:wrap}.card{border:1px solid #e4e7eb;border-radius:8px;padding:10px 16px}"
-        ".card b{display:block;font-size:20px}")
+_CSS = (
+    "body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;margin:32px;"
+    "color:#1f2933}h1{font-size:22px}table{border-collapse:collapse;margin:12px 0}"
+    "td,th{border-bottom:1px solid #e4e7eb;padding:6px 12px;text-align:right}"
+    "th:first-child,td:first-child{text-align:left}.cards{display:flex;gap:12px;"
+    "flex-wrap:wrap}.card{border:1px solid #e4e7eb;border-radius:8px;padding:10px 16px}"
+    ".card b{display:block;font-size:20px}"
+)
 
 
 def weekly_html(session: Session, scope: Scope, shop_code: str, period: Period) -> str:
@@ -42,15 +44,23 @@ def weekly_html(session: Session, scope: Scope, shop_code: str, period: Period) 
             day += timedelta(days=1)
         series.append((name, values))
     rates = [(c["carrier"], c["timeout_rate"] or 0.0) for c in report["by_carrier"]]
-    cards = "".join(f'<div class="card">{name}<b>¥{report[key]}</b></div>' for key, name in (
-        ("compensation", "赔付"), ("fines", "罚款"), ("refunds", "自动退款"),
-        ("recovered", "申诉挽回"), ("net_loss", "净损失")))
+    cards = "".join(
+        f'<div class="card">{name}<b>¥{report[key]}</b></div>'
+        for key, name in (
+            ("compensation", "赔付"),
+            ("fines", "罚款"),
+            ("refunds", "自动退款"),
+            ("recovered", "申诉挽回"),
+            ("net_loss", "净损失"),
+        )
+    )
     rows = "".join(
         f"<tr><td>{escape(c['carrier'])}</td><td>{c['shipments']}</td>"
         f"<td>{c['pickup_p50_hours'] if c['pickup_p50_hours'] is not None else '—'}</td>"
         f"<td>{c['pickup_p90_hours'] if c['pickup_p90_hours'] is not None else '—'}</td>"
         f"<td>{_pct(c['timeout_rate'])}</td></tr>"
-        for c in report["by_carrier"])
+        for c in report["by_carrier"]
+    )
     appeals = report["appeals"]
     return (
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'

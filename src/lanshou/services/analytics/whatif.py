@@ -40,9 +40,22 @@ from lanshou.errors import InvalidInput, NotFound
 from lanshou.services.analytics.period import Period
 from lanshou.services.rules_context import RulesContext, approved_exemptions
 
-COLUMNS = ("shipment_key", "order_id", "shop_id", "paid_at", "shipped_at", "exp_ship_time",
-           "shipping_limit_at", "first_pickup_at", "amount", "max_unit_price", "quantity",
-           "province", "carrier_code", "order_status")
+COLUMNS = (
+    "shipment_key",
+    "order_id",
+    "shop_id",
+    "paid_at",
+    "shipped_at",
+    "exp_ship_time",
+    "shipping_limit_at",
+    "first_pickup_at",
+    "amount",
+    "max_unit_price",
+    "quantity",
+    "province",
+    "carrier_code",
+    "order_status",
+)
 SETTABLE = ("hours", "fine", "auto_refund_after_hours")
 
 
@@ -60,8 +73,9 @@ def parse_change(text: str) -> Change:
         rule_id, name = target.strip().split(".", 1)
         value = Decimal(raw.strip())
     except (ValueError, InvalidOperation) as exc:
-        raise InvalidInput(f"--set {text!r}: use RULE.FIELD=NUMBER, e.g. pickup_timeout.hours=12",
-                           field="set") from exc
+        raise InvalidInput(
+            f"--set {text!r}: use RULE.FIELD=NUMBER, e.g. pickup_timeout.hours=12", field="set"
+        ) from exc
     if name not in SETTABLE or value <= 0:
         raise InvalidInput(f"--set {text!r}: FIELD is one of {SETTABLE}, NUMBER > 0", field="set")
     return Change(rule_id, name, value)
@@ -78,17 +92,24 @@ def apply_changes(profile: Profile, changes: Sequence[Change]) -> Profile:
         if ch.field == "hours":
             if rule.duration is None:
                 raise InvalidInput(f"rule {ch.rule_id} has no duration", field="set")
-            rule = rule.model_copy(update={"duration": rule.duration.model_copy(
-                update={"hours": ch.value})})
+            rule = rule.model_copy(
+                update={"duration": rule.duration.model_copy(update={"hours": ch.value})}
+            )
         elif ch.field == "fine":
             if rule.consequences.fine is None:
                 raise InvalidInput(f"rule {ch.rule_id} has no fine", field="set")
             fine = rule.consequences.fine.model_copy(update={"amount": ch.value})
-            rule = rule.model_copy(update={"consequences": rule.consequences.model_copy(
-                update={"fine": fine})})
+            rule = rule.model_copy(
+                update={"consequences": rule.consequences.model_copy(update={"fine": fine})}
+            )
         else:
-            rule = rule.model_copy(update={"consequences": rule.consequences.model_copy(
-                update={"auto_refund_after_hours": ch.value})})
+            rule = rule.model_copy(
+                update={
+                    "consequences": rule.consequences.model_copy(
+                        update={"auto_refund_after_hours": ch.value}
+                    )
+                }
+            )
         rules[idx] = rule
     return profile.model_copy(update={"rules": rules})
 
@@ -112,15 +133,20 @@ class ShopDiff:
     changed: Outcome
 
     def row(self) -> dict[str, Any]:
-        return {"shop": self.code, "name": self.name,
-                "violations_base": self.base.total, "violations_changed": self.changed.total,
-                "violations_delta": self.changed.total - self.base.total,
-                "money_base": _yuan(self.base.money_fen),
-                "money_changed": _yuan(self.changed.money_fen),
-                "money_delta": _yuan(self.changed.money_fen - self.base.money_fen),
-                "by_rule": {r: [self.base.violations.get(r, 0), self.changed.violations.get(r, 0)]
-                            for r in sorted(set(self.base.violations)
-                                            | set(self.changed.violations))}}
+        return {
+            "shop": self.code,
+            "name": self.name,
+            "violations_base": self.base.total,
+            "violations_changed": self.changed.total,
+            "violations_delta": self.changed.total - self.base.total,
+            "money_base": _yuan(self.base.money_fen),
+            "money_changed": _yuan(self.changed.money_fen),
+            "money_delta": _yuan(self.changed.money_fen - self.base.money_fen),
+            "by_rule": {
+                r: [self.base.violations.get(r, 0), self.changed.violations.get(r, 0)]
+                for r in sorted(set(self.base.violations) | set(self.changed.violations))
+            },
+        }
 
 
 def _yuan(fen: int) -> str:
@@ -129,27 +155,51 @@ def _yuan(fen: int) -> str:
     return fen_str(fen)
 
 
-def export_facts(session: Session, profile: Profile, period: Period | None,
-                 shop_ids: Iterable[int] | None = None) -> list[list[Any]]:
+def export_facts(
+    session: Session, profile: Profile, period: Period | None, shop_ids: Iterable[int] | None = None
+) -> list[list[Any]]:
     """The shipments of the profile's platforms as ``COLUMNS`` rows (times as ISO strings)."""
-    pickups = (select(TrackingEvent.shipment_id.label("sid"),
-                      func.min(TrackingEvent.event_time).label("first"))
-               .where(TrackingEvent.status.in_(profile.pickup_statuses))
-               .group_by(TrackingEvent.shipment_id).subquery())
-    prices = (select(OrderItem.order_id.label("oid"),
-                     func.max(OrderItem.unit_price_fen).label("price"))
-              .group_by(OrderItem.order_id).subquery())
-    q = (select(Shipment.id, Order.external_id, Order.shop_id, Order.paid_at, Shipment.shipped_at,
-                Order.exp_ship_time, Shipment.shipping_limit_at, Shipment.picked_up_at,
-                pickups.c.first, Shipment.amount_fen, Shipment.max_unit_price_fen,
-                prices.c.price, Order.quantity, Order.buyer_province, Carrier.code, Order.status)
-         .join(Order, Order.id == Shipment.order_id)
-         .join(Shop, Shop.id == Order.shop_id)
-         .join(Platform, Platform.id == Shop.platform_id)
-         .outerjoin(Carrier, Carrier.id == Shipment.carrier_id)
-         .outerjoin(pickups, pickups.c.sid == Shipment.id)
-         .outerjoin(prices, prices.c.oid == Order.id)
-         .where(Platform.profile == profile.name))
+    pickups = (
+        select(
+            TrackingEvent.shipment_id.label("sid"),
+            func.min(TrackingEvent.event_time).label("first"),
+        )
+        .where(TrackingEvent.status.in_(profile.pickup_statuses))
+        .group_by(TrackingEvent.shipment_id)
+        .subquery()
+    )
+    prices = (
+        select(OrderItem.order_id.label("oid"), func.max(OrderItem.unit_price_fen).label("price"))
+        .group_by(OrderItem.order_id)
+        .subquery()
+    )
+    q = (
+        select(
+            Shipment.id,
+            Order.external_id,
+            Order.shop_id,
+            Order.paid_at,
+            Shipment.shipped_at,
+            Order.exp_ship_time,
+            Shipment.shipping_limit_at,
+            Shipment.picked_up_at,
+            pickups.c.first,
+            Shipment.amount_fen,
+            Shipment.max_unit_price_fen,
+            prices.c.price,
+            Order.quantity,
+            Order.buyer_province,
+            Carrier.code,
+            Order.status,
+        )
+        .join(Order, Order.id == Shipment.order_id)
+        .join(Shop, Shop.id == Order.shop_id)
+        .join(Platform, Platform.id == Shop.platform_id)
+        .outerjoin(Carrier, Carrier.id == Shipment.carrier_id)
+        .outerjoin(pickups, pickups.c.sid == Shipment.id)
+        .outerjoin(prices, prices.c.oid == Order.id)
+        .where(Platform.profile == profile.name)
+    )
     if period is not None:
         q = q.where(Order.paid_at >= period.start, Order.paid_at < period.end)
     if shop_ids is not None:
@@ -159,19 +209,50 @@ def export_facts(session: Session, profile: Profile, period: Period | None,
         return t.isoformat() if t is not None else None
 
     rows = []
-    for (sid, ext, shop, paid, shipped, exp, limit, recorded, first, amount, max_unit, item_max,
-         qty, prov, carrier, status) in session.execute(q):
+    for (
+        sid,
+        ext,
+        shop,
+        paid,
+        shipped,
+        exp,
+        limit,
+        recorded,
+        first,
+        amount,
+        max_unit,
+        item_max,
+        qty,
+        prov,
+        carrier,
+        status,
+    ) in session.execute(q):
         pickup = min((t for t in (recorded, first) if t is not None), default=None)
         unit = max_unit if max_unit is not None else item_max
-        rows.append([str(sid), ext, str(shop), iso(paid), iso(shipped), iso(exp), iso(limit),
-                     iso(pickup), str(from_fen(amount)),
-                     str(from_fen(unit)) if unit is not None else None, qty, prov, carrier,
-                     status])
+        rows.append(
+            [
+                str(sid),
+                ext,
+                str(shop),
+                iso(paid),
+                iso(shipped),
+                iso(exp),
+                iso(limit),
+                iso(pickup),
+                str(from_fen(amount)),
+                str(from_fen(unit)) if unit is not None else None,
+                qty,
+                prov,
+                carrier,
+                status,
+            ]
+        )
     return rows
 
 
-def _evaluate(rows: list[list[Any]], profile: Profile, ctx: RulesContext,
-              exemptions: list[Any], now: datetime) -> dict[int, Outcome]:
+def _evaluate(
+    rows: list[list[Any]], profile: Profile, ctx: RulesContext, exemptions: list[Any], now: datetime
+) -> dict[int, Outcome]:
     out: dict[int, Outcome] = defaultdict(Outcome)
     if not rows:
         return out
@@ -185,10 +266,11 @@ def _evaluate(rows: list[list[Any]], profile: Profile, ctx: RulesContext,
         try:
             types = {c: "VARCHAR" for c in COLUMNS}
             types.update({c: "TIMESTAMPTZ" for c in COLUMNS if c.endswith(("_at", "_time"))})
-            types.update(amount="DECIMAL(18,2)", max_unit_price="DECIMAL(18,2)",
-                         quantity="INTEGER")
-            con.execute("CREATE TABLE facts AS SELECT * FROM read_csv(?, header=true, "
-                        "columns=?)", [str(path), types])
+            types.update(amount="DECIMAL(18,2)", max_unit_price="DECIMAL(18,2)", quantity="INTEGER")
+            con.execute(
+                "CREATE TABLE facts AS SELECT * FROM read_csv(?, header=true, columns=?)",
+                [str(path), types],
+            )
             evaluate_batch(con, "facts", profile, ctx.calendar(profile), exemptions, now)
             result = con.execute(
                 """SELECT shop_id, rule, count(*) FILTER (WHERE late AND NOT exempt),
@@ -205,53 +287,88 @@ def _evaluate(rows: list[list[Any]], profile: Profile, ctx: RulesContext,
     return out
 
 
-def _diffs(session: Session, base: dict[int, Outcome],
-           changed: dict[int, Outcome]) -> list[ShopDiff]:
+def _diffs(
+    session: Session, base: dict[int, Outcome], changed: dict[int, Outcome]
+) -> list[ShopDiff]:
     ids = sorted(set(base) | set(changed))
-    names = {i: (c, n) for i, c, n in session.execute(
-        select(Shop.id, Shop.code, Shop.name).where(Shop.id.in_(ids or [-1])))}
-    return [ShopDiff(i, *names.get(i, (str(i), str(i))), base.get(i, Outcome()),
-                     changed.get(i, Outcome())) for i in ids]
+    names = {
+        i: (c, n)
+        for i, c, n in session.execute(
+            select(Shop.id, Shop.code, Shop.name).where(Shop.id.in_(ids or [-1]))
+        )
+    }
+    return [
+        ShopDiff(
+            i, *names.get(i, (str(i), str(i))), base.get(i, Outcome()), changed.get(i, Outcome())
+        )
+        for i in ids
+    ]
 
 
-def whatif_rules(session: Session, ctx: RulesContext, profile_name: str,
-                 changes: Sequence[Change], now: datetime,
-                 period: Period | None = None) -> list[ShopDiff]:
+def whatif_rules(
+    session: Session,
+    ctx: RulesContext,
+    profile_name: str,
+    changes: Sequence[Change],
+    now: datetime,
+    period: Period | None = None,
+) -> list[ShopDiff]:
     """Violations and money per shop under the profile as it is and with ``changes``."""
     profile = ctx.profile(profile_name)
     changed = apply_changes(profile, changes)
     rows = export_facts(session, profile, period)
     exemptions = approved_exemptions(session)
-    return _diffs(session, _evaluate(rows, profile, ctx, exemptions, now),
-                  _evaluate(rows, changed, ctx, exemptions, now))
+    return _diffs(
+        session,
+        _evaluate(rows, profile, ctx, exemptions, now),
+        _evaluate(rows, changed, ctx, exemptions, now),
+    )
 
 
 def carrier_latencies(session: Session, carrier_code: str, province: str) -> list[float]:
     """Observed pickup latencies (seconds) of a carrier for shops shipping from a province."""
-    q = (select(Shipment.shipped_at, Shipment.picked_up_at)
-         .join(Order, Order.id == Shipment.order_id)
-         .join(Shop, Shop.id == Order.shop_id)
-         .join(Carrier, Carrier.id == Shipment.carrier_id)
-         .where(Carrier.code == carrier_code, Shop.origin_province == province,
-                Shipment.shipped_at.is_not(None), Shipment.picked_up_at.is_not(None)))
-    return sorted((p - s).total_seconds() for s, p in session.execute(q)
-                  if s is not None and p is not None)
+    q = (
+        select(Shipment.shipped_at, Shipment.picked_up_at)
+        .join(Order, Order.id == Shipment.order_id)
+        .join(Shop, Shop.id == Order.shop_id)
+        .join(Carrier, Carrier.id == Shipment.carrier_id)
+        .where(
+            Carrier.code == carrier_code,
+            Shop.origin_province == province,
+            Shipment.shipped_at.is_not(None),
+            Shipment.picked_up_at.is_not(None),
+        )
+    )
+    return sorted(
+        (p - s).total_seconds() for s, p in session.execute(q) if s is not None and p is not None
+    )
 
 
-def whatif_carrier(session: Session, ctx: RulesContext, shop_code: str, carrier_code: str,
-                   province: str, now: datetime, period: Period | None = None,
-                   seed: int = 7) -> list[ShopDiff]:
+def whatif_carrier(
+    session: Session,
+    ctx: RulesContext,
+    shop_code: str,
+    carrier_code: str,
+    province: str,
+    now: datetime,
+    period: Period | None = None,
+    seed: int = 7,
+) -> list[ShopDiff]:
     """What if the shop had used ``carrier_code``: each of its shipments gets a pickup latency
     drawn (deterministically, per shipment) from that carrier's latencies in ``province``."""
-    shop = session.execute(select(Shop, Platform.profile).join(
-        Platform, Platform.id == Shop.platform_id).where(Shop.code == shop_code)).first()
+    shop = session.execute(
+        select(Shop, Platform.profile)
+        .join(Platform, Platform.id == Shop.platform_id)
+        .where(Shop.code == shop_code)
+    ).first()
     if shop is None:
         raise NotFound(f"shop {shop_code!r} not found")
     profile = ctx.profile(shop[1])
     pool = carrier_latencies(session, carrier_code, province)
     if not pool:
-        raise InvalidInput(f"no picked-up {carrier_code} shipments from {province} to learn from",
-                           field="carrier")
+        raise InvalidInput(
+            f"no picked-up {carrier_code} shipments from {province} to learn from", field="carrier"
+        )
     rows = export_facts(session, profile, period, [shop[0].id])
     swapped = []
     for r in rows:
@@ -264,5 +381,8 @@ def whatif_carrier(session: Session, ctx: RulesContext, shop_code: str, carrier_
             r2[12] = carrier_code
         swapped.append(r2)
     exemptions = approved_exemptions(session)
-    return _diffs(session, _evaluate(rows, profile, ctx, exemptions, now),
-                  _evaluate(swapped, profile, ctx, exemptions, now))
+    return _diffs(
+        session,
+        _evaluate(rows, profile, ctx, exemptions, now),
+        _evaluate(swapped, profile, ctx, exemptions, now),
+    )

@@ -19,8 +19,9 @@ def _in_scope(scope: Scope, shop_id: int) -> bool:
     return scope.shop_ids is None or shop_id in scope.shop_ids
 
 
-def visible_violation(session: Session, caller: Principal, violation_id: int,
-                      *, lock: bool = False) -> Violation:
+def visible_violation(
+    session: Session, caller: Principal, violation_id: int, *, lock: bool = False
+) -> Violation:
     query = select(Violation).where(Violation.id == violation_id)
     if lock:
         query = query.with_for_update()

@@ -31,8 +31,11 @@ class AppealsContext:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppealsContext:
-        return cls(RulesContext.from_settings(settings),
-                   LocalDirectoryStorage(settings.var_dir / "evidence"), settings.mode)
+        return cls(
+            RulesContext.from_settings(settings),
+            LocalDirectoryStorage(settings.var_dir / "evidence"),
+            settings.mode,
+        )
 
     @property
     def venue(self) -> str:
@@ -48,7 +51,8 @@ class AppealsContext:
     def limits(self, violation: Violation) -> AppealLimits:
         if violation.profile not in self._limits:
             self._limits[violation.profile] = AppealLimits.from_profile(
-                self.profile(violation).appeal)
+                self.profile(violation).appeal
+            )
         return self._limits[violation.profile]
 
 

@@ -34,8 +34,9 @@ def _row(obj: Any, *names: str) -> dict[str, Any]:
     return {n: (_iso(v) if isinstance(v := getattr(obj, n), datetime) else v) for n in names}
 
 
-def dossier_document(session: Session, actx: AppealsContext, appeal: Appeal,
-                     now: datetime) -> dict[str, Any]:
+def dossier_document(
+    session: Session, actx: AppealsContext, appeal: Appeal, now: datetime
+) -> dict[str, Any]:
     violation = session.get_one(Violation, appeal.violation_id)
     order = session.get_one(Order, violation.order_id)
     shop = session.get_one(Shop, appeal.shop_id)
@@ -49,33 +50,96 @@ def dossier_document(session: Session, actx: AppealsContext, appeal: Appeal,
         # shows whether records were cut or rewritten since.
         "audit_head": current_head(session, now).line,
         "shop_name": shop.name,
-        "appeal": _row(appeal, "id", "violation_id", "shop_id", "round", "state", "channel",
-                       "venue", "statement", "created_by", "claimed_by", "decided_by",
-                       "reason_code", "decision_comment", "created_at", "submitted_at",
-                       "due_at", "decided_at"),
-        "violation": _row(violation, "id", "rule_id", "profile", "state", "started_at",
-                          "deadline", "satisfied_at", "detected_at", "explanation"),
-        "order": _row(order, "id", "external_id", "status", "paid_at", "amount_fen",
-                      "exp_ship_time"),
-        "history": [_row(h, "id", "round", "event", "from_state", "to_state", "actor", "at",
-                         "reason", "data") for h in history(session, appeal.id)],
-        "evidence": [{**_row(e, "id", "round", "kind", "filename", "media_type", "size_bytes",
-                             "sha256", "uploaded_by", "uploaded_at"),
-                      "metadata": e.metadata_, "path": f"evidence/{e.id}-{e.filename}"}
-                     for e in evidence],
+        "appeal": _row(
+            appeal,
+            "id",
+            "violation_id",
+            "shop_id",
+            "round",
+            "state",
+            "channel",
+            "venue",
+            "statement",
+            "created_by",
+            "claimed_by",
+            "decided_by",
+            "reason_code",
+            "decision_comment",
+            "created_at",
+            "submitted_at",
+            "due_at",
+            "decided_at",
+        ),
+        "violation": _row(
+            violation,
+            "id",
+            "rule_id",
+            "profile",
+            "state",
+            "started_at",
+            "deadline",
+            "satisfied_at",
+            "detected_at",
+            "explanation",
+        ),
+        "order": _row(
+            order, "id", "external_id", "status", "paid_at", "amount_fen", "exp_ship_time"
+        ),
+        "history": [
+            _row(
+                h, "id", "round", "event", "from_state", "to_state", "actor", "at", "reason", "data"
+            )
+            for h in history(session, appeal.id)
+        ],
+        "evidence": [
+            {
+                **_row(
+                    e,
+                    "id",
+                    "round",
+                    "kind",
+                    "filename",
+                    "media_type",
+                    "size_bytes",
+                    "sha256",
+                    "uploaded_by",
+                    "uploaded_at",
+                ),
+                "metadata": e.metadata_,
+                "path": f"evidence/{e.id}-{e.filename}",
+            }
+            for e in evidence
+        ],
         "contacts": [contact_json(c) for c in g.contacts],
-        "assessment": {"verdict": result.verdict.value,
-                       "reasons": [{"code": r.code, "leaning": r.leaning.value,
-                                    "text_zh": r.text_zh, "text_en": r.text_en}
-                                   for r in result.reasons]},
-        "ledger": {"entries": [_row(e, "id", "kind", "amount_fen", "reverses_id", "booked_at",
-                                    "memo") for e in effect.entries],
-                   "net_fen": effect.net_fen, "total_fen": effect.total_fen},
+        "assessment": {
+            "verdict": result.verdict.value,
+            "reasons": [
+                {
+                    "code": r.code,
+                    "leaning": r.leaning.value,
+                    "text_zh": r.text_zh,
+                    "text_en": r.text_en,
+                }
+                for r in result.reasons
+            ],
+        },
+        "ledger": {
+            "entries": [
+                _row(e, "id", "kind", "amount_fen", "reverses_id", "booked_at", "memo")
+                for e in effect.entries
+            ],
+            "net_fen": effect.net_fen,
+            "total_fen": effect.total_fen,
+        },
     }
 
 
-def export_dossier(session: Session, appeal_id: int, actx: AppealsContext | None = None,
-                   now: datetime | None = None) -> bytes:
+def export_dossier(
+    session: Session,
+    appeal_id: int,
+    actx: AppealsContext | None = None,
+    now: datetime | None = None,
+) -> bytes:
     """The case as a zip; the caller has already checked the tenant scope."""
     actx = actx or AppealsContext.from_settings(get_settings())
     appeal = session.get(Appeal, appeal_id)
@@ -85,6 +149,7 @@ def export_dossier(session: Session, appeal_id: int, actx: AppealsContext | None
     doc = dossier_document(session, actx, appeal, now)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+
         def add(name: str, data: bytes) -> None:
             zf.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data, zipfile.ZIP_DEFLATED)
 
@@ -97,8 +162,7 @@ def export_dossier(session: Session, appeal_id: int, actx: AppealsContext | None
             add(f"evidence/{e.id}-{e.filename}", content)
             sums.append(f"{digest}  evidence/{e.id}-{e.filename}")
         add("dossier.json", json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode())
-        add("contact_log.json",
-            json.dumps(doc["contacts"], ensure_ascii=False, indent=2).encode())
+        add("contact_log.json", json.dumps(doc["contacts"], ensure_ascii=False, indent=2).encode())
         add("SHA256SUMS", ("\n".join(sums) + "\n").encode())
         # Imported here: ReportLab adds ~0.15 s to every process start (each CLI command).
         from lanshou.services.appeals.pdf import render_summary

@@ -31,36 +31,58 @@ def _target_round(appeal: Appeal) -> int:
     return appeal.round + 1 if appeal.state == S.REJECTED.value else appeal.round
 
 
-def upload_evidence(session: Session, actx: AppealsContext, caller: Principal, appeal_id: int,
-                    filename: str, data: bytes, now: datetime) -> Evidence:
+def upload_evidence(
+    session: Session,
+    actx: AppealsContext,
+    caller: Principal,
+    appeal_id: int,
+    filename: str,
+    data: bytes,
+    now: datetime,
+) -> Evidence:
     require_role(caller, FILERS, "add evidence")
     appeal = visible_appeal(session, caller, appeal_id)
     violation = session.get_one(Violation, appeal.violation_id)
     limits = actx.limits(violation)
     open_states = _OPEN_FOR_EVIDENCE | (_OPEN_EXTERNAL if appeal.venue == "external" else set())
     if appeal.state not in open_states:
-        raise conflict(appeal, limits, f"evidence cannot be added while the appeal is "
-                       f"{appeal.state}")
+        raise conflict(
+            appeal, limits, f"evidence cannot be added while the appeal is {appeal.state}"
+        )
     if len(data) > actx.max_file_bytes:
-        raise PayloadTooLarge(f"a file may be at most {actx.max_file_bytes} bytes",
-                              limit=actx.max_file_bytes, actual=len(data))
+        raise PayloadTooLarge(
+            f"a file may be at most {actx.max_file_bytes} bytes",
+            limit=actx.max_file_bytes,
+            actual=len(data),
+        )
     used = session.execute(
-        select(func.coalesce(func.sum(Evidence.size_bytes), 0))
-        .where(Evidence.appeal_id == appeal.id, Evidence.kind != "system")
+        select(func.coalesce(func.sum(Evidence.size_bytes), 0)).where(
+            Evidence.appeal_id == appeal.id, Evidence.kind != "system"
+        )
     ).scalar_one()
     if used + len(data) > actx.max_case_bytes:
-        raise PayloadTooLarge(f"a case may hold at most {actx.max_case_bytes} bytes of evidence",
-                              limit=actx.max_case_bytes, actual=int(used) + len(data))
+        raise PayloadTooLarge(
+            f"a case may hold at most {actx.max_case_bytes} bytes of evidence",
+            limit=actx.max_case_bytes,
+            actual=int(used) + len(data),
+        )
     name = sanitise_filename(filename)
     try:
         kind = sniff(data, name)
     except UnacceptableFile as exc:
         raise UnsupportedMediaType(str(exc), accepted=sorted(ACCEPTED)) from exc
     round_no = _target_round(appeal)
-    existing = session.execute(
-        select(Evidence).where(Evidence.appeal_id == appeal.id, Evidence.round == round_no,
-                               Evidence.kind != "system")
-    ).scalars().all()
+    existing = (
+        session.execute(
+            select(Evidence).where(
+                Evidence.appeal_id == appeal.id,
+                Evidence.round == round_no,
+                Evidence.kind != "system",
+            )
+        )
+        .scalars()
+        .all()
+    )
     same = next((e for e in existing if e.sha256 and e.sha256 == sha256_of(data)), None)
     if same is not None:
         return same  # the same bytes again: nothing new to store or count
@@ -73,15 +95,29 @@ def upload_evidence(session: Session, actx: AppealsContext, caller: Principal, a
     metadata: dict[str, object] = {"original_name": filename[:255]}
     if kind.kind == "image":
         metadata.update(photo_metadata(data))
-    row = Evidence(appeal_id=appeal.id, sha256=stored.sha256, filename=name,
-                   media_type=kind.media_type, size_bytes=len(data), kind=kind.kind,
-                   metadata_=metadata, uploaded_by=caller.user_id, uploaded_at=now,
-                   round=round_no)
+    row = Evidence(
+        appeal_id=appeal.id,
+        sha256=stored.sha256,
+        filename=name,
+        media_type=kind.media_type,
+        size_bytes=len(data),
+        kind=kind.kind,
+        metadata_=metadata,
+        uploaded_by=caller.user_id,
+        uploaded_at=now,
+        round=round_no,
+    )
     session.add(row)
     session.flush()
-    record_event(session, appeal, "add_evidence", appeal.state, caller, now,
-                 data={"evidence_id": row.id, "sha256": row.sha256, "kind": row.kind,
-                       "for_round": round_no})
+    record_event(
+        session,
+        appeal,
+        "add_evidence",
+        appeal.state,
+        caller,
+        now,
+        data={"evidence_id": row.id, "sha256": row.sha256, "kind": row.kind, "for_round": round_no},
+    )
     return row
 
 
@@ -92,8 +128,9 @@ class EvidenceFile:
     attachment: bool  # serve with Content-Disposition: attachment (anything a browser may run)
 
 
-def evidence_file(session: Session, actx: AppealsContext, caller: Principal, appeal_id: int,
-                  evidence_id: int) -> EvidenceFile:
+def evidence_file(
+    session: Session, actx: AppealsContext, caller: Principal, appeal_id: int, evidence_id: int
+) -> EvidenceFile:
     appeal = visible_appeal(session, caller, appeal_id)
     row = session.get(Evidence, evidence_id)
     if row is None or row.appeal_id != appeal.id:
@@ -107,9 +144,11 @@ def evidence_file(session: Session, actx: AppealsContext, caller: Principal, app
 
 
 def list_evidence(session: Session, appeal_id: int) -> list[Evidence]:
-    return list(session.execute(
-        select(Evidence).where(Evidence.appeal_id == appeal_id).order_by(Evidence.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(Evidence).where(Evidence.appeal_id == appeal_id).order_by(Evidence.id)
+        ).scalars()
+    )
 
 
 __all__ = ["EvidenceFile", "evidence_file", "list_evidence", "upload_evidence"]

@@ -13,23 +13,38 @@ from lanshou.services.appeals.context import AppealsContext
 from lanshou.services.appeals.facts import gather, snapshot
 
 
-def attach_system_evidence(session: Session, actx: AppealsContext, appeal: Appeal,
-                           violation: Violation, now: datetime) -> Evidence:
+def attach_system_evidence(
+    session: Session, actx: AppealsContext, appeal: Appeal, violation: Violation, now: datetime
+) -> Evidence:
     """Once per round: order, tracking with raw records, contacts, exemptions, rule lines."""
-    existing = session.execute(
-        select(Evidence).where(Evidence.appeal_id == appeal.id, Evidence.round == appeal.round,
-                               Evidence.kind == "system")
-    ).scalars().first()
+    existing = (
+        session.execute(
+            select(Evidence).where(
+                Evidence.appeal_id == appeal.id,
+                Evidence.round == appeal.round,
+                Evidence.kind == "system",
+            )
+        )
+        .scalars()
+        .first()
+    )
     if existing is not None:
         return existing
     body = snapshot(gather(session, actx, violation, now), now)
     data = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
     stored = actx.storage.put(data)
-    row = Evidence(appeal_id=appeal.id, sha256=stored.sha256,
-                   filename=f"system-round{appeal.round}.json", media_type="application/json",
-                   size_bytes=stored.size, kind="system",
-                   metadata_={"generated_at": now.isoformat(), "source": "lanshou"},
-                   uploaded_by=None, uploaded_at=now, round=appeal.round)
+    row = Evidence(
+        appeal_id=appeal.id,
+        sha256=stored.sha256,
+        filename=f"system-round{appeal.round}.json",
+        media_type="application/json",
+        size_bytes=stored.size,
+        kind="system",
+        metadata_={"generated_at": now.isoformat(), "source": "lanshou"},
+        uploaded_by=None,
+        uploaded_at=now,
+        round=appeal.round,
+    )
     session.add(row)
     session.flush()
     return row

@@ -53,8 +53,9 @@ def ledger_effect(entries: list[LedgerEntry]) -> LedgerEffect:
     return LedgerEffect(entries, net)
 
 
-def appeal_view(session: Session, actx: AppealsContext, caller: Principal, appeal_id: int,
-                now: datetime) -> AppealView:
+def appeal_view(
+    session: Session, actx: AppealsContext, caller: Principal, appeal_id: int, now: datetime
+) -> AppealView:
     appeal = visible_appeal(session, caller, appeal_id)
     violation = session.get_one(Violation, appeal.violation_id)
     limits = actx.limits(violation)
@@ -62,13 +63,24 @@ def appeal_view(session: Session, actx: AppealsContext, caller: Principal, appea
     g = gather(session, actx, violation, now)
     merchant_files = sum(1 for e in evidence if e.kind != "system")
     return AppealView(
-        appeal, violation, limits, history(session, appeal.id), evidence,
-        assess(case_facts(g, actx, merchant_files)), ledger_effect(g.ledger),
-        allowed_events(appeal.state, rounds_left=limits.rounds_left_after(appeal.round)))
+        appeal,
+        violation,
+        limits,
+        history(session, appeal.id),
+        evidence,
+        assess(case_facts(g, actx, merchant_files)),
+        ledger_effect(g.ledger),
+        allowed_events(appeal.state, rounds_left=limits.rounds_left_after(appeal.round)),
+    )
 
 
-def draft_statement(session: Session, actx: AppealsContext, violation: Violation,
-                    evidence: list[Evidence], now: datetime) -> str:
+def draft_statement(
+    session: Session,
+    actx: AppealsContext,
+    violation: Violation,
+    evidence: list[Evidence],
+    now: datetime,
+) -> str:
     """A Chinese statement drafted from the facts, within the profile's character limit."""
     g = gather(session, actx, violation, now)
     files = [e for e in evidence if e.kind != "system"]
@@ -76,8 +88,14 @@ def draft_statement(session: Session, actx: AppealsContext, violation: Violation
     return draft_text(facts, len(files), actx.limits(violation).statement_max_chars)
 
 
-def statement_draft_for(session: Session, actx: AppealsContext, caller: Principal,
-                        violation_id: int, now: datetime, appeal_id: int | None = None) -> str:
+def statement_draft_for(
+    session: Session,
+    actx: AppealsContext,
+    caller: Principal,
+    violation_id: int,
+    now: datetime,
+    appeal_id: int | None = None,
+) -> str:
     violation = visible_violation(session, caller, violation_id)
     evidence: list[Evidence] = []
     if appeal_id is not None:
@@ -98,9 +116,15 @@ class ViolationRow:
 VIOLATION_STATES = ("open", "confirmed", "exempt", "withdrawn", "reversed")
 
 
-def list_violations(session: Session, actx: AppealsContext, scope: Scope, now: datetime,
-                    shop_id: int | None = None, state: str | None = None,
-                    limit: int = 200) -> list[ViolationRow]:
+def list_violations(
+    session: Session,
+    actx: AppealsContext,
+    scope: Scope,
+    now: datetime,
+    shop_id: int | None = None,
+    state: str | None = None,
+    limit: int = 200,
+) -> list[ViolationRow]:
     """Violations in scope, newest first, with whether (and until when) they can be appealed."""
     if state is not None and state not in VIOLATION_STATES:
         raise InvalidInput(f"unknown violation state {state!r}", field="state")
@@ -111,14 +135,15 @@ def list_violations(session: Session, actx: AppealsContext, scope: Scope, now: d
         query = query.where(Violation.shop_id == shop_id)
     if state is not None:
         query = query.where(Violation.state == state)
-    rows = list(session.execute(
-        query.order_by(Violation.detected_at.desc(), Violation.id.desc()).limit(limit)
-    ).scalars())
+    rows = list(
+        session.execute(
+            query.order_by(Violation.detected_at.desc(), Violation.id.desc()).limit(limit)
+        ).scalars()
+    )
     latest: dict[int, Appeal] = {}
     if rows:
         for a in session.execute(
-            select(Appeal).where(Appeal.violation_id.in_([v.id for v in rows]))
-            .order_by(Appeal.id)
+            select(Appeal).where(Appeal.violation_id.in_([v.id for v in rows])).order_by(Appeal.id)
         ).scalars():
             latest[a.violation_id] = a  # ordered by id: the newest wins
     out = []
@@ -126,8 +151,10 @@ def list_violations(session: Session, actx: AppealsContext, scope: Scope, now: d
         closes = actx.limits(v).appeal_closes_at(v.detected_at)
         last = latest.get(v.id)
         open_case = last is not None and last.state not in ("withdrawn", "expired")
-        appealable = (v.state in APPEALABLE_VIOLATION_STATES and now <= closes
-                      and not open_case)
-        out.append(ViolationRow(v, closes, appealable, last.id if last else None,
-                                last.state if last else None))
+        appealable = v.state in APPEALABLE_VIOLATION_STATES and now <= closes and not open_case
+        out.append(
+            ViolationRow(
+                v, closes, appealable, last.id if last else None, last.state if last else None
+            )
+        )
     return out

@@ -34,16 +34,24 @@ class QueueItem:
         return self.appeal.due_at is not None and self.appeal.due_at < now
 
 
-def review_queue(session: Session, scope: Scope, *, state: str | None = None,
-                 shop_id: int | None = None, limit: int = 300) -> list[QueueItem]:
+def review_queue(
+    session: Session,
+    scope: Scope,
+    *,
+    state: str | None = None,
+    shop_id: int | None = None,
+    limit: int = 300,
+) -> list[QueueItem]:
     """Open cases sorted by review due time (the working-day SLA), the most urgent first."""
     states = (state,) if state else QUEUE_STATES
-    query = (select(Appeal, Violation, Order.external_id, Shop.name, User.display_name)
-             .join(Violation, Violation.id == Appeal.violation_id)
-             .join(Order, Order.id == Violation.order_id)
-             .join(Shop, Shop.id == Appeal.shop_id)
-             .outerjoin(User, User.id == Appeal.claimed_by)
-             .where(Appeal.state.in_(states)))
+    query = (
+        select(Appeal, Violation, Order.external_id, Shop.name, User.display_name)
+        .join(Violation, Violation.id == Appeal.violation_id)
+        .join(Order, Order.id == Violation.order_id)
+        .join(Shop, Shop.id == Appeal.shop_id)
+        .outerjoin(User, User.id == Appeal.claimed_by)
+        .where(Appeal.state.in_(states))
+    )
     if scope.shop_ids is not None:
         query = query.where(Appeal.shop_id.in_(sorted(scope.shop_ids) or [-1]))
     if shop_id is not None:

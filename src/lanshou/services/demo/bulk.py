@@ -67,8 +67,10 @@ def check_columns(table: Table, columns: Sequence[str]) -> None:
     missing = {c.name for c in table.columns} - set(columns)
     unknown = set(columns) - {c.name for c in table.columns}
     if missing or unknown:
-        raise RuntimeError(f"demo rows for {table.name} do not match the schema: "
-                           f"missing {sorted(missing)}, unknown {sorted(unknown)}")
+        raise RuntimeError(
+            f"demo rows for {table.name} do not match the schema: "
+            f"missing {sorted(missing)}, unknown {sorted(unknown)}"
+        )
 
 
 def write_rows(conn: Connection, table: Table, columns: Sequence[str], rows: list[Row]) -> None:
@@ -85,9 +87,10 @@ def write_rows(conn: Connection, table: Table, columns: Sequence[str], rows: lis
 def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: list[Row]) -> None:
     raw = conn.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cur, cur.copy(
-        f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    ) as copy:
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
 

@@ -63,22 +63,72 @@ PLATFORMS = (
 )
 
 CARRIERS = (
-    CarrierSpec("SF", "顺丰速运", "SF Express", "顺丰",
-                ("顺丰", "顺丰速运", "SF", "shunfeng"), "95338", 2.0),
-    CarrierSpec("ZTO", "中通快递", "ZTO Express", "中通",
-                ("中通", "中通快递", "ZTO", "zhongtong"), "95311", 4.5),
-    CarrierSpec("YTO", "圆通速递", "YTO Express", "圆通",
-                ("圆通", "圆通速递", "YTO", "yuantong"), "95554", 5.0),
-    CarrierSpec("YUNDA", "韵达快递", "Yunda Express", "韵达",
-                ("韵达", "韵达快递", "YUNDA", "yunda"), "95546", 5.5),
-    CarrierSpec("STO", "申通快递", "STO Express", "申通",
-                ("申通", "申通快递", "STO", "shentong"), "95543", 6.0),
-    CarrierSpec("JT", "极兔速递", "J&T Express", "极兔",
-                ("极兔", "极兔速递", "J&T", "JT", "jtexpress"), "956025", 6.0),
-    CarrierSpec("EMS", "邮政EMS", "China Post EMS", "邮政",
-                ("邮政", "EMS", "中国邮政", "邮政EMS", "ems"), "11183", 7.0),
-    CarrierSpec("JD", "京东快递", "JD Logistics", "京东",
-                ("京东", "京东快递", "京东物流", "JD", "jd"), "950616", 2.5),
+    CarrierSpec(
+        "SF", "顺丰速运", "SF Express", "顺丰", ("顺丰", "顺丰速运", "SF", "shunfeng"), "95338", 2.0
+    ),
+    CarrierSpec(
+        "ZTO",
+        "中通快递",
+        "ZTO Express",
+        "中通",
+        ("中通", "中通快递", "ZTO", "zhongtong"),
+        "95311",
+        4.5,
+    ),
+    CarrierSpec(
+        "YTO",
+        "圆通速递",
+        "YTO Express",
+        "圆通",
+        ("圆通", "圆通速递", "YTO", "yuantong"),
+        "95554",
+        5.0,
+    ),
+    CarrierSpec(
+        "YUNDA",
+        "韵达快递",
+        "Yunda Express",
+        "韵达",
+        ("韵达", "韵达快递", "YUNDA", "yunda"),
+        "95546",
+        5.5,
+    ),
+    CarrierSpec(
+        "STO",
+        "申通快递",
+        "STO Express",
+        "申通",
+        ("申通", "申通快递", "STO", "shentong"),
+        "95543",
+        6.0,
+    ),
+    CarrierSpec(
+        "JT",
+        "极兔速递",
+        "J&T Express",
+        "极兔",
+        ("极兔", "极兔速递", "J&T", "JT", "jtexpress"),
+        "956025",
+        6.0,
+    ),
+    CarrierSpec(
+        "EMS",
+        "邮政EMS",
+        "China Post EMS",
+        "邮政",
+        ("邮政", "EMS", "中国邮政", "邮政EMS", "ems"),
+        "11183",
+        7.0,
+    ),
+    CarrierSpec(
+        "JD",
+        "京东快递",
+        "JD Logistics",
+        "京东",
+        ("京东", "京东快递", "京东物流", "JD", "jd"),
+        "950616",
+        2.5,
+    ),
 )
 
 ORIGIN_CITIES = (
@@ -91,7 +141,12 @@ _P = Product
 
 SHOPS = (
     ShopSpec(
-        "demo-dy-hemu", "douyin", "禾木家居生活馆", "浙江", "杭州", 0.42,
+        "demo-dy-hemu",
+        "douyin",
+        "禾木家居生活馆",
+        "浙江",
+        "杭州",
+        0.42,
         (("ZTO", 0.35), ("YTO", 0.25), ("YUNDA", 0.15), ("SF", 0.1), ("JT", 0.1), ("EMS", 0.05)),
         (
             _P("HM-001", "硅胶防滑发圈 5只装", 199, 6),
@@ -109,7 +164,12 @@ SHOPS = (
         ),
     ),
     ShopSpec(
-        "demo-dy-yuewei", "douyin", "粤味坊食品专营店", "广东", "广州", 0.33,
+        "demo-dy-yuewei",
+        "douyin",
+        "粤味坊食品专营店",
+        "广东",
+        "广州",
+        0.33,
         (("SF", 0.45), ("JD", 0.25), ("ZTO", 0.15), ("YTO", 0.1), ("EMS", 0.05)),
         (
             _P("YW-001", "广式腊肠 500g 农家风味", 3990, 14),
@@ -127,7 +187,12 @@ SHOPS = (
         ),
     ),
     ShopSpec(
-        "demo-pdd-gusu", "pinduoduo", "姑苏绣坊家纺", "江苏", "苏州", 0.25,
+        "demo-pdd-gusu",
+        "pinduoduo",
+        "姑苏绣坊家纺",
+        "江苏",
+        "苏州",
+        0.25,
         (("JT", 0.3), ("YUNDA", 0.25), ("STO", 0.2), ("ZTO", 0.15), ("YTO", 0.05), ("EMS", 0.05)),
         (
             _P("GS-001", "苏绣真丝手帕 单条", 299, 6),

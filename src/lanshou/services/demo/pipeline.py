@@ -21,11 +21,12 @@ PARALLEL_FROM_ORDERS = 100_000
 
 
 def _make(factory: OrderFactory, times: list[int], first: int, size: int) -> Chunk:
-    return factory.make(times[first:first + size], first)
+    return factory.make(times[first : first + size], first)
 
 
-def _produce(factory: OrderFactory, times: list[int], size: int,
-             out: Queue[tuple[str, Any]]) -> None:
+def _produce(
+    factory: OrderFactory, times: list[int], size: int, out: Queue[tuple[str, Any]]
+) -> None:
     try:
         for first in range(0, len(times), size):
             out.put(("chunk", _make(factory, times, first, size)))
@@ -42,8 +43,7 @@ def chunks(factory: OrderFactory, times: list[int], size: int) -> Iterator[Chunk
         return
     ctx = mp.get_context("fork")
     out: Queue[tuple[str, Any]] = ctx.Queue(maxsize=2)
-    child = ctx.Process(target=_produce, args=(factory, times, size, out),
-                        daemon=True)
+    child = ctx.Process(target=_produce, args=(factory, times, size, out), daemon=True)
     child.start()
     try:
         while True:

@@ -138,8 +138,14 @@ def seed_demo(
             session.flush()
         first_ids = {t.name: next_id(conn, t) for t, _c in BIG_TABLES}
         dialect = conn.dialect.name
-    factory = OrderFactory(world, rng, TimeText(dialect, start_ts - 3600, now_ts), now_ts=now_ts,
-                           first_ids=first_ids, holidays=_holiday_days(start, now))
+    factory = OrderFactory(
+        world,
+        rng,
+        TimeText(dialect, start_ts - 3600, now_ts),
+        now_ts=now_ts,
+        first_ids=first_ids,
+        holidays=_holiday_days(start, now),
+    )
     times = paid_times(rng, orders, start_ts=start_ts, now_ts=now_ts)
     counts = dict.fromkeys(first_ids, 0)
     gc_was_enabled = gc.isenabled()
@@ -162,22 +168,36 @@ def seed_demo(
             gc.enable()
     tally = factory.tally
     return DemoSummary(
-        seed=seed, now=now, window_start=start,
-        platforms=len(world.platform_ids), shops=len(world.shop_ids),
-        carriers=len(world.carrier_ids), outlets=len(world.outlets),
+        seed=seed,
+        now=now,
+        window_start=start,
+        platforms=len(world.platform_ids),
+        shops=len(world.shop_ids),
+        carriers=len(world.carrier_ids),
+        outlets=len(world.outlets),
         couriers=sum(len(o.couriers) for o in world.outlets),
-        orders=counts["orders"], order_items=counts["order_items"],
-        shipments=counts["shipments"], tracking_events=counts["tracking_events"],
-        not_shipped=tally.not_shipped, awaiting_pickup=tally.awaiting_pickup,
+        orders=counts["orders"],
+        order_items=counts["order_items"],
+        shipments=counts["shipments"],
+        tracking_events=counts["tracking_events"],
+        not_shipped=tally.not_shipped,
+        awaiting_pickup=tally.awaiting_pickup,
         awaiting_pickup_over_24h=tally.awaiting_pickup_over_24h,
-        picked_up_after_24h=tally.picked_up_after_24h, delivered=tally.delivered,
+        picked_up_after_24h=tally.picked_up_after_24h,
+        delivered=tally.delivered,
         outages=tuple(DemoOutage(name, day) for name, day in outage_list(world)),
-        users=tuple(logins), elapsed_seconds=round(time.perf_counter() - started, 2),
+        users=tuple(logins),
+        elapsed_seconds=round(time.perf_counter() - started, 2),
     )
 
 
-def _load(conn: Connection, factory: OrderFactory, times: list[int], counts: dict[str, int],
-          progress: Callable[[int, int], None] | None) -> None:
+def _load(
+    conn: Connection,
+    factory: OrderFactory,
+    times: list[int],
+    counts: dict[str, int],
+    progress: Callable[[int, int], None] | None,
+) -> None:
     """Write chunk by chunk in one transaction (committed by the caller)."""
     total, done = len(times), 0
     for chunk in chunks(factory, times, CHUNK_ORDERS):

@@ -31,14 +31,52 @@ from lanshou.services.demo.world import LOCAL_OFFSET, World
 HOUR = 3600
 DAY = 86400
 _EPOCH_DATE = date(1970, 1, 1)
-ORDER_COLUMNS = ("id", "shop_id", "external_id", "status", "paid_at", "amount_fen", "quantity",
-                 "buyer_province", "buyer_city", "exp_ship_time", "created_at", "updated_at")
+ORDER_COLUMNS = (
+    "id",
+    "shop_id",
+    "external_id",
+    "status",
+    "paid_at",
+    "amount_fen",
+    "quantity",
+    "buyer_province",
+    "buyer_city",
+    "exp_ship_time",
+    "created_at",
+    "updated_at",
+)
 ITEM_COLUMNS = ("id", "order_id", "sku", "title", "unit_price_fen", "quantity")
-SHIPMENT_COLUMNS = ("id", "order_id", "key", "carrier_id", "outlet_id", "courier_id", "waybill_no",
-                    "shipped_at", "picked_up_at", "shipping_limit_at", "status", "last_event_at",
-                    "feed_stalled", "amount_fen", "max_unit_price_fen")
-EVENT_COLUMNS = ("id", "shipment_id", "carrier_code", "waybill_no", "status", "event_time",
-                 "received_at", "location", "description", "source", "dedup_key", "raw")
+SHIPMENT_COLUMNS = (
+    "id",
+    "order_id",
+    "key",
+    "carrier_id",
+    "outlet_id",
+    "courier_id",
+    "waybill_no",
+    "shipped_at",
+    "picked_up_at",
+    "shipping_limit_at",
+    "status",
+    "last_event_at",
+    "feed_stalled",
+    "amount_fen",
+    "max_unit_price_fen",
+)
+EVENT_COLUMNS = (
+    "id",
+    "shipment_id",
+    "carrier_code",
+    "waybill_no",
+    "status",
+    "event_time",
+    "received_at",
+    "location",
+    "description",
+    "source",
+    "dedup_key",
+    "raw",
+)
 
 LATE_MARKING_P = 0.025  # merchants who mark more than 48 h after payment
 NEVER_PICKED_UP_P = 0.005  # waybills no courier ever scans (looks like fake shipping)
@@ -81,8 +119,16 @@ def _push_into_hours(ts: int, opens: int, closes: int, rng: random.Random, sprea
 class OrderFactory:
     """Turns sorted payment times into rows; holds ids, caches and the running tally."""
 
-    def __init__(self, world: World, rng: random.Random, times: TimeText, *, now_ts: int,
-                 first_ids: dict[str, int], holidays: set[int]) -> None:
+    def __init__(
+        self,
+        world: World,
+        rng: random.Random,
+        times: TimeText,
+        *,
+        now_ts: int,
+        first_ids: dict[str, int],
+        holidays: set[int],
+    ) -> None:
         self.w, self.rng, self.t, self.now = world, rng, times, now_ts
         self.ids = dict(first_ids)
         self.holidays = holidays
@@ -92,8 +138,11 @@ class OrderFactory:
         self.product_cums = [_cumulative([p.weight for p in s.products]) for s in SHOPS]
         self.outlet_cums = [_cumulative([w for _i, w in c]) for c in world.shop_outlets]
         self.outlet_texts = [
-            (f"{c}市", f"【{c}市】{o.carrier.name_zh} 已下单，等待快递员上门揽收",
-             f"【{c}市】快件离开【{o.short}】，已发往【{c}转运中心】")
+            (
+                f"{c}市",
+                f"【{c}市】{o.carrier.name_zh} 已下单，等待快递员上门揽收",
+                f"【{c}市】快件离开【{o.short}】，已发往【{c}转运中心】",
+            )
             for o in world.outlets
             for c in (o.city.city,)
         ]
@@ -120,9 +169,12 @@ class OrderFactory:
         pool = self._ofd_texts.get(city)
         if pool is None:
             rng = random.Random(f"ofd:{city}")  # own stream: caching must not shift the main one
-            pool = [f"【{city}市】快件正在派送中，派件员：{rng.choice(SURNAMES)}"
-                    f"{rng.choice(GIVEN_NAMES)}，电话：{rng.choice(MOBILE_PREFIXES)}"
-                    f"{rng.randrange(10**8):08d}，请保持电话畅通" for _ in range(4)]
+            pool = [
+                f"【{city}市】快件正在派送中，派件员：{rng.choice(SURNAMES)}"
+                f"{rng.choice(GIVEN_NAMES)}，电话：{rng.choice(MOBILE_PREFIXES)}"
+                f"{rng.randrange(10**8):08d}，请保持电话畅通"
+                for _ in range(4)
+            ]
             self._ofd_texts[city] = pool
         return pool[int(self.rng.random() * len(pool))]
 
@@ -167,8 +219,9 @@ class OrderFactory:
         for p in chosen:
             product = shop.products[p]
             qty = bisect(QUANTITY_CUM, random_()) + 1
-            chunk.items.append((ids["order_items"], order_id, product.sku, product.title,
-                                product.price_fen, qty))
+            chunk.items.append(
+                (ids["order_items"], order_id, product.sku, product.title, product.price_fen, qty)
+            )
             ids["order_items"] += 1
             amount += product.price_fen * qty
             quantity += qty
@@ -184,12 +237,39 @@ class OrderFactory:
         paid_text = self.t.db(paid)
         if mark > now:
             self.tally.not_shipped += 1
-            chunk.shipments.append((ship_id, order_id, "1", None, None, None, None, None, None,
-                                    None, "created", None, False, amount, max_unit))
+            chunk.shipments.append(
+                (
+                    ship_id,
+                    order_id,
+                    "1",
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "created",
+                    None,
+                    False,
+                    amount,
+                    max_unit,
+                )
+            )
             status, updated = "paid", paid
         else:
-            status, updated = self._ship(chunk, seq, s, ship_id, mark, dest.province, city,
-                                         dest.transit_hours, amount, max_unit)
+            status, updated = self._ship(
+                chunk,
+                seq,
+                s,
+                ship_id,
+                mark,
+                dest.province,
+                city,
+                dest.transit_hours,
+                amount,
+                max_unit,
+            )
         if shop.platform == "pinduoduo":
             external = f"{self._yymmdd(paid)}-{seq:09d}{int(random_() * 10**6):06d}"
         else:
@@ -199,8 +279,22 @@ class OrderFactory:
         ship = chunk.shipments[-1]
         chunk.shipments[-1] = (*ship[:2], external, *ship[3:])
         created = self.t.db(paid - 30 - int(random_() * 300))
-        chunk.orders.append((order_id, self.w.shop_ids[s], external, status, paid_text, amount,
-                             quantity, dest.province, city, None, created, self.t.db(updated)))
+        chunk.orders.append(
+            (
+                order_id,
+                self.w.shop_ids[s],
+                external,
+                status,
+                paid_text,
+                amount,
+                quantity,
+                dest.province,
+                city,
+                None,
+                created,
+                self.t.db(updated),
+            )
+        )
 
     def _pickup(self, outlet_index: int, mark: int) -> int | None:
         rng = self.rng
@@ -223,8 +317,19 @@ class OrderFactory:
             return None
         return pick
 
-    def _ship(self, chunk: Chunk, seq: int, s: int, ship_id: int, mark: int, province: str,
-              city: str, transit: float, amount: int, max_unit: int) -> tuple[str, int]:
+    def _ship(
+        self,
+        chunk: Chunk,
+        seq: int,
+        s: int,
+        ship_id: int,
+        mark: int,
+        province: str,
+        city: str,
+        transit: float,
+        amount: int,
+        max_unit: int,
+    ) -> tuple[str, int]:
         rng, now, tally = self.rng, self.now, self.tally
         cum, total = self.outlet_cums[s]
         outlet_index = self.w.shop_outlets[s][bisect(cum, rng.random() * total)][0]
@@ -248,8 +353,14 @@ class OrderFactory:
                 plan.append(("in_transit", arrive, loc, self._hub(city)))
                 ofd = _push_into_hours(arrive + 2 * HOUR, 8 * HOUR, 18 * HOUR, rng, 2 * HOUR)
                 plan.append(("out_for_delivery", ofd, loc, self._ofd(city)))
-                plan.append(("delivered", ofd + 1800 + int(rng.random() * 5 * HOUR), loc,
-                             self._signed(carrier.name_zh, city)))
+                plan.append(
+                    (
+                        "delivered",
+                        ofd + 1800 + int(rng.random() * 5 * HOUR),
+                        loc,
+                        self._signed(carrier.name_zh, city),
+                    )
+                )
 
         t = self.t
         db_prefix, iso_prefix, base, tail = t.db_prefix, t.iso_prefix, t.base, t.tail
@@ -261,12 +372,26 @@ class OrderFactory:
                 break
             minute, second = ts // 60 - base, ts % 60
             db_time = f"{db_prefix[minute]}{second:02d}{tail}"
-            key = sha256(f"{wb}|{ev_status}|{iso_prefix[minute]}{second:02d}+00:00|{text}"
-                         .encode()).hexdigest()
+            key = sha256(
+                f"{wb}|{ev_status}|{iso_prefix[minute]}{second:02d}+00:00|{text}".encode()
+            ).hexdigest()
             received = min(ts + 20 + int(rng.random() * 600), now)
-            events.append((event_id, ship_id, carrier.code, wb, ev_status, db_time,
-                           f"{db_prefix[received // 60 - base]}{received % 60:02d}{tail}",
-                           location, text, "demo", key, None))
+            events.append(
+                (
+                    event_id,
+                    ship_id,
+                    carrier.code,
+                    wb,
+                    ev_status,
+                    db_time,
+                    f"{db_prefix[received // 60 - base]}{received % 60:02d}{tail}",
+                    location,
+                    text,
+                    "demo",
+                    key,
+                    None,
+                )
+            )
             event_id += 1
             status, last = ev_status, ts
             if ev_status == "picked_up":
@@ -280,9 +405,24 @@ class OrderFactory:
             tally.picked_up_after_24h += 1
         if status == "delivered":
             tally.delivered += 1
-        chunk.shipments.append((ship_id, self.ids["orders"] + seq, "1", o.carrier_id, o.id,
-                                courier.id, wb, self.t.db(mark), picked_text, None, status,
-                                self.t.db(last), False, amount, max_unit))
+        chunk.shipments.append(
+            (
+                ship_id,
+                self.ids["orders"] + seq,
+                "1",
+                o.carrier_id,
+                o.id,
+                courier.id,
+                wb,
+                self.t.db(mark),
+                picked_text,
+                None,
+                status,
+                self.t.db(last),
+                False,
+                amount,
+                max_unit,
+            )
+        )
         order_status = {"delivered": "completed"}.get(status, "shipped")
         return order_status, last
-

@@ -33,8 +33,9 @@ DEMO_USERS: tuple[tuple[str, Role, str, tuple[str, ...]], ...] = (
 )
 
 
-def upsert_demo_users(session: Session, shops: dict[str, tuple[int, str]],
-                      now: datetime) -> list[DemoLogin]:
+def upsert_demo_users(
+    session: Session, shops: dict[str, tuple[int, str]], now: datetime
+) -> list[DemoLogin]:
     """Create or reset the demo accounts and their shop memberships (shops: code -> id, name)."""
     logins = []
     for username, role, display_name, shop_codes in DEMO_USERS:
@@ -51,7 +52,10 @@ def upsert_demo_users(session: Session, shops: dict[str, tuple[int, str]],
         session.execute(delete(ShopMembership).where(ShopMembership.user_id == user.id))
         for code in shop_codes:
             session.add(ShopMembership(user_id=user.id, shop_id=shops[code][0]))
-        logins.append(DemoLogin(username, DEMO_PASSWORD, role, display_name,
-                                tuple(shops[c][1] for c in shop_codes)))
+        logins.append(
+            DemoLogin(
+                username, DEMO_PASSWORD, role, display_name, tuple(shops[c][1] for c in shop_codes)
+            )
+        )
     session.flush()
     return logins

@@ -84,8 +84,12 @@ def outlet_code(carrier: CarrierSpec, city: CitySpec, n: int) -> str:
 
 def demo_outlet_codes() -> list[tuple[str, str]]:
     """(carrier code, outlet code) of every outlet the demo owns; independent of the seed."""
-    return [(c.code, outlet_code(c, city, n)) for c in CARRIERS for city in ORIGIN_CITIES
-            for n in (1, 2)]
+    return [
+        (c.code, outlet_code(c, city, n))
+        for c in CARRIERS
+        for city in ORIGIN_CITIES
+        for n in (1, 2)
+    ]
 
 
 def _districts(carrier_index: int, city: CitySpec) -> tuple[str, str]:
@@ -97,8 +101,9 @@ def _phone(rng: random.Random) -> str:
     return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
 
 
-def _get_or_create(session: Session, model: type, key: dict[str, object],
-                   values: dict[str, object]) -> int:
+def _get_or_create(
+    session: Session, model: type, key: dict[str, object], values: dict[str, object]
+) -> int:
     row = session.execute(select(model).filter_by(**key)).scalar_one_or_none()
     if row is None:
         row = model(**key, **values)
@@ -113,29 +118,50 @@ def _get_or_create(session: Session, model: type, key: dict[str, object],
 def build_world(session: Session, rng: random.Random, *, start_ts: int, now_ts: int) -> World:
     """Insert (or reuse) the reference rows and draw each outlet's behaviour from ``rng``."""
     platform_ids = {
-        p.code: _get_or_create(session, Platform, {"code": p.code},
-                               {"name": p.name, "profile": p.profile})
+        p.code: _get_or_create(
+            session, Platform, {"code": p.code}, {"name": p.name, "profile": p.profile}
+        )
         for p in PLATFORMS
     }
     carrier_ids = {
         c.code: _get_or_create(
-            session, Carrier, {"code": c.code},
-            {"name_zh": c.name_zh, "name_en": c.name_en, "aliases": list(c.aliases),
-             "service_phone": c.service_phone},
+            session,
+            Carrier,
+            {"code": c.code},
+            {
+                "name_zh": c.name_zh,
+                "name_en": c.name_en,
+                "aliases": list(c.aliases),
+                "service_phone": c.service_phone,
+            },
         )
         for c in CARRIERS
     }
     shop_ids = [
-        _get_or_create(session, Shop, {"platform_id": platform_ids[s.platform], "code": s.code},
-                       {"name": s.name, "origin_province": s.province, "origin_city": s.city})
+        _get_or_create(
+            session,
+            Shop,
+            {"platform_id": platform_ids[s.platform], "code": s.code},
+            {"name": s.name, "origin_province": s.province, "origin_city": s.city},
+        )
         for s in SHOPS
     ]
     outlets: list[OutletProfile] = []
     for ci, carrier in enumerate(CARRIERS):
         for city in ORIGIN_CITIES:
             for n, district in enumerate(_districts(ci, city), start=1):
-                outlets.append(_make_outlet(session, rng, len(outlets), carrier,
-                                            carrier_ids[carrier.code], city, district, n))
+                outlets.append(
+                    _make_outlet(
+                        session,
+                        rng,
+                        len(outlets),
+                        carrier,
+                        carrier_ids[carrier.code],
+                        city,
+                        district,
+                        n,
+                    )
+                )
     shop_outlets = []
     for shop in SHOPS:
         choices: list[tuple[int, float]] = []
@@ -148,23 +174,52 @@ def build_world(session: Session, rng: random.Random, *, start_ts: int, now_ts: 
     return World(platform_ids, shop_ids, carrier_ids, outlets, shop_outlets, outages)
 
 
-def _make_outlet(session: Session, rng: random.Random, index: int, carrier: CarrierSpec,
-                 carrier_id: int, city: CitySpec, district: str, n: int) -> OutletProfile:
+def _make_outlet(
+    session: Session,
+    rng: random.Random,
+    index: int,
+    carrier: CarrierSpec,
+    carrier_id: int,
+    city: CitySpec,
+    district: str,
+    n: int,
+) -> OutletProfile:
     short = f"{city.city}{district}网点"
     code = outlet_code(carrier, city, n)
     outlet_id = _get_or_create(
-        session, Outlet, {"carrier_id": carrier_id, "code": code},
-        {"name": f"{carrier.short}{short}", "province": city.province, "city": city.city,
-         "phone": f"{city.area_code}-{rng.randrange(8 * 10**7, 9 * 10**7)}"},
+        session,
+        Outlet,
+        {"carrier_id": carrier_id, "code": code},
+        {
+            "name": f"{carrier.short}{short}",
+            "province": city.province,
+            "city": city.city,
+            "phone": f"{city.area_code}-{rng.randrange(8 * 10**7, 9 * 10**7)}",
+        },
     )
     roll = rng.random()
-    quality, factor, tail_p = (("bad", 1.5, 0.10) if roll < 0.18
-                               else ("good", 0.8, 0.03) if roll < 0.45 else ("normal", 1.0, 0.05))
+    quality, factor, tail_p = (
+        ("bad", 1.5, 0.10)
+        if roll < 0.18
+        else ("good", 0.8, 0.03)
+        if roll < 0.45
+        else ("normal", 1.0, 0.05)
+    )
     median = carrier.pickup_median_hours * 3600 * factor
     profile = OutletProfile(
-        index=index, id=outlet_id, code=code, name=f"{carrier.short}{short}", short=short,
-        carrier=carrier, carrier_id=carrier_id, city=city, quality=quality,
-        mu=math.log(median), sigma=0.6, tail_p=tail_p, tail_scale=max(median, 6 * 3600),
+        index=index,
+        id=outlet_id,
+        code=code,
+        name=f"{carrier.short}{short}",
+        short=short,
+        carrier=carrier,
+        carrier_id=carrier_id,
+        city=city,
+        quality=quality,
+        mu=math.log(median),
+        sigma=0.6,
+        tail_p=tail_p,
+        tail_scale=max(median, 6 * 3600),
     )
     for _ in range(COURIERS_PER_OUTLET):
         surname = rng.choice(SURNAMES)
@@ -177,8 +232,9 @@ def _make_outlet(session: Session, rng: random.Random, index: int, carrier: Carr
     return profile
 
 
-def _outages(rng: random.Random, shop_outlets: list[list[tuple[int, float]]], *,
-             start_ts: int, now_ts: int) -> set[tuple[int, int]]:
+def _outages(
+    rng: random.Random, shop_outlets: list[list[tuple[int, float]]], *, start_ts: int, now_ts: int
+) -> set[tuple[int, int]]:
     """A few days on which an outlet shops rely on picks up nothing.
 
     Three are placed on purpose so the demo always tells the story: the busiest outlets of the
@@ -187,8 +243,11 @@ def _outages(rng: random.Random, shop_outlets: list[list[tuple[int, float]]], *,
     """
     first_day, today = local_day(start_ts), local_day(now_ts)
     used = sorted({i for choices in shop_outlets for i, _w in choices})
-    outages = {(shop_outlets[0][0][0], today), (shop_outlets[-1][0][0], today),
-               (shop_outlets[1][0][0], today - 3)}
+    outages = {
+        (shop_outlets[0][0][0], today),
+        (shop_outlets[-1][0][0], today),
+        (shop_outlets[1][0][0], today - 3),
+    }
     for _ in range(max(1, (today - first_day) // 5)):
         outlet = rng.choice(used)
         day = rng.randint(first_day, today - 1)

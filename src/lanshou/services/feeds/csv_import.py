@@ -61,8 +61,15 @@ def parse_row(row: list[str], tz: tzinfo) -> PlainEvent:
     if len(location) > 128:
         raise ValueError("location: longer than 128 characters")
     raw = dict(zip(COLUMNS, cells, strict=True))
-    return PlainEvent(carrier=carrier, waybill=waybill, time=at, status=status,
-                      location=location or None, description=description or None, raw=raw)
+    return PlainEvent(
+        carrier=carrier,
+        waybill=waybill,
+        time=at,
+        status=status,
+        location=location or None,
+        description=description or None,
+        raw=raw,
+    )
 
 
 def _rows(handle: IO[str]) -> Iterator[tuple[int, list[str]]]:
@@ -76,8 +83,15 @@ def _rows(handle: IO[str]) -> Iterator[tuple[int, list[str]]]:
         yield line, row
 
 
-def import_tracking_csv(sessions: sessionmaker[Session], path: Path, *, tz: tzinfo,
-                        now: datetime, ctx: RulesContext, chunk: int = CHUNK) -> CsvImportSummary:
+def import_tracking_csv(
+    sessions: sessionmaker[Session],
+    path: Path,
+    *,
+    tz: tzinfo,
+    now: datetime,
+    ctx: RulesContext,
+    chunk: int = CHUNK,
+) -> CsvImportSummary:
     """Store every readable row (deduplicated, evaluated); write the others to the rejects file."""
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")

@@ -1,11 +1,11 @@
 """What a feed can refuse; all are lanshou errors, so the API maps them in its one place.
 
-    LanshouError
-    ├── AuthenticationFailed
-    │   └── SignatureInvalid     the push's sign / DataSign does not match      HTTP 401
-    ├── InvalidInput
-    │   └── MalformedFeed        unparsable body; ``path`` names the problem    HTTP 422
-    └── PayloadTooLarge          body over the endpoint's limit                 HTTP 413
+LanshouError
+├── AuthenticationFailed
+│   └── SignatureInvalid     the push's sign / DataSign does not match      HTTP 401
+├── InvalidInput
+│   └── MalformedFeed        unparsable body; ``path`` names the problem    HTTP 422
+└── PayloadTooLarge          body over the endpoint's limit                 HTTP 413
 """
 
 from __future__ import annotations

@@ -48,21 +48,31 @@ class IngestSummary:
         self.duplicates += other.duplicates
         self.unmatched += other.unmatched
         self.unknown_carriers += other.unknown_carriers
-        self.unknown_carrier_names = sorted({*self.unknown_carrier_names,
-                                             *other.unknown_carrier_names})
+        self.unknown_carrier_names = sorted(
+            {*self.unknown_carrier_names, *other.unknown_carrier_names}
+        )
         self.stalled_shipments += other.stalled_shipments
         self.corrected_shipments += other.corrected_shipments
         self.violations_new += other.violations_new
 
 
-def store_updates(session: Session, updates: Sequence[TrackingUpdate], now: datetime,
-                  ctx: RulesContext, unknown: Counter[str] | None = None,
-                  also_evaluate: Iterable[int] = ()) -> IngestSummary:
+def store_updates(
+    session: Session,
+    updates: Sequence[TrackingUpdate],
+    now: datetime,
+    ctx: RulesContext,
+    unknown: Counter[str] | None = None,
+    also_evaluate: Iterable[int] = (),
+) -> IngestSummary:
     """Record updates (deduplicated), re-judge what their new events change, and evaluate the
     shipments the caller changed otherwise (``also_evaluate``: a corrected carrier)."""
     result = record_events(session, updates, now, ctx)
-    summary = IngestSummary(received=result.received, stored=result.stored,
-                            duplicates=result.duplicates, unmatched=result.unmatched)
+    summary = IngestSummary(
+        received=result.received,
+        stored=result.stored,
+        duplicates=result.duplicates,
+        unmatched=result.unmatched,
+    )
     if unknown:
         summary.unknown_carriers = sum(unknown.values())
         summary.unknown_carrier_names = sorted(unknown)
@@ -83,8 +93,9 @@ def _actor(source: str, name: str) -> str:
     return f"{source}:{name}"[:64]
 
 
-def ingest_kuaidi100(session: Session, param: str, sign: str, now: datetime,
-                     ctx: RulesContext) -> IngestSummary:
+def ingest_kuaidi100(
+    session: Session, param: str, sign: str, now: datetime, ctx: RulesContext
+) -> IngestSummary:
     """One 快递100 push: verify, store the trace, correct the carrier, flag a stalled feed."""
     signer = find_signer(session, "kuaidi100", lambda salt: kuaidi100.verify(param, sign, salt))
     carriers = CarrierResolver.load(session)
@@ -101,15 +112,24 @@ def ingest_kuaidi100(session: Session, param: str, sign: str, now: datetime,
     return summary
 
 
-def _correct_carrier(session: Session, push: kuaidi100.Kuaidi100Push, shipments: list[Shipment],
-                     carriers: CarrierResolver, actor: str, now: datetime) -> list[int]:
+def _correct_carrier(
+    session: Session,
+    push: kuaidi100.Kuaidi100Push,
+    shipments: list[Shipment],
+    carriers: CarrierResolver,
+    actor: str,
+    now: datetime,
+) -> list[int]:
     """``comNew`` wins over what the seller entered: 快递100 re-detected the carrier."""
     if not push.carrier_changed or not shipments:
         return []
     code = carriers.code(push.com_new)
     if code is None:
-        log.warning("kuaidi100 corrected %s to unknown carrier %r; shipment carrier kept",
-                    push.waybill, push.com_new)
+        log.warning(
+            "kuaidi100 corrected %s to unknown carrier %r; shipment carrier kept",
+            push.waybill,
+            push.com_new,
+        )
         return []
     new = carrier_row(session, code)
     changed = []
@@ -118,23 +138,38 @@ def _correct_carrier(session: Session, push: kuaidi100.Kuaidi100Push, shipments:
             continue
         old = session.get(Carrier, sh.carrier_id) if sh.carrier_id else None
         sh.carrier_id = new.id
-        audit.record(session, entity_type="shipment", entity_id=sh.id, action="carrier_corrected",
-                     actor=actor, at=now, reason="kuaidi100 comNew",
-                     data={"from": old.code if old else None, "to": code,
-                           "com_old": push.com_old, "com_new": push.com_new,
-                           "waybill": push.waybill})
+        audit.record(
+            session,
+            entity_type="shipment",
+            entity_id=sh.id,
+            action="carrier_corrected",
+            actor=actor,
+            at=now,
+            reason="kuaidi100 comNew",
+            data={
+                "from": old.code if old else None,
+                "to": code,
+                "com_old": push.com_old,
+                "com_new": push.com_new,
+                "waybill": push.waybill,
+            },
+        )
         changed.append(sh.id)
     session.flush()
     return changed
 
 
-def _flag_stall(session: Session, push: kuaidi100.Kuaidi100Push, shipments: list[Shipment],
-                actor: str, now: datetime) -> list[int]:
+def _flag_stall(
+    session: Session,
+    push: kuaidi100.Kuaidi100Push,
+    shipments: list[Shipment],
+    actor: str,
+    now: datetime,
+) -> list[int]:
     """``abort`` means 快递100 stopped watching: say so loudly; any later push clears it."""
     stalled = push.status == "abort"
     if stalled and not shipments:
-        log.warning("kuaidi100 feed stalled for unknown waybill %s: %s", push.waybill,
-                    push.message)
+        log.warning("kuaidi100 feed stalled for unknown waybill %s: %s", push.waybill, push.message)
     flagged = []
     for sh in shipments:
         if sh.feed_stalled == stalled:
@@ -142,22 +177,38 @@ def _flag_stall(session: Session, push: kuaidi100.Kuaidi100Push, shipments: list
         sh.feed_stalled = stalled
         action = "feed_stalled" if stalled else "feed_resumed"
         if stalled:
-            log.warning("kuaidi100 feed stalled for shipment %s (waybill %s): %s", sh.id,
-                        push.waybill, push.message)
+            log.warning(
+                "kuaidi100 feed stalled for shipment %s (waybill %s): %s",
+                sh.id,
+                push.waybill,
+                push.message,
+            )
             flagged.append(sh.id)
-        audit.record(session, entity_type="shipment", entity_id=sh.id, action=action,
-                     actor=actor, at=now, reason=push.message or push.status,
-                     data={"waybill": push.waybill, "status": push.status})
+        audit.record(
+            session,
+            entity_type="shipment",
+            entity_id=sh.id,
+            action=action,
+            actor=actor,
+            at=now,
+            reason=push.message or push.status,
+            data={"waybill": push.waybill, "status": push.status},
+        )
     session.flush()
     return flagged
 
 
-def ingest_kdniao(session: Session, request_data: str, data_sign: str, now: datetime,
-                  ctx: RulesContext) -> tuple[str, IngestSummary]:
+def ingest_kdniao(
+    session: Session, request_data: str, data_sign: str, now: datetime, ctx: RulesContext
+) -> tuple[str, IngestSummary]:
     """One 快递鸟 push (full traces every time; dedup collapses them). Returns EBusinessID too."""
     business_id = kdniao.business_id_of(request_data)
-    find_signer(session, "kdniao", lambda key: kdniao.verify(request_data, data_sign, key),
-                account_id=business_id)
+    find_signer(
+        session,
+        "kdniao",
+        lambda key: kdniao.verify(request_data, data_sign, key),
+        account_id=business_id,
+    )
     carriers = CarrierResolver.load(session)
     push = kdniao.parse_push(request_data, carriers)
     unknown: Counter[str] = Counter()
@@ -181,8 +232,9 @@ class PlainEvent:
     raw: dict[str, Any] | None = None
 
 
-def to_updates(events: Iterable[PlainEvent], carriers: CarrierResolver, source: str,
-               unknown: Counter[str]) -> list[TrackingUpdate]:
+def to_updates(
+    events: Iterable[PlainEvent], carriers: CarrierResolver, source: str, unknown: Counter[str]
+) -> list[TrackingUpdate]:
     out = []
     codes: dict[str, str | None] = {}  # a batch names a handful of carriers many times over
     for e in events:
@@ -192,15 +244,29 @@ def to_updates(events: Iterable[PlainEvent], carriers: CarrierResolver, source: 
             code = codes[e.carrier] = carriers.code(e.carrier)
         if code is None:
             unknown[e.carrier.strip()] += 1
-        out.append(TrackingUpdate(
-            waybill_no=e.waybill.strip().upper(), status=e.status, event_time=e.time,
-            source=source, carrier_code=code, location=e.location or None,
-            description=e.description or None, raw=e.raw))
+        out.append(
+            TrackingUpdate(
+                waybill_no=e.waybill.strip().upper(),
+                status=e.status,
+                event_time=e.time,
+                source=source,
+                carrier_code=code,
+                location=e.location or None,
+                description=e.description or None,
+                raw=e.raw,
+            )
+        )
     return out
 
 
-def ingest_events(session: Session, events: Sequence[PlainEvent], now: datetime,
-                  ctx: RulesContext, *, source: str = "webhook") -> IngestSummary:
+def ingest_events(
+    session: Session,
+    events: Sequence[PlainEvent],
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    source: str = "webhook",
+) -> IngestSummary:
     """The generic path (JSON batch, CSV import): resolve carriers, store, evaluate."""
     unknown: Counter[str] = Counter()
     updates = to_updates(events, CarrierResolver.load(session), source, unknown)

@@ -27,11 +27,11 @@ SOURCE = "kdniao"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 STATE: dict[str, str | None] = {
-    "0": None,                # 无轨迹: nothing to say yet
-    "1": "picked_up",         # 已揽收
-    "2": "in_transit",        # 在途中
-    "3": "delivered",         # 签收
-    "4": "exception",         # 问题件
+    "0": None,  # 无轨迹: nothing to say yet
+    "1": "picked_up",  # 已揽收
+    "2": "in_transit",  # 在途中
+    "3": "delivered",  # 签收
+    "4": "exception",  # 问题件
 }
 
 # StateEx (trace level) and Action (per scan) share one code list.
@@ -40,25 +40,25 @@ STATE_EX: dict[str, str] = {
     "2": "in_transit",
     "3": "delivered",
     "4": "exception",
-    "10": "awaiting_pickup",    # 待揽件
-    "201": "in_transit",        # 到达派件城市
+    "10": "awaiting_pickup",  # 待揽件
+    "201": "in_transit",  # 到达派件城市
     "202": "out_for_delivery",  # 派件中
-    "204": "in_transit",        # 到达转运中心
-    "205": "in_transit",        # 到达派件网点
-    "206": "in_transit",        # 寄件网点发件
+    "204": "in_transit",  # 到达转运中心
+    "205": "in_transit",  # 到达派件网点
+    "206": "in_transit",  # 寄件网点发件
     "211": "out_for_delivery",  # 已放入快递柜或驿站
-    "301": "delivered",         # 正常签收
-    "302": "delivered",         # 派件异常后最终签收
-    "304": "delivered",         # 代收签收
-    "311": "delivered",         # 快递柜或驿站签收
-    "401": "exception",         # 发货无信息
-    "402": "exception",         # 超时未签收
-    "403": "exception",         # 超时未更新
-    "404": "exception",         # 拒收(退件)
-    "405": "exception",         # 派件异常
-    "406": "returned",          # 退货签收
-    "407": "returned",          # 退货未签收
-    "412": "exception",         # 快递柜或驿站超时未取
+    "301": "delivered",  # 正常签收
+    "302": "delivered",  # 派件异常后最终签收
+    "304": "delivered",  # 代收签收
+    "311": "delivered",  # 快递柜或驿站签收
+    "401": "exception",  # 发货无信息
+    "402": "exception",  # 超时未签收
+    "403": "exception",  # 超时未更新
+    "404": "exception",  # 拒收(退件)
+    "405": "exception",  # 派件异常
+    "406": "returned",  # 退货签收
+    "407": "returned",  # 退货未签收
+    "412": "exception",  # 快递柜或驿站超时未取
 }
 
 
@@ -76,9 +76,12 @@ def verify(request_data: str, given: str, app_key: str) -> bool:
 
 
 def ack(business_id: str, now: datetime, ok: bool, reason: str = "") -> dict[str, Any]:
-    return {"EBusinessID": business_id,
-            "UpdateTime": now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
-            "Success": ok, "Reason": reason}
+    return {
+        "EBusinessID": business_id,
+        "UpdateTime": now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+        "Success": ok,
+        "Reason": reason,
+    }
 
 
 @dataclass
@@ -127,12 +130,25 @@ def parse_push(request_data: str, carriers: CarrierResolver) -> KdniaoPush:
                 raise MalformedFeed(f"{path}.Traces[{j}]", "an object is required")
             at = parse_local_time(tr.get("AcceptTime"), f"{path}.Traces[{j}].AcceptTime")
             action = str(tr.get("Action") or "")
-            scans.append(Scan(time=at, text=tr.get("AcceptStation"), location=tr.get("Location"),
-                              feed_status=STATE_EX.get(action), raw=tr))
+            scans.append(
+                Scan(
+                    time=at,
+                    text=tr.get("AcceptStation"),
+                    location=tr.get("Location"),
+                    feed_status=STATE_EX.get(action),
+                    raw=tr,
+                )
+            )
         trace = {"ShipperCode": shipper, "State": state, "StateEx": state_ex}
         push.waybills.append(waybill)
-        push.updates.extend(label_trace(
-            scans, trace_status, waybill=waybill,
-            carrier_code=carriers.code(shipper) if shipper else None, source=SOURCE,
-            extra_raw=trace))
+        push.updates.extend(
+            label_trace(
+                scans,
+                trace_status,
+                waybill=waybill,
+                carrier_code=carriers.code(shipper) if shipper else None,
+                source=SOURCE,
+                extra_raw=trace,
+            )
+        )
     return push

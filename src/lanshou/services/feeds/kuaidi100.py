@@ -24,43 +24,43 @@ SOURCE = "kuaidi100"
 
 # lastResult.state and data[].statusCode (basic and "advanced" codes) → our vocabulary.
 STATE: dict[str, str] = {
-    "0": "in_transit",          # 在途
-    "1": "picked_up",           # 揽收
-    "2": "exception",           # 疑难
-    "3": "delivered",           # 签收
-    "4": "returned",            # 退签
-    "5": "out_for_delivery",    # 派件
-    "6": "returned",            # 退回
-    "7": "in_transit",          # 转单 / 转投
-    "8": "in_transit",          # 清关
-    "14": "exception",          # 拒签
-    "101": "created",           # 已下单
-    "102": "awaiting_pickup",   # 待揽收
-    "103": "picked_up",         # 已揽收
-    "1001": "in_transit",       # 到达派件城市
-    "1002": "in_transit",       # 干线
-    "1003": "in_transit",       # 转递
+    "0": "in_transit",  # 在途
+    "1": "picked_up",  # 揽收
+    "2": "exception",  # 疑难
+    "3": "delivered",  # 签收
+    "4": "returned",  # 退签
+    "5": "out_for_delivery",  # 派件
+    "6": "returned",  # 退回
+    "7": "in_transit",  # 转单 / 转投
+    "8": "in_transit",  # 清关
+    "14": "exception",  # 拒签
+    "101": "created",  # 已下单
+    "102": "awaiting_pickup",  # 待揽收
+    "103": "picked_up",  # 已揽收
+    "1001": "in_transit",  # 到达派件城市
+    "1002": "in_transit",  # 干线
+    "1003": "in_transit",  # 转递
     "501": "out_for_delivery",  # 投柜或驿站
-    "301": "delivered",         # 本人签收
-    "302": "delivered",         # 派件异常后签收
-    "303": "delivered",         # 代签
-    "304": "delivered",         # 投柜或站签收
-    "401": "exception",         # 已销单
-    "402": "returned",          # 退签
-    "201": "exception",         # 超时未签收
-    "202": "exception",         # 超时未更新
-    "203": "exception",         # 拒收
-    "204": "exception",         # 派件异常
-    "205": "exception",         # 柜或驿站超时未取
-    "206": "exception",         # 无法联系
-    "207": "exception",         # 超区
-    "208": "exception",         # 滞留
-    "209": "exception",         # 破损
-    "210": "exception",         # 销单
-    "10": "in_transit",         # 待清关
-    "11": "in_transit",         # 清关中
-    "12": "in_transit",         # 已清关
-    "13": "exception",          # 清关异常
+    "301": "delivered",  # 本人签收
+    "302": "delivered",  # 派件异常后签收
+    "303": "delivered",  # 代签
+    "304": "delivered",  # 投柜或站签收
+    "401": "exception",  # 已销单
+    "402": "returned",  # 退签
+    "201": "exception",  # 超时未签收
+    "202": "exception",  # 超时未更新
+    "203": "exception",  # 拒收
+    "204": "exception",  # 派件异常
+    "205": "exception",  # 柜或驿站超时未取
+    "206": "exception",  # 无法联系
+    "207": "exception",  # 超区
+    "208": "exception",  # 滞留
+    "209": "exception",  # 破损
+    "210": "exception",  # 销单
+    "10": "in_transit",  # 待清关
+    "11": "in_transit",  # 清关中
+    "12": "in_transit",  # 已清关
+    "13": "exception",  # 清关异常
 }
 
 # data[].status as text (subscribe with resultv2=1 to get it).
@@ -153,13 +153,34 @@ def parse_push(param: str, carriers: CarrierResolver) -> Kuaidi100Push:
     scans: list[Scan] = []
     for i, item in enumerate(data):
         item = _obj(item, f"param.lastResult.data[{i}]")
-        at = parse_local_time(item.get("time") or item.get("ftime"),
-                              f"param.lastResult.data[{i}].time")
-        scans.append(Scan(time=at, text=item.get("context"), location=item.get("areaName"),
-                          feed_status=_scan_status(item), raw=item))
+        at = parse_local_time(
+            item.get("time") or item.get("ftime"), f"param.lastResult.data[{i}].time"
+        )
+        scans.append(
+            Scan(
+                time=at,
+                text=item.get("context"),
+                location=item.get("areaName"),
+                feed_status=_scan_status(item),
+                raw=item,
+            )
+        )
     trace = {"com": com, "state": state, "status": status}
-    updates = label_trace(scans, STATE.get(state or ""), waybill=waybill,
-                          carrier_code=carrier_code, source=SOURCE, extra_raw=trace)
-    return Kuaidi100Push(status=status, message=str(body.get("message") or ""), waybill=waybill,
-                         com=str(com) if com else None, com_old=body.get("comOld") or None,
-                         com_new=com_new, state=state, updates=updates)
+    updates = label_trace(
+        scans,
+        STATE.get(state or ""),
+        waybill=waybill,
+        carrier_code=carrier_code,
+        source=SOURCE,
+        extra_raw=trace,
+    )
+    return Kuaidi100Push(
+        status=status,
+        message=str(body.get("message") or ""),
+        waybill=waybill,
+        com=str(com) if com else None,
+        com_old=body.get("comOld") or None,
+        com_new=com_new,
+        state=state,
+        updates=updates,
+    )

@@ -112,8 +112,16 @@ def label_trace(
         raw = dict(scan.raw)
         if extra_raw:
             raw["_trace"] = extra_raw
-        out.append(TrackingUpdate(
-            waybill_no=waybill, status=status, event_time=scan.time, source=source,
-            carrier_code=carrier_code, location=(scan.location or None) and scan.location[:128],
-            description=scan.text, raw=raw))
+        out.append(
+            TrackingUpdate(
+                waybill_no=waybill,
+                status=status,
+                event_time=scan.time,
+                source=source,
+                carrier_code=carrier_code,
+                location=(scan.location or None) and scan.location[:128],
+                description=scan.text,
+                raw=raw,
+            )
+        )
     return out

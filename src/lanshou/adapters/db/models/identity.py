@@ -69,8 +69,10 @@ class LoginFailure(Base):
     to throttle guessing (services/login_throttle.py)."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
-                      Index("ix_login_failures_remote_addr_at", "remote_addr", "at"))
+    __table_args__ = (
+        Index("ix_login_failures_username_at", "username", "at"),
+        Index("ix_login_failures_remote_addr_at", "remote_addr", "at"),
+    )
 
     id: Mapped[int] = id_column()
     username: Mapped[str] = mapped_column(String(64))

@@ -38,8 +38,12 @@ async def _credentials(request: Request) -> TokenRequest:
         raise InvalidInput("username and password are required") from exc
 
 
-@router.post("/auth/token", response_model=TokenPublic, openapi_extra={"requestBody": _BODY},
-             responses={401: {"model": ErrorPublic}, 429: {"model": ErrorPublic}})
+@router.post(
+    "/auth/token",
+    response_model=TokenPublic,
+    openapi_extra={"requestBody": _BODY},
+    responses={401: {"model": ErrorPublic}, 429: {"model": ErrorPublic}},
+)
 async def token(request: Request, runtime: RuntimeDep) -> TokenPublic:
     """Log in with a password; returns a bearer token valid for ``session_hours``.
 
@@ -56,7 +60,13 @@ def _issue(runtime: Runtime, creds: TokenRequest, remote: str | None) -> TokenPu
     settings = runtime.settings
     now = runtime.clock.now()
     with unit_of_work(runtime.sessions) as session:
-        principal = authenticate(session, creds.username, creds.password, now, remote,
-                                 ThrottlePolicy.from_settings(settings))
+        principal = authenticate(
+            session,
+            creds.username,
+            creds.password,
+            now,
+            remote,
+            ThrottlePolicy.from_settings(settings),
+        )
         access = issue_session_token(session, principal, now, settings.session_hours)
     return TokenPublic(access_token=access, expires_in=settings.session_hours * 3600)

@@ -21,34 +21,57 @@ from lanshou.services import appeals as svc
 from lanshou.services.appeals.complaints import ComplaintView
 from lanshou.services.orders import scope_for
 
-router = APIRouter(tags=["complaints"], responses={
-    401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic},
-    409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+router = APIRouter(
+    tags=["complaints"],
+    responses={
+        401: {"model": ErrorPublic},
+        403: {"model": ErrorPublic},
+        404: {"model": ErrorPublic},
+        409: {"model": ErrorPublic},
+        422: {"model": ErrorPublic},
+    },
+)
 ActxDep = Annotated[svc.AppealsContext, Depends(appeals_context)]
 
 
 def _public(v: ComplaintView) -> ComplaintPublic:
     c, t = v.complaint, v.task
     return ComplaintPublic(
-        id=c.id, order_id=c.order_id, shop_id=c.shop_id, state=c.state, reason=c.reason,
+        id=c.id,
+        order_id=c.order_id,
+        shop_id=c.shop_id,
+        state=c.state,
+        reason=c.reason,
         created_at=c.created_at,
-        task=ComplaintTaskPublic(kind=t.kind, state=t.state, due_at=t.due_at,
-                                 escalated=t.escalated, escalated_at=t.escalated_at,
-                                 completed_at=t.completed_at) if t else None)
+        task=ComplaintTaskPublic(
+            kind=t.kind,
+            state=t.state,
+            due_at=t.due_at,
+            escalated=t.escalated,
+            escalated_at=t.escalated_at,
+            completed_at=t.completed_at,
+        )
+        if t
+        else None,
+    )
 
 
 @router.post("/complaints", response_model=ComplaintPublic, status_code=status.HTTP_201_CREATED)
-def create(body: ComplaintCreate, caller: CallerDep, db: DbDep,
-           runtime: RuntimeDep) -> ComplaintPublic:
+def create(
+    body: ComplaintCreate, caller: CallerDep, db: DbDep, runtime: RuntimeDep
+) -> ComplaintPublic:
     """A cs agent records a buyer's complaint about an order."""
     row = svc.file_complaint(db, caller, body.order_id, body.reason, runtime.clock.now())
     return _public(ComplaintView(row, None))
 
 
 @router.get("/complaints", response_model=list[ComplaintPublic])
-def complaints(caller: CallerDep, db: DbDep,
-               shop: Annotated[DbId | None, Query()] = None,
-               state: Annotated[str | None, Query()] = None) -> list[ComplaintPublic]:
+def complaints(
+    caller: CallerDep,
+    db: DbDep,
+    shop: Annotated[DbId | None, Query()] = None,
+    state: Annotated[str | None, Query()] = None,
+) -> list[ComplaintPublic]:
     return [_public(v) for v in svc.list_complaints(db, scope_for(db, caller), shop, state)]
 
 
@@ -58,14 +81,31 @@ def complaint(complaint_id: DbId, caller: CallerDep, db: DbDep) -> ComplaintPubl
 
 
 @router.post("/complaints/{complaint_id}/decision", response_model=ComplaintPublic)
-def decide(complaint_id: DbId, body: ComplaintDecision, caller: CallerDep, db: DbDep,
-           runtime: RuntimeDep, actx: ActxDep) -> ComplaintPublic:
+def decide(
+    complaint_id: DbId,
+    body: ComplaintDecision,
+    caller: CallerDep,
+    db: DbDep,
+    runtime: RuntimeDep,
+    actx: ActxDep,
+) -> ComplaintPublic:
     """Uphold (a merchant task with a 2-working-day deadline) or dismiss."""
-    return _public(svc.decide_complaint(db, actx.rules, caller, complaint_id, body.uphold,
-                                        runtime.clock.now(), body.task_kind, body.comment))
+    return _public(
+        svc.decide_complaint(
+            db,
+            actx.rules,
+            caller,
+            complaint_id,
+            body.uphold,
+            runtime.clock.now(),
+            body.task_kind,
+            body.comment,
+        )
+    )
 
 
 @router.post("/complaints/{complaint_id}/task/done", response_model=ComplaintPublic)
-def task_done(complaint_id: DbId, body: TaskDone, caller: CallerDep, db: DbDep,
-              runtime: RuntimeDep) -> ComplaintPublic:
+def task_done(
+    complaint_id: DbId, body: TaskDone, caller: CallerDep, db: DbDep, runtime: RuntimeDep
+) -> ComplaintPublic:
     return _public(svc.complete_task(db, caller, complaint_id, body.note, runtime.clock.now()))

@@ -14,8 +14,11 @@ from lanshou.entrypoints.api.schemas import HealthPublic
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=HealthPublic,
-            responses={503: {"model": HealthPublic, "description": "database unavailable"}})
+@router.get(
+    "/health",
+    response_model=HealthPublic,
+    responses={503: {"model": HealthPublic, "description": "database unavailable"}},
+)
 def health(runtime: RuntimeDep) -> HealthPublic | JSONResponse:
     """Liveness and database check, for load balancers and monitoring."""
     try:

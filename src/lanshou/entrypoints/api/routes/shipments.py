@@ -14,21 +14,41 @@ from lanshou.services.shipping import OrderRef, mark_shipped
 router = APIRouter(tags=["shipments"])
 
 
-@router.post("/shipments", response_model=ShipmentMarkedPublic,
-             responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic},
-                        404: {"model": ErrorPublic}, 409: {"model": ErrorPublic},
-                        422: {"model": ErrorPublic}})
-def mark_shipment(body: ShipmentMarkIn, request: Request, caller: CallerDep, db: DbDep,
-                  runtime: RuntimeDep) -> ShipmentMarkedPublic:
+@router.post(
+    "/shipments",
+    response_model=ShipmentMarkedPublic,
+    responses={
+        401: {"model": ErrorPublic},
+        403: {"model": ErrorPublic},
+        404: {"model": ErrorPublic},
+        409: {"model": ErrorPublic},
+        422: {"model": ErrorPublic},
+    },
+)
+def mark_shipment(
+    body: ShipmentMarkIn, request: Request, caller: CallerDep, db: DbDep, runtime: RuntimeDep
+) -> ShipmentMarkedPublic:
     """Put carrier and waybill on the order's first unmarked shipment (409 if none is left)."""
     marked = mark_shipped(
-        db, scope_for(db, caller), caller,
+        db,
+        scope_for(db, caller),
+        caller,
         OrderRef(order_id=body.order_id, external_id=body.external_id, shop_id=body.shop_id),
-        carrier=body.carrier, waybill=body.waybill, shipped_at=body.shipped_at,
-        now=runtime.clock.now(), ctx=_rules(request, runtime))
+        carrier=body.carrier,
+        waybill=body.waybill,
+        shipped_at=body.shipped_at,
+        now=runtime.clock.now(),
+        ctx=_rules(request, runtime),
+    )
     return ShipmentMarkedPublic(
-        shipment_id=marked.shipment_id, order_id=marked.order_id,
-        carrier_code=marked.carrier_code, carrier_known=marked.carrier_known,
-        waybill_no=marked.waybill_no, shipped_at=marked.shipped_at, status=marked.status,
-        picked_up_at=marked.picked_up_at, attached_events=marked.attached_events,
-        violations_new=marked.violations_new)
+        shipment_id=marked.shipment_id,
+        order_id=marked.order_id,
+        carrier_code=marked.carrier_code,
+        carrier_known=marked.carrier_known,
+        waybill_no=marked.waybill_no,
+        shipped_at=marked.shipped_at,
+        status=marked.status,
+        picked_up_at=marked.picked_up_at,
+        attached_events=marked.attached_events,
+        violations_new=marked.violations_new,
+    )

@@ -17,14 +17,20 @@ from lanshou.entrypoints.params import DbId
 from lanshou.errors import PermissionDenied
 from lanshou.services.auth import create_integration_token, list_tokens, revoke_token
 
-router = APIRouter(tags=["tokens"],
-                   responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}})
+router = APIRouter(
+    tags=["tokens"], responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}}
+)
 
 
 def _public(token: ApiToken, username: str) -> IntegrationTokenPublic:
-    return IntegrationTokenPublic(id=token.id, name=token.name, username=username,
-                                  created_at=token.created_at, last_used_at=token.last_used_at,
-                                  revoked_at=token.revoked_at)
+    return IntegrationTokenPublic(
+        id=token.id,
+        name=token.name,
+        username=username,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+    )
 
 
 @router.get("/tokens", response_model=list[IntegrationTokenPublic])
@@ -35,21 +41,32 @@ def tokens(caller: CallerDep, db: DbDep) -> list[IntegrationTokenPublic]:
     return [_public(t, u) for t, u in list_tokens(db)]
 
 
-@router.post("/tokens", response_model=IntegrationTokenCreated,
-             status_code=status.HTTP_201_CREATED)
-def create_token(body: IntegrationTokenCreate, caller: CallerDep, db: DbDep,
-                 runtime: RuntimeDep) -> IntegrationTokenCreated:
+@router.post("/tokens", response_model=IntegrationTokenCreated, status_code=status.HTTP_201_CREATED)
+def create_token(
+    body: IntegrationTokenCreate, caller: CallerDep, db: DbDep, runtime: RuntimeDep
+) -> IntegrationTokenCreated:
     """Create a long-lived token; the response is the only time the token is shown."""
     plain, row = create_integration_token(db, caller, body.name, runtime.clock.now(), body.user_id)
     owner = db.get_one(User, row.user_id).username
-    return IntegrationTokenCreated(token=plain, id=row.id, name=row.name, username=owner,
-                                   created_at=row.created_at, last_used_at=None, revoked_at=None)
+    return IntegrationTokenCreated(
+        token=plain,
+        id=row.id,
+        name=row.name,
+        username=owner,
+        created_at=row.created_at,
+        last_used_at=None,
+        revoked_at=None,
+    )
 
 
-@router.delete("/tokens/{token_id}", response_model=IntegrationTokenPublic,
-               responses={404: {"model": ErrorPublic}})
-def delete_token(token_id: DbId, caller: CallerDep, db: DbDep,
-                 runtime: RuntimeDep) -> IntegrationTokenPublic:
+@router.delete(
+    "/tokens/{token_id}",
+    response_model=IntegrationTokenPublic,
+    responses={404: {"model": ErrorPublic}},
+)
+def delete_token(
+    token_id: DbId, caller: CallerDep, db: DbDep, runtime: RuntimeDep
+) -> IntegrationTokenPublic:
     """Revoke a token; it stops working at once and stays listed as revoked."""
     row = revoke_token(db, caller, token_id, runtime.clock.now())
     return _public(row, db.get_one(User, row.user_id).username)

@@ -49,23 +49,40 @@ T = TypeVar("T")
 def _form(fields: dict[str, str], required: list[str]) -> dict[str, Any]:
     """``openapi_extra`` for a push read by hand: its form fields, as the aggregator sends them."""
     properties = {name: {"type": "string", "description": text} for name, text in fields.items()}
-    return {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
-        "schema": {"type": "object", "properties": properties, "required": required}}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "properties": properties, "required": required}
+                }
+            },
+        }
+    }
 
 
 def _answers(ack: type[Kuaidi100Ack | KdniaoAck]) -> dict[int | str, dict[str, Any]]:
     """Every answer of a push is in the aggregator's format; the status says what went wrong."""
-    return {200: {"model": ack, "description": "stored (or a duplicate)"},
-            401: {"model": ack, "description": "the signature does not match a configured key"},
-            413: {"model": ack, "description": f"the body is larger than {PUSH_MAX_BYTES} bytes"},
-            422: {"model": ack, "description": "a form field is missing or the push is malformed"}}
+    return {
+        200: {"model": ack, "description": "stored (or a duplicate)"},
+        401: {"model": ack, "description": "the signature does not match a configured key"},
+        413: {"model": ack, "description": f"the body is larger than {PUSH_MAX_BYTES} bytes"},
+        422: {"model": ack, "description": "a form field is missing or the push is malformed"},
+    }
 
 
-KUAIDI100_FORM = _form({"param": "the push, JSON text",
-                        "sign": "MD5 of param + salt, upper-case hex"}, ["param", "sign"])
-KDNIAO_FORM = _form({"RequestData": "the push, JSON text",
-                     "DataSign": "Base64 of the lower-case hex MD5 of RequestData + AppKey",
-                     "RequestType": "101 (track push)"}, ["RequestData", "DataSign"])
+KUAIDI100_FORM = _form(
+    {"param": "the push, JSON text", "sign": "MD5 of param + salt, upper-case hex"},
+    ["param", "sign"],
+)
+KDNIAO_FORM = _form(
+    {
+        "RequestData": "the push, JSON text",
+        "DataSign": "Base64 of the lower-case hex MD5 of RequestData + AppKey",
+        "RequestType": "101 (track push)",
+    },
+    ["RequestData", "DataSign"],
+)
 
 router = APIRouter(tags=["tracking"])
 
@@ -120,8 +137,7 @@ def _feed_failure(exc: LanshouError) -> tuple[int, str]:
     return 422, "400"
 
 
-@router.post("/tracking/kuaidi100", openapi_extra=KUAIDI100_FORM,
-             responses=_answers(Kuaidi100Ack))
+@router.post("/tracking/kuaidi100", openapi_extra=KUAIDI100_FORM, responses=_answers(Kuaidi100Ack))
 async def kuaidi100_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """快递100 subscription push (form fields ``param`` and ``sign``); verified before storing."""
     now = runtime.clock.now()
@@ -131,8 +147,7 @@ async def kuaidi100_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
         param, sign = form.get("param"), form.get("sign")
         if not param or not sign:
             raise MalformedFeed("param" if not param else "sign", "form field is missing")
-        await _in_transaction(
-            runtime, lambda s: ingest_kuaidi100(s, param, sign, now, ctx))
+        await _in_transaction(runtime, lambda s: ingest_kuaidi100(s, param, sign, now, ctx))
     except (SignatureInvalid, MalformedFeed, PayloadTooLarge) as exc:
         code, return_code = _feed_failure(exc)
         return JSONResponse(kuaidi100.ack(False, exc.message, return_code), status_code=code)
@@ -149,8 +164,7 @@ async def kdniao_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
         form = await _read_form(request, PUSH_MAX_BYTES)
         data, data_sign = form.get("RequestData"), form.get("DataSign")
         if not data or not data_sign:
-            raise MalformedFeed("RequestData" if not data else "DataSign",
-                                "form field is missing")
+            raise MalformedFeed("RequestData" if not data else "DataSign", "form field is missing")
         business_id = kdniao.business_id_of(data)
         await _in_transaction(runtime, lambda s: ingest_kdniao(s, data, data_sign, now, ctx))
     except (SignatureInvalid, MalformedFeed, PayloadTooLarge) as exc:
@@ -160,14 +174,24 @@ async def kdniao_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
 
 
 @router.post(
-    "/tracking/events", response_model=TrackingBatchResult,
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": inline_schema(TrackingBatchIn)
-    }}}},
-    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic},
-               413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
-async def tracking_events(request: Request, caller: CallerDep,
-                          runtime: RuntimeDep) -> TrackingBatchResult:
+    "/tracking/events",
+    response_model=TrackingBatchResult,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_schema(TrackingBatchIn)}},
+        }
+    },
+    responses={
+        401: {"model": ErrorPublic},
+        403: {"model": ErrorPublic},
+        413: {"model": ErrorPublic},
+        422: {"model": ErrorPublic},
+    },
+)
+async def tracking_events(
+    request: Request, caller: CallerDep, runtime: RuntimeDep
+) -> TrackingBatchResult:
     """Up to 10,000 normalised events (20 MB) from an integration; administrators' tokens only."""
     if caller.role is not Role.ADMIN:
         raise PermissionDenied("posting tracking events needs an administrator's integration token")
@@ -179,25 +203,48 @@ async def tracking_events(request: Request, caller: CallerDep,
         raise RequestValidationError(errors) from exc
     # The raw record is each event object as the integration sent it (valid, so a dict).
     raws = json.loads(body)["events"]
-    events = [PlainEvent(carrier=e.carrier, waybill=e.waybill, time=e.time, status=e.status,
-                         location=e.location, description=e.description, raw=raw)
-              for e, raw in zip(batch.events, raws, strict=True)]
+    events = [
+        PlainEvent(
+            carrier=e.carrier,
+            waybill=e.waybill,
+            time=e.time,
+            status=e.status,
+            location=e.location,
+            description=e.description,
+            raw=raw,
+        )
+        for e, raw in zip(batch.events, raws, strict=True)
+    ]
     now, ctx = runtime.clock.now(), _rules(request, runtime)
     summary = await _in_transaction(runtime, lambda s: ingest_events(s, events, now, ctx))
     return TrackingBatchResult(
-        received=summary.received, stored=summary.stored, duplicates=summary.duplicates,
-        unmatched=summary.unmatched, unknown_carriers=summary.unknown_carriers,
-        unknown_carrier_names=summary.unknown_carrier_names)
+        received=summary.received,
+        stored=summary.stored,
+        duplicates=summary.duplicates,
+        unmatched=summary.unmatched,
+        unknown_carriers=summary.unknown_carriers,
+        unknown_carrier_names=summary.unknown_carrier_names,
+    )
 
 
 def _integration(row: FeedIntegration) -> FeedIntegrationPublic:
-    return FeedIntegrationPublic(id=row.id, kind=row.kind, name=row.name,
-                                 account_id=row.account_id, is_active=row.is_active,
-                                 created_at=row.created_at, callback_path=CALLBACKS[row.kind])
+    return FeedIntegrationPublic(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        account_id=row.account_id,
+        is_active=row.is_active,
+        created_at=row.created_at,
+        callback_path=CALLBACKS[row.kind],
+    )
 
 
-@router.get("/feeds", tags=["feeds"], response_model=list[FeedIntegrationPublic],
-            responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}})
+@router.get(
+    "/feeds",
+    tags=["feeds"],
+    response_model=list[FeedIntegrationPublic],
+    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+)
 def feeds(caller: CallerDep, db: DbDep) -> list[FeedIntegrationPublic]:
     """Configured 快递100 / 快递鸟 integrations (administrators only); never their secrets."""
     if caller.role is not Role.ADMIN:
@@ -205,13 +252,29 @@ def feeds(caller: CallerDep, db: DbDep) -> list[FeedIntegrationPublic]:
     return [_integration(r) for r in list_integrations(db)]
 
 
-@router.post("/feeds", tags=["feeds"], response_model=FeedIntegrationPublic,
-             status_code=status.HTTP_201_CREATED,
-             responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic},
-                        409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
-def create_feed(body: FeedIntegrationCreate, caller: CallerDep, db: DbDep,
-                runtime: RuntimeDep) -> FeedIntegrationPublic:
+@router.post(
+    "/feeds",
+    tags=["feeds"],
+    response_model=FeedIntegrationPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        401: {"model": ErrorPublic},
+        403: {"model": ErrorPublic},
+        409: {"model": ErrorPublic},
+        422: {"model": ErrorPublic},
+    },
+)
+def create_feed(
+    body: FeedIntegrationCreate, caller: CallerDep, db: DbDep, runtime: RuntimeDep
+) -> FeedIntegrationPublic:
     """Register a 快递100 salt or 快递鸟 AppKey; pushes signed with it are then accepted."""
-    row = create_integration(db, caller, kind=body.kind, name=body.name, secret=body.secret,
-                             account_id=body.account_id, now=runtime.clock.now())
+    row = create_integration(
+        db,
+        caller,
+        kind=body.kind,
+        name=body.name,
+        secret=body.secret,
+        account_id=body.account_id,
+        now=runtime.clock.now(),
+    )
     return _integration(row)

@@ -26,29 +26,60 @@ def appeals_context(request: Request, runtime: RuntimeDep) -> AppealsContext:
     return ctx
 
 
-@router.get("/violations", response_model=list[ViolationPublic],
-            responses={422: {"model": ErrorPublic}})
+@router.get(
+    "/violations", response_model=list[ViolationPublic], responses={422: {"model": ErrorPublic}}
+)
 def violations(
-    caller: CallerDep, db: DbDep, runtime: RuntimeDep, request: Request,
+    caller: CallerDep,
+    db: DbDep,
+    runtime: RuntimeDep,
+    request: Request,
     shop: Annotated[DbId | None, Query(description="shop id")] = None,
     state: Annotated[str | None, Query(description="open, confirmed, exempt, reversed …")] = None,
 ) -> list[ViolationPublic]:
     """Violations newest first, with the appeal deadline and whether an appeal can be filed."""
-    rows = list_violations(db, appeals_context(request, runtime), scope_for(db, caller),
-                           runtime.clock.now(), shop, state)
-    return [ViolationPublic(
-        id=r.violation.id, shop_id=r.violation.shop_id, order_id=r.violation.order_id,
-        shipment_id=r.violation.shipment_id, profile=r.violation.profile,
-        rule_id=r.violation.rule_id, state=r.violation.state, deadline=r.violation.deadline,
-        detected_at=r.violation.detected_at, explanation=r.violation.explanation,
-        appeal_closes_at=r.appeal_closes_at, appealable=r.appealable, appeal_id=r.appeal_id,
-        appeal_state=r.appeal_state) for r in rows]
+    rows = list_violations(
+        db,
+        appeals_context(request, runtime),
+        scope_for(db, caller),
+        runtime.clock.now(),
+        shop,
+        state,
+    )
+    return [
+        ViolationPublic(
+            id=r.violation.id,
+            shop_id=r.violation.shop_id,
+            order_id=r.violation.order_id,
+            shipment_id=r.violation.shipment_id,
+            profile=r.violation.profile,
+            rule_id=r.violation.rule_id,
+            state=r.violation.state,
+            deadline=r.violation.deadline,
+            detected_at=r.violation.detected_at,
+            explanation=r.violation.explanation,
+            appeal_closes_at=r.appeal_closes_at,
+            appealable=r.appealable,
+            appeal_id=r.appeal_id,
+            appeal_state=r.appeal_state,
+        )
+        for r in rows
+    ]
 
 
-@router.get("/violations/{violation_id}/statement-draft", response_model=StatementDraft,
-            responses={404: {"model": ErrorPublic}})
-def statement_draft(violation_id: DbId, caller: CallerDep, db: DbDep, runtime: RuntimeDep,
-                    request: Request, appeal_id: DbId | None = None) -> StatementDraft:
+@router.get(
+    "/violations/{violation_id}/statement-draft",
+    response_model=StatementDraft,
+    responses={404: {"model": ErrorPublic}},
+)
+def statement_draft(
+    violation_id: DbId,
+    caller: CallerDep,
+    db: DbDep,
+    runtime: RuntimeDep,
+    request: Request,
+    appeal_id: DbId | None = None,
+) -> StatementDraft:
     """A Chinese statement drafted from the facts, within the platform's length limit."""
     actx = appeals_context(request, runtime)
     text = statement_draft_for(db, actx, caller, violation_id, runtime.clock.now(), appeal_id)

@@ -28,8 +28,9 @@ def _page(ctx: WebContext, status: int = 200, **extra: object) -> Response:
         users = list_users(session)
         tokens = list_tokens(session)
     values = {"new_token": None, "new_token_name": "", **extra}
-    return render(ctx, "admin/users.html", status, section="admin", users=users, tokens=tokens,
-                  **values)
+    return render(
+        ctx, "admin/users.html", status, section="admin", users=users, tokens=tokens, **values
+    )
 
 
 @router.get("/users")
@@ -39,8 +40,9 @@ def users(ctx: UserCtx) -> Response:
 
 
 @router.post("/tokens")
-def create_token(ctx: UserCtx, name: Annotated[str, Form()],
-                 user_id: Annotated[DbId | None, Form()] = None) -> Response:
+def create_token(
+    ctx: UserCtx, name: Annotated[str, Form()], user_id: Annotated[DbId | None, Form()] = None
+) -> Response:
     """The new token is shown on this response only; reloading will not show it again."""
     _require_admin(ctx)
     with unit_of_work(ctx.runtime.sessions) as session:

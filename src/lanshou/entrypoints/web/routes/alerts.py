@@ -26,13 +26,19 @@ from lanshou.services.orders import scope_for
 
 router = APIRouter(include_in_schema=False)
 
-EGRESS_REFUSED = N_("%(host)s leads to %(address)s, %(kind)s. Alerts may only go to addresses on "
-                    "the public Internet; ask the operator to allow an internal server.")
+EGRESS_REFUSED = N_(
+    "%(host)s leads to %(address)s, %(kind)s. Alerts may only go to addresses on "
+    "the public Internet; ask the operator to allow an internal server."
+)
 EGRESS_KINDS = {
-    "metadata": N_("the cloud metadata service"), "unspecified": N_("an unspecified address"),
-    "loopback": N_("this server itself (loopback)"), "link_local": N_("a link-local address"),
-    "multicast": N_("a multicast address"), "shared": N_("a carrier-grade NAT address"),
-    "private": N_("a private network address"), "reserved": N_("a reserved address"),
+    "metadata": N_("the cloud metadata service"),
+    "unspecified": N_("an unspecified address"),
+    "loopback": N_("this server itself (loopback)"),
+    "link_local": N_("a link-local address"),
+    "multicast": N_("a multicast address"),
+    "shared": N_("a carrier-grade NAT address"),
+    "private": N_("a private network address"),
+    "reserved": N_("a reserved address"),
 }
 
 
@@ -53,8 +59,9 @@ def _refusal(ctx: WebContext, exc: InvalidInput) -> str:
     if details.get("reason") != "egress_refused":
         return exc.message
     kind = translate(ctx.locale, EGRESS_KINDS.get(str(details["kind"]), EGRESS_KINDS["reserved"]))
-    return translate(ctx.locale, EGRESS_REFUSED, host=details["host"], address=details["address"],
-                     kind=kind)
+    return translate(
+        ctx.locale, EGRESS_REFUSED, host=details["host"], address=details["address"], kind=kind
+    )
 
 
 def sms_of(request: Request) -> SmsSender:
@@ -79,10 +86,20 @@ def _settings_page(ctx: WebContext, status: int = 200, **extra: object) -> Respo
         channels = svc.list_channels(session, scope)
         shops = svc.manageable_shops(session, scope)
     values: dict[str, Any] = {"error": "", "notice": "", **extra}
-    return render(ctx, "alerts/settings.html", status, section="alerts", channels=channels,
-                  shops=shops, kinds=list(CHANNEL_LABELS), kind_labels=CHANNEL_LABELS,
-                  event_kinds=EVENT_KINDS, event_labels=EVENT_LABELS, leads=_lead_choices(ctx),
-                  **values)
+    return render(
+        ctx,
+        "alerts/settings.html",
+        status,
+        section="alerts",
+        channels=channels,
+        shops=shops,
+        kinds=list(CHANNEL_LABELS),
+        kind_labels=CHANNEL_LABELS,
+        event_kinds=EVENT_KINDS,
+        event_labels=EVENT_LABELS,
+        leads=_lead_choices(ctx),
+        **values,
+    )
 
 
 @router.get("/alerts/settings")
@@ -105,20 +122,43 @@ def create_channel(
     username: Annotated[str, Form()] = "",
     starttls: Annotated[str, Form()] = "",
 ) -> Response:
-    config = {"url": url.strip(), "host": host.strip(), "port": port.strip() or None,
-              "sender": sender.strip(), "recipients": recipients, "username": username.strip(),
-              "starttls": starttls}
+    config = {
+        "url": url.strip(),
+        "host": host.strip(),
+        "port": port.strip() or None,
+        "sender": sender.strip(),
+        "recipients": recipients,
+        "username": username.strip(),
+        "starttls": starttls,
+    }
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
-            row = svc.create_channel(session, ctx.user, scope_for(session, ctx.user),
-                                     shop_id=shop_id, kind=kind, name=name, config=config,
-                                     secret=secret.strip() or None, now=ctx.now,
-                                     egress=egress_of(ctx))
-            svc.set_subscriptions(session, ctx.user, scope_for(session, ctx.user), row.id,
-                                  [(k, 0) for k in EVENT_KINDS], ctx.now)
+            row = svc.create_channel(
+                session,
+                ctx.user,
+                scope_for(session, ctx.user),
+                shop_id=shop_id,
+                kind=kind,
+                name=name,
+                config=config,
+                secret=secret.strip() or None,
+                now=ctx.now,
+                egress=egress_of(ctx),
+            )
+            svc.set_subscriptions(
+                session,
+                ctx.user,
+                scope_for(session, ctx.user),
+                row.id,
+                [(k, 0) for k in EVENT_KINDS],
+                ctx.now,
+            )
     except InvalidInput as exc:
-        return _settings_page(ctx, 422, error=translate(ctx.locale, "Could not save: %(reason)s",
-                                                        reason=_refusal(ctx, exc)))
+        return _settings_page(
+            ctx,
+            422,
+            error=translate(ctx.locale, "Could not save: %(reason)s", reason=_refusal(ctx, exc)),
+        )
     return redirect("/alerts/settings")
 
 
@@ -130,14 +170,16 @@ async def subscriptions(ctx: UserCtx, request: Request, channel_id: DbId) -> Res
         kind, _, lead = str(value).partition(":")
         minutes = whole_number(lead, MAX_LEAD_MINUTES) if lead not in ("", "0") else 0
         if minutes is None:
-            raise InvalidInput(f"lead must be 0 to {MAX_LEAD_MINUTES} minutes",
-                               field="subscriptions")
+            raise InvalidInput(
+                f"lead must be 0 to {MAX_LEAD_MINUTES} minutes", field="subscriptions"
+            )
         wanted.append((kind, minutes))
 
     def save() -> None:
         with unit_of_work(ctx.runtime.sessions) as session:
-            svc.set_subscriptions(session, ctx.user, scope_for(session, ctx.user), channel_id,
-                                  wanted, ctx.now)
+            svc.set_subscriptions(
+                session, ctx.user, scope_for(session, ctx.user), channel_id, wanted, ctx.now
+            )
 
     await run_in_threadpool(save)
     return redirect("/alerts/settings")
@@ -146,8 +188,9 @@ async def subscriptions(ctx: UserCtx, request: Request, channel_id: DbId) -> Res
 @router.post("/alerts/channels/{channel_id}/active")
 def toggle(ctx: UserCtx, channel_id: DbId, active: Annotated[str, Form()] = "") -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
-        svc.set_active(session, ctx.user, scope_for(session, ctx.user), channel_id,
-                       active == "1", ctx.now)
+        svc.set_active(
+            session, ctx.user, scope_for(session, ctx.user), channel_id, active == "1", ctx.now
+        )
     return redirect("/alerts/settings")
 
 
@@ -158,17 +201,32 @@ def test_send(ctx: UserCtx, channel_id: DbId) -> Response:
         row = svc.channel_for_send(session, ctx.user, scope_for(session, ctx.user), channel_id)
         kind, config, secret = row.kind, dict(row.config), row.secret
         shop_id, name = row.shop_id, row.name
-    message = Message(translate(ctx.locale, "lanshou test message"),
-                      translate(ctx.locale, "If you can read this, alerts reach this channel."))
+    message = Message(
+        translate(ctx.locale, "lanshou test message"),
+        translate(ctx.locale, "If you can read this, alerts reach this channel."),
+    )
     result = safe_send(senders_of(ctx), kind, config, secret, message)
     with unit_of_work(ctx.runtime.sessions) as session:
-        session.add(AlertDelivery(shop_id=shop_id, outbox_id=None, channel_kind=kind,
-                                  target=name[:128], attempt=1, at=ctx.now, ok=result.ok,
-                                  status_code=result.status_code, error=result.error))
+        session.add(
+            AlertDelivery(
+                shop_id=shop_id,
+                outbox_id=None,
+                channel_kind=kind,
+                target=name[:128],
+                attempt=1,
+                at=ctx.now,
+                ok=result.ok,
+                status_code=result.status_code,
+                error=result.error,
+            )
+        )
     if result.ok:
         return _settings_page(ctx, notice=translate(ctx.locale, "Test message sent."))
-    return _settings_page(ctx, 502, error=translate(ctx.locale, "Test message failed: %(reason)s",
-                                                    reason=result.error or ""))
+    return _settings_page(
+        ctx,
+        502,
+        error=translate(ctx.locale, "Test message failed: %(reason)s", reason=result.error or ""),
+    )
 
 
 @router.get("/alerts/deliveries")
@@ -179,18 +237,28 @@ def deliveries(ctx: UserCtx, state: str | None = None) -> Response:
         scope = scope_for(session, ctx.user)
         rows = svc.list_deliveries(session, scope, state=state or None)
         attempts = svc.list_attempts(session, scope)
-    return render(ctx, "alerts/deliveries.html", section="deliveries", rows=rows,
-                  attempts=attempts, state=state or "", states=OUTBOX_STATES,
-                  event_labels=EVENT_LABELS, kind_labels=CHANNEL_LABELS)
+    return render(
+        ctx,
+        "alerts/deliveries.html",
+        section="deliveries",
+        rows=rows,
+        attempts=attempts,
+        state=state or "",
+        states=OUTBOX_STATES,
+        event_labels=EVENT_LABELS,
+        kind_labels=CHANNEL_LABELS,
+    )
 
 
-def _reminder_page(ctx: WebContext, shipment_id: int, status: int = 200,
-                   **extra: object) -> Response:
+def _reminder_page(
+    ctx: WebContext, shipment_id: int, status: int = 200, **extra: object
+) -> Response:
     if not may_see_at_risk(ctx.user):
         raise PermissionDenied("reminders are for merchants, customer service and admins")
     with unit_of_work(ctx.runtime.sessions) as session:
-        item = reminders.reminder_for(session, scope_for(session, ctx.user), shipment_id,
-                                      ctx.locale)
+        item = reminders.reminder_for(
+            session, scope_for(session, ctx.user), shipment_id, ctx.locale
+        )
     values: Mapping[str, object] = {"error": "", "notice": "", **extra}
     return render(ctx, "alerts/reminder.html", status, section="at_risk", r=item, **values)
 
@@ -201,26 +269,42 @@ def reminder(ctx: UserCtx, shipment_id: DbId) -> Response:
 
 
 @router.post("/reminders/{shipment_id}/sms")
-def send_sms(ctx: UserCtx, request: Request, shipment_id: DbId,
-             phone: Annotated[str, Form()] = "") -> Response:
+def send_sms(
+    ctx: UserCtx, request: Request, shipment_id: DbId, phone: Annotated[str, Form()] = ""
+) -> Response:
     """Send by the configured SMS sender (outside the transaction), then log it."""
     with unit_of_work(ctx.runtime.sessions) as session:
-        item = reminders.reminder_for(session, scope_for(session, ctx.user), shipment_id,
-                                      ctx.locale)
+        item = reminders.reminder_for(
+            session, scope_for(session, ctx.user), shipment_id, ctx.locale
+        )
     try:
         number = reminders.check_phone(phone or item.courier_phone or "")
     except InvalidInput:
-        return _reminder_page(ctx, shipment_id, 422,
-                              error=translate(ctx.locale, "Enter the courier's phone number."))
+        return _reminder_page(
+            ctx, shipment_id, 422, error=translate(ctx.locale, "Enter the courier's phone number.")
+        )
     sms = sms_of(request)
     result = sms.send_sms(number, item.text)
     with unit_of_work(ctx.runtime.sessions) as session:
-        reminders.record_sms_reminder(session, scope_for(session, ctx.user), item, phone=number,
-                                      user_id=ctx.user.user_id, result=result,
-                                      sender_name=sms.name, now=ctx.now)
+        reminders.record_sms_reminder(
+            session,
+            scope_for(session, ctx.user),
+            item,
+            phone=number,
+            user_id=ctx.user.user_id,
+            result=result,
+            sender_name=sms.name,
+            now=ctx.now,
+        )
     if not result.ok:
-        return _reminder_page(ctx, shipment_id, 502, error=translate(
-            ctx.locale, "The SMS could not be sent: %(reason)s", reason=result.error or ""))
+        return _reminder_page(
+            ctx,
+            shipment_id,
+            502,
+            error=translate(
+                ctx.locale, "The SMS could not be sent: %(reason)s", reason=result.error or ""
+            ),
+        )
     return _reminder_page(ctx, shipment_id, notice=translate(ctx.locale, "SMS sent and logged."))
 
 
@@ -232,7 +316,9 @@ def copied(ctx: UserCtx, shipment_id: DbId) -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         scope = scope_for(session, ctx.user)
         item = reminders.reminder_for(session, scope, shipment_id, ctx.locale)
-        reminders.record_copied_reminder(session, scope, item, user_id=ctx.user.user_id,
-                                         now=ctx.now)
-    return _reminder_page(ctx, shipment_id,
-                          notice=translate(ctx.locale, "Reminder logged in the contact log."))
+        reminders.record_copied_reminder(
+            session, scope, item, user_id=ctx.user.user_id, now=ctx.now
+        )
+    return _reminder_page(
+        ctx, shipment_id, notice=translate(ctx.locale, "Reminder logged in the contact log.")
+    )

@@ -26,16 +26,20 @@ def may_see_analytics(ctx: WebContext) -> bool:
     return ctx.user.role is not Role.REVIEWER
 
 
-def _export(name: str, fmt: str, headers: tuple[str, ...] | list[str],
-            rows: list[list[Any]]) -> Response:
+def _export(
+    name: str, fmt: str, headers: tuple[str, ...] | list[str], rows: list[list[Any]]
+) -> Response:
     if fmt == "csv":
         body, media = to_csv(headers, rows), CSV_TYPE
     elif fmt == "xlsx":
         body, media = to_xlsx(headers, rows, name), XLSX_TYPE
     else:
         raise InvalidInput("format is csv or xlsx", field="format")
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
 
 
 def _period(ctx: WebContext, days: int) -> Period:
@@ -49,46 +53,88 @@ def losses(ctx: UserCtx, days: int = 30, format: str | None = None) -> Response:
     if not may_see_analytics(ctx):
         raise PermissionDenied("analytics are for merchants, customer service and admins")
     with unit_of_work(ctx.runtime.sessions) as session:
-        board = dashboard.loss_board(session, scope_for(session, ctx.user), ctx.now, ctx.rules,
-                                     _period(ctx, days))
+        board = dashboard.loss_board(
+            session, scope_for(session, ctx.user), ctx.now, ctx.rules, _period(ctx, days)
+        )
     if format:
         return _export("losses-by-shop", format, dashboard.SHOP_HEADERS, board.shop_rows)
-    return render(ctx, "analytics/losses.html", section="analytics_losses", board=board,
-                  days=days, periods=PERIODS, charts=loss_charts(board, ctx.locale))
+    return render(
+        ctx,
+        "analytics/losses.html",
+        section="analytics_losses",
+        board=board,
+        days=days,
+        periods=PERIODS,
+        charts=loss_charts(board, ctx.locale),
+    )
 
 
 @router.get("/analytics/carriers")
-def carriers(ctx: UserCtx, days: int = 30, format: str | None = None,
-             table: str = "carrier") -> Response:
+def carriers(
+    ctx: UserCtx, days: int = 30, format: str | None = None, table: str = "carrier"
+) -> Response:
     if not may_see_analytics(ctx):
         raise PermissionDenied("analytics are for merchants, customer service and admins")
     with unit_of_work(ctx.runtime.sessions) as session:
-        board = dashboard.carrier_board(session, scope_for(session, ctx.user),
-                                        _period(ctx, days))
+        board = dashboard.carrier_board(session, scope_for(session, ctx.user), _period(ctx, days))
     if format:
         if table == "recommendation":
-            rows = [[r.province, r.rank, r.carrier, r.shipments,
-                     None if r.p90_h is None else round(r.p90_h, 2), round(r.timeout_rate, 4),
-                     r.penalty_per_1000_fen / 100]
-                    for recs in board.recommendations.values() for r in recs]
-            return _export("carrier-recommendation", format,
-                           ["province", "rank", "carrier", "shipments", "p90_h", "timeout_rate",
-                            "penalty_per_1000"], rows)
-        cards = {"carrier": board.carriers, "outlet": board.outlets,
-                 "courier": board.couriers}.get(table)
+            rows = [
+                [
+                    r.province,
+                    r.rank,
+                    r.carrier,
+                    r.shipments,
+                    None if r.p90_h is None else round(r.p90_h, 2),
+                    round(r.timeout_rate, 4),
+                    r.penalty_per_1000_fen / 100,
+                ]
+                for recs in board.recommendations.values()
+                for r in recs
+            ]
+            return _export(
+                "carrier-recommendation",
+                format,
+                [
+                    "province",
+                    "rank",
+                    "carrier",
+                    "shipments",
+                    "p90_h",
+                    "timeout_rate",
+                    "penalty_per_1000",
+                ],
+                rows,
+            )
+        cards = {"carrier": board.carriers, "outlet": board.outlets, "courier": board.couriers}.get(
+            table
+        )
         if cards is None:
-            raise InvalidInput("table is carrier, outlet, courier or recommendation",
-                               field="table")
-        return _export(f"{table}-scorecards", format, dashboard.CARD_HEADERS,
-                       dashboard.card_rows(cards))
-    return render(ctx, "analytics/carriers.html", section="analytics_carriers", board=board,
-                  days=days, periods=PERIODS, charts=carrier_charts(board, ctx.locale))
+            raise InvalidInput("table is carrier, outlet, courier or recommendation", field="table")
+        return _export(
+            f"{table}-scorecards", format, dashboard.CARD_HEADERS, dashboard.card_rows(cards)
+        )
+    return render(
+        ctx,
+        "analytics/carriers.html",
+        section="analytics_carriers",
+        board=board,
+        days=days,
+        periods=PERIODS,
+        charts=carrier_charts(board, ctx.locale),
+    )
 
 
 @router.get("/analytics/whatif")
-def whatif(ctx: UserCtx, profile: str = "douyin",
-           changes: list[str] = Query(default=[], alias="set"), shop: str = "",
-           carrier: str = "", region: str = "", format: str | None = None) -> Response:
+def whatif(
+    ctx: UserCtx,
+    profile: str = "douyin",
+    changes: list[str] = Query(default=[], alias="set"),
+    shop: str = "",
+    carrier: str = "",
+    region: str = "",
+    format: str | None = None,
+) -> Response:
     from lanshou.services.analytics import whatif as wi
 
     if ctx.user.role is not Role.ADMIN:
@@ -103,23 +149,49 @@ def whatif(ctx: UserCtx, profile: str = "douyin",
                 if carrier:
                     diffs = wi.whatif_carrier(session, ctx.rules, shop, carrier, region, ctx.now)
                 else:
-                    diffs = wi.whatif_rules(session, ctx.rules, profile,
-                                            [wi.parse_change(c) for c in changes], ctx.now)
+                    diffs = wi.whatif_rules(
+                        session, ctx.rules, profile, [wi.parse_change(c) for c in changes], ctx.now
+                    )
             rows = [d.row() for d in diffs]
         except LanshouError as exc:
             error = exc.message
-    headers = ["shop", "name", "violations_base", "violations_changed", "violations_delta",
-               "money_base", "money_changed", "money_delta"]
+    headers = [
+        "shop",
+        "name",
+        "violations_base",
+        "violations_changed",
+        "violations_delta",
+        "money_base",
+        "money_changed",
+        "money_delta",
+    ]
     if format and not error:
         return _export("whatif", format, headers, [[r[h] for h in headers] for r in rows])
-    return render(ctx, "analytics/whatif.html", 422 if error else 200,
-                  section="analytics_whatif", rows=rows, error=error, ran=ran,
-                  profile=profile, changes=changes or ["pickup_timeout.hours=12"], shop=shop,
-                  carrier=carrier, region=region, query=str(ctx.request.url.query))
+    return render(
+        ctx,
+        "analytics/whatif.html",
+        422 if error else 200,
+        section="analytics_whatif",
+        rows=rows,
+        error=error,
+        ran=ran,
+        profile=profile,
+        changes=changes or ["pickup_timeout.hours=12"],
+        shop=shop,
+        carrier=carrier,
+        region=region,
+        query=str(ctx.request.url.query),
+    )
 
 
-def _bar(categories: list[str], series: list[tuple[str, list[float]]], *, stack: bool = False,
-         horizontal: bool = False, every_label: bool = True) -> dict[str, Any]:
+def _bar(
+    categories: list[str],
+    series: list[tuple[str, list[float]]],
+    *,
+    stack: bool = False,
+    horizontal: bool = False,
+    every_label: bool = True,
+) -> dict[str, Any]:
     """An ECharts option: bars per category, optionally stacked, optionally horizontal."""
     cat_axis: dict[str, Any] = {"type": "category", "data": categories}
     if every_label:
@@ -131,40 +203,61 @@ def _bar(categories: list[str], series: list[tuple[str, list[float]]], *, stack:
         "grid": {"left": 90 if horizontal else 50, "right": 20, "top": 36, "bottom": 30},
         "xAxis": val_axis if horizontal else cat_axis,
         "yAxis": cat_axis if horizontal else val_axis,
-        "series": [{"name": name, "type": "bar", "data": data,
-                    **({"stack": "total"} if stack else {})} for name, data in series],
+        "series": [
+            {"name": name, "type": "bar", "data": data, **({"stack": "total"} if stack else {})}
+            for name, data in series
+        ],
     }
 
 
 def loss_charts(board: dashboard.LossBoard, locale: str) -> dict[str, dict[str, Any]]:
     t = lambda msgid: translate(locale, msgid)  # noqa: E731
-    kinds = [(N_("Compensation"), "compensation"), (N_("Fines"), "fine"),
-             (N_("Automatic refunds"), "refund")]
+    kinds = [
+        (N_("Compensation"), "compensation"),
+        (N_("Fines"), "fine"),
+        (N_("Automatic refunds"), "refund"),
+    ]
     return {
-        "daily": _bar([d[5:] for d in board.days],
-                      [(t(label), board.day_series[k]) for label, k in kinds], stack=True,
-                      every_label=False),
-        "carrier": _bar([c for c, _v in board.by_carrier],
-                        [(t(N_("Net loss")), [v for _c, v in board.by_carrier])],
-                        horizontal=True),
-        "rule": _bar([r for r, _v in board.by_rule],
-                     [(t(N_("Net loss")), [v for _r, v in board.by_rule])]),
+        "daily": _bar(
+            [d[5:] for d in board.days],
+            [(t(label), board.day_series[k]) for label, k in kinds],
+            stack=True,
+            every_label=False,
+        ),
+        "carrier": _bar(
+            [c for c, _v in board.by_carrier],
+            [(t(N_("Net loss")), [v for _c, v in board.by_carrier])],
+            horizontal=True,
+        ),
+        "rule": _bar(
+            [r for r, _v in board.by_rule], [(t(N_("Net loss")), [v for _r, v in board.by_rule])]
+        ),
     }
 
 
 def carrier_charts(board: dashboard.CarrierBoard, locale: str) -> dict[str, dict[str, Any]]:
     t = lambda msgid: translate(locale, msgid)  # noqa: E731
     names = [c.name for c in board.carriers]
-    latency = _bar(names, [(t(label), [c.row()[key] or 0 for c in board.carriers])
-                           for label, key in ((N_("Pickup p50 (h)"), "p50_h"),
-                                              (N_("Pickup p90 (h)"), "p90_h"),
-                                              (N_("Pickup p99 (h)"), "p99_h"))])
+    latency = _bar(
+        names,
+        [
+            (t(label), [c.row()[key] or 0 for c in board.carriers])
+            for label, key in (
+                (N_("Pickup p50 (h)"), "p50_h"),
+                (N_("Pickup p90 (h)"), "p90_h"),
+                (N_("Pickup p99 (h)"), "p99_h"),
+            )
+        ],
+    )
     trend = {
-        "tooltip": {"trigger": "axis"}, "legend": {"top": 0, "type": "scroll"},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0, "type": "scroll"},
         "grid": {"left": 50, "right": 20, "top": 36, "bottom": 30},
         "xAxis": {"type": "category", "data": board.weeks},
         "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}"}},
-        "series": [{"name": name, "type": "line", "data": values, "connectNulls": True}
-                   for name, values in board.trend.items()],
+        "series": [
+            {"name": name, "type": "line", "data": values, "connectNulls": True}
+            for name, values in board.trend.items()
+        ],
     }
     return {"latency": latency, "trend": trend}

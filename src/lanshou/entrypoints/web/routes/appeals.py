@@ -64,14 +64,22 @@ STATE_LABELS = {
     "expired": N_("Expired"),
 }
 ACTION_LABELS = {
-    "submit": N_("Submit"), "claim": N_("Claim"), "approve": N_("Approve"),
-    "reject": N_("Reject"), "request_info": N_("Ask for information"),
-    "reconsider": N_("Reconsider"), "withdraw": N_("Withdraw"), "expire": N_("Expire"),
-    "create": N_("Created"), "add_evidence": N_("Evidence added"),
+    "submit": N_("Submit"),
+    "claim": N_("Claim"),
+    "approve": N_("Approve"),
+    "reject": N_("Reject"),
+    "request_info": N_("Ask for information"),
+    "reconsider": N_("Reconsider"),
+    "withdraw": N_("Withdraw"),
+    "expire": N_("Expire"),
+    "create": N_("Created"),
+    "add_evidence": N_("Evidence added"),
 }
 VERDICT_LABELS = {
-    "approve": N_("Approve"), "approve_leaning": N_("Leaning to approve"),
-    "undecided": N_("Undecided"), "reject_leaning": N_("Leaning to reject"),
+    "approve": N_("Approve"),
+    "approve_leaning": N_("Leaning to approve"),
+    "undecided": N_("Undecided"),
+    "reject_leaning": N_("Leaning to reject"),
     "reject": N_("Reject"),
 }
 RULE_LABELS = {"pickup_timeout": N_("Pickup timeout"), "ship_timeout": N_("Late shipment")}
@@ -85,38 +93,60 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
     """One readable sentence for a refused action, in the user's language."""
     d = exc.details
     if isinstance(exc, UnsupportedMediaType):
-        return translate(locale, "The file %(name)s was refused (415): its content is not an "
-                         "accepted type or does not match its name. Accepted: JPEG, PNG, WebP, "
-                         "PDF, MP3, M4A, AMR, TXT, HTML, XLSX.", name=filename or "?")
+        return translate(
+            locale,
+            "The file %(name)s was refused (415): its content is not an "
+            "accepted type or does not match its name. Accepted: JPEG, PNG, WebP, "
+            "PDF, MP3, M4A, AMR, TXT, HTML, XLSX.",
+            name=filename or "?",
+        )
     if isinstance(exc, PayloadTooLarge):
-        return translate(locale, "The file %(name)s is too large (413): at most %(mb)s MB.",
-                         name=filename or "?", mb=int(d.get("limit", 0)) // (1024 * 1024))  # type: ignore[call-overload]
+        return translate(
+            locale,
+            "The file %(name)s is too large (413): at most %(mb)s MB.",
+            name=filename or "?",
+            mb=int(d.get("limit", 0)) // (1024 * 1024),
+        )  # type: ignore[call-overload]
     if isinstance(exc, InvalidInput):
         if d.get("field") == "statement" and "limit" in d:
-            return translate(locale, "The statement is limited to %(limit)s characters; it has "
-                             "%(actual)s.", limit=d["limit"], actual=d["actual"])
+            return translate(
+                locale,
+                "The statement is limited to %(limit)s characters; it has %(actual)s.",
+                limit=d["limit"],
+                actual=d["actual"],
+            )
         if d.get("field") == "images":
             return translate(locale, "At most %(limit)s images per round.", limit=d["limit"])
         if d.get("field") == "statement":
-            return translate(locale, "A reconsideration needs new evidence or a changed "
-                             "statement; an appeal needs a statement or evidence.")
+            return translate(
+                locale,
+                "A reconsideration needs new evidence or a changed "
+                "statement; an appeal needs a statement or evidence.",
+            )
         if d.get("field") == "reason_code":
             return translate(locale, "Choose a reason code.")
         if d.get("field") == "screenshot_evidence_id":
             return translate(locale, "Attach a screenshot of the platform's decision.")
-        return translate(locale, "Some of the input was not valid. Please check it and try "
-                         "again.")
+        return translate(locale, "Some of the input was not valid. Please check it and try again.")
     if isinstance(exc, Conflict):
         if "window" in d:
-            return translate(locale, "The time limit has passed: it closed at %(at)s.",
-                             at=_iso_local(str(d.get("closed_at", ""))))
+            return translate(
+                locale,
+                "The time limit has passed: it closed at %(at)s.",
+                at=_iso_local(str(d.get("closed_at", ""))),
+            )
         if "state" in d:
-            allowed = [translate(locale, ACTION_LABELS.get(str(a), str(a)))
-                       for a in d.get("allowed_actions", []) or []]  # type: ignore[attr-defined]
+            allowed = [
+                translate(locale, ACTION_LABELS.get(str(a), str(a)))
+                for a in d.get("allowed_actions", []) or []
+            ]  # type: ignore[attr-defined]
             state = translate(locale, STATE_LABELS.get(str(d["state"]), str(d["state"])))
-            return translate(locale, "Not possible now (409): the appeal is %(state)s. "
-                             "Allowed now: %(actions)s.", state=state,
-                             actions="、".join(allowed) if allowed else "—")
+            return translate(
+                locale,
+                "Not possible now (409): the appeal is %(state)s. Allowed now: %(actions)s.",
+                state=state,
+                actions="、".join(allowed) if allowed else "—",
+            )
         return translate(locale, "Not possible now (409): the record was changed meanwhile.")
     return translate(locale, "Some of the input was not valid. Please check it and try again.")
 
@@ -132,8 +162,13 @@ def _read(upload: UploadFile, limit: int) -> tuple[str, bytes]:
     return upload.filename or "file", upload.file.read(limit + 1)
 
 
-def add_files(session: Session, actx: svc.AppealsContext, ctx: WebContext, appeal_id: int,
-              files: list[UploadFile] | None) -> list[int]:
+def add_files(
+    session: Session,
+    actx: svc.AppealsContext,
+    ctx: WebContext,
+    appeal_id: int,
+    files: list[UploadFile] | None,
+) -> list[int]:
     """Upload each chosen file; the first refusal aborts the whole form (one transaction)."""
     ids = []
     for upload in files or []:
@@ -141,8 +176,9 @@ def add_files(session: Session, actx: svc.AppealsContext, ctx: WebContext, appea
             continue  # an empty file input still sends one nameless part
         name, data = _read(upload, actx.max_file_bytes)
         try:
-            ids.append(svc.upload_evidence(session, actx, ctx.user, appeal_id, name, data,
-                                           ctx.now).id)
+            ids.append(
+                svc.upload_evidence(session, actx, ctx.user, appeal_id, name, data, ctx.now).id
+            )
         except (UnsupportedMediaType, PayloadTooLarge) as exc:
             exc.details["filename"] = name
             raise
@@ -154,6 +190,7 @@ def _file_error(ctx: WebContext, exc: LanshouError) -> str:
 
 
 # ---- filing ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FilingPage:
@@ -171,19 +208,40 @@ def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
     v = visible_violation(session, ctx.user, violation_id)
     limits = actx.limits(v)
     draft = svc.statement_draft_for(session, actx, ctx.user, violation_id, ctx.now)
-    return FilingPage(v, session.get_one(Order, v.order_id), session.get_one(Shop, v.shop_id),
-                      limits.statement_max_chars, limits.max_images,
-                      actx.max_file_bytes // (1024 * 1024), draft)
+    return FilingPage(
+        v,
+        session.get_one(Order, v.order_id),
+        session.get_one(Shop, v.shop_id),
+        limits.statement_max_chars,
+        limits.max_images,
+        actx.max_file_bytes // (1024 * 1024),
+        draft,
+    )
 
 
-def _render_filing(ctx: WebContext, violation_id: int, status: int = 200, error: str = "",
-                   statement: str | None = None, contact_note: str = "") -> Response:
+def _render_filing(
+    ctx: WebContext,
+    violation_id: int,
+    status: int = 200,
+    error: str = "",
+    statement: str | None = None,
+    contact_note: str = "",
+) -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         page = _filing(session, ctx, violation_id)
-    return render(ctx, "appeals/new.html", status, section="violations", p=page, error=error,
-                  statement=page.draft if statement is None else statement,
-                  contact_note=contact_note, accept=ACCEPT,
-                  rule_labels=RULE_LABELS, seller=actx_of(ctx).venue == "external")
+    return render(
+        ctx,
+        "appeals/new.html",
+        status,
+        section="violations",
+        p=page,
+        error=error,
+        statement=page.draft if statement is None else statement,
+        contact_note=contact_note,
+        accept=ACCEPT,
+        rule_labels=RULE_LABELS,
+        seller=actx_of(ctx).venue == "external",
+    )
 
 
 @router.get("/violations/{violation_id}/appeal")
@@ -192,43 +250,69 @@ def new_appeal(ctx: UserCtx, violation_id: DbId) -> Response:
     require_role(ctx.user, FILERS, "file appeals")
     with unit_of_work(ctx.runtime.sessions) as session:
         visible_violation(session, ctx.user, violation_id)
-        existing = session.execute(
-            select(Appeal.id).where(Appeal.violation_id == violation_id,
-                                    Appeal.state.not_in(("withdrawn", "expired")))
-            .order_by(Appeal.id.desc())).scalars().first()
+        existing = (
+            session.execute(
+                select(Appeal.id)
+                .where(
+                    Appeal.violation_id == violation_id,
+                    Appeal.state.not_in(("withdrawn", "expired")),
+                )
+                .order_by(Appeal.id.desc())
+            )
+            .scalars()
+            .first()
+        )
     if existing is not None:
         return redirect(f"/appeals/{existing}")
     return _render_filing(ctx, violation_id)
 
 
 @router.post("/violations/{violation_id}/appeal")
-def file_appeal(ctx: UserCtx, violation_id: DbId,
-                statement: Annotated[str, Form()] = "",
-                contact_note: Annotated[str, Form()] = "",
-                action: Annotated[str, Form()] = "submit",
-                files: Files = None) -> Response:
+def file_appeal(
+    ctx: UserCtx,
+    violation_id: DbId,
+    statement: Annotated[str, Form()] = "",
+    contact_note: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "submit",
+    files: Files = None,
+) -> Response:
     """Create the draft, add the files and (unless saved as a draft) submit, all or nothing."""
     actx = actx_of(ctx)
     channel = "customer_service" if ctx.user.role is Role.CS_AGENT else "online"
     if channel == "customer_service" and not contact_note.strip():
-        return _render_filing(ctx, violation_id, 422, translate(
-            ctx.locale, "Write down the call or chat with the merchant."), statement,
-            contact_note)
+        return _render_filing(
+            ctx,
+            violation_id,
+            422,
+            translate(ctx.locale, "Write down the call or chat with the merchant."),
+            statement,
+            contact_note,
+        )
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
-            appeal = svc.create_appeal(session, actx, ctx.user, violation_id, channel,
-                                       statement, ctx.now, contact_note or None)
+            appeal = svc.create_appeal(
+                session,
+                actx,
+                ctx.user,
+                violation_id,
+                channel,
+                statement,
+                ctx.now,
+                contact_note or None,
+            )
             add_files(session, actx, ctx, appeal.id, files)
             if action == "submit":
                 svc.submit_appeal(session, actx, ctx.user, appeal.id, ctx.now)
             appeal_id = appeal.id
     except (InvalidInput, Conflict, PayloadTooLarge, UnsupportedMediaType) as exc:
-        return _render_filing(ctx, violation_id, exc.http_status, _file_error(ctx, exc),
-                              statement, contact_note)
+        return _render_filing(
+            ctx, violation_id, exc.http_status, _file_error(ctx, exc), statement, contact_note
+        )
     return redirect(f"/appeals/{appeal_id}")
 
 
 # ---- the case page ---------------------------------------------------------------------------
+
 
 def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, object]:
     """Everything the case page and the review page show about one appeal."""
@@ -238,11 +322,18 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
     a = view.appeal
     names = user_names(session, {a.claimed_by, a.decided_by, a.created_by})
     return {
-        "v": view, "a": a, "g": g, "names": names,
-        "order": g.order, "shop": session.get_one(Shop, a.shop_id),
-        "reason_codes": REASON_CODES, "state_labels": STATE_LABELS,
-        "action_labels": ACTION_LABELS, "verdict_labels": VERDICT_LABELS,
-        "rule_labels": RULE_LABELS, "accept": ACCEPT,
+        "v": view,
+        "a": a,
+        "g": g,
+        "names": names,
+        "order": g.order,
+        "shop": session.get_one(Shop, a.shop_id),
+        "reason_codes": REASON_CODES,
+        "state_labels": STATE_LABELS,
+        "action_labels": ACTION_LABELS,
+        "verdict_labels": VERDICT_LABELS,
+        "rule_labels": RULE_LABELS,
+        "accept": ACCEPT,
         "max_mb": actx.max_file_bytes // (1024 * 1024),
         "merchant_files": [e for e in view.evidence if e.kind != "system"],
         "system_files": [e for e in view.evidence if e.kind == "system"],
@@ -252,12 +343,24 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
     }
 
 
-def render_case(ctx: WebContext, appeal_id: int, status: int = 200, error: str = "",
-                statement: str | None = None) -> Response:
+def render_case(
+    ctx: WebContext,
+    appeal_id: int,
+    status: int = 200,
+    error: str = "",
+    statement: str | None = None,
+) -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         values = case_values(session, ctx, appeal_id)
-    return render(ctx, "appeals/case.html", status, section="violations", error=error,
-                  statement=statement, **values)
+    return render(
+        ctx,
+        "appeals/case.html",
+        status,
+        section="violations",
+        error=error,
+        statement=statement,
+        **values,
+    )
 
 
 @router.get("/appeals/{appeal_id}")
@@ -278,8 +381,9 @@ def _act(ctx: WebContext, appeal_id: int, work: object, statement: str | None = 
 
 
 @router.post("/appeals/{appeal_id}/submit")
-def submit(ctx: UserCtx, appeal_id: DbId, answer: Annotated[str, Form()] = "",
-           files: Files = None) -> Response:
+def submit(
+    ctx: UserCtx, appeal_id: DbId, answer: Annotated[str, Form()] = "", files: Files = None
+) -> Response:
     """Submit a draft, or answer a request for information (text and files) and resubmit."""
     actx = actx_of(ctx)
 
@@ -287,8 +391,15 @@ def submit(ctx: UserCtx, appeal_id: DbId, answer: Annotated[str, Form()] = "",
         add_files(session, actx, ctx, appeal_id, files)
         if answer.strip():
             a = visible_appeal(session, ctx.user, appeal_id)
-            svc.upload_evidence(session, actx, ctx.user, appeal_id,
-                                f"answer-round{a.round}.txt", answer.strip().encode(), ctx.now)
+            svc.upload_evidence(
+                session,
+                actx,
+                ctx.user,
+                appeal_id,
+                f"answer-round{a.round}.txt",
+                answer.strip().encode(),
+                ctx.now,
+            )
         svc.submit_appeal(session, actx, ctx.user, appeal_id, ctx.now)
 
     return _act(ctx, appeal_id, work)
@@ -303,13 +414,17 @@ def add_evidence(ctx: UserCtx, appeal_id: DbId, files: Files = None) -> Response
 @router.post("/appeals/{appeal_id}/withdraw")
 def withdraw(ctx: UserCtx, appeal_id: DbId, reason: Annotated[str, Form()] = "") -> Response:
     actx = actx_of(ctx)
-    return _act(ctx, appeal_id, lambda s: svc.withdraw_appeal(s, actx, ctx.user, appeal_id,
-                                                               ctx.now, reason[:500]))
+    return _act(
+        ctx,
+        appeal_id,
+        lambda s: svc.withdraw_appeal(s, actx, ctx.user, appeal_id, ctx.now, reason[:500]),
+    )
 
 
 @router.post("/appeals/{appeal_id}/reconsider")
-def reconsider(ctx: UserCtx, appeal_id: DbId, statement: Annotated[str, Form()] = "",
-               files: Files = None) -> Response:
+def reconsider(
+    ctx: UserCtx, appeal_id: DbId, statement: Annotated[str, Form()] = "", files: Files = None
+) -> Response:
     """申诉复议: new files go to the next round, then the case returns to review."""
     actx = actx_of(ctx)
 
@@ -321,36 +436,60 @@ def reconsider(ctx: UserCtx, appeal_id: DbId, statement: Annotated[str, Form()] 
 
 
 @router.post("/appeals/{appeal_id}/platform-decision")
-def platform_decision(ctx: UserCtx, appeal_id: DbId, outcome: Annotated[str, Form()] = "",
-                      reason_code: Annotated[str, Form()] = "",
-                      comment: Annotated[str, Form()] = "", files: Files = None) -> Response:
+def platform_decision(
+    ctx: UserCtx,
+    appeal_id: DbId,
+    outcome: Annotated[str, Form()] = "",
+    reason_code: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+    files: Files = None,
+) -> Response:
     """Seller mode: record what the platform decided, with its screenshot."""
     actx = actx_of(ctx)
 
     def work(session: Session) -> None:
         ids = add_files(session, actx, ctx, appeal_id, files)
-        svc.decide_appeal(session, actx, ctx.user, appeal_id, outcome, reason_code or None,
-                          comment[:2000], ctx.now, ids[-1] if ids else None)
+        svc.decide_appeal(
+            session,
+            actx,
+            ctx.user,
+            appeal_id,
+            outcome,
+            reason_code or None,
+            comment[:2000],
+            ctx.now,
+            ids[-1] if ids else None,
+        )
 
     return _act(ctx, appeal_id, work)
 
 
 @router.post("/appeals/{appeal_id}/contacts")
-def add_contact(ctx: UserCtx, appeal_id: DbId,
-                counterpart_kind: Annotated[str, Form()] = "courier",
-                counterpart_name: Annotated[str, Form()] = "",
-                channel: Annotated[str, Form()] = "phone",
-                summary: Annotated[str, Form()] = "") -> Response:
+def add_contact(
+    ctx: UserCtx,
+    appeal_id: DbId,
+    counterpart_kind: Annotated[str, Form()] = "courier",
+    counterpart_name: Annotated[str, Form()] = "",
+    channel: Annotated[str, Form()] = "phone",
+    summary: Annotated[str, Form()] = "",
+) -> Response:
     """A call or chat about the case goes into the order's contact log."""
     require_role(ctx.user, FILERS, "log contacts")
 
     def work(session: Session) -> None:
         a = visible_appeal(session, ctx.user, appeal_id)
         v = session.get_one(Violation, a.violation_id)
-        log_contact(session, scope_for(session, ctx.user), shipment_id=v.shipment_id,
-                    user_id=ctx.user.user_id, counterpart_kind=counterpart_kind,
-                    counterpart_name=counterpart_name, channel=channel, summary=summary,
-                    occurred_at=ctx.now)
+        log_contact(
+            session,
+            scope_for(session, ctx.user),
+            shipment_id=v.shipment_id,
+            user_id=ctx.user.user_id,
+            counterpart_kind=counterpart_kind,
+            counterpart_name=counterpart_name,
+            channel=channel,
+            summary=summary,
+            occurred_at=ctx.now,
+        )
 
     return _act(ctx, appeal_id, work)
 
@@ -365,9 +504,12 @@ def evidence(ctx: UserCtx, appeal_id: DbId, evidence_id: DbId) -> Response:
     """The file as uploaded: images inline, anything a browser could run as an attachment."""
     with unit_of_work(ctx.runtime.sessions) as session:
         f = svc.evidence_file(session, actx_of(ctx), ctx.user, appeal_id, evidence_id)
-    headers = {"X-Content-Type-Options": "nosniff", "ETag": f'"{f.evidence.sha256}"',
-               "Content-Security-Policy": "default-src 'none'; sandbox",
-               "Cache-Control": "private, max-age=3600"}
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "ETag": f'"{f.evidence.sha256}"',
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=3600",
+    }
     if f.attachment:
         headers["Content-Disposition"] = attachment(f.evidence.filename)
     media = f.evidence.media_type
@@ -382,5 +524,8 @@ def dossier(ctx: UserCtx, appeal_id: DbId) -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         appeal = visible_appeal(session, ctx.user, appeal_id)
         data = svc.export_dossier(session, appeal.id, actx_of(ctx), ctx.now)
-    return Response(data, media_type="application/zip",
-                    headers={"Content-Disposition": attachment(f"appeal-{appeal_id}.zip")})
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": attachment(f"appeal-{appeal_id}.zip")},
+    )

@@ -41,25 +41,38 @@ _SUMMARIES = {
 def default_summaries(locale: str) -> dict[str, str]:
     """The prefilled summary for each counterpart and channel, e.g. '已致电快递员催促揽收'."""
     return {
-        f"{kind}:{channel}": translate(locale, msgid,
-                                       who=label(locale, "counterpart", kind).lower())
-        for kind in FORM_COUNTERPARTS for channel, msgid in _SUMMARIES.items()
+        f"{kind}:{channel}": translate(
+            locale, msgid, who=label(locale, "counterpart", kind).lower()
+        )
+        for kind in FORM_COUNTERPARTS
+        for channel, msgid in _SUMMARIES.items()
     }
 
 
-def render_board(ctx: WebContext, status: int = 200, error: str = "",
-                 focus: int | None = None, sort: str = "due") -> Response:
+def render_board(
+    ctx: WebContext, status: int = 200, error: str = "", focus: int | None = None, sort: str = "due"
+) -> Response:
     if not may_see_at_risk(ctx.user):
         raise PermissionDenied("the at-risk board is for merchants, customer service and admins")
     with unit_of_work(ctx.runtime.sessions) as session:
         sort = sort if sort in ("due", "risk") else "due"
-        found = at_risk_board(session, scope_for(session, ctx.user), ctx.now, ctx.rules,
-                              sort=sort)
-    return render(ctx, "at_risk.html", status, section="at_risk", items=found.items,
-                  probabilities_at=found.probabilities_at, total=found.total, error=error,
-                  focus=focus, counterparts=FORM_COUNTERPARTS, channels=FORM_CHANNELS,
-                  summaries=default_summaries(ctx.locale), sort=sort,
-                  action_path="/" if ctx.user.role.is_merchant else "/at-risk")
+        found = at_risk_board(session, scope_for(session, ctx.user), ctx.now, ctx.rules, sort=sort)
+    return render(
+        ctx,
+        "at_risk.html",
+        status,
+        section="at_risk",
+        items=found.items,
+        probabilities_at=found.probabilities_at,
+        total=found.total,
+        error=error,
+        focus=focus,
+        counterparts=FORM_COUNTERPARTS,
+        channels=FORM_CHANNELS,
+        summaries=default_summaries(ctx.locale),
+        sort=sort,
+        action_path="/" if ctx.user.role.is_merchant else "/at-risk",
+    )
 
 
 @router.get("/at-risk")
@@ -89,15 +102,20 @@ def add_contact(
             raise InvalidInput("shipment_id must be a row id", field="shipment_id")
         with unit_of_work(ctx.runtime.sessions) as session:
             log_contact(
-                session, scope_for(session, ctx.user), shipment_id=shipment,
-                user_id=ctx.user.user_id, counterpart_kind=counterpart_kind,
-                counterpart_name=names.get(counterpart_kind, ""), channel=channel,
-                summary=summary, occurred_at=ctx.runtime.clock.now(),
+                session,
+                scope_for(session, ctx.user),
+                shipment_id=shipment,
+                user_id=ctx.user.user_id,
+                counterpart_kind=counterpart_kind,
+                counterpart_name=names.get(counterpart_kind, ""),
+                channel=channel,
+                summary=summary,
+                occurred_at=ctx.runtime.clock.now(),
             )
     except InvalidInput as exc:
         field = str(exc.details.get("field", ""))
-        message = _FIELD_ERRORS.get(field, N_("Some of the input was not valid. Please check it "
-                                              "and try again."))
-        return render_board(ctx, 422, translate(ctx.locale, message),
-                            whole_number(shipment_id))
+        message = _FIELD_ERRORS.get(
+            field, N_("Some of the input was not valid. Please check it and try again.")
+        )
+        return render_board(ctx, 422, translate(ctx.locale, message), whole_number(shipment_id))
     return redirect(f"{safe_next(next, '/at-risk')}#shipment-{shipment_id}")

@@ -42,26 +42,43 @@ def login_form(ctx: Ctx, next: str = "/") -> Response:
 
 
 @router.post("/login")
-def login(ctx: Ctx, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:
+def login(
+    ctx: Ctx,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
     settings = ctx.runtime.settings
     remote = ctx.request.client.host if ctx.request.client else None
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
-            principal = authenticate(session, username, password, ctx.now, remote,
-                                     ThrottlePolicy.from_settings(settings))
+            principal = authenticate(
+                session, username, password, ctx.now, remote, ThrottlePolicy.from_settings(settings)
+            )
             token, principal = start_session(session, principal, ctx.now, settings.session_hours)
             if principal.locale is None and ctx.request.cookies.get(LOCALE_COOKIE):
                 set_locale(session, principal.user_id, ctx.locale)  # keep the language chosen
     except LoginThrottled as exc:
         wait = int(exc.details["retry_after_seconds"])  # type: ignore[call-overload]
-        page = render(ctx, "login.html", 429, next=safe_next(next), username=username,
-                      error=throttled_message(ctx.locale, wait))
+        page = render(
+            ctx,
+            "login.html",
+            429,
+            next=safe_next(next),
+            username=username,
+            error=throttled_message(ctx.locale, wait),
+        )
         page.headers["Retry-After"] = str(wait)
         return page
     except AuthenticationFailed:
-        return render(ctx, "login.html", 401, next=safe_next(next), username=username,
-                      error=translate(ctx.locale, WRONG_LOGIN))
+        return render(
+            ctx,
+            "login.html",
+            401,
+            next=safe_next(next),
+            username=username,
+            error=translate(ctx.locale, WRONG_LOGIN),
+        )
     response = redirect(safe_next(next))
     ctx.set_cookie(response, SESSION_COOKIE, token, settings.session_hours * 3600)
     return response
@@ -78,8 +95,9 @@ def logout(ctx: Ctx) -> Response:
 
 
 @router.post("/language")
-def switch_language(ctx: Ctx, locale: Annotated[str, Form()],
-                    next: Annotated[str, Form()] = "/") -> Response:
+def switch_language(
+    ctx: Ctx, locale: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
+) -> Response:
     """Remember the language in a cookie, and on the user when logged in."""
     chosen = normalize_locale(locale)
     if chosen is None:

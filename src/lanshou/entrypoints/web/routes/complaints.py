@@ -24,27 +24,45 @@ from lanshou.services.orders import scope_for
 
 router = APIRouter(include_in_schema=False)
 
-TASK_LABELS = {"compensate": N_("Compensate the buyer"), "reship": N_("Re-ship"),
-               "refund": N_("Refund")}
+TASK_LABELS = {
+    "compensate": N_("Compensate the buyer"),
+    "reship": N_("Re-ship"),
+    "refund": N_("Refund"),
+}
 COMPLAINT_STATES = {"open": N_("Open"), "upheld": N_("Upheld"), "dismissed": N_("Dismissed")}
 
 
-def _page(ctx: WebContext, status: int = 200, error: str = "",
-          state: str | None = None) -> Response:
+def _page(
+    ctx: WebContext, status: int = 200, error: str = "", state: str | None = None
+) -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         scope = scope_for(session, ctx.user)
         rows = svc.list_complaints(session, scope, state=state or None)
         if ctx.user.role.is_merchant:  # merchants work off tasks, they do not judge complaints
             rows = [r for r in rows if r.task is not None]
         ids = {r.complaint.order_id for r in rows}
-        orders = dict(session.execute(select(Order.id, Order.external_id)
-                                      .where(Order.id.in_(ids or {-1}))).all())
+        orders = dict(
+            session.execute(
+                select(Order.id, Order.external_id).where(Order.id.in_(ids or {-1}))
+            ).all()
+        )
         shops = dict(session.execute(select(Shop.id, Shop.name)).all())
-    return render(ctx, "complaints/list.html", status, section="complaints", rows=rows,
-                  orders=orders, shops=shops, error=error, task_kinds=TASK_KINDS,
-                  task_labels=TASK_LABELS, states=COMPLAINT_STATES, f_state=state or "",
-                  is_reviewer=ctx.user.role in (Role.REVIEWER, Role.ADMIN),
-                  is_merchant=ctx.user.role.is_merchant or ctx.user.role is Role.ADMIN)
+    return render(
+        ctx,
+        "complaints/list.html",
+        status,
+        section="complaints",
+        rows=rows,
+        orders=orders,
+        shops=shops,
+        error=error,
+        task_kinds=TASK_KINDS,
+        task_labels=TASK_LABELS,
+        states=COMPLAINT_STATES,
+        f_state=state or "",
+        is_reviewer=ctx.user.role in (Role.REVIEWER, Role.ADMIN),
+        is_merchant=ctx.user.role.is_merchant or ctx.user.role is Role.ADMIN,
+    )
 
 
 @router.get("/complaints")
@@ -61,23 +79,40 @@ def file_complaint(ctx: UserCtx, order_id: DbId, reason: Annotated[str, Form()] 
         with unit_of_work(ctx.runtime.sessions) as session:
             svc.file_complaint(session, ctx.user, order_id, reason.strip(), ctx.now)
     except InvalidInput:
-        return _page(ctx, 422, translate(ctx.locale,
-                                         "A complaint needs a reason of 1 to 2000 characters."))
+        return _page(
+            ctx, 422, translate(ctx.locale, "A complaint needs a reason of 1 to 2000 characters.")
+        )
     return redirect("/complaints")
 
 
 @router.post("/complaints/{complaint_id}/decision")
-def decide(ctx: UserCtx, complaint_id: DbId, uphold: Annotated[str, Form()] = "",
-           task_kind: Annotated[str, Form()] = "",
-           comment: Annotated[str, Form()] = "") -> Response:
+def decide(
+    ctx: UserCtx,
+    complaint_id: DbId,
+    uphold: Annotated[str, Form()] = "",
+    task_kind: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+) -> Response:
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
-            svc.decide_complaint(session, actx_of(ctx).rules, ctx.user, complaint_id,
-                                 uphold == "yes", ctx.now, task_kind or None, comment[:2000])
+            svc.decide_complaint(
+                session,
+                actx_of(ctx).rules,
+                ctx.user,
+                complaint_id,
+                uphold == "yes",
+                ctx.now,
+                task_kind or None,
+                comment[:2000],
+            )
     except InvalidInput:
-        return _page(ctx, 422, translate(ctx.locale,
-                                         "Choose what the merchant must do: compensate, re-ship "
-                                         "or refund."))
+        return _page(
+            ctx,
+            422,
+            translate(
+                ctx.locale, "Choose what the merchant must do: compensate, re-ship or refund."
+            ),
+        )
     except Conflict as exc:
         return _page(ctx, 409, error_message(ctx.locale, exc))
     return redirect("/complaints")

@@ -43,27 +43,52 @@ def _date(name: str, value: str | None) -> date | None:
 
 
 @router.get("/orders")
-def orders(ctx: UserCtx, shop: str | None = None, status: str | None = None,
-           carrier: str | None = None, paid_from: str | None = None, paid_to: str | None = None,
-           page: str | None = None) -> Response:
+def orders(
+    ctx: UserCtx,
+    shop: str | None = None,
+    status: str | None = None,
+    carrier: str | None = None,
+    paid_from: str | None = None,
+    paid_to: str | None = None,
+    page: str | None = None,
+) -> Response:
     """Empty form fields mean "any"; the query string round-trips through the page links."""
-    filters = OrderFilters(bounded_int("shop", shop), status or None,
-                           bounded_int("carrier", carrier), _date("paid_from", paid_from),
-                           _date("paid_to", paid_to))
+    filters = OrderFilters(
+        bounded_int("shop", shop),
+        status or None,
+        bounded_int("carrier", carrier),
+        _date("paid_from", paid_from),
+        _date("paid_to", paid_to),
+    )
     with unit_of_work(ctx.runtime.sessions) as session:
         scope = scope_for(session, ctx.user)
         result = list_orders(session, scope, filters, bounded_int("page", page, MAX_PAGE) or 1)
         shops, carriers = filter_options(session, scope)
-    kept = {"shop": shop, "status": status, "carrier": carrier, "paid_from": paid_from,
-            "paid_to": paid_to}
+    kept = {
+        "shop": shop,
+        "status": status,
+        "carrier": carrier,
+        "paid_from": paid_from,
+        "paid_to": paid_to,
+    }
     kept = {k: v for k, v in kept.items() if v}
 
     def page_url(number: int) -> str:
         return "/orders?" + urlencode({**kept, "page": number})
 
-    return render(ctx, "orders/list.html", section="orders", result=result, filters=filters,
-                  shops=shops, carriers=carriers, statuses=SHIPMENT_STATUSES, page_url=page_url,
-                  page_numbers=_window(result.page, result.pages), filtered=bool(kept))
+    return render(
+        ctx,
+        "orders/list.html",
+        section="orders",
+        result=result,
+        filters=filters,
+        shops=shops,
+        carriers=carriers,
+        statuses=SHIPMENT_STATUSES,
+        page_url=page_url,
+        page_numbers=_window(result.page, result.pages),
+        filtered=bool(kept),
+    )
 
 
 def _window(page: int, pages: int, width: int = 2) -> list[int | None]:
@@ -83,47 +108,84 @@ def order(ctx: UserCtx, order_id: DbId) -> Response:
     return _order_page(ctx, order_id)
 
 
-def _order_page(ctx: WebContext, order_id: int, status: int = 200, ship_error: str = "",
-                form: dict[str, str] | None = None) -> Response:
+def _order_page(
+    ctx: WebContext,
+    order_id: int,
+    status: int = 200,
+    ship_error: str = "",
+    form: dict[str, str] | None = None,
+) -> Response:
     now = ctx.runtime.clock.now()
     with unit_of_work(ctx.runtime.sessions) as session:
         scope = scope_for(session, ctx.user)
         detail = get_order(session, scope, order_id)  # the scope check comes first
         contacts = contacts_for_order(session, scope, order_id)
-        why = ({e.shipment_id: e for e in explain(session, f"order:{order_id}", now, ctx.rules)}
-               if detail.shipments else {})
+        why = (
+            {e.shipment_id: e for e in explain(session, f"order:{order_id}", now, ctx.rules)}
+            if detail.shipments
+            else {}
+        )
         _, carriers = filter_options(session, scope)
     may_ship = ctx.user.role in SHIPPERS and (
-        not detail.shipments or any(not s.shipment.waybill_no for s in detail.shipments))
-    return render(ctx, "orders/detail.html", status, section="orders", d=detail,
-                  contacts=contacts, why=why, may_ship=may_ship, carriers=carriers,
-                  ship_error=ship_error, ship_form=form or {},
-                  default_shipped_at=local_time(now, "%Y-%m-%dT%H:%M"),
-                  may_complain=ctx.user.role in COMPLAINT_FILERS,
-                  may_appeal=ctx.user.role in FILERS)
+        not detail.shipments or any(not s.shipment.waybill_no for s in detail.shipments)
+    )
+    return render(
+        ctx,
+        "orders/detail.html",
+        status,
+        section="orders",
+        d=detail,
+        contacts=contacts,
+        why=why,
+        may_ship=may_ship,
+        carriers=carriers,
+        ship_error=ship_error,
+        ship_form=form or {},
+        default_shipped_at=local_time(now, "%Y-%m-%dT%H:%M"),
+        may_complain=ctx.user.role in COMPLAINT_FILERS,
+        may_appeal=ctx.user.role in FILERS,
+    )
 
 
 @router.post("/orders/{order_id}/ship")
-def ship(ctx: UserCtx, order_id: DbId, carrier: Annotated[str, Form()] = "",
-         waybill: Annotated[str, Form()] = "", shipped_at: Annotated[str, Form()] = "") -> Response:
+def ship(
+    ctx: UserCtx,
+    order_id: DbId,
+    carrier: Annotated[str, Form()] = "",
+    waybill: Annotated[str, Form()] = "",
+    shipped_at: Annotated[str, Form()] = "",
+) -> Response:
     """点击发货 from the order page: the same service as ``POST /api/v1/shipments``."""
     form = {"carrier": carrier, "waybill": waybill, "shipped_at": shipped_at}
     try:
-        when = (bounded_time("shipped_at",
-                             datetime.fromisoformat(shipped_at).replace(tzinfo=DISPLAY_TZ))
-                if shipped_at else ctx.now)
+        when = (
+            bounded_time(
+                "shipped_at", datetime.fromisoformat(shipped_at).replace(tzinfo=DISPLAY_TZ)
+            )
+            if shipped_at
+            else ctx.now
+        )
     except (ValueError, InvalidInput):
         bad_time = SHIP_ERRORS["shipped_at"]
         return _order_page(ctx, order_id, 422, translate(ctx.locale, bad_time), form)
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
-            mark_shipped(session, scope_for(session, ctx.user), ctx.user, OrderRef(order_id),
-                         carrier=carrier, waybill=waybill, shipped_at=when, now=ctx.now,
-                         ctx=ctx.rules)
+            mark_shipped(
+                session,
+                scope_for(session, ctx.user),
+                ctx.user,
+                OrderRef(order_id),
+                carrier=carrier,
+                waybill=waybill,
+                shipped_at=when,
+                now=ctx.now,
+                ctx=ctx.rules,
+            )
     except (InvalidInput, Conflict) as exc:
         field = str(exc.details.get("field", ""))
-        message = SHIP_ERRORS.get(field, SHIP_ERRORS["" if isinstance(exc, InvalidInput)
-                                                     else "conflict"])
+        message = SHIP_ERRORS.get(
+            field, SHIP_ERRORS["" if isinstance(exc, InvalidInput) else "conflict"]
+        )
         return _order_page(ctx, order_id, exc.http_status, translate(ctx.locale, message), form)
     return redirect(f"/orders/{order_id}")
 

@@ -45,8 +45,13 @@ def _claim_message(ctx: WebContext, exc: Conflict, appeal_id: int) -> str:
     return error_message(ctx.locale, exc)
 
 
-def _queue(ctx: WebContext, status: int = 200, error: str = "", state: str | None = None,
-           shop: str | None = None) -> Response:
+def _queue(
+    ctx: WebContext,
+    status: int = 200,
+    error: str = "",
+    state: str | None = None,
+    shop: str | None = None,
+) -> Response:
     require_role(ctx.user, REVIEWERS, "review appeals")
     if state and state not in QUEUE_STATES:
         raise InvalidInput(f"unknown queue state {state!r}", field="state")
@@ -54,9 +59,20 @@ def _queue(ctx: WebContext, status: int = 200, error: str = "", state: str | Non
         scope = scope_for(session, ctx.user)
         items = review_queue(session, scope, state=state or None, shop_id=_int(shop))
         shops, _ = filter_options(session, scope)
-    return render(ctx, "review/queue.html", status, section="review", items=items, error=error,
-                  shops=shops, states=QUEUE_STATES, state_labels=STATE_LABELS,
-                  rule_labels=RULE_LABELS, f_state=state or "", f_shop=_int(shop))
+    return render(
+        ctx,
+        "review/queue.html",
+        status,
+        section="review",
+        items=items,
+        error=error,
+        shops=shops,
+        states=QUEUE_STATES,
+        state_labels=STATE_LABELS,
+        rule_labels=RULE_LABELS,
+        f_state=state or "",
+        f_shop=_int(shop),
+    )
 
 
 @router.get("")
@@ -89,17 +105,29 @@ def review_case(ctx: UserCtx, appeal_id: DbId) -> Response:
 
 
 @router.post("/{appeal_id}/decision")
-def decide(ctx: UserCtx, appeal_id: DbId, outcome: Annotated[str, Form()] = "",
-           reason_code: Annotated[str, Form()] = "",
-           comment: Annotated[str, Form()] = "") -> Response:
+def decide(
+    ctx: UserCtx,
+    appeal_id: DbId,
+    outcome: Annotated[str, Form()] = "",
+    reason_code: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+) -> Response:
     """approved | rejected | need_info (the comment is the question to the merchant)."""
     require_role(ctx.user, REVIEWERS, "review appeals")
     if reason_code and reason_code not in REASON_CODES:
         return render_review(ctx, appeal_id, 422, translate(ctx.locale, "Choose a reason code."))
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
-            svc.decide_appeal(session, actx_of(ctx), ctx.user, appeal_id, outcome,
-                              reason_code or None, comment.strip()[:2000], ctx.now)
+            svc.decide_appeal(
+                session,
+                actx_of(ctx),
+                ctx.user,
+                appeal_id,
+                outcome,
+                reason_code or None,
+                comment.strip()[:2000],
+                ctx.now,
+            )
     except Conflict as exc:
         return render_review(ctx, appeal_id, 409, _claim_message(ctx, exc, appeal_id))
     except InvalidInput as exc:

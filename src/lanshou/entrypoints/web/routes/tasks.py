@@ -45,23 +45,43 @@ def my_tasks(ctx: UserCtx, done: int = 0) -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         items = svc.my_tasks(session, ctx.user, ctx.now, include_done=bool(done))
         history = svc.task_history(session, [v.assignment.id for v in items])
-    return render(ctx, "tasks/list.html", section="tasks", items=items, history=history,
-                  show_done=bool(done), entity_labels=svc.ENTITY_LABELS,
-                  task_actions=svc.TASK_ACTIONS)
+    return render(
+        ctx,
+        "tasks/list.html",
+        section="tasks",
+        items=items,
+        history=history,
+        show_done=bool(done),
+        entity_labels=svc.ENTITY_LABELS,
+        task_actions=svc.TASK_ACTIONS,
+    )
 
 
 def _assign_page(ctx: WebContext, entity: str, status: int = 200, error: str = "") -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         kind, entity_id = _entity(entity)
         ref = svc.resolve_entity(session, scope_for(session, ctx.user), kind, entity_id)
-        users = [(u.id, u.display_name, u.username) for u in
-                 svc.assignable_users(session, ref.shop_id)]
-        existing = svc.tasks_for_entity(session, scope_for(session, ctx.user), kind, entity_id,
-                                        ctx.now)
+        users = [
+            (u.id, u.display_name, u.username) for u in svc.assignable_users(session, ref.shop_id)
+        ]
+        existing = svc.tasks_for_entity(
+            session, scope_for(session, ctx.user), kind, entity_id, ctx.now
+        )
         history = svc.task_history(session, [v.assignment.id for v in existing])
-    return render(ctx, "tasks/assign.html", status, section="tasks", ref=ref, entity=entity,
-                  users=users, existing=existing, history=history, error=error,
-                  entity_labels=svc.ENTITY_LABELS, task_actions=svc.TASK_ACTIONS)
+    return render(
+        ctx,
+        "tasks/assign.html",
+        status,
+        section="tasks",
+        ref=ref,
+        entity=entity,
+        users=users,
+        existing=existing,
+        history=history,
+        error=error,
+        entity_labels=svc.ENTITY_LABELS,
+        task_actions=svc.TASK_ACTIONS,
+    )
 
 
 @router.get("/assign")
@@ -80,12 +100,23 @@ def assign(
     try:
         kind, entity_id = _entity(entity)
         with unit_of_work(ctx.runtime.sessions) as session:
-            svc.assign(session, ctx.user, entity_type=kind, entity_id=entity_id,
-                       assignee_id=assignee_id, due_at=parse_local(due_at), note=note,
-                       now=ctx.now)
+            svc.assign(
+                session,
+                ctx.user,
+                entity_type=kind,
+                entity_id=entity_id,
+                assignee_id=assignee_id,
+                due_at=parse_local(due_at),
+                note=note,
+                now=ctx.now,
+            )
     except InvalidInput as exc:
-        return _assign_page(ctx, entity, 422, translate(ctx.locale, "Could not save: %(reason)s",
-                                                        reason=exc.message))
+        return _assign_page(
+            ctx,
+            entity,
+            422,
+            translate(ctx.locale, "Could not save: %(reason)s", reason=exc.message),
+        )
     return redirect(f"/assign?entity={entity}")
 
 

@@ -33,11 +33,26 @@ def violations(ctx: UserCtx, state: str | None = None, shop: str | None = None) 
         scope = scope_for(session, ctx.user)
         rows = list_violations(session, actx_of(ctx), scope, ctx.now, _int(shop), state or None)
         money = net_fen_by_violation(session, [r.violation.id for r in rows])
-        orders = dict(session.execute(
-            select(Order.id, Order.external_id)
-            .where(Order.id.in_([r.violation.order_id for r in rows] or [-1]))).all())
+        orders = dict(
+            session.execute(
+                select(Order.id, Order.external_id).where(
+                    Order.id.in_([r.violation.order_id for r in rows] or [-1])
+                )
+            ).all()
+        )
         shops, _ = filter_options(session, scope)
-    return render(ctx, "violations/list.html", section="violations", rows=rows, money=money,
-                  orders=orders, shops=shops, states=VIOLATION_STATES, f_state=state or "",
-                  f_shop=_int(shop), may_file=ctx.user.role in FILERS, rule_labels=RULE_LABELS,
-                  state_labels=STATE_LABELS)
+    return render(
+        ctx,
+        "violations/list.html",
+        section="violations",
+        rows=rows,
+        money=money,
+        orders=orders,
+        shops=shops,
+        states=VIOLATION_STATES,
+        f_state=state or "",
+        f_shop=_int(shop),
+        may_file=ctx.user.role in FILERS,
+        rule_labels=RULE_LABELS,
+        state_labels=STATE_LABELS,
+    )
