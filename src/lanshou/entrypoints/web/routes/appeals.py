@@ -105,8 +105,8 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
             locale,
             "The file %(name)s is too large (413): at most %(mb)s MB.",
             name=filename or "?",
-            mb=int(d.get("limit", 0)) // (1024 * 1024),
-        )  # type: ignore[call-overload]
+            mb=int(d.get("limit", 0)) // (1024 * 1024),  # type: ignore[call-overload]
+        )
     if isinstance(exc, InvalidInput):
         if d.get("field") == "statement" and "limit" in d:
             return translate(
@@ -138,8 +138,8 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
         if "state" in d:
             allowed = [
                 translate(locale, ACTION_LABELS.get(str(a), str(a)))
-                for a in d.get("allowed_actions", []) or []
-            ]  # type: ignore[attr-defined]
+                for a in d.get("allowed_actions", []) or []  # type: ignore[attr-defined]
+            ]
             state = translate(locale, STATE_LABELS.get(str(d["state"]), str(d["state"])))
             return translate(
                 locale,
