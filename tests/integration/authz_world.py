@@ -15,14 +15,13 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
-from lanshou.adapters.db.models import Order, Shipment, User, Violation
+from lanshou.adapters.db.models import Order, Shipment, User
 from lanshou.domain.roles import Role
-from lanshou.services import appeals, ledger
+from lanshou.services import appeals
 from lanshou.services.alerts import channels
 from lanshou.services.auth import (
     Principal,
@@ -33,7 +32,7 @@ from lanshou.services.auth import (
 from lanshou.services.exemptions import ExemptionRequest, report_force_majeure
 from lanshou.services.orders import scope_for
 from lanshou.settings import Settings
-from tests.integration.web.world import NOW, PASSWORD, World, build_world
+from tests.integration.web.world import NOW, PASSWORD, World, build_world, insert_violation
 
 # The callers of the matrix, in column order; "integration" is the admin's integration token.
 CALLERS = ("owner", "staff", "cs", "reviewer", "admin", "integration")
@@ -89,39 +88,6 @@ def _principal(s: Session, username: str) -> Principal:
     return Principal(user.id, user.username, user.display_name, Role(user.role), user.locale)
 
 
-def _violation(s: Session, shop_id: int, order_id: int) -> int:
-    shipment = s.query(Shipment).filter_by(order_id=order_id).one()
-    detected = NOW - timedelta(days=1)
-    v = Violation(
-        shipment_id=shipment.id,
-        order_id=order_id,
-        shop_id=shop_id,
-        profile="douyin",
-        rule_id="pickup_timeout",
-        started_at=detected - timedelta(hours=24),
-        deadline=detected,
-        state="confirmed",
-        explanation="揽收超时 24 h",
-        detected_at=detected,
-        updated_at=detected,
-    )
-    s.add(v)
-    s.flush()
-    for kind, fen in (("compensation", 300), ("fine", 1000)):
-        ledger.book(
-            s,
-            shop_id=shop_id,
-            violation_id=v.id,
-            kind=kind,
-            amount_fen=fen,
-            points=Decimal(0),
-            at=detected,
-            memo="揽收超时",
-            actor="system",
-        )
-    return v.id
-
-
 def _unshipped_order(s: Session, shop_id: int, external_id: str) -> int:
     paid = NOW - timedelta(hours=5)
     order = Order(
@@ -144,7 +110,7 @@ def _tenant(
 ) -> TenantObjects:
     owner = _principal(s, SHOP_OWNERS[shop_id])
     reviewer, agent = _principal(s, "reviewer"), _principal(s, "agent")
-    free, draft_v, submitted_v, rejected_v = (_violation(s, shop_id, o) for o in orders[:4])
+    free, draft_v, submitted_v, rejected_v = (insert_violation(s, shop_id, o) for o in orders[:4])
     at = NOW - timedelta(hours=6)
     draft = appeals.create_appeal(s, actx, owner, draft_v, "online", "快递员未按时上门", at)
     evidence = appeals.upload_evidence(s, actx, owner, draft.id, "photo.jpg", jpeg_bytes(), at)

@@ -4,6 +4,7 @@ SVG charts; `lanshou whatif` reports the difference per shop."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from lanshou.entrypoints.cli import analytics
-from lanshou.settings import get_settings
-from tests.integration.analytics.world import build
+from tests.integration.analytics.world import analytics_cli, build
 
 NOW = "2026-11-06T12:00:00+08:00"
 
@@ -22,16 +21,10 @@ NOW = "2026-11-06T12:00:00+08:00"
 @pytest.fixture
 def cli(
     db_engine: Engine, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
-) -> typer.Typer:
+) -> Iterator[typer.Typer]:
     build(sessions)
-    monkeypatch.setenv("LANSHOU_DATABASE_URL", db_engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("LANSHOU_ENV", "test")
-    monkeypatch.setenv("LANSHOU_SECRET_KEY", "x" * 32)
-    get_settings.cache_clear()
-    app = typer.Typer()
-    analytics.register(app)
-    yield app
-    get_settings.cache_clear()
+    with analytics_cli(db_engine, monkeypatch) as app:
+        yield app
 
 
 def test_report_json_has_exactly_the_documented_keys(cli: typer.Typer) -> None:

@@ -8,13 +8,19 @@ so no shipping deadline is missed; the douyin pickup window is 24 hours.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
+import pytest
+import typer
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Carrier, Order, Outlet, Platform, Shipment, Shop
+from lanshou.entrypoints.cli import analytics
 from lanshou.services.sweep import evaluate_all
-from lanshou.settings import load_settings
+from lanshou.settings import get_settings, load_settings
 
 CST = timezone(timedelta(hours=8))
 SHIPPED = datetime(2026, 11, 2, 9, tzinfo=CST)
@@ -81,3 +87,19 @@ def build(sessions: sessionmaker[Session], evaluate: bool = True) -> None:
         s.commit()
     if evaluate:
         evaluate_all(sessions, NOW, SETTINGS)
+
+
+@contextmanager
+def analytics_cli(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
+    """The analytics commands (`report`, `scorecard`, `whatif`) as the CLI runs them, pointed at
+    ``engine`` through the environment; the cached settings are dropped before and after."""
+    monkeypatch.setenv("LANSHOU_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("LANSHOU_ENV", "test")
+    monkeypatch.setenv("LANSHOU_SECRET_KEY", "x" * 32)
+    get_settings.cache_clear()
+    app = typer.Typer()
+    analytics.register(app)
+    try:
+        yield app
+    finally:
+        get_settings.cache_clear()

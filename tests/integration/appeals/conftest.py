@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,11 +11,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
-from lanshou.adapters.db.models import Shipment, Violation
 from lanshou.bootstrap import Runtime
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.app import create_app
-from lanshou.services import ledger
 from lanshou.services.auth import create_user
 from tests.integration.web.world import (
     NOW,
@@ -25,6 +21,7 @@ from tests.integration.web.world import (
     World,
     _fast_password_hashing,
     build_world,
+    insert_violation,
     make_runtime,
 )
 
@@ -35,37 +32,9 @@ def add_violation(
     sessions: sessionmaker[Session], order_id: int, detected_days_ago: float = 1
 ) -> int:
     with sessions() as s:
-        shipment = s.query(Shipment).filter_by(order_id=order_id).one()
-        detected = NOW - timedelta(days=detected_days_ago)
-        v = Violation(
-            shipment_id=shipment.id,
-            order_id=order_id,
-            shop_id=1,
-            profile="douyin",
-            rule_id="pickup_timeout",
-            started_at=detected - timedelta(hours=24),
-            deadline=detected,
-            state="confirmed",
-            explanation="揽收超时 24 h",
-            detected_at=detected,
-            updated_at=detected,
-        )
-        s.add(v)
-        s.flush()
-        for kind, fen in (("compensation", 300), ("fine", 1000)):
-            ledger.book(
-                s,
-                shop_id=1,
-                violation_id=v.id,
-                kind=kind,
-                amount_fen=fen,
-                points=Decimal(0),
-                at=detected,
-                memo="揽收超时",
-                actor="system",
-            )
+        violation_id = insert_violation(s, 1, order_id, detected_days_ago)
         s.commit()
-        return v.id
+        return violation_id
 
 
 @pytest.fixture

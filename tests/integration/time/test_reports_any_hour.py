@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.entrypoints.cli import analytics
 from lanshou.services.enforcement import evaluate_shipments
 from lanshou.services.rules_context import RulesContext
 from lanshou.services.sweep import run_sweep
-from lanshou.settings import get_settings, load_settings
+from lanshou.settings import load_settings
+from tests.integration.analytics.world import analytics_cli
 from tests.integration.enforcement.world import World
 from tests.integration.time.instants import A_DAY, BEIJING
 
@@ -35,14 +35,8 @@ DEADLINES = [A_DAY + timedelta(hours=h, minutes=30) for h in range(24)]
 
 @pytest.fixture
 def cli(db_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
-    monkeypatch.setenv("LANSHOU_DATABASE_URL", db_engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("LANSHOU_ENV", "test")
-    monkeypatch.setenv("LANSHOU_SECRET_KEY", "x" * 32)
-    get_settings.cache_clear()
-    app = typer.Typer()
-    analytics.register(app)
-    yield app
-    get_settings.cache_clear()
+    with analytics_cli(db_engine, monkeypatch) as app:
+        yield app
 
 
 def report_of_today(cli: typer.Typer, now: datetime) -> dict[str, object]:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from argon2 import PasswordHasher
@@ -31,12 +32,13 @@ from lanshou.adapters.db.models import (
     Shipment,
     Shop,
     TrackingEvent,
+    Violation,
 )
 from lanshou.bootstrap import Runtime
 from lanshou.clock import FixedClock
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.app import create_app
-from lanshou.services import auth
+from lanshou.services import auth, ledger
 from lanshou.services.auth import create_user
 from lanshou.settings import load_settings
 
@@ -251,3 +253,38 @@ def bearer(client: TestClient, username: str) -> dict[str, str]:
     response = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def insert_violation(s: Session, shop_id: int, order_id: int, detected_days_ago: float = 1) -> int:
+    """A confirmed pickup-timeout violation of ``order_id`` with 3.00 compensation and a 10.00
+    fine booked, detected ``detected_days_ago`` before NOW (flushed, not committed)."""
+    shipment = s.query(Shipment).filter_by(order_id=order_id).one()
+    detected = NOW - timedelta(days=detected_days_ago)
+    v = Violation(
+        shipment_id=shipment.id,
+        order_id=order_id,
+        shop_id=shop_id,
+        profile="douyin",
+        rule_id="pickup_timeout",
+        started_at=detected - timedelta(hours=24),
+        deadline=detected,
+        state="confirmed",
+        explanation="揽收超时 24 h",
+        detected_at=detected,
+        updated_at=detected,
+    )
+    s.add(v)
+    s.flush()
+    for kind, fen in (("compensation", 300), ("fine", 1000)):
+        ledger.book(
+            s,
+            shop_id=shop_id,
+            violation_id=v.id,
+            kind=kind,
+            amount_fen=fen,
+            points=Decimal(0),
+            at=detected,
+            memo="揽收超时",
+            actor="system",
+        )
+    return v.id
