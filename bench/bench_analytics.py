@@ -49,24 +49,24 @@ from lanshou.adapters.db.models import (
     User,
     ViolationDaily,
 )
+from lanshou.analytics import dashboard, prediction
+from lanshou.analytics.aggregates import RECENT_DAYS, refresh_aggregates
+from lanshou.analytics.exposure import refresh_exposure
+from lanshou.analytics.losses import appeal_stats, loss_breakdowns
+from lanshou.analytics.period import Period
+from lanshou.analytics.report import build_report
+from lanshou.analytics.scorecards import LEVELS, pickup_samples, scorecards
+from lanshou.analytics.survival import BreachModel, Observation, segment_of
+from lanshou.analytics.weekly import weekly_html
 from lanshou.bootstrap import Runtime
 from lanshou.clock import FixedClock
+from lanshou.demo import seed_demo
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import evaluate_all
 from lanshou.entrypoints.app import create_app
-from lanshou.services import auth
-from lanshou.services.analytics import dashboard, prediction
-from lanshou.services.analytics.aggregates import RECENT_DAYS, refresh_aggregates
-from lanshou.services.analytics.exposure import refresh_exposure
-from lanshou.services.analytics.losses import appeal_stats, loss_breakdowns
-from lanshou.services.analytics.period import Period
-from lanshou.services.analytics.report import build_report
-from lanshou.services.analytics.scorecards import LEVELS, pickup_samples, scorecards
-from lanshou.services.analytics.survival import BreachModel, Observation, segment_of
-from lanshou.services.analytics.weekly import weekly_html
-from lanshou.services.auth import create_user
-from lanshou.services.demo import seed_demo
-from lanshou.services.orders import Scope
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import evaluate_all
+from lanshou.identity import auth
+from lanshou.identity.auth import create_user
+from lanshou.identity.scope import Scope
 from lanshou.settings import load_settings
 
 NOW = datetime(2026, 11, 4, 4, tzinfo=UTC)

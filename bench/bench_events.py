@@ -13,8 +13,8 @@ from world import NOW, bulk, open_db, shipped_world
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.domain.tracking import TrackingUpdate
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.tracking import record_events
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.tracking import record_events
 
 BATCH = 5_000
 STATUSES = ("picked_up", "in_transit", "in_transit", "out_for_delivery", "delivered")

@@ -58,11 +58,11 @@ from lanshou.adapters.db.migrate import upgrade
 from lanshou.adapters.db.models import Carrier, TrackingEvent, Violation
 from lanshou.domain.roles import Role
 from lanshou.domain.tracking import TrackingUpdate
-from lanshou.services.auth import Principal, create_integration_token, create_user
-from lanshou.services.carriers import KNOWN_CARRIERS
-from lanshou.services.feeds.csv_import import import_tracking_csv
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import run_sweep
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import run_sweep
+from lanshou.feeds.csv_import import import_tracking_csv
+from lanshou.identity.auth import Principal, create_integration_token, create_user
+from lanshou.orders.carriers import KNOWN_CARRIERS
 from lanshou.settings import load_settings
 
 BATCH = 5_000
@@ -667,7 +667,7 @@ def via_database_side(
 def validation_cost(body: bytes) -> float:
     """Seconds the route spends turning one 5,000-event body into PlainEvents (no database)."""
     from lanshou.entrypoints.api.schemas_tracking import TrackingBatchIn
-    from lanshou.services.feeds.ingest import PlainEvent
+    from lanshou.feeds.ingest import PlainEvent
 
     best = float("inf")
     for _ in range(3):
@@ -692,14 +692,14 @@ def validation_cost(body: bytes) -> float:
 
 # Where an event's time goes: these functions are wrapped with timers for one in-process run.
 PHASES = (
-    ("lanshou.services.feeds.csv_import", "parse_row", "CSV row → event (parse, validate)"),
-    ("lanshou.services.feeds.ingest", "to_updates", "carrier, normalised update"),
-    ("lanshou.services.tracking", "_shipments_by_waybill", "shipments of the batch's waybills"),
-    ("lanshou.services.tracking", "_insert_new", "dedup insert of the new events"),
-    ("lanshou.services.tracking", "_refresh_with", "shipment status / pickup / last event"),
-    ("lanshou.services.tracking", "_triage", "triage of the touched shipments"),
-    ("lanshou.services.tracking", "evaluate_shipments", "full evaluation (late, due, new)"),
-    ("lanshou.services.tracking", "update_deadlines", "pickups met in time settled"),
+    ("lanshou.feeds.csv_import", "parse_row", "CSV row → event (parse, validate)"),
+    ("lanshou.feeds.ingest", "to_updates", "carrier, normalised update"),
+    ("lanshou.enforcement.tracking", "_shipments_by_waybill", "shipments of the batch's waybills"),
+    ("lanshou.enforcement.tracking", "_insert_new", "dedup insert of the new events"),
+    ("lanshou.enforcement.tracking", "_refresh_with", "shipment status / pickup / last event"),
+    ("lanshou.enforcement.tracking", "_triage", "triage of the touched shipments"),
+    ("lanshou.enforcement.tracking", "evaluate_shipments", "full evaluation (late, due, new)"),
+    ("lanshou.enforcement.tracking", "update_deadlines", "pickups met in time settled"),
 )
 
 
@@ -1106,7 +1106,7 @@ def import_orders_cli(backend: str, n: int, path: Path) -> dict[str, Any]:
 
 
 def profile_orders(n: int, path: Path) -> tuple[float, list[str], list[str]]:
-    from lanshou.services.imports import import_orders
+    from lanshou.imports import import_orders
 
     url, cleanup = _fresh("sqlite", "unused")
     try:

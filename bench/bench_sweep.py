@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from world import NOW, open_db, shipped_world
 
 from lanshou.adapters.db.models import Deadline, Violation
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import run_sweep
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import run_sweep
 from lanshou.settings import load_settings
 
 DUE = 1_000

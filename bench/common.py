@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Services sign audit records with a key derived from the process's LANSHOU_SECRET_KEY
-# (lanshou.services.audit_keys); the benchmarks call them without settings.
+# (lanshou.audit.keys); the benchmarks call them without settings.
 os.environ.setdefault("LANSHOU_SECRET_KEY", "bench-audit-secret-0123456789abcdef")
 # `LANSHOU_BENCH_BACKENDS=postgresql` measures one backend only (e.g. the slow 10 M builds).
 BACKENDS = tuple(

@@ -22,7 +22,7 @@ from lanshou.adapters.db.models import Base
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Services sign audit records with a key derived from the process's LANSHOU_SECRET_KEY
-# (lanshou.services.audit_keys); tests that call them without settings run under this one.
+# (lanshou.audit.keys); tests that call them without settings run under this one.
 os.environ.setdefault("LANSHOU_SECRET_KEY", "tests-audit-secret-0123456789abcdef")
 PG_URL = os.environ.get("LANSHOU_TEST_DATABASE_URL", "")
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import User
 from lanshou.domain.roles import Role
-from lanshou.services.auth import create_user
+from lanshou.identity.auth import create_user
 from tests.e2e.conftest import LiveServer
 
 pytestmark = pytest.mark.e2e

@@ -19,18 +19,18 @@ from datetime import datetime, timedelta
 from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanshou import appeals
 from lanshou.adapters.db.models import Order, Shipment, User
+from lanshou.alerts import channels
 from lanshou.domain.roles import Role
-from lanshou.services import appeals
-from lanshou.services.alerts import channels
-from lanshou.services.auth import (
+from lanshou.enforcement.exemptions import ExemptionRequest, report_force_majeure
+from lanshou.identity.auth import (
     Principal,
     create_integration_token,
     create_user,
     issue_session_token,
 )
-from lanshou.services.exemptions import ExemptionRequest, report_force_majeure
-from lanshou.services.orders import scope_for
+from lanshou.identity.scope import scope_for
 from lanshou.settings import Settings
 from tests.integration.web.world import NOW, PASSWORD, World, build_world, insert_violation
 

@@ -12,16 +12,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanshou import audit
 from lanshou.adapters.db.models import Deadline, Shipment, Violation, Warning_
 from lanshou.adapters.db.models.alerts import AlertDelivery, AlertOutbox
 from lanshou.adapters.notify import Sender, build_sender
+from lanshou.alerts import AlertPolicy, dispatch_alerts
+from lanshou.alerts.channels import create_channel, list_deliveries, set_subscriptions
 from lanshou.domain.roles import Role
-from lanshou.services import audit
-from lanshou.services.alerts import AlertPolicy, dispatch_alerts
-from lanshou.services.alerts.channels import create_channel, list_deliveries, set_subscriptions
-from lanshou.services.auth import Principal
-from lanshou.services.orders import Scope
-from lanshou.services.rules_context import RulesContext
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.identity.auth import Principal
+from lanshou.identity.scope import Scope
 from tests.integration.web.world import CST, World
 
 NIGHT = datetime(2026, 11, 4, 23, 30, tzinfo=CST)
@@ -260,7 +260,7 @@ def test_a_sender_that_raises_is_a_failed_attempt(
 def test_the_worker_sweep_dispatches_alerts(
     sessions: sessionmaker[Session], world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lanshou.services import worker
+    from lanshou import worker
     from tests.integration.web.world import NOW, make_runtime
 
     _channel(sessions, [("at_risk", 0)])

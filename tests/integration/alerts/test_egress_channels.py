@@ -10,16 +10,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanshou import worker
 from lanshou.adapters.db.models import Deadline, Shipment, Warning_
 from lanshou.adapters.db.models.alerts import AlertChannel, AlertDelivery, AlertOutbox
 from lanshou.adapters.notify import EgressPolicy
+from lanshou.alerts.channels import create_channel, set_subscriptions
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.app import create_app
 from lanshou.errors import InvalidInput
-from lanshou.services import worker
-from lanshou.services.alerts.channels import create_channel, set_subscriptions
-from lanshou.services.auth import Principal
-from lanshou.services.orders import Scope
+from lanshou.identity.auth import Principal
+from lanshou.identity.scope import Scope
 from tests.integration.alerts.local_servers import http_server
 from tests.integration.web.world import NOW, World, bearer, csrf_of, login, make_runtime
 

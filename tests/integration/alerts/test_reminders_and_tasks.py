@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from lanshou.adapters.db.models import AuditEvent, Communication, Shipment, User
 from lanshou.adapters.db.models.alerts import AlertDelivery, Assignment
 from lanshou.adapters.notify import LoggingSmsSender
+from lanshou.alerts import reminders
 from lanshou.domain.roles import Role
 from lanshou.errors import InvalidInput, NotFound
-from lanshou.services import tasks
-from lanshou.services.alerts import reminders
-from lanshou.services.auth import Principal
-from lanshou.services.orders import Scope
+from lanshou.identity import tasks
+from lanshou.identity.auth import Principal
+from lanshou.identity.scope import Scope
 from tests.integration.web.world import NOW, World
 
 SHOP_A = Scope(frozenset({1}))

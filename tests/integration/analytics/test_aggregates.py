@@ -31,9 +31,7 @@ from lanshou.adapters.db.models import (
     Violation,
     ViolationDaily,
 )
-from lanshou.domain.money import from_fen
-from lanshou.domain.tracking import TrackingUpdate
-from lanshou.services.analytics.aggregates import (
+from lanshou.analytics.aggregates import (
     LEVEL_COLUMNS,
     NO_ENTITY,
     PICKUP_STATE,
@@ -45,9 +43,10 @@ from lanshou.services.analytics.aggregates import (
     refresh_aggregates,
     window_sums,
 )
-from lanshou.services.analytics.dashboard import loss_board
-from lanshou.services.analytics.exposure import board_exposure, exposure, scope_key
-from lanshou.services.analytics.losses import (
+from lanshou.analytics.at_risk import live_at_risk
+from lanshou.analytics.dashboard import loss_board
+from lanshou.analytics.exposure import board_exposure, exposure, scope_key
+from lanshou.analytics.losses import (
     DIMENSIONS,
     LossTotals,
     breakdown,
@@ -59,8 +58,8 @@ from lanshou.services.analytics.losses import (
     totals,
     violation_counts,
 )
-from lanshou.services.analytics.period import Period, local_day, percentile
-from lanshou.services.analytics.scorecards import (
+from lanshou.analytics.period import Period, local_day, percentile
+from lanshou.analytics.scorecards import (
     LEVELS,
     PickupSamples,
     latency_percentiles,
@@ -70,12 +69,13 @@ from lanshou.services.analytics.scorecards import (
     recommend,
     scorecards,
 )
-from lanshou.services.at_risk import live_at_risk
-from lanshou.services.demo import seed_demo
-from lanshou.services.orders import Scope
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import evaluate_all
-from lanshou.services.tracking import record_events
+from lanshou.demo import seed_demo
+from lanshou.domain.money import from_fen
+from lanshou.domain.tracking import TrackingUpdate
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import evaluate_all
+from lanshou.enforcement.tracking import record_events
+from lanshou.identity.scope import Scope
 from tests.integration.analytics.test_report_reconciles import _approve
 from tests.integration.analytics.world import SETTINGS
 

@@ -22,15 +22,15 @@ from lanshou.adapters.db.models import (
     ShopMembership,
     User,
 )
+from lanshou.analytics import prediction, survival
+from lanshou.analytics.aggregates import refresh_aggregates
+from lanshou.analytics.at_risk import AtRiskItem, board, live_at_risk
+from lanshou.analytics.exposure import scope_key
+from lanshou.demo import seed_demo
 from lanshou.domain.money import to_fen
-from lanshou.services.analytics import prediction, survival
-from lanshou.services.analytics.aggregates import refresh_aggregates
-from lanshou.services.analytics.exposure import scope_key
-from lanshou.services.at_risk import AtRiskItem, board, live_at_risk
-from lanshou.services.demo import seed_demo
-from lanshou.services.orders import Scope
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import evaluate_all
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import evaluate_all
+from lanshou.identity.scope import Scope
 from tests.integration.analytics.world import SETTINGS
 
 CST = timezone(timedelta(hours=8))

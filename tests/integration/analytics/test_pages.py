@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.app import create_app
-from lanshou.services.auth import create_user
+from lanshou.identity.auth import create_user
 from tests.integration.analytics.world import build
 from tests.integration.web.world import NOW, PASSWORD, _fast_password_hashing, login, make_runtime
 

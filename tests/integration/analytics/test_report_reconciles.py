@@ -23,13 +23,13 @@ from lanshou.adapters.db.models import (
     User,
     Violation,
 )
-from lanshou.services import ledger
-from lanshou.services.analytics.losses import fen_str
-from lanshou.services.analytics.period import Period
-from lanshou.services.analytics.report import REPORT_KEYS, build_report
-from lanshou.services.demo import seed_demo
-from lanshou.services.orders import Scope
-from lanshou.services.sweep import evaluate_all
+from lanshou.analytics.losses import fen_str
+from lanshou.analytics.period import Period
+from lanshou.analytics.report import REPORT_KEYS, build_report
+from lanshou.demo import seed_demo
+from lanshou.enforcement import ledger
+from lanshou.enforcement.sweep import evaluate_all
+from lanshou.identity.scope import Scope
 from tests.integration.analytics.world import SETTINGS
 
 CST = timezone(timedelta(hours=8))

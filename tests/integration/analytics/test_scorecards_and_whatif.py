@@ -6,12 +6,12 @@ from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from lanshou.services.analytics import whatif as wi
-from lanshou.services.analytics.period import Period
-from lanshou.services.analytics.report import build_report
-from lanshou.services.analytics.scorecards import pickup_samples, recommend, scorecards
-from lanshou.services.orders import Scope
-from lanshou.services.rules_context import RulesContext
+from lanshou.analytics import whatif as wi
+from lanshou.analytics.period import Period
+from lanshou.analytics.report import build_report
+from lanshou.analytics.scorecards import pickup_samples, recommend, scorecards
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.identity.scope import Scope
 from tests.integration.analytics.world import NOW, build
 
 PERIOD = Period(date(2026, 11, 1), date(2026, 11, 6))

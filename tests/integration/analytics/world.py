@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Carrier, Order, Outlet, Platform, Shipment, Shop
+from lanshou.enforcement.sweep import evaluate_all
 from lanshou.entrypoints.cli import analytics
-from lanshou.services.sweep import evaluate_all
 from lanshou.settings import get_settings, load_settings
 
 CST = timezone(timedelta(hours=8))

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from lanshou.adapters.db.engine import make_engine, session_factory
 from lanshou.entrypoints.app import create_app
-from lanshou.services import auth
+from lanshou.identity import auth
 from tests.integration.web.world import bearer, build_world, make_runtime
 
 # Besides the coverage phase's boundary values (0, 2^53, 2^63, year 1 and 9999 …), a few random

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lanshou.bootstrap import Runtime
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.app import create_app
-from lanshou.services.auth import create_user
+from lanshou.identity.auth import create_user
 from tests.integration.web.world import (
     NOW,
     PASSWORD,

@@ -10,7 +10,7 @@ import zipfile
 from sqlalchemy import func, select
 
 from lanshou.adapters.db.models import AppealEvent, AuditEvent, LedgerEntry, Violation
-from lanshou.services.audit import verify_chain
+from lanshou.audit.chain import verify_chain
 from tests.integration.appeals.conftest import jpeg_bytes, png_bytes
 from tests.integration.web.world import bearer
 

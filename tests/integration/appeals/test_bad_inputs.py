@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from lanshou.adapters.db.models import AuditEvent, Evidence
-from lanshou.services.appeals import AppealsContext, decide_appeal, expire_overdue
-from lanshou.services.audit import verify_chain
-from lanshou.services.auth import principal_for_api_token
+from lanshou.appeals import AppealsContext, decide_appeal, expire_overdue
+from lanshou.audit.chain import verify_chain
+from lanshou.identity.auth import principal_for_api_token
 from tests.integration.appeals.conftest import add_violation, jpeg_bytes, png_bytes
 from tests.integration.web.world import NOW, bearer
 

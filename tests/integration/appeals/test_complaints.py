@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from lanshou.services.appeals import escalate_overdue
+from lanshou.appeals import escalate_overdue
 from tests.integration.web.world import NOW, bearer
 
 API = "/api/v1"

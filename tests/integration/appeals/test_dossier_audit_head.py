@@ -9,9 +9,9 @@ import zipfile
 from sqlalchemy import delete, func, select
 
 from lanshou.adapters.db.models import AuditEvent
-from lanshou.services.audit import Problem, verify_chain
-from lanshou.services.audit_head import parse_head
-from lanshou.services.audit_keys import keys_for
+from lanshou.audit.chain import Problem, verify_chain
+from lanshou.audit.head import parse_head
+from lanshou.audit.keys import keys_for
 from tests.integration.web.world import bearer
 
 API = "/api/v1"

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanshou import audit
 from lanshou.adapters.db.engine import session_factory, unit_of_work
 from lanshou.adapters.db.models import AuditEvent
-from lanshou.services import audit
-from lanshou.services.audit_head import Head, export_head
-from lanshou.services.audit_keys import AuditKeys, bind_keys
+from lanshou.audit.head import Head, export_head
+from lanshou.audit.keys import AuditKeys, bind_keys
 
 SECRET = "integration-audit-secret-0123456789"
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

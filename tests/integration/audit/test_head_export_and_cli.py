@@ -18,14 +18,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner, Result
 
+from lanshou.audit.head import parse_head
+from lanshou.audit.keys import derive_key
 from lanshou.bootstrap import Runtime
 from lanshou.clock import FixedClock
 from lanshou.entrypoints.cli.app import app as cli_app
 from lanshou.entrypoints.cli.app import main
-from lanshou.services.audit_head import parse_head
-from lanshou.services.audit_keys import derive_key
-from lanshou.services.worker import export_audit_head, run_worker
 from lanshou.settings import get_settings, load_settings
+from lanshou.worker import export_audit_head, run_worker
 
 from .chain import NOW, SECRET, append, cut_last, keyed_sessions, rewrite_from, rows
 
@@ -249,7 +249,7 @@ def test_in_development_every_thread_signs_with_the_one_generated_secret(
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from lanshou.services.audit_keys import keys_for
+    from lanshou.audit.keys import keys_for
 
     monkeypatch.setenv("LANSHOU_ENV", "dev")
     monkeypatch.delenv("LANSHOU_SECRET_KEY")

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, insert, select
 
 from lanshou.adapters.db.migrate import downgrade, upgrade
 from lanshou.adapters.db.models import AuditEvent
-from lanshou.services.audit import GENESIS, ChainReport, Problem, verify_chain
-from lanshou.services.audit_keys import derive_key
+from lanshou.audit.chain import GENESIS, ChainReport, Problem, verify_chain
+from lanshou.audit.keys import derive_key
 
 from .chain import (
     NOW,

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import LoginFailure
 from lanshou.errors import AuthenticationFailed, LoginThrottled
-from lanshou.services.auth import authenticate
-from lanshou.services.login_throttle import ThrottlePolicy, record_attempt
+from lanshou.identity.auth import authenticate
+from lanshou.identity.login_throttle import ThrottlePolicy, record_attempt
 from tests.integration.web.world import NOW, PASSWORD, World
 
 STRANGER, OWNER = "203.0.113.9", "198.51.100.7"

@@ -30,7 +30,7 @@ SEED = int(os.environ.get("LANSHOU_CRASH_SEED", "20261203"))
 # PostgreSQL is left out for now. There, a killed run's uncommitted rows are dead tuples, and
 # autovacuum, vacuuming such a table while the re-run's first chunk is still uncommitted, sets
 # its statistics to "0 rows" (pg_class.reltuples = 0 with relpages > 0). The fines re-allocation
-# read (services/fines.py, violations joined to shipments and orders) is then planned as nested
+# read (enforcement/fines.py, violations joined to shipments and orders) is then planned as nested
 # loops over orders x shipments and ran for minutes at full CPU (seed 3, one of five runs). Reading
 # the two keys by scalar subqueries instead cures the plan but changed the audit records of one
 # kill sequence (seed 4), not yet understood. Remove this once both are settled.

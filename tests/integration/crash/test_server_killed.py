@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from lanshou.adapters.db.engine import session_factory
 from lanshou.adapters.db.models import TrackingEvent
 from lanshou.domain.roles import Role
-from lanshou.services.auth import Principal, create_integration_token, create_user
+from lanshou.identity.auth import Principal, create_integration_token, create_user
 from tests.integration.crash.data import CARRIERS, Window, write_orders
 from tests.integration.crash.harness import Database, Server, run
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Order, OrderItem, Shipment, TrackingEvent
-from lanshou.services.demo import seed_demo
+from lanshou.demo import seed_demo
 
 NOW = datetime(2026, 3, 10, 6, 30, tzinfo=UTC)
 DAY = timedelta(hours=24)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.engine import make_engine
 from lanshou.adapters.db.models import Order, Platform, Shop, TrackingEvent
-from lanshou.services.demo import seed_demo
+from lanshou.demo import seed_demo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 A_DAY = datetime(2026, 12, 3, tzinfo=UTC)

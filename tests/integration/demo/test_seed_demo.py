@@ -20,7 +20,7 @@ from lanshou.adapters.db.models import (
     ShopMembership,
     User,
 )
-from lanshou.services.demo import DemoDataExists, database_is_empty, seed_demo
+from lanshou.demo import DemoDataExists, database_is_empty, seed_demo
 from tests.integration.demo.digest import world_digest
 
 NOW = datetime(2026, 3, 10, 6, 30, tzinfo=UTC)
@@ -168,7 +168,7 @@ def test_the_forked_generator_writes_exactly_what_the_in_process_one_does(
     db_engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from lanshou.services.demo import pipeline, seed
+    from lanshou.demo import pipeline, seed
 
     monkeypatch.setattr(seed, "CHUNK_ORDERS", 64)
     seed_demo(db_engine, now=NOW, orders=300, create_users=False)
@@ -183,7 +183,7 @@ def test_a_failure_half_way_leaves_no_half_demo_behind(
     db_engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from lanshou.services.demo import seed
+    from lanshou.demo import seed
 
     real_write = seed.write_rows
     written: list[str] = []

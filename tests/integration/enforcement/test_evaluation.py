@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import AuditEvent, Deadline, LedgerEntry, Violation, Warning_
-from lanshou.services.audit import verify_chain
-from lanshou.services.enforcement import evaluate_shipments
-from lanshou.services.ledger import shop_balances
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import run_sweep
+from lanshou.audit.chain import verify_chain
+from lanshou.enforcement.evaluation import evaluate_shipments
+from lanshou.enforcement.ledger import shop_balances
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import run_sweep
 from lanshou.settings import load_settings
 
 from .world import World, deadline_rows, t
@@ -174,7 +174,7 @@ def test_cancelled_orders_are_not_judged(sessions) -> None:  # type: ignore[no-u
 def test_tracking_events_dedup_out_of_order_and_evaluate(sessions) -> None:  # type: ignore[no-untyped-def]
     from lanshou.adapters.db.models import Shipment, TrackingEvent
     from lanshou.domain.tracking import TrackingUpdate
-    from lanshou.services.tracking import record_events
+    from lanshou.enforcement.tracking import record_events
 
     w = World(sessions).setup()
     sid = w.order("E1", t(2, 10), shipped=t(2, 12))
@@ -204,7 +204,7 @@ def test_an_on_time_pickup_stores_what_a_full_evaluation_stores(sessions) -> Non
     """The event path settles on-time pickups without re-running the rules: same rows."""
     from lanshou.adapters.db.models import Shipment
     from lanshou.domain.tracking import TrackingUpdate
-    from lanshou.services.tracking import record_events
+    from lanshou.enforcement.tracking import record_events
 
     w = World(sessions).setup()
     # Pickup deadline 2026-11-03 12:00 (+08:00); the pickup comes exactly at it: on time.

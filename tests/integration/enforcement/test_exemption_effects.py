@@ -7,11 +7,11 @@ from sqlalchemy import select
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Deadline, Violation
 from lanshou.domain.roles import Role
-from lanshou.services.auth import Principal
-from lanshou.services.enforcement import evaluate_shipments
-from lanshou.services.exemptions import ExemptionRequest, declare_event, recompute_open
-from lanshou.services.ledger import shop_balances
-from lanshou.services.rules_context import RulesContext
+from lanshou.enforcement.evaluation import evaluate_shipments
+from lanshou.enforcement.exemptions import ExemptionRequest, declare_event, recompute_open
+from lanshou.enforcement.ledger import shop_balances
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.identity.auth import Principal
 from lanshou.settings import load_settings
 
 from .world import World, t

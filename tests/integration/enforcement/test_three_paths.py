@@ -50,10 +50,10 @@ from lanshou.domain.rules import calendar_for, load_profile
 from lanshou.domain.rules.consequences import FineCandidate, allocate_fines
 from lanshou.domain.rules.evaluate import ShipmentFacts, evaluate_shipment
 from lanshou.domain.tracking import PICKUP_PROVING, TrackingUpdate
-from lanshou.services.enforcement import evaluate_shipments
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import evaluate_all, run_sweep
-from lanshou.services.tracking import attach_orphan_events, record_events, refresh_shipments
+from lanshou.enforcement.evaluation import evaluate_shipments
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import evaluate_all, run_sweep
+from lanshou.enforcement.tracking import attach_orphan_events, record_events, refresh_shipments
 from lanshou.settings import load_settings
 
 SH = ZoneInfo("Asia/Shanghai")

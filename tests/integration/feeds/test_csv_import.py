@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Shipment, TrackingEvent
-from lanshou.services.feeds.csv_import import import_tracking_csv
-from lanshou.services.rules_context import RulesContext
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.feeds.csv_import import import_tracking_csv
 from tests.integration.enforcement.world import World, t
 
 CST = timezone(timedelta(hours=8))

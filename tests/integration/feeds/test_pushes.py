@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import AuditEvent, Carrier, Shipment, TrackingEvent
-from lanshou.services.audit import verify_chain
+from lanshou.audit.chain import verify_chain
 from tests.integration.web.world import World, bearer
 
 from .helpers import (

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Shipment, Violation
 from lanshou.adapters.db.models.feeds import FeedIntegration
-from lanshou.services.feeds.ingest import ingest_kuaidi100
-from lanshou.services.rules_context import RulesContext
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.feeds.ingest import ingest_kuaidi100
 from tests.integration.enforcement.world import World, t
 
 from .helpers import K100_SALT, k100_form, k100_param, scan

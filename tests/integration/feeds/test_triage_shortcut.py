@@ -42,9 +42,9 @@ from lanshou.adapters.db.models import (
     Warning_,
 )
 from lanshou.domain.tracking import TrackingUpdate
-from lanshou.services.enforcement import EvaluationResult, evaluate_shipments
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.tracking import RecordResult, record_events
+from lanshou.enforcement.evaluation import EvaluationResult, evaluate_shipments
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.tracking import RecordResult, record_events
 from tests.integration.enforcement.world import World, deadline_rows, rows, t
 
 CTX = RulesContext()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Carrier
-from lanshou.services.rules_context import RulesContext
+from lanshou.enforcement.rules_context import RulesContext
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CTX = RulesContext()

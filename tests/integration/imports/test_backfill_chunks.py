@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import LedgerEntry, Order, Violation
-from lanshou.services import fines
-from lanshou.services.imports import service as import_service
+from lanshou.enforcement import fines
+from lanshou.imports import service as import_service
 from tests.integration.imports.helpers import add_carriers
 from tests.integration.imports.test_shop_orders_import import HEADER, run, write
 

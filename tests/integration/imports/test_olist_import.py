@@ -18,7 +18,7 @@ from lanshou.adapters.db.models import (
     TrackingEvent,
     Violation,
 )
-from lanshou.services.imports import import_orders
+from lanshou.imports import import_orders
 from tests.integration.imports.helpers import CTX, NOW, count
 
 OLIST = Path("/work/shared/datasets/olist-sample")

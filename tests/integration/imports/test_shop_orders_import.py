@@ -21,8 +21,8 @@ from lanshou.adapters.db.models import (
     TrackingEvent,
 )
 from lanshou.errors import InvalidInput
-from lanshou.services.imports import ImportProgress, import_orders
-from lanshou.services.imports import service as import_service
+from lanshou.imports import ImportProgress, import_orders
+from lanshou.imports import service as import_service
 from tests.integration.imports.helpers import CTX, NOW, add_carriers, count
 
 CST = timezone(timedelta(hours=8))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lanshou.services.rules_context import RulesContext
+from lanshou.enforcement.rules_context import RulesContext
 
 _PROV = '{source: "time tests", as_of: 2026-12-01}'
 _CONSEQUENCES = f"""

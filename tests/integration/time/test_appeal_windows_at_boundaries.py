@@ -29,9 +29,7 @@ from lanshou.adapters.db.models import (
     Violation,
 )
 from lanshou.adapters.storage.local import LocalDirectoryStorage
-from lanshou.domain.roles import Role
-from lanshou.errors import Conflict
-from lanshou.services.appeals import (
+from lanshou.appeals import (
     AppealsContext,
     complete_task,
     create_appeal,
@@ -41,10 +39,12 @@ from lanshou.services.appeals import (
     file_complaint,
     submit_appeal,
 )
-from lanshou.services.auth import Principal, create_user
-from lanshou.services.enforcement import evaluate_shipments
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import run_sweep
+from lanshou.domain.roles import Role
+from lanshou.enforcement.evaluation import evaluate_shipments
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import run_sweep
+from lanshou.errors import Conflict
+from lanshou.identity.auth import Principal, create_user
 from lanshou.settings import load_settings
 from tests.integration.enforcement.world import World
 from tests.integration.time.instants import bj, weekends_only_years_expected

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Deadline, LedgerEntry, Violation, Warning_
-from lanshou.services.at_risk import board
-from lanshou.services.enforcement import evaluate_shipments
-from lanshou.services.orders import Scope
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import run_sweep
+from lanshou.analytics.at_risk import board
+from lanshou.enforcement.evaluation import evaluate_shipments
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import run_sweep
+from lanshou.identity.scope import Scope
 from lanshou.settings import load_settings
 from tests.integration.enforcement.world import World
 from tests.integration.time.instants import bj, weekends_only_years_expected

@@ -33,10 +33,10 @@ from lanshou.adapters.db.engine import make_engine, session_factory, unit_of_wor
 from lanshou.adapters.db.models import Deadline, LedgerEntry, Violation
 from lanshou.domain.rules import ShipmentFacts, evaluate_shipment
 from lanshou.domain.tracking import TrackingUpdate
-from lanshou.services.enforcement import evaluate_shipments
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import run_sweep
-from lanshou.services.tracking import record_events
+from lanshou.enforcement.evaluation import evaluate_shipments
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import run_sweep
+from lanshou.enforcement.tracking import record_events
 from lanshou.settings import load_settings
 from tests.integration.enforcement.world import World
 from tests.integration.time.instants import BEIJING, bj

@@ -34,17 +34,17 @@ from lanshou.adapters.db.models import (
     User,
     Violation,
 )
+from lanshou.analytics.aggregates import refresh_aggregates
+from lanshou.appeals import AppealsContext, create_appeal, submit_appeal
 from lanshou.bootstrap import Runtime
 from lanshou.clock import FixedClock
+from lanshou.demo import seed_demo
+from lanshou.demo.logins import DEMO_PASSWORD
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import evaluate_all
 from lanshou.entrypoints.app import create_app
 from lanshou.entrypoints.web.router import build_web_router
-from lanshou.services.analytics.aggregates import refresh_aggregates
-from lanshou.services.appeals import AppealsContext, create_appeal, submit_appeal
-from lanshou.services.auth import authenticate
-from lanshou.services.demo import seed_demo
-from lanshou.services.demo_logins import DEMO_PASSWORD
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import evaluate_all
+from lanshou.identity.auth import authenticate
 from lanshou.settings import Settings, load_settings
 from tests.integration.time.instants import (
     BEIJING,

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.services.enforcement import evaluate_shipments
-from lanshou.services.rules_context import RulesContext
-from lanshou.services.sweep import run_sweep
+from lanshou.enforcement.evaluation import evaluate_shipments
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import run_sweep
 from lanshou.settings import load_settings
 from tests.integration.analytics.world import analytics_cli
 from tests.integration.enforcement.world import World

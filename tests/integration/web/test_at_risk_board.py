@@ -209,8 +209,8 @@ def test_another_shops_shipment_is_a_404_and_nothing_logged(
 def test_breach_probabilities_come_from_the_workers_refresh(
     client: TestClient, sessions: sessionmaker[Session], deadlines: dict[str, int]
 ) -> None:
-    from lanshou.services.analytics.aggregates import refresh_aggregates
-    from lanshou.services.rules_context import RulesContext
+    from lanshou.analytics.aggregates import refresh_aggregates
+    from lanshou.enforcement.rules_context import RulesContext
 
     login(client, "merchant")
     before = _board(client, "/at-risk?sort=risk")

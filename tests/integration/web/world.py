@@ -37,9 +37,10 @@ from lanshou.adapters.db.models import (
 from lanshou.bootstrap import Runtime
 from lanshou.clock import FixedClock
 from lanshou.domain.roles import Role
+from lanshou.enforcement import ledger
 from lanshou.entrypoints.app import create_app
-from lanshou.services import auth, ledger
-from lanshou.services.auth import create_user
+from lanshou.identity import auth
+from lanshou.identity.auth import create_user
 from lanshou.settings import load_settings
 
 CST = timezone(timedelta(hours=8))

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lanshou.services.alerts import AlertPolicy, release_at
+from lanshou.alerts import AlertPolicy, release_at
 
 SH = ZoneInfo("Asia/Shanghai")
 POLICY = AlertPolicy()

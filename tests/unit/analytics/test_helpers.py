@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from lanshou.analytics.export import to_csv, to_xlsx
+from lanshou.analytics.losses import fen_str
+from lanshou.analytics.period import percentile
+from lanshou.analytics.whatif import Change, apply_changes, parse_change
 from lanshou.domain.rules import load_profile
 from lanshou.errors import InvalidInput
-from lanshou.services.analytics.export import to_csv, to_xlsx
-from lanshou.services.analytics.losses import fen_str
-from lanshou.services.analytics.period import percentile
-from lanshou.services.analytics.whatif import Change, apply_changes, parse_change
 
 
 def test_percentiles_are_nearest_rank() -> None:

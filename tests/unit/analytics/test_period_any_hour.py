@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from lanshou.services.analytics.period import Period, iso_week, local_day
+from lanshou.analytics.period import Period, iso_week, local_day
 
 
 @pytest.mark.parametrize("hour", range(24))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
-from lanshou.services.analytics.survival import (
+from lanshou.analytics.survival import (
     BreachModel,
     Observation,
     kaplan_meier,

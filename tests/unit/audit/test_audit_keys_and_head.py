@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from lanshou.audit.head import parse_head, sign_head
+from lanshou.audit.keys import AuditKeys, derive_key, hkdf_sha256
 from lanshou.errors import InvalidInput
-from lanshou.services.audit_head import parse_head, sign_head
-from lanshou.services.audit_keys import AuditKeys, derive_key, hkdf_sha256
 
 SECRET = "unit-audit-secret-0123456789"
 AT = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

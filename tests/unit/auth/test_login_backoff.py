@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from lanshou.services.login_throttle import ThrottlePolicy, backoff, client_key
+from lanshou.identity.login_throttle import ThrottlePolicy, backoff, client_key
 from lanshou.settings import load_settings
 
 

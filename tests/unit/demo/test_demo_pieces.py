@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lanshou.services.demo.bulk import TimeText
-from lanshou.services.demo.catalogue import CARRIERS, SHOPS
-from lanshou.services.demo.rhythm import paid_times
-from lanshou.services.demo.waybills import waybill
+from lanshou.demo.bulk import TimeText
+from lanshou.demo.catalogue import CARRIERS, SHOPS
+from lanshou.demo.rhythm import paid_times
+from lanshou.demo.waybills import waybill
 
 SHAPES = {
     "SF": r"SF\d{12}",
@@ -88,7 +88,7 @@ def test_the_shops_span_two_platforms_and_three_origin_cities() -> None:
 def test_time_text_refuses_instants_outside_its_range_instead_of_wrapping() -> None:
     import pytest
 
-    from lanshou.services.demo.bulk import TimeText
+    from lanshou.demo.bulk import TimeText
 
     first, last = 1_764_000_000, 1_764_000_000 + 7200
     times = TimeText("sqlite", first, last)

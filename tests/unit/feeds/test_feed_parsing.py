@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lanshou.adapters.db.models import Carrier
-from lanshou.services.carriers import CarrierResolver
-from lanshou.services.feeds import kdniao, kuaidi100
-from lanshou.services.feeds.csv_import import parse_row
-from lanshou.services.feeds.errors import MalformedFeed
+from lanshou.feeds import kdniao, kuaidi100
+from lanshou.feeds.csv_import import parse_row
+from lanshou.feeds.errors import MalformedFeed
+from lanshou.orders.carriers import CarrierResolver
 
 CST = timezone(timedelta(hours=8))
 RESOLVER = CarrierResolver()

@@ -7,12 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lanshou.services.imports.dates import (
-    OrderEvidence,
-    TimeFormatError,
-    infer_orders,
-    parse_time,
-)
+from lanshou.imports.dates import OrderEvidence, TimeFormatError, infer_orders, parse_time
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lanshou.errors import InvalidInput
-from lanshou.services.imports.mapping import load_mapping
+from lanshou.imports.mapping import load_mapping
 
 
 @pytest.mark.parametrize("source", ["generic", "douyin", "olist"])

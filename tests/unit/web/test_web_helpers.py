@@ -11,8 +11,9 @@ from lanshou.entrypoints.web.context import safe_next
 from lanshou.entrypoints.web.rendering import countdown, navigation
 from lanshou.entrypoints.web.routes.orders import _window
 from lanshou.errors import InvalidInput
-from lanshou.services.auth import Principal, hash_password, verify_password
-from lanshou.services.orders import OrderFilters, Scope, scoped_orders
+from lanshou.identity.auth import Principal, hash_password, verify_password
+from lanshou.identity.scope import Scope, scoped_orders
+from lanshou.orders.listing import OrderFilters
 
 
 def _principal(role: Role) -> Principal:

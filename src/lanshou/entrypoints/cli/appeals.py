@@ -18,7 +18,7 @@ def export(
     out: Path = typer.Option(..., "--out", help="where to write the zip"),
 ) -> None:
     """Write the dossier zip: dossier.json, evidence files, contact log and a PDF summary."""
-    from lanshou.services.appeals import AppealsContext, export_dossier  # only this command
+    from lanshou.appeals import AppealsContext, export_dossier
 
     rt = runtime()
     with unit_of_work(rt.sessions) as session:

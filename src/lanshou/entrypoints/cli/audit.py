@@ -12,18 +12,12 @@ import typer
 from sqlalchemy import make_url
 
 from lanshou.adapters.db.engine import safe_url
+from lanshou.audit.chain import ChainReport, Problem, verify_chain
+from lanshou.audit.head import Head, parse_head, read_head_file, sign_head, write_head_file
+from lanshou.audit.keys import keys_for
 from lanshou.bootstrap import Runtime, bootstrap
 from lanshou.errors import DatabaseUnavailable, InvalidInput
 from lanshou.i18n import N_, translate
-from lanshou.services.audit import ChainReport, Problem, verify_chain
-from lanshou.services.audit_head import (
-    Head,
-    parse_head,
-    read_head_file,
-    sign_head,
-    write_head_file,
-)
-from lanshou.services.audit_keys import keys_for
 from lanshou.settings import Settings, get_settings
 
 app = typer.Typer(help="Audit trail tools.", no_args_is_help=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from lanshou.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from lanshou.entrypoints.cli.common import runtime
-from lanshou.services.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
 
@@ -21,8 +21,8 @@ def seed(
     evaluate: bool = typer.Option(True, help="evaluate deadlines and violations afterwards"),
 ) -> None:
     """Generate shops, carriers, outlets, couriers, orders, shipments and tracking events."""
-    from lanshou.services.demo import database_is_empty, seed_demo
-    from lanshou.services.sweep import evaluate_all
+    from lanshou.demo import database_is_empty, seed_demo
+    from lanshou.enforcement.sweep import evaluate_all
 
     rt = runtime()
     if if_empty and not database_is_empty(rt.engine):
@@ -61,7 +61,7 @@ def seed(
             f"evaluated: {result.violations_new} violations, {result.warnings_fired} warnings"
         )
     from lanshou.adapters.db.engine import unit_of_work
-    from lanshou.services.analytics.aggregates import refresh_aggregates
+    from lanshou.analytics.aggregates import refresh_aggregates
 
     with unit_of_work(rt.sessions) as session:
         refresh_aggregates(session, now)

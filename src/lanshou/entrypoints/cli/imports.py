@@ -60,8 +60,8 @@ def orders(
     now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
 ) -> None:
     """Import orders idempotently; bad rows go to FILE.rejects.csv, good rows are kept."""
-    from lanshou.services.imports import import_orders
-    from lanshou.services.rules_context import RulesContext
+    from lanshou.enforcement.rules_context import RulesContext
+    from lanshou.imports import import_orders
 
     if date_order is not None and date_order not in DATE_ORDERS:
         raise InvalidInput(f"--date-order must be one of {', '.join(DATE_ORDERS)}")

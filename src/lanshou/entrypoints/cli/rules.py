@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Act on what has come due: warnings, breaches, auto refunds, expired appeals."""
         from lanshou.clock import FixedClock
-        from lanshou.services.worker import sweep_once
+        from lanshou.worker import sweep_once
 
         rt = runtime()
         rt.clock = FixedClock(parse_now(now, rt.clock.now()))
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         now: str | None = typer.Option(None, help="recompute as of this ISO 8601 time"),
     ) -> None:
         """Re-judge every shipment not yet picked up, e.g. after editing the calendar file."""
-        from lanshou.services.exemptions import recompute_open
+        from lanshou.enforcement.exemptions import recompute_open
 
         rt = runtime()
         result = recompute_open(rt.sessions, parse_now(now, rt.clock.now()), rt.settings)
@@ -59,8 +59,8 @@ def register(app: typer.Typer) -> None:
         now: str | None = typer.Option(None, help="explain as of this ISO 8601 time"),
     ) -> None:
         """Show why a shipment is or is not late: rule, deadline arithmetic, evidence, money."""
-        from lanshou.services.explain import explain as explain_shipments
-        from lanshou.services.rules_context import RulesContext
+        from lanshou.enforcement.explain import explain as explain_shipments
+        from lanshou.enforcement.rules_context import RulesContext
 
         rt = runtime()
         ctx = RulesContext.from_settings(rt.settings)

@@ -10,8 +10,8 @@ import typer
 from lanshou.adapters.db.engine import make_engine
 from lanshou.adapters.db.migrate import downgrade as db_downgrade
 from lanshou.adapters.db.migrate import upgrade as db_upgrade
+from lanshou.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from lanshou.entrypoints.cli.common import runtime
-from lanshou.services.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from lanshou.settings import get_settings
 
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from lanshou.entrypoints.app import create_app
-        from lanshou.services.worker import start_background_worker
+        from lanshou.worker import start_background_worker
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         rt = runtime()
@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
     @app.command("worker")
     def worker_command() -> None:
         """Run the background worker alone (deadline sweeps, warnings, auto refunds)."""
-        from lanshou.services.worker import run_worker
+        from lanshou.worker import run_worker
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         rt = runtime()

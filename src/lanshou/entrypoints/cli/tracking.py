@@ -26,8 +26,8 @@ def register_tracking(import_app: typer.Typer) -> None:
         now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
     ) -> None:
         """Store tracking scans from a CSV file; unreadable rows go to FILE.rejects.csv."""
-        from lanshou.services.feeds.csv_import import import_tracking_csv
-        from lanshou.services.rules_context import RulesContext
+        from lanshou.enforcement.rules_context import RulesContext
+        from lanshou.feeds.csv_import import import_tracking_csv
 
         try:
             zone = ZoneInfo(tz)

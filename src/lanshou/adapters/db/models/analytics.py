@@ -1,13 +1,13 @@
 """Pre-aggregated analytics: daily money cells, pickup counts and latency histograms.
 
 ``analytics_loss_daily`` holds exactly the cells of
-:func:`lanshou.services.analytics.losses.raw_loss_cells` (one row per deadline local day, shop,
+:func:`lanshou.analytics.losses.raw_loss_cells` (one row per deadline local day, shop,
 platform, rule, carrier, outlet and money kind); ``analytics_state`` remembers how far the
 source tables had got at the last refresh. ``analytics_pickup_window`` holds the latency
 histograms of the standard dashboard periods (the last 7, 30 and 90 days) per shop and per
 level (carrier, outlet, courier), so a board reads one small row set per level instead of the
 daily histograms. All are rebuilt by
-:func:`lanshou.services.analytics.aggregates.refresh_aggregates`.
+:func:`lanshou.analytics.aggregates.refresh_aggregates`.
 """
 
 from __future__ import annotations

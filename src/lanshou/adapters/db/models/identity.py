@@ -66,7 +66,7 @@ class ApiToken(Base):
 
 class LoginFailure(Base):
     """Failed logins (and attempts in progress), counted per username and per client address
-    to throttle guessing (services/login_throttle.py)."""
+    to throttle guessing (identity/login_throttle.py)."""
 
     __tablename__ = "login_failures"
     __table_args__ = (

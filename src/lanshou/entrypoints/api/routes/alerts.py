@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from lanshou.adapters.notify import EgressPolicy
+from lanshou.alerts import channels as svc
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.params import MAX_LEAD_MINUTES, DbId, Instant
-from lanshou.services import tasks as task_svc
-from lanshou.services.alerts import channels as svc
-from lanshou.services.orders import scope_for
+from lanshou.identity import tasks as task_svc
+from lanshou.identity.scope import scope_for
 
 router = APIRouter(
     tags=["alerts"],

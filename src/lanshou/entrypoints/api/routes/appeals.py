@@ -12,6 +12,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, UploadFile, status
 from fastapi.responses import Response
 
+from lanshou import appeals as svc
+from lanshou.appeals.access import visible_appeal
+from lanshou.appeals.views import AppealView
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.routes.violations import appeals_context
 from lanshou.entrypoints.api.schemas import ErrorPublic
@@ -32,9 +35,6 @@ from lanshou.entrypoints.api.schemas_appeals import (
     ReasonPublic,
 )
 from lanshou.entrypoints.params import DbId
-from lanshou.services import appeals as svc
-from lanshou.services.appeals.access import visible_appeal
-from lanshou.services.appeals.views import AppealView
 
 router = APIRouter(
     tags=["appeals"],

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from lanshou import appeals as svc
+from lanshou.appeals.complaints import ComplaintView
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.routes.violations import appeals_context
 from lanshou.entrypoints.api.schemas import ErrorPublic
@@ -17,9 +19,7 @@ from lanshou.entrypoints.api.schemas_appeals import (
     TaskDone,
 )
 from lanshou.entrypoints.params import DbId
-from lanshou.services import appeals as svc
-from lanshou.services.appeals.complaints import ComplaintView
-from lanshou.services.orders import scope_for
+from lanshou.identity.scope import scope_for
 
 router = APIRouter(
     tags=["complaints"],

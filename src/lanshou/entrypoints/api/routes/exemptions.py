@@ -13,10 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lanshou.adapters.db.models import Exemption
 from lanshou.bootstrap import Runtime
-from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
-from lanshou.entrypoints.api.schemas import ErrorPublic
-from lanshou.entrypoints.params import DbId, Instant
-from lanshou.services.exemptions import (
+from lanshou.enforcement.exemptions import (
     ExemptionRequest,
     decide_report,
     declare_event,
@@ -24,7 +21,10 @@ from lanshou.services.exemptions import (
     recompute_open,
     report_force_majeure,
 )
-from lanshou.services.orders import scope_for
+from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
+from lanshou.entrypoints.api.schemas import ErrorPublic
+from lanshou.entrypoints.params import DbId, Instant
+from lanshou.identity.scope import scope_for
 
 router = APIRouter(
     tags=["exemptions"],

@@ -21,14 +21,14 @@ from lanshou.entrypoints.api.schemas import (
     money,
 )
 from lanshou.entrypoints.params import DbId, Page
-from lanshou.services.orders import (
+from lanshou.identity.scope import scope_for
+from lanshou.orders.listing import (
     PER_PAGE,
     OrderDetail,
     OrderFilters,
     OrderRow,
     get_order,
     list_orders,
-    scope_for,
 )
 
 router = APIRouter(tags=["orders"], responses={401: {"model": ErrorPublic}})

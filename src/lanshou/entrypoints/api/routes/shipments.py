@@ -8,8 +8,8 @@ from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.routes.tracking import _rules
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_tracking import ShipmentMarkedPublic, ShipmentMarkIn
-from lanshou.services.orders import scope_for
-from lanshou.services.shipping import OrderRef, mark_shipped
+from lanshou.identity.scope import scope_for
+from lanshou.orders.shipping import OrderRef, mark_shipped
 
 router = APIRouter(tags=["shipments"])
 

@@ -22,6 +22,7 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.feeds import FeedIntegration
 from lanshou.bootstrap import Runtime
 from lanshou.domain.roles import Role
+from lanshou.enforcement.rules_context import RulesContext
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.openapi import inline_schema
 from lanshou.entrypoints.api.schemas import ErrorPublic
@@ -34,11 +35,10 @@ from lanshou.entrypoints.api.schemas_tracking import (
     TrackingBatchResult,
 )
 from lanshou.errors import LanshouError, PermissionDenied
-from lanshou.services.feeds import kdniao, kuaidi100
-from lanshou.services.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
-from lanshou.services.feeds.ingest import PlainEvent, ingest_events, ingest_kdniao, ingest_kuaidi100
-from lanshou.services.feeds.integrations import create_integration, list_integrations
-from lanshou.services.rules_context import RulesContext
+from lanshou.feeds import kdniao, kuaidi100
+from lanshou.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
+from lanshou.feeds.ingest import PlainEvent, ingest_events, ingest_kdniao, ingest_kuaidi100
+from lanshou.feeds.integrations import create_integration, list_integrations
 
 BATCH_MAX_BYTES = 20 * 1024 * 1024
 PUSH_MAX_BYTES = 2 * 1024 * 1024

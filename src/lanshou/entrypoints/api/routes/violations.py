@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from lanshou.adapters.db.models import Violation
+from lanshou.appeals import AppealsContext, list_violations, statement_draft_for
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_appeals import StatementDraft, ViolationPublic
 from lanshou.entrypoints.params import DbId
-from lanshou.services.appeals import AppealsContext, list_violations, statement_draft_for
-from lanshou.services.orders import scope_for
+from lanshou.identity.scope import scope_for
 
 router = APIRouter(tags=["appeals"], responses={401: {"model": ErrorPublic}})
 

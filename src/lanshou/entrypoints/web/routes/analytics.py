@@ -8,15 +8,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.analytics import dashboard
+from lanshou.analytics.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
+from lanshou.analytics.period import Period
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import render
 from lanshou.errors import InvalidInput, LanshouError, PermissionDenied
 from lanshou.i18n import N_, translate
-from lanshou.services.analytics import dashboard
-from lanshou.services.analytics.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
-from lanshou.services.analytics.period import Period
-from lanshou.services.orders import scope_for
+from lanshou.identity.scope import scope_for
 
 router = APIRouter(include_in_schema=False)
 PERIODS = (7, 30, 90)
@@ -135,7 +135,7 @@ def whatif(
     region: str = "",
     format: str | None = None,
 ) -> Response:
-    from lanshou.services.analytics import whatif as wi
+    from lanshou.analytics import whatif as wi
 
     if ctx.user.role is not Role.ADMIN:
         raise PermissionDenied("what-if analysis is for administrators")

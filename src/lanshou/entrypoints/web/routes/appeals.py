@@ -14,8 +14,13 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lanshou import appeals as svc
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Appeal, Order, Shop, Violation
+from lanshou.analytics.at_risk import log_contact
+from lanshou.appeals.access import FILERS, require_role, visible_appeal, visible_violation
+from lanshou.appeals.facts import gather
+from lanshou.appeals.worklists import user_names
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.api.routes.violations import appeals_context
 from lanshou.entrypoints.params import DbId
@@ -30,12 +35,7 @@ from lanshou.errors import (
 )
 from lanshou.i18n import N_, translate
 from lanshou.i18n.format import local_time
-from lanshou.services import appeals as svc
-from lanshou.services.appeals.access import FILERS, require_role, visible_appeal, visible_violation
-from lanshou.services.appeals.facts import gather
-from lanshou.services.appeals.worklists import user_names
-from lanshou.services.at_risk import log_contact
-from lanshou.services.orders import scope_for
+from lanshou.identity.scope import scope_for
 
 router = APIRouter(include_in_schema=False)
 

@@ -9,7 +9,8 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.entrypoints.web.context import UserCtx
 from lanshou.entrypoints.web.rendering import render
 from lanshou.entrypoints.web.routes.at_risk import render_board
-from lanshou.services.orders import SHIPMENT_STATUSES, scope_for, status_counts
+from lanshou.identity.scope import scope_for
+from lanshou.orders.listing import SHIPMENT_STATUSES, status_counts
 
 router = APIRouter(include_in_schema=False)
 

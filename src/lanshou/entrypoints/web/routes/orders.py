@@ -10,25 +10,25 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.appeals.access import FILERS
 from lanshou.domain.roles import Role
+from lanshou.enforcement.explain import explain
 from lanshou.entrypoints.params import MAX_PAGE, DbId, bounded_int, bounded_time
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.i18n import N_, translate
 from lanshou.i18n.format import DISPLAY_TZ, local_time
-from lanshou.services.appeals.access import FILERS
-from lanshou.services.contacts import contacts_for_order
-from lanshou.services.explain import explain
-from lanshou.services.orders import (
+from lanshou.identity.scope import scope_for
+from lanshou.orders.contacts import contacts_for_order
+from lanshou.orders.listing import (
     SHIPMENT_STATUSES,
     OrderFilters,
     filter_options,
     get_order,
     list_orders,
-    scope_for,
 )
-from lanshou.services.shipping import OrderRef, mark_shipped
+from lanshou.orders.shipping import OrderRef, mark_shipped
 
 router = APIRouter(include_in_schema=False)
 

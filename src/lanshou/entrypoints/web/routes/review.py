@@ -7,7 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from lanshou import appeals as svc
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.appeals.access import REVIEWERS, require_role, visible_appeal
+from lanshou.appeals.worklists import QUEUE_STATES, review_queue, user_names
 from lanshou.entrypoints.params import DbId, whole_number
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
@@ -21,10 +24,8 @@ from lanshou.entrypoints.web.routes.appeals import (
 )
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.i18n import translate
-from lanshou.services import appeals as svc
-from lanshou.services.appeals.access import REVIEWERS, require_role, visible_appeal
-from lanshou.services.appeals.worklists import QUEUE_STATES, review_queue, user_names
-from lanshou.services.orders import filter_options, scope_for
+from lanshou.identity.scope import scope_for
+from lanshou.orders.listing import filter_options
 
 router = APIRouter(include_in_schema=False, prefix="/review")
 

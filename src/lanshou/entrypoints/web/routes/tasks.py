@@ -15,8 +15,8 @@ from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import InvalidInput
 from lanshou.i18n import translate
 from lanshou.i18n.format import DISPLAY_TZ
-from lanshou.services import tasks as svc
-from lanshou.services.orders import scope_for
+from lanshou.identity import tasks as svc
+from lanshou.identity.scope import scope_for
 
 router = APIRouter(include_in_schema=False)
 

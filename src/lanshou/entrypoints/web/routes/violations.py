@@ -8,15 +8,16 @@ from sqlalchemy import select
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Order
+from lanshou.appeals import list_violations
+from lanshou.appeals.access import FILERS
+from lanshou.appeals.views import VIOLATION_STATES
+from lanshou.appeals.worklists import net_fen_by_violation
 from lanshou.entrypoints.params import whole_number
 from lanshou.entrypoints.web.context import UserCtx
 from lanshou.entrypoints.web.rendering import render
 from lanshou.entrypoints.web.routes.appeals import RULE_LABELS, STATE_LABELS, actx_of
-from lanshou.services.appeals import list_violations
-from lanshou.services.appeals.access import FILERS
-from lanshou.services.appeals.views import VIOLATION_STATES
-from lanshou.services.appeals.worklists import net_fen_by_violation
-from lanshou.services.orders import filter_options, scope_for
+from lanshou.identity.scope import scope_for
+from lanshou.orders.listing import filter_options
 
 router = APIRouter(include_in_schema=False)
 

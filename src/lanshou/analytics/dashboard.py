@@ -1,0 +1,160 @@
+"""What the 损失与风险 and 快递管理 pages show: plain data, ready for charts and exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanshou.adapters.db.models import Carrier, Outlet, Shop
+from lanshou.analytics.exposure import board_exposure
+from lanshou.analytics.losses import AppealStats, LossTotals, appeal_stats, loss_breakdowns
+from lanshou.analytics.period import Period
+from lanshou.analytics.scorecards import (
+    Recommendation,
+    Scorecard,
+    pickup_samples,
+    recommend,
+    scorecards,
+)
+from lanshou.domain.money import from_fen
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.identity.scope import Scope
+
+SHOP_HEADERS = ("shop", "compensation", "fines", "refunds", "recovered", "net_loss")
+CARD_HEADERS = (
+    "name",
+    "carrier",
+    "shipments",
+    "p50_h",
+    "p90_h",
+    "p99_h",
+    "timeout_rate",
+    "timeouts",
+    "appeal_share",
+    "feed_stalls",
+)
+
+
+def _yuan(fen: int) -> float:
+    return round(fen / 100, 2)
+
+
+@dataclass
+class LossBoard:
+    period: Period
+    totals: LossTotals
+    exposure: Decimal
+    exposure_at: datetime  # the worker's last refresh, or now when computed for the page
+    at_risk_count: int
+    appeals: AppealStats
+    days: list[str]
+    day_series: dict[str, list[float]]  # kind → yuan per day
+    by_carrier: list[tuple[str, float]]
+    by_rule: list[tuple[str, float]]
+    by_week: list[tuple[str, float]]
+    shop_rows: list[list[Any]]  # SHOP_HEADERS
+
+
+def loss_board(
+    session: Session, scope: Scope, now: datetime, ctx: RulesContext, period: Period
+) -> LossBoard:
+    parts = loss_breakdowns(session, scope, period, ("day", "week", "carrier", "rule", "shop"))
+    per_day = parts["day"]
+    days: list[str] = []
+    series: dict[str, list[float]] = {
+        k: [] for k in ("compensation", "fine", "refund", "recovered")
+    }
+    day = period.first
+    while day <= period.last:
+        days.append(day.isoformat())
+        t = per_day.get(day, LossTotals())
+        for kind, values in series.items():
+            values.append(_yuan(getattr(t, kind)))
+        day += timedelta(days=1)
+    carriers = dict(session.execute(select(Carrier.id, Carrier.name_zh)).all())
+    shops = {i: (c, n) for i, c, n in session.execute(select(Shop.id, Shop.code, Shop.name))}
+    total = LossTotals()
+    for t in per_day.values():
+        total.compensation += t.compensation
+        total.fine += t.fine
+        total.refund += t.refund
+        total.recovered += t.recovered
+    expected, pending, as_of = board_exposure(session, scope, now, ctx)
+    return LossBoard(
+        period,
+        total,
+        expected,
+        as_of,
+        pending,
+        appeal_stats(session, scope, period),
+        days,
+        series,
+        [
+            (carriers.get(k, "—") if k is not None else "—", _yuan(v.net))
+            for k, v in parts["carrier"].items()
+        ],
+        [(ctx_label(ctx, k), _yuan(v.net)) for k, v in parts["rule"].items()],
+        [(k, _yuan(v.net)) for k, v in parts["week"].items()],
+        [
+            [
+                shops.get(k, (str(k), ""))[1],
+                from_fen(v.compensation),
+                from_fen(v.fine),
+                from_fen(v.refund),
+                from_fen(v.recovered),
+                from_fen(v.net),
+            ]
+            for k, v in parts["shop"].items()
+        ],
+    )
+
+
+@dataclass
+class CarrierBoard:
+    period: Period
+    carriers: list[Scorecard]
+    outlets: list[Scorecard]
+    couriers: list[Scorecard]
+    recommendations: dict[str, list[Recommendation]]
+    weeks: list[str]
+    trend: dict[str, list[float | None]]  # carrier → timeout rate per week
+
+
+def carrier_board(session: Session, scope: Scope, period: Period) -> CarrierBoard:
+    samples = pickup_samples(session, scope, period)
+    carriers = scorecards(session, samples, "carrier")
+    weeks = sorted({w for c in carriers for w in c.weeks})
+    trend = {
+        c.name: [round(dict(c.trend()).get(w, 0.0), 4) if w in c.weeks else None for w in weeks]
+        for c in carriers
+    }
+    return CarrierBoard(
+        period,
+        carriers,
+        scorecards(session, samples, "outlet"),
+        scorecards(session, samples, "courier"),
+        recommend(session, scope, period, samples),
+        weeks,
+        trend,
+    )
+
+
+def ctx_label(ctx: RulesContext, rule_id: str) -> str:
+    """A rule's Chinese label from the default profile, else its id."""
+    try:
+        return ctx.profile("douyin").rule(rule_id).label_zh
+    except Exception:
+        return rule_id
+
+
+def card_rows(cards: list[Scorecard]) -> list[list[Any]]:
+    return [[c.row()[h] for h in CARD_HEADERS] for c in cards]
+
+
+def outlet_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Outlet.id, Outlet.name)).all())

@@ -1,0 +1,379 @@
+"""Money lost to penalties and won back by appeals, cut by day, week, shop, rule, carrier, outlet.
+
+Definitions (all amounts integer fen; a violation belongs to the period holding its deadline,
+as a Beijing local date):
+
+* **charged** of a kind (compensation, fine, refund) — the signed sum of the ledger entries of
+  that kind of the period's violations, *except* recovery entries. Re-evaluation corrections
+  (a reversal plus a new booking) are part of it, so it is what the shop was charged before any
+  appeal.
+* **recovered** — minus the sum of recovery entries: reversing entries (``reverses_id`` set) of
+  a violation in state ``reversed`` booked at or after the moment it was reversed
+  (``Violation.updated_at``, which the appeal approval stamps and nothing changes afterwards).
+* **net loss** = compensation + fines + refunds − recovered = the plain sum of every money entry
+  of the period's violations, so the figures reconcile with the ledger to the fen.
+
+Points entries carry no money and are left out; entries without a violation have no deadline
+and are not attributed to any period.
+
+Readers use the daily cells of ``analytics_loss_daily`` (see
+:mod:`lanshou.analytics.aggregates`), which equal :func:`raw_loss_cells` day by day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from lanshou.adapters.db.models import (
+    Appeal,
+    LedgerEntry,
+    LossDaily,
+    Shipment,
+    Shop,
+    Violation,
+    ViolationDaily,
+)
+from lanshou.analytics.period import Period, iso_week, local_day
+from lanshou.enforcement.ledger import MONEY_KINDS
+from lanshou.identity.scope import Scope
+
+COUNTED_STATES = ("open", "confirmed", "reversed")  # a violation that happened (not exempt)
+PENDING_APPEAL = ("submitted", "under_review", "need_info", "reconsideration")
+REJECTED_APPEAL = ("rejected", "rejected_final")
+
+
+@dataclass(frozen=True)
+class LossCell:
+    """Fen of one kind for one (deadline day, shop, platform, rule, carrier, outlet)."""
+
+    day: date
+    shop_id: int
+    platform_id: int
+    rule_id: str
+    carrier_id: int | None
+    outlet_id: int | None
+    kind: str
+    charged_fen: int
+    recovered_fen: int
+
+
+@dataclass
+class LossTotals:
+    compensation: int = 0
+    fine: int = 0
+    refund: int = 0
+    recovered: int = 0
+
+    @property
+    def charged(self) -> int:
+        return self.compensation + self.fine + self.refund
+
+    @property
+    def net(self) -> int:
+        return self.charged - self.recovered
+
+    def add(self, cell: LossCell) -> None:
+        setattr(self, cell.kind, getattr(self, cell.kind) + cell.charged_fen)
+        self.recovered += cell.recovered_fen
+
+
+def scoped(query: Any, column: Any, scope: Scope) -> Any:
+    if scope.shop_ids is not None:
+        return query.where(column.in_(sorted(scope.shop_ids) or [-1]))
+    return query
+
+
+def loss_cells(
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+) -> list[LossCell]:
+    """The period's money from the daily aggregates (refreshed first if the ledger moved)."""
+    from lanshou.analytics.aggregates import STATE, ensure_fresh
+
+    ensure_fresh(session, STATE)
+    q = select(
+        LossDaily.day,
+        LossDaily.shop_id,
+        LossDaily.platform_id,
+        LossDaily.rule_id,
+        LossDaily.carrier_id,
+        LossDaily.outlet_id,
+        LossDaily.kind,
+        LossDaily.charged_fen,
+        LossDaily.recovered_fen,
+    ).where(LossDaily.day >= period.first, LossDaily.day <= period.last)
+    q = scoped(q, LossDaily.shop_id, scope)
+    if shop_id is not None:
+        q = q.where(LossDaily.shop_id == shop_id)
+    return [LossCell(*row) for row in session.execute(q)]
+
+
+SQL_DIMENSIONS = {
+    "day": LossDaily.day,
+    "shop": LossDaily.shop_id,
+    "platform": LossDaily.platform_id,
+    "rule": LossDaily.rule_id,
+    "carrier": LossDaily.carrier_id,
+    "outlet": LossDaily.outlet_id,
+}
+
+
+def loss_breakdowns(
+    session: Session,
+    scope: Scope,
+    period: Period,
+    dimensions: Iterable[str],
+    shop_id: int | None = None,
+) -> dict[str, dict[Any, LossTotals]]:
+    """``breakdown(loss_cells(...), d)`` for each dimension (and ``"total"``: one key, None),
+    grouped in the database so a page reads a few rows per dimension instead of every cell;
+    ``"week"`` is folded from the days."""
+    from lanshou.analytics.aggregates import STATE, ensure_fresh
+
+    ensure_fresh(session, STATE)
+    out: dict[str, dict[Any, LossTotals]] = {}
+    wanted = list(dict.fromkeys(dimensions))
+    for dim in wanted:
+        if dim == "week":
+            continue
+        t = LossDaily
+        cols = [] if dim == "total" else [SQL_DIMENSIONS[dim]]
+        q = (
+            select(*cols, t.kind, func.sum(t.charged_fen), func.sum(t.recovered_fen))
+            .where(t.day >= period.first, t.day <= period.last)
+            .group_by(*cols, t.kind)
+        )
+        q = scoped(q, t.shop_id, scope)
+        if shop_id is not None:
+            q = q.where(t.shop_id == shop_id)
+        totals: dict[Any, LossTotals] = defaultdict(LossTotals)
+        for row in session.execute(q):
+            key = row[0] if cols else None
+            kind, charged, recovered = row[-3:]
+            acc = totals[key]
+            setattr(acc, kind, getattr(acc, kind) + int(charged or 0))
+            acc.recovered += int(recovered or 0)
+        out[dim] = _sorted(totals)
+    if "week" in wanted:
+        days = out.get("day") or loss_breakdowns(session, scope, period, ("day",), shop_id)["day"]
+        weeks: dict[Any, LossTotals] = defaultdict(LossTotals)
+        for day, t_ in days.items():
+            w = weeks[iso_week(day)]
+            w.compensation += t_.compensation
+            w.fine += t_.fine
+            w.refund += t_.refund
+            w.recovered += t_.recovered
+        out["week"] = _sorted(weeks)
+    return out
+
+
+def _sorted(totals: dict[Any, LossTotals]) -> dict[Any, LossTotals]:
+    return dict(
+        sorted(totals.items(), key=lambda kv: (kv[0] is None, kv[0] if kv[0] is not None else 0))
+    )
+
+
+def raw_loss_cells(
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+) -> list[LossCell]:
+    """The period's money recomputed from the ledger, grouped by deadline day and dimensions."""
+    recovery = case(
+        (
+            and_(
+                LedgerEntry.reverses_id.is_not(None),
+                Violation.state == "reversed",
+                LedgerEntry.booked_at >= Violation.updated_at,
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    q = (
+        select(
+            Violation.deadline,
+            Violation.shop_id,
+            Shop.platform_id,
+            Violation.rule_id,
+            Shipment.carrier_id,
+            Shipment.outlet_id,
+            LedgerEntry.kind,
+            recovery,
+            func.sum(LedgerEntry.amount_fen),
+        )
+        .join(Violation, Violation.id == LedgerEntry.violation_id)
+        .join(Shipment, Shipment.id == Violation.shipment_id)
+        .join(Shop, Shop.id == Violation.shop_id)
+        .where(
+            Violation.deadline >= period.start,
+            Violation.deadline < period.end,
+            LedgerEntry.kind.in_(MONEY_KINDS),
+        )
+        .group_by(
+            Violation.deadline,
+            Violation.shop_id,
+            Shop.platform_id,
+            Violation.rule_id,
+            Shipment.carrier_id,
+            Shipment.outlet_id,
+            LedgerEntry.kind,
+            recovery,
+        )
+    )
+    q = scoped(q, Violation.shop_id, scope)
+    if shop_id is not None:
+        q = q.where(Violation.shop_id == shop_id)
+    merged: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for row in session.execute(q):
+        deadline, shop, platform, rule, carrier, outlet, kind, is_recovery, fen = row
+        key = (local_day(deadline), shop, platform, rule, carrier, outlet, kind)
+        merged[key][1 if is_recovery else 0] += int(fen or 0)
+    return [
+        LossCell(day, shop, platform, rule, carrier, outlet, kind, v[0], -v[1])
+        for (day, shop, platform, rule, carrier, outlet, kind), v in merged.items()
+    ]
+
+
+def totals(cells: Iterable[LossCell]) -> LossTotals:
+    out = LossTotals()
+    for c in cells:
+        out.add(c)
+    return out
+
+
+Dimension = Callable[[LossCell], Any]
+DIMENSIONS: dict[str, Dimension] = {
+    "day": lambda c: c.day,
+    "week": lambda c: iso_week(c.day),
+    "shop": lambda c: c.shop_id,
+    "platform": lambda c: c.platform_id,
+    "rule": lambda c: c.rule_id,
+    "carrier": lambda c: c.carrier_id,
+    "outlet": lambda c: c.outlet_id,
+}
+
+
+def breakdown(cells: Iterable[LossCell], dimension: str) -> dict[Any, LossTotals]:
+    """Totals per value of one dimension, keys sorted (None last)."""
+    key = DIMENSIONS[dimension]
+    out: dict[Any, LossTotals] = defaultdict(LossTotals)
+    for c in cells:
+        out[key(c)].add(c)
+    return _sorted(out)
+
+
+def violation_counts(
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+) -> dict[str, int]:
+    """Violations that happened (open, confirmed or later reversed) per rule, from the daily
+    counts (refreshed first if violations moved)."""
+    from lanshou.analytics.aggregates import STATE, ensure_fresh
+
+    ensure_fresh(session, STATE)
+    t = ViolationDaily
+    q = (
+        select(t.rule_id, func.sum(t.n))
+        .where(t.day >= period.first, t.day <= period.last)
+        .group_by(t.rule_id)
+    )
+    q = scoped(q, t.shop_id, scope)
+    if shop_id is not None:
+        q = q.where(t.shop_id == shop_id)
+    return {rule: int(n) for rule, n in sorted(session.execute(q).all())}
+
+
+def raw_violation_counts(
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+) -> dict[str, int]:
+    """:func:`violation_counts` straight from the violations."""
+    q = (
+        select(Violation.rule_id, func.count())
+        .where(
+            Violation.deadline >= period.start,
+            Violation.deadline < period.end,
+            Violation.state.in_(COUNTED_STATES),
+        )
+        .group_by(Violation.rule_id)
+    )
+    q = scoped(q, Violation.shop_id, scope)
+    if shop_id is not None:
+        q = q.where(Violation.shop_id == shop_id)
+    return {rule: int(n) for rule, n in sorted(session.execute(q).all())}
+
+
+def raw_violation_cells(session: Session, period: Period) -> list[dict[str, Any]]:
+    """The rows of ``analytics_violation_daily`` for the period, from the violations."""
+    cells: dict[tuple[Any, ...], int] = defaultdict(int)
+    for deadline, shop, rule, n in session.execute(
+        select(Violation.deadline, Violation.shop_id, Violation.rule_id, func.count())
+        .where(
+            Violation.deadline >= period.start,
+            Violation.deadline < period.end,
+            Violation.state.in_(COUNTED_STATES),
+        )
+        .group_by(Violation.deadline, Violation.shop_id, Violation.rule_id)
+    ):
+        cells[(local_day(deadline), shop, rule)] += int(n)
+    return [dict(day=d, shop_id=shop, rule_id=rule, n=n) for (d, shop, rule), n in cells.items()]
+
+
+@dataclass
+class AppealStats:
+    filed: int = 0
+    approved: int = 0
+    rejected: int = 0
+    pending: int = 0
+    decision_hours: list[float] = field(default_factory=list)
+
+    @property
+    def success_rate(self) -> float | None:
+        decided = self.approved + self.rejected
+        return self.approved / decided if decided else None
+
+    @property
+    def median_decision_hours(self) -> float | None:
+        from lanshou.analytics.period import percentile
+
+        return percentile(sorted(self.decision_hours), 50)
+
+
+def appeal_stats(
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+) -> AppealStats:
+    """Appeals (one row per violation, rounds included) filed for the period's violations."""
+    q = (
+        select(Appeal.state, Appeal.submitted_at, Appeal.decided_at)
+        .join(Violation, Violation.id == Appeal.violation_id)
+        .where(
+            Violation.deadline >= period.start,
+            Violation.deadline < period.end,
+            Appeal.submitted_at.is_not(None),
+        )
+    )
+    q = scoped(q, Violation.shop_id, scope)
+    if shop_id is not None:
+        q = q.where(Violation.shop_id == shop_id)
+    stats = AppealStats()
+    for state, submitted, decided in session.execute(q):
+        stats.filed += 1
+        if state == "approved":
+            stats.approved += 1
+        elif state in REJECTED_APPEAL:
+            stats.rejected += 1
+        elif state in PENDING_APPEAL:
+            stats.pending += 1
+        if decided is not None and state in ("approved", *REJECTED_APPEAL):
+            stats.decision_hours.append((decided - submitted).total_seconds() / 3600)
+    return stats
+
+
+def fen_str(fen: int) -> str:
+    """Integer fen as a two-decimal yuan string: 1234 → '12.34', -5 → '-0.05'."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"

@@ -1,0 +1,63 @@
+"""What the appeal services need besides a session: rules, evidence storage, deployment mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanshou.adapters.db.models import Violation
+from lanshou.adapters.storage import EvidenceStorage, LocalDirectoryStorage
+from lanshou.domain.appeals.limits import AppealLimits
+from lanshou.domain.rules.calendar import WorkingCalendar
+from lanshou.domain.rules.profile import Profile
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.settings import Settings
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_CASE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class AppealsContext:
+    rules: RulesContext
+    storage: EvidenceStorage
+    mode: Literal["platform", "seller"] = "platform"
+    max_file_bytes: int = MAX_FILE_BYTES
+    max_case_bytes: int = MAX_CASE_BYTES
+    _limits: dict[str, AppealLimits] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AppealsContext:
+        return cls(
+            RulesContext.from_settings(settings),
+            LocalDirectoryStorage(settings.var_dir / "evidence"),
+            settings.mode,
+        )
+
+    @property
+    def venue(self) -> str:
+        """internal: reviewers decide here; external: the platform decides, we record it."""
+        return "external" if self.mode == "seller" else "internal"
+
+    def profile(self, violation: Violation) -> Profile:
+        return self.rules.profile(violation.profile)
+
+    def calendar(self, violation: Violation) -> WorkingCalendar:
+        return self.rules.calendar(self.profile(violation))
+
+    def limits(self, violation: Violation) -> AppealLimits:
+        if violation.profile not in self._limits:
+            self._limits[violation.profile] = AppealLimits.from_profile(
+                self.profile(violation).appeal
+            )
+        return self._limits[violation.profile]
+
+
+def lock_violation(session: Session, violation_id: int) -> Violation | None:
+    """The violation row, locked on PostgreSQL so two filings for it are serialised."""
+    return session.execute(
+        select(Violation).where(Violation.id == violation_id).with_for_update()
+    ).scalar_one_or_none()

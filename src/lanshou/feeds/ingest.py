@@ -1,0 +1,273 @@
+"""Ingest carrier feeds: verify first, then store, correct, flag and re-judge in one transaction.
+
+Each function takes the caller's session and neither commits nor rolls back: a refused push
+(:class:`~lanshou.feeds.errors.SignatureInvalid`, ``MalformedFeed``) raises before
+anything is written, and the entry point's unit of work does the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanshou import audit
+from lanshou.adapters.db.models import Carrier, Shipment
+from lanshou.domain.tracking import TrackingUpdate
+from lanshou.enforcement.evaluation import evaluate_shipments
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.tracking import record_events
+from lanshou.feeds import kdniao, kuaidi100
+from lanshou.feeds.integrations import find_signer
+from lanshou.orders.carriers import CarrierResolver, carrier_row
+
+log = logging.getLogger("lanshou.feeds")
+
+
+@dataclass
+class IngestSummary:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    unmatched: int = 0
+    unknown_carriers: int = 0
+    unknown_carrier_names: list[str] = field(default_factory=list)
+    stalled_shipments: list[int] = field(default_factory=list)
+    corrected_shipments: list[int] = field(default_factory=list)
+    violations_new: int = 0
+
+    def add(self, other: IngestSummary) -> None:
+        self.received += other.received
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.unmatched += other.unmatched
+        self.unknown_carriers += other.unknown_carriers
+        self.unknown_carrier_names = sorted(
+            {*self.unknown_carrier_names, *other.unknown_carrier_names}
+        )
+        self.stalled_shipments += other.stalled_shipments
+        self.corrected_shipments += other.corrected_shipments
+        self.violations_new += other.violations_new
+
+
+def store_updates(
+    session: Session,
+    updates: Sequence[TrackingUpdate],
+    now: datetime,
+    ctx: RulesContext,
+    unknown: Counter[str] | None = None,
+    also_evaluate: Iterable[int] = (),
+) -> IngestSummary:
+    """Record updates (deduplicated), re-judge what their new events change, and evaluate the
+    shipments the caller changed otherwise (``also_evaluate``: a corrected carrier)."""
+    result = record_events(session, updates, now, ctx)
+    summary = IngestSummary(
+        received=result.received,
+        stored=result.stored,
+        duplicates=result.duplicates,
+        unmatched=result.unmatched,
+    )
+    if unknown:
+        summary.unknown_carriers = sum(unknown.values())
+        summary.unknown_carrier_names = sorted(unknown)
+    if result.evaluation is not None:
+        summary.violations_new = result.evaluation.violations_new
+    extra = sorted(set(also_evaluate))
+    if extra:
+        summary.violations_new += evaluate_shipments(session, extra, now, ctx).violations_new
+    return summary
+
+
+def _shipments(session: Session, waybill: str) -> list[Shipment]:
+    query = select(Shipment).where(Shipment.waybill_no == waybill).order_by(Shipment.id)
+    return list(session.execute(query).scalars())
+
+
+def _actor(source: str, name: str) -> str:
+    return f"{source}:{name}"[:64]
+
+
+def ingest_kuaidi100(
+    session: Session, param: str, sign: str, now: datetime, ctx: RulesContext
+) -> IngestSummary:
+    """One 快递100 push: verify, store the trace, correct the carrier, flag a stalled feed."""
+    signer = find_signer(session, "kuaidi100", lambda salt: kuaidi100.verify(param, sign, salt))
+    carriers = CarrierResolver.load(session)
+    push = kuaidi100.parse_push(param, carriers)
+    actor = _actor("kuaidi100", signer.name)
+    unknown: Counter[str] = Counter()
+    if push.com and carriers.code(push.com) is None:
+        unknown[push.com] += len(push.updates) or 1
+    shipments = _shipments(session, push.waybill)
+    corrected = _correct_carrier(session, push, shipments, carriers, actor, now)
+    stalled = _flag_stall(session, push, shipments, actor, now)
+    summary = store_updates(session, push.updates, now, ctx, unknown, corrected)
+    summary.corrected_shipments, summary.stalled_shipments = corrected, stalled
+    return summary
+
+
+def _correct_carrier(
+    session: Session,
+    push: kuaidi100.Kuaidi100Push,
+    shipments: list[Shipment],
+    carriers: CarrierResolver,
+    actor: str,
+    now: datetime,
+) -> list[int]:
+    """``comNew`` wins over what the seller entered: 快递100 re-detected the carrier."""
+    if not push.carrier_changed or not shipments:
+        return []
+    code = carriers.code(push.com_new)
+    if code is None:
+        log.warning(
+            "kuaidi100 corrected %s to unknown carrier %r; shipment carrier kept",
+            push.waybill,
+            push.com_new,
+        )
+        return []
+    new = carrier_row(session, code)
+    changed = []
+    for sh in shipments:
+        if sh.carrier_id == new.id:
+            continue
+        old = session.get(Carrier, sh.carrier_id) if sh.carrier_id else None
+        sh.carrier_id = new.id
+        audit.record(
+            session,
+            entity_type="shipment",
+            entity_id=sh.id,
+            action="carrier_corrected",
+            actor=actor,
+            at=now,
+            reason="kuaidi100 comNew",
+            data={
+                "from": old.code if old else None,
+                "to": code,
+                "com_old": push.com_old,
+                "com_new": push.com_new,
+                "waybill": push.waybill,
+            },
+        )
+        changed.append(sh.id)
+    session.flush()
+    return changed
+
+
+def _flag_stall(
+    session: Session,
+    push: kuaidi100.Kuaidi100Push,
+    shipments: list[Shipment],
+    actor: str,
+    now: datetime,
+) -> list[int]:
+    """``abort`` means 快递100 stopped watching: say so loudly; any later push clears it."""
+    stalled = push.status == "abort"
+    if stalled and not shipments:
+        log.warning("kuaidi100 feed stalled for unknown waybill %s: %s", push.waybill, push.message)
+    flagged = []
+    for sh in shipments:
+        if sh.feed_stalled == stalled:
+            continue
+        sh.feed_stalled = stalled
+        action = "feed_stalled" if stalled else "feed_resumed"
+        if stalled:
+            log.warning(
+                "kuaidi100 feed stalled for shipment %s (waybill %s): %s",
+                sh.id,
+                push.waybill,
+                push.message,
+            )
+            flagged.append(sh.id)
+        audit.record(
+            session,
+            entity_type="shipment",
+            entity_id=sh.id,
+            action=action,
+            actor=actor,
+            at=now,
+            reason=push.message or push.status,
+            data={"waybill": push.waybill, "status": push.status},
+        )
+    session.flush()
+    return flagged
+
+
+def ingest_kdniao(
+    session: Session, request_data: str, data_sign: str, now: datetime, ctx: RulesContext
+) -> tuple[str, IngestSummary]:
+    """One 快递鸟 push (full traces every time; dedup collapses them). Returns EBusinessID too."""
+    business_id = kdniao.business_id_of(request_data)
+    find_signer(
+        session,
+        "kdniao",
+        lambda key: kdniao.verify(request_data, data_sign, key),
+        account_id=business_id,
+    )
+    carriers = CarrierResolver.load(session)
+    push = kdniao.parse_push(request_data, carriers)
+    unknown: Counter[str] = Counter()
+    for u in push.updates:
+        shipper = (u.raw or {}).get("_trace", {}).get("ShipperCode")
+        if u.carrier_code is None and shipper:
+            unknown[str(shipper)] += 1
+    return business_id, store_updates(session, push.updates, now, ctx, unknown)
+
+
+@dataclass(frozen=True)
+class PlainEvent:
+    """One event of the generic JSON batch or a CSV row, already type-checked."""
+
+    carrier: str
+    waybill: str
+    time: datetime
+    status: str
+    location: str | None = None
+    description: str | None = None
+    raw: dict[str, Any] | None = None
+
+
+def to_updates(
+    events: Iterable[PlainEvent], carriers: CarrierResolver, source: str, unknown: Counter[str]
+) -> list[TrackingUpdate]:
+    out = []
+    codes: dict[str, str | None] = {}  # a batch names a handful of carriers many times over
+    for e in events:
+        if e.carrier in codes:
+            code = codes[e.carrier]
+        else:
+            code = codes[e.carrier] = carriers.code(e.carrier)
+        if code is None:
+            unknown[e.carrier.strip()] += 1
+        out.append(
+            TrackingUpdate(
+                waybill_no=e.waybill.strip().upper(),
+                status=e.status,
+                event_time=e.time,
+                source=source,
+                carrier_code=code,
+                location=e.location or None,
+                description=e.description or None,
+                raw=e.raw,
+            )
+        )
+    return out
+
+
+def ingest_events(
+    session: Session,
+    events: Sequence[PlainEvent],
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    source: str = "webhook",
+) -> IngestSummary:
+    """The generic path (JSON batch, CSV import): resolve carriers, store, evaluate."""
+    unknown: Counter[str] = Counter()
+    updates = to_updates(events, CarrierResolver.load(session), source, unknown)
+    return store_updates(session, updates, now, ctx, unknown)

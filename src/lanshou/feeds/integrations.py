@@ -1,0 +1,92 @@
+"""Feed integrations: which 快递100 salts and 快递鸟 AppKeys may sign pushes to us."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanshou import audit
+from lanshou.adapters.db.models.feeds import FeedIntegration
+from lanshou.domain.roles import Role
+from lanshou.errors import Conflict, InvalidInput, PermissionDenied
+from lanshou.feeds.errors import SignatureInvalid
+from lanshou.identity.auth import Principal
+
+KINDS = ("kuaidi100", "kdniao")
+
+
+def create_integration(
+    session: Session,
+    actor: Principal,
+    *,
+    kind: str,
+    name: str,
+    secret: str,
+    account_id: str | None,
+    now: datetime,
+) -> FeedIntegration:
+    """Register an account that pushes to us (administrators only); audited, secret never."""
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied("only administrators may configure feed integrations")
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown feed kind {kind!r}; known: {', '.join(KINDS)}", field="kind")
+    name, secret = name.strip(), secret.strip()
+    if not name or len(name) > 128:
+        raise InvalidInput("name must be 1–128 characters", field="name")
+    if len(secret) < 6 or len(secret) > 128:
+        raise InvalidInput("secret must be 6–128 characters", field="secret")
+    if kind == "kdniao" and not (account_id or "").strip():
+        raise InvalidInput("快递鸟 integrations need account_id (EBusinessID)", field="account_id")
+    exists = session.execute(
+        select(FeedIntegration.id).where(FeedIntegration.kind == kind, FeedIntegration.name == name)
+    ).first()
+    if exists:
+        raise Conflict(f"a {kind} integration named {name!r} already exists", field="name")
+    row = FeedIntegration(
+        kind=kind,
+        name=name,
+        secret=secret,
+        account_id=(account_id or "").strip() or None,
+        is_active=True,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        entity_type="feed_integration",
+        entity_id=row.id,
+        action="created",
+        actor=actor.username,
+        at=now,
+        data={"kind": kind, "name": name, "account_id": row.account_id},
+    )
+    return row
+
+
+def list_integrations(session: Session) -> list[FeedIntegration]:
+    return list(session.execute(select(FeedIntegration).order_by(FeedIntegration.id)).scalars())
+
+
+def find_signer(
+    session: Session, kind: str, signed_with: Callable[[str], bool], account_id: str | None = None
+) -> FeedIntegration:
+    """The active integration whose secret produced the signature, or :class:`SignatureInvalid`.
+
+    Every candidate is checked (no early exit), so timing does not tell which one matched.
+    """
+    query = select(FeedIntegration).where(
+        FeedIntegration.kind == kind, FeedIntegration.is_active.is_(True)
+    )
+    if account_id is not None:
+        query = query.where(FeedIntegration.account_id == account_id)
+    match = None
+    for row in session.execute(query.order_by(FeedIntegration.id)).scalars():
+        if signed_with(row.secret) and match is None:
+            match = row
+    if match is None:
+        raise SignatureInvalid(f"{kind} push signature does not match any active integration")
+    return match

@@ -1,0 +1,191 @@
+"""Turn rows into order records: column lookup, value parsing, grouping rows into orders.
+
+Pure: no database, no files. A bad value raises :class:`RowError` naming the column, and the
+caller writes the row to the rejects file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+
+from lanshou.domain.money import to_fen
+from lanshou.errors import InvalidInput
+from lanshou.imports.dates import DateOrder, TimeFormatError, parse_time
+from lanshou.imports.reading import Cell
+
+__all__ = [
+    "ColumnIndex",
+    "ItemRecord",
+    "OrderRecord",
+    "RowError",
+    "RowReader",
+    "ShipmentRecord",
+]
+
+
+class RowError(ValueError):
+    """One bad value in one row."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(f"{column}: {reason}")
+        self.column = column
+        self.reason = reason
+
+
+@dataclass
+class ItemRecord:
+    sku: str
+    title: str
+    unit_price_fen: int
+    quantity: int
+
+
+@dataclass
+class ShipmentRecord:
+    key: str
+    amount_fen: int
+    max_unit_price_fen: int | None = None
+    carrier: str | None = None
+    waybill: str | None = None
+    shipped_at: datetime | None = None
+    shipping_limit_at: datetime | None = None
+    picked_up_at: datetime | None = None  # Olist: becomes a pickup scan
+
+    @property
+    def marked_shipped(self) -> bool:
+        return bool(self.carrier and self.waybill and self.shipped_at)
+
+
+@dataclass
+class OrderRecord:
+    row: int  # first row of the order in the file
+    shop: str
+    external_id: str
+    status: str
+    paid_at: datetime
+    amount_fen: int
+    quantity: int
+    province: str | None = None
+    city: str | None = None
+    exp_ship_time: datetime | None = None
+    items: dict[str, ItemRecord] = field(default_factory=dict)
+    shipment: ShipmentRecord | None = None
+
+
+class ColumnIndex:
+    """Where each mapped field sits in a header; checks that the required ones are there."""
+
+    def __init__(
+        self,
+        wanted: dict[str, list[str]],
+        header: list[str],
+        file: str,
+        required: list[str],
+    ) -> None:
+        self.header = header
+        position = {name: i for i, name in reversed(list(enumerate(header))) if name}
+        self.index: dict[str, list[tuple[int, str]]] = {}
+        for fld, names in wanted.items():
+            found = [(position[n.lower()], n) for n in names if n.strip().lower() in position]
+            if found:
+                self.index[fld] = found
+        missing = [f for f in required if f not in self.index]
+        if missing:
+            expected = ", ".join(" or ".join(wanted[f]) for f in required if f in wanted)
+            lacking = ", ".join(" or ".join(wanted.get(f, [f])) for f in missing)
+            raise InvalidInput(
+                f"{file}: the header does not match: expected the columns {expected}; "
+                f"missing {lacking}; found {', '.join(h for h in header if h) or 'nothing'}"
+            )
+
+    def has(self, fld: str) -> bool:
+        return fld in self.index
+
+    def columns(self, fld: str) -> str:
+        return "/".join(n for _, n in self.index.get(fld, [])) or fld
+
+
+def _text(value: Cell) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = value.strip()
+    return text or None
+
+
+class RowReader:
+    """Typed access to one row's mapped fields."""
+
+    def __init__(self, index: ColumnIndex, tz: tzinfo, orders: dict[str, DateOrder | None]) -> None:
+        self.index = index
+        self.tz = tz
+        self.orders = orders  # column name -> day/month order
+        self.cells: list[Cell] = []
+
+    def load(self, cells: list[Cell]) -> None:
+        width = len(self.index.header)
+        extra = cells[width:]
+        if any(_text(c) for c in extra):
+            raise RowError("", f"the row has {len(cells)} fields, the header has {width}")
+        self.cells = cells[:width] + [None] * (width - len(cells))
+
+    def raw(self, fld: str) -> tuple[Cell, str]:
+        """First non-empty cell of the field's columns, and that column's name."""
+        spots = self.index.index.get(fld, [])
+        for i, name in spots:
+            if _text(self.cells[i]) is not None:
+                return self.cells[i], name
+        return None, spots[0][1] if spots else fld
+
+    def text(self, fld: str, limit: int, *, required: bool = False) -> str | None:
+        value, column = self.raw(fld)
+        text = _text(value)
+        if text is None:
+            if required:
+                raise RowError(column, "is empty")
+            return None
+        if len(text) > limit:
+            raise RowError(column, f"is longer than {limit} characters")
+        return text
+
+    def time(self, fld: str, *, required: bool = False) -> datetime | None:
+        value, column = self.raw(fld)
+        try:
+            parsed = parse_time(value, self.tz, self.orders.get(column))
+        except TimeFormatError as exc:
+            raise RowError(column, f"is not a time ({exc})") from exc
+        if parsed is None and required:
+            raise RowError(column, "is empty")
+        return parsed
+
+    def money(self, fld: str, *, required: bool = False) -> int | None:
+        value, column = self.raw(fld)
+        text = _text(value)
+        if text is None:
+            if required:
+                raise RowError(column, "is empty")
+            return None
+        cleaned = text.replace(",", "").replace("¥", "").replace("￥", "").replace("元", "")
+        try:
+            amount = Decimal(cleaned.strip())
+        except InvalidOperation as exc:
+            raise RowError(column, f"{text!r} is not an amount") from exc
+        if not amount.is_finite() or amount < 0:
+            raise RowError(column, f"{text!r} is not a non-negative amount")
+        return to_fen(amount)
+
+    def count(self, fld: str) -> int | None:
+        value, column = self.raw(fld)
+        text = _text(value)
+        if text is None:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation as exc:
+            raise RowError(column, f"{text!r} is not a positive integer") from exc
+        if number != number.to_integral_value() or number < 1 or number > 1_000_000:
+            raise RowError(column, f"{text!r} is not a positive integer")
+        return int(number)

@@ -1,7 +1,0 @@
-"""Alerts and reminders: channels and subscriptions per shop, the outbox dispatcher (quiet
-hours, dedup, retries with backoff, delivery log) and pickup reminders to couriers."""
-
-from lanshou.services.alerts.dispatcher import DispatchResult, dispatch_alerts
-from lanshou.services.alerts.policy import AlertPolicy, release_at
-
-__all__ = ["AlertPolicy", "DispatchResult", "dispatch_alerts", "release_at"]

@@ -1,0 +1,82 @@
+"""The background worker: runs the deadline sweep on a fixed interval until told to stop.
+
+No in-process timer holds state: every deadline lives in the database, so a restarted worker
+simply picks up whatever came due while it was down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.notify import EgressPolicy
+from lanshou.alerts import dispatch_alerts
+from lanshou.alerts.dispatcher import sender_factory
+from lanshou.analytics.aggregates import refresh_aggregates
+from lanshou.appeals.complaints import escalate_overdue
+from lanshou.appeals.filing import expire_overdue
+from lanshou.audit.head import export_head
+from lanshou.bootstrap import Runtime
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.sweep import SweepResult, run_sweep
+
+log = logging.getLogger("lanshou.worker")
+
+
+def sweep_once(runtime: Runtime) -> SweepResult:
+    """Deadlines first, then cases whose windows passed and complaint tasks gone overdue, then
+    the analytics aggregates of the days that changed."""
+    now = runtime.clock.now()
+    result = run_sweep(runtime.sessions, now, runtime.settings)
+    with unit_of_work(runtime.sessions) as session:
+        result.appeals_expired = expire_overdue(session, now)
+        result.tasks_escalated = escalate_overdue(session, now)
+    with unit_of_work(runtime.sessions) as session:
+        refresh_aggregates(session, now, ctx=RulesContext.from_settings(runtime.settings))
+    # Alerts last, so this sweep's warnings and breaches go out now; sending runs outside
+    # any transaction.
+    egress = EgressPolicy.from_allow_list(runtime.settings.egress_allow)
+    dispatch_alerts(
+        runtime.sessions,
+        now,
+        RulesContext.from_settings(runtime.settings),
+        locale=runtime.settings.default_locale,
+        senders=sender_factory(egress),
+    )
+    return result
+
+
+def export_audit_head(runtime: Runtime) -> None:
+    """The audit chain's head to its file and the log, so records cut later show."""
+    with unit_of_work(runtime.sessions) as session:
+        export_head(session, runtime.settings.resolved_audit_head_file(), runtime.clock.now())
+
+
+def run_worker(runtime: Runtime, stop: threading.Event) -> None:
+    """Sweep and export the audit head, then wait ``worker_interval_seconds``; a failure is
+    logged, never fatal."""
+    interval = runtime.settings.worker_interval_seconds
+    log.info("worker started, sweeping every %.0f s", interval)
+    while not stop.is_set():
+        try:
+            result = sweep_once(runtime)
+            if result.changed:
+                log.info("sweep: %s", result.describe())
+        except Exception:
+            log.exception("sweep failed; will retry in %.0f s", interval)
+        try:
+            export_audit_head(runtime)
+        except Exception:
+            log.exception("exporting the audit head failed; will retry in %.0f s", interval)
+        stop.wait(interval)
+    log.info("worker stopped")
+
+
+def start_background_worker(runtime: Runtime) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_worker, args=(runtime, stop), name="lanshou-worker", daemon=True
+    )
+    thread.start()
+    return thread, stop
