@@ -42,6 +42,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check src tests scripts $(wildcard bench)
 	$(BIN)/ruff check src tests scripts $(wildcard bench)
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 ## Re-pin requirements/lock*.txt after a change to pyproject.toml; keeps every other pin.
 ## `make lock UPGRADE=1` moves everything to the newest allowed versions,

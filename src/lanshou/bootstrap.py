@@ -1,15 +1,24 @@
-"""Wire settings, the database engine and the session factory together, once per process."""
+"""Wire settings, the database engine, the session factory and the rules together, once per process.
+
+Everything a request, a command or a sweep needs besides its session hangs off the
+:class:`Runtime`: entry points take it from here and pass it (or the piece they need) down, so
+nothing below the entry points reads global settings or caches a context of its own.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import make_engine, session_factory
 from lanshou.adapters.db.migrate import ensure_current
+from lanshou.appeals.context import AppealsContext
+from lanshou.audit.keys import AuditKeys, bind_keys
 from lanshou.clock import Clock, SystemClock
+from lanshou.enforcement.rules_context import RulesContext
 from lanshou.settings import Settings
 
 
@@ -20,10 +29,23 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
 
+    # Built on first use, then shared by every request, command and sweep of the process:
+    # profiles and calendars are data files, loaded once.
+    @cached_property
+    def rules(self) -> RulesContext:
+        return RulesContext.from_settings(self.settings)
+
+    @cached_property
+    def appeals(self) -> AppealsContext:
+        return AppealsContext.from_settings(self.settings, self.rules)
+
 
 def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Runtime:
     """Connect (raising DatabaseUnavailable with a password-free URL) and migrate to head."""
     engine = make_engine(settings.resolved_database_url())
     if migrate:
         ensure_current(engine)
-    return Runtime(settings, engine, session_factory(engine), clock or SystemClock())
+    sessions = session_factory(engine)
+    # The audit chain's keys travel with the sessions, so no writer below reads settings.
+    bind_keys(sessions, AuditKeys.from_settings(settings))
+    return Runtime(settings, engine, sessions, clock or SystemClock())

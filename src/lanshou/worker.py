@@ -18,7 +18,6 @@ from lanshou.appeals.complaints import escalate_overdue
 from lanshou.appeals.filing import expire_overdue
 from lanshou.audit.head import export_head
 from lanshou.bootstrap import Runtime
-from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.sweep import SweepResult, run_sweep
 
 log = logging.getLogger("lanshou.worker")
@@ -28,19 +27,19 @@ def sweep_once(runtime: Runtime) -> SweepResult:
     """Deadlines first, then cases whose windows passed and complaint tasks gone overdue, then
     the analytics aggregates of the days that changed."""
     now = runtime.clock.now()
-    result = run_sweep(runtime.sessions, now, runtime.settings)
+    result = run_sweep(runtime.sessions, now, runtime.settings, ctx=runtime.rules)
     with unit_of_work(runtime.sessions) as session:
         result.appeals_expired = expire_overdue(session, now)
         result.tasks_escalated = escalate_overdue(session, now)
     with unit_of_work(runtime.sessions) as session:
-        refresh_aggregates(session, now, ctx=RulesContext.from_settings(runtime.settings))
+        refresh_aggregates(session, now, ctx=runtime.rules)
     # Alerts last, so this sweep's warnings and breaches go out now; sending runs outside
     # any transaction.
     egress = EgressPolicy.from_allow_list(runtime.settings.egress_allow)
     dispatch_alerts(
         runtime.sessions,
         now,
-        RulesContext.from_settings(runtime.settings),
+        runtime.rules,
         locale=runtime.settings.default_locale,
         senders=sender_factory(egress),
     )

@@ -30,9 +30,9 @@ class AppealsContext:
     _limits: dict[str, AppealLimits] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AppealsContext:
+    def from_settings(cls, settings: Settings, rules: RulesContext | None = None) -> AppealsContext:
         return cls(
-            RulesContext.from_settings(settings),
+            rules or RulesContext.from_settings(settings),
             LocalDirectoryStorage(settings.var_dir / "evidence"),
             settings.mode,
         )

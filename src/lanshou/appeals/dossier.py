@@ -21,7 +21,6 @@ from lanshou.appeals.views import ledger_effect
 from lanshou.audit.head import current_head
 from lanshou.domain.appeals.assessment import assess
 from lanshou.errors import NotFound
-from lanshou.settings import get_settings
 
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
@@ -137,11 +136,10 @@ def dossier_document(
 def export_dossier(
     session: Session,
     appeal_id: int,
-    actx: AppealsContext | None = None,
+    actx: AppealsContext,
     now: datetime | None = None,
 ) -> bytes:
     """The case as a zip; the caller has already checked the tenant scope."""
-    actx = actx or AppealsContext.from_settings(get_settings())
     appeal = session.get(Appeal, appeal_id)
     if appeal is None:
         raise NotFound(f"appeal {appeal_id} not found")

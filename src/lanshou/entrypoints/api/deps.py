@@ -10,7 +10,9 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.appeals import AppealsContext
 from lanshou.bootstrap import Runtime
+from lanshou.enforcement.rules_context import RulesContext
 from lanshou.errors import AuthenticationFailed
 from lanshou.identity.auth import Principal, principal_for_api_token
 
@@ -24,6 +26,19 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_rules(runtime: RuntimeDep) -> RulesContext:
+    return runtime.rules
+
+
+def get_appeals(runtime: RuntimeDep) -> AppealsContext:
+    return runtime.appeals
+
+
+# The runtime's contexts, built once per process (see :class:`lanshou.bootstrap.Runtime`).
+RulesDep = Annotated[RulesContext, Depends(get_rules)]
+AppealsDep = Annotated[AppealsContext, Depends(get_appeals)]
 
 
 def get_db(runtime: RuntimeDep) -> Iterator[Session]:

@@ -82,12 +82,11 @@ def whatif(
 ) -> None:
     """Replay history under changed rules (--set) or another carrier (--shop --carrier --region)."""
     from lanshou.analytics import whatif as wi
-    from lanshou.enforcement.rules_context import RulesContext
 
     rt = runtime()
     at = parse_now(now, rt.clock.now())
     period = _period(first, last, local_day(at), 3650) if (first or last) else None
-    ctx = RulesContext.from_settings(rt.settings)
+    ctx = rt.rules
     with unit_of_work(rt.sessions) as session:
         if carrier is not None:
             if shop is None or region is None:

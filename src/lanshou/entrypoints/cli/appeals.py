@@ -18,12 +18,10 @@ def export(
     out: Path = typer.Option(..., "--out", help="where to write the zip"),
 ) -> None:
     """Write the dossier zip: dossier.json, evidence files, contact log and a PDF summary."""
-    from lanshou.appeals import AppealsContext, export_dossier
+    from lanshou.appeals import export_dossier
 
     rt = runtime()
     with unit_of_work(rt.sessions) as session:
-        data = export_dossier(
-            session, appeal_id, AppealsContext.from_settings(rt.settings), rt.clock.now()
-        )
+        data = export_dossier(session, appeal_id, rt.appeals, rt.clock.now())
     out.write_bytes(data)
     typer.echo(f"wrote {out} ({len(data)} bytes)")

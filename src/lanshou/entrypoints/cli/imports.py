@@ -60,7 +60,6 @@ def orders(
     now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
 ) -> None:
     """Import orders idempotently; bad rows go to FILE.rejects.csv, good rows are kept."""
-    from lanshou.enforcement.rules_context import RulesContext
     from lanshou.imports import import_orders
 
     if date_order is not None and date_order not in DATE_ORDERS:
@@ -80,7 +79,7 @@ def orders(
             profile=profile,
             items=items,
             now=parse_now(now, rt.clock.now()),
-            ctx=RulesContext.from_settings(rt.settings),
+            ctx=rt.rules,
             progress=update,
         )
     finally:

@@ -60,10 +60,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show why a shipment is or is not late: rule, deadline arithmetic, evidence, money."""
         from lanshou.enforcement.explain import explain as explain_shipments
-        from lanshou.enforcement.rules_context import RulesContext
 
         rt = runtime()
-        ctx = RulesContext.from_settings(rt.settings)
+        ctx = rt.rules
         with rt.sessions() as session:
             results = explain_shipments(session, ident, parse_now(now, rt.clock.now()), ctx)
         for result in results:

@@ -26,7 +26,6 @@ def register_tracking(import_app: typer.Typer) -> None:
         now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
     ) -> None:
         """Store tracking scans from a CSV file; unreadable rows go to FILE.rejects.csv."""
-        from lanshou.enforcement.rules_context import RulesContext
         from lanshou.feeds.csv_import import import_tracking_csv
 
         try:
@@ -39,7 +38,7 @@ def register_tracking(import_app: typer.Typer) -> None:
             file,
             tz=zone,
             now=parse_now(now, rt.clock.now()),
-            ctx=RulesContext.from_settings(rt.settings),
+            ctx=rt.rules,
             chunk=chunk,
         )
         ev = result.events

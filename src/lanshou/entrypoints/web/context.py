@@ -47,12 +47,8 @@ class WebContext:
 
     @property
     def rules(self) -> RulesContext:
-        """Profiles and calendars, loaded once per app (they are data files)."""
-        state = self.request.app.state
-        if getattr(state, "rules_context", None) is None:
-            state.rules_context = RulesContext.from_settings(self.runtime.settings)
-        rules: RulesContext = state.rules_context
-        return rules
+        """Profiles and calendars, the runtime's (loaded once per process)."""
+        return self.runtime.rules
 
     def set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
         """Every cookie we set: HttpOnly, SameSite=Lax, Secure outside development."""

@@ -15,8 +15,7 @@ from fastapi.responses import Response
 from lanshou import appeals as svc
 from lanshou.appeals.access import visible_appeal
 from lanshou.appeals.views import AppealView
-from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
-from lanshou.entrypoints.api.routes.violations import appeals_context
+from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep, get_appeals
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_appeals import (
     AppealCreate,
@@ -46,7 +45,7 @@ router = APIRouter(
         422: {"model": ErrorPublic},
     },
 )
-ActxDep = Annotated[svc.AppealsContext, Depends(appeals_context)]
+ActxDep = Annotated[svc.AppealsContext, Depends(get_appeals)]
 
 
 def _public(view: AppealView) -> AppealPublic:

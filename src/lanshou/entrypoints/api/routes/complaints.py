@@ -8,8 +8,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from lanshou import appeals as svc
 from lanshou.appeals.complaints import ComplaintView
-from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
-from lanshou.entrypoints.api.routes.violations import appeals_context
+from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep, get_appeals
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_appeals import (
     ComplaintCreate,
@@ -31,7 +30,7 @@ router = APIRouter(
         422: {"model": ErrorPublic},
     },
 )
-ActxDep = Annotated[svc.AppealsContext, Depends(appeals_context)]
+ActxDep = Annotated[svc.AppealsContext, Depends(get_appeals)]
 
 
 def _public(v: ComplaintView) -> ComplaintPublic:

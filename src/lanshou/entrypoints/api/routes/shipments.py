@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
-from lanshou.entrypoints.api.routes.tracking import _rules
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_tracking import ShipmentMarkedPublic, ShipmentMarkIn
 from lanshou.identity.scope import scope_for
@@ -26,7 +25,7 @@ router = APIRouter(tags=["shipments"])
     },
 )
 def mark_shipment(
-    body: ShipmentMarkIn, request: Request, caller: CallerDep, db: DbDep, runtime: RuntimeDep
+    body: ShipmentMarkIn, caller: CallerDep, db: DbDep, runtime: RuntimeDep
 ) -> ShipmentMarkedPublic:
     """Put carrier and waybill on the order's first unmarked shipment (409 if none is left)."""
     marked = mark_shipped(
@@ -38,7 +37,7 @@ def mark_shipment(
         waybill=body.waybill,
         shipped_at=body.shipped_at,
         now=runtime.clock.now(),
-        ctx=_rules(request, runtime),
+        ctx=runtime.rules,
     )
     return ShipmentMarkedPublic(
         shipment_id=marked.shipment_id,

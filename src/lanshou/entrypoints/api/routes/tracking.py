@@ -22,7 +22,6 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.feeds import FeedIntegration
 from lanshou.bootstrap import Runtime
 from lanshou.domain.roles import Role
-from lanshou.enforcement.rules_context import RulesContext
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.openapi import inline_schema
 from lanshou.entrypoints.api.schemas import ErrorPublic
@@ -111,15 +110,6 @@ async def _read_form(request: Request, limit: int) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def _rules(request: Request, runtime: Runtime) -> RulesContext:
-    """Profiles and calendars, loaded once per app (shared with the web pages)."""
-    state = request.app.state
-    if getattr(state, "rules_context", None) is None:
-        state.rules_context = RulesContext.from_settings(runtime.settings)
-    ctx: RulesContext = state.rules_context
-    return ctx
-
-
 async def _in_transaction(runtime: Runtime, work: Callable[[Session], T]) -> T:
     def run() -> T:
         with unit_of_work(runtime.sessions) as session:
@@ -141,7 +131,7 @@ def _feed_failure(exc: LanshouError) -> tuple[int, str]:
 async def kuaidi100_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """快递100 subscription push (form fields ``param`` and ``sign``); verified before storing."""
     now = runtime.clock.now()
-    ctx = _rules(request, runtime)
+    ctx = runtime.rules
     try:
         form = await _read_form(request, PUSH_MAX_BYTES)
         param, sign = form.get("param"), form.get("sign")
@@ -158,7 +148,7 @@ async def kuaidi100_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
 async def kdniao_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """快递鸟 track push (``RequestData``, ``DataSign``, ``RequestType``); verified first."""
     now = runtime.clock.now()
-    ctx = _rules(request, runtime)
+    ctx = runtime.rules
     business_id = ""
     try:
         form = await _read_form(request, PUSH_MAX_BYTES)
@@ -215,7 +205,7 @@ async def tracking_events(
         )
         for e, raw in zip(batch.events, raws, strict=True)
     ]
-    now, ctx = runtime.clock.now(), _rules(request, runtime)
+    now, ctx = runtime.clock.now(), runtime.rules
     summary = await _in_transaction(runtime, lambda s: ingest_events(s, events, now, ctx))
     return TrackingBatchResult(
         received=summary.received,

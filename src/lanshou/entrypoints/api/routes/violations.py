@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from lanshou.adapters.db.models import Violation
-from lanshou.appeals import AppealsContext, list_violations, statement_draft_for
+from lanshou.appeals import list_violations, statement_draft_for
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_appeals import StatementDraft, ViolationPublic
@@ -17,15 +17,6 @@ from lanshou.identity.scope import scope_for
 router = APIRouter(tags=["appeals"], responses={401: {"model": ErrorPublic}})
 
 
-def appeals_context(request: Request, runtime: RuntimeDep) -> AppealsContext:
-    """One context per app: profiles and calendars are loaded once."""
-    ctx = getattr(request.app.state, "appeals_ctx", None)
-    if ctx is None:
-        ctx = AppealsContext.from_settings(runtime.settings)
-        request.app.state.appeals_ctx = ctx
-    return ctx
-
-
 @router.get(
     "/violations", response_model=list[ViolationPublic], responses={422: {"model": ErrorPublic}}
 )
@@ -33,14 +24,13 @@ def violations(
     caller: CallerDep,
     db: DbDep,
     runtime: RuntimeDep,
-    request: Request,
     shop: Annotated[DbId | None, Query(description="shop id")] = None,
     state: Annotated[str | None, Query(description="open, confirmed, exempt, reversed …")] = None,
 ) -> list[ViolationPublic]:
     """Violations newest first, with the appeal deadline and whether an appeal can be filed."""
     rows = list_violations(
         db,
-        appeals_context(request, runtime),
+        runtime.appeals,
         scope_for(db, caller),
         runtime.clock.now(),
         shop,
@@ -77,11 +67,10 @@ def statement_draft(
     caller: CallerDep,
     db: DbDep,
     runtime: RuntimeDep,
-    request: Request,
     appeal_id: DbId | None = None,
 ) -> StatementDraft:
     """A Chinese statement drafted from the facts, within the platform's length limit."""
-    actx = appeals_context(request, runtime)
+    actx = runtime.appeals
     text = statement_draft_for(db, actx, caller, violation_id, runtime.clock.now(), appeal_id)
     limit = actx.limits(db.get_one(Violation, violation_id)).statement_max_chars
     return StatementDraft(statement=text, max_chars=limit)

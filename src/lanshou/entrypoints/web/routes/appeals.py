@@ -22,7 +22,6 @@ from lanshou.appeals.access import FILERS, require_role, visible_appeal, visible
 from lanshou.appeals.facts import gather
 from lanshou.appeals.worklists import user_names
 from lanshou.domain.roles import Role
-from lanshou.entrypoints.api.routes.violations import appeals_context
 from lanshou.entrypoints.params import DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
@@ -86,7 +85,7 @@ RULE_LABELS = {"pickup_timeout": N_("Pickup timeout"), "ship_timeout": N_("Late 
 
 
 def actx_of(ctx: WebContext) -> svc.AppealsContext:
-    return appeals_context(ctx.request, ctx.runtime)
+    return ctx.runtime.appeals
 
 
 def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
