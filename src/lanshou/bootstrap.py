@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import make_engine, session_factory
 from lanshou.adapters.db.migrate import ensure_current
+from lanshou.adapters.notify import EgressPolicy
+from lanshou.alerts.dispatcher import SenderFactory, sender_factory
 from lanshou.appeals.context import AppealsContext
 from lanshou.audit.keys import AuditKeys, bind_keys
 from lanshou.clock import Clock, SystemClock
@@ -38,6 +40,16 @@ class Runtime:
     @cached_property
     def appeals(self) -> AppealsContext:
         return AppealsContext.from_settings(self.settings, self.rules)
+
+    @cached_property
+    def egress(self) -> EgressPolicy:
+        """Where outgoing notifications may connect: public addresses and the allow-list."""
+        return EgressPolicy.from_allow_list(self.settings.egress_allow)
+
+    @cached_property
+    def alert_senders(self) -> SenderFactory:
+        """Real senders within :attr:`egress` (a test may assign a factory of its own)."""
+        return sender_factory(self.egress)
 
 
 def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Runtime:

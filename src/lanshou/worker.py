@@ -10,9 +10,7 @@ import logging
 import threading
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.adapters.notify import EgressPolicy
 from lanshou.alerts import dispatch_alerts
-from lanshou.alerts.dispatcher import sender_factory
 from lanshou.analytics.aggregates import refresh_aggregates
 from lanshou.appeals.complaints import escalate_overdue
 from lanshou.appeals.filing import expire_overdue
@@ -35,13 +33,12 @@ def sweep_once(runtime: Runtime) -> SweepResult:
         refresh_aggregates(session, now, ctx=runtime.rules)
     # Alerts last, so this sweep's warnings and breaches go out now; sending runs outside
     # any transaction.
-    egress = EgressPolicy.from_allow_list(runtime.settings.egress_allow)
     dispatch_alerts(
         runtime.sessions,
         now,
         runtime.rules,
         locale=runtime.settings.default_locale,
-        senders=sender_factory(egress),
+        senders=runtime.alert_senders,
     )
     return result
 

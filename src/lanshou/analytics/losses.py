@@ -41,12 +41,12 @@ from lanshou.adapters.db.models import (
     ViolationDaily,
 )
 from lanshou.analytics.period import Period, iso_week, local_day
+from lanshou.domain.appeals.machine import AWAITING_DECISION, DECIDED_STATES, REJECTED_STATES
+from lanshou.domain.violations import HAPPENED, ViolationState
 from lanshou.enforcement.ledger import MONEY_KINDS
 from lanshou.identity.scope import Scope
 
-COUNTED_STATES = ("open", "confirmed", "reversed")  # a violation that happened (not exempt)
-PENDING_APPEAL = ("submitted", "under_review", "need_info", "reconsideration")
-REJECTED_APPEAL = ("rejected", "rejected_final")
+COUNTED_STATES = HAPPENED  # a violation that happened (not exempt, not withdrawn)
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def raw_loss_cells(
         (
             and_(
                 LedgerEntry.reverses_id.is_not(None),
-                Violation.state == "reversed",
+                Violation.state == ViolationState.REVERSED,
                 LedgerEntry.booked_at >= Violation.updated_at,
             ),
             1,
@@ -363,11 +363,11 @@ def appeal_stats(
         stats.filed += 1
         if state == "approved":
             stats.approved += 1
-        elif state in REJECTED_APPEAL:
+        elif state in REJECTED_STATES:
             stats.rejected += 1
-        elif state in PENDING_APPEAL:
+        elif state in AWAITING_DECISION:
             stats.pending += 1
-        if decided is not None and state in ("approved", *REJECTED_APPEAL):
+        if decided is not None and state in DECIDED_STATES:
             stats.decision_hours.append((decided - submitted).total_seconds() / 3600)
     return stats
 

@@ -23,6 +23,7 @@ from lanshou.adapters.db.models import (
 from lanshou.appeals.context import AppealsContext
 from lanshou.domain.appeals.facts import CaseFacts, Contact
 from lanshou.domain.rules.evaluate import RuleOutcome, evaluate_shipment
+from lanshou.domain.violations import ViolationState
 from lanshou.enforcement.facts import load_facts
 from lanshou.enforcement.rules_context import approved_exemptions
 
@@ -77,7 +78,7 @@ def gather(session: Session, actx: AppealsContext, violation: Violation, now: da
         first_pickup = facts.first_pickup_at
         outcomes = evaluate_shipment(facts, profile, actx.calendar(violation), exemptions, now)
         outcome = next((o for o in outcomes if o.rule_id == violation.rule_id), None)
-    reason = violation.exemption_reason if violation.state == "exempt" else None
+    reason = violation.exemption_reason if violation.state == ViolationState.EXEMPT else None
     if reason is None and outcome is not None and outcome.exempt:
         by_id = {e.id: e.reason for e in exemptions}
         reason = by_id.get(outcome.exemption_id or "", outcome.exemption_id)
@@ -113,8 +114,11 @@ def gather(session: Session, actx: AppealsContext, violation: Violation, now: da
 
 def case_facts(g: Gathered, actx: AppealsContext, merchant_evidence: int) -> CaseFacts:
     v = g.violation
+    profile = actx.profile(v)
     return CaseFacts(
         rule_id=v.rule_id,
+        rule_label_zh=profile.rule_label(v.rule_id, "zh_CN"),
+        awaits_pickup=v.rule_id in profile.pickup_rule_ids,
         deadline=v.deadline,
         order_external_id=g.order.external_id,
         waybill_no=g.shipment.waybill_no,
@@ -127,7 +131,7 @@ def case_facts(g: Gathered, actx: AppealsContext, merchant_evidence: int) -> Cas
             Contact(c.occurred_at, c.counterpart_kind, c.channel, c.summary) for c in g.contacts
         ),
         merchant_evidence=merchant_evidence,
-        tz=actx.profile(v).tz,
+        tz=profile.tz,
     )
 
 

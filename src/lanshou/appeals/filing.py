@@ -17,10 +17,11 @@ from lanshou.domain.appeals.machine import AppealEvent as Event
 from lanshou.domain.appeals.machine import AppealState as S
 from lanshou.domain.roles import Role
 from lanshou.domain.rules.calendar import from_us, to_us
+from lanshou.domain.violations import IN_FORCE
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.identity.auth import Principal
 
-APPEALABLE_VIOLATION_STATES = ("open", "confirmed")
+APPEALABLE_VIOLATION_STATES = IN_FORCE  # an appeal asks to lift a penalty that stands
 CHANNELS = ("online", "customer_service")
 _CLOSED = (S.WITHDRAWN.value, S.EXPIRED.value)
 

@@ -17,6 +17,7 @@ from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.history import compare_and_set, conflict, next_state, record_event
 from lanshou.domain.appeals.machine import AppealEvent as Event
 from lanshou.domain.appeals.machine import AppealState as S
+from lanshou.domain.violations import ViolationState
 from lanshou.enforcement import ledger
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.identity.auth import Principal
@@ -143,7 +144,7 @@ def _reverse(
     session: Session, appeal: Appeal, violation: Violation, caller: Principal, now: datetime
 ) -> None:
     """Approval: reversing ledger entries for every open entry, and the violation reversed."""
-    if violation.state == "reversed":
+    if violation.state == ViolationState.REVERSED:
         raise Conflict(f"violation {violation.id} is already reversed", state=violation.state)
     moved = ledger.reverse_all(
         session,
@@ -154,7 +155,7 @@ def _reverse(
         actor=caller.username,
     )
     before = violation.state
-    violation.state = "reversed"
+    violation.state = ViolationState.REVERSED
     violation.updated_at = now
     session.flush()
     audit.record(
@@ -165,5 +166,10 @@ def _reverse(
         actor=caller.username,
         at=now,
         reason=f"appeal {appeal.id} approved",
-        data={"from": before, "to": "reversed", "appeal_id": appeal.id, "reversed_kinds": moved},
+        data={
+            "from": before,
+            "to": ViolationState.REVERSED.value,
+            "appeal_id": appeal.id,
+            "reversed_kinds": moved,
+        },
     )

@@ -17,8 +17,9 @@ from lanshou.appeals.filing import APPEALABLE_VIOLATION_STATES
 from lanshou.appeals.history import history
 from lanshou.domain.appeals.assessment import Assessment, assess
 from lanshou.domain.appeals.limits import AppealLimits
-from lanshou.domain.appeals.machine import allowed_events
+from lanshou.domain.appeals.machine import AppealState, allowed_events
 from lanshou.domain.appeals.statement import draft_statement as draft_text
+from lanshou.domain.violations import ALL_VIOLATION_STATES
 from lanshou.errors import InvalidInput
 from lanshou.identity.auth import Principal
 from lanshou.identity.scope import Scope
@@ -113,7 +114,7 @@ class ViolationRow:
     appeal_state: str | None
 
 
-VIOLATION_STATES = ("open", "confirmed", "exempt", "withdrawn", "reversed")
+VIOLATION_STATES = ALL_VIOLATION_STATES
 
 
 def list_violations(
@@ -150,7 +151,10 @@ def list_violations(
     for v in rows:
         closes = actx.limits(v).appeal_closes_at(v.detected_at)
         last = latest.get(v.id)
-        open_case = last is not None and last.state not in ("withdrawn", "expired")
+        open_case = last is not None and last.state not in (
+            AppealState.WITHDRAWN,
+            AppealState.EXPIRED,
+        )
         appealable = v.state in APPEALABLE_VIOLATION_STATES and now <= closes and not open_case
         out.append(
             ViolationRow(

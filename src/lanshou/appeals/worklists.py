@@ -12,13 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Appeal, LedgerEntry, Order, Shop, User, Violation
-from lanshou.domain.appeals.machine import AppealState as S
+from lanshou.domain.appeals.machine import AWAITING_REVIEW
 from lanshou.identity.scope import Scope
 
 __all__ = ["QUEUE_STATES", "QueueItem", "net_fen_by_violation", "review_queue", "user_names"]
 
-# What a reviewer has to act on: new cases, reconsiderations, and cases being reviewed.
-QUEUE_STATES = (S.SUBMITTED.value, S.RECONSIDERATION.value, S.UNDER_REVIEW.value)
+QUEUE_STATES = AWAITING_REVIEW
 
 
 @dataclass(frozen=True)

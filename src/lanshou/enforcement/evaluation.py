@@ -26,13 +26,13 @@ from lanshou.domain.money import to_fen
 from lanshou.domain.rules.evaluate import RuleOutcome, evaluate_shipment
 from lanshou.domain.rules.exemptions import Exemption
 from lanshou.domain.rules.profile import Profile
+from lanshou.domain.violations import IN_FORCE, DeadlineState, ViolationState
 from lanshou.enforcement import ledger
 from lanshou.enforcement.facts import ShipmentRef, complete_first_times, load_facts
 from lanshou.enforcement.fines import fine_standing, reallocate_fines
 from lanshou.enforcement.rules_context import RulesContext, approved_exemptions
 from lanshou.enforcement.warnings import due_warning_rows, insert_warnings, next_warning_at
 
-ACTIVE_STATES = ("open", "confirmed")
 _TICK = timedelta(microseconds=1)
 
 
@@ -56,16 +56,16 @@ class EvaluationResult:
 
 def violation_state(outcome: RuleOutcome) -> str:
     if outcome.exempt:
-        return "exempt"
+        return ViolationState.EXEMPT
     if outcome.satisfied_at is not None or outcome.auto_refund > 0:
-        return "confirmed"  # late and settled: it can no longer get worse
-    return "open"
+        return ViolationState.CONFIRMED  # late and settled: it can no longer get worse
+    return ViolationState.OPEN
 
 
 def deadline_state(outcome: RuleOutcome) -> str:
     if outcome.late:
-        return "exempt" if outcome.exempt else "breached"
-    return "met" if outcome.satisfied_at is not None else "pending"
+        return DeadlineState.EXEMPT if outcome.exempt else DeadlineState.BREACHED
+    return DeadlineState.MET if outcome.satisfied_at is not None else DeadlineState.PENDING
 
 
 def _next_check(
@@ -74,7 +74,7 @@ def _next_check(
     """When the sweep must look again: a warning, the deadline itself, or an auto refund."""
     assert outcome.deadline is not None
     state = deadline_state(outcome)
-    if state == "pending":
+    if state == DeadlineState.PENDING:
         candidates = [outcome.deadline]
         warn = next_warning_at(outcome.deadline, profile, fired, now)
         if warn is not None:
@@ -83,7 +83,7 @@ def _next_check(
         # Unsatisfied exactly at the deadline is not yet late: look again just after it.
         return at if at > now else max(now, outcome.deadline) + _TICK
     refund_hours = profile.rule(outcome.rule_id).consequences.auto_refund_after_hours
-    if state != "breached" or not refund_hours or outcome.auto_refund > 0:
+    if state != DeadlineState.BREACHED or not refund_hours or outcome.auto_refund > 0:
         return None
     refund_at = outcome.deadline + timedelta(hours=float(refund_hours))
     # A pickup recorded for a time after the refund instant does not prevent the refund. Once
@@ -157,7 +157,7 @@ def evaluate_shipments(
                     first = shops.get(ref.shop_id)
                     if first is None or outcome.deadline < first:
                         shops[ref.shop_id] = outcome.deadline
-            elif key in violations and violations[key].state in ACTIVE_STATES:
+            elif key in violations and violations[key].state in IN_FORCE:
                 money_targets.append((violations[key], outcome))
     writes.flush(session, now)
     warning_rows: list[dict[str, object]] = []
@@ -402,13 +402,16 @@ def _store_violation(
             result.new_violations.append(v)
             result.violations_new += 1
             return v, True
-        if existing.state == "reversed":
+        if existing.state == ViolationState.REVERSED:
             return None  # an appeal decided this one; re-evaluation does not undo that
         new_state = state
     else:
-        if existing is None or existing.state in ("withdrawn", "reversed"):
+        if existing is None or existing.state in (
+            ViolationState.WITHDRAWN,
+            ViolationState.REVERSED,
+        ):
             return None
-        new_state = "withdrawn"  # the facts changed and it is no longer late
+        new_state = ViolationState.WITHDRAWN  # the facts changed and it is no longer late
     facts_changed = (
         existing.satisfied_at != outcome.satisfied_at or existing.deadline != outcome.deadline
     )
@@ -459,7 +462,7 @@ def _settle_direct_money(
     entries = ledger.open_rows(session, [v.id for v, _ in targets])
     moves = 0
     for v, outcome in targets:
-        active = outcome is not None and v.state in ACTIVE_STATES
+        active = outcome is not None and v.state in IN_FORCE
         for kind, amount in (
             ("compensation", outcome.compensation if active and outcome else 0),
             ("refund", outcome.auto_refund if active and outcome else 0),

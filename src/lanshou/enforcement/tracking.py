@@ -23,6 +23,7 @@ from lanshou.domain.rules.calendar import to_us
 from lanshou.domain.rules.evaluate import is_late
 from lanshou.domain.rules.profile import SatisfiedBy
 from lanshou.domain.tracking import PICKUP_PROVING, STATUS_RANK, TrackingUpdate, latest_status
+from lanshou.domain.violations import DeadlineState
 from lanshou.enforcement.evaluation import EvaluationResult, evaluate_shipments, update_deadlines
 from lanshou.enforcement.rules_context import RulesContext
 
@@ -302,7 +303,7 @@ def _triage_rows(
                 if satisfied_at != pickup:
                     if (
                         pickup is None
-                        or state != "pending"
+                        or state != DeadlineState.PENDING
                         or satisfied_at is not None
                         or is_late(to_us(pickup), to_us(due_at), now_us)
                     ):
@@ -313,7 +314,7 @@ def _triage_rows(
                         {
                             "id": dl_id,
                             "satisfied_at": pickup,
-                            "state": "met",
+                            "state": DeadlineState.MET.value,
                             "next_check_at": None,
                             "evaluated_at": now,
                         }

@@ -35,7 +35,7 @@ def test_owner_adds_a_channel_the_secret_is_never_shown_and_test_send_is_logged(
 
         return build_sender(kind, config, secret, transport=httpx.MockTransport(handle))
 
-    client.app.state.alert_senders = factory  # type: ignore[attr-defined]
+    client.app.state.runtime.alert_senders = factory
     login(client, "merchant")
     page = client.get("/alerts/settings")
     assert page.status_code == 200 and "通知设置" in page.text

@@ -45,8 +45,7 @@ def test_too_large_file_and_case_are_413(client, draft, runtime) -> None:  # typ
     r = _up(client, h, aid, "big.txt", big)
     assert r.status_code == 413
     assert r.json()["error"]["details"]["limit"] == 10 * 1024 * 1024
-    client.app.state.appeals_ctx = AppealsContext.from_settings(runtime.settings)
-    client.app.state.appeals_ctx.max_case_bytes = 1000
+    runtime.appeals.max_case_bytes = 1000  # the app's own context, built once by its runtime
     assert _up(client, h, aid, "a.txt", b"x" * 600).status_code == 201
     assert _up(client, h, aid, "b.txt", b"y" * 600).status_code == 413
 

@@ -23,7 +23,12 @@ from statemachine.exceptions import TransitionNotAllowed
 from statemachine.states import States
 
 __all__ = [
+    "AWAITING_DECISION",
+    "AWAITING_REVIEW",
+    "DECIDED_STATES",
     "FINAL_STATES",
+    "MERCHANT_TO_ACT",
+    "REJECTED_STATES",
     "AppealEvent",
     "AppealMachine",
     "AppealState",
@@ -61,6 +66,24 @@ class AppealEvent(StrEnum):
 FINAL_STATES = frozenset(
     {AppealState.APPROVED, AppealState.REJECTED_FINAL, AppealState.WITHDRAWN, AppealState.EXPIRED}
 )
+
+# Named sets, as plain values (they go into SQL and templates as they are).
+# What a reviewer has to act on: new cases, reconsiderations, and cases being reviewed.
+AWAITING_REVIEW: tuple[str, ...] = (
+    AppealState.SUBMITTED.value,
+    AppealState.RECONSIDERATION.value,
+    AppealState.UNDER_REVIEW.value,
+)
+# Filed and not decided yet (waiting for the reviewer or for the merchant's answer).
+AWAITING_DECISION: tuple[str, ...] = (*AWAITING_REVIEW, AppealState.NEED_INFO.value)
+# A window is open for the merchant: to file, to answer, to ask for reconsideration.
+MERCHANT_TO_ACT: tuple[str, ...] = (
+    AppealState.DRAFT.value,
+    AppealState.NEED_INFO.value,
+    AppealState.REJECTED.value,
+)
+REJECTED_STATES: tuple[str, ...] = (AppealState.REJECTED.value, AppealState.REJECTED_FINAL.value)
+DECIDED_STATES: tuple[str, ...] = (AppealState.APPROVED.value, *REJECTED_STATES)
 
 
 class AppealMachine(StateMachine):

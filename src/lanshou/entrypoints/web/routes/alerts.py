@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.alerts import AlertDelivery
-from lanshou.adapters.notify import EgressPolicy, LoggingSmsSender, Message, SmsSender
+from lanshou.adapters.notify import LoggingSmsSender, Message, SmsSender
 from lanshou.alerts import channels as svc
 from lanshou.alerts import reminders
-from lanshou.alerts.dispatcher import SenderFactory, safe_send, sender_factory
+from lanshou.alerts.dispatcher import SenderFactory, safe_send
 from lanshou.alerts.kinds import CHANNEL_LABELS, EVENT_KINDS, EVENT_LABELS, OUTBOX_STATES
 from lanshou.entrypoints.params import MAX_LEAD_MINUTES, DbId, whole_number
 from lanshou.entrypoints.web.context import UserCtx, WebContext
@@ -42,15 +42,8 @@ EGRESS_KINDS = {
 }
 
 
-def egress_of(ctx: WebContext) -> EgressPolicy:
-    return EgressPolicy.from_allow_list(ctx.runtime.settings.egress_allow)
-
-
 def senders_of(ctx: WebContext) -> SenderFactory:
-    """Tests may put a factory with a mock transport on the app; otherwise real senders that
-    reach only public addresses and the operator's allow-list."""
-    factory: SenderFactory | None = getattr(ctx.request.app.state, "alert_senders", None)
-    return factory or sender_factory(egress_of(ctx))
+    return ctx.runtime.alert_senders
 
 
 def _refusal(ctx: WebContext, exc: InvalidInput) -> str:
@@ -143,7 +136,7 @@ def create_channel(
                 config=config,
                 secret=secret.strip() or None,
                 now=ctx.now,
-                egress=egress_of(ctx),
+                egress=ctx.runtime.egress,
             )
             svc.set_subscriptions(
                 session,
