@@ -22,8 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import AuditEvent
-from lanshou.audit.chain import GENESIS
-from lanshou.audit.keys import AuditKey, AuditKeys, keys_for
+from lanshou.audit.keys import GENESIS, AuditKey, AuditKeys, keys_for
 from lanshou.errors import InvalidInput
 
 log = logging.getLogger("lanshou.audit")

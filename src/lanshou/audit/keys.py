@@ -131,6 +131,10 @@ def keys_for(session: Session) -> AuditKeys:
         return keys
 
 
+# The "previous hash" of the first record, and the hash of an empty chain's head.
+GENESIS = "0" * 64
+
+
 def plain_sha256(body: bytes) -> str:
     """Scheme 1 (records written before the chain was keyed): anyone can recompute it."""
     return hashlib.sha256(body).hexdigest()
