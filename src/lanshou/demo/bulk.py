@@ -1,10 +1,11 @@
-"""Fast bulk loading for the big demo tables, bypassing per-row ORM and type processing.
+"""Rows for the big demo tables, ready for the adapter's bulk writer (``write_tuples``).
 
-Rows arrive as tuples whose datetimes are already rendered as the backend stores them:
-SQLite gets SQLAlchemy's own ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive UTC, see ``UTCDateTime``), so
-rows read back exactly like ORM-written ones and compare correctly as text; PostgreSQL gets the
-same text with ``+00``, parsed by COPY into ``timestamptz``. Primary keys are assigned by the
-caller, so nothing needs RETURNING; PostgreSQL's sequences are moved past them afterwards.
+Rows are tuples whose datetimes are already rendered as the backend stores them: SQLite gets
+SQLAlchemy's own ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive UTC, see ``UTCDateTime``), so rows read
+back exactly like ORM-written ones and compare correctly as text; PostgreSQL gets the same text
+with ``+00``, parsed by COPY into ``timestamptz`` (:func:`utc_text_suffix` says which). Primary
+keys are assigned here, so nothing needs RETURNING; the id sequences are moved past them
+afterwards.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ class TimeText:
     (a negative index would otherwise render a wrong date without complaint).
     """
 
-    def __init__(self, dialect: str, first_ts: int, last_ts: int) -> None:
-        self.tail = ".000000+00" if dialect == "postgresql" else ".000000"
+    def __init__(self, utc_suffix: str, first_ts: int, last_ts: int) -> None:
+        self.tail = f".000000{utc_suffix}"  # utc_suffix: the database's, see utc_text_suffix
         self.base = first_ts // 60
         self.db_prefix: list[str] = []
         self.iso_prefix: list[str] = []
@@ -70,54 +71,4 @@ def check_columns(table: Table, columns: Sequence[str]) -> None:
         raise RuntimeError(
             f"demo rows for {table.name} do not match the schema: "
             f"missing {sorted(missing)}, unknown {sorted(unknown)}"
-        )
-
-
-def write_rows(conn: Connection, table: Table, columns: Sequence[str], rows: list[Row]) -> None:
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table, columns, rows)
-    else:
-        marks = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
-        conn.exec_driver_sql(sql, rows)
-
-
-def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: list[Row]) -> None:
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    with (
-        raw.cursor() as cur,
-        cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
-def tune_for_bulk(conn: Connection, orders: int) -> None:
-    """Give SQLite a page cache that holds the indexes being built; PostgreSQL needs nothing.
-
-    The unique dedup_key index takes random inserts (it is a hash); once it outgrows the cache,
-    every chunk rewrites most of its pages through the WAL. ~1 KiB per order, 1 GiB at most, on
-    this connection only (reset below).
-    """
-    if conn.dialect.name == "sqlite":
-        kib = min(max(orders, 2000), 1_048_576)
-        conn.exec_driver_sql(f"PRAGMA cache_size=-{kib}")
-
-
-def untune(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default
-
-
-def reset_sequences(conn: Connection, tables: Sequence[Table]) -> None:
-    """After explicit keys, move PostgreSQL's id sequences past them so later inserts work."""
-    if conn.dialect.name != "postgresql":
-        return
-    for table in tables:
-        conn.exec_driver_sql(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-            f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"
         )

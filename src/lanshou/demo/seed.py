@@ -20,16 +20,10 @@ import holidays
 from sqlalchemy import Connection, Engine, Table, exists, select
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.bulk import move_id_sequences_past, page_cache, write_tuples
+from lanshou.adapters.db.dialect import utc_text_suffix
 from lanshou.adapters.db.models import Order, OrderItem, Shipment, TrackingEvent
-from lanshou.demo.bulk import (
-    TimeText,
-    check_columns,
-    next_id,
-    reset_sequences,
-    tune_for_bulk,
-    untune,
-    write_rows,
-)
+from lanshou.demo.bulk import TimeText, check_columns, next_id
 from lanshou.demo.catalogue import SHOPS
 from lanshou.demo.pipeline import chunks
 from lanshou.demo.purge import purge_demo
@@ -102,6 +96,12 @@ def _holiday_days(start: datetime, now: datetime) -> set[int]:
     return {(d - date(1970, 1, 1)).days for d in holidays.China(years=years)}
 
 
+def _cache_kib(orders: int) -> int:
+    """A page cache that holds the indexes being built: the unique dedup_key index takes random
+    inserts (it is a hash). About 1 KiB per order, 1 GiB at most."""
+    return min(max(orders, 2000), 1_048_576)
+
+
 def seed_demo(
     engine: Engine,
     *,
@@ -137,11 +137,11 @@ def seed_demo(
                 logins = upsert_demo_users(session, shops, now)
             session.flush()
         first_ids = {t.name: next_id(conn, t) for t, _c in BIG_TABLES}
-        dialect = conn.dialect.name
+        utc_suffix = utc_text_suffix(conn)
     factory = OrderFactory(
         world,
         rng,
-        TimeText(dialect, start_ts - 3600, now_ts),
+        TimeText(utc_suffix, start_ts - 3600, now_ts),
         now_ts=now_ts,
         first_ids=first_ids,
         holidays=_holiday_days(start, now),
@@ -151,14 +151,10 @@ def seed_demo(
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short tuples: the cyclic collector would rescan them all
     try:
-        with engine.connect() as conn:
-            tune_for_bulk(conn, orders)
-            try:
-                _load(conn, factory, times, counts, progress)
-                reset_sequences(conn, [t for t, _c in BIG_TABLES])
-                conn.commit()
-            finally:
-                untune(conn)
+        with engine.connect() as conn, page_cache(conn, kib=_cache_kib(orders)):
+            _load(conn, factory, times, counts, progress)
+            move_id_sequences_past(conn, [t for t, _c in BIG_TABLES])
+            conn.commit()
     except BaseException:
         with engine.begin() as conn:
             purge_demo(conn)  # never leave half a demo behind
@@ -204,7 +200,7 @@ def _load(
         for (table, columns), rows in zip(
             BIG_TABLES, (chunk.orders, chunk.items, chunk.shipments, chunk.events), strict=True
         ):
-            write_rows(conn, table, columns, rows)
+            write_tuples(conn, table, columns, rows)
             counts[table.name] += len(rows)
         done = min(done + CHUNK_ORDERS, total)
         if progress is not None:

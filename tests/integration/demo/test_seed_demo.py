@@ -185,7 +185,7 @@ def test_a_failure_half_way_leaves_no_half_demo_behind(
 ) -> None:
     from lanshou.demo import seed
 
-    real_write = seed.write_rows
+    real_write = seed.write_tuples
     written: list[str] = []
 
     def failing_write(conn, table, columns, rows):  # type: ignore[no-untyped-def]
@@ -195,7 +195,7 @@ def test_a_failure_half_way_leaves_no_half_demo_behind(
         real_write(conn, table, columns, rows)
 
     monkeypatch.setattr(seed, "CHUNK_ORDERS", 50)
-    monkeypatch.setattr(seed, "write_rows", failing_write)
+    monkeypatch.setattr(seed, "write_tuples", failing_write)
     with pytest.raises(OSError, match="disk full"):
         seed_demo(db_engine, now=NOW, orders=200, create_users=False)
     assert database_is_empty(db_engine)

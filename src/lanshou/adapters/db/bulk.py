@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVarTuple, cast
 
 from sqlalchemy import (
@@ -37,6 +38,7 @@ from sqlalchemy.sql.selectable import TypedReturnsRows
 Values = Mapping[str, Any]
 _Ts = TypeVarTuple("_Ts")
 _VALUES_PER_STATEMENT = 30_000  # under SQLite's 32,766 host parameters per statement
+_SQLITE_DEFAULT_CACHE_KIB = 2000
 
 
 def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[Any]:
@@ -102,7 +104,16 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Values]) -> None:
     if not rows:
         return
     columns = list(rows[0])
-    values = _tuples(rows, columns, _converters(conn, table, columns))
+    write_tuples(conn, table, columns, _tuples(rows, columns, _converters(conn, table, columns)))
+
+
+def write_tuples(
+    conn: Connection, table: Table, columns: Sequence[str], values: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert rows given as driver-ready tuples (values as the driver takes them, in the order
+    of ``columns``): executemany on SQLite, COPY on PostgreSQL, no conversion at all."""
+    if not values:
+        return
     if conn.dialect.name == "postgresql":
         _copy(conn, table.name, columns, values)
         return
@@ -110,6 +121,34 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Values]) -> None:
     conn.exec_driver_sql(
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", values
     )
+
+
+@contextmanager
+def page_cache(conn: Connection, kib: int) -> Iterator[None]:
+    """A page cache of ``kib`` KiB on this SQLite connection while a bulk load runs, SQLite's
+    default afterwards. Indexes that take random inserts (hashes) rewrite most of their pages
+    per chunk once they outgrow the cache. PostgreSQL's shared buffers need nothing."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_DEFAULT_CACHE_KIB}")
+
+
+def move_id_sequences_past(conn: Connection, tables: Sequence[Table]) -> None:
+    """After rows were written with explicit ids, let the next generated id of each table
+    follow the largest one stored. SQLite takes ``max(rowid) + 1`` by itself; PostgreSQL's
+    sequences do not see explicit ids."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"
+        )
 
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[Values], key: str) -> set[Any]:
@@ -240,4 +279,14 @@ def _stage(conn: Connection, table: Table, columns: Sequence[str]) -> str:
     return name
 
 
-__all__ = ["among", "insert_ids", "insert_many", "insert_new", "read", "update_many"]
+__all__ = [
+    "among",
+    "insert_ids",
+    "insert_many",
+    "insert_new",
+    "move_id_sequences_past",
+    "page_cache",
+    "read",
+    "update_many",
+    "write_tuples",
+]
