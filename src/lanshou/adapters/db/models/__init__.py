@@ -48,6 +48,12 @@ from lanshou.adapters.db.models.identity import (
     User,
     WebSession,
 )
+from lanshou.adapters.db.models.platforms import (
+    PlatformCarrierCode,
+    PlatformConnection,
+    PlatformMessage,
+    PlatformShipmentCall,
+)
 
 __all__ = [
     "AlertChannel",
@@ -84,6 +90,10 @@ __all__ = [
     "PickupPercentile",
     "PickupWindow",
     "Platform",
+    "PlatformCarrierCode",
+    "PlatformConnection",
+    "PlatformMessage",
+    "PlatformShipmentCall",
     "Shipment",
     "Shop",
     "ShopMembership",
