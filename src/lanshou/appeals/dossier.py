@@ -165,5 +165,7 @@ def export_dossier(
         # Imported here: ReportLab adds ~0.15 s to every process start (each CLI command).
         from lanshou.appeals.pdf import render_summary
 
-        add("summary.pdf", render_summary(doc))
+        violation = session.get_one(Violation, appeal.violation_id)
+        label = actx.profile(violation).rule_label(violation.rule_id, "zh_CN")
+        add("summary.pdf", render_summary(doc, label))
     return buffer.getvalue()

@@ -36,7 +36,6 @@ STATE_ZH = {
     "expired": "已过期",
 }
 KIND_ZH = {"compensation": "赔付", "fine": "罚款", "refund": "退款", "points": "扣分"}
-RULE_ZH = {"pickup_timeout": "揽收超时", "ship_timeout": "发货超时"}
 
 
 def _p(text: object, style: ParagraphStyle = _BODY) -> Paragraph:
@@ -57,8 +56,9 @@ def _table(rows: list[list[Any]], widths: list[float]) -> Table:
     return table
 
 
-def render_summary(d: dict[str, Any]) -> bytes:
-    """A PDF of the case: facts, timeline, statement, evidence, decision."""
+def render_summary(d: dict[str, Any], rule_label_zh: str) -> bytes:
+    """A PDF of the case: facts, timeline, statement, evidence, decision. The rule is named as
+    its profile names it (``rule_label_zh``)."""
     a, v, o = d["appeal"], d["violation"], d["order"]
     out = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -76,7 +76,7 @@ def render_summary(d: dict[str, Any]) -> bytes:
         ["项目", "内容"],
         ["店铺", d.get("shop_name") or a["shop_id"]],
         ["订单号", o.get("external_id")],
-        ["违规类型", f"{RULE_ZH.get(v['rule_id'], v['rule_id'])}（{v['rule_id']}）"],
+        ["违规类型", f"{rule_label_zh}（{v['rule_id']}）"],
         ["起算时间", v.get("started_at")],
         ["截止时间", v.get("deadline")],
         ["判定时间", v.get("detected_at")],

@@ -16,11 +16,11 @@ import datetime as dt
 
 import duckdb
 
-from lanshou.domain.rules.calendar import WindowsFor, WorkingCalendar
+from lanshou.domain.rules.calendar import HOUR_US, WindowsFor, WorkingCalendar
 
 __all__ = ["DAY_US", "create_days_table", "create_segments_table", "day_number"]
 
-DAY_US = 86_400_000_000
+DAY_US = 24 * HOUR_US
 _EPOCH = dt.date(1970, 1, 1)
 
 

@@ -20,8 +20,9 @@ from decimal import Decimal
 
 import duckdb
 
-from lanshou.batch.calendar_sql import create_days_table, create_segments_table
+from lanshou.batch.calendar_sql import DAY_US, create_days_table, create_segments_table
 from lanshou.batch.rule_sql import RuleSqlContext, quote, rule_sql, windows_key
+from lanshou.domain.money import to_fen
 from lanshou.domain.rules.calendar import WorkingCalendar, to_us
 from lanshou.domain.rules.exemptions import Exemption
 from lanshou.domain.rules.profile import DurationUnit, Profile
@@ -52,7 +53,6 @@ _OPTIONAL = {
     "order_status": "NULL::VARCHAR",
     **{t: "NULL::TIMESTAMPTZ" for t in _TIMES},
 }
-_HOUR_US = 3_600_000_000
 _DAY = dt.timedelta(days=1)
 
 
@@ -71,14 +71,14 @@ def _normalise(con: duckdb.DuckDBPyConnection, source: str, profile: Profile, pr
     # One pass; unit price: the highest item price, else amount ÷ quantity rounded half up.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {name} AS
-        SELECT *, coalesce(max_unit_cents, (2 * amount_cents + qty) // (2 * qty)) AS unit_cents
+        SELECT *, coalesce(max_unit_fen, (2 * amount_fen + qty) // (2 * qty)) AS unit_fen
         FROM (SELECT CAST(shipment_key AS VARCHAR) AS shipment_key,
                CAST(order_id AS VARCHAR) AS order_id, CAST(shop_id AS VARCHAR) AS shop_id,
                {times},
-               CAST(CAST(amount AS DECIMAL(18,2)) * 100 AS BIGINT) AS amount_cents,
+               CAST(CAST(amount AS DECIMAL(18,2)) * 100 AS BIGINT) AS amount_fen,
                greatest(coalesce(CAST({col("quantity")} AS BIGINT), 1), 1) AS qty,
                CAST(CAST({col("max_unit_price")} AS DECIMAL(18,2)) * 100 AS BIGINT)
-                 AS max_unit_cents,
+                 AS max_unit_fen,
                CAST({col("province")} AS VARCHAR) AS province,
                CAST({col("carrier_code")} AS VARCHAR) AS carrier_code
         FROM {source}
@@ -120,7 +120,7 @@ def _day_range(
                 margin += max(0, (ov.deadline_at.date() - ov.from_date).days)
     margin += int(max((r.extra_hours or Decimal(0) for r in profile.exemptions), default=0)) // 24
     span = max((to_us(e.valid_to) - to_us(e.valid_from) for e in exemptions), default=0)
-    margin += span // (24 * _HOUR_US) + 1
+    margin += span // DAY_US + 1
     return cal.local_date(row[0]) - 2 * _DAY, cal.local_date(row[1]) + margin * _DAY
 
 
@@ -158,15 +158,15 @@ def _exemptions_table(
 
 
 def _output(src: str, fine: str) -> str:
-    """The result columns (`RESULT_COLUMNS`) of rows of the union, with `fine` in cents."""
+    """The result columns (`RESULT_COLUMNS`) of rows of the union, with `fine` in fen."""
     return f"""SELECT shipment_key, order_id, shop_id, rule,
                make_timestamptz(start_us) AS started_at,
                make_timestamptz(deadline_us) AS deadline,
                make_timestamptz(sat_us) AS satisfied_at,
                late, exempt, exemption_id,
-               CAST(comp_cents * 0.01 AS DECIMAL(18,2)) AS compensation,
+               CAST(comp_fen * 0.01 AS DECIMAL(18,2)) AS compensation,
                CAST({fine} * 0.01 AS DECIMAL(18,2)) AS fine,
-               CAST(refund_cents * 0.01 AS DECIMAL(18,2)) AS auto_refund
+               CAST(refund_fen * 0.01 AS DECIMAL(18,2)) AS auto_refund
         FROM {src}"""
 
 
@@ -230,30 +230,28 @@ def evaluate_batch(
                                     ORDER BY deadline_us, shipment_key, rule) AS order_rank"""
         )
         if day_cap is None:
-            loc = (
-                f"SELECT *, CASE WHEN {order_cap} THEN fine_cents_due ELSE 0 END AS elig FROM cand"
-            )
-            alloc = "SELECT *, elig AS fine_cents FROM loc"
+            loc = f"SELECT *, CASE WHEN {order_cap} THEN fine_fen_due ELSE 0 END AS elig FROM cand"
+            alloc = "SELECT *, elig AS fine_fen FROM loc"
         else:
             if day_offset is not None:
                 loc = f"""SELECT *, {ctx.local_day("deadline_us")} AS deadline_day,
-                    CASE WHEN {order_cap} THEN fine_cents_due ELSE 0 END AS elig FROM cand"""
+                    CASE WHEN {order_cap} THEN fine_fen_due ELSE 0 END AS elig FROM cand"""
             else:
                 # A deadline before the days table has no day: no fine (as before).
                 loc = f"""SELECT c.*, d.day AS deadline_day,
-                    CASE WHEN d.day IS NOT NULL AND {order_cap} THEN fine_cents_due ELSE 0 END
+                    CASE WHEN d.day IS NOT NULL AND {order_cap} THEN fine_fen_due ELSE 0 END
                       AS elig
                     FROM cand c ASOF LEFT JOIN {days} d ON c.deadline_us >= d.day_start_us"""
-            alloc = f"""SELECT *, greatest(0, least(elig, {int(day_cap * 100)}
+            alloc = f"""SELECT *, greatest(0, least(elig, {to_fen(day_cap)}
                    - coalesce(sum(elig) OVER (PARTITION BY shop_id, deadline_day
                      ORDER BY deadline_us, shipment_key, rule
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))) AS fine_cents
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))) AS fine_fen
                  FROM loc"""
         query = f"""WITH u AS MATERIALIZED ({union}),
         cand AS (SELECT *{rank} FROM u WHERE fine_candidate),
         loc AS ({loc}),
         alloc AS ({alloc})
-        {_output("alloc", "fine_cents")}
+        {_output("alloc", "fine_fen")}
         UNION ALL
         {_output("u WHERE NOT fine_candidate", "0")}"""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {result_name} AS {query}")

@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 
 from lanshou.batch.rule_sql import quote
-from lanshou.domain.rules.profile import TRACKING_STATUSES, Profile
+from lanshou.domain.rules.profile import Profile
+from lanshou.domain.tracking import STATUSES
 
 __all__ = ["CheckInputError", "ReadResult", "Rejected", "read_generic", "read_olist"]
 
@@ -182,7 +183,7 @@ def read_generic(
     join = ""
     if tracking is not None:
         t, t_rejects = _load(con, tracking, "chk_tracking", TRACKING, 4)
-        known = ", ".join(quote(s) for s in sorted(TRACKING_STATUSES))
+        known = ", ".join(quote(s) for s in sorted(STATUSES))
         rejects += t_rejects + _validated(
             con,
             t,

@@ -1,7 +1,7 @@
 """Generate the DuckDB SQL that judges every shipment against one rule of a profile.
 
 The SQL mirrors `lanshou.domain.rules.evaluate` step by step, in integer microseconds and
-integer cents so nothing depends on floating point:
+integer fen so nothing depends on floating point:
 
     start/explicit/satisfied instants -> local start day (ASOF on the days table)
     -> one candidate deadline per duration variant (base + each override's duration)
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from lanshou.batch.calendar_sql import DAY_US, day_number
-from lanshou.domain.rules.calendar import to_us
+from lanshou.domain.money import to_fen
+from lanshou.domain.rules.calendar import HOUR_US, to_us
 from lanshou.domain.rules.profile import (
     Compensation,
     Duration,
@@ -28,7 +29,6 @@ from lanshou.domain.rules.profile import (
 
 __all__ = ["RuleSqlContext", "quote", "rule_sql", "windows_key"]
 
-_HOUR_US = 3_600_000_000
 _START = {"paid_at": "paid_us", "shipped_at": "shipped_us"}
 _EXPLICIT = {"exp_ship_time": "exp_ship_us", "shipping_limit_at": "shipping_limit_us"}
 
@@ -36,10 +36,6 @@ _EXPLICIT = {"exp_ship_time": "exp_ship_us", "shipping_limit_at": "shipping_limi
 def quote(text: str) -> str:
     """A SQL string literal (profile data is trusted, but quotes in names must not break SQL)."""
     return "'" + text.replace("'", "''") + "'"
-
-
-def cents(value: Decimal) -> int:
-    return int((value * 100).to_integral_value())
 
 
 def windows_key(duration: Duration) -> tuple[tuple[tuple[int, int], ...], ...]:
@@ -131,7 +127,7 @@ def _regions(rule: Rule, profile: Profile) -> tuple[str, str, str]:
         cond = " OR ".join(f"starts_with(province, {quote(p)})" for p in region.provinces)
         ids.append(f"WHEN {cond} THEN {quote(region.id)}")
         hours = region.extra_hours or Decimal(0)
-        extra.append(f"WHEN {cond} THEN {int(hours * _HOUR_US)}")
+        extra.append(f"WHEN {cond} THEN {int(hours * HOUR_US)}")
         excl.append(f"WHEN {cond} THEN {'true' if region.exclude else 'false'}")
     if not ids:
         return "NULL::VARCHAR", "0::BIGINT", "false"
@@ -145,26 +141,26 @@ def _regions(rule: Rule, profile: Profile) -> tuple[str, str, str]:
 def _compensation(comp: Compensation | None) -> str:
     if comp is None:
         return "0"
-    base = "unit_cents" if comp.base == "unit_price" else "amount_cents"
+    base = "unit_fen" if comp.base == "unit_price" else "amount_fen"
     whens = []
     for tier in comp.tiers:
         if tier.up_to is not None:
-            cond = f"{base} <= {cents(tier.up_to)}"
+            cond = f"{base} <= {to_fen(tier.up_to)}"
         elif tier.below is not None:
-            cond = f"{base} < {cents(tier.below)}"
+            cond = f"{base} < {to_fen(tier.below)}"
         else:
             cond = "true"
         if tier.fixed is not None:
-            value = str(cents(tier.fixed))
+            value = str(to_fen(tier.fixed))
         else:
             assert tier.percent is not None
             num, den = tier.percent.as_integer_ratio()
-            # cents × percent / 100, rounded half up, in integers: floor((2x + d) / 2d).
+            # fen × percent / 100, rounded half up, in integers: floor((2x + d) / 2d).
             value = f"(2 * {base} * {num} + {100 * den}) // {200 * den}"
             if tier.min is not None:
-                value = f"greatest({value}, {cents(tier.min)})"
+                value = f"greatest({value}, {to_fen(tier.min)})"
             if tier.max is not None:
-                value = f"least({value}, {cents(tier.max)})"
+                value = f"least({value}, {to_fen(tier.max)})"
         whens.append(f"WHEN {cond} THEN {value}")
     return f"CASE {' '.join(whens)} END"
 
@@ -211,11 +207,11 @@ def rule_sql(rule: Rule, profile: Profile, ctx: RuleSqlContext) -> str:
     cons = rule.consequences
     fine = cons.fine
     refund_us = (
-        int(cons.auto_refund_after_hours * _HOUR_US) if cons.auto_refund_after_hours else None
+        int(cons.auto_refund_after_hours * HOUR_US) if cons.auto_refund_after_hours else None
     )
     refund = (
         f"CASE WHEN viol AND {ctx.now_us} >= deadline_us + {refund_us} AND (sat_us IS NULL"
-        f" OR sat_us > deadline_us + {refund_us}) THEN amount_cents ELSE 0 END"
+        f" OR sat_us > deadline_us + {refund_us}) THEN amount_fen ELSE 0 END"
         if refund_us is not None
         else "0"
     )
@@ -258,8 +254,8 @@ def rule_sql(rule: Rule, profile: Profile, ctx: RuleSqlContext) -> str:
         sat_us, late, exempt,
         CASE WHEN region_exclude THEN region_id WHEN ex_id IS NOT NULL THEN ex_id
              WHEN ext_id IS NOT NULL THEN ext_id ELSE region_id END AS exemption_id,
-        CASE WHEN viol THEN {_compensation(cons.compensation)} ELSE 0 END AS comp_cents,
+        CASE WHEN viol THEN {_compensation(cons.compensation)} ELSE 0 END AS comp_fen,
         viol AND {"true" if fine is not None else "false"} AS fine_candidate,
-        {cents(fine.amount) if fine is not None else 0} AS fine_cents_due,
-        {refund} AS refund_cents
+        {to_fen(fine.amount) if fine is not None else 0} AS fine_fen_due,
+        {refund} AS refund_fen
     FROM r5{" WHERE late" if ctx.late_only else ""}"""

@@ -18,7 +18,10 @@ STATUS_RANK: dict[str, int] = {
     "delivered": 6,
     "returned": 7,
 }
-STATUSES = frozenset(STATUS_RANK)
+# The vocabulary as pages and filters list it: the journey in rank order, the exception last.
+STATUSES: tuple[str, ...] = tuple(
+    sorted(STATUS_RANK, key=lambda status: (status == "exception", STATUS_RANK[status]))
+)
 PICKUP_PROVING = frozenset({"picked_up", "in_transit", "out_for_delivery", "delivered", "returned"})
 
 

@@ -27,21 +27,12 @@ from lanshou.adapters.db.models import (
     Shop,
     TrackingEvent,
 )
+from lanshou.domain.tracking import STATUSES
 from lanshou.errors import InvalidInput, NotFound
 from lanshou.identity.scope import Scope, scoped_orders
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PER_PAGE = 50
-SHIPMENT_STATUSES = (
-    "created",
-    "awaiting_pickup",
-    "picked_up",
-    "in_transit",
-    "out_for_delivery",
-    "delivered",
-    "returned",
-    "exception",
-)
 
 
 @dataclass(frozen=True)
@@ -53,7 +44,7 @@ class OrderFilters:
     paid_to: date | None = None  # inclusive
 
     def __post_init__(self) -> None:
-        if self.status is not None and self.status not in SHIPMENT_STATUSES:
+        if self.status is not None and self.status not in STATUSES:
             raise InvalidInput(f"unknown shipment status {self.status!r}", field="status")
         if self.paid_from and self.paid_to and self.paid_from > self.paid_to:
             raise InvalidInput("paid_from is after paid_to", field="paid_from")

@@ -88,6 +88,8 @@ DEADLINE = datetime(2026, 11, 3, 4, tzinfo=UTC)
 def _facts(**kw) -> CaseFacts:  # type: ignore[no-untyped-def]
     base = {
         "rule_id": "pickup_timeout",
+        "rule_label_zh": "揽收超时",
+        "awaits_pickup": True,
         "deadline": DEADLINE,
         "order_external_id": "A000",
         "waybill_no": "SF1",
@@ -123,6 +125,23 @@ def test_assessment_rules(facts, verdict, code) -> None:  # type: ignore[no-unty
     result = assess(facts)
     assert result.verdict == verdict
     assert code in [r.code for r in result.reasons]
+
+
+def test_a_late_mark_shipped_weighs_only_against_a_rule_that_waits_for_the_pickup() -> None:
+    late = {"ship_by": DEADLINE - timedelta(hours=30), "merchant_evidence": 1}
+    pickup = assess(_facts(rule_id="cold_chain_pickup", rule_label_zh="冷链揽收超时", **late))
+    assert [r.code for r in pickup.reasons] == ["shipped_after_ship_by"]
+    assert pickup.verdict == Verdict.REJECT_LEANING
+    shipping = assess(_facts(rule_id="ship_timeout", awaits_pickup=False, **late))
+    assert shipping.reasons == [] and shipping.verdict == Verdict.UNDECIDED
+
+
+def test_the_statement_names_the_rule_as_its_profile_does() -> None:
+    facts = _facts(rule_id="cold_chain_pickup", rule_label_zh="冷链揽收超时")
+    assert draft_statement(facts, 0, 200) == (
+        "订单A000被判冷链揽收超时，申请撤销处罚。"
+        "我方已于2026-11-02 08:00按时发货（顺丰，运单号SF1）。"
+    )
 
 
 def test_statement_draft_stays_within_the_limit_and_ends_on_a_sentence() -> None:

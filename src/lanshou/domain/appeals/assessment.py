@@ -72,7 +72,7 @@ def _reasons(f: CaseFacts) -> list[Reason]:
             )
         )
     if (
-        f.rule_id == "pickup_timeout"
+        f.awaits_pickup
         and f.shipped_at is not None
         and f.ship_by is not None
         and f.shipped_at > f.ship_by

@@ -19,6 +19,8 @@ class Contact:
 @dataclass(frozen=True)
 class CaseFacts:
     rule_id: str  # pickup_timeout, ship_timeout …
+    rule_label_zh: str  # the rule's name in its profile (Rule.label_zh)
+    awaits_pickup: bool  # the rule's deadline waits for the first pickup scan (a 揽收 rule)
     deadline: dt.datetime
     order_external_id: str = ""
     waybill_no: str | None = None

@@ -10,11 +10,9 @@ from lanshou.domain.appeals.facts import CaseFacts
 
 __all__ = ["draft_statement"]
 
-_RULE_ZH = {"pickup_timeout": "揽收超时", "ship_timeout": "发货超时"}
-
 
 def _sentences(f: CaseFacts, evidence_count: int) -> list[str]:
-    rule = _RULE_ZH.get(f.rule_id, f.rule_id)
+    rule = f.rule_label_zh
     head = (
         f"订单{f.order_external_id}被判{rule}，申请撤销处罚。"
         if f.order_external_id

@@ -35,6 +35,7 @@ from lanshou.domain.rules.errors import CalendarError
 
 __all__ = [
     "EPOCH",
+    "HOUR_US",
     "CalendarOverrides",
     "WorkingCalendar",
     "from_us",
@@ -45,6 +46,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
+HOUR_US = 3_600_000_000  # instants and spans are integer microseconds (see to_us)
 # Bound on how far a working-time walk may look ahead, so a calendar with no windows cannot hang.
 _MAX_SCAN_DAYS = 3660
 WindowsFor = Callable[[int], list[tuple[int, int]]]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from lanshou.domain.rules.calendar import WorkingCalendar, from_us, to_us
+from lanshou.domain.rules.calendar import HOUR_US, WorkingCalendar, from_us, to_us
 from lanshou.domain.rules.consequences import ZERO, compensation_for, round_money, unit_price
 from lanshou.domain.rules.exemptions import Exemption, apply_exemptions
 from lanshou.domain.rules.profile import (
@@ -29,8 +29,6 @@ from lanshou.domain.rules.profile import (
 )
 
 __all__ = ["RuleOutcome", "ShipmentFacts", "base_deadline_us", "evaluate_shipment", "is_late"]
-
-_HOUR_US = 3_600_000_000
 
 
 def is_late(satisfied_us: int | None, deadline_us: int, now_us: int) -> bool:
@@ -231,7 +229,7 @@ def evaluate_shipment(
             fine = cons.fine.amount if cons.fine is not None else ZERO
             points = cons.points.per_event if cons.points is not None else points
             if cons.auto_refund_after_hours is not None:
-                due_us = ex.deadline_us + int(cons.auto_refund_after_hours * _HOUR_US)
+                due_us = ex.deadline_us + int(cons.auto_refund_after_hours * HOUR_US)
                 if now_us >= due_us and (sat_us is None or sat_us > due_us):
                     refund = round_money(facts.amount)
         outcomes.append(

@@ -15,12 +15,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-from lanshou.domain.rules.calendar import to_us
+from lanshou.domain.rules.calendar import HOUR_US, to_us
 from lanshou.domain.rules.profile import Profile
 
 __all__ = ["Exemption", "ExemptionResult", "apply_exemptions", "province_matches"]
-
-_HOUR_US = 3_600_000_000
 
 
 def province_matches(province: str | None, listed: frozenset[str] | tuple[str, ...]) -> bool:
@@ -92,7 +90,7 @@ def apply_exemptions(
             reasons.append(f"remote region {region.id}: not judged / 偏远地区不考核")
             return ExemptionResult(deadline_us, True, region.id, reasons)
         assert region.extra_hours is not None
-        deadline_us += int(region.extra_hours * _HOUR_US)
+        deadline_us += int(region.extra_hours * HOUR_US)
         exemption_id = region.id
         reasons.append(f"remote region {region.id}: +{region.extra_hours} h / 偏远地区延长")
         break  # the first matching region applies, as in the SQL CASE
@@ -117,6 +115,6 @@ def apply_exemptions(
     if best is not None:
         deadline_us += best[0]
         exemption_id = best[1]
-        hours = best[0] / _HOUR_US
+        hours = best[0] / HOUR_US
         reasons.append(f"event {best[1]}: deadline +{hours:g} h / 报备延长")
     return ExemptionResult(deadline_us, False, exemption_id, reasons)

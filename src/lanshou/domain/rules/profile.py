@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lanshou.domain.rules.calendar import HOUR_US
+from lanshou.domain.tracking import STATUSES
+
 __all__ = [
-    "TRACKING_STATUSES",
     "Appeal",
     "Compensation",
     "Consequences",
@@ -37,19 +39,6 @@ __all__ = [
     "Tier",
 ]
 
-# The normalised tracking vocabulary (DOMAIN.md §4); pickup_statuses must be drawn from it.
-TRACKING_STATUSES = frozenset(
-    {
-        "created",
-        "awaiting_pickup",
-        "picked_up",
-        "in_transit",
-        "out_for_delivery",
-        "delivered",
-        "returned",
-        "exception",
-    }
-)
 _WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
@@ -145,7 +134,7 @@ class Duration(_Strict):
     @property
     def micros(self) -> int:
         """The length in microseconds (hours units) — integer so SQL and Python agree exactly."""
-        return int(self.hours * 3_600_000_000)
+        return int(self.hours * HOUR_US)
 
 
 class Override(_Sourced):
@@ -255,6 +244,15 @@ class Rule(_Sourced):
     satisfied_by: SatisfiedBy
     consequences: Consequences = Consequences()
 
+    def label(self, locale: str) -> str:
+        """The rule's name in a locale: English for ``en``, Chinese (the default) otherwise."""
+        return self.label_en if locale == "en" else self.label_zh
+
+    @property
+    def awaits_pickup(self) -> bool:
+        """A 揽收 rule: its deadline waits for the carrier's first pickup scan, whatever its id."""
+        return self.satisfied_by == SatisfiedBy.FIRST_PICKUP
+
     @model_validator(mode="after")
     def _computable(self) -> Rule:
         if self.deadline_field is None and (self.start is None or self.duration is None):
@@ -315,9 +313,9 @@ class Profile(_Sourced):
     @field_validator("pickup_statuses")
     @classmethod
     def _statuses(cls, v: list[str]) -> list[str]:
-        unknown = sorted(set(v) - TRACKING_STATUSES)
+        unknown = sorted(set(v).difference(STATUSES))  # the normalised vocabulary, DOMAIN.md §4
         if unknown:
-            raise ValueError(f"unknown statuses {unknown}; known: {sorted(TRACKING_STATUSES)}")
+            raise ValueError(f"unknown statuses {unknown}; known: {sorted(STATUSES)}")
         return v
 
     @field_validator("warning_lead_hours")
@@ -355,6 +353,19 @@ class Profile(_Sourced):
             if r.id == rule_id:
                 return r
         raise KeyError(rule_id)
+
+    def rule_label(self, rule_id: str, locale: str) -> str:
+        """The label of one of this profile's rules; the id itself for a rule it no longer has
+        (a violation outlives an edit of its profile)."""
+        try:
+            return self.rule(rule_id).label(locale)
+        except KeyError:
+            return rule_id
+
+    @property
+    def pickup_rule_ids(self) -> frozenset[str]:
+        """The ids of the rules that wait for the first pickup scan (`Rule.awaits_pickup`)."""
+        return frozenset(r.id for r in self.rules if r.awaits_pickup)
 
     def fine_caps(self) -> tuple[int | None, Decimal | None]:
         """(max fines per order, max fine money per shop per local day) shared by all rules."""

@@ -4,6 +4,7 @@ platform's decision in seller mode). Every action calls the same services as the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -81,7 +82,12 @@ VERDICT_LABELS = {
     "reject_leaning": N_("Leaning to reject"),
     "reject": N_("Reject"),
 }
-RULE_LABELS = {"pickup_timeout": N_("Pickup timeout"), "ship_timeout": N_("Late shipment")}
+
+
+def rule_labeller(ctx: WebContext) -> Callable[[Violation], str]:
+    """Names a violation's rule as its profile does, in the user's language (for templates)."""
+    actx = actx_of(ctx)
+    return lambda violation: actx.profile(violation).rule_label(violation.rule_id, ctx.locale)
 
 
 def actx_of(ctx: WebContext) -> svc.AppealsContext:
@@ -238,7 +244,7 @@ def _render_filing(
         statement=page.draft if statement is None else statement,
         contact_note=contact_note,
         accept=ACCEPT,
-        rule_labels=RULE_LABELS,
+        rule_label=rule_labeller(ctx),
         seller=actx_of(ctx).venue == "external",
     )
 
@@ -331,7 +337,7 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
         "state_labels": STATE_LABELS,
         "action_labels": ACTION_LABELS,
         "verdict_labels": VERDICT_LABELS,
-        "rule_labels": RULE_LABELS,
+        "rule_label": rule_labeller(ctx),
         "accept": ACCEPT,
         "max_mb": actx.max_file_bytes // (1024 * 1024),
         "merchant_files": [e for e in view.evidence if e.kind != "system"],

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.domain.tracking import STATUSES
 from lanshou.entrypoints.web.context import UserCtx
 from lanshou.entrypoints.web.rendering import render
 from lanshou.entrypoints.web.routes.at_risk import render_board
 from lanshou.identity.scope import scope_for
-from lanshou.orders.listing import SHIPMENT_STATUSES, status_counts
+from lanshou.orders.listing import status_counts
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,4 +22,4 @@ def home(ctx: UserCtx) -> Response:
         return render_board(ctx)
     with unit_of_work(ctx.runtime.sessions) as session:
         counts = status_counts(session, scope_for(session, ctx.user))
-    return render(ctx, "home.html", section="home", counts=counts, statuses=SHIPMENT_STATUSES)
+    return render(ctx, "home.html", section="home", counts=counts, statuses=STATUSES)

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.appeals.access import FILERS
 from lanshou.domain.roles import Role
+from lanshou.domain.tracking import STATUSES
 from lanshou.enforcement.explain import explain
 from lanshou.entrypoints.params import MAX_PAGE, DbId, bounded_int, bounded_time
 from lanshou.entrypoints.web.context import UserCtx, WebContext
@@ -22,7 +23,6 @@ from lanshou.i18n.format import DISPLAY_TZ, local_time
 from lanshou.identity.scope import scope_for
 from lanshou.orders.contacts import contacts_for_order
 from lanshou.orders.listing import (
-    SHIPMENT_STATUSES,
     OrderFilters,
     filter_options,
     get_order,
@@ -84,7 +84,7 @@ def orders(
         filters=filters,
         shops=shops,
         carriers=carriers,
-        statuses=SHIPMENT_STATUSES,
+        statuses=STATUSES,
         page_url=page_url,
         page_numbers=_window(result.page, result.pages),
         filtered=bool(kept),

@@ -16,11 +16,11 @@ from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.entrypoints.web.routes.appeals import (
     REASON_CODES,
-    RULE_LABELS,
     STATE_LABELS,
     actx_of,
     case_values,
     error_message,
+    rule_labeller,
 )
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.i18n import translate
@@ -70,7 +70,7 @@ def _queue(
         shops=shops,
         states=QUEUE_STATES,
         state_labels=STATE_LABELS,
-        rule_labels=RULE_LABELS,
+        rule_label=rule_labeller(ctx),
         f_state=state or "",
         f_shop=_int(shop),
     )

@@ -15,7 +15,7 @@ from lanshou.appeals.worklists import net_fen_by_violation
 from lanshou.entrypoints.params import whole_number
 from lanshou.entrypoints.web.context import UserCtx
 from lanshou.entrypoints.web.rendering import render
-from lanshou.entrypoints.web.routes.appeals import RULE_LABELS, STATE_LABELS, actx_of
+from lanshou.entrypoints.web.routes.appeals import STATE_LABELS, actx_of, rule_labeller
 from lanshou.identity.scope import scope_for
 from lanshou.orders.listing import filter_options
 
@@ -54,6 +54,6 @@ def violations(ctx: UserCtx, state: str | None = None, shop: str | None = None) 
         f_state=state or "",
         f_shop=_int(shop),
         may_file=ctx.user.role in FILERS,
-        rule_labels=RULE_LABELS,
+        rule_label=rule_labeller(ctx),
         state_labels=STATE_LABELS,
     )
