@@ -38,7 +38,7 @@ class AlertPolicy:
 
     def retry_delay(self, attempts: int) -> timedelta:
         """The wait after the ``attempts``-th failed attempt."""
-        return self.backoff * (2 ** (attempts - 1))
+        return self.backoff * 2.0 ** (attempts - 1)
 
     def in_quiet_hours(self, local: datetime) -> bool:
         t = local.time()

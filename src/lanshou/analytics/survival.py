@@ -23,7 +23,8 @@ from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
+from holidays import country_holidays
+from holidays.holiday_base import HolidayBase
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOUR_BANDS = (0, 9, 14, 18)  # 00–09, 09–14, 14–18, 18–24 local time
@@ -77,8 +78,8 @@ def _day_type(day: date) -> str:
 
 
 @lru_cache(maxsize=32)
-def _china_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.China(years=year)
+def _china_holidays(year: int) -> HolidayBase:
+    return country_holidays("CN", years=year)
 
 
 def segment_of(shipped_at: datetime) -> tuple[str, int]:

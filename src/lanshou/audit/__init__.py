@@ -5,7 +5,6 @@ head so a cut or rebuilt chain shows against a copy kept outside the database.
 """
 
 from lanshou.audit.chain import (
-    GENESIS,
     KEYED,
     PLAIN,
     ChainReport,
@@ -15,6 +14,7 @@ from lanshou.audit.chain import (
     record_many,
     verify_chain,
 )
+from lanshou.audit.keys import GENESIS
 
 __all__ = [
     "GENESIS",

@@ -69,7 +69,7 @@ def _as_text(data: bytes) -> str | None:
 def _detect(data: bytes) -> str | None:
     if data.startswith(b"#!AMR"):
         return "audio/amr"
-    guess = filetype.guess_mime(data)
+    guess: str | None = filetype.guess_mime(data)
     if guess == "video/mp4" and b"ftypM4A" in data[:32]:
         guess = "audio/mp4"
     if guess is not None:

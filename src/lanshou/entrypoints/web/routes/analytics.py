@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -211,7 +212,7 @@ def _bar(
 
 
 def loss_charts(board: dashboard.LossBoard, locale: str) -> dict[str, dict[str, Any]]:
-    t = lambda msgid: translate(locale, msgid)  # noqa: E731
+    t = partial(translate, locale)
     kinds = [
         (N_("Compensation"), "compensation"),
         (N_("Fines"), "fine"),
@@ -236,7 +237,7 @@ def loss_charts(board: dashboard.LossBoard, locale: str) -> dict[str, dict[str, 
 
 
 def carrier_charts(board: dashboard.CarrierBoard, locale: str) -> dict[str, dict[str, Any]]:
-    t = lambda msgid: translate(locale, msgid)  # noqa: E731
+    t = partial(translate, locale)
     names = [c.name for c in board.carriers]
     latency = _bar(
         names,
