@@ -54,6 +54,7 @@ from lanshou.adapters.db.models.platforms import (
     PlatformMessage,
     PlatformShipmentCall,
 )
+from lanshou.adapters.db.models.subscriptions import ShopTrackingFeed, TrackingSubscription
 
 __all__ = [
     "AlertChannel",
@@ -97,7 +98,9 @@ __all__ = [
     "Shipment",
     "Shop",
     "ShopMembership",
+    "ShopTrackingFeed",
     "TrackingEvent",
+    "TrackingSubscription",
     "User",
     "Violation",
     "ViolationDaily",

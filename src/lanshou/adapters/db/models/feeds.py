@@ -3,6 +3,10 @@
 The secret (快递100 ``salt``, 快递鸟 ``AppKey``) must be kept in clear: verifying a push means
 computing MD5 over the body *and* the secret, so a hash of it would be useless. Only
 administrators can create rows, and the API never returns the secret.
+
+An account lanshou also *subscribes* waybills at (migration 0012) carries what the subscription
+request needs besides the secret: 快递100's authorisation ``key``, the callback URL the pushes
+must come back to, and optionally another API address (a sandbox, a test double).
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ class FeedIntegration(Base):
     account_id: Mapped[str | None] = mapped_column(String(64))  # 快递鸟 EBusinessID
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    subscribe_key: Mapped[str | None] = mapped_column(String(128))  # 快递100 授权key
+    callback_url: Mapped[str | None] = mapped_column(String(512))
+    api_url: Mapped[str | None] = mapped_column(String(512))  # None: the aggregator's own
 
     def __repr__(self) -> str:
-        return f"FeedIntegration(id={self.id!r}, kind={self.kind!r}, name={self.name!r}, secret=…)"
+        return (
+            f"FeedIntegration(id={self.id!r}, kind={self.kind!r}, name={self.name!r}, "
+            "secret=…, subscribe_key=…)"
+        )
