@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.dialect import insert_ignoring_conflicts
 from lanshou.adapters.db.models import (
     Appeal,
     AppealEvent,
@@ -59,18 +58,13 @@ class AlertEvent:
     lead_minutes: int = 0
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _cursor(session: Session, name: str) -> AlertCursor:
-    session.execute(
-        _insert(session)(AlertCursor).values(name=name, last_id=0).on_conflict_do_nothing()
-    )
-    q = select(AlertCursor).where(AlertCursor.name == name)
-    if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update()
-    return session.execute(q).scalar_one()
+    """The cursor named ``name``, locked until the transaction ends (SQLite: by its single
+    writer) so two collectors never read the same stretch of a source."""
+    session.execute(insert_ignoring_conflicts(session, AlertCursor).values(name=name, last_id=0))
+    return session.execute(
+        select(AlertCursor).where(AlertCursor.name == name).with_for_update()
+    ).scalar_one()
 
 
 def _order_line(locale: str, order_no: str, waybill: str | None) -> str:
@@ -352,9 +346,8 @@ def enqueue(
         return 0
     added = (
         session.execute(
-            _insert(session)(AlertOutbox)
+            insert_ignoring_conflicts(session, AlertOutbox, key=["dedup_key"])
             .values(rows)
-            .on_conflict_do_nothing(index_elements=["dedup_key"])
             .returning(AlertOutbox.id)
         )
         .scalars()

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanshou.adapters.db.dialect import claim_skip_locked
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.alerts import AlertChannel, AlertDelivery, AlertOutbox
 from lanshou.adapters.notify import DeliveryResult, EgressPolicy, Message, Sender, build_sender
@@ -61,15 +62,14 @@ default_senders = sender_factory(EgressPolicy())  # public addresses, no allow-l
 
 def claim_due(session: Session, now: datetime, policy: AlertPolicy, limit: int) -> list[Job]:
     """Lease due rows to this worker: state ``sending`` until ``now + lease``."""
-    q = (
+    q = claim_skip_locked(
         select(AlertOutbox, AlertChannel)
         .join(AlertChannel, AlertChannel.id == AlertOutbox.channel_id)
         .where(AlertOutbox.state.in_(("pending", "sending")), AlertOutbox.next_attempt_at <= now)
         .order_by(AlertOutbox.next_attempt_at, AlertOutbox.id)
-        .limit(limit)
+        .limit(limit),
+        of=AlertOutbox,
     )
-    if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True, of=AlertOutbox)
     jobs = []
     for row, channel in session.execute(q).all():
         row.state = "sending"

@@ -36,7 +36,8 @@ the reader's transaction, so a money figure never lags a ledger entry. Pickup re
 with ``"pickup"``, which builds the pickup aggregates only if they were never built: pickup
 counts, latencies and timeout rates are as of the last refresh by the worker (or
 ``lanshou sweep``), at most one sweep interval old, so a page never pays for recomputing a day
-of shipments. On PostgreSQL refreshes are serialised by an advisory transaction lock.
+of shipments. Refreshes are serialised by an advisory transaction lock
+(``LockKey.ANALYTICS_REFRESH``).
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Integer, String, Table, delete, func, insert, literal, or_, select, text
+from sqlalchemy import Integer, String, Table, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.dialect import LockKey, advisory_xact_lock, upsert
 from lanshou.adapters.db.models import (
     AnalyticsState,
     Deadline,
@@ -74,7 +76,6 @@ RECENT_DAYS = 7
 WINDOWS = (7, 30, 90)
 LEVEL_COLUMNS = {"carrier": "carrier_id", "outlet": "outlet_id", "courier": "courier_id"}
 NO_ENTITY = 0  # analytics_pickup_window.entity_id of "no carrier / outlet / courier"
-LOCK_KEY = 0x4C53_4147  # "LSAG"
 CHUNK = 5000
 
 LOSS_KEY = ("day", "shop_id", "platform_id", "rule_id", "carrier_id", "outlet_id", "kind")
@@ -166,8 +167,7 @@ def ensure_fresh(session: Session, part: str = STATE) -> None:
 
 
 def _lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    advisory_xact_lock(session, LockKey.ANALYTICS_REFRESH)
     session.flush()
 
 
@@ -424,15 +424,12 @@ def _apply_window_deltas(session: Session, deltas: Counter[tuple[Any, ...]]) -> 
     ]
     if not rows:
         return
-    from sqlalchemy.dialects import postgresql, sqlite
-
     table = cast(Table, PickupWindow.__table__)
-    name = session.get_bind().dialect.name
-    if name not in ("postgresql", "sqlite"):  # pragma: no cover - SQLite and PostgreSQL only
-        raise RuntimeError(f"database {name!r}: lanshou runs on SQLite and PostgreSQL only")
-    stmt = (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(table.primary_key.columns), set_={"n": table.c.n + stmt.excluded.n}
+    stmt = upsert(
+        session,
+        table,
+        key=list(table.primary_key.columns),
+        set_=lambda new: {"n": table.c.n + new.n},  # the deltas add up
     )
     for i in range(0, len(rows), CHUNK):
         session.execute(stmt, rows[i : i + CHUNK])

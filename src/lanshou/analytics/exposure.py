@@ -33,10 +33,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, any_, delete, func, insert, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.bulk import among
 from lanshou.adapters.db.models import (
     BreachRisk,
     Deadline,
@@ -53,7 +53,6 @@ from lanshou.enforcement.rules_context import RulesContext
 from lanshou.identity.scope import Scope
 
 MILLION = 10**6
-CHUNK = 5000
 INSERT_CHUNK = 10_000
 MAX_AGE = timedelta(minutes=5)
 
@@ -80,8 +79,8 @@ def pending_count(session: Session, scope: Scope) -> int:
 def pending_pickups(session: Session, scope: Scope) -> list[Row]:
     """The scope's pending pickup deadlines of shipments marked shipped, with what pricing and
     predicting a miss needs."""
-    # Two steps, each by index: the deadlines, then their shipments by id (as one join,
-    # PostgreSQL hashes the whole shipments table).
+    # Two steps, each by index: the deadlines, then their shipments by id in one statement
+    # (as one join, PostgreSQL hashes the whole shipments table).
     deadlines = session.execute(
         select(
             Deadline.shipment_id,
@@ -99,13 +98,7 @@ def pending_pickups(session: Session, scope: Scope) -> list[Row]:
     ).all()
     ids = sorted({d[0] for d in deadlines})
     shipments: dict[int, tuple[Any, ...]] = {}
-    pg = session.get_bind().dialect.name == "postgresql"
-    step = (len(ids) or 1) if pg else CHUNK  # one array parameter on PostgreSQL
-    for i in range(0, len(ids), step):
-        part = ids[i : i + step]
-        by_id = (
-            Shipment.id == any_(literal(part, ARRAY(BigInteger))) if pg else Shipment.id.in_(part)
-        )
+    if ids:
         for sid, *rest in session.execute(
             select(
                 Shipment.id,
@@ -117,7 +110,7 @@ def pending_pickups(session: Session, scope: Scope) -> list[Row]:
                 Order.quantity,
             )
             .join(Order, Order.id == Shipment.order_id)
-            .where(by_id, Shipment.shipped_at.is_not(None))
+            .where(among(session.connection(), Shipment.id, ids), Shipment.shipped_at.is_not(None))
         ):
             shipments[sid] = tuple(rest)
     return [

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, DateTime, and_, case, cast, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from lanshou.adapters.db.dialect import week_start
 from lanshou.adapters.db.models import (
     AnalyticsState,
     Carrier,
@@ -292,13 +293,6 @@ def _filtered(q: Any, table: Any, scope: Scope, period: Period | None, shop_id: 
     if shop_id is not None:
         q = q.where(table.shop_id == shop_id)
     return q
-
-
-def week_start(session: Session, day: Any) -> Any:
-    """SQL for the Monday of ``day``'s ISO week."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.date_trunc("week", cast(day, DateTime)), Date)
-    return func.date(day, "-6 days", "weekday 1", type_=Date)
 
 
 def pickup_samples(

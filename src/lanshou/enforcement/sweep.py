@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanshou.adapters.db.dialect import claim_skip_locked
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Deadline
 from lanshou.enforcement.evaluation import EvaluationResult, evaluate_shipments
@@ -52,14 +53,12 @@ class SweepResult:
 
 
 def due_shipment_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    q = (
+    q = claim_skip_locked(
         select(Deadline.shipment_id)
         .where(Deadline.next_check_at <= now)
         .order_by(Deadline.next_check_at)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)
     return list(dict.fromkeys(session.execute(q).scalars()))
 
 

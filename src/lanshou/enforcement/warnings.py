@@ -11,10 +11,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.dialect import insert_ignoring_conflicts
 from lanshou.adapters.db.models import Deadline, Warning_
 from lanshou.domain.rules.profile import Profile
 
@@ -81,9 +80,8 @@ def insert_warnings(session: Session, rows: list[dict[str, object]]) -> int:
     """Store warning rows; return how many warnings were sent (one per deadline)."""
     if not rows:
         return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # The unique (deadline, lead) pair makes a concurrent second firing a no-op.
-    session.execute(insert(Warning_).values(rows).on_conflict_do_nothing())
+    session.execute(insert_ignoring_conflicts(session, Warning_).values(rows))
     return sum(1 for r in rows if not r["suppressed"])
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from sqlalchemy import make_url
 
+from lanshou.adapters.db.dialect import database_file_missing
 from lanshou.adapters.db.engine import safe_url
 from lanshou.audit.chain import ChainReport, Problem, verify_chain
 from lanshou.audit.head import Head, parse_head, read_head_file, sign_head, write_head_file
@@ -46,14 +46,11 @@ def existing_database(settings: Settings) -> Runtime:
     pointed at a wrong path would then find an empty, "intact" chain.
     """
     url = settings.resolved_database_url()
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database in ("", ":memory:") or not Path(database).is_file():
-            raise DatabaseUnavailable(
-                f"no database at {safe_url(url)}: audit verify checks an existing database "
-                "and creates none (check LANSHOU_DATABASE_URL)"
-            )
+    if database_file_missing(url):
+        raise DatabaseUnavailable(
+            f"no database at {safe_url(url)}: audit verify checks an existing database "
+            "and creates none (check LANSHOU_DATABASE_URL)"
+        )
     rt = bootstrap(settings, migrate=False)
     from lanshou.adapters.db.migrate import ensure_current, stored_revisions
 
