@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from lanshou.adapters.db.engine import make_engine, session_factory
 from lanshou.adapters.db.migrate import ensure_current
 from lanshou.adapters.notify import EgressPolicy
+from lanshou.adapters.notify.egress import GuardedTransport
 from lanshou.alerts.dispatcher import SenderFactory, sender_factory
 from lanshou.appeals.context import AppealsContext
 from lanshou.audit.keys import AuditKeys, bind_keys
 from lanshou.clock import Clock, SystemClock
 from lanshou.enforcement.rules_context import RulesContext
+from lanshou.platforms.context import PlatformsContext
+from lanshou.platforms.secrets import SecretBox
 from lanshou.settings import Settings
 
 
@@ -45,6 +48,16 @@ class Runtime:
     def egress(self) -> EgressPolicy:
         """Where outgoing notifications may connect: public addresses and the allow-list."""
         return EgressPolicy.from_allow_list(self.settings.egress_allow)
+
+    @cached_property
+    def platforms(self) -> PlatformsContext:
+        """Platform connectors: secrets sealed under LANSHOU_SECRET_KEY, gateway calls within
+        :attr:`egress` (a test may assign a context whose transport is a local fake)."""
+        return PlatformsContext(
+            box=SecretBox(self.settings.resolved_secret_key()),
+            transport=GuardedTransport(self.egress),
+            clock=self.clock.now,
+        )
 
     @cached_property
     def alert_senders(self) -> SenderFactory:

@@ -1,0 +1,1 @@
+"""Clients of the selling platforms' open APIs: signing, gateway calls, tokens, errors."""
