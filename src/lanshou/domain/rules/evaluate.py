@@ -179,76 +179,105 @@ def evaluate_shipment(
     if facts.order_status is not None and facts.order_status in profile.skip_statuses:
         return []
     tz, now_us = profile.tz, to_us(now)
-    outcomes = []
-    for rule in profile.rules:
-        start, satisfied = _start(rule, facts), _satisfied(rule, facts)
-        explicit = _explicit(rule, facts)
-        start_us = to_us(start) if start is not None else None
-        deadline_us, how = base_deadline_us(
-            rule, start_us, to_us(explicit) if explicit is not None else None, calendar
+    return [
+        _judge_rule(rule, facts, profile, tz, calendar, exemptions, now_us)
+        for rule in profile.rules
+    ]
+
+
+def _judge_rule(
+    rule: Rule,
+    facts: ShipmentFacts,
+    profile: Profile,
+    tz: dt.tzinfo,
+    calendar: WorkingCalendar,
+    exemptions: tuple[Exemption, ...] | list[Exemption],
+    now_us: int,
+) -> RuleOutcome:
+    """One rule's verdict: its deadline (after exemptions), lateness and what lateness costs."""
+    start, satisfied = _start(rule, facts), _satisfied(rule, facts)
+    explicit = _explicit(rule, facts)
+    start_us = to_us(start) if start is not None else None
+    deadline_us, how = base_deadline_us(
+        rule, start_us, to_us(explicit) if explicit is not None else None, calendar
+    )
+    if deadline_us is None:
+        return _without_deadline(rule, facts, start, satisfied, tz, how)
+    ex = apply_exemptions(
+        rule.id,
+        facts.shop_id,
+        facts.province,
+        facts.carrier_code,
+        start_us,
+        deadline_us,
+        profile,
+        exemptions,
+    )
+    sat_us = to_us(satisfied) if satisfied is not None else None
+    late = is_late(sat_us, ex.deadline_us, now_us)
+    comp = fine = refund = ZERO
+    points = Decimal(0)
+    if late and not ex.exempt:
+        comp, fine, refund, points = _consequences(rule, facts, ex.deadline_us, sat_us, now_us)
+    return RuleOutcome(
+        facts.shipment_key,
+        facts.order_id,
+        facts.shop_id,
+        rule.id,
+        start,
+        from_us(ex.deadline_us, tz),
+        satisfied,
+        late,
+        ex.exempt,
+        ex.exemption_id,
+        comp,
+        fine,
+        refund,
+        points,
+        (rule, tz, how, tuple(ex.reasons)),
+    )
+
+
+def _without_deadline(
+    rule: Rule,
+    facts: ShipmentFacts,
+    start: dt.datetime | None,
+    satisfied: dt.datetime | None,
+    tz: dt.tzinfo,
+    how: str,
+) -> RuleOutcome:
+    """The verdict of a rule with no deadline (not started, no duration): never late."""
+    return RuleOutcome(
+        facts.shipment_key,
+        facts.order_id,
+        facts.shop_id,
+        rule.id,
+        start,
+        None,
+        satisfied,
+        False,
+        why=(rule, tz, how, ()),
+    )
+
+
+def _consequences(
+    rule: Rule, facts: ShipmentFacts, deadline_us: int, sat_us: int | None, now_us: int
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """What a late, unexempted shipment costs: (compensation, fine before caps, auto refund,
+    points)."""
+    cons = rule.consequences
+    comp = refund = ZERO
+    if cons.compensation is not None:
+        base = (
+            unit_price(facts.amount, facts.quantity, facts.max_unit_price)
+            if cons.compensation.base == "unit_price"
+            else facts.amount
         )
-        if deadline_us is None:
-            outcomes.append(
-                RuleOutcome(
-                    facts.shipment_key,
-                    facts.order_id,
-                    facts.shop_id,
-                    rule.id,
-                    start,
-                    None,
-                    satisfied,
-                    False,
-                    why=(rule, tz, how, ()),
-                )
-            )
-            continue
-        ex = apply_exemptions(
-            rule.id,
-            facts.shop_id,
-            facts.province,
-            facts.carrier_code,
-            start_us,
-            deadline_us,
-            profile,
-            exemptions,
-        )
-        deadline = from_us(ex.deadline_us, tz)
-        sat_us = to_us(satisfied) if satisfied is not None else None
-        late = is_late(sat_us, ex.deadline_us, now_us)
-        cons = rule.consequences
-        comp = fine = refund = ZERO
-        points = Decimal(0)
-        if late and not ex.exempt:
-            if cons.compensation is not None:
-                base = (
-                    unit_price(facts.amount, facts.quantity, facts.max_unit_price)
-                    if cons.compensation.base == "unit_price"
-                    else facts.amount
-                )
-                comp = compensation_for(cons.compensation, base)
-            fine = cons.fine.amount if cons.fine is not None else ZERO
-            points = cons.points.per_event if cons.points is not None else points
-            if cons.auto_refund_after_hours is not None:
-                due_us = ex.deadline_us + int(cons.auto_refund_after_hours * HOUR_US)
-                if now_us >= due_us and (sat_us is None or sat_us > due_us):
-                    refund = round_money(facts.amount)
-        outcomes.append(
-            RuleOutcome(
-                facts.shipment_key,
-                facts.order_id,
-                facts.shop_id,
-                rule.id,
-                start,
-                deadline,
-                satisfied,
-                late,
-                ex.exempt,
-                ex.exemption_id,
-                comp,
-                fine,
-                refund,
-                points,
-                (rule, tz, how, tuple(ex.reasons)),
-            )
-        )
-    return outcomes
+        comp = compensation_for(cons.compensation, base)
+    fine = cons.fine.amount if cons.fine is not None else ZERO
+    points = cons.points.per_event if cons.points is not None else Decimal(0)
+    if cons.auto_refund_after_hours is not None:
+        due_us = deadline_us + int(cons.auto_refund_after_hours * HOUR_US)
+        if now_us >= due_us and (sat_us is None or sat_us > due_us):
+            refund = round_money(facts.amount)
+    return comp, fine, refund, points
