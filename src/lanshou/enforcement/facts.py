@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.bulk import among, read
@@ -24,6 +25,8 @@ from lanshou.domain.money import from_fen
 from lanshou.domain.rules.evaluate import ShipmentFacts
 from lanshou.domain.tracking import PICKUP_PROVING
 from lanshou.enforcement.rules_context import RulesContext
+
+_Row = Row[*tuple[Any, ...]]  # a row of columns, as :func:`read` returns them
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,21 @@ def load_facts(
     ids = sorted(set(shipment_ids))
     if not ids:
         return []
-    shipments = read(
+    shipments = _read_shipments(session, ids)
+    orders = _read_orders(session, sorted({r.order_id for r in shipments}))
+    known = _Known(
+        orders,
+        _read_shop_profiles(session, sorted({o.shop_id for o in orders.values()})),
+        _read_carrier_codes(session),
+        _first_times_of(session, ids, first_times),
+        # Item prices only matter where the shipment does not carry its highest unit price.
+        max_item_prices(session, [r.order_id for r in shipments if r.max_unit_price_fen is None]),
+    )
+    return [known.ref(sh) for sh in shipments]
+
+
+def _read_shipments(session: Session, ids: list[int]) -> Sequence[_Row]:
+    return read(
         session,
         select(
             Shipment.id,
@@ -128,8 +145,10 @@ def load_facts(
             Shipment.carrier_id,
         ).where(among(session.connection(), Shipment.id, ids)),
     )
-    order_ids = sorted({r.order_id for r in shipments})
-    orders = {
+
+
+def _read_orders(session: Session, order_ids: list[int]) -> dict[int, _Row]:
+    return {
         r.id: r
         for r in read(
             session,
@@ -145,9 +164,12 @@ def load_facts(
             ).where(among(session.connection(), Order.id, order_ids)),
         )
     }
-    shop_ids = sorted({o.shop_id for o in orders.values()})
+
+
+def _read_shop_profiles(session: Session, shop_ids: list[int]) -> dict[int, str]:
+    """Each shop's rule profile (its platform's)."""
     # (A Result has .keys(), so dict(result) would take it for a mapping: unpack explicitly.)
-    profiles = {
+    return {
         shop_id: profile
         for shop_id, profile in read(
             session,
@@ -156,25 +178,40 @@ def load_facts(
             .where(Shop.id.in_(shop_ids)),
         )
     }
-    carriers = {cid: code for cid, code in read(session, select(Carrier.id, Carrier.code))}
-    if first_times is None:
-        statuses: Mapping[int, dict[str, datetime]] = first_status_times(session, ids)
-    else:
-        missing = [i for i in ids if i not in first_times]
-        statuses = first_times
-        if missing:
-            statuses = {**first_status_times(session, missing), **first_times}
-    # Item prices only matter where the shipment does not carry its highest unit price.
-    item_prices = max_item_prices(
-        session, [r.order_id for r in shipments if r.max_unit_price_fen is None]
-    )
-    refs = []
-    for sh in shipments:
-        order = orders[sh.order_id]
+
+
+def _read_carrier_codes(session: Session) -> dict[int, str]:
+    return {cid: code for cid, code in read(session, select(Carrier.id, Carrier.code))}
+
+
+def _first_times_of(
+    session: Session, ids: list[int], given: Mapping[int, dict[str, datetime]] | None
+) -> Mapping[int, dict[str, datetime]]:
+    """Each shipment's first time per status: those ``given``, the others read."""
+    if given is None:
+        return first_status_times(session, ids)
+    missing = [i for i in ids if i not in given]
+    if missing:
+        return {**first_status_times(session, missing), **given}
+    return given
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What :func:`load_facts` read besides the shipments, to build each one's facts from."""
+
+    orders: dict[int, _Row]
+    profiles: dict[int, str]  # shop -> profile
+    carriers: dict[int, str]  # carrier id -> code
+    first_times: Mapping[int, dict[str, datetime]]
+    item_prices: dict[int, int]  # order -> highest item unit price, fen
+
+    def ref(self, sh: _Row) -> ShipmentRef:
+        order = self.orders[sh.order_id]
         unit_fen = (
             sh.max_unit_price_fen
             if sh.max_unit_price_fen is not None
-            else item_prices.get(sh.order_id)
+            else self.item_prices.get(sh.order_id)
         )
         facts = ShipmentFacts(
             shipment_key=sh.key,
@@ -188,18 +225,15 @@ def load_facts(
             quantity=order.quantity,
             max_unit_price=from_fen(unit_fen) if unit_fen is not None else None,
             province=order.buyer_province,
-            carrier_code=carriers.get(sh.carrier_id) if sh.carrier_id is not None else None,
+            carrier_code=self.carriers.get(sh.carrier_id) if sh.carrier_id is not None else None,
             order_status=order.status,
         )
-        refs.append(
-            ShipmentRef(
-                sh.id,
-                order.id,
-                order.shop_id,
-                profiles[order.shop_id],
-                facts,
-                statuses.get(sh.id, {}),
-                sh.picked_up_at,
-            )
+        return ShipmentRef(
+            sh.id,
+            order.id,
+            order.shop_id,
+            self.profiles[order.shop_id],
+            facts,
+            self.first_times.get(sh.id, {}),
+            sh.picked_up_at,
         )
-    return refs
