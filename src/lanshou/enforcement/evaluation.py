@@ -118,25 +118,70 @@ def evaluate_shipments(
     if not refs:
         return result
     exemptions = approved_exemptions(session) if exemptions is None else exemptions
-    ids = [r.shipment_id for r in refs]
-    deadlines = _load_deadlines(session, ids)
-    conn = session.connection()
-    violations = {
-        (v.shipment_id, v.rule_id): v
-        for v in session.execute(
-            select(Violation).where(among(conn, Violation.shipment_id, ids))
-        ).scalars()
-    }
-    fired = _fired_leads(session, [d.id for d in deadlines.values() if d.id is not None])
-    money_targets: list[tuple[Violation, RuleOutcome | None]] = []
-    touched: dict[int, datetime] = {}  # shop -> earliest deadline of a changed violation
-    # ... of a violation whose fine slot moved (new, another standing, another deadline):
-    # fines depend on nothing else, so a late pickup on a booked violation (open ->
-    # confirmed) re-allocates nothing.
-    slots_moved: dict[int, datetime] = {}
-    audits: list[audit.Entry] = []
-    writes = _DeadlineWrites()
-    stored: list[tuple[_Deadline, Profile]] = []
+    stored = _Stored.load(session, [r.shipment_id for r in refs])
+    changes = _judge(refs, stored, ctx, exemptions, now, actor, result)
+    changes.deadlines.flush(session, now)
+    result.warnings_fired += _fire_warnings(session, changes.judged, stored.fired, now)
+    audit.record_many(session, changes.audits)
+    _insert_new_violations(session, result.new_violations, now, actor)
+    result.ledger_moves += _book_money(session, changes, refs, ctx, now, actor)
+    result.touched_shop_days = changes.touched
+    ledger.audit_pending(session)
+    return result
+
+
+@dataclass
+class _Stored:
+    """What is stored of the shipments being judged, keyed by (shipment, rule)."""
+
+    deadlines: dict[tuple[int, str], _Deadline]
+    violations: dict[tuple[int, str], Violation]
+    fired: dict[int, set[int]]  # deadline id -> lead minutes of the warnings already sent
+
+    @classmethod
+    def load(cls, session: Session, ids: list[int]) -> _Stored:
+        deadlines = _load_deadlines(session, ids)
+        violations = _load_violations(session, ids)
+        fired = _fired_leads(session, [d.id for d in deadlines.values() if d.id is not None])
+        return cls(deadlines, violations, fired)
+
+
+@dataclass
+class _Changes:
+    """What judging changed against :class:`_Stored`, gathered before anything is written."""
+
+    deadlines: _DeadlineWrites
+    judged: list[tuple[_Deadline, Profile]] = field(default_factory=list)  # for warnings
+    audits: list[audit.Entry] = field(default_factory=list)  # of changed violations
+    # Violations whose compensation and refund to settle, with their outcome when late.
+    money: list[tuple[Violation, RuleOutcome | None]] = field(default_factory=list)
+    touched: dict[int, datetime] = field(default_factory=dict)  # shop -> earliest deadline
+    # ... of a changed violation; below, of one whose fine slot moved (new, another standing,
+    # another deadline): fines depend on nothing else, so a late pickup on a booked violation
+    # (open -> confirmed) re-allocates nothing.
+    slots_moved: dict[int, datetime] = field(default_factory=dict)
+
+    def note_changed(self, shop_id: int, deadline: datetime, slot_moved: bool) -> None:
+        for shops in (self.touched, self.slots_moved) if slot_moved else (self.touched,):
+            first = shops.get(shop_id)
+            if first is None or deadline < first:
+                shops[shop_id] = deadline
+
+
+def _judge(
+    refs: list[ShipmentRef],
+    stored: _Stored,
+    ctx: RulesContext,
+    exemptions: list[Exemption],
+    now: datetime,
+    actor: str,
+    result: EvaluationResult,
+) -> _Changes:
+    """Run the rules on every shipment; bring deadlines and violations to the verdicts in
+    memory (``stored`` takes them) and note what that changed."""
+    changes = _Changes(_DeadlineWrites())
+    writes, fired = changes.deadlines, stored.fired
+    deadlines, violations = stored.deadlines, stored.violations
     for ref in refs:
         profile = ctx.profile(ref.profile)
         facts = ref.facts_for(profile.pickup_statuses)
@@ -148,39 +193,57 @@ def evaluate_shipments(
             key = (ref.shipment_id, outcome.rule_id)
             dl = _store_deadline(writes, deadlines.get(key), ref, outcome, profile, now, fired)
             deadlines[key] = dl
-            stored.append((dl, profile))
-            changed = _store_violation(violations, key, ref, outcome, now, actor, result, audits)
+            changes.judged.append((dl, profile))
+            changed = _store_violation(
+                violations, key, ref, outcome, now, actor, result, changes.audits
+            )
             if changed is not None:
                 violation, slot_moved = changed
-                money_targets.append((violation, outcome if outcome.late else None))
-                for shops in (touched, slots_moved) if slot_moved else (touched,):
-                    first = shops.get(ref.shop_id)
-                    if first is None or outcome.deadline < first:
-                        shops[ref.shop_id] = outcome.deadline
+                changes.money.append((violation, outcome if outcome.late else None))
+                changes.note_changed(ref.shop_id, outcome.deadline, slot_moved)
             elif key in violations and violations[key].state in IN_FORCE:
-                money_targets.append((violations[key], outcome))
-    writes.flush(session, now)
-    warning_rows: list[dict[str, object]] = []
-    for dl, profile in stored:
-        warning_rows.extend(due_warning_rows(dl, profile, fired, now))
-    if warning_rows:
-        result.warnings_fired += insert_warnings(session, warning_rows)
-    audit.record_many(session, audits)
-    _insert_new_violations(session, result.new_violations, now, actor)
+                changes.money.append((violations[key], outcome))
+    return changes
+
+
+def _fire_warnings(
+    session: Session,
+    judged: list[tuple[_Deadline, Profile]],
+    fired: dict[int, set[int]],
+    now: datetime,
+) -> int:
+    """Send the warnings whose time has come on the judged deadlines; how many were sent."""
+    rows: list[dict[str, object]] = []
+    for dl, profile in judged:
+        rows.extend(due_warning_rows(dl, profile, fired, now))
+    return insert_warnings(session, rows) if rows else 0
+
+
+def _book_money(
+    session: Session,
+    changes: _Changes,
+    refs: list[ShipmentRef],
+    ctx: RulesContext,
+    now: datetime,
+    actor: str,
+) -> int:
+    """Settle the violations' compensation and refunds, re-allocate the fines of the shop-days
+    whose slots moved, and book all of it in one batch; return the ledger moves."""
     bookings = ledger.Bookings()
-    result.ledger_moves += _settle_direct_money(session, bookings, money_targets, now, actor)
+    moves = _settle_direct_money(session, bookings, changes.money, now, actor)
     profile_of = {r.shop_id: r.profile for r in refs}
-    result.ledger_moves += reallocate_fines(
+    moves += reallocate_fines(
         session,
-        {shop: (since, ctx.profile(profile_of[shop])) for shop, since in slots_moved.items()},
+        {
+            shop: (since, ctx.profile(profile_of[shop]))
+            for shop, since in changes.slots_moved.items()
+        },
         now,
         actor,
         bookings=bookings,
     )
     bookings.flush(session)
-    result.touched_shop_days = touched
-    ledger.audit_pending(session)
-    return result
+    return moves
 
 
 def _insert_new_violations(
@@ -272,6 +335,16 @@ def _load_deadlines(session: Session, ids: list[int]) -> dict[tuple[int, str], _
         among(session.connection(), table.c.shipment_id, ids)
     )
     return {(row[1], row[3]): _Deadline(*row) for row in read(session, q)}
+
+
+def _load_violations(session: Session, ids: list[int]) -> dict[tuple[int, str], Violation]:
+    conn = session.connection()
+    return {
+        (v.shipment_id, v.rule_id): v
+        for v in session.execute(
+            select(Violation).where(among(conn, Violation.shipment_id, ids))
+        ).scalars()
+    }
 
 
 def update_deadlines(session: Session, rows: list[dict[str, object]]) -> None:
@@ -378,75 +451,84 @@ def _store_violation(
     its fine slot moved (new, another :func:`fine_standing`, another deadline). A change's
     audit record goes to ``audits``."""
     existing = violations.get(key)
-    if outcome.late:
-        state = violation_state(outcome)
-        if existing is None:
-            assert outcome.started_at is not None and outcome.deadline is not None
-            v = Violation(
-                shipment_id=ref.shipment_id,
-                order_id=ref.order_id,
-                shop_id=ref.shop_id,
-                profile=ref.profile,
-                rule_id=outcome.rule_id,
-                started_at=outcome.started_at,
-                deadline=outcome.deadline,
-                satisfied_at=outcome.satisfied_at,
-                state=state,
-                exemption_ref=outcome.exemption_id,
-                exemption_reason=None,
-                explanation="\n".join(outcome.explanation),
-                detected_at=now,
-                updated_at=now,
-            )
-            violations[key] = v
-            result.new_violations.append(v)
-            result.violations_new += 1
-            return v, True
-        if existing.state == ViolationState.REVERSED:
-            return None  # an appeal decided this one; re-evaluation does not undo that
-        new_state = state
-    else:
-        if existing is None or existing.state in (
-            ViolationState.WITHDRAWN,
-            ViolationState.REVERSED,
-        ):
+    if existing is None:
+        if not outcome.late:
             return None
-        new_state = ViolationState.WITHDRAWN  # the facts changed and it is no longer late
+        v = violations[key] = _new_violation(ref, outcome, now)
+        result.new_violations.append(v)
+        result.violations_new += 1
+        return v, True
+    new_state = _next_violation_state(existing.state, outcome)
     facts_changed = (
         existing.satisfied_at != outcome.satisfied_at or existing.deadline != outcome.deadline
     )
-    if new_state == existing.state and not facts_changed:
+    if new_state is None or (new_state == existing.state and not facts_changed):
         return None
-    old_state = existing.state
-    slot_moved = fine_standing(new_state) != fine_standing(old_state) or (
+    slot_moved = fine_standing(new_state) != fine_standing(existing.state) or (
         outcome.deadline is not None and outcome.deadline != existing.deadline
     )
-    existing.state = new_state
-    existing.satisfied_at = outcome.satisfied_at
-    if outcome.deadline is not None:
-        existing.deadline = outcome.deadline
-    existing.exemption_ref = outcome.exemption_id
-    existing.explanation = "\n".join(outcome.explanation)
-    existing.updated_at = now
-    audits.append(
-        audit.Entry(
-            entity_type="violation",
-            entity_id=existing.id,
-            action="state_changed" if old_state != new_state else "facts_changed",
-            actor=actor,
-            at=now,
-            reason=f"{old_state} → {new_state}",
-            data={
-                "from": old_state,
-                "to": new_state,
-                "satisfied_at": (
-                    outcome.satisfied_at.isoformat() if outcome.satisfied_at else None
-                ),
-            },
-        )
-    )
+    audits.append(_update_violation(existing, new_state, outcome, now, actor))
     result.violations_changed += 1
     return existing, slot_moved
+
+
+def _new_violation(ref: ShipmentRef, outcome: RuleOutcome, now: datetime) -> Violation:
+    """A violation for a late outcome, not yet inserted (see :func:`_insert_new_violations`)."""
+    assert outcome.started_at is not None and outcome.deadline is not None
+    return Violation(
+        shipment_id=ref.shipment_id,
+        order_id=ref.order_id,
+        shop_id=ref.shop_id,
+        profile=ref.profile,
+        rule_id=outcome.rule_id,
+        started_at=outcome.started_at,
+        deadline=outcome.deadline,
+        satisfied_at=outcome.satisfied_at,
+        state=violation_state(outcome),
+        exemption_ref=outcome.exemption_id,
+        exemption_reason=None,
+        explanation="\n".join(outcome.explanation),
+        detected_at=now,
+        updated_at=now,
+    )
+
+
+def _next_violation_state(current: str, outcome: RuleOutcome) -> str | None:
+    """The state a stored violation moves to under the outcome; None to leave it alone."""
+    if current == ViolationState.REVERSED:
+        return None  # an appeal decided this one; re-evaluation does not undo that
+    if outcome.late:
+        return violation_state(outcome)
+    if current == ViolationState.WITHDRAWN:
+        return None
+    return ViolationState.WITHDRAWN  # the facts changed and it is no longer late
+
+
+def _update_violation(
+    v: Violation, new_state: str, outcome: RuleOutcome, now: datetime, actor: str
+) -> audit.Entry:
+    """Bring a stored violation to ``new_state`` and the outcome's facts; its audit record."""
+    old_state = v.state
+    v.state = new_state
+    v.satisfied_at = outcome.satisfied_at
+    if outcome.deadline is not None:
+        v.deadline = outcome.deadline
+    v.exemption_ref = outcome.exemption_id
+    v.explanation = "\n".join(outcome.explanation)
+    v.updated_at = now
+    return audit.Entry(
+        entity_type="violation",
+        entity_id=v.id,
+        action="state_changed" if old_state != new_state else "facts_changed",
+        actor=actor,
+        at=now,
+        reason=f"{old_state} → {new_state}",
+        data={
+            "from": old_state,
+            "to": new_state,
+            "satisfied_at": outcome.satisfied_at.isoformat() if outcome.satisfied_at else None,
+        },
+    )
 
 
 def _settle_direct_money(
