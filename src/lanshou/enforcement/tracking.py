@@ -85,15 +85,42 @@ def record_events(
     the next call's triage takes stored deadlines to agree with the stored first pickup.
     """
     result = RecordResult(received=len(updates))
-    fresh: dict[str, TrackingUpdate] = {}
-    for u in updates:
-        fresh.setdefault(u.dedup_key, u)
+    fresh = _distinct(updates)
     if not fresh:
         return result
     by_waybill, folded = _shipments_by_waybill(
         session, sorted({u.waybill_no for u in fresh.values()})
     )
-    rows: list[dict[str, Any]] = [
+    rows = _event_rows(fresh, by_waybill, now)
+    stored_keys = _insert_new(session, rows)
+    new = [r for r in rows if r["dedup_key"] in stored_keys]
+    result.duplicates = len(updates) - len(new)
+    if not new:
+        return result
+    result.stored = len(new)
+    result.unmatched = sum(1 for r in new if r["shipment_id"] is None)
+    by_shipment = _by_shipment(new)
+    touched: list[int] = sorted(by_shipment)
+    firsts, pickups = _refresh_with(session, by_shipment, folded)
+    result.shipments = len(touched)
+    if evaluate and touched:
+        result.evaluation = _judge_touched(session, touched, firsts, pickups, folded, now, ctx)
+    return result
+
+
+def _distinct(updates: Sequence[TrackingUpdate]) -> dict[str, TrackingUpdate]:
+    """The updates by content hash, the first of each (feeds repeat themselves)."""
+    fresh: dict[str, TrackingUpdate] = {}
+    for u in updates:
+        fresh.setdefault(u.dedup_key, u)
+    return fresh
+
+
+def _event_rows(
+    fresh: Mapping[str, TrackingUpdate], by_waybill: Mapping[str, int], now: datetime
+) -> list[dict[str, Any]]:
+    """The ``tracking_events`` rows of the updates, with their shipment where it is known."""
+    return [
         {
             "shipment_id": by_waybill.get(u.waybill_no),
             "carrier_code": u.carrier_code,
@@ -109,35 +136,42 @@ def record_events(
         }
         for key, u in fresh.items()
     ]
-    stored_keys = _insert_new(session, rows)
-    new = [r for r in rows if r["dedup_key"] in stored_keys]
-    result.duplicates = len(updates) - len(new)
-    if not new:
-        return result
-    result.stored = len(new)
-    result.unmatched = sum(1 for r in new if r["shipment_id"] is None)
-    by_shipment: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    for r in new:
+
+
+def _by_shipment(rows: list[dict[str, Any]]) -> dict[int, list[tuple[datetime, str]]]:
+    """The (time, status) of the stored event rows, per shipment (unmatched ones left out)."""
+    out: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for r in rows:
         if r["shipment_id"] is not None:
             # In UTC, as they read back from the database (audit data prints them).
-            by_shipment[r["shipment_id"]].append((r["event_time"], r["status"]))
-    touched: list[int] = sorted(by_shipment)
-    firsts, pickups = _refresh_with(session, by_shipment, folded)
-    result.shipments = len(touched)
-    if evaluate and touched:
-        triage = _triage(session, touched, firsts, pickups, folded, now, ctx)
-        result.evaluation = (
-            evaluate_shipments(
-                session, triage.due, now, ctx, first_times=firsts, first_times_partial=True
-            )
-            if triage.due
-            else EvaluationResult()
+            out[r["shipment_id"]].append((r["event_time"], r["status"]))
+    return out
+
+
+def _judge_touched(
+    session: Session,
+    touched: list[int],
+    firsts: dict[int, dict[str, datetime]],
+    pickups: dict[int, datetime | None],
+    stored_before: Mapping[int, _Folded],
+    now: datetime,
+    ctx: RulesContext,
+) -> EvaluationResult:
+    """Triage the touched shipments, then evaluate those due in full and settle the pickups
+    met in time."""
+    triage = _triage(session, touched, firsts, pickups, stored_before, now, ctx)
+    evaluation = (
+        evaluate_shipments(
+            session, triage.due, now, ctx, first_times=firsts, first_times_partial=True
         )
-        if triage.settled:
-            update_deadlines(session, triage.settled)
-        # Settled and unchanged shipments were judged too, without the rules engine.
-        result.evaluation.shipments += triage.settled_shipments + triage.unchanged
-    return result
+        if triage.due
+        else EvaluationResult()
+    )
+    if triage.settled:
+        update_deadlines(session, triage.settled)
+    # Settled and unchanged shipments were judged too, without the rules engine.
+    evaluation.shipments += triage.settled_shipments + triage.unchanged
+    return evaluation
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
@@ -256,6 +290,27 @@ def _triage_rows(
     out: _Triage,
 ) -> None:
     """Triage shipments by each of their deadline rows (see :func:`_triage`)."""
+    rows = _deadline_rows(session, shipment_ids)
+    specs: dict[str, _PickupSpec] = {}
+    now_us = to_us(now)
+    for sid in shipment_ids:
+        stored = rows.get(sid)
+        settles = (
+            _settle_in_time(stored, firsts.get(sid, {}), pickups.get(sid), now, now_us, ctx, specs)
+            if stored
+            else None  # no deadlines yet: evaluation makes them
+        )
+        if settles is None:
+            out.due.append(sid)
+        elif settles:
+            out.settled.extend(settles)
+            out.settled_shipments += 1
+        else:
+            out.unchanged += 1
+
+
+def _deadline_rows(session: Session, shipment_ids: list[int]) -> dict[int, list[Any]]:
+    """The stored deadline rows of each shipment, as plain tuples."""
     rows: dict[int, list[Any]] = defaultdict(list)
     q = select(
         Deadline.id,
@@ -272,64 +327,69 @@ def _triage_rows(
         part = shipment_ids[i : i + CHUNK]
         for row in read(session, q.where(among(conn, Deadline.shipment_id, part))):
             rows[row[1]].append(tuple(row))  # plain tuples: this loop runs per touched shipment
-    specs: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-    now_us = to_us(now)
-    for sid in shipment_ids:
-        stored = rows.get(sid)
-        if not stored:
-            out.due.append(sid)
-            continue
-        first = firsts.get(sid, {})
-        recorded = pickups.get(sid)
-        settles: list[dict[str, Any]] = []
-        for dl_id, _, profile_name, rule_id, due_at, satisfied_at, state, next_check in stored:
-            spec = specs.get(profile_name)
-            if spec is None:
-                profile = ctx.profile(profile_name)
-                spec = specs[profile_name] = (
-                    frozenset(profile.pickup_statuses),
-                    frozenset(
-                        r.id for r in profile.rules if r.satisfied_by != SatisfiedBy.SHIPPED_AT
-                    ),
+    return rows
+
+
+_PickupSpec = tuple[frozenset[str], frozenset[str]]  # pickup statuses, pickup-satisfied rules
+
+
+def _pickup_spec(
+    ctx: RulesContext, profile_name: str, cache: dict[str, _PickupSpec]
+) -> _PickupSpec:
+    """The profile's pickup statuses and the ids of its rules a pickup satisfies (cached)."""
+    profile = ctx.profile(profile_name)
+    spec = cache[profile_name] = (
+        frozenset(profile.pickup_statuses),
+        frozenset(r.id for r in profile.rules if r.satisfied_by != SatisfiedBy.SHIPPED_AT),
+    )
+    return spec
+
+
+def _settle_in_time(
+    stored: list[Any],
+    first: dict[str, datetime],
+    recorded: datetime | None,
+    now: datetime,
+    now_us: int,
+    ctx: RulesContext,
+    specs: dict[str, _PickupSpec],
+) -> list[dict[str, Any]] | None:
+    """One shipment's deadline rows against its first pickup: the updates that settle its
+    pending pickup deadlines met in time ([] if every row stands as stored), or None when the
+    shipment must be evaluated in full."""
+    settles: list[dict[str, Any]] = []
+    for dl_id, _, profile_name, rule_id, due_at, satisfied_at, state, next_check in stored:
+        statuses, pickup_rules = specs.get(profile_name) or _pickup_spec(ctx, profile_name, specs)
+        if rule_id in pickup_rules:
+            if not statuses <= PICKUP_PROVING:
+                return None  # `first` holds the new events only: let evaluation read them all
+            pickup = recorded
+            for status, at in first.items():
+                if status in statuses and (pickup is None or at < pickup):
+                    pickup = at
+            if satisfied_at != pickup:
+                if (
+                    pickup is None
+                    or state != DeadlineState.PENDING
+                    or satisfied_at is not None
+                    or is_late(to_us(pickup), to_us(due_at), now_us)
+                ):
+                    return None
+                # Met in time: whatever its check was for (a warning, the deadline itself) is
+                # moot now, as evaluation would find.
+                settles.append(
+                    {
+                        "id": dl_id,
+                        "satisfied_at": pickup,
+                        "state": DeadlineState.MET.value,
+                        "next_check_at": None,
+                        "evaluated_at": now,
+                    }
                 )
-            statuses, pickup_rules = spec
-            if rule_id in pickup_rules:
-                if not statuses <= PICKUP_PROVING:
-                    break  # `first` holds the new events only: let evaluation read them all
-                pickup = recorded
-                for status, at in first.items():
-                    if status in statuses and (pickup is None or at < pickup):
-                        pickup = at
-                if satisfied_at != pickup:
-                    if (
-                        pickup is None
-                        or state != DeadlineState.PENDING
-                        or satisfied_at is not None
-                        or is_late(to_us(pickup), to_us(due_at), now_us)
-                    ):
-                        break
-                    # Met in time: whatever its check was for (a warning, the deadline
-                    # itself) is moot now, as evaluation would find.
-                    settles.append(
-                        {
-                            "id": dl_id,
-                            "satisfied_at": pickup,
-                            "state": DeadlineState.MET.value,
-                            "next_check_at": None,
-                            "evaluated_at": now,
-                        }
-                    )
-                    continue
-            if next_check is not None and next_check <= now:
-                break
-        else:
-            if settles:
-                out.settled.extend(settles)
-                out.settled_shipments += 1
-            else:
-                out.unchanged += 1
-            continue
-        out.due.append(sid)
+                continue
+        if next_check is not None and next_check <= now:
+            return None
+    return settles
 
 
 def refresh_shipments(session: Session, shipment_ids: Sequence[int]) -> None:
