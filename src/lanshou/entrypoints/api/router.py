@@ -13,6 +13,7 @@ from lanshou.entrypoints.api.routes import (
     exemptions,
     health,
     orders,
+    platforms,
     shipments,
     tokens,
     tracking,
@@ -36,6 +37,7 @@ def build_api_router() -> APIRouter:
         appeals,
         complaints,
         alert_routes,
+        platforms,
     ):
         document_refusals(module.router)
         router.include_router(module.router)

@@ -6,16 +6,21 @@ from fastapi import APIRouter
 
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
-from lanshou.entrypoints.api.schemas_tracking import ShipmentMarkedPublic, ShipmentMarkIn
+from lanshou.entrypoints.api.schemas_platforms import (
+    PlatformAnswerPublic,
+    ShipmentMarkedWithPlatform,
+)
+from lanshou.entrypoints.api.schemas_tracking import ShipmentMarkIn
 from lanshou.identity.scope import scope_for
 from lanshou.orders.shipping import OrderRef, mark_shipped
+from lanshou.platforms.shipping import tell_platform_shipped
 
 router = APIRouter(tags=["shipments"])
 
 
 @router.post(
     "/shipments",
-    response_model=ShipmentMarkedPublic,
+    response_model=ShipmentMarkedWithPlatform,
     responses={
         401: {"model": ErrorPublic},
         403: {"model": ErrorPublic},
@@ -26,8 +31,11 @@ router = APIRouter(tags=["shipments"])
 )
 def mark_shipment(
     body: ShipmentMarkIn, caller: CallerDep, db: DbDep, runtime: RuntimeDep
-) -> ShipmentMarkedPublic:
-    """Put carrier and waybill on the order's first unmarked shipment (409 if none is left)."""
+) -> ShipmentMarkedWithPlatform:
+    """Put carrier and waybill on the order's first unmarked shipment (409 if none is left);
+    a shop connected to its platform is told too (logisticsAdd), and ``platform`` holds the
+    platform's answer."""
+    now = runtime.clock.now()
     marked = mark_shipped(
         db,
         scope_for(db, caller),
@@ -36,10 +44,11 @@ def mark_shipment(
         carrier=body.carrier,
         waybill=body.waybill,
         shipped_at=body.shipped_at,
-        now=runtime.clock.now(),
+        now=now,
         ctx=runtime.rules,
     )
-    return ShipmentMarkedPublic(
+    answer = tell_platform_shipped(db, runtime.platforms, marked.shipment_id, caller.username, now)
+    return ShipmentMarkedWithPlatform(
         shipment_id=marked.shipment_id,
         order_id=marked.order_id,
         carrier_code=marked.carrier_code,
@@ -50,4 +59,5 @@ def mark_shipment(
         picked_up_at=marked.picked_up_at,
         attached_events=marked.attached_events,
         violations_new=marked.violations_new,
+        platform=PlatformAnswerPublic(**vars(answer)) if answer else None,
     )

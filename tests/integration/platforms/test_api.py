@@ -1,0 +1,298 @@
+"""The push endpoint, the connections list and marking shipped for a connected shop."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.models import (
+    Appeal,
+    AppealEvent,
+    Order,
+    PlatformMessage,
+    PlatformShipmentCall,
+    Shipment,
+    User,
+)
+from lanshou.bootstrap import Runtime
+from lanshou.platforms.connections import connect_douyin
+from lanshou.platforms.context import PlatformsContext
+from lanshou.platforms.secrets import SecretBox
+from lanshou.platforms.sync import sync_connection
+from tests.douyin_gateway import FakeDouyinGateway
+from tests.integration.platforms.conftest import APP_KEY, APP_SECRET, DOUYIN_SHOP, SECRET_KEY
+from tests.integration.web.world import (
+    NOW,
+    World,
+    _fast_password_hashing,
+    bearer,
+    client,
+    insert_violation,
+    runtime,
+    world,
+)
+
+__all__ = ["_fast_password_hashing", "client", "runtime", "world"]
+
+PUSH = "/api/v1/platforms/douyin/push"
+CALLED_AT = "2026-11-04T12:00:00+08:00"  # NOW, as the API writes times
+
+
+@pytest.fixture
+def fake(runtime: Runtime, sessions: sessionmaker[Session]) -> FakeDouyinGateway:
+    """Shop ``a`` of the web world connected to a fake gateway running on the world's clock."""
+    gateway = FakeDouyinGateway(APP_KEY, APP_SECRET, DOUYIN_SHOP, runtime.clock.now)
+    runtime.platforms = PlatformsContext(  # type: ignore[misc]
+        box=SecretBox(SECRET_KEY),
+        transport=gateway.transport(),
+        clock=runtime.clock.now,
+        sleep=lambda _: None,
+    )
+    with unit_of_work(sessions) as session:
+        connect_douyin(
+            session,
+            runtime.platforms,
+            shop_code="a",
+            app_key=APP_KEY,
+            app_secret=APP_SECRET,
+            douyin_shop_id=DOUYIN_SHOP,
+            gateway="https://openapi-fxg.jinritemai.com",
+            now=NOW,
+            actor="admin",
+        )
+    gateway.requests.clear()
+    return gateway
+
+
+def _signed(
+    items: list[dict[str, object]], secret: str = APP_SECRET
+) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(items, ensure_ascii=False).encode()
+    # MD5(app_key + body + app_secret), computed here from the documented recipe
+    sign = hashlib.md5(APP_KEY.encode() + body + secret.encode()).hexdigest()
+    return body, {"event-sign": sign, "app-id": APP_KEY, "Content-Type": "application/json"}
+
+
+def _message(tag: str, msg_id: str, **data: object) -> dict[str, object]:
+    return {"tag": tag, "msg_id": msg_id, "data": json.dumps({"shop_id": int(DOUYIN_SHOP), **data})}
+
+
+def _messages(sessions: sessionmaker[Session]) -> list[tuple[str, str, str]]:
+    with sessions() as s:
+        return list(
+            s.execute(
+                select(
+                    PlatformMessage.msg_id, PlatformMessage.tag, PlatformMessage.outcome
+                ).order_by(PlatformMessage.id)
+            ).tuples()
+        )
+
+
+def test_a_push_with_a_wrong_event_sign_is_refused_and_nothing_is_stored(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session]
+) -> None:
+    body, headers = _signed([_message("101", "m-1", p_id="6001")], secret="not-the-secret")
+    answer = client.post(PUSH, content=body, headers=headers)
+    assert answer.status_code == 401
+    assert answer.json() == {"code": 401, "msg": "event-sign does not match any connected 抖店 app"}
+    assert _messages(sessions) == []
+    missing = client.post(PUSH, content=body, headers={"Content-Type": "application/json"})
+    assert missing.status_code == 401
+    assert _messages(sessions) == []
+
+
+def test_a_paid_push_brings_the_order_and_a_repeated_msg_id_is_stored_once(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session]
+) -> None:
+    fake.put_order("6001", updated=NOW, exp_ship=NOW + timedelta(hours=48))
+    body, headers = _signed([_message("101", "m-1", p_id="6001", order_status=2)])
+    for _ in range(2):
+        answer = client.post(PUSH, content=body, headers=headers)
+        assert (answer.status_code, answer.json()) == (200, {"code": 0, "msg": "success"})
+    assert _messages(sessions) == [("m-1", "101", "applied")]
+    assert [p for p, _ in fake.requests] == ["/order/orderDetail"]
+    with sessions() as s:
+        order = s.execute(select(Order).where(Order.external_id == "6001")).scalar_one()
+        assert (order.status, order.exp_ship_time, order.amount_fen) == (
+            "paid",
+            NOW + timedelta(hours=48),
+            5990,
+        )
+
+
+def test_a_ship_by_change_push_moves_the_deadline(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session]
+) -> None:
+    fake.put_order("6001", updated=NOW, exp_ship=NOW + timedelta(hours=48))
+    for tag, msg_id in (("100", "m-1"), ("126", "m-2")):
+        body, headers = _signed([_message(tag, msg_id, p_id="6001")])
+        assert client.post(PUSH, content=body, headers=headers).json()["code"] == 0
+        fake.put_order("6001", updated=NOW, exp_ship=NOW + timedelta(hours=72))
+    assert _messages(sessions) == [("m-1", "100", "applied"), ("m-2", "126", "applied")]
+    with sessions() as s:
+        got = s.execute(select(Order.exp_ship_time).where(Order.external_id == "6001")).scalar_one()
+    assert got == NOW + timedelta(hours=72)
+
+
+def test_an_unknown_tag_is_kept_raw_and_ignored(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session]
+) -> None:
+    item = _message("999", "m-9", anything="新字段")
+    body, headers = _signed([item])
+    answer = client.post(PUSH, content=body, headers=headers)
+    assert answer.json() == {"code": 0, "msg": "success"}
+    with sessions() as s:
+        row = s.execute(select(PlatformMessage)).scalar_one()
+    assert (row.tag, row.outcome, row.raw) == ("999", "ignored", item)
+    assert row.detail == "tag 999 is not handled; kept as received"
+    assert fake.requests == []
+
+
+def test_an_arbitration_push_lands_on_the_violations_appeal(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session], world: World
+) -> None:
+    with sessions() as s:
+        violation = insert_violation(s, world.shop_a, world.order_ids["A001"])
+        merchant = s.execute(select(User.id).where(User.username == "merchant")).scalar_one()
+        appeal = Appeal(
+            violation_id=violation,
+            shop_id=world.shop_a,
+            state="submitted",
+            channel="online",
+            venue="external",
+            created_by=merchant,
+            created_at=NOW,
+        )
+        s.add(appeal)
+        s.commit()
+        appeal_id = appeal.id
+    item = _message(
+        "212", "m-a", p_id="A001", aftersale_id="AS1", arbitrate_id="AR1", arbitrate_status=1
+    )
+    body, headers = _signed([item, _message("213", "m-b", p_id="A404")])
+    assert client.post(PUSH, content=body, headers=headers).json()["code"] == 0
+    assert _messages(sessions) == [("m-a", "212", "applied"), ("m-b", "213", "unmatched")]
+    with sessions() as s:
+        event = s.execute(
+            select(AppealEvent).where(AppealEvent.appeal_id == appeal_id)
+        ).scalar_one()
+        state = s.get(Appeal, appeal_id).state  # type: ignore[union-attr]
+    assert (event.event, event.from_state, event.to_state, event.actor) == (
+        "platform_arbitration",
+        "submitted",
+        "submitted",
+        "system",
+    )
+    assert event.data == {
+        "platform": "douyin",
+        "tag": "212",
+        "msg_id": "m-a",
+        "aftersale_id": "AS1",
+        "arbitrate_id": "AR1",
+        "arbitrate_status": 1,
+    }
+    assert event.reason == "抖店 after-sales arbitration message (tag 212)"
+    assert state == "submitted"
+
+
+def test_connections_are_listed_for_administrators_without_secrets(
+    client: TestClient, fake: FakeDouyinGateway
+) -> None:
+    listed = client.get("/api/v1/platforms/connections", headers=bearer(client, "admin"))
+    assert listed.status_code == 200
+    (row,) = listed.json()
+    assert set(row) == {
+        "id",
+        "shop_id",
+        "shop_code",
+        "platform",
+        "gateway",
+        "app_key",
+        "external_shop_id",
+        "state",
+        "token_expires_at",
+        "sync_cursor",
+        "last_sync_at",
+        "last_error",
+    }
+    assert (row["shop_code"], row["app_key"], row["state"]) == ("a", APP_KEY, "connected")
+    assert APP_SECRET not in listed.text and "access-1" not in listed.text
+    merchant = client.get("/api/v1/platforms/connections", headers=bearer(client, "merchant"))
+    assert merchant.status_code == 403
+
+
+def test_marking_shipped_tells_the_platform_and_records_its_answer(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    fake.put_order("6001", updated=NOW - timedelta(minutes=5))
+    fake.put_order("6002", updated=NOW - timedelta(minutes=5), status=4)  # cancelled there
+    summary = sync_connection(
+        sessions, runtime.platforms, runtime.rules, 1, NOW, since=NOW - timedelta(hours=1)
+    )
+    assert summary.inserted == 2
+    auth = bearer(client, "merchant")
+    shipped = client.post(
+        "/api/v1/shipments",
+        headers=auth,
+        json={
+            "external_id": "6001",
+            "shop_id": 1,
+            "carrier": "顺丰",
+            "waybill": "SF100",
+            "shipped_at": (NOW - timedelta(minutes=1)).isoformat(),
+        },
+    )
+    assert shipped.status_code == 200, shipped.text
+    assert shipped.json()["platform"] == {
+        "platform": "douyin",
+        "accepted": True,
+        "code": "10000",
+        "message": "success",
+        "company_code": "shunfeng",
+        "called_at": CALLED_AT,
+    }
+    assert fake.logistics_added == [
+        {"company_code": "shunfeng", "logistics_code": "SF100", "order_id": "6001"}
+    ]
+    refused = client.post(
+        "/api/v1/shipments",
+        headers=auth,
+        json={
+            "external_id": "6002",
+            "shop_id": 1,
+            "carrier": "中通",
+            "waybill": "ZT200",
+            "shipped_at": (NOW - timedelta(minutes=1)).isoformat(),
+        },
+    )
+    assert refused.status_code == 200
+    assert refused.json()["status"] == "awaiting_pickup"  # marked in lanshou all the same
+    assert refused.json()["platform"]["accepted"] is False
+    assert refused.json()["platform"]["message"] == (
+        "order.logisticsAdd: 50002 订单状态不允许发货 "
+        "(isv.business-failed:status: 订单状态不允许发货)"
+    )
+    with sessions() as s:
+        calls = s.execute(
+            select(
+                PlatformShipmentCall.order_external_id,
+                PlatformShipmentCall.accepted,
+                PlatformShipmentCall.code,
+            ).order_by(PlatformShipmentCall.id)
+        ).all()
+        waybills = dict(
+            s.execute(
+                select(Order.external_id, Shipment.waybill_no)
+                .join(Shipment, Shipment.order_id == Order.id)
+                .where(Order.external_id.in_(["6001", "6002"]))
+            ).all()
+        )
+    assert calls == [("6001", True, "10000"), ("6002", False, "50002")]
+    assert waybills == {"6001": "SF100", "6002": "ZT200"}
