@@ -22,13 +22,13 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.bulk import insert_many
+from lanshou.adapters.db.dialect import LockKey, advisory_xact_lock
 from lanshou.adapters.db.models import AuditEvent
-from lanshou.audit.keys import AuditKey, AuditKeys, keys_for, plain_sha256
+from lanshou.audit.keys import GENESIS, AuditKey, AuditKeys, keys_for, plain_sha256
 
 if TYPE_CHECKING:
     from lanshou.audit.head import Head
 
-GENESIS = "0" * 64
 PLAIN = 1  # scheme 1: SHA-256 of the body, records written before the chain was keyed
 KEYED = 2  # scheme 2: HMAC-SHA256 of the body under the record's key_id
 
@@ -71,10 +71,9 @@ def _chain_end(session: Session) -> tuple[str, AuditKey]:
     cached = session.info.get(_HEAD)
     if cached is not None and tx is not None and cached[0] is tx:
         return str(cached[1]), cached[2]
-    # Serialise writers on PostgreSQL so two transactions cannot chain onto the same record;
-    # the lock is held until this transaction ends. SQLite serialises writers by itself.
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql("SELECT pg_advisory_xact_lock(7356001)")
+    # Serialise writers so two transactions cannot chain onto the same record; the lock is
+    # held until this transaction ends.
+    advisory_xact_lock(session, LockKey.AUDIT_CHAIN)
     last = session.execute(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar_one_or_none()
