@@ -17,6 +17,7 @@ from lanshou.appeals.filing import expire_overdue
 from lanshou.audit.head import export_head
 from lanshou.bootstrap import Runtime
 from lanshou.enforcement.sweep import SweepResult, run_sweep
+from lanshou.platforms.sync import sync_due
 
 log = logging.getLogger("lanshou.worker")
 
@@ -49,6 +50,17 @@ def export_audit_head(runtime: Runtime) -> None:
         export_head(session, runtime.settings.resolved_audit_head_file(), runtime.clock.now())
 
 
+def sync_platforms(runtime: Runtime) -> None:
+    """Connected shops' orders from their platform (抖店), each shop every
+    ``platforms.sync_every``; a refusal is kept on the connection's row (admin page)."""
+    now = runtime.clock.now()
+    for summary in sync_due(runtime.sessions, runtime.platforms, runtime.rules, now):
+        if summary.error is not None:
+            log.warning("platform sync of shop %s failed: %s", summary.shop_code, summary.error)
+        elif summary.orders:
+            log.info("platform sync of shop %s: %d orders", summary.shop_code, summary.orders)
+
+
 def run_worker(runtime: Runtime, stop: threading.Event) -> None:
     """Sweep and export the audit head, then wait ``worker_interval_seconds``; a failure is
     logged, never fatal."""
@@ -61,6 +73,10 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
                 log.info("sweep: %s", result.describe())
         except Exception:
             log.exception("sweep failed; will retry in %.0f s", interval)
+        try:
+            sync_platforms(runtime)
+        except Exception:
+            log.exception("platform sync failed; will retry in %.0f s", interval)
         try:
             export_audit_head(runtime)
         except Exception:

@@ -27,6 +27,7 @@ __all__ = [
     "ConnectionView",
     "client_for",
     "connect_douyin",
+    "connection_ids",
     "connection_views",
     "record_failure",
     "store_token",
@@ -208,3 +209,21 @@ def record_failure(conn: PlatformConnection, error: DouyinError | str, now: date
     conn.last_error = error if isinstance(error, str) else error.describe()
     conn.state = "failing"
     conn.updated_at = now
+
+
+def connection_ids(session: Session, shop_code: str | None = None) -> list[int]:
+    """The 抖店 connections (of one shop, by its code); :class:`NotFound` if there is none."""
+    query = (
+        select(PlatformConnection.id)
+        .join(Shop, Shop.id == PlatformConnection.shop_id)
+        .where(PlatformConnection.platform == DOUYIN)
+        .order_by(Shop.code)
+    )
+    if shop_code is not None:
+        query = query.where(Shop.code == shop_code)
+    ids = list(session.execute(query).scalars())
+    if not ids:
+        raise NotFound(
+            f"shop {shop_code} is not connected to 抖店" if shop_code else "no shop is connected"
+        )
+    return ids

@@ -38,7 +38,7 @@ from lanshou.platforms.context import PlatformsContext
 from lanshou.platforms.douyin_orders import needs_detail
 from lanshou.platforms.order_writes import write_orders
 
-__all__ = ["SyncSummary", "due_connections", "fetch_detail", "sync_connection"]
+__all__ = ["SyncSummary", "due_connections", "fetch_detail", "sync_connection", "sync_due"]
 
 SEARCH_PATH = "/order/searchList"
 DETAIL_PATH = "/order/orderDetail"
@@ -190,3 +190,13 @@ def due_connections(session: Session, now: datetime, every: timedelta) -> list[i
             .order_by(PlatformConnection.id)
         ).scalars()
     )
+
+
+def sync_due(
+    sessions: sessionmaker[Session], ctx: PlatformsContext, rules: RulesContext, now: datetime
+) -> list[SyncSummary]:
+    """The worker's part: every connection due (see :func:`due_connections`), one run each;
+    a refusal is recorded on its row and does not stop the others."""
+    with unit_of_work(sessions) as session:
+        due = due_connections(session, now, ctx.sync_every)
+    return [sync_connection(sessions, ctx, rules, connection_id, now) for connection_id in due]

@@ -10,7 +10,16 @@ import sys
 
 import typer
 
-from lanshou.entrypoints.cli import analytics, appeals, audit, demo, imports, rules, server
+from lanshou.entrypoints.cli import (
+    analytics,
+    appeals,
+    audit,
+    demo,
+    imports,
+    platforms,
+    rules,
+    server,
+)
 from lanshou.entrypoints.cli.tracking import register_tracking
 from lanshou.errors import DatabaseUnavailable, InvalidInput, LanshouError, SettingsError
 
@@ -29,6 +38,7 @@ app.add_typer(appeals.app, name="appeal")
 imports.register(app)
 analytics.register(app)
 register_tracking(imports.app)
+platforms.register(app)
 
 EXIT_INPUT = 2
 

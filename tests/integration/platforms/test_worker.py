@@ -1,0 +1,73 @@
+"""The worker syncs each connected shop on its schedule, and waits as long after a failure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from lanshou.adapters.db.models import PlatformConnection
+from lanshou.bootstrap import Runtime
+from lanshou.clock import FixedClock
+from lanshou.settings import load_settings
+from lanshou.worker import sync_platforms
+from tests.integration.platforms.conftest import T0, Connected
+
+H = timedelta(hours=1)
+
+
+def _runtime(sessions: sessionmaker[Session], connected: Connected) -> Runtime:
+    settings = load_settings(env="test", secret_key="w" * 32)
+    rt = Runtime(settings, sessions.kw["bind"], sessions, FixedClock(connected.clock.at))
+    rt.platforms = connected.ctx  # type: ignore[misc]
+    return rt
+
+
+def _searches(connected: Connected) -> int:
+    return sum(path == "/order/searchList" for path, _ in connected.gateway.requests)
+
+
+def test_due_shops_are_synced_every_fifteen_minutes(
+    sessions: sessionmaker[Session], connected: Connected
+) -> None:
+    connected.gateway.put_order("1", updated=T0 - H)
+    sync_platforms(_runtime(sessions, connected))  # never synced: due
+    assert _searches(connected) == 1
+    with sessions() as s:
+        conn = s.get(PlatformConnection, connected.connection_id)
+        assert conn is not None
+        assert (conn.last_sync_at, conn.sync_cursor) == (T0, T0)
+    connected.clock.at = T0 + timedelta(minutes=14)
+    sync_platforms(_runtime(sessions, connected))
+    assert _searches(connected) == 1  # not due yet
+    connected.clock.at = T0 + timedelta(minutes=15)
+    sync_platforms(_runtime(sessions, connected))
+    assert _searches(connected) == 2
+
+
+def test_a_failing_shop_is_retried_after_the_same_interval(
+    sessions: sessionmaker[Session], connected: Connected
+) -> None:
+    connected.gateway.refuse_next["/order/logisticsCompanyList"] = {
+        "code": 50002,
+        "msg": "业务处理失败",
+        "sub_code": "isv.business-failed",
+        "sub_msg": "x",
+        "log_id": "L",
+        "data": None,
+    }
+    sync_platforms(_runtime(sessions, connected))
+    with sessions() as s:
+        conn = s.get(PlatformConnection, connected.connection_id)
+        assert conn is not None
+        assert (conn.state, conn.last_sync_at) == ("failing", None)
+    connected.clock.at = T0 + timedelta(minutes=5)
+    sync_platforms(_runtime(sessions, connected))
+    assert _searches(connected) == 0
+    connected.clock.at = T0 + timedelta(minutes=15)
+    sync_platforms(_runtime(sessions, connected))
+    assert _searches(connected) == 1
+    with sessions() as s:
+        conn = s.get(PlatformConnection, connected.connection_id)
+        assert conn is not None
+        assert (conn.state, conn.last_error) == ("connected", None)
