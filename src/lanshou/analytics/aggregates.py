@@ -2,8 +2,8 @@
 
 ``refresh_aggregates`` recomputes whole Beijing days, never patches a cell by arithmetic: for
 every day it touches it recomputes the day's rows from the raw tables
-(:func:`~lanshou.analytics.losses.raw_loss_cells`,
-:func:`~lanshou.analytics.scorecards.raw_pickup_cells`) and makes the stored rows
+(:func:`~lanshou.analytics.loss_cells.raw_loss_cells`,
+:func:`~lanshou.analytics.pickup_cells.raw_pickup_cells`) and makes the stored rows
 equal to them, writing only the rows that differ, so an aggregate row is always exactly what a
 recomputation gives.
 
@@ -65,7 +65,11 @@ from lanshou.adapters.db.models import (
     Violation,
     ViolationDaily,
 )
+from lanshou.analytics.exposure import compute_snapshots, store_snapshots
+from lanshou.analytics.latency import percentile_select, window_histogram
+from lanshou.analytics.loss_cells import raw_loss_cells, raw_violation_cells
 from lanshou.analytics.period import Period, local_day
+from lanshou.analytics.pickup_cells import PICKUP_KEY, PICKUP_VALUES, raw_pickup_cells
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.identity.scope import Scope
 
@@ -80,8 +84,6 @@ CHUNK = 5000
 
 LOSS_KEY = ("day", "shop_id", "platform_id", "rule_id", "carrier_id", "outlet_id", "kind")
 LOSS_VALUES = ("charged_fen", "recovered_fen")
-PICKUP_KEY = ("day", "shop_id", "carrier_id", "outlet_id", "courier_id")
-PICKUP_VALUES = ("shipments", "with_deadline", "timeouts", "reversed", "feed_stalls", "penalty_fen")
 LATENCY_KEY = (*PICKUP_KEY, "bucket")
 LATENCY_VALUES = ("n",)
 
@@ -239,8 +241,6 @@ def refresh_aggregates(
     of ``now`` (:mod:`lanshou.analytics.exposure`), computed before taking the lock:
     fitting the hour's breach models takes long, and readers refreshing the losses wait on the
     lock."""
-    from lanshou.analytics.exposure import compute_snapshots, store_snapshots
-
     snapshots = (
         compute_snapshots(session, now, ctx) if now is not None and ctx is not None else None
     )
@@ -259,8 +259,6 @@ def refresh_aggregates(
 def _refresh_losses(
     session: Session, now: datetime | None, since: datetime | None, tokens: Tokens
 ) -> int:
-    from lanshou.analytics.losses import raw_loss_cells, raw_violation_cells
-
     state = session.get(AnalyticsState, STATE, populate_existing=True)
     if state is None:
         days = _all_days(
@@ -298,8 +296,6 @@ def _refresh_losses(
 def _refresh_pickups(
     session: Session, now: datetime | None, since: datetime | None, tokens: Tokens
 ) -> int:
-    from lanshou.analytics.scorecards import raw_pickup_cells
-
     state = session.get(AnalyticsState, PICKUP_STATE, populate_existing=True)
     event_id = _event_token(session)
     if state is None:
@@ -462,8 +458,6 @@ def _rebuild_windows(session: Session, day: date) -> None:
 
 def _rebuild_percentiles(session: Session) -> None:
     """``analytics_pickup_percentile`` from the windows: per shop and over all shops."""
-    from lanshou.analytics.scorecards import percentile_select, window_histogram
-
     session.execute(delete(PickupPercentile))
     cols = ["window_days", "level", "shop_id", "province", "entity_id", "p50", "p90", "p99"]
     for w in WINDOWS:

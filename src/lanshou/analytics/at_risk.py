@@ -37,6 +37,8 @@ from lanshou.adapters.db.models import (
     Shipment,
     Shop,
 )
+from lanshou.analytics.exposure import scope_key
+from lanshou.analytics.prediction import PICKUP_RULE, OpenShipment, model_for, predict_many
 from lanshou.domain.money import from_fen
 from lanshou.domain.rules.consequences import compensation_for, unit_price
 from lanshou.enforcement.rules_context import RulesContext
@@ -141,8 +143,6 @@ def board(
     of missing it (as stored by the worker): soonest first, or (``sort="risk"``) highest
     probability × cost first (ties soonest first), then those without an expected cost (no
     probability, or an expected cost of ¥0.00) soonest first, as :func:`live_at_risk`."""
-    from lanshou.analytics.exposure import scope_key
-
     _check_sort(sort)
     key = scope_key(scope.shop_ids)
     snapshot = session.get(ExposureSnapshot, key)
@@ -304,8 +304,6 @@ def live_at_risk(
 def _probabilities(
     session: Session, scope: Scope, now: datetime, rows: Sequence[Any]
 ) -> dict[int, float]:
-    from lanshou.analytics.prediction import PICKUP_RULE, OpenShipment, model_for, predict_many
-
     wanted = [
         OpenShipment(r[0], r[8], r[9], r[10], r[3])
         for r in rows

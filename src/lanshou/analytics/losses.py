@@ -17,7 +17,8 @@ Points entries carry no money and are left out; entries without a violation have
 and are not attributed to any period.
 
 Readers use the daily cells of ``analytics_loss_daily`` (see
-:mod:`lanshou.analytics.aggregates`), which equal :func:`raw_loss_cells` day by day.
+:mod:`lanshou.analytics.aggregates`), which equal
+:func:`~lanshou.analytics.loss_cells.raw_loss_cells` day by day.
 """
 
 from __future__ import annotations
@@ -25,43 +26,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.models import (
-    Appeal,
-    LedgerEntry,
-    LossDaily,
-    Shipment,
-    Shop,
-    Violation,
-    ViolationDaily,
-)
-from lanshou.analytics.period import Period, iso_week, local_day
+from lanshou.adapters.db.models import Appeal, LossDaily, Violation, ViolationDaily
+from lanshou.analytics.aggregates import STATE, ensure_fresh
+from lanshou.analytics.loss_cells import COUNTED_STATES, LossCell
+from lanshou.analytics.period import Period, iso_week, percentile
+from lanshou.analytics.scoping import scoped
 from lanshou.domain.appeals.machine import AWAITING_DECISION, DECIDED_STATES, REJECTED_STATES
-from lanshou.domain.violations import HAPPENED, ViolationState
-from lanshou.enforcement.ledger import MONEY_KINDS
 from lanshou.identity.scope import Scope
-
-COUNTED_STATES = HAPPENED  # a violation that happened (not exempt, not withdrawn)
-
-
-@dataclass(frozen=True)
-class LossCell:
-    """Fen of one kind for one (deadline day, shop, platform, rule, carrier, outlet)."""
-
-    day: date
-    shop_id: int
-    platform_id: int
-    rule_id: str
-    carrier_id: int | None
-    outlet_id: int | None
-    kind: str
-    charged_fen: int
-    recovered_fen: int
 
 
 @dataclass
@@ -84,18 +60,10 @@ class LossTotals:
         self.recovered += cell.recovered_fen
 
 
-def scoped(query: Any, column: Any, scope: Scope) -> Any:
-    if scope.shop_ids is not None:
-        return query.where(column.in_(sorted(scope.shop_ids) or [-1]))
-    return query
-
-
 def loss_cells(
     session: Session, scope: Scope, period: Period, shop_id: int | None = None
 ) -> list[LossCell]:
     """The period's money from the daily aggregates (refreshed first if the ledger moved)."""
-    from lanshou.analytics.aggregates import STATE, ensure_fresh
-
     ensure_fresh(session, STATE)
     q = select(
         LossDaily.day,
@@ -108,9 +76,7 @@ def loss_cells(
         LossDaily.charged_fen,
         LossDaily.recovered_fen,
     ).where(LossDaily.day >= period.first, LossDaily.day <= period.last)
-    q = scoped(q, LossDaily.shop_id, scope)
-    if shop_id is not None:
-        q = q.where(LossDaily.shop_id == shop_id)
+    q = scoped(q, LossDaily.shop_id, scope, shop_id)
     return [LossCell(*row) for row in session.execute(q)]
 
 
@@ -134,8 +100,6 @@ def loss_breakdowns(
     """``breakdown(loss_cells(...), d)`` for each dimension (and ``"total"``: one key, None),
     grouped in the database so a page reads a few rows per dimension instead of every cell;
     ``"week"`` is folded from the days."""
-    from lanshou.analytics.aggregates import STATE, ensure_fresh
-
     ensure_fresh(session, STATE)
     out: dict[str, dict[Any, LossTotals]] = {}
     wanted = list(dict.fromkeys(dimensions))
@@ -149,9 +113,7 @@ def loss_breakdowns(
             .where(t.day >= period.first, t.day <= period.last)
             .group_by(*cols, t.kind)
         )
-        q = scoped(q, t.shop_id, scope)
-        if shop_id is not None:
-            q = q.where(t.shop_id == shop_id)
+        q = scoped(q, t.shop_id, scope, shop_id)
         totals: dict[Any, LossTotals] = defaultdict(LossTotals)
         for row in session.execute(q):
             key = row[0] if cols else None
@@ -177,66 +139,6 @@ def _sorted(totals: dict[Any, LossTotals]) -> dict[Any, LossTotals]:
     return dict(
         sorted(totals.items(), key=lambda kv: (kv[0] is None, kv[0] if kv[0] is not None else 0))
     )
-
-
-def raw_loss_cells(
-    session: Session, scope: Scope, period: Period, shop_id: int | None = None
-) -> list[LossCell]:
-    """The period's money recomputed from the ledger, grouped by deadline day and dimensions."""
-    recovery = case(
-        (
-            and_(
-                LedgerEntry.reverses_id.is_not(None),
-                Violation.state == ViolationState.REVERSED,
-                LedgerEntry.booked_at >= Violation.updated_at,
-            ),
-            1,
-        ),
-        else_=0,
-    )
-    q = (
-        select(
-            Violation.deadline,
-            Violation.shop_id,
-            Shop.platform_id,
-            Violation.rule_id,
-            Shipment.carrier_id,
-            Shipment.outlet_id,
-            LedgerEntry.kind,
-            recovery,
-            func.sum(LedgerEntry.amount_fen),
-        )
-        .join(Violation, Violation.id == LedgerEntry.violation_id)
-        .join(Shipment, Shipment.id == Violation.shipment_id)
-        .join(Shop, Shop.id == Violation.shop_id)
-        .where(
-            Violation.deadline >= period.start,
-            Violation.deadline < period.end,
-            LedgerEntry.kind.in_(MONEY_KINDS),
-        )
-        .group_by(
-            Violation.deadline,
-            Violation.shop_id,
-            Shop.platform_id,
-            Violation.rule_id,
-            Shipment.carrier_id,
-            Shipment.outlet_id,
-            LedgerEntry.kind,
-            recovery,
-        )
-    )
-    q = scoped(q, Violation.shop_id, scope)
-    if shop_id is not None:
-        q = q.where(Violation.shop_id == shop_id)
-    merged: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
-    for row in session.execute(q):
-        deadline, shop, platform, rule, carrier, outlet, kind, is_recovery, fen = row
-        key = (local_day(deadline), shop, platform, rule, carrier, outlet, kind)
-        merged[key][1 if is_recovery else 0] += int(fen or 0)
-    return [
-        LossCell(day, shop, platform, rule, carrier, outlet, kind, v[0], -v[1])
-        for (day, shop, platform, rule, carrier, outlet, kind), v in merged.items()
-    ]
 
 
 def totals(cells: Iterable[LossCell]) -> LossTotals:
@@ -272,8 +174,6 @@ def violation_counts(
 ) -> dict[str, int]:
     """Violations that happened (open, confirmed or later reversed) per rule, from the daily
     counts (refreshed first if violations moved)."""
-    from lanshou.analytics.aggregates import STATE, ensure_fresh
-
     ensure_fresh(session, STATE)
     t = ViolationDaily
     q = (
@@ -281,9 +181,7 @@ def violation_counts(
         .where(t.day >= period.first, t.day <= period.last)
         .group_by(t.rule_id)
     )
-    q = scoped(q, t.shop_id, scope)
-    if shop_id is not None:
-        q = q.where(t.shop_id == shop_id)
+    q = scoped(q, t.shop_id, scope, shop_id)
     return {rule: int(n) for rule, n in sorted(session.execute(q).all())}
 
 
@@ -300,26 +198,8 @@ def raw_violation_counts(
         )
         .group_by(Violation.rule_id)
     )
-    q = scoped(q, Violation.shop_id, scope)
-    if shop_id is not None:
-        q = q.where(Violation.shop_id == shop_id)
+    q = scoped(q, Violation.shop_id, scope, shop_id)
     return {rule: int(n) for rule, n in sorted(session.execute(q).all())}
-
-
-def raw_violation_cells(session: Session, period: Period) -> list[dict[str, Any]]:
-    """The rows of ``analytics_violation_daily`` for the period, from the violations."""
-    cells: dict[tuple[Any, ...], int] = defaultdict(int)
-    for deadline, shop, rule, n in session.execute(
-        select(Violation.deadline, Violation.shop_id, Violation.rule_id, func.count())
-        .where(
-            Violation.deadline >= period.start,
-            Violation.deadline < period.end,
-            Violation.state.in_(COUNTED_STATES),
-        )
-        .group_by(Violation.deadline, Violation.shop_id, Violation.rule_id)
-    ):
-        cells[(local_day(deadline), shop, rule)] += int(n)
-    return [dict(day=d, shop_id=shop, rule_id=rule, n=n) for (d, shop, rule), n in cells.items()]
 
 
 @dataclass
@@ -337,8 +217,6 @@ class AppealStats:
 
     @property
     def median_decision_hours(self) -> float | None:
-        from lanshou.analytics.period import percentile
-
         return percentile(sorted(self.decision_hours), 50)
 
 
@@ -355,9 +233,7 @@ def appeal_stats(
             Appeal.submitted_at.is_not(None),
         )
     )
-    q = scoped(q, Violation.shop_id, scope)
-    if shop_id is not None:
-        q = q.where(Violation.shop_id == shop_id)
+    q = scoped(q, Violation.shop_id, scope, shop_id)
     stats = AppealStats()
     for state, submitted, decided in session.execute(q):
         stats.filed += 1

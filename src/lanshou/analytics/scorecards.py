@@ -4,7 +4,8 @@ A scorecard covers the shipments marked shipped in the period:
 
 * latency p50/p90/p99 — hours from ``shipped_at`` to ``picked_up_at`` of the picked-up ones:
   nearest-rank percentiles read from the latency histogram (``analytics_pickup_latency``,
-  5-minute buckets below 6 h, 15-minute below 24 h, hourly above; see ``BUCKET_BANDS``) and
+  5-minute buckets below 6 h, 15-minute below 24 h, hourly above; see
+  ``lanshou.analytics.latency.BUCKET_BANDS``) and
   reported as the lower edge of the bucket holding the exact nearest-rank value, so
   ``reported ≤ exact < reported + bucket width``;
 * timeout rate — pickup-timeout violations that happened (open, confirmed or reversed) ÷
@@ -17,258 +18,37 @@ Counts are read from the daily aggregates (:mod:`lanshou.analytics.aggregates`),
 summed per ISO week in the database. Percentiles of the dashboards' periods (the last 7, 30 or
 90 days) come from ``analytics_pickup_percentile`` for all shops or one shop, else they are
 computed in the database from the window histograms (other sets of shops) or the daily ones
-(other periods) — the same nearest-rank rule everywhere. :func:`raw_samples` and
-:func:`raw_pickup_cells` recompute the aggregates from the raw tables.
+(other periods) — the same nearest-rank rule everywhere. :mod:`lanshou.analytics.pickup_cells`
+recomputes the aggregates from the raw tables.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.dialect import week_start
 from lanshou.adapters.db.models import (
     AnalyticsState,
     Carrier,
     Courier,
-    Deadline,
-    LedgerEntry,
-    Order,
     Outlet,
     PickupDaily,
     PickupLatency,
     PickupPercentile,
-    PickupWindow,
-    Shipment,
     Shop,
-    Violation,
 )
-from lanshou.analytics.losses import COUNTED_STATES, scoped
-from lanshou.analytics.period import Period, iso_week, local_day
+from lanshou.analytics.aggregates import PICKUP_STATE, WINDOWS, ensure_fresh
+from lanshou.analytics.latency import PERCENTILES, bucket_hours, percentile_select, window_histogram
+from lanshou.analytics.period import Period, iso_week
+from lanshou.analytics.scoping import scoped
 from lanshou.identity.scope import Scope
 
-PICKUP_RULE = "pickup_timeout"
 LEVELS = ("carrier", "outlet", "courier")
-
-
-# Latency histogram buckets: (upper bound in hours, bucket width in seconds) — 5 minutes below
-# 6 h, 15 minutes below 24 h, 1 hour above. A percentile is reported as the lower edge of its
-# bucket: reported ≤ exact < reported + width (at most 5 min, 15 min, 1 h; under ~4 % of the
-# value beyond 6 h). Latencies on that grid (whole hours, half hours …) come out exact.
-BUCKET_BANDS = ((6, 300), (24, 900), (None, 3600))
-PERCENTILES = (50, 90, 99)
-
-
-def _band_starts() -> list[tuple[int, int, int]]:
-    """(first bucket, start second, width) of each band."""
-    out, bucket, start = [], 0, 0
-    for upper, width in BUCKET_BANDS:
-        out.append((bucket, start, width))
-        if upper is not None:
-            bucket += (upper * 3600 - start) // width
-            start = upper * 3600
-    return out
-
-
-_BANDS = _band_starts()
-
-
-def bucket_of(seconds: float) -> int:
-    s = max(0.0, seconds)
-    for first, start, width in reversed(_BANDS):
-        if s >= start:
-            return first + int((s - start) // width)
-    return 0
-
-
-def bucket_hours(bucket: int) -> float:
-    """The lower edge of a bucket in hours: what a percentile in that bucket is reported as."""
-    for first, start, width in reversed(_BANDS):
-        if bucket >= first:
-            return (start + (bucket - first) * width) / 3600
-    return 0.0
-
-
-class Sample(NamedTuple):
-    shipment_id: int
-    shop_id: int
-    province: str | None
-    carrier_id: int | None
-    outlet_id: int | None
-    courier_id: int | None
-    day: date
-    latency_h: float | None
-    stalled: bool
-    has_deadline: bool
-    timeout: bool
-    reversed: bool
-
-
-def _sample_rows(
-    session: Session, scope: Scope, period: Period, shop_id: int | None = None
-) -> Iterator[tuple[Any, ...]]:
-    """(shipment, shop, province, carrier, outlet, courier, local day, shipped_at,
-    picked_up_at, stalled, pickup deadline id, pickup violation state) per shipment marked
-    shipped in the period."""
-    dl = aliased(Deadline)
-    v = aliased(Violation)
-    q = (
-        select(
-            Shipment.id,
-            Shop.id,
-            Shop.origin_province,
-            Shipment.carrier_id,
-            Shipment.outlet_id,
-            Shipment.courier_id,
-            Shipment.shipped_at,
-            Shipment.picked_up_at,
-            Shipment.feed_stalled,
-            dl.id,
-            v.state,
-        )
-        .join(Order, Order.id == Shipment.order_id)
-        .join(Shop, Shop.id == Order.shop_id)
-        .outerjoin(dl, and_(dl.shipment_id == Shipment.id, dl.rule_id == PICKUP_RULE))
-        .outerjoin(v, and_(v.shipment_id == Shipment.id, v.rule_id == PICKUP_RULE))
-        .where(Shipment.shipped_at >= period.start, Shipment.shipped_at < period.end)
-    )
-    q = scoped(q, Shop.id, scope)
-    if shop_id is not None:
-        q = q.where(Shop.id == shop_id)
-    days: dict[int, date] = {}  # UTC hour → local day (China's offset is whole hours)
-    for (
-        sid,
-        shop,
-        prov,
-        carrier,
-        outlet,
-        courier,
-        shipped,
-        picked,
-        stalled,
-        dl_id,
-        vstate,
-    ) in session.execute(q):
-        hour = int(shipped.timestamp()) // 3600
-        day = days.get(hour)
-        if day is None:
-            day = days[hour] = local_day(shipped)
-        yield (
-            sid,
-            shop,
-            prov,
-            carrier,
-            outlet,
-            courier,
-            day,
-            shipped,
-            picked,
-            stalled,
-            dl_id,
-            vstate,
-        )
-
-
-def raw_samples(
-    session: Session, scope: Scope, period: Period, shop_id: int | None = None
-) -> list[Sample]:
-    """One row per shipment marked shipped in the period, with its pickup outcome."""
-    out = []
-    for (
-        sid,
-        shop,
-        prov,
-        carrier,
-        outlet,
-        courier,
-        day,
-        shipped,
-        picked,
-        stalled,
-        dl_id,
-        vstate,
-    ) in _sample_rows(session, scope, period, shop_id):
-        latency = (picked - shipped).total_seconds() / 3600 if picked is not None else None
-        out.append(
-            Sample(
-                sid,
-                shop,
-                prov,
-                carrier,
-                outlet,
-                courier,
-                day,
-                latency,
-                bool(stalled),
-                dl_id is not None,
-                vstate in COUNTED_STATES,
-                vstate == "reversed",
-            )
-        )
-    return out
-
-
-def raw_pickup_cells(
-    session: Session, scope: Scope, period: Period
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of ``analytics_pickup_daily`` and ``analytics_pickup_latency`` for the period,
-    recomputed from shipments, deadlines, violations and the ledger (what :func:`raw_samples`
-    gives, counted)."""
-    q = (
-        select(Violation.shipment_id, func.sum(LedgerEntry.amount_fen))
-        .join(Violation, Violation.id == LedgerEntry.violation_id)
-        .join(Shipment, Shipment.id == Violation.shipment_id)
-        .where(
-            Violation.rule_id == PICKUP_RULE,
-            Shipment.shipped_at >= period.start,
-            Shipment.shipped_at < period.end,
-            LedgerEntry.kind != "points",
-        )
-        .group_by(Violation.shipment_id)
-    )
-    q = scoped(q, Violation.shop_id, scope)
-    money = {sid: int(v or 0) for sid, v in session.execute(q)}
-    daily: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
-    hist: dict[tuple[Any, ...], int] = defaultdict(int)
-    for (
-        sid,
-        shop,
-        _prov,
-        carrier,
-        outlet,
-        courier,
-        day,
-        shipped,
-        picked,
-        stalled,
-        dl_id,
-        vstate,
-    ) in _sample_rows(session, scope, period):
-        key = (day, shop, carrier, outlet, courier)
-        row = daily[key]
-        row[0] += 1
-        if dl_id is not None:
-            row[1] += 1
-            if vstate in COUNTED_STATES:
-                row[2] += 1
-                row[3] += vstate == "reversed"
-        row[4] += bool(stalled)
-        row[5] += money.get(sid, 0)
-        if picked is not None:
-            # as raw_samples: hours, then back to seconds
-            hist[(*key, bucket_of((picked - shipped).total_seconds() / 3600 * 3600))] += 1
-    names = ("day", "shop_id", "carrier_id", "outlet_id", "courier_id")
-    counts = ("shipments", "with_deadline", "timeouts", "reversed", "feed_stalls", "penalty_fen")
-    return (
-        [dict(zip(names + counts, (*k, *v), strict=True)) for k, v in daily.items()],
-        [dict(zip((*names, "bucket", "n"), (*k, n), strict=True)) for k, n in hist.items()],
-    )
 
 
 @dataclass
@@ -289,18 +69,13 @@ class PickupSamples:
 def _filtered(q: Any, table: Any, scope: Scope, period: Period | None, shop_id: int | None) -> Any:
     if period is not None:
         q = q.where(table.day >= period.first, table.day <= period.last)
-    q = scoped(q, table.shop_id, scope)
-    if shop_id is not None:
-        q = q.where(table.shop_id == shop_id)
-    return q
+    return scoped(q, table.shop_id, scope, shop_id)
 
 
 def pickup_samples(
     session: Session, scope: Scope, period: Period, shop_id: int | None = None
 ) -> PickupSamples:
     """Pickup counts of the shipments marked shipped in the period (aggregated per week)."""
-    from lanshou.analytics.aggregates import PICKUP_STATE, WINDOWS, ensure_fresh
-
     ensure_fresh(session, PICKUP_STATE)
     t = PickupDaily
     week = week_start(session, t.day)
@@ -333,27 +108,6 @@ def pickup_samples(
     return PickupSamples(scope, period, shop_id, [tuple(r) for r in session.execute(q)], window)
 
 
-def window_histogram(
-    window: int, level: str, *, per_shop: bool = False, shops: Sequence[int] | None = None
-) -> tuple[Any, list[Any]]:
-    """The window's latency histogram of a level as a grouped subquery (k0[, k1], bucket, n;
-    with ``per_shop`` the shop first) over all shops or ``shops``; entity 0 means none."""
-    w = PickupWindow
-    keys: list[Any] = [w.shop_id] if per_shop else []
-    keys += [Shop.origin_province, w.entity_id] if level == "province" else [w.entity_id]
-    q = select(
-        *(k.label(f"k{i}") for i, k in enumerate(keys)),
-        w.bucket.label("bucket"),
-        func.sum(w.n).label("n"),
-    ).where(w.window_days == window, w.level == ("carrier" if level == "province" else level))
-    if shops is not None:
-        q = q.where(w.shop_id.in_(sorted(shops) or [-1]))
-    if level == "province":
-        q = q.join(Shop, Shop.id == w.shop_id).where(Shop.origin_province.is_not(None))
-    h = q.group_by(*keys, "bucket").subquery()
-    return h, [h.c[f"k{i}"] for i in range(len(keys))]
-
-
 def _daily_histogram(samples: PickupSamples, level: str) -> tuple[Any, list[Any]]:
     t = PickupLatency
     columns: dict[str, list[Any]] = {
@@ -373,25 +127,6 @@ def _daily_histogram(samples: PickupSamples, level: str) -> tuple[Any, list[Any]
         q = q.join(Shop, Shop.id == t.shop_id).where(Shop.origin_province.is_not(None))
     h = q.group_by(*keys, "bucket").subquery()
     return h, [h.c[f"k{i}"] for i in range(len(keys))]
-
-
-def percentile_select(h: Any, keys: list[Any]) -> Any:
-    """keys…, then the p50/p90/p99 buckets of the histogram subquery ``h`` per key: the first
-    bucket whose cumulative count reaches p % of the key's total (nearest rank)."""
-    c = select(
-        *keys,
-        h.c.bucket,
-        func.sum(h.c.n).over(partition_by=keys, order_by=h.c.bucket).label("cum"),
-        func.sum(h.c.n).over(partition_by=keys).label("total"),
-    ).subquery()
-    ck = [c.c[k.name] for k in keys]
-    return select(
-        *ck,
-        *(
-            func.min(case((c.c.cum * 100 >= p * c.c.total, c.c.bucket))).label(f"p{p}")
-            for p in PERCENTILES
-        ),
-    ).group_by(*ck)
 
 
 def _shops_of(session: Session, samples: PickupSamples) -> frozenset[int] | None:

@@ -33,6 +33,7 @@ from lanshou.adapters.db.models import (
     Shop,
     TrackingEvent,
 )
+from lanshou.analytics.losses import fen_str
 from lanshou.analytics.period import Period
 from lanshou.batch.engine import evaluate_batch
 from lanshou.domain.money import from_fen
@@ -150,8 +151,6 @@ class ShopDiff:
 
 
 def _yuan(fen: int) -> str:
-    from lanshou.analytics.losses import fen_str
-
     return fen_str(fen)
 
 

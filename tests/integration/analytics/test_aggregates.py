@@ -46,26 +46,24 @@ from lanshou.analytics.aggregates import (
 from lanshou.analytics.at_risk import live_at_risk
 from lanshou.analytics.dashboard import loss_board
 from lanshou.analytics.exposure import board_exposure, exposure, scope_key
+from lanshou.analytics.loss_cells import raw_loss_cells, raw_violation_cells
 from lanshou.analytics.losses import (
     DIMENSIONS,
     LossTotals,
     breakdown,
     loss_breakdowns,
     loss_cells,
-    raw_loss_cells,
-    raw_violation_cells,
     raw_violation_counts,
     totals,
     violation_counts,
 )
 from lanshou.analytics.period import Period, local_day, percentile
+from lanshou.analytics.pickup_cells import raw_pickup_cells, raw_samples
 from lanshou.analytics.scorecards import (
     LEVELS,
     PickupSamples,
     latency_percentiles,
     pickup_samples,
-    raw_pickup_cells,
-    raw_samples,
     recommend,
     scorecards,
 )

@@ -1,7 +1,7 @@
 """Pre-aggregated analytics: daily money cells, pickup counts and latency histograms.
 
 ``analytics_loss_daily`` holds exactly the cells of
-:func:`lanshou.analytics.losses.raw_loss_cells` (one row per deadline local day, shop,
+:func:`lanshou.analytics.loss_cells.raw_loss_cells` (one row per deadline local day, shop,
 platform, rule, carrier, outlet and money kind); ``analytics_state`` remembers how far the
 source tables had got at the last refresh. ``analytics_pickup_window`` holds the latency
 histograms of the standard dashboard periods (the last 7, 30 and 90 days) per shop and per
@@ -59,7 +59,7 @@ class PickupDaily(Base):
 
 
 class PickupLatency(Base):
-    """Histogram of pickup latencies (see ``scorecards.bucket_of``) per day and dimensions."""
+    """Histogram of pickup latencies (see ``latency.bucket_of``) per day and dimensions."""
 
     __tablename__ = "analytics_pickup_latency"
     __table_args__ = (Index("ix_analytics_pickup_latency_day_shop", "day", "shop_id"),)
@@ -109,7 +109,7 @@ class PickupWindow(Base):
 
 class PickupPercentile(Base):
     """Latency percentiles of the windows, ready to show: nearest-rank p50/p90/p99 as bucket
-    numbers (``scorecards.bucket_hours`` turns them into hours) per window, level and entity,
+    numbers (``latency.bucket_hours`` turns them into hours) per window, level and entity,
     over one shop (``shop_id``) or over all shops (``shop_id`` 0). The ``province`` level is
     keyed by (province of the shop, carrier); ``province`` is '' on the other levels."""
 
