@@ -60,6 +60,7 @@ class FakeDouyinGateway:
         ]
     )
     throttle_next: int = 0
+    auth_codes: set[str] = field(default_factory=set)  # tool-app codes, each usable once
     refuse_next: dict[str, dict[str, Any]] = field(default_factory=dict)  # path → answer
     access_tokens: dict[str, datetime] = field(default_factory=dict)
     refresh_tokens: set[str] = field(default_factory=set)
@@ -163,7 +164,11 @@ class FakeDouyinGateway:
         }
 
     def _token(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
-        if path == "/token/create":
+        if path == "/token/create" and params.get("grant_type") == "authorization_code":
+            if params.get("code") not in self.auth_codes:
+                return refused(50002, "授权码无效", "isv.business-failed:code-invalid")
+            self.auth_codes.discard(params["code"])
+        elif path == "/token/create":
             if params.get("grant_type") != "authorization_self":
                 return refused(50002, "grant_type 错误", "isv.business-failed")
             if str(params.get("shop_id")) != self.shop_id:

@@ -110,23 +110,31 @@ def connect_douyin(
     shop_code: str,
     app_key: str,
     app_secret: str,
-    douyin_shop_id: str,
     gateway: str,
     now: datetime,
     actor: str,
+    douyin_shop_id: str = "",
+    authorization_code: str = "",
 ) -> PlatformConnection:
-    """Self-use authorisation: a token for ``douyin_shop_id``, then the connection row (a new
-    one, or the shop's existing one with the new app and tokens). The platform's refusal
-    raises :class:`DouyinError` before anything is written."""
+    """A token first — self-use authorisation (自用型) for ``douyin_shop_id``, or a tool app's
+    (工具型) ``authorization_code`` from the merchant's authorisation — then the connection row
+    (a new one, or the shop's existing one with the new app and tokens). The platform's
+    refusal raises :class:`DouyinError` before anything is written."""
     shop_code, app_key, douyin_shop_id = shop_code.strip(), app_key.strip(), douyin_shop_id.strip()
-    if not (shop_code and app_key and app_secret and douyin_shop_id):
-        raise InvalidInput("shop, app key, app secret and 抖店 shop id are all required")
+    authorization_code = authorization_code.strip()
+    if not (shop_code and app_key and app_secret and (douyin_shop_id or authorization_code)):
+        raise InvalidInput(
+            "shop, app key, app secret and a 抖店 shop id or authorisation code are required"
+        )
     if not gateway.startswith(("https://", "http://")):
         raise InvalidInput(f"gateway must be an http(s) URL, not {gateway!r}", field="gateway")
     client = DouyinClient(
         Credentials(app_key, app_secret, gateway), ctx.transport, ctx.clock, sleep=ctx.sleep
     )
-    token = client.create_token_self(douyin_shop_id)
+    if authorization_code:
+        token = client.create_token_code(authorization_code)
+    else:
+        token = client.create_token_self(douyin_shop_id)
     shop = _shop(session, shop_code, token.shop_name)
     conn = session.execute(
         select(PlatformConnection).where(
@@ -140,7 +148,7 @@ def connect_douyin(
     conn.app_key = app_key
     conn.app_secret_enc = ctx.box.seal(app_secret)
     conn.external_shop_id = token.shop_id or douyin_shop_id
-    conn.auth_kind = "self"
+    conn.auth_kind = "code" if authorization_code else "self"
     conn.state = "connected"
     conn.last_error = None
     store_token(conn, ctx, token)
@@ -159,6 +167,7 @@ def connect_douyin(
             "app_key": app_key,
             "douyin_shop_id": conn.external_shop_id,
             "gateway": gateway,
+            "authorisation": conn.auth_kind,
         },
     )
     return conn

@@ -245,7 +245,7 @@ def _arbitration(
         message.outcome = "unmatched"
         message.detail = f"order {order_id} has no appealed violation"
         return message.outcome
-    facts = {
+    facts: dict[str, Any] = {
         key: data[key]
         for key in (
             "aftersale_id",

@@ -80,6 +80,7 @@ def test_menus_follow_the_role() -> None:
         "Alert settings",
         "Delivery log",
         "Users & tokens",
+        "Platform connections",
     ]
     assert navigation(None) == []
 

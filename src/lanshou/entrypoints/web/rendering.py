@@ -63,6 +63,7 @@ def navigation(principal: Principal | None) -> list[NavItem]:
         items.append(NavItem("/alerts/deliveries", N_("Delivery log"), "deliveries"))
     if role is Role.ADMIN:
         items.append(NavItem("/admin/users", N_("Users & tokens"), "admin"))
+        items.append(NavItem("/admin/platforms", N_("Platform connections"), "platforms"))
     return items
 
 

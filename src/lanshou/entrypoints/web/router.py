@@ -18,6 +18,7 @@ from lanshou.entrypoints.web.routes import (
     violations,
 )
 from lanshou.entrypoints.web.routes import alerts as alert_pages
+from lanshou.entrypoints.web.routes import platforms as platform_pages
 from lanshou.entrypoints.web.routes import tasks as task_pages
 
 
@@ -25,6 +26,7 @@ def build_web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_guard)])
     for module in (auth, home, at_risk, orders, admin, analytics):
         router.include_router(module.router)
+    router.include_router(platform_pages.router)
     for module in (violations, appeals, review, complaints):  # 违规与申诉, 审核, 投诉
         router.include_router(module.router)
     for extra in (alert_pages, task_pages):

@@ -29,6 +29,7 @@ from lanshou.orders.listing import (
     list_orders,
 )
 from lanshou.orders.shipping import OrderRef, mark_shipped
+from lanshou.platforms.shipping import latest_answers, tell_platform_shipped
 
 router = APIRouter(include_in_schema=False)
 
@@ -126,6 +127,7 @@ def _order_page(
             else {}
         )
         _, carriers = filter_options(session, scope)
+        platform_answers = latest_answers(session, [s.shipment.id for s in detail.shipments])
     may_ship = ctx.user.role in SHIPPERS and (
         not detail.shipments or any(not s.shipment.waybill_no for s in detail.shipments)
     )
@@ -140,6 +142,7 @@ def _order_page(
         may_ship=may_ship,
         carriers=carriers,
         ship_error=ship_error,
+        platform_answers=platform_answers,
         ship_form=form or {},
         default_shipped_at=local_time(now, "%Y-%m-%dT%H:%M"),
         may_complain=ctx.user.role in COMPLAINT_FILERS,
@@ -170,7 +173,7 @@ def ship(
         return _order_page(ctx, order_id, 422, translate(ctx.locale, bad_time), form)
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
-            mark_shipped(
+            marked = mark_shipped(
                 session,
                 scope_for(session, ctx.user),
                 ctx.user,
@@ -180,6 +183,10 @@ def ship(
                 shipped_at=when,
                 now=ctx.now,
                 ctx=ctx.rules,
+            )
+            # A connected shop's platform is told too; its answer shows on the order page.
+            tell_platform_shipped(
+                session, ctx.runtime.platforms, marked.shipment_id, ctx.user.username, ctx.now
             )
     except (InvalidInput, Conflict) as exc:
         field = str(exc.details.get("field", ""))
