@@ -17,6 +17,8 @@ from lanshou.appeals.filing import expire_overdue
 from lanshou.audit.head import export_head
 from lanshou.bootstrap import Runtime
 from lanshou.enforcement.sweep import SweepResult, run_sweep
+from lanshou.feeds.subscription_client import SubscriptionClient
+from lanshou.feeds.subscriptions import SubscriptionRun, send_due_subscriptions
 from lanshou.platforms.sync import sync_due
 
 log = logging.getLogger("lanshou.worker")
@@ -42,6 +44,13 @@ def sweep_once(runtime: Runtime) -> SweepResult:
         senders=runtime.alert_senders,
     )
     return result
+
+
+def send_tracking_subscriptions(runtime: Runtime) -> SubscriptionRun:
+    """Queued 快递100 / 快递鸟 subscriptions (and due resubscriptions) go out, through the
+    egress guard; no transaction is open while an aggregator answers."""
+    with SubscriptionClient(runtime.egress) as client:
+        return send_due_subscriptions(runtime.sessions, runtime.clock.now(), client)
 
 
 def export_audit_head(runtime: Runtime) -> None:
@@ -73,6 +82,12 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
                 log.info("sweep: %s", result.describe())
         except Exception:
             log.exception("sweep failed; will retry in %.0f s", interval)
+        try:
+            subscriptions = send_tracking_subscriptions(runtime)
+            if subscriptions.changed:
+                log.info("tracking subscriptions: %s", subscriptions)
+        except Exception:
+            log.exception("sending tracking subscriptions failed; will retry in %.0f s", interval)
         try:
             sync_platforms(runtime)
         except Exception:

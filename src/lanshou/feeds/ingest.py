@@ -25,6 +25,7 @@ from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.tracking import record_events
 from lanshou.feeds import kdniao, kuaidi100
 from lanshou.feeds.integrations import find_signer
+from lanshou.feeds.subscriptions import apply_kuaidi100_push
 from lanshou.orders.carriers import CarrierResolver, carrier_row
 
 log = logging.getLogger("lanshou.feeds")
@@ -96,7 +97,8 @@ def _actor(source: str, name: str) -> str:
 def ingest_kuaidi100(
     session: Session, param: str, sign: str, now: datetime, ctx: RulesContext
 ) -> IngestSummary:
-    """One 快递100 push: verify, store the trace, correct the carrier, flag a stalled feed."""
+    """One 快递100 push: verify, store the trace, correct the carrier, flag a stalled feed and
+    schedule its resubscription."""
     signer = find_signer(session, "kuaidi100", lambda salt: kuaidi100.verify(param, sign, salt))
     carriers = CarrierResolver.load(session)
     push = kuaidi100.parse_push(param, carriers)
@@ -107,6 +109,7 @@ def ingest_kuaidi100(
     shipments = _shipments(session, push.waybill)
     corrected = _correct_carrier(session, push, shipments, carriers, actor, now)
     stalled = _flag_stall(session, push, shipments, actor, now)
+    apply_kuaidi100_push(session, push, shipments, signer, now)
     summary = store_updates(session, push.updates, now, ctx, unknown, corrected)
     summary.corrected_shipments, summary.stalled_shipments = corrected, stalled
     return summary

@@ -1,4 +1,5 @@
-"""Feed integrations: which 快递100 salts and 快递鸟 AppKeys may sign pushes to us."""
+"""Feed integrations: which 快递100 salts and 快递鸟 AppKeys may sign pushes to us, and what
+lanshou needs to subscribe waybills at the same accounts (key, callback URL, API address)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,12 @@ def create_integration(
     secret: str,
     account_id: str | None,
     now: datetime,
+    subscribe_key: str | None = None,
+    callback_url: str | None = None,
+    api_url: str | None = None,
 ) -> FeedIntegration:
-    """Register an account that pushes to us (administrators only); audited, secret never."""
+    """Register an account that pushes to us (administrators only); audited, secrets never.
+    With ``callback_url`` (and 快递100's ``subscribe_key``) lanshou also subscribes at it."""
     if actor.role is not Role.ADMIN:
         raise PermissionDenied("only administrators may configure feed integrations")
     if kind not in KINDS:
@@ -40,6 +45,11 @@ def create_integration(
         raise InvalidInput("secret must be 6–128 characters", field="secret")
     if kind == "kdniao" and not (account_id or "").strip():
         raise InvalidInput("快递鸟 integrations need account_id (EBusinessID)", field="account_id")
+    callback_url = _url(callback_url, "callback_url")
+    api_url = _url(api_url, "api_url")
+    subscribe_key = (subscribe_key or "").strip() or None
+    if subscribe_key is not None and len(subscribe_key) > 128:
+        raise InvalidInput("subscribe_key must be at most 128 characters", field="subscribe_key")
     exists = session.execute(
         select(FeedIntegration.id).where(FeedIntegration.kind == kind, FeedIntegration.name == name)
     ).first()
@@ -52,6 +62,9 @@ def create_integration(
         account_id=(account_id or "").strip() or None,
         is_active=True,
         created_at=now,
+        subscribe_key=subscribe_key,
+        callback_url=callback_url,
+        api_url=api_url,
     )
     session.add(row)
     session.flush()
@@ -62,9 +75,24 @@ def create_integration(
         action="created",
         actor=actor.username,
         at=now,
-        data={"kind": kind, "name": name, "account_id": row.account_id},
+        data={
+            "kind": kind,
+            "name": name,
+            "account_id": row.account_id,
+            "subscribes": row.callback_url is not None,
+            "api_url": row.api_url,
+        },
     )
     return row
+
+
+def _url(value: str | None, field: str) -> str | None:
+    value = (value or "").strip() or None
+    if value is None:
+        return None
+    if len(value) > 512 or not value.startswith(("https://", "http://")):
+        raise InvalidInput(f"{field} must be an http(s) URL of at most 512 characters", field=field)
+    return value
 
 
 def list_integrations(session: Session) -> list[FeedIntegration]:

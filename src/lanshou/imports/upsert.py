@@ -27,6 +27,7 @@ from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.tracking import attach_orphan_events, record_events
 from lanshou.imports.records import OrderRecord
 from lanshou.orders.carriers import CarrierResolver, carrier_row
+from lanshou.orders.tracking_queue import queue_tracking_subscriptions
 
 __all__ = ["ChunkResult", "OrderWriter", "ensure_platform"]
 
@@ -352,7 +353,9 @@ class OrderWriter:
             )
         }
         touched.update(ids[(o["order_id"], o["key"])] for o in inserts)
-        self._attach_orphans(session, [(ids[(o, k)], w) for o, k, w in marked])
+        newly_marked = [(ids[(o, k)], w) for o, k, w in marked]
+        self._attach_orphans(session, newly_marked)
+        queue_tracking_subscriptions(session, [sid for sid, _ in newly_marked], self.now)
         self._record_pickups(session, by_id, existing, ids, diffs, touched, result)
         return {t for t in touched if t is not None}
 

@@ -23,6 +23,7 @@ from lanshou.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lanshou.identity.auth import Principal
 from lanshou.identity.scope import Scope, scoped_orders
 from lanshou.orders.carriers import CarrierResolver, carrier_row
+from lanshou.orders.tracking_queue import queue_tracking_subscriptions
 
 __all__ = ["OrderRef", "ShipmentMarked", "mark_shipped"]
 
@@ -125,6 +126,7 @@ def mark_shipped(
     order.updated_at = now
     session.flush()
     attached = attach_orphan_events(session, target.id, waybill)
+    queue_tracking_subscriptions(session, [target.id], now)
     audit.record(
         session,
         entity_type="shipment",

@@ -194,6 +194,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/feeds"): _same(
         _post(f"{V1}/feeds", {"kind": "kuaidi100", "name": "快递100", "secret": "salt-123456"}),
         ADMIN_CREATES),
+    ("PUT", "/api/v1/shops/{shop_id}/tracking-feed"): _same(
+        lambda w, t, c: Call("PUT", f"{V1}/shops/{t.shop_id}/tracking-feed",
+                             json={"integration_id": None}),
+        ADMIN_ONLY),
+    ("GET", "/api/v1/tracking/subscriptions"): _same(
+        _get(f"{V1}/tracking/subscriptions"), ADMIN_ONLY),
+    ("POST", "/api/v1/tracking/subscriptions/{subscription_id}/retry"): _same(
+        _post(f"{V1}/tracking/subscriptions/999999/retry"), (403, 403, 403, 403, 404, 404)),
     ("POST", "/api/v1/shipments"): Row(
         _mark_shipped,
         own=(200, 200, 403, 403, 200, 200), other=(404, 404, 403, 403, 200, 200), anon=401),

@@ -1,14 +1,18 @@
-"""Signed pushes built the way 快递100 and 快递鸟 document them, signatures computed here."""
+"""Signed pushes built the way 快递100 and 快递鸟 document them, signatures computed here; an
+order waiting to be marked shipped."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from lanshou.adapters.db.models import Order, Shipment
 from tests.integration.web.world import bearer
 
 K100_SALT = "salt-k100-abc"
@@ -102,3 +106,32 @@ def kdn_entry(
             for at, text, action in traces
         ],
     }
+
+
+def unshipped_order(sessions: sessionmaker[Session], ext: str, shop: int = 1) -> int:
+    """A paid order of ``shop`` with one shipment and no waybill yet; returns the order id."""
+    paid = datetime(2026, 11, 3, 9, tzinfo=timezone(timedelta(hours=8)))
+    with sessions() as s:
+        order = Order(
+            shop_id=shop,
+            external_id=ext,
+            status="paid",
+            paid_at=paid,
+            amount_fen=5000,
+            quantity=1,
+            created_at=paid,
+            updated_at=paid,
+        )
+        s.add(order)
+        s.flush()
+        s.add(
+            Shipment(
+                order_id=order.id,
+                key=ext,
+                status="created",
+                amount_fen=5000,
+                max_unit_price_fen=5000,
+            )
+        )
+        s.commit()
+        return order.id

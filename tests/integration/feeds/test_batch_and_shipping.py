@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import AuditEvent, Order, Shipment, TrackingEvent
 from lanshou.entrypoints.api.routes import tracking as tracking_routes
+from tests.integration.feeds.helpers import unshipped_order
 from tests.integration.web.world import World, bearer
 
 CST = timezone(timedelta(hours=8))
@@ -171,38 +172,10 @@ def test_an_oversized_batch_is_413_by_header_and_by_streamed_size(
     assert _count(sessions) == 3
 
 
-def _unshipped_order(sessions: sessionmaker[Session], ext: str, shop: int = 1) -> int:
-    paid = datetime(2026, 11, 3, 9, tzinfo=CST)
-    with sessions() as s:
-        order = Order(
-            shop_id=shop,
-            external_id=ext,
-            status="paid",
-            paid_at=paid,
-            amount_fen=5000,
-            quantity=1,
-            created_at=paid,
-            updated_at=paid,
-        )
-        s.add(order)
-        s.flush()
-        s.add(
-            Shipment(
-                order_id=order.id,
-                key=ext,
-                status="created",
-                amount_fen=5000,
-                max_unit_price_fen=5000,
-            )
-        )
-        s.commit()
-        return order.id
-
-
 def test_an_early_scan_is_kept_then_attached_when_the_order_is_marked_shipped(
     client: TestClient, sessions: sessionmaker[Session], world: World
 ) -> None:
-    order_id = _unshipped_order(sessions, "N001")
+    order_id = unshipped_order(sessions, "N001")
     admin = bearer(client, "admin")
     scans = {"events": [ev("YT9001", "2026-11-03T16:00:00+08:00", "picked_up", carrier="圆通")]}
     assert client.post(EVENTS, json=scans, headers=admin).json()["unmatched"] == 1
@@ -227,6 +200,7 @@ def test_an_early_scan_is_kept_then_attached_when_the_order_is_marked_shipped(
         "picked_up_at": "2026-11-03T16:00:00+08:00",
         "attached_events": 1,
         "violations_new": 0,
+        "platform": None,  # the shop is not connected to its platform
     }
     with sessions() as s:
         assert s.get_one(Order, order_id).status == "shipped"
@@ -252,7 +226,7 @@ def test_an_early_scan_is_kept_then_attached_when_the_order_is_marked_shipped(
 def test_another_shops_order_is_404_and_nothing_changes(
     client: TestClient, sessions: sessionmaker[Session], world: World
 ) -> None:
-    order_id = _unshipped_order(sessions, "N002", shop=1)
+    order_id = unshipped_order(sessions, "N002", shop=1)
     body = {
         "order_id": order_id,
         "carrier": "中通",
@@ -271,7 +245,7 @@ def test_another_shops_order_is_404_and_nothing_changes(
 def test_an_unknown_carrier_is_recorded_as_unknown_and_bad_input_is_refused(
     client: TestClient, sessions: sessionmaker[Session], world: World
 ) -> None:
-    order_id = _unshipped_order(sessions, "N003")
+    order_id = unshipped_order(sessions, "N003")
     merchant = bearer(client, "merchant")
     base = {"order_id": order_id, "carrier": "火星快递", "waybill": "MX1"}
     future = client.post(

@@ -60,6 +60,7 @@ PAGES: dict[str, Page] = {
     "/orders": _same("/orders?shop={shop_id}", ALL),
     "/orders/{order_id}": Page("/orders/{order_id}", ALL, SCOPED),
     "/admin/users": _same("/admin/users", (403, 403, 403, 403, 200)),
+    "/admin/tracking": _same("/admin/tracking", (403, 403, 403, 403, 200)),
     "/admin/platforms": _same("/admin/platforms", (403, 403, 403, 403, 200)),
     "/analytics/losses": _same("/analytics/losses", NOT_REVIEWER),
     "/analytics/carriers": _same("/analytics/carriers", NOT_REVIEWER),

@@ -86,6 +86,21 @@ class FeedIntegrationCreate(BaseModel):
     account_id: Annotated[
         str | None, Field(max_length=64, description="快递鸟 EBusinessID (required)")
     ] = None
+    subscribe_key: Annotated[
+        str | None,
+        Field(max_length=128, description="快递100 authorisation key, to subscribe; never shown"),
+    ] = None
+    callback_url: Annotated[
+        str | None,
+        Field(
+            max_length=512,
+            description="the public URL of this server's push endpoint; set it to subscribe",
+        ),
+    ] = None
+    api_url: Annotated[
+        str | None,
+        Field(max_length=512, description="another API address (a sandbox); default theirs"),
+    ] = None
 
 
 class FeedIntegrationPublic(BaseModel):
@@ -96,6 +111,40 @@ class FeedIntegrationPublic(BaseModel):
     is_active: bool
     created_at: Timestamp
     callback_path: str
+    callback_url: str | None
+    api_url: str | None
+    subscribes: bool
+
+
+class ShopTrackingFeedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    integration_id: DbId | None = Field(description="the account to subscribe at; null: none")
+    sender_phone: str | None = Field(
+        default=None, max_length=32, description="顺丰 and 中通 need a phone (its last 4 digits)"
+    )
+
+
+class ShopTrackingFeedPublic(BaseModel):
+    shop_id: int
+    integration_id: int | None
+    sender_phone_set: bool
+
+
+class TrackingSubscriptionPublic(BaseModel):
+    id: int
+    shop_name: str
+    order_external_id: str
+    waybill_no: str
+    carrier_code: str | None
+    integration_name: str
+    state: str
+    attempts: int
+    resubscriptions: int
+    next_attempt_at: Timestamp | None
+    last_error: str | None
+    stalled_since: Timestamp | None
+    resubscribe_at: Timestamp | None
 
 
 class ShipmentMarkIn(BaseModel):

@@ -19,6 +19,7 @@ from lanshou.entrypoints.web.routes import (
 )
 from lanshou.entrypoints.web.routes import alerts as alert_pages
 from lanshou.entrypoints.web.routes import platforms as platform_pages
+from lanshou.entrypoints.web.routes import subscriptions as subscription_pages
 from lanshou.entrypoints.web.routes import tasks as task_pages
 
 
@@ -29,6 +30,6 @@ def build_web_router() -> APIRouter:
     router.include_router(platform_pages.router)
     for module in (violations, appeals, review, complaints):  # 违规与申诉, 审核, 投诉
         router.include_router(module.router)
-    for extra in (alert_pages, task_pages):
+    for extra in (alert_pages, task_pages, subscription_pages):
         router.include_router(extra.router)
     return router

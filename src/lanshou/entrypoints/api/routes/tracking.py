@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import httpx
 from fastapi import APIRouter, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.feeds import FeedIntegration
+from lanshou.adapters.notify import EgressRefused
 from lanshou.bootstrap import Runtime
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
@@ -33,7 +35,7 @@ from lanshou.entrypoints.api.schemas_tracking import (
     TrackingBatchIn,
     TrackingBatchResult,
 )
-from lanshou.errors import LanshouError, PermissionDenied
+from lanshou.errors import InvalidInput, LanshouError, PermissionDenied
 from lanshou.feeds import kdniao, kuaidi100
 from lanshou.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
 from lanshou.feeds.ingest import PlainEvent, ingest_events, ingest_kdniao, ingest_kuaidi100
@@ -226,6 +228,9 @@ def _integration(row: FeedIntegration) -> FeedIntegrationPublic:
         is_active=row.is_active,
         created_at=row.created_at,
         callback_path=CALLBACKS[row.kind],
+        callback_url=row.callback_url,
+        api_url=row.api_url,
+        subscribes=row.callback_url is not None,
     )
 
 
@@ -257,7 +262,15 @@ def feeds(caller: CallerDep, db: DbDep) -> list[FeedIntegrationPublic]:
 def create_feed(
     body: FeedIntegrationCreate, caller: CallerDep, db: DbDep, runtime: RuntimeDep
 ) -> FeedIntegrationPublic:
-    """Register a 快递100 salt or 快递鸟 AppKey; pushes signed with it are then accepted."""
+    """Register a 快递100 salt or 快递鸟 AppKey; pushes signed with it are then accepted. With a
+    ``callback_url`` (and 快递100's ``subscribe_key``) shops can subscribe their waybills at it."""
+    if body.api_url and body.api_url.startswith(("http://", "https://")):
+        try:  # refused now, not at the first subscription (a bad URL is refused below)
+            runtime.egress.check_url(body.api_url)
+        except EgressRefused as exc:
+            raise InvalidInput(str(exc), field="api_url", reason="egress_refused") from exc
+        except httpx.InvalidURL as exc:
+            raise InvalidInput(f"not a valid URL: {exc}", field="api_url") from exc
     row = create_integration(
         db,
         caller,
@@ -266,5 +279,8 @@ def create_feed(
         secret=body.secret,
         account_id=body.account_id,
         now=runtime.clock.now(),
+        subscribe_key=body.subscribe_key,
+        callback_url=body.callback_url,
+        api_url=body.api_url,
     )
     return _integration(row)
