@@ -23,8 +23,10 @@ from lanshou.adapters.db.models import (
     TrackingSubscription,
 )
 from lanshou.bootstrap import Runtime
+from lanshou.feeds.subscribe_contracts import Waybill
 from lanshou.feeds.subscription_client import SubscriptionClient
-from lanshou.feeds.subscriptions import SubscriptionRun, send_due_subscriptions
+from lanshou.feeds.subscription_rules import RetryPolicy
+from lanshou.feeds.subscriptions import SubscriptionRun, claim_due, send_due_subscriptions
 from lanshou.imports.records import OrderRecord, ShipmentRecord
 from lanshou.imports.upsert import OrderWriter
 from lanshou.worker import send_tracking_subscriptions
@@ -359,10 +361,13 @@ def test_an_abort_stalls_the_feed_warns_and_resubscribes_half_an_hour_later(
     client: TestClient, sessions: sessionmaker[Session], runtime: Runtime, k100: FakeKuaidi100
 ) -> None:
     _kuaidi100(client, k100)
-    shipment = _ship(client, unshipped_order(sessions, "X001"), "顺丰", "SF8001")
+    order = unshipped_order(sessions, "X001")
+    shipment = _ship(client, order, "顺丰", "SF8001")
     _run(runtime, NOW)
     k100.stop_watching("shunfeng", "SF8001")
     _push(client, k100_param("SF8001", [], status="abort", message="3天查询无记录"))
+    login(client, "merchant")
+    assert "物流轨迹中断" in client.get(f"/orders/{order}").text  # the merchant sees it
     with sessions() as s:
         assert s.get_one(Shipment, shipment).feed_stalled is True
         warned = s.execute(
@@ -389,6 +394,7 @@ def test_an_abort_stalls_the_feed_warns_and_resubscribes_half_an_hour_later(
     assert (sub.state, sub.stalled_since, sub.resubscribe_at) == ("subscribed", None, None)
     with sessions() as s:
         assert s.get_one(Shipment, shipment).feed_stalled is False
+    assert "物流轨迹中断" not in client.get(f"/orders/{order}").text
 
 
 def test_an_abort_with_com_new_corrects_the_carrier_and_resubscribes_under_it(
@@ -484,3 +490,21 @@ def test_the_admin_page_sets_shop_feeds_and_sends_a_failed_subscription_again(
     again = client.post(f"/admin/tracking/subscriptions/{sub.id}/retry", data={"csrf_token": token})
     assert again.status_code == 422
     assert "只有失败或中断的订阅可以重新发送。" in again.text
+
+
+def test_a_row_leased_by_a_worker_that_died_is_sent_once_the_lease_ends(
+    client: TestClient, sessions: sessionmaker[Session], runtime: Runtime, k100: FakeKuaidi100
+) -> None:
+    _kuaidi100(client, k100)
+    _ship(client, unshipped_order(sessions, "L001"), "圆通", "YT6001")
+    with unit_of_work(sessions) as s:  # a worker claims the row, then dies before sending
+        [job] = claim_due(s, NOW, RetryPolicy(), 10)
+    [sub] = _subs(sessions)
+    assert (job.waybill, sub.state, sub.next_attempt_at) == (
+        Waybill("YT6001", "yuantong", PHONE),
+        "sending",
+        NOW + 5 * MINUTE,
+    )
+    assert _run(runtime, NOW + 4 * MINUTE).changed is False  # another worker keeps off it
+    assert _run(runtime, NOW + 5 * MINUTE).subscribed == 1
+    assert [p["number"] for p in k100.accepted] == ["YT6001"]
