@@ -190,6 +190,12 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, t, c: Call("POST", f"{V1}/tracking/kdniao", data={"RequestData": "{}"}),
         (422,) * 6, anon=422),
     ("POST", "/api/v1/tracking/events"): _same(_tracking_batch, ADMIN_ONLY),
+    # unsigned: refused before anything is read, whoever calls
+    ("POST", "/api/v1/platforms/douyin/push"): _same(
+        lambda w, t, c: Call("POST", f"{V1}/platforms/douyin/push", json=[]),
+        (401,) * 6, anon=401),
+    ("GET", "/api/v1/platforms/connections"): _same(
+        _get(f"{V1}/platforms/connections"), ADMIN_ONLY),
     ("GET", "/api/v1/feeds"): _same(_get(f"{V1}/feeds"), ADMIN_ONLY),
     ("POST", "/api/v1/feeds"): _same(
         _post(f"{V1}/feeds", {"kind": "kuaidi100", "name": "快递100", "secret": "salt-123456"}),
