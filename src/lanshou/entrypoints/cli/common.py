@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from lanshou.bootstrap import Runtime, bootstrap
 from lanshou.errors import InvalidInput
@@ -13,14 +14,31 @@ def runtime(*, migrate: bool = True) -> Runtime:
     return bootstrap(get_settings(), migrate=migrate)
 
 
-def parse_now(value: str | None, runtime_now: datetime) -> datetime:
-    """``--now`` as ISO 8601 with an offset; without the option, the clock's time."""
+def parse_now(value: str | None, runtime_now: datetime, option: str = "--now") -> datetime:
+    """``--now`` (or another time ``option``) as ISO 8601 with an offset; without the option,
+    the clock's time."""
     if value is None:
         return runtime_now
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput(f"--now: {value!r} is not an ISO 8601 time") from exc
+        raise InvalidInput(f"{option}: {value!r} is not an ISO 8601 time") from exc
     if parsed.tzinfo is None:
-        raise InvalidInput(f"--now: {value!r} needs a UTC offset, e.g. 2026-11-26T10:00:00+08:00")
+        raise InvalidInput(
+            f"{option}: {value!r} needs a UTC offset, e.g. 2026-11-26T10:00:00+08:00"
+        )
     return parsed
+
+
+def terminal_progress(*columns: Any) -> Any:
+    """A transient rich progress bar on stderr with these columns after the task's description,
+    or ``None`` when stderr is not a terminal (a log file gets the summary only)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return None
+    return Progress(
+        "[progress.description]{task.description}", *columns, console=console, transient=True
+    )

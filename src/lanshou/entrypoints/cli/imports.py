@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from lanshou.entrypoints.cli.common import parse_now, runtime
+from lanshou.entrypoints.cli.common import parse_now, runtime, terminal_progress
 from lanshou.errors import InvalidInput
 
 app = typer.Typer(help="Load exports into the database.", no_args_is_help=True)
@@ -21,20 +21,11 @@ def register(root: typer.Typer) -> None:
 
 def _progress_bar() -> tuple[Any, Any]:
     """A rich bar of bytes read (scan + import passes) when stderr is a terminal."""
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
 
-    console = Console(stderr=True)
-    if not console.is_terminal:
+    bar = terminal_progress(BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    if bar is None:
         return None, None
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
     task = bar.add_task("reading", total=None)
 
     def update(p: Any) -> None:

@@ -9,7 +9,7 @@ import typer
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.platforms.douyin import DEFAULT_GATEWAY, DouyinError
-from lanshou.entrypoints.cli.common import parse_now, runtime
+from lanshou.entrypoints.cli.common import parse_now, runtime, terminal_progress
 from lanshou.errors import InvalidInput
 from lanshou.i18n.format import DISPLAY_TZ
 from lanshou.platforms.connections import connect_douyin, connection_ids
@@ -71,35 +71,17 @@ def douyin_connect(
 
 def _progress_bar() -> tuple[Any, Any]:
     """A rich bar of orders read against the platform's total, when stderr is a terminal."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress
+    from rich.progress import BarColumn, MofNCompleteColumn
 
-    console = Console(stderr=True)
-    if not console.is_terminal:
+    bar = terminal_progress(BarColumn(), MofNCompleteColumn())
+    if bar is None:
         return None, None
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-    )
     task = bar.add_task("orders", total=None)
 
     def update(page_orders: int, total: int) -> None:
         bar.update(task, total=total, advance=page_orders)
 
     return bar, update
-
-
-def _since(value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(f"--since: {value!r} is not an ISO 8601 time") from exc
-    if parsed.tzinfo is None:
-        raise InvalidInput(f"--since: {value!r} needs a UTC offset, e.g. 2026-11-01T00:00:00+08:00")
-    return parsed
 
 
 def summary_line(s: SyncSummary) -> str:
@@ -134,7 +116,7 @@ def douyin_sync(
     exit 1 if the platform refused any shop's sync."""
     rt = runtime()
     at = parse_now(now, rt.clock.now())
-    start = _since(since) if since is not None else None
+    start = parse_now(since, at, "--since") if since is not None else None
     if start is not None and start >= at:
         raise InvalidInput(f"--since {since} is not before {at.isoformat()}")
     with unit_of_work(rt.sessions) as session:
