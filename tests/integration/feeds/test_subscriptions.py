@@ -508,3 +508,25 @@ def test_a_row_leased_by_a_worker_that_died_is_sent_once_the_lease_ends(
     assert _run(runtime, NOW + 4 * MINUTE).changed is False  # another worker keeps off it
     assert _run(runtime, NOW + 5 * MINUTE).subscribed == 1
     assert [p["number"] for p in k100.accepted] == ["YT6001"]
+
+
+def test_an_account_refuses_a_private_api_address_and_never_shows_its_key(
+    client: TestClient, sessions: sessionmaker[Session], k100: FakeKuaidi100
+) -> None:
+    admin = bearer(client, "admin")
+    body = {"kind": "kuaidi100", "name": "快递100", "secret": K100_SALT, "subscribe_key": "K-1"}
+    private = client.post(
+        "/api/v1/feeds", json={**body, "api_url": "http://10.0.0.5/poll"}, headers=admin
+    )
+    assert private.status_code == 422
+    assert private.json()["error"]["details"]["reason"] == "egress_refused"
+    ftp = client.post("/api/v1/feeds", json={**body, "callback_url": "ftp://x/y"}, headers=admin)
+    assert (ftp.status_code, ftp.json()["error"]["details"]["field"]) == (422, "callback_url")
+    _kuaidi100(client, k100)
+    [listed] = client.get("/api/v1/feeds", headers=admin).json()
+    assert (listed["subscribes"], listed["callback_url"], listed["api_url"]) == (
+        True,
+        CALLBACK,
+        k100.url,
+    )
+    assert k100.key not in json.dumps(listed) and K100_SALT not in json.dumps(listed)
