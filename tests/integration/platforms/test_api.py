@@ -15,6 +15,7 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import (
     Appeal,
     AppealEvent,
+    Carrier,
     Order,
     PlatformMessage,
     PlatformShipmentCall,
@@ -22,6 +23,7 @@ from lanshou.adapters.db.models import (
     User,
 )
 from lanshou.bootstrap import Runtime
+from lanshou.platforms.carrier_codes import store_company_list
 from lanshou.platforms.connections import connect_douyin
 from lanshou.platforms.context import PlatformsContext
 from lanshou.platforms.secrets import SecretBox
@@ -296,3 +298,40 @@ def test_marking_shipped_tells_the_platform_and_records_its_answer(
         )
     assert calls == [("6001", True, "10000"), ("6002", False, "50002")]
     assert waybills == {"6001": "SF100", "6002": "ZT200"}
+
+
+def test_shipped_and_logistics_changed_pushes_put_the_platforms_parcel_on_the_shipment(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session]
+) -> None:
+    def waybill_and_carrier() -> tuple[str | None, str | None, str]:
+        with sessions() as s:
+            row = s.execute(
+                select(Shipment.waybill_no, Carrier.code, Order.status)
+                .join(Order, Order.id == Shipment.order_id)
+                .outerjoin(Carrier, Carrier.id == Shipment.carrier_id)
+                .where(Order.external_id == "6001")
+            ).one()
+        return row[0], row[1], row[2]
+
+    with unit_of_work(sessions) as s:  # the company codes, as a sync would have stored them
+        store_company_list(s, "douyin", fake.companies, NOW)
+    sent = NOW - timedelta(minutes=30)
+    fake.put_order("6001", updated=NOW, status=3, parcel=("zhongtong", "ZT100", sent))
+    body, headers = _signed([_message("102", "m-1", p_id="6001")])
+    client.post(PUSH, content=body, headers=headers)
+    assert waybill_and_carrier() == ("ZT100", "ZTO", "shipped")
+    fake.put_order("6001", updated=NOW, status=3, parcel=("shunfeng", "SF200", sent))
+    body, headers = _signed([_message("104", "m-2", p_id="6001")])
+    client.post(PUSH, content=body, headers=headers)
+    assert waybill_and_carrier() == ("SF200", "SF", "shipped")
+    fake.put_order("6002", updated=NOW, status=4)
+    body, headers = _signed([_message("106", "m-3", p_id="6002")])
+    client.post(PUSH, content=body, headers=headers)
+    assert _messages(sessions) == [
+        ("m-1", "102", "applied"),
+        ("m-2", "104", "applied"),
+        ("m-3", "106", "applied"),
+    ]
+    with sessions() as s:
+        status = s.execute(select(Order.status).where(Order.external_id == "6002")).scalar_one()
+    assert status == "cancelled"
