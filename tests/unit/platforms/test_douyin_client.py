@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -196,3 +197,16 @@ def test_the_fake_gateway_refuses_a_body_that_is_not_canonical(
     """A correctly signed but non-canonical param_json is refused, as the contract says."""
     answer = _raw_post(gateway, body)
     assert (answer["code"], answer["sub_code"]) == (40004, "isv.param-json-invalid")
+
+
+def test_the_request_log_line_hides_the_access_token_and_the_sign(
+    gateway: FakeDouyinGateway, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = _client(gateway, clock)
+    client.create_token_self("880001")
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        client.call("/order/logisticsCompanyList", {})
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert "access-1" not in line and "s3cret" not in line
+    assert "access_token=%2A%2A%2A" in line and "sign=%2A%2A%2A" in line
+    assert "method=order.logisticsCompanyList" in line

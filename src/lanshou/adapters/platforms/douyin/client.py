@@ -11,11 +11,13 @@ data, log_id}``; code 10000 is success. ``/token/create`` (``grant_type=authoriz
 (seconds), ``refresh_token``, ``shop_id``, ``shop_name``.
 
 Secrets never leave this module except in the signed request: ``Credentials`` and ``Token``
-hide them from ``repr`` and nothing here logs.
+hide them from ``repr``, nothing here logs, and httpx's request log line shows ``***`` for the
+access token and the sign.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -41,6 +43,29 @@ DEFAULT_GATEWAY = "https://openapi-fxg.jinritemai.com"
 SANDBOX_GATEWAY = "https://openapi-sandbox.jinritemai.com"
 # A token this close to its expiry is refreshed before the call instead of failing in it.
 REFRESH_AHEAD = timedelta(minutes=30)
+
+
+_HIDDEN_PARAMS = ("access_token", "sign")
+
+
+class _HideTokens(logging.Filter):
+    """httpx logs every request's URL at INFO, and the gateway wants the access token in the
+    query string: without this the server's log would hold live tokens."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_hidden(a) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+def _hidden(url: httpx.URL) -> httpx.URL:
+    for name in _HIDDEN_PARAMS:
+        if name in url.params:
+            url = url.copy_set_param(name, "***")
+    return url
+
+
+logging.getLogger("httpx").addFilter(_HideTokens())
 
 
 @dataclass(frozen=True)
