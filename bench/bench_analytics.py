@@ -224,10 +224,10 @@ def run(
                 s.execute(delete(model))
             s.commit()
             with timer() as full:
-                refresh_aggregates(s, NOW)
+                refresh_aggregates(s, NOW, ctx=RulesContext(), snapshots=False)
             s.commit()
             with timer() as incremental:
-                refresh_aggregates(s, NOW)
+                refresh_aggregates(s, NOW, ctx=RulesContext(), snapshots=False)
             s.commit()
             # What the worker adds with the rules: the exposure snapshots of all shops and of
             # each user's shops (here one merchant with two shops); the first of the hour fits
@@ -329,19 +329,21 @@ def run(
             ),
             (
                 "快递管理 carriers board",
-                lambda: _in(sessions, lambda s: dashboard.carrier_board(s, Scope(None), period)),
+                lambda: _in(
+                    sessions, lambda s: dashboard.carrier_board(s, Scope(None), period, ctx)
+                ),
             ),
             (
                 "lanshou report --json",
-                lambda: _in(sessions, lambda s: build_report(s, Scope(None), period)),
+                lambda: _in(sessions, lambda s: build_report(s, Scope(None), period, ctx)),
             ),
             (
                 "lanshou report --json --shop (one shop)",
-                lambda: _in(sessions, lambda s: build_report(s, Scope(None), period, shop)),
+                lambda: _in(sessions, lambda s: build_report(s, Scope(None), period, ctx, shop)),
             ),
             (
                 "lanshou report --weekly --shop (HTML, 7 days)",
-                lambda: _in(sessions, lambda s: weekly_html(s, Scope(None), shop, week)),
+                lambda: _in(sessions, lambda s: weekly_html(s, Scope(None), shop, week, ctx)),
             ),
             *(
                 (
@@ -350,7 +352,9 @@ def run(
                         sessions,
                         lambda s: [
                             c.row()
-                            for c in scorecards(s, pickup_samples(s, Scope(None), period), level)
+                            for c in scorecards(
+                                s, pickup_samples(s, Scope(None), period, ctx), level
+                            )
                         ],
                     ),
                 )

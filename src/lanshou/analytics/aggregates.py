@@ -17,10 +17,13 @@ Two parts with their own watermark rows in ``analytics_state``:
   deadline and of shipments that got a new tracking event (``tracking_events.id`` above the
   watermark: a pickup scan that arrives late, whatever its event time).
 
+Which deadlines and violations are pickup ones is profile data
+(:mod:`lanshou.analytics.pickup_rules`), so a refresh takes the rules.
+
 A refresh with ``now`` (the worker's, after each sweep) also rebuilds the ``RECENT_DAYS`` up to
 ``now`` (courier assignments and feed stalls of recent parcels move without a marker) and,
-given the rules, stores the 损失与风险 board's exposure and the at-risk board's breach
-probabilities and ranking as of ``now`` (:mod:`lanshou.analytics.exposure`).
+unless told not to (``snapshots=False``), stores the 损失与风险 board's exposure and the at-risk
+board's breach probabilities and ranking as of ``now`` (:mod:`lanshou.analytics.exposure`).
 ``since`` adds every day from ``since``.
 
 ``analytics_pickup_window`` holds the latency histograms of the periods the dashboards offer
@@ -30,10 +33,10 @@ equal to the sum of the daily histograms of their days: it adds the difference b
 and the old daily rows of the days it rebuilt, and rebuilds them whole when ``now`` moved to
 another local day.
 
-Readers: money readers call :func:`ensure_fresh` with ``"loss"``, which compares the loss
-watermarks with the source tables (three index lookups) and refreshes the changed loss days in
-the reader's transaction, so a money figure never lags a ledger entry. Pickup readers call it
-with ``"pickup"``, which builds the pickup aggregates only if they were never built: pickup
+Readers: money readers call :func:`ensure_fresh`, which compares the loss watermarks with the
+source tables (three index lookups) and refreshes the changed loss days in the reader's
+transaction, so a money figure never lags a ledger entry. Pickup readers call
+:func:`ensure_pickups`, which builds the pickup aggregates only if they were never built: pickup
 counts, latencies and timeout rates are as of the last refresh by the worker (or
 ``lanshou sweep``), at most one sweep interval old, so a page never pays for recomputing a day
 of shipments. Refreshes are serialised by an advisory transaction lock
@@ -70,6 +73,7 @@ from lanshou.analytics.latency import percentile_select, window_histogram
 from lanshou.analytics.loss_cells import raw_loss_cells, raw_violation_cells
 from lanshou.analytics.period import Period, local_day
 from lanshou.analytics.pickup_cells import PICKUP_KEY, PICKUP_VALUES, raw_pickup_cells
+from lanshou.analytics.pickup_rules import PickupRules, pickup_rule_keys
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.identity.scope import Scope
 
@@ -153,19 +157,20 @@ def is_fresh(session: Session, part: str | None = None) -> bool:
     return True
 
 
-def ensure_fresh(session: Session, part: str = STATE) -> None:
-    """Readers' hook (see the module docstring): ``"loss"`` refreshes the changed loss days in
-    this transaction; ``"pickup"`` builds the pickup aggregates if they were never built."""
-    if part == STATE:
-        if not is_fresh(session, STATE):
-            _lock(session)
-            _refresh_losses(session, None, None, _tokens(session))
-    elif part == PICKUP_STATE:
-        if session.get(AnalyticsState, PICKUP_STATE) is None:
-            _lock(session)
-            _refresh_pickups(session, None, None, _tokens(session))
-    else:
-        raise ValueError(part)
+def ensure_fresh(session: Session) -> None:
+    """Money readers' hook (see the module docstring): refreshes the changed loss days in this
+    transaction."""
+    if not is_fresh(session, STATE):
+        _lock(session)
+        _refresh_losses(session, None, None, _tokens(session))
+
+
+def ensure_pickups(session: Session, ctx: RulesContext) -> None:
+    """Pickup readers' hook (see the module docstring): builds the pickup aggregates if they were
+    never built (which deadlines are pickup ones comes from the rules, ``ctx``)."""
+    if session.get(AnalyticsState, PICKUP_STATE) is None:
+        _lock(session)
+        _refresh_pickups(session, None, None, _tokens(session), pickup_rule_keys(session, ctx))
 
 
 def _lock(session: Session) -> None:
@@ -234,24 +239,24 @@ def refresh_aggregates(
     session: Session,
     now: datetime | None,
     since: datetime | None = None,
-    ctx: RulesContext | None = None,
+    *,
+    ctx: RulesContext,
+    snapshots: bool = True,
 ) -> tuple[int, int]:
-    """Rebuild the days touched since the last refresh; returns (loss days, pickup days).
-    With ``now`` and the rules (``ctx``) it also stores the exposure and the at-risk ranking as
-    of ``now`` (:mod:`lanshou.analytics.exposure`), computed before taking the lock:
-    fitting the hour's breach models takes long, and readers refreshing the losses wait on the
-    lock."""
-    snapshots = (
-        compute_snapshots(session, now, ctx) if now is not None and ctx is not None else None
-    )
+    """Rebuild the days touched since the last refresh; returns (loss days, pickup days). The
+    rules (``ctx``) say which deadlines are pickup ones. With ``now`` and ``snapshots`` it also
+    stores the exposure and the at-risk ranking as of ``now``
+    (:mod:`lanshou.analytics.exposure`), computed before taking the lock: fitting the hour's
+    breach models takes long, and readers refreshing the losses wait on the lock."""
+    stored = compute_snapshots(session, now, ctx) if now is not None and snapshots else None
     _lock(session)
     tokens = _tokens(session)
     days = (
         _refresh_losses(session, now, since, tokens),
-        _refresh_pickups(session, now, since, tokens),
+        _refresh_pickups(session, now, since, tokens, pickup_rule_keys(session, ctx)),
     )
-    if snapshots is not None:
-        store_snapshots(session, snapshots)
+    if stored is not None:
+        store_snapshots(session, stored)
         session.flush()
     return days
 
@@ -294,7 +299,11 @@ def _refresh_losses(
 
 
 def _refresh_pickups(
-    session: Session, now: datetime | None, since: datetime | None, tokens: Tokens
+    session: Session,
+    now: datetime | None,
+    since: datetime | None,
+    tokens: Tokens,
+    pickup_rules: PickupRules,
 ) -> int:
     state = session.get(AnalyticsState, PICKUP_STATE, populate_existing=True)
     event_id = _event_token(session)
@@ -331,7 +340,7 @@ def _refresh_pickups(
     rebuild = today is not None and (state is None or window_day != today)
     deltas: Counter[tuple[Any, ...]] = Counter()
     for period in _ranges(days):
-        daily, latency = raw_pickup_cells(session, Scope(None), period)
+        daily, latency = raw_pickup_cells(session, Scope(None), period, pickup_rules)
         _sync(session, PickupDaily, PICKUP_KEY, PICKUP_VALUES, period, daily)
         changed_cells = _sync(session, PickupLatency, LATENCY_KEY, LATENCY_VALUES, period, latency)
         if window_day is not None and not rebuild:

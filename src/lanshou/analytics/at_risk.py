@@ -37,10 +37,11 @@ from lanshou.adapters.db.models import (
     Shipment,
     Shop,
 )
-from lanshou.analytics.exposure import scope_key
-from lanshou.analytics.prediction import PICKUP_RULE, OpenShipment, model_for, predict_many
-from lanshou.domain.money import from_fen
-from lanshou.domain.rules.consequences import compensation_for, unit_price
+from lanshou.analytics.exposure import pending_count, scope_key
+from lanshou.analytics.miss_cost import miss_cost
+from lanshou.analytics.pickup_rules import PickupRules, pickup_rule_keys
+from lanshou.analytics.prediction import OpenShipment, model_for, predict_many
+from lanshou.analytics.scoping import scoped
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.errors import InvalidInput, NotFound
 from lanshou.identity.scope import Scope
@@ -120,9 +121,7 @@ def _rows(scope: Scope, *extra: Any) -> Select[*tuple[Any, ...]]:
         .outerjoin(Courier, Courier.id == Shipment.courier_id)
         .where(Deadline.state == "pending")
     )
-    if scope.shop_ids is not None:
-        q = q.where(Deadline.shop_id.in_(sorted(scope.shop_ids) or [-1]))
-    return q
+    return scoped(q, Deadline.shop_id, scope)
 
 
 def _check_sort(sort: str) -> None:
@@ -167,24 +166,8 @@ def board(
     items = [_item(ctx, now, r, last_contacts.get(r[_SHIPMENT_ID]), r[-1]) for r in rows]
     total = len(items)
     if limit is not None and total >= limit:  # a full page: count them all (index only)
-        counted = select(func.count()).select_from(Deadline).where(Deadline.state == "pending")
-        if scope.shop_ids is not None:
-            counted = counted.where(Deadline.shop_id.in_(sorted(scope.shop_ids) or [-1]))
-        total = session.execute(counted).scalar_one()
+        total = pending_count(session, scope)
     return AtRiskBoard(items, at, total)
-
-
-def at_risk(
-    session: Session,
-    scope: Scope,
-    now: datetime,
-    ctx: RulesContext,
-    *,
-    limit: int | None = 100,
-    sort: str = "due",
-) -> list[AtRiskItem]:
-    """The rows of :func:`board`."""
-    return board(session, scope, now, ctx, limit=limit, sort=sort).items
 
 
 def _ranked(session: Session, scope: Scope, key: str, limit: int | None) -> list[Any]:
@@ -253,16 +236,7 @@ def _item(
         courier_phone,
     ) = row[: len(_COLUMNS)]
     rule = ctx.profile(profile).rule(rule_id)
-    comp = Decimal(0)
-    if rule.consequences.compensation is not None:
-        unit = unit_price(
-            from_fen(amount_fen),
-            quantity,
-            from_fen(max_unit_fen) if max_unit_fen is not None else None,
-        )
-        base = unit if rule.consequences.compensation.base == "unit_price" else from_fen(amount_fen)
-        comp = compensation_for(rule.consequences.compensation, base)
-    fine = rule.consequences.fine.amount if rule.consequences.fine else Decimal(0)
+    comp, fine = miss_cost(rule, amount_fen, quantity, max_unit_fen)
     assert due_at is not None
     return AtRiskItem(
         deadline_id, shipment_id, order_id, external_id, shop, rule_id, rule.label_zh,
@@ -288,7 +262,7 @@ def live_at_risk(
     rows = _page(session, q, limit if sort == "due" else None)
     last_contacts = _last_contacts(session, [r[_SHIPMENT_ID] for r in rows])
     items = [_item(ctx, now, r, last_contacts.get(r[_SHIPMENT_ID]), None) for r in rows]
-    probabilities = _probabilities(session, scope, now, rows)
+    probabilities = _probabilities(session, scope, now, rows, pickup_rule_keys(session, ctx))
     items = [
         replace(it, breach_probability=probabilities[it.deadline_id])
         if it.deadline_id in probabilities
@@ -302,12 +276,17 @@ def live_at_risk(
 
 
 def _probabilities(
-    session: Session, scope: Scope, now: datetime, rows: Sequence[Any]
+    session: Session,
+    scope: Scope,
+    now: datetime,
+    rows: Sequence[Any],
+    pickup_rules: PickupRules,
 ) -> dict[int, float]:
+    """Breach probabilities of the rows' pickup deadlines (those of ``pickup_rules``)."""
     wanted = [
         OpenShipment(r[0], r[8], r[9], r[10], r[3])
         for r in rows
-        if r[2] == PICKUP_RULE and r[3] is not None
+        if (r[1], r[2]) in pickup_rules and r[3] is not None
     ]
     if not wanted:
         return {}

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.models import Carrier, Outlet, Shop
+from lanshou.adapters.db.models import Carrier, Outlet, Platform, Shop
 from lanshou.analytics.exposure import board_exposure
 from lanshou.analytics.losses import AppealStats, LossTotals, appeal_stats, loss_breakdowns
 from lanshou.analytics.period import Period
@@ -61,9 +61,17 @@ class LossBoard:
 
 
 def loss_board(
-    session: Session, scope: Scope, now: datetime, ctx: RulesContext, period: Period
+    session: Session,
+    scope: Scope,
+    now: datetime,
+    ctx: RulesContext,
+    period: Period,
+    locale: str = "zh_CN",
 ) -> LossBoard:
-    parts = loss_breakdowns(session, scope, period, ("day", "week", "carrier", "rule", "shop"))
+    """The 损失与风险 page; rules are labelled in ``locale``."""
+    parts = loss_breakdowns(
+        session, scope, period, ("day", "week", "carrier", "platform_rule", "shop")
+    )
     per_day = parts["day"]
     days: list[str] = []
     series: dict[str, list[float]] = {
@@ -98,7 +106,7 @@ def loss_board(
             (carriers.get(k, "—") if k is not None else "—", _yuan(v.net))
             for k, v in parts["carrier"].items()
         ],
-        [(ctx_label(ctx, k), _yuan(v.net)) for k, v in parts["rule"].items()],
+        _by_rule(session, ctx, parts["platform_rule"], locale),
         [(k, _yuan(v.net)) for k, v in parts["week"].items()],
         [
             [
@@ -125,8 +133,10 @@ class CarrierBoard:
     trend: dict[str, list[float | None]]  # carrier → timeout rate per week
 
 
-def carrier_board(session: Session, scope: Scope, period: Period) -> CarrierBoard:
-    samples = pickup_samples(session, scope, period)
+def carrier_board(
+    session: Session, scope: Scope, period: Period, ctx: RulesContext
+) -> CarrierBoard:
+    samples = pickup_samples(session, scope, period, ctx)
     carriers = scorecards(session, samples, "carrier")
     weeks = sorted({w for c in carriers for w in c.weeks})
     trend = {
@@ -144,12 +154,18 @@ def carrier_board(session: Session, scope: Scope, period: Period) -> CarrierBoar
     )
 
 
-def ctx_label(ctx: RulesContext, rule_id: str) -> str:
-    """A rule's Chinese label from the default profile, else its id."""
-    try:
-        return ctx.profile("douyin").rule(rule_id).label_zh
-    except Exception:
-        return rule_id
+def _by_rule(
+    session: Session, ctx: RulesContext, nets: dict[Any, LossTotals], locale: str
+) -> list[tuple[str, float]]:
+    """Net loss per rule label, in rule id order: each (platform, rule id) labelled by the
+    platform's own profile; rules that read the same are one bar."""
+    profiles = dict(session.execute(select(Platform.id, Platform.profile)).all())
+    out: dict[str, int] = {}
+    for (platform, rule_id), totals in sorted(nets.items(), key=lambda kv: kv[0][::-1]):
+        profile = profiles.get(platform)
+        label = ctx.profile(profile).rule_label(rule_id, locale) if profile else rule_id
+        out[label] = out.get(label, 0) + totals.net
+    return [(label, _yuan(net)) for label, net in out.items()]
 
 
 def card_rows(cards: list[Scorecard]) -> list[list[Any]]:

@@ -1,6 +1,6 @@
 """Exposure: what the scope's pending deadlines are expected to cost, for the 损失与风险 board.
 
-:func:`exposure` gives the same figures as :func:`lanshou.analytics.at_risk.at_risk` with
+:func:`exposure` gives the same figures as :func:`lanshou.analytics.at_risk.live_at_risk` with
 ``limit=None`` — the number of pending deadlines, and the sum of their ``expected_cost``
 (breach probability × cost of a miss, to the fen; only pickup deadlines of shipments marked
 shipped have a probability) — computed from plain columns instead of one object per deadline:
@@ -45,10 +45,12 @@ from lanshou.adapters.db.models import (
     Shipment,
     ShopMembership,
 )
-from lanshou.analytics.prediction import PICKUP_RULE, model_for
+from lanshou.analytics.miss_cost import miss_cost
+from lanshou.analytics.pickup_rules import among_pickup_rules, pickup_rule_keys
+from lanshou.analytics.prediction import model_for
+from lanshou.analytics.scoping import scoped
 from lanshou.analytics.survival import Curve, miss_probability, segment_of
 from lanshou.domain.money import from_fen, to_fen
-from lanshou.domain.rules.consequences import compensation_for, unit_price
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.identity.scope import Scope
 
@@ -61,41 +63,31 @@ MAX_AGE = timedelta(minutes=5)
 Row = tuple[Any, ...]
 
 
-def _shop_filter(scope: Scope) -> Any:
-    if scope.shop_ids is None:
-        return True
-    return Deadline.shop_id.in_(sorted(scope.shop_ids) or [-1])
-
-
 def pending_count(session: Session, scope: Scope) -> int:
-    q = (
-        select(func.count())
-        .select_from(Deadline)
-        .where(Deadline.state == "pending", _shop_filter(scope))
-    )
-    return int(session.execute(q).scalar_one())
+    """The scope's pending deadlines, of every rule."""
+    q = select(func.count()).select_from(Deadline).where(Deadline.state == "pending")
+    return int(session.execute(scoped(q, Deadline.shop_id, scope)).scalar_one())
 
 
-def pending_pickups(session: Session, scope: Scope) -> list[Row]:
-    """The scope's pending pickup deadlines of shipments marked shipped, with what pricing and
-    predicting a miss needs."""
+def pending_pickups(session: Session, scope: Scope, ctx: RulesContext) -> list[Row]:
+    """The scope's pending pickup deadlines (the rules' of
+    :func:`~lanshou.analytics.pickup_rules.pickup_rule_keys`) of shipments marked shipped, with
+    what pricing and predicting a miss needs."""
     # Two steps, each by index: the deadlines, then their shipments by id in one statement
     # (as one join, PostgreSQL hashes the whole shipments table).
-    deadlines = session.execute(
-        select(
-            Deadline.shipment_id,
-            Deadline.shop_id,
-            Deadline.profile,
-            Deadline.rule_id,
-            Deadline.due_at,
-            Deadline.id,
-        ).where(
-            Deadline.state == "pending",
-            Deadline.rule_id == PICKUP_RULE,
-            Deadline.due_at.is_not(None),
-            _shop_filter(scope),
-        )
-    ).all()
+    q = select(
+        Deadline.shipment_id,
+        Deadline.shop_id,
+        Deadline.profile,
+        Deadline.rule_id,
+        Deadline.due_at,
+        Deadline.id,
+    ).where(
+        Deadline.state == "pending",
+        among_pickup_rules(Deadline.profile, Deadline.rule_id, pickup_rule_keys(session, ctx)),
+        Deadline.due_at.is_not(None),
+    )
+    deadlines = session.execute(scoped(q, Deadline.shop_id, scope)).all()
     ids = sorted({d[0] for d in deadlines})
     shipments: dict[int, tuple[Any, ...]] = {}
     if ids:
@@ -207,7 +199,7 @@ def exposure(
 ) -> tuple[Decimal, int]:
     """(Σ expected cost of the pending deadlines, number of pending deadlines), live."""
     count = pending_count(session, scope)
-    return expected_cost(session, scope, now, ctx, pending_pickups(session, scope)), count
+    return expected_cost(session, scope, now, ctx, pending_pickups(session, scope, ctx)), count
 
 
 def scope_key(shops: frozenset[int] | None) -> str:
@@ -252,7 +244,7 @@ def compute_snapshots(session: Session, now: datetime, ctx: RulesContext) -> Sna
     """The rows of ``analytics_exposure`` and ``analytics_breach_risk`` as of ``now``: one read
     of the pending pickup deadlines, each scope with its own breach model (the first call of
     an hour fits them)."""
-    rows = pending_pickups(session, Scope(None))
+    rows = pending_pickups(session, Scope(None), ctx)
     counts = dict(
         session.execute(
             select(Deadline.shop_id, func.count())
@@ -314,15 +306,5 @@ def _cost(
     max_unit_fen: int | None,
 ) -> Decimal:
     """Compensation + fine of a miss, as the at-risk board prices it."""
-    rule = ctx.profile(profile).rule(rule_id)
-    comp = Decimal(0)
-    if rule.consequences.compensation is not None:
-        unit = unit_price(
-            from_fen(amount_fen),
-            quantity,
-            from_fen(max_unit_fen) if max_unit_fen is not None else None,
-        )
-        base = unit if rule.consequences.compensation.base == "unit_price" else from_fen(amount_fen)
-        comp = compensation_for(rule.consequences.compensation, base)
-    fine = rule.consequences.fine.amount if rule.consequences.fine else Decimal(0)
+    comp, fine = miss_cost(ctx.profile(profile).rule(rule_id), amount_fen, quantity, max_unit_fen)
     return comp + fine

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Appeal, LossDaily, Violation, ViolationDaily
-from lanshou.analytics.aggregates import STATE, ensure_fresh
+from lanshou.analytics.aggregates import ensure_fresh
 from lanshou.analytics.loss_cells import COUNTED_STATES, LossCell
 from lanshou.analytics.period import Period, iso_week, percentile
 from lanshou.analytics.scoping import scoped
@@ -64,7 +64,7 @@ def loss_cells(
     session: Session, scope: Scope, period: Period, shop_id: int | None = None
 ) -> list[LossCell]:
     """The period's money from the daily aggregates (refreshed first if the ledger moved)."""
-    ensure_fresh(session, STATE)
+    ensure_fresh(session)
     q = select(
         LossDaily.day,
         LossDaily.shop_id,
@@ -80,13 +80,14 @@ def loss_cells(
     return [LossCell(*row) for row in session.execute(q)]
 
 
-SQL_DIMENSIONS = {
-    "day": LossDaily.day,
-    "shop": LossDaily.shop_id,
-    "platform": LossDaily.platform_id,
-    "rule": LossDaily.rule_id,
-    "carrier": LossDaily.carrier_id,
-    "outlet": LossDaily.outlet_id,
+SQL_DIMENSIONS: dict[str, tuple[Any, ...]] = {
+    "day": (LossDaily.day,),
+    "shop": (LossDaily.shop_id,),
+    "platform": (LossDaily.platform_id,),
+    "rule": (LossDaily.rule_id,),
+    "platform_rule": (LossDaily.platform_id, LossDaily.rule_id),  # a rule id is per profile
+    "carrier": (LossDaily.carrier_id,),
+    "outlet": (LossDaily.outlet_id,),
 }
 
 
@@ -100,14 +101,14 @@ def loss_breakdowns(
     """``breakdown(loss_cells(...), d)`` for each dimension (and ``"total"``: one key, None),
     grouped in the database so a page reads a few rows per dimension instead of every cell;
     ``"week"`` is folded from the days."""
-    ensure_fresh(session, STATE)
+    ensure_fresh(session)
     out: dict[str, dict[Any, LossTotals]] = {}
     wanted = list(dict.fromkeys(dimensions))
     for dim in wanted:
         if dim == "week":
             continue
         t = LossDaily
-        cols = [] if dim == "total" else [SQL_DIMENSIONS[dim]]
+        cols = [] if dim == "total" else list(SQL_DIMENSIONS[dim])
         q = (
             select(*cols, t.kind, func.sum(t.charged_fen), func.sum(t.recovered_fen))
             .where(t.day >= period.first, t.day <= period.last)
@@ -116,7 +117,7 @@ def loss_breakdowns(
         q = scoped(q, t.shop_id, scope, shop_id)
         totals: dict[Any, LossTotals] = defaultdict(LossTotals)
         for row in session.execute(q):
-            key = row[0] if cols else None
+            key = None if not cols else row[0] if len(cols) == 1 else tuple(row[: len(cols)])
             kind, charged, recovered = row[-3:]
             acc = totals[key]
             setattr(acc, kind, getattr(acc, kind) + int(charged or 0))
@@ -155,6 +156,7 @@ DIMENSIONS: dict[str, Dimension] = {
     "shop": lambda c: c.shop_id,
     "platform": lambda c: c.platform_id,
     "rule": lambda c: c.rule_id,
+    "platform_rule": lambda c: (c.platform_id, c.rule_id),
     "carrier": lambda c: c.carrier_id,
     "outlet": lambda c: c.outlet_id,
 }
@@ -174,7 +176,7 @@ def violation_counts(
 ) -> dict[str, int]:
     """Violations that happened (open, confirmed or later reversed) per rule, from the daily
     counts (refreshed first if violations moved)."""
-    ensure_fresh(session, STATE)
+    ensure_fresh(session)
     t = ViolationDaily
     q = (
         select(t.rule_id, func.sum(t.n))

@@ -19,10 +19,14 @@ from lanshou.adapters.db.models import Deadline, LedgerEntry, Order, Shipment, S
 from lanshou.analytics.latency import bucket_of
 from lanshou.analytics.loss_cells import COUNTED_STATES
 from lanshou.analytics.period import Period, local_day
+from lanshou.analytics.pickup_rules import (
+    PickupRules,
+    among_pickup_rules,
+    one_pickup_rule_per_profile,
+)
 from lanshou.analytics.scoping import scoped
 from lanshou.identity.scope import Scope
 
-PICKUP_RULE = "pickup_timeout"
 PICKUP_KEY = ("day", "shop_id", "carrier_id", "outlet_id", "courier_id")
 PICKUP_VALUES = ("shipments", "with_deadline", "timeouts", "reversed", "feed_stalls", "penalty_fen")
 
@@ -66,9 +70,15 @@ class Shipped(NamedTuple):
 
 
 def shipped_rows(
-    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+    session: Session,
+    scope: Scope,
+    period: Period,
+    pickup_rules: PickupRules,
+    shop_id: int | None = None,
 ) -> Iterator[Shipped]:
-    """Each shipment marked shipped in the period with its pickup outcome."""
+    """Each shipment marked shipped in the period with its pickup deadline and violation (of
+    ``pickup_rules``, at most one per profile)."""
+    one_pickup_rule_per_profile(pickup_rules)
     dl = aliased(Deadline)
     v = aliased(Violation)
     q = (
@@ -87,8 +97,20 @@ def shipped_rows(
         )
         .join(Order, Order.id == Shipment.order_id)
         .join(Shop, Shop.id == Order.shop_id)
-        .outerjoin(dl, and_(dl.shipment_id == Shipment.id, dl.rule_id == PICKUP_RULE))
-        .outerjoin(v, and_(v.shipment_id == Shipment.id, v.rule_id == PICKUP_RULE))
+        .outerjoin(
+            dl,
+            and_(
+                dl.shipment_id == Shipment.id,
+                among_pickup_rules(dl.profile, dl.rule_id, pickup_rules),
+            ),
+        )
+        .outerjoin(
+            v,
+            and_(
+                v.shipment_id == Shipment.id,
+                among_pickup_rules(v.profile, v.rule_id, pickup_rules),
+            ),
+        )
         .where(Shipment.shipped_at >= period.start, Shipment.shipped_at < period.end)
     )
     q = scoped(q, Shop.id, scope, shop_id)
@@ -116,7 +138,11 @@ def shipped_rows(
 
 
 def raw_samples(
-    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+    session: Session,
+    scope: Scope,
+    period: Period,
+    pickup_rules: PickupRules,
+    shop_id: int | None = None,
 ) -> list[Sample]:
     """One row per shipment marked shipped in the period, with its pickup outcome."""
     return [
@@ -134,12 +160,12 @@ def raw_samples(
             r.violation_state in COUNTED_STATES,
             r.violation_state == "reversed",
         )
-        for r in shipped_rows(session, scope, period, shop_id)
+        for r in shipped_rows(session, scope, period, pickup_rules, shop_id)
     ]
 
 
 def raw_pickup_cells(
-    session: Session, scope: Scope, period: Period
+    session: Session, scope: Scope, period: Period, pickup_rules: PickupRules
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rows of ``analytics_pickup_daily`` and ``analytics_pickup_latency`` for the period,
     recomputed from shipments, deadlines, violations and the ledger (what :func:`raw_samples`
@@ -149,7 +175,7 @@ def raw_pickup_cells(
         .join(Violation, Violation.id == LedgerEntry.violation_id)
         .join(Shipment, Shipment.id == Violation.shipment_id)
         .where(
-            Violation.rule_id == PICKUP_RULE,
+            among_pickup_rules(Violation.profile, Violation.rule_id, pickup_rules),
             Shipment.shipped_at >= period.start,
             Shipment.shipped_at < period.end,
             LedgerEntry.kind != "points",
@@ -160,7 +186,7 @@ def raw_pickup_cells(
     money = {sid: int(v or 0) for sid, v in session.execute(q)}
     daily: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     hist: dict[tuple[Any, ...], int] = defaultdict(int)
-    for r in shipped_rows(session, scope, period):
+    for r in shipped_rows(session, scope, period, pickup_rules):
         key = (r.day, r.shop_id, r.carrier_id, r.outlet_id, r.courier_id)
         row = daily[key]
         row[0] += 1

@@ -12,40 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.models import Order, Platform, Shipment
+from lanshou.adapters.db.models import Order, Shipment
 from lanshou.analytics.survival import BreachModel, Observation, Prediction, segment_of
-from lanshou.enforcement.rules_context import RulesContext
 from lanshou.identity.scope import Scope
 
 HISTORY_DAYS = 60
-# Kept only for exposure.py, at_risk.py and scorecards.py until they filter by
-# `pickup_rule_keys` (all three at once: live_at_risk is the reference for the stored figures).
-PICKUP_RULE = "pickup_timeout"
 _CACHE: dict[tuple[str, frozenset[int] | None, datetime], BreachModel] = {}
 _LOCK = threading.Lock()
-
-
-def pickup_rule_keys(session: Session, rules: RulesContext) -> frozenset[tuple[str, str]]:
-    """(profile, rule id) of every rule whose deadline waits for the carrier's first pickup scan
-    (`Rule.awaits_pickup`), in the profiles the platforms use: the deadlines this model prices.
-    A rule id means different things in different profiles, hence the pairs."""
-    names = session.execute(select(Platform.profile).distinct()).scalars().all()
-    return frozenset(
-        (name, rule_id) for name in names for rule_id in rules.profile(name).pickup_rule_ids
-    )
-
-
-def among_pickup_rules(
-    profile: ColumnExpressionArgument[str],
-    rule_id: ColumnExpressionArgument[str],
-    keys: frozenset[tuple[str, str]],
-) -> ColumnElement[bool]:
-    """SQL: the row's (profile, rule id) is one of ``keys`` (from :func:`pickup_rule_keys`),
-    e.g. ``among_pickup_rules(Deadline.profile, Deadline.rule_id, keys)``."""
-    return tuple_(profile, rule_id).in_(sorted(keys))
 
 
 def observations(

@@ -24,7 +24,9 @@ from lanshou.analytics.losses import (
     violation_counts,
 )
 from lanshou.analytics.period import Period
+from lanshou.analytics.scoping import scoped
 from lanshou.analytics.scorecards import pickup_samples, scorecards
+from lanshou.enforcement.rules_context import RulesContext
 from lanshou.errors import NotFound
 from lanshou.identity.scope import Scope
 
@@ -43,9 +45,7 @@ REPORT_KEYS = (
 
 
 def resolve_shops(session: Session, scope: Scope, code: str | None) -> list[Shop]:
-    q = select(Shop).order_by(Shop.code, Shop.id)
-    if scope.shop_ids is not None:
-        q = q.where(Shop.id.in_(sorted(scope.shop_ids) or [-1]))
+    q = scoped(select(Shop).order_by(Shop.code, Shop.id), Shop.id, scope)
     if code is not None:
         q = q.where(Shop.code == code)
     shops = list(session.execute(q).scalars())
@@ -55,13 +55,17 @@ def resolve_shops(session: Session, scope: Scope, code: str | None) -> list[Shop
 
 
 def build_report(
-    session: Session, scope: Scope, period: Period, shop_code: str | None = None
+    session: Session,
+    scope: Scope,
+    period: Period,
+    ctx: RulesContext,
+    shop_code: str | None = None,
 ) -> dict[str, Any]:
     shops = resolve_shops(session, scope, shop_code)
     narrowed = Scope(frozenset(s.id for s in shops))
     money = loss_breakdowns(session, narrowed, period, ("total",))["total"].get(None, LossTotals())
     appeals = appeal_stats(session, narrowed, period)
-    cards = scorecards(session, pickup_samples(session, narrowed, period), "carrier")
+    cards = scorecards(session, pickup_samples(session, narrowed, period, ctx), "carrier")
 
     def hours(x: float | None) -> float | None:
         return None if x is None else round(x, 2)

@@ -42,10 +42,11 @@ from lanshou.adapters.db.models import (
     PickupPercentile,
     Shop,
 )
-from lanshou.analytics.aggregates import PICKUP_STATE, WINDOWS, ensure_fresh
+from lanshou.analytics.aggregates import PICKUP_STATE, WINDOWS, ensure_pickups
 from lanshou.analytics.latency import PERCENTILES, bucket_hours, percentile_select, window_histogram
 from lanshou.analytics.period import Period, iso_week
 from lanshou.analytics.scoping import scoped
+from lanshou.enforcement.rules_context import RulesContext
 from lanshou.identity.scope import Scope
 
 LEVELS = ("carrier", "outlet", "courier")
@@ -73,10 +74,11 @@ def _filtered(q: Any, table: Any, scope: Scope, period: Period | None, shop_id: 
 
 
 def pickup_samples(
-    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+    session: Session, scope: Scope, period: Period, ctx: RulesContext, shop_id: int | None = None
 ) -> PickupSamples:
-    """Pickup counts of the shipments marked shipped in the period (aggregated per week)."""
-    ensure_fresh(session, PICKUP_STATE)
+    """Pickup counts of the shipments marked shipped in the period (aggregated per week); the
+    rules (``ctx``) build the aggregates if they were never built."""
+    ensure_pickups(session, ctx)
     t = PickupDaily
     week = week_start(session, t.day)
     q = (

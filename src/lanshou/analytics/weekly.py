@@ -11,6 +11,7 @@ from lanshou.analytics.charts import horizontal_bars, stacked_bars
 from lanshou.analytics.losses import loss_breakdowns
 from lanshou.analytics.period import Period
 from lanshou.analytics.report import build_report, resolve_shops
+from lanshou.enforcement.rules_context import RulesContext
 from lanshou.identity.scope import Scope
 
 KIND_ZH = (("compensation", "赔付"), ("fine", "罚款"), ("refund", "自动退款"))
@@ -24,11 +25,13 @@ _CSS = (
 )
 
 
-def weekly_html(session: Session, scope: Scope, shop_code: str, period: Period) -> str:
+def weekly_html(
+    session: Session, scope: Scope, shop_code: str, period: Period, ctx: RulesContext
+) -> str:
     """损失周报: money cards, daily loss by kind, timeout rate by carrier, the report JSON."""
     shop = resolve_shops(session, scope, shop_code)[0]
     narrowed = Scope(frozenset({shop.id}))
-    report = build_report(session, narrowed, period)
+    report = build_report(session, narrowed, period, ctx)
     days = loss_breakdowns(session, narrowed, period, ("day",))["day"]
     labels, series = [], []
     day = period.first

@@ -38,7 +38,7 @@ from lanshou.analytics.aggregates import (
     RECENT_DAYS,
     STATE,
     WINDOWS,
-    ensure_fresh,
+    ensure_pickups,
     is_fresh,
     refresh_aggregates,
     window_sums,
@@ -59,6 +59,7 @@ from lanshou.analytics.losses import (
 )
 from lanshou.analytics.period import Period, local_day, percentile
 from lanshou.analytics.pickup_cells import raw_pickup_cells, raw_samples
+from lanshou.analytics.pickup_rules import pickup_rule_keys
 from lanshou.analytics.scorecards import (
     LEVELS,
     PickupSamples,
@@ -79,6 +80,7 @@ from tests.integration.analytics.world import SETTINGS
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 4, 12, tzinfo=CST)
+RULES = RulesContext()
 EVERYTHING = Period(date(2026, 9, 1), date(2026, 12, 31))
 LOSS_COLS = (
     "day",
@@ -107,7 +109,7 @@ def _assert_equal_to_recomputation(s: Session) -> None:
     assert _stored(s, ViolationDaily, ("day", "shop_id", "rule_id", "n")) == Counter(
         (c["day"], c["shop_id"], c["rule_id"], c["n"]) for c in raw_violation_cells(s, EVERYTHING)
     )
-    daily, latency = raw_pickup_cells(s, Scope(None), EVERYTHING)
+    daily, latency = raw_pickup_cells(s, Scope(None), EVERYTHING, pickup_rule_keys(s, RULES))
     assert _stored(s, PickupDaily, PICKUP_KEY + PICKUP_COUNTS) == Counter(
         tuple(r[k] for k in PICKUP_KEY + PICKUP_COUNTS) for r in daily
     )
@@ -124,7 +126,8 @@ def _assert_windows_equal_a_recomputation(s: Session, day: date) -> None:
     raw tables, per level, shop and entity — and nothing else (no zero rows)."""
     assert s.execute(select(PickupWindow).where(PickupWindow.n <= 0)).first() is None
     for w in WINDOWS:
-        _, latency = raw_pickup_cells(s, Scope(None), Period(day - timedelta(days=w - 1), day))
+        window = Period(day - timedelta(days=w - 1), day)
+        _, latency = raw_pickup_cells(s, Scope(None), window, pickup_rule_keys(s, RULES))
         want: Counter[tuple[Any, ...]] = Counter()
         for r in latency:
             for level, column in LEVEL_COLUMNS.items():
@@ -178,7 +181,7 @@ def test_aggregates_equal_a_recomputation_full_and_incremental(
     seed_demo(engine, now=NOW - timedelta(days=1), orders=400, days=20, create_users=False)
     evaluate_all(sessions, NOW - timedelta(days=1), SETTINGS)
     with sessions() as s:
-        refresh_aggregates(s, NOW - timedelta(days=1))
+        refresh_aggregates(s, NOW - timedelta(days=1), ctx=RULES, snapshots=False)
         s.commit()
     with sessions() as s:
         assert is_fresh(s)
@@ -201,7 +204,7 @@ def test_aggregates_equal_a_recomputation_full_and_incremental(
         s.commit()
     with sessions() as s:
         assert not is_fresh(s)
-        refresh_aggregates(s, NOW)
+        refresh_aggregates(s, NOW, ctx=RULES, snapshots=False)
         s.commit()
     with sessions() as s:
         assert is_fresh(s)
@@ -250,7 +253,7 @@ def test_aggregates_equal_a_recomputation_full_and_incremental(
         s.commit()
     with sessions() as s:
         assert not is_fresh(s, PICKUP_STATE)
-        refresh_aggregates(s, NOW)
+        refresh_aggregates(s, NOW, ctx=RULES, snapshots=False)
         s.commit()
     with sessions() as s:
         assert is_fresh(s)
@@ -264,7 +267,7 @@ def test_money_readers_refresh_the_losses_and_leave_the_pickups_to_the_worker(
     seed_demo(engine, now=NOW, orders=200, days=10, create_users=False)
     evaluate_all(sessions, NOW, SETTINGS)
     with sessions() as s:
-        refresh_aggregates(s, NOW)
+        refresh_aggregates(s, NOW, ctx=RULES, snapshots=False)
         s.commit()
     period = Period(date(2026, 9, 1), date(2026, 12, 31))
     with sessions() as s:
@@ -286,9 +289,9 @@ def test_money_readers_refresh_the_losses_and_leave_the_pickups_to_the_worker(
         pickup_state = s.get(AnalyticsState, PICKUP_STATE)
         assert pickup_state is not None
         assert (pickup_state.ledger_id, pickup_state.refreshed_at) == pickup_tokens
-        ensure_fresh(s, PICKUP_STATE)  # built already: nothing to do
+        ensure_pickups(s, RULES)  # built already: nothing to do
         assert not is_fresh(s, PICKUP_STATE)
-        refresh_aggregates(s, NOW)
+        refresh_aggregates(s, NOW, ctx=RULES, snapshots=False)
         assert is_fresh(s)
         _assert_equal_to_recomputation(s)
 
@@ -300,7 +303,7 @@ def test_the_pages_read_the_same_figures_through_windows_and_sql_grouping(
     seed_demo(engine, now=NOW, orders=400, days=20, create_users=False)
     evaluate_all(sessions, NOW, SETTINGS)
     with sessions() as s:
-        refresh_aggregates(s, NOW)
+        refresh_aggregates(s, NOW, ctx=RULES, snapshots=False)
         s.commit()
     with sessions() as s:
         shops = list(s.execute(select(Shop.id).order_by(Shop.id)).scalars())
@@ -316,7 +319,7 @@ def test_the_pages_read_the_same_figures_through_windows_and_sql_grouping(
                 (Scope(frozenset(shops)), None),
                 (Scope(frozenset(shops[1:])), first_shop),
             ):
-                fast = pickup_samples(s, scope, period, shop)
+                fast = pickup_samples(s, scope, period, RULES, shop)
                 assert fast.window == days
                 slow = PickupSamples(scope, period, shop, fast.cells, None)
                 for level in (*LEVELS, "province"):
@@ -338,9 +341,10 @@ def test_the_pages_read_the_same_figures_through_windows_and_sql_grouping(
                     s, scope, period, shop
                 )
         # a period that is not a window reads the daily histograms
-        assert pickup_samples(s, Scope(None), Period.ending(NOW, 12)).window is None
+        assert pickup_samples(s, Scope(None), Period.ending(NOW, 12), RULES).window is None
         assert (
-            pickup_samples(s, Scope(None), Period.ending(NOW - timedelta(days=1), 7)).window is None
+            pickup_samples(s, Scope(None), Period.ending(NOW - timedelta(days=1), 7), RULES).window
+            is None
         )
 
 
@@ -459,11 +463,11 @@ def test_histogram_percentiles_are_within_one_bucket_of_the_exact_ones(
     with sessions() as s:
         exact: dict[int | None, list[float]] = defaultdict(list)
         counts: Counter[int | None] = Counter()
-        for sample in raw_samples(s, Scope(None), period):
+        for sample in raw_samples(s, Scope(None), period, pickup_rule_keys(s, RULES)):
             counts[sample.carrier_id] += 1
             if sample.latency_h is not None:
                 exact[sample.carrier_id].append(sample.latency_h)
-        cards = scorecards(s, pickup_samples(s, Scope(None), period), "carrier")
+        cards = scorecards(s, pickup_samples(s, Scope(None), period, RULES), "carrier")
     assert {c.entity_id: c.shipments for c in cards} == dict(counts)
     for card in cards:
         values = sorted(exact[card.entity_id])

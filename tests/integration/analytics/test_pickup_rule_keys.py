@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Deadline, Platform, Shipment
-from lanshou.analytics.prediction import among_pickup_rules, pickup_rule_keys
+from lanshou.analytics.pickup_rules import among_pickup_rules, pickup_rule_keys
 from lanshou.enforcement.rules_context import RulesContext
 from tests.integration.web.world import NOW, build_world
 from tests.new_rule_profile import NAME, RULE_ID, write_profile

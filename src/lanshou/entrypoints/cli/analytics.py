@@ -44,10 +44,12 @@ def report(
         if weekly:
             if shop is None or out is None:
                 raise InvalidInput("--weekly needs --shop and --out", field="shop")
-            out.write_text(weekly_html(session, Scope(None), shop, period), encoding="utf-8")
+            out.write_text(
+                weekly_html(session, Scope(None), shop, period, rt.rules), encoding="utf-8"
+            )
             typer.echo(f"wrote {out}")
             return
-        data = build_report(session, Scope(None), period, shop)
+        data = build_report(session, Scope(None), period, rt.rules, shop)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -125,7 +127,9 @@ def scorecard(
     with unit_of_work(rt.sessions) as session:
         rows = [
             c.row()
-            for c in scorecards(session, pickup_samples(session, Scope(None), period), level)
+            for c in scorecards(
+                session, pickup_samples(session, Scope(None), period, rt.rules), level
+            )
         ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))

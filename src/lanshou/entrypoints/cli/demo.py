@@ -64,7 +64,7 @@ def seed(
     from lanshou.analytics.aggregates import refresh_aggregates
 
     with unit_of_work(rt.sessions) as session:
-        refresh_aggregates(session, now)
+        refresh_aggregates(session, now, ctx=rt.rules, snapshots=False)
     if rt.settings.is_dev:
         typer.echo(
             f"demo logins (password {DEMO_PASSWORD}): "

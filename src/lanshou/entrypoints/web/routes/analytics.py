@@ -55,7 +55,12 @@ def losses(ctx: UserCtx, days: int = 30, format: str | None = None) -> Response:
         raise PermissionDenied("analytics are for merchants, customer service and admins")
     with unit_of_work(ctx.runtime.sessions) as session:
         board = dashboard.loss_board(
-            session, scope_for(session, ctx.user), ctx.now, ctx.rules, _period(ctx, days)
+            session,
+            scope_for(session, ctx.user),
+            ctx.now,
+            ctx.rules,
+            _period(ctx, days),
+            ctx.locale,
         )
     if format:
         return _export("losses-by-shop", format, dashboard.SHOP_HEADERS, board.shop_rows)
@@ -77,7 +82,9 @@ def carriers(
     if not may_see_analytics(ctx):
         raise PermissionDenied("analytics are for merchants, customer service and admins")
     with unit_of_work(ctx.runtime.sessions) as session:
-        board = dashboard.carrier_board(session, scope_for(session, ctx.user), _period(ctx, days))
+        board = dashboard.carrier_board(
+            session, scope_for(session, ctx.user), _period(ctx, days), ctx.rules
+        )
     if format:
         if table == "recommendation":
             rows = [
