@@ -46,7 +46,7 @@ from lanshou.adapters.db.models import (
 from lanshou.adapters.platforms.douyin import DouyinError, event_sign
 from lanshou.appeals.history import record_event
 from lanshou.enforcement.rules_context import RulesContext
-from lanshou.errors import AuthenticationFailed, InvalidInput
+from lanshou.errors import AuthenticationFailed, InvalidInput, LanshouError
 from lanshou.imports.upsert import OrderWriter
 from lanshou.platforms.carrier_codes import carrier_codes
 from lanshou.platforms.connections import DOUYIN, client_for, token_saver
@@ -200,8 +200,12 @@ def apply_message(
             return _arbitration(session, message, conn, order_id, data, now)
         shop = session.get(Shop, conn.shop_id)
         assert shop is not None
-        client = client_for(conn, ctx, token_saver(sessions, ctx, conn.id))
         shop_id, shop_code, platform_id = shop.id, shop.code, shop.platform_id
+        try:
+            client = client_for(conn, ctx, token_saver(sessions, ctx, conn.id))
+        except LanshouError as exc:  # no token, or a secret sealed under another key
+            message.outcome, message.detail = "failed", exc.message
+            return message.outcome
     try:
         detail = fetch_detail(client, order_id)
     except DouyinError as exc:

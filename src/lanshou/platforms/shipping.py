@@ -25,6 +25,7 @@ from lanshou.adapters.db.models import (
     Shipment,
 )
 from lanshou.adapters.platforms.douyin import DouyinError, Token
+from lanshou.errors import LanshouError
 from lanshou.platforms.carrier_codes import (
     company_code_for,
     fetch_company_list,
@@ -79,7 +80,6 @@ def tell_platform_shipped(
     def keep(token: Token) -> None:
         store_token(conn, ctx, token)
 
-    client = client_for(conn, ctx, keep)
     company = company_code_for(session, DOUYIN, shipment.carrier_id)
     row = PlatformShipmentCall(
         connection_id=conn.id,
@@ -90,6 +90,7 @@ def tell_platform_shipped(
         called_at=now,
     )
     try:
+        client = client_for(conn, ctx, keep)
         if company is None and shipment.carrier_id is not None:
             store_company_list(session, DOUYIN, fetch_company_list(client), now)
             company = company_code_for(session, DOUYIN, shipment.carrier_id)
@@ -113,6 +114,8 @@ def tell_platform_shipped(
     except DouyinError as exc:
         row.accepted, row.code, row.message = False, str(exc.code), exc.describe()
         row.log_id = exc.log_id or None
+    except LanshouError as exc:  # no token, or a secret sealed under another key
+        row.accepted, row.code, row.message = False, "not_connected", exc.message
     row.company_code = company
     session.add(row)
     session.flush()

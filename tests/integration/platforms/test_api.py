@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -335,3 +336,30 @@ def test_shipped_and_logistics_changed_pushes_put_the_platforms_parcel_on_the_sh
     with sessions() as s:
         status = s.execute(select(Order.status).where(Order.external_id == "6002")).scalar_one()
     assert status == "cancelled"
+
+
+def test_a_secret_sealed_under_another_key_does_not_stop_marking_shipped(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    fake.put_order("6001", updated=NOW - timedelta(minutes=5))
+    sync_connection(
+        sessions, runtime.platforms, runtime.rules, 1, NOW, since=NOW - timedelta(hours=1)
+    )
+    runtime.platforms = replace(runtime.platforms, box=SecretBox("a-rotated-secret-key-0123456789"))  # type: ignore[misc]
+    shipped = client.post(
+        "/api/v1/shipments",
+        headers=bearer(client, "merchant"),
+        json={
+            "external_id": "6001",
+            "shop_id": 1,
+            "carrier": "顺丰",
+            "waybill": "SF100",
+            "shipped_at": (NOW - timedelta(minutes=1)).isoformat(),
+        },
+    )
+    assert shipped.status_code == 200
+    assert shipped.json()["status"] == "awaiting_pickup"
+    answer = shipped.json()["platform"]
+    assert (answer["accepted"], answer["code"]) == (False, "not_connected")
+    assert answer["message"].startswith("a stored platform secret does not decrypt")
+    assert fake.logistics_added == []
