@@ -19,6 +19,7 @@ from lanshou.bootstrap import Runtime
 from lanshou.enforcement.sweep import SweepResult, run_sweep
 from lanshou.feeds.subscription_client import SubscriptionClient
 from lanshou.feeds.subscriptions import SubscriptionRun, send_due_subscriptions
+from lanshou.platforms.push import apply_stranded
 from lanshou.platforms.sync import sync_due
 
 log = logging.getLogger("lanshou.worker")
@@ -61,13 +62,15 @@ def export_audit_head(runtime: Runtime) -> None:
 
 def sync_platforms(runtime: Runtime) -> None:
     """Connected shops' orders from their platform (抖店), each shop every
-    ``platforms.sync_every``; a refusal is kept on the connection's row (admin page)."""
+    ``platforms.sync_every``; a refusal is kept on the connection's row (admin page). Then the
+    pushed messages a stopped process stored but never applied."""
     now = runtime.clock.now()
     for summary in sync_due(runtime.sessions, runtime.platforms, runtime.rules, now):
         if summary.error is not None:
             log.warning("platform sync of shop %s failed: %s", summary.shop_code, summary.error)
         elif summary.orders:
             log.info("platform sync of shop %s: %d orders", summary.shop_code, summary.orders)
+    apply_stranded(runtime.sessions, runtime.platforms, runtime.rules, now)
 
 
 def run_worker(runtime: Runtime, stop: threading.Event) -> None:

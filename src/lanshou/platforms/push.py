@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -61,6 +61,7 @@ __all__ = [
     "MalformedPush",
     "PushRefused",
     "apply_message",
+    "apply_stranded",
     "store_messages",
     "verify_push",
 ]
@@ -77,6 +78,9 @@ ORDER_TAGS = {
 }
 ARBITRATION_TAGS = frozenset({"212", "213", "214", "216"})
 APPEAL_EVENT = "platform_arbitration"
+# A message still pending this long after it arrived lost its apply (the process stopped
+# between the answer and the background task); the worker applies it.
+STRANDED_AFTER = timedelta(minutes=2)
 
 
 class PushRefused(AuthenticationFailed):
@@ -273,3 +277,23 @@ def _arbitration(
     message.outcome = "applied"
     message.detail = f"appeal {appeal.id}"
     return message.outcome
+
+
+def apply_stranded(
+    sessions: sessionmaker[Session], ctx: PlatformsContext, rules: RulesContext, now: datetime
+) -> int:
+    """Apply the messages stored but never applied; returns how many were tried."""
+    with unit_of_work(sessions) as session:
+        stranded = list(
+            session.execute(
+                select(PlatformMessage.id)
+                .where(
+                    PlatformMessage.outcome == "pending",
+                    PlatformMessage.received_at <= now - STRANDED_AFTER,
+                )
+                .order_by(PlatformMessage.id)
+            ).scalars()
+        )
+    for message_id in stranded:
+        apply_message(sessions, ctx, rules, message_id, now)
+    return len(stranded)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lanshou.adapters.db.models import PlatformConnection
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.models import Order, PlatformConnection, PlatformMessage
 from lanshou.bootstrap import Runtime
 from lanshou.clock import FixedClock
+from lanshou.platforms.push import store_messages
 from lanshou.settings import load_settings
 from lanshou.worker import sync_platforms
-from tests.integration.platforms.conftest import T0, Connected
+from tests.integration.platforms.conftest import APP_KEY, T0, Connected
 
 H = timedelta(hours=1)
 
@@ -71,3 +74,21 @@ def test_a_failing_shop_is_retried_after_the_same_interval(
         conn = s.get(PlatformConnection, connected.connection_id)
         assert conn is not None
         assert (conn.state, conn.last_error) == ("connected", None)
+
+
+def test_a_pushed_message_stored_but_never_applied_is_applied_by_the_worker(
+    sessions: sessionmaker[Session], connected: Connected
+) -> None:
+    connected.gateway.put_order("77", updated=T0)
+    item = {"tag": "101", "msg_id": "lost-1", "data": '{"p_id": "77", "shop_id": 880001}'}
+    with unit_of_work(sessions) as session:
+        assert len(store_messages(session, APP_KEY, [item], T0)) == 1
+    connected.clock.at = T0 + timedelta(minutes=1)  # its own apply may still be running
+    sync_platforms(_runtime(sessions, connected))
+    with sessions() as s:
+        assert s.execute(select(PlatformMessage.outcome)).scalar_one() == "pending"
+    connected.clock.at = T0 + timedelta(minutes=2)
+    sync_platforms(_runtime(sessions, connected))
+    with sessions() as s:
+        assert s.execute(select(PlatformMessage.outcome)).scalar_one() == "applied"
+        assert s.execute(select(Order.external_id)).scalars().all() == ["77"]
