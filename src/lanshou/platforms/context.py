@@ -30,6 +30,3 @@ class PlatformsContext:
     page_size: int = 100  # order.searchList allows at most 100
     # The worker syncs each connected shop this often (pushes bring changes in between).
     sync_every: timedelta = timedelta(minutes=15)
-    # lanshou's public base URL (e.g. https://lanshou.example.com) for route callbacks; without
-    # it packages are not registered for platform tracking.
-    public_url: str | None = None
