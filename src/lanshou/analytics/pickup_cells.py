@@ -186,21 +186,34 @@ def raw_pickup_cells(
     money = {sid: int(v or 0) for sid, v in session.execute(q)}
     daily: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     hist: dict[tuple[Any, ...], int] = defaultdict(int)
-    for r in shipped_rows(session, scope, period, pickup_rules):
-        key = (r.day, r.shop_id, r.carrier_id, r.outlet_id, r.courier_id)
+    # unpacked, not read by attribute: this loop runs once per shipment of the rebuilt days
+    for (
+        sid,
+        shop,
+        _prov,
+        carrier,
+        outlet,
+        courier,
+        day,
+        shipped,
+        picked,
+        stalled,
+        dl_id,
+        vstate,
+    ) in shipped_rows(session, scope, period, pickup_rules):
+        key = (day, shop, carrier, outlet, courier)
         row = daily[key]
         row[0] += 1
-        if r.deadline_id is not None:
+        if dl_id is not None:
             row[1] += 1
-            if r.violation_state in COUNTED_STATES:
+            if vstate in COUNTED_STATES:
                 row[2] += 1
-                row[3] += r.violation_state == "reversed"
-        row[4] += bool(r.stalled)
-        row[5] += money.get(r.shipment_id, 0)
-        latency = r.latency_h
-        if latency is not None:
-            # as raw_samples: hours, then back to seconds
-            hist[(*key, bucket_of(latency * 3600))] += 1
+                row[3] += vstate == "reversed"
+        row[4] += bool(stalled)
+        row[5] += money.get(sid, 0)
+        if picked is not None:
+            # as Shipped.latency_h: hours, then back to seconds
+            hist[(*key, bucket_of((picked - shipped).total_seconds() / 3600 * 3600))] += 1
     return (
         [dict(zip(PICKUP_KEY + PICKUP_VALUES, (*k, *v), strict=True)) for k, v in daily.items()],
         [dict(zip((*PICKUP_KEY, "bucket", "n"), (*k, n), strict=True)) for k, n in hist.items()],
