@@ -13,6 +13,7 @@ then the orders: every late or missing pickup becomes a violation with its compe
 points, ledger entries and audit records while the orders are imported.
 
     .venv/bin/python bench/backfill.py 300000 /tmp/backfill   # writes orders.csv, tracking.csv
+    .venv/bin/python bench/backfill.py 60000 /tmp/backfill 3  # the same orders in 3 shops
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ def pickup_at(i: int, shipped: dt.datetime) -> dt.datetime | None:
     return None
 
 
-def write_orders(n: int, path: Path, days: int = DAYS) -> None:
-    """The generic orders CSV (local times without offset, as shop exports write them)."""
+def write_orders(n: int, path: Path, days: int = DAYS, shops: int = SHOPS) -> None:
+    """The generic orders CSV (local times without offset, as shop exports write them); order i
+    belongs to shop (i × 7919) mod `shops` (fewer shops: more orders per shop and day)."""
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(ORDER_HEADER)
@@ -86,7 +88,7 @@ def write_orders(n: int, path: Path, days: int = DAYS) -> None:
             w.writerow(
                 [
                     f"B{i:09d}",
-                    f"shop{(i * 7919) % SHOPS:04d}",
+                    f"shop{(i * 7919) % shops:04d}",
                     paid.strftime(_FMT),
                     f"{(i * 37) % 50_000 / 100 + 1:.2f}",
                     str(1 + i % 3),
@@ -115,8 +117,9 @@ def write_tracking(n: int, path: Path, days: int = DAYS) -> int:
 
 def main(argv: list[str]) -> int:
     n, out = int(argv[0]), Path(argv[1])
+    shops = int(argv[2]) if len(argv) > 2 else SHOPS
     out.mkdir(parents=True, exist_ok=True)
-    write_orders(n, out / "orders.csv")
+    write_orders(n, out / "orders.csv", shops=shops)
     scans = write_tracking(n, out / "tracking.csv")
     print(f"{out / 'orders.csv'}: {n} orders; {out / 'tracking.csv'}: {scans} pickup scans")
     return 0

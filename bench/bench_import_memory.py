@@ -9,6 +9,7 @@ half of those late): into a freshly migrated database (built-in carriers inserte
 work: a chunked evaluation has to book exactly what a whole-file one would.
 
     .venv/bin/python bench/bench_import_memory.py 100000 sqlite   # one size, one backend
+    .venv/bin/python bench/bench_import_memory.py 60000 sqlite 3  # the orders of 3 shops
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from backfill import write_orders, write_tracking
+from backfill import SHOPS, write_orders, write_tracking
 from bench_ingest import LANSHOU, _env, _fresh, load
 from common import BACKENDS, Result, fmt_n, fmt_s, log, timer
 from sqlalchemy import func, select
@@ -80,11 +81,12 @@ def outcome(url: str) -> dict[str, Any]:
     return out
 
 
-def measure(n: int, backend: str, folder: Path) -> dict[str, Any]:
-    """Write the files of `n` orders (if missing), import both into a fresh database."""
-    orders, tracking = folder / f"orders-{n}.csv", folder / f"tracking-{n}.csv"
+def measure(n: int, backend: str, folder: Path, shops: int = SHOPS) -> dict[str, Any]:
+    """Write the files of `n` orders of `shops` shops (if missing), import both into a fresh
+    database."""
+    orders, tracking = folder / f"orders-{n}-{shops}.csv", folder / f"tracking-{n}.csv"
     if not orders.exists():
-        write_orders(n, orders)
+        write_orders(n, orders, shops=shops)
         write_tracking(n, tracking)
     url, cleanup = _fresh(backend, f"lanshou_bench_import_memory_{os.getpid()}")
     try:
@@ -101,8 +103,8 @@ def measure(n: int, backend: str, folder: Path) -> dict[str, Any]:
     finally:
         cleanup()
     log(
-        f"memory: {backend} {fmt_n(n)}: {run['rss_mb']:.0f} MB peak, {fmt_s(run['seconds'])}, "
-        f"{run['outcome']}"
+        f"memory: {backend} {fmt_n(n)} orders of {shops} shops: {run['rss_mb']:.0f} MB peak, "
+        f"{fmt_s(run['seconds'])}, {run['outcome']}"
     )
     return run
 
@@ -148,5 +150,6 @@ def run(quick: bool) -> list[Result]:
 
 if __name__ == "__main__":
     size, backend = int(sys.argv[1]), sys.argv[2]
+    shops = int(sys.argv[3]) if len(sys.argv) > 3 else SHOPS
     with tempfile.TemporaryDirectory(prefix="lanshou-bench-memory-") as folder:
-        print(measure(size, backend, Path(folder)))
+        print(measure(size, backend, Path(folder), shops))
