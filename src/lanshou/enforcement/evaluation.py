@@ -541,7 +541,7 @@ def _settle_direct_money(
     """Compensation and refunds belong to one violation each; fines are settled per shop-day."""
     if not targets:
         return 0
-    entries = ledger.open_rows(session, [v.id for v, _ in targets])
+    entries = ledger.open_entries(session, [v.id for v, _ in targets])
     moves = 0
     for v, outcome in targets:
         active = outcome is not None and v.state in IN_FORCE

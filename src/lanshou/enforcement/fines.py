@@ -2,27 +2,29 @@
 
 Allocation runs in deadline order, so a violation's fine depends only on violations with an
 earlier deadline. When a violation appears or changes, every violation of the shop from the
-start of its local day onward is re-allocated, with the rest of its ISO week (weekly points cap)
-and the other violations of the same orders (per-order fine count) as context. Differences are
-booked as reversing entries in the ledger.
+start of its local day onward is re-allocated (per-order counts chain across days), with the
+rest of its ISO week (weekly points cap) and the earlier violations of the same orders
+(per-order fine count) as context. Differences are booked as reversing entries in the ledger.
+
+A shop is read in batches in deadline order and allocated by a :class:`CapAllocator` that
+carries the caps' state from batch to batch, so a backfill of a few shops with many orders
+each needs no more memory than a batch.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.bulk import read
-from lanshou.adapters.db.models import Order, Shipment, Violation
+from lanshou.adapters.db.bulk import among, read
+from lanshou.adapters.db.models import Shipment, Violation
 from lanshou.domain.money import to_fen
-from lanshou.domain.rules.consequences import FineCandidate, allocate_fines, allocate_points
+from lanshou.domain.rules.consequences import Allocation, CapAllocator, FineCandidate
 from lanshou.domain.rules.profile import Profile
 from lanshou.enforcement import ledger
 
@@ -30,6 +32,7 @@ from lanshou.enforcement import ledger
 # fines of other violations. Exempt and withdrawn ones never took a slot.
 SLOT_STATES = ("open", "confirmed", "reversed")
 FINED_STATES = ("open", "confirmed")
+NOTHING = Allocation(Decimal(0), Decimal(0))
 
 
 def fine_standing(state: str) -> str:
@@ -54,16 +57,27 @@ class _Slot(NamedTuple):
     """What allocation reads of a violation."""
 
     id: int
+    shop_id: int
+    order_id: int
     rule_id: str
     deadline: datetime
     state: str
+    shipment_key: str
+
+    def sort_key(self) -> tuple[int, datetime, str, str, int]:
+        """The allocation order within each shop (the id only orders equal shipment keys)."""
+        return (self.shop_id, self.deadline, self.shipment_key, self.rule_id, self.id)
 
 
-# Shops re-allocated together: their violations and open ledger entries are read, planned and
-# booked one group at a time, so memory stays bounded by this many shops' violations however
-# many shops a batch touches (each chunk of a backfill import touches every shop, each from its
-# first day on).
+# Shops re-allocated together: their violations are counted in one query, and shops with few
+# violations in their window are read, planned and booked together (a batch of tracking events
+# touches hundreds of shops at once).
 SHOPS_PER_GROUP = 100
+# Violations read, planned and booked at a time (more when the last deadline is shared): a
+# shop with more in its window is streamed in deadline order, so memory is bounded by this
+# however many orders a shop has (a backfill of a few shops re-allocates them from their
+# first day on).
+VIOLATIONS_PER_BATCH = 2_000
 
 
 def reallocate_fines(
@@ -72,116 +86,190 @@ def reallocate_fines(
     now: datetime,
     actor: str,
     *,
-    bookings: ledger.Bookings | None = None,
+    bookings: ledger.Bookings,
 ) -> int:
     """Re-allocate fines and points of each touched shop from the local day of its ``since``.
 
-    With ``bookings`` the entries go into that batch, which is flushed after each group of
-    :data:`SHOPS_PER_GROUP` shops (the caller flushes whatever it booked after); otherwise they
-    are booked one by one through :func:`ledger.settle`.
-
-    Context: the whole ISO week (the weekly points cap) and every violation of the orders
-    involved, whatever its day (the per-order fine count). The shops of a group are read in one
-    query: a batch of tracking events touches hundreds of shops at once.
+    Context: the whole ISO week (the weekly points cap) and, per order, the count of its
+    earlier fined violations (the per-order fine count). The entries go into ``bookings``,
+    which is flushed, with the audit records, after each batch of violations (the caller
+    flushes whatever it booked after).
     """
     touched = {
         shop_id: (since, profile)
         for shop_id, (since, profile) in touched.items()
         if any(r.consequences.fine or r.consequences.points for r in profile.rules)
     }
-    shops = list(touched)
+    shops = sorted(touched)
     moves = 0
     for i in range(0, len(shops), SHOPS_PER_GROUP):
         group = {shop_id: touched[shop_id] for shop_id in shops[i : i + SHOPS_PER_GROUP]}
-        moves += _reallocate_group(session, group, now, actor, bookings)
-        if bookings is not None:
-            bookings.flush(session)
+        moves += _Reallocation(session, group, now, actor, bookings).run()
     return moves
 
 
-def _reallocate_group(
-    session: Session,
-    touched: dict[int, tuple[datetime, Profile]],
-    now: datetime,
-    actor: str,
-    bookings: ledger.Bookings | None,
-) -> int:
-    earliest = min(_week_start(since, profile) for since, profile in touched.values())
-    shop_ids = sorted(touched)
-    recent = select(Violation.order_id).where(
-        Violation.shop_id.in_(shop_ids), Violation.deadline >= earliest
-    )
-    # Plain columns, not ORM objects: a busy shop's week holds thousands of violations.
-    rows = read(
-        session,
-        select(
-            Violation.id,
-            Violation.shop_id,
-            Violation.rule_id,
-            Violation.deadline,
-            Violation.state,
-            Shipment.key,
-            Order.external_id,
+class _Reallocation:
+    """One group of shops: its violations in batches, allocated in order, the caps' state
+    carried from batch to batch."""
+
+    def __init__(
+        self,
+        session: Session,
+        touched: dict[int, tuple[datetime, Profile]],
+        now: datetime,
+        actor: str,
+        bookings: ledger.Bookings,
+    ) -> None:
+        self.session, self.now, self.actor, self.bookings = session, now, actor, bookings
+        # The earliest week of the group (a shop's earlier weeks cost time, not results).
+        self.earliest = min(_week_start(since, profile) for since, profile in touched.values())
+        self.day_start = {s: local_day_start(since, p) for s, (since, p) in touched.items()}
+        self.allocators = {s: CapAllocator(p) for s, (_, p) in touched.items()}
+        self.fined_rules = {
+            s: {r.id for r in p.rules if r.consequences.fine is not None}
+            for s, (_, p) in touched.items()
+        }
+
+    def run(self) -> int:
+        """Shops in id order: consecutive ones with few violations in one batch, one with
+        many streamed (so the entries come in the same order whatever the batch size)."""
+        moves = 0
+        pack: list[int] = []
+        packed = 0
+        for shop_id, count in self._window_counts():
+            if count == 0:
+                continue
+            if pack and packed + count > VIOLATIONS_PER_BATCH:
+                moves += self._batch(self._read(Violation.shop_id.in_(pack)), None)
+                pack, packed = [], 0
+            if count > VIOLATIONS_PER_BATCH:
+                moves += self._stream(shop_id)
+                continue
+            pack.append(shop_id)
+            packed += count
+        if pack:
+            moves += self._batch(self._read(Violation.shop_id.in_(pack)), None)
+        return moves
+
+    def _window_counts(self) -> list[tuple[int, int]]:
+        """(shop, violations from the earliest week on) of the group's shops, by shop."""
+        counts = dict(
+            read(
+                self.session,
+                select(Violation.shop_id, func.count())
+                .where(
+                    Violation.shop_id.in_(sorted(self.allocators)),
+                    Violation.deadline >= self.earliest,
+                )
+                .group_by(Violation.shop_id),
+            )
         )
-        .join(Shipment, Shipment.id == Violation.shipment_id)
-        .join(Order, Order.id == Violation.order_id)
-        .where(
-            Violation.shop_id.in_(shop_ids),
-            or_(Violation.deadline >= earliest, Violation.order_id.in_(recent)),
-        ),
-    )
-    by_shop: dict[int, list[tuple[_Slot, str, str]]] = defaultdict(list)
-    for vid, shop_id, rule_id, deadline, state, key, ext_id in rows:
-        by_shop[shop_id].append((_Slot(vid, rule_id, deadline, state), key, ext_id))
-    plans = {
-        shop_id: _plan(by_shop.get(shop_id, []), shop_id, since, profile)
-        for shop_id, (since, profile) in touched.items()
-    }
-    violation_ids = [v.id for plan in plans.values() for v, _, _ in plan]
-    entries: Mapping[tuple[int, str], Sequence[ledger.OpenEntry]]
-    if bookings is not None:
-        entries = ledger.open_rows(session, violation_ids, ("fine", "points"))
-        settle: Callable[..., bool] = bookings.settle
-    else:
-        entries = ledger.open_entries(session, violation_ids)
-        settle = partial(ledger.settle, session)
-    moves = 0
-    for shop_id, plan in plans.items():
-        for v, fine, pts in plan:
-            for kind, fen, points in (("fine", to_fen(fine), Decimal(0)), ("points", 0, pts)):
-                moves += settle(
-                    shop_id=shop_id,
+        return [(shop_id, counts.get(shop_id, 0)) for shop_id in sorted(self.allocators)]
+
+    def _stream(self, shop_id: int) -> int:
+        """A shop with many violations, a batch at a time in deadline order (a batch ends
+        after the last violation of its last deadline)."""
+        moves = 0
+        after: datetime | None = None
+        while True:
+            since = (
+                Violation.deadline >= self.earliest if after is None else Violation.deadline > after
+            )
+            end = self.session.execute(
+                select(Violation.deadline)
+                .where(Violation.shop_id == shop_id, since)
+                .order_by(Violation.deadline)
+                .offset(VIOLATIONS_PER_BATCH - 1)
+                .limit(1)
+            ).scalar()
+            until = since if end is None else and_(since, Violation.deadline <= end)
+            moves += self._batch(self._read(and_(Violation.shop_id == shop_id, until)), after)
+            if end is None:
+                return moves
+            after = end
+
+    def _read(self, where: ColumnElement[bool]) -> list[_Slot]:
+        """The violations of a batch from the earliest week on, in allocation order."""
+        rows = read(
+            self.session,
+            select(
+                Violation.id,
+                Violation.shop_id,
+                Violation.order_id,
+                Violation.rule_id,
+                Violation.deadline,
+                Violation.state,
+                Shipment.key,
+            )
+            .join(Shipment, Shipment.id == Violation.shipment_id)
+            .where(where, Violation.deadline >= self.earliest),
+        )
+        return sorted((_Slot(*row) for row in rows), key=_Slot.sort_key)
+
+    def _batch(self, batch: list[_Slot], after: datetime | None) -> int:
+        """Allocate a batch, book the differences, flush them with their audit records.
+
+        ``after``: the last deadline of the shop's previous batch (None: the batch starts
+        at the earliest week), before which the per-order counts are read."""
+        if not batch:
+            return 0
+        self._count_orders(batch, after)
+        plan: list[tuple[_Slot, Allocation]] = []
+        for v in batch:
+            allocation = NOTHING
+            if v.state in SLOT_STATES:
+                allocation = self.allocators[v.shop_id].take(
+                    FineCandidate(
+                        v.shipment_key, v.rule_id, str(v.order_id), str(v.shop_id), v.deadline
+                    )
+                )
+            if v.deadline < self.day_start[v.shop_id] or v.state == "reversed":
+                continue
+            plan.append((v, allocation if v.state in FINED_STATES else NOTHING))
+        entries = ledger.open_entries(self.session, [v.id for v, _ in plan], ("fine", "points"))
+        moves = 0
+        for v, allocation in plan:
+            for kind, fen, points in (
+                ("fine", to_fen(allocation.fine), Decimal(0)),
+                ("points", 0, allocation.points),
+            ):
+                moves += self.bookings.settle(
+                    shop_id=v.shop_id,
                     violation_id=v.id,
                     kind=kind,
                     target_fen=fen,
                     target_points=points,
                     current=entries.get((v.id, kind), []),
-                    at=now,
+                    at=self.now,
                     memo=f"{v.rule_id} {kind}",
-                    actor=actor,
+                    actor=self.actor,
                 )
-    return moves
+        self.bookings.flush(self.session)
+        ledger.audit_pending(self.session)
+        return moves
 
-
-def _plan(
-    rows: list[tuple[_Slot, str, str]], shop_id: int, since: datetime, profile: Profile
-) -> list[tuple[_Slot, Decimal, Decimal]]:
-    """(violation, fine, points) targets for the shop's violations from ``since``'s day on."""
-    day_start = local_day_start(since, profile)
-    candidates = {
-        v.id: FineCandidate(key, v.rule_id, ext_id, str(shop_id), v.deadline)
-        for v, key, ext_id in rows
-        if v.state in SLOT_STATES
-    }
-    fines = allocate_fines(candidates.values(), profile)
-    points = allocate_points(candidates.values(), profile)
-    plan = []
-    for v, _, _ in rows:
-        if v.deadline < day_start or v.state == "reversed":
-            continue
-        c = candidates.get(v.id)
-        if c is not None and v.state in FINED_STATES:
-            plan.append((v, fines.get(c.key, Decimal(0)), points.get(c.key, Decimal(0))))
-        else:
-            plan.append((v, Decimal(0), Decimal(0)))
-    return plan
+    def _count_orders(self, batch: list[_Slot], after: datetime | None) -> None:
+        """Give each shop's allocator the fined violations of the batch's orders before it:
+        an order's violations may lie days apart, before the window or in earlier batches."""
+        orders = sorted({v.order_id for v in batch if v.state in SLOT_STATES})
+        before = (
+            Violation.deadline < self.earliest if after is None else Violation.deadline <= after
+        )
+        rows = read(
+            self.session,
+            # Through the shipments: violations have no index on their order.
+            select(Violation.shop_id, Shipment.order_id, Violation.rule_id, func.count())
+            .join(Violation, Violation.shipment_id == Shipment.id)
+            .where(
+                among(self.session.connection(), Shipment.order_id, orders),
+                Violation.state.in_(SLOT_STATES),
+                before,
+            )
+            .group_by(Violation.shop_id, Shipment.order_id, Violation.rule_id),
+        )
+        counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for shop_id, order_id, rule_id, n in rows:
+            if rule_id in self.fined_rules.get(shop_id, ()):
+                counts[shop_id][str(order_id)] += n
+        for shop_id in {v.shop_id for v in batch}:
+            self.allocators[shop_id].count_orders(dict(counts.get(shop_id, {})))
