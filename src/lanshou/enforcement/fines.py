@@ -26,12 +26,13 @@ from lanshou.adapters.db.models import Shipment, Violation
 from lanshou.domain.money import to_fen
 from lanshou.domain.rules.consequences import Allocation, CapAllocator, FineCandidate
 from lanshou.domain.rules.profile import Profile
+from lanshou.domain.violations import HAPPENED, IN_FORCE
 from lanshou.enforcement import ledger
 
 # Reversed violations keep their slot under the caps: winning an appeal must not raise the
 # fines of other violations. Exempt and withdrawn ones never took a slot.
-SLOT_STATES = ("open", "confirmed", "reversed")
-FINED_STATES = ("open", "confirmed")
+SLOT_STATES = HAPPENED
+FINED_STATES = IN_FORCE
 NOTHING = Allocation(Decimal(0), Decimal(0))
 
 

@@ -26,7 +26,7 @@ from lanshou.adapters.db.models import (
 )
 from lanshou.domain.money import to_fen
 from lanshou.domain.rules.consequences import FineCandidate, allocate
-from lanshou.services import fines, ledger
+from lanshou.enforcement import fines, ledger
 from tests.caps import MONDAY, RULES, TIGHT
 
 NOW = MONDAY + timedelta(days=14)
