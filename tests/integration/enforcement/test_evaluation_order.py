@@ -95,16 +95,17 @@ def test_one_evaluation_audits_changes_then_detections_then_bookings(sessions) -
             "reversal: pickup_timeout compensation",
         ),
         ("ledger_entry", "booked", ("compensation", 300, "B1"), "pickup_timeout compensation"),
-        ("ledger_entry", "booked", ("fine", 1000, "B1"), "pickup_timeout fine"),
-        ("ledger_entry", "booked", ("points", 0, "B1"), "pickup_timeout points"),
+        # Fines and points in allocation order (deadline): C1's reversal, then B1's booking.
         ("ledger_entry", "booked", ("fine", -1000, "C1"), "reversal: pickup_timeout fine"),
         ("ledger_entry", "booked", ("points", 0, "C1"), "reversal: pickup_timeout points"),
+        ("ledger_entry", "booked", ("fine", 1000, "B1"), "pickup_timeout fine"),
+        ("ledger_entry", "booked", ("points", 0, "B1"), "pickup_timeout points"),
     ]
     assert entries == [
         ("C1", "compensation", -300, True),
         ("B1", "compensation", 300, False),
-        ("B1", "fine", 1000, False),
-        ("B1", "points", 0, False),
         ("C1", "fine", -1000, True),
         ("C1", "points", 0, True),
+        ("B1", "fine", 1000, False),
+        ("B1", "points", 0, False),
     ]
