@@ -25,14 +25,14 @@ from lanshou.imports.mapping import Mapping
 from lanshou.imports.reading import TableFile, open_table
 from lanshou.imports.records import ItemRecord, OrderRecord, RowError, RowReader, ShipmentRecord
 from lanshou.imports.rejects import RejectsFile
-from lanshou.imports.service import (
+from lanshou.imports.run import (
     CHUNK,
+    ImportRun,
     ImportSummary,
     ProgressFn,
-    _rows,
-    _Run,
-    _wanted,
+    accepted_rows,
     scan_dates,
+    wanted_columns,
 )
 from lanshou.imports.upsert import OrderWriter
 
@@ -72,10 +72,10 @@ def import_olist(
 ) -> None:
     orders_path, items_path = olist_files(path, items)
     orders_t, items_t = open_table(orders_path), open_table(items_path)
-    run = _Run(sessions, writer, summary, progress, 2 * (orders_t.size + items_t.size))
+    run = ImportRun(sessions, writer, summary, progress, 2 * (orders_t.size + items_t.size))
     o_index, o_dates = scan_dates(
         orders_t,
-        _wanted(layout),
+        wanted_columns(layout),
         ["order_id", "paid_at"],
         date_order,
         lambda: run.report("scan", orders_t),
@@ -84,7 +84,7 @@ def import_olist(
     required = ["order_id", "seller", "item_sku", "shipping_limit_at", "item_unit_price"]
     i_index, i_dates = scan_dates(
         items_t,
-        _wanted(layout, items=True),
+        wanted_columns(layout, items=True),
         required,
         date_order,
         lambda: run.report("scan", items_t),
@@ -116,12 +116,12 @@ def _stage_items(
     table: TableFile,
     reader: RowReader,
     summary: ImportSummary,
-    run: _Run,
+    run: ImportRun,
 ) -> None:
     rejects = RejectsFile(table.path)
     batch: list[tuple[str, str, str, str, int, int]] = []
     try:
-        for number, cells in _rows(table, reader, rejects, summary):
+        for number, cells in accepted_rows(table, reader, rejects, summary):
             try:
                 order_id = reader.text("order_id", 64, required=True)
                 seller = reader.text("seller", 64, required=True)
@@ -153,12 +153,12 @@ def _import_orders(
     reader: RowReader,
     layout: Mapping,
     summary: ImportSummary,
-    run: _Run,
+    run: ImportRun,
 ) -> None:
     rejects = RejectsFile(table.path)
     pending: list[tuple[int, str, str, datetime, datetime | None]] = []
     try:
-        for number, cells in _rows(table, reader, rejects, summary):
+        for number, cells in accepted_rows(table, reader, rejects, summary):
             try:
                 order_id = reader.text("order_id", 64, required=True)
                 assert order_id is not None

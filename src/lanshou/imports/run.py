@@ -1,0 +1,189 @@
+"""What both importers share: one run's counters, progress and chunk writes, the date scan
+(first pass) and the rows of the second pass.
+
+``service`` (shop exports) and ``olist`` (the two-file data set) both build on these; neither
+imports the other's internals.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from lanshou.errors import InvalidInput
+from lanshou.imports.dates import DateOrder, OrderEvidence, TimeFormatError, infer_orders
+from lanshou.imports.mapping import TIME_FIELDS, Mapping
+from lanshou.imports.reading import Cell, TableFile
+from lanshou.imports.records import ColumnIndex, OrderRecord, RowError, RowReader
+from lanshou.imports.rejects import RejectsFile
+from lanshou.imports.upsert import ChunkResult, OrderWriter
+
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    phase: str  # "scan" (first pass) or "import"
+    bytes_done: int
+    bytes_total: int
+    rows_read: int
+    chunks_done: int
+
+
+ProgressFn = Callable[[ImportProgress], None]
+
+
+@dataclass
+class ImportSummary:
+    source: str
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    orders_without_items: int = 0  # olist
+    items_without_orders: int = 0  # olist
+    unknown_carriers: Counter[str] = field(default_factory=Counter)
+    pickup_events: int = 0
+    shipments_evaluated: int = 0
+    chunks: int = 0
+    rejects_files: list[Path] = field(default_factory=list)
+
+    def add(self, chunk: ChunkResult) -> None:
+        self.inserted += chunk.inserted
+        self.updated += chunk.updated
+        self.unchanged += chunk.unchanged
+        self.unknown_carriers.update(chunk.unknown_carriers)
+        self.pickup_events += chunk.pickup_events
+        self.shipments_evaluated += chunk.shipments_evaluated
+        self.chunks += 1
+
+    def lines(self) -> list[str]:
+        out = [
+            f"rows read:  {self.rows_read}",
+            f"inserted:   {self.inserted}",
+            f"updated:    {self.updated}",
+            f"unchanged:  {self.unchanged}",
+            f"rejected:   {self.rejected}",
+        ]
+        if self.source == "olist":
+            out += [
+                f"orders without items: {self.orders_without_items}",
+                f"items without orders: {self.items_without_orders}",
+                f"pickup scans recorded: {self.pickup_events}",
+            ]
+        if self.unknown_carriers:
+            names = ", ".join(f"{n} ({c})" for n, c in self.unknown_carriers.most_common(10))
+            out.append(
+                f"warning: {sum(self.unknown_carriers.values())} shipment(s) name a carrier "
+                f"lanshou does not know, kept without a carrier: {names}"
+            )
+        out += [f"rejected rows written to {p}" for p in self.rejects_files]
+        return out
+
+
+@dataclass
+class ImportRun:
+    """What one import needs everywhere: database, clock, rules, counters, progress."""
+
+    sessions: sessionmaker[Session]
+    writer: OrderWriter
+    summary: ImportSummary
+    progress: ProgressFn | None
+    bytes_total: int
+    bytes_before: int = 0  # bytes of files already done (olist: the items file)
+
+    def report(self, phase: str, table: TableFile) -> None:
+        if self.progress is not None:
+            self.progress(
+                ImportProgress(
+                    phase,
+                    self.bytes_before + table.position,
+                    self.bytes_total,
+                    self.summary.rows_read,
+                    self.summary.chunks,
+                )
+            )
+
+    def flush(self, records: list[OrderRecord], table: TableFile) -> None:
+        if not records:
+            return
+        try:
+            with self.sessions() as session:
+                result = self.writer.write(session, records)
+                session.commit()
+        except BaseException:
+            self.writer.forget_uncommitted()
+            raise
+        self.summary.add(result)
+        self.report("import", table)
+
+
+def wanted_columns(mapping: Mapping, items: bool = False) -> dict[str, list[str]]:
+    cols = mapping.item_columns if items else mapping.columns
+    return {f: mapping.names(f, items=items) for f in cols}
+
+
+def scan_dates(
+    table: TableFile,
+    wanted: dict[str, list[str]],
+    required: list[str],
+    forced: DateOrder | None,
+    report: Callable[[], None] | None = None,
+) -> tuple[ColumnIndex, dict[str, DateOrder | None]]:
+    """First pass: check the header, settle the encoding and each time column's date order."""
+    holder: list[ColumnIndex] = []
+
+    def check(header: list[str]) -> None:
+        holder.append(ColumnIndex(wanted, header, str(table.path), required))
+
+    while True:
+        holder.clear()
+        evidence: dict[str, OrderEvidence] = {}
+        try:
+            spots: list[tuple[int, OrderEvidence]] = []
+            for n, (_, cells) in enumerate(table.rows(check)):
+                if not spots:
+                    for fld, places in holder[0].index.items():
+                        if fld in TIME_FIELDS:
+                            for i, name in places:
+                                evidence[name] = ev = OrderEvidence()
+                                spots.append((i, ev))
+                for i, ev in spots:
+                    if i < len(cells):
+                        ev.add(cells[i])
+                if report is not None and n % CHUNK == 0:
+                    report()
+        except UnicodeDecodeError as exc:
+            if table.encoding in ("utf-8", "utf-8-sig"):
+                table.encoding = "gb18030"  # UTF-8 at the head only: GBK further down
+                continue
+            raise InvalidInput(
+                f"{table.path}: this is not a CSV text file (undecodable bytes at offset "
+                f"{exc.start} of a chunk; expected UTF-8 or GBK/GB18030)"
+            ) from exc
+        if not holder:
+            raise InvalidInput(f"{table.path}: the file is empty")
+        try:
+            return holder[0], infer_orders(evidence, forced, str(table.path))
+        except TimeFormatError as exc:
+            raise InvalidInput(str(exc)) from exc
+
+
+def accepted_rows(
+    table: TableFile, reader: RowReader, rejects: RejectsFile, summary: ImportSummary
+) -> Iterator[tuple[int, list[Cell]]]:
+    """The rows of the second pass, each loaded into `reader`; bad shapes go to rejects."""
+    for number, cells in table.rows():
+        summary.rows_read += 1
+        try:
+            reader.load(cells)
+        except RowError as exc:
+            rejects.add(number, exc.column, exc.reason, table.header, cells)
+            summary.rejected += 1
+            continue
+        yield number, cells

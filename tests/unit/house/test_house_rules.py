@@ -1,0 +1,68 @@
+"""House rules of the source tree that neither ruff nor import-linter can state.
+
+Each rule reads the source as text or syntax, so a break names the file and line.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[3] / "src" / "lanshou"
+MODULES = sorted(p for p in SRC.rglob("*.py") if "migrations" not in p.parts)
+
+# The event path: what runs for every tracking event and every due deadline.
+EVENT_PATH = ("enforcement", "domain/rules")
+MAX_EVENT_PATH_LINES = 60
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_the_tree_is_found() -> None:
+    assert len(MODULES) > 150
+    assert (SRC / "enforcement" / "evaluation.py") in MODULES
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    """A leading underscore means "this module's business": share it under a public name, in a
+    module both sides may import."""
+    found = []
+    for path in MODULES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lanshou"):
+                if node.module == _module_name(path):
+                    continue
+                private = [a.name for a in node.names if re.match(r"_(?!_)", a.name)]
+                if private:
+                    found.append(f"{path.relative_to(SRC)}:{node.lineno} {node.module} {private}")
+    assert found == []
+
+
+def test_only_adapters_ask_which_database_they_are_on() -> None:
+    """Dialect differences are named operations of ``lanshou.adapters.db.dialect``."""
+    asks = re.compile(r"dialect\.name|get_backend_name\(|dialect ==")
+    found = [
+        f"{path.relative_to(SRC)}:{number}"
+        for path in MODULES
+        if "adapters" not in path.relative_to(SRC).parts
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if asks.search(line)
+    ]
+    assert found == []
+
+
+def test_no_function_on_the_event_path_is_longer_than_60_lines() -> None:
+    long = []
+    for path in MODULES:
+        if not str(path.relative_to(SRC)).startswith(EVENT_PATH):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_EVENT_PATH_LINES:
+                    long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name} {lines}")
+    assert long == []
