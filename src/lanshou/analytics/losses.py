@@ -245,7 +245,7 @@ def appeal_stats(
             stats.rejected += 1
         elif state in AWAITING_DECISION:
             stats.pending += 1
-        if decided is not None and state in DECIDED_STATES:
+        if decided is not None and submitted is not None and state in DECIDED_STATES:
             stats.decision_hours.append((decided - submitted).total_seconds() / 3600)
     return stats
 

@@ -128,6 +128,7 @@ def shipped_rows(
         dl_id,
         vstate,
     ) in session.execute(q):
+        assert shipped is not None  # the period's bounds leave out unshipped rows
         hour = int(shipped.timestamp()) // 3600
         day = days.get(hour)
         if day is None:

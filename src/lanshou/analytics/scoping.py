@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
 
 from lanshou.identity.scope import Scope
 
+Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 
-def scoped(query: Any, column: Any, scope: Scope, shop_id: int | None = None) -> Any:
+
+def scoped(query: Q, column: Any, scope: Scope, shop_id: int | None = None) -> Q:
     """``query`` restricted to the scope's shops (``column`` holds the shop id; all shops for
     an unrestricted scope, none for an empty one) and, given ``shop_id``, to that one shop."""
     if scope.shop_ids is not None:

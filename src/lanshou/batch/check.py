@@ -175,7 +175,10 @@ def run_check(
 def render_table(result: CheckResult, lang: str = "zh-CN", limit: int = 50) -> str:
     """A plain-text summary and the first `limit` violations, in zh-CN or en."""
     zh = lang.lower().startswith("zh")
-    t = (lambda z, e: z) if zh else (lambda z, e: e)
+
+    def t(zh_text: str, en_text: str) -> str:
+        return zh_text if zh else en_text
+
     lines = [
         f"{t('规则', 'Profile')}: {result.profile}    "
         f"{t('评估时间', 'Now')}: {result.now:%Y-%m-%d %H:%M %z}",

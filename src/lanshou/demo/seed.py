@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import cast
 
-import holidays
+from holidays.countries.china import China
 from sqlalchemy import Connection, Engine, Table, exists, select
 from sqlalchemy.orm import Session
 
@@ -93,7 +93,7 @@ def database_is_empty(engine: Engine) -> bool:
 
 def _holiday_days(start: datetime, now: datetime) -> set[int]:
     years = range(start.year, now.year + 2)
-    return {(d - date(1970, 1, 1)).days for d in holidays.China(years=years)}
+    return {(d - date(1970, 1, 1)).days for d in China(years=years)}
 
 
 def _cache_kib(orders: int) -> int:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from lanshou.adapters.notify import EgressPolicy, EgressRefused, GuardedTransport
+from lanshou.adapters.notify import EgressPolicy, EgressRefused
+from lanshou.adapters.notify.egress import GuardedTransport
 from lanshou.feeds.subscribe_contracts import (
     KDNIAO_URL,
     KUAIDI100_URL,

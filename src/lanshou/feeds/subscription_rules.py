@@ -77,7 +77,8 @@ class RetryPolicy:
         """The wait after the ``failures``-th failure in a row (1-based)."""
         if failures < 1:
             raise ValueError("failures counts from 1")
-        return min(self.first * 2 ** min(failures - 1, 30), self.cap)
+        backoff: timedelta = self.first * 2 ** min(failures - 1, 30)
+        return min(backoff, self.cap)
 
     def schedule(self) -> list[timedelta]:
         """Every wait, in order, before the row gives up (what the admin page explains)."""

@@ -126,7 +126,7 @@ def test_every_api_path_id_is_bounded(client: TestClient) -> None:
         locs = {tuple(d["loc"]) for d in response.json()["error"]["details"]}
         assert {("path", n) for n in names} <= locs, (method, path)
         checked += 1
-    assert checked == 16
+    assert checked == 18  # tracking feed per shop and subscription retry included
 
 
 def test_every_page_id_is_bounded(client: TestClient) -> None:
@@ -140,7 +140,7 @@ def test_every_page_id_is_bounded(client: TestClient) -> None:
         assert response.status_code == 422, (method, path)
         assert "text/html" in response.headers["content-type"]
         checked += 1
-    assert checked == 27
+    assert checked == 29  # admin tracking shop and subscription retry included
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
+from holidays.countries.china import China
 import yaml
 
 from lanshou.domain.rules.errors import CalendarError
@@ -98,7 +99,7 @@ def load_calendar_overrides(path: str | Path) -> CalendarOverrides:
 @cache
 def _china_last_official_year() -> int:
     # Years after the last one with published special days (调休) are only guessed by the library.
-    return max(holidays.China().special_public_holidays)
+    return int(max(China().special_public_holidays))
 
 
 @dataclass
@@ -135,7 +136,7 @@ class WorkingCalendar:
         if self._weekends_only(day.year):
             return day.weekday() < 5
         if self._lib is None:
-            self._lib = holidays.China()
+            self._lib = China()
         return bool(self._lib.is_working_day(day))
 
     # --- instants and local days -------------------------------------------------------------
