@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from lanshou import audit
 from lanshou.adapters.db.models import Order, OrderItem, Platform, Shipment, Shop
 from lanshou.adapters.db.models import TrackingEvent as EventRow
+from lanshou.adapters.db.statistics import hold_statistics, refresh_stale_statistics
 from lanshou.domain.tracking import TrackingUpdate
 from lanshou.enforcement.evaluation import evaluate_shipments
 from lanshou.enforcement.rules_context import RulesContext
@@ -50,6 +51,9 @@ SHIPMENT_FIELDS = (
     "amount_fen",
     "max_unit_price_fen",
 )
+# The tables a chunk grows and its evaluation then joins (the fines re-allocation reads
+# violations with their shipments and orders).
+GROWN_TABLES = (cast(Table, Order.__table__), cast(Table, Shipment.__table__))
 # Shops per look-up query: an OR of this many terms stays well inside SQLite's expression
 # depth limit (1,000).
 SHOPS_PER_QUERY = 250
@@ -183,6 +187,9 @@ class OrderWriter:
         result = ChunkResult()
         if not records:
             return result
+        # Before any write (see hold_statistics): no VACUUM of these tables, autovacuum's
+        # included, can see this chunk's rows uncommitted and store "0 rows" for them.
+        hold_statistics(session, GROWN_TABLES)
         shops = self._shop_ids(session, {r.shop for r in records})
         keyed = {(shops[r.shop], r.external_id): r for r in records}
         order_rows = {(o.shop_id, o.external_id): o for o in _find_orders(session, keyed, True)}
@@ -222,6 +229,12 @@ class OrderWriter:
         new_ids = {order_ids[(o["shop_id"], o["external_id"])] for o in new_orders}
         self._write_items(session, by_id, diffs)
         touched = self._write_shipments(session, by_id, diffs, new_ids, result)
+        # A VACUUM that ran before this chunk (one of a killed run's dead rows, or of the rows in
+        # flight in its re-run) may have left "0 rows" behind: the evaluation's joins would then
+        # run as nested loops over whole tables.
+        orders, shipments = GROWN_TABLES
+        with_shipment = sum(1 for rec in keyed.values() if rec.shipment is not None)
+        refresh_stale_statistics(session, {orders: len(order_ids), shipments: with_shipment})
         # Expire ORM copies before the bulk UPDATE so nothing stale lingers in the session.
         session.expire_all()
         if order_updates:
