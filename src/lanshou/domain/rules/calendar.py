@@ -29,8 +29,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
-from holidays.countries.china import China
 import yaml
+from holidays.countries.china import China
 
 from lanshou.domain.rules.errors import CalendarError
 
