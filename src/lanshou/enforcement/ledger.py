@@ -26,6 +26,7 @@ KINDS = (*MONEY_KINDS, "points")
 
 
 _PENDING = "lanshou.ledger.unaudited"
+_GUARDED = "lanshou.ledger.commit_hooks"
 
 
 class NewEntry(NamedTuple):
@@ -65,20 +66,27 @@ def audit_pending(session: Session) -> int:
 
     The entries are inserted by :meth:`Bookings.flush`; their records wait here, so that they
     follow what the caller audits about the same change (an approved appeal: the violation's
-    record, then its reversals). The ``before_commit`` hook below calls this too, so no entry
-    is ever committed without its audit record.
+    record, then its reversals). The session's ``before_commit`` hook (:func:`_pend`) calls this
+    too, so no entry is ever committed without its audit record.
     """
     pending: list[audit.Entry] = session.info.pop(_PENDING, [])
     audit.record_many(session, pending)
     return len(pending)
 
 
-@event.listens_for(Session, "before_commit")
-def _audit_before_commit(session: Session) -> None:
-    audit_pending(session)
+def _pend(session: Session, records: Iterable[audit.Entry]) -> None:
+    """Keep ``records`` for :func:`audit_pending`; the session's commit writes what is left.
+
+    The hooks go on this session alone, the first time it books: nothing is registered on
+    SQLAlchemy's ``Session`` class, and a session that never books carries no hook.
+    """
+    if _GUARDED not in session.info:
+        event.listen(session, "before_commit", audit_pending)
+        event.listen(session, "after_soft_rollback", _forget_after_rollback)
+        session.info[_GUARDED] = True
+    session.info.setdefault(_PENDING, []).extend(records)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _forget_after_rollback(session: Session, _previous: object) -> None:
     session.info.pop(_PENDING, None)
 
@@ -203,9 +211,12 @@ class Bookings:
         ids = insert_ids(
             session.connection(), _table(), [entry._asdict() for entry, _ in self._entries]
         )
-        session.info.setdefault(_PENDING, []).extend(
-            ledger_booked(entry_id, entry, actor)
-            for entry_id, (entry, actor) in zip(ids, self._entries, strict=True)
+        _pend(
+            session,
+            (
+                ledger_booked(entry_id, entry, actor)
+                for entry_id, (entry, actor) in zip(ids, self._entries, strict=True)
+            ),
         )
         n = len(self._entries)
         self._entries.clear()
