@@ -190,7 +190,7 @@ def _appeal_order(session: Session, appeal_ids: Iterable[int]) -> dict[int, str]
         .join(Order, Order.id == Violation.order_id)
         .where(Appeal.id.in_(ids))
     )
-    return dict(rows.tuples().all())
+    return {appeal_id: order_key for appeal_id, order_key in rows}
 
 
 def _decisions(session: Session, since: datetime, locale: str) -> list[AlertEvent]:

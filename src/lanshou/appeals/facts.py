@@ -84,10 +84,14 @@ def gather(session: Session, actx: AppealsContext, violation: Violation, now: da
         reason = by_id.get(outcome.exemption_id or "", outcome.exemption_id)
     ship_by = (
         session.execute(
-            select(Deadline.due_at).where(
-                Deadline.shipment_id == shipment.id, Deadline.rule_id == "ship_timeout"
+            select(Deadline.due_at)
+            .where(
+                Deadline.shipment_id == shipment.id,
+                Deadline.rule_id.in_(sorted(profile.ship_by_rule_ids)),
             )
-        ).scalar_one_or_none()
+            .order_by(Deadline.due_at)
+            .limit(1)
+        ).scalar()
         or order.exp_ship_time
     )
     ledger = list(

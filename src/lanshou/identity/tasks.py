@@ -196,15 +196,14 @@ def complete(
 
 
 def _views(session: Session, rows: list[Assignment], now: datetime) -> list[TaskView]:
-    names = dict(
-        session.execute(
+    names = {
+        user_id: name
+        for user_id, name in session.execute(
             select(User.id, User.display_name).where(
                 User.id.in_({r.assignee_id for r in rows} | {r.created_by for r in rows} or {-1})
             )
         )
-        .tuples()
-        .all()
-    )
+    }
     out = []
     for r in rows:
         ref = resolve_entity(session, Scope(None), r.entity_type, r.entity_id)

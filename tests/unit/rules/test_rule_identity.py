@@ -55,6 +55,22 @@ def test_the_pickup_rules_are_those_satisfied_by_the_first_pickup(
     assert load_profile(name).pickup_rule_ids == pickup_rules
 
 
+@pytest.mark.parametrize(
+    ("name", "ship_by_rules"),
+    [
+        ("douyin", {"ship_timeout"}),
+        ("kuaishou", {"ship_timeout"}),
+        ("olist", {"pickup_timeout"}),  # the seller's shipping limit, counted from payment
+        ("pinduoduo", {"ship_timeout"}),
+        ("taobao", {"ship_timeout"}),
+    ],
+)
+def test_the_ship_by_rules_are_those_counted_from_payment(
+    name: str, ship_by_rules: set[str]
+) -> None:
+    assert load_profile(name).ship_by_rule_ids == ship_by_rules
+
+
 def test_the_tracking_vocabulary_lists_the_journey_then_the_exception() -> None:
     assert STATUSES == (
         "created",

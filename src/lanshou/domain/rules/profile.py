@@ -363,6 +363,12 @@ class Profile(_Sourced):
             return rule_id
 
     @property
+    def ship_by_rule_ids(self) -> frozenset[str]:
+        """The ids of the rules whose clock starts at payment: their deadline is the order's
+        ship-by time (发货时限), whatever then satisfies them (shipping, or the pickup scan)."""
+        return frozenset(r.id for r in self.rules if r.start == StartField.PAID_AT)
+
+    @property
     def pickup_rule_ids(self) -> frozenset[str]:
         """The ids of the rules that wait for the first pickup scan (`Rule.awaits_pickup`)."""
         return frozenset(r.id for r in self.rules if r.awaits_pickup)
