@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.models import Violation
 from lanshou.adapters.storage import EvidenceStorage, LocalDirectoryStorage
 from lanshou.domain.appeals.limits import AppealLimits
+from lanshou.domain.appeals.venue import Mode, Venue
 from lanshou.domain.rules.calendar import WorkingCalendar
 from lanshou.domain.rules.profile import Profile
 from lanshou.enforcement.rules_context import RulesContext
@@ -24,7 +24,7 @@ MAX_CASE_BYTES = 50 * 1024 * 1024
 class AppealsContext:
     rules: RulesContext
     storage: EvidenceStorage
-    mode: Literal["platform", "seller"] = "platform"
+    mode: Mode = "platform"
     max_file_bytes: int = MAX_FILE_BYTES
     max_case_bytes: int = MAX_CASE_BYTES
     _limits: dict[str, AppealLimits] = field(default_factory=dict, repr=False)
@@ -38,9 +38,9 @@ class AppealsContext:
         )
 
     @property
-    def venue(self) -> str:
-        """internal: reviewers decide here; external: the platform decides, we record it."""
-        return "external" if self.mode == "seller" else "internal"
+    def venue(self) -> Venue:
+        """Where the appeals filed now are decided (see :mod:`lanshou.domain.appeals.venue`)."""
+        return Venue.for_mode(self.mode)
 
     def profile(self, violation: Violation) -> Profile:
         return self.rules.profile(violation.profile)

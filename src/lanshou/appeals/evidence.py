@@ -18,6 +18,7 @@ from lanshou.appeals.filing import limit_invalid
 from lanshou.appeals.history import conflict, record_event
 from lanshou.domain.appeals.limits import LimitExceeded
 from lanshou.domain.appeals.machine import AppealState as S
+from lanshou.domain.appeals.venue import Venue
 from lanshou.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from lanshou.identity.auth import Principal
 
@@ -44,7 +45,7 @@ def upload_evidence(
     appeal = visible_appeal(session, caller, appeal_id)
     violation = session.get_one(Violation, appeal.violation_id)
     limits = actx.limits(violation)
-    open_states = _OPEN_FOR_EVIDENCE | (_OPEN_EXTERNAL if appeal.venue == "external" else set())
+    open_states = _OPEN_FOR_EVIDENCE | (_OPEN_EXTERNAL if appeal.venue == Venue.EXTERNAL else set())
     if appeal.state not in open_states:
         raise conflict(
             appeal, limits, f"evidence cannot be added while the appeal is {appeal.state}"

@@ -17,6 +17,7 @@ from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.history import compare_and_set, conflict, next_state, record_event
 from lanshou.domain.appeals.machine import AppealEvent as Event
 from lanshou.domain.appeals.machine import AppealState as S
+from lanshou.domain.appeals.venue import Venue
 from lanshou.domain.violations import ViolationState
 from lanshou.enforcement import ledger
 from lanshou.errors import Conflict, InvalidInput
@@ -48,7 +49,7 @@ def _claim(
 
 
 def _check_decider(caller: Principal, appeal: Appeal) -> None:
-    if appeal.venue == "external":
+    if appeal.venue == Venue.EXTERNAL:
         require_role(caller, FILERS, "record the platform's decision")
     else:
         require_role(caller, REVIEWERS, "review appeals")
@@ -86,7 +87,7 @@ def decide_appeal(
         raise InvalidInput(
             "a rejection or a request for information needs a reason_code", field="reason_code"
         )
-    if appeal.venue == "external":
+    if appeal.venue == Venue.EXTERNAL:
         shot = session.get(Evidence, screenshot_evidence_id) if screenshot_evidence_id else None
         if shot is None or shot.appeal_id != appeal.id or shot.kind != "image":
             raise InvalidInput(

@@ -22,6 +22,7 @@ from lanshou.analytics.at_risk import log_contact
 from lanshou.appeals.access import FILERS, require_role, visible_appeal, visible_violation
 from lanshou.appeals.facts import gather
 from lanshou.appeals.worklists import user_names
+from lanshou.domain.appeals.venue import Venue
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.params import DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
@@ -245,7 +246,7 @@ def _render_filing(
         contact_note=contact_note,
         accept=ACCEPT,
         rule_label=rule_labeller(ctx),
-        seller=actx_of(ctx).venue == "external",
+        seller=actx_of(ctx).venue == Venue.EXTERNAL,
     )
 
 
@@ -344,7 +345,7 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
         "system_files": [e for e in view.evidence if e.kind == "system"],
         "is_filer": ctx.user.role in FILERS,
         "is_reviewer": ctx.user.role in (Role.REVIEWER, Role.ADMIN),
-        "external": a.venue == "external",
+        "external": a.venue == Venue.EXTERNAL,
     }
 
 
