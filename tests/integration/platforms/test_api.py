@@ -38,6 +38,7 @@ from tests.integration.web.world import (
     bearer,
     client,
     insert_violation,
+    login,
     runtime,
     world,
 )
@@ -203,6 +204,10 @@ def test_an_arbitration_push_lands_on_the_violations_appeal(
     }
     assert event.reason == "抖店 after-sales arbitration message (tag 212)"
     assert state == "submitted"
+    login(client, "merchant")
+    page = client.get(f"/appeals/{appeal_id}").text
+    assert "<strong>平台仲裁消息</strong>" in page
+    assert "platform_arbitration" not in page
 
 
 def test_connections_are_listed_for_administrators_without_secrets(

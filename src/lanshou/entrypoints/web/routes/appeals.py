@@ -75,6 +75,7 @@ ACTION_LABELS = {
     "expire": N_("Expire"),
     "create": N_("Created"),
     "add_evidence": N_("Evidence added"),
+    "platform_arbitration": N_("Platform arbitration message"),  # platforms/push.py
 }
 VERDICT_LABELS = {
     "approve": N_("Approve"),
