@@ -107,12 +107,32 @@ class Mapping(BaseModel):
             return []
         return [cols] if isinstance(cols, str) else list(cols)
 
-    def status(self, raw: str | None, shipped: bool) -> str:
-        """lanshou's order status for a raw value; unknown values pass through lower-cased."""
+    @field_validator("status_values")
+    @classmethod
+    def _known_statuses(cls, value: dict[str, str]) -> dict[str, str]:
+        for raw, status in value.items():
+            if status not in ORDER_STATUSES:
+                raise ValueError(
+                    f"{raw}: {status!r} is not an order status; known: {', '.join(ORDER_STATUSES)}"
+                )
+        return value
+
+    def status(self, raw: str | None, shipped: bool) -> str | None:
+        """lanshou's order status for a raw value, None for a word the mapping does not know.
+
+        ``status_values`` first (case-insensitively), then lanshou's own words as they are;
+        an unknown word is the caller's reject, never a guess: it decides whether a row is judged.
+        """
         if raw is None or not raw.strip():
             return "shipped" if shipped else self.default_status
         text = raw.strip()
-        return self.status_values.get(text, text.lower())
+        found = self.status_values.get(text)
+        if found is None:
+            folded = text.casefold()
+            found = next((v for k, v in self.status_values.items() if k.casefold() == folded), None)
+            if found is None and folded in ORDER_STATUSES:
+                found = folded
+        return found
 
 
 def parse_mapping(text: str, file: str) -> Mapping:
