@@ -107,7 +107,16 @@ def run_check(
         row = con.execute(f"SELECT count(*) FROM {read.shipments}").fetchone()
         shipments = int(row[0]) if row else 0
         if shipments == 0:
-            raise CheckInputError("no valid shipment could be read")
+            first = read.rejected[0] if read.rejected else None
+            raise CheckInputError(
+                "no valid shipment could be read"
+                + (
+                    f"; {len(read.rejected)} row(s) rejected, the first {first.file}:"
+                    f"{first.row}: {first.reason}"
+                    if first is not None
+                    else ""
+                )
+            )
         res = evaluate_batch(con, read.shipments, profile, calendar_for(profile), exemptions, now)
         evaluated = res.aggregate("count(DISTINCT shipment_key)").fetchall()[0]
         open_row = con.execute(

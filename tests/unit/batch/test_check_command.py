@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lanshou.batch.check import CheckResult, render_table, run_check
+from lanshou.batch.check import CheckInputError, CheckResult, render_table, run_check
 from lanshou.batch.cli import check_command
 from lanshou.domain.rules import load_profile
 from lanshou.errors import InvalidInput
@@ -183,6 +183,15 @@ def test_unreadable_input_is_a_check_input_error(tmp_path: Path) -> None:
     err = io.StringIO()
     assert check_command("douyin", export_reader("generic", tmp_path / "o.csv"), NOW, err=err) == 2
     assert err.getvalue().startswith("error: ")
+    (tmp_path / "o.csv").write_text(
+        "order_id,shop_id,paid_at,amount\n1,s,2026-03-02 10:00,-1\n", "utf-8"
+    )
+    with pytest.raises(CheckInputError) as caught:
+        run_check(douyin, export_reader("generic", tmp_path / "o.csv"), NOW)
+    assert str(caught.value) == (
+        f"no valid shipment could be read; 1 row(s) rejected, the first {tmp_path / 'o.csv'}:2: "
+        "amount: '-1' is not a non-negative amount"
+    )
 
 
 def test_render_table_in_both_languages() -> None:
