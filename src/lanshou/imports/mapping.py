@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from lanshou.domain.rules.loader import format_loc
 from lanshou.errors import InvalidInput
@@ -81,6 +88,7 @@ class Mapping(BaseModel):
     item_columns: dict[str, Columns] = Field(default_factory=dict)
     status_values: dict[str, str] = Field(default_factory=dict)
     default_status: str = "paid"
+    _folded_statuses: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("columns", "item_columns")
     @classmethod
@@ -129,10 +137,14 @@ class Mapping(BaseModel):
         found = self.status_values.get(text)
         if found is None:
             folded = text.casefold()
-            found = next((v for k, v in self.status_values.items() if k.casefold() == folded), None)
+            found = self._folded_statuses.get(folded)
             if found is None and folded in ORDER_STATUSES:
                 found = folded
         return found
+
+    def model_post_init(self, context: Any, /) -> None:
+        # status() runs once per row: the case-insensitive look-up is built once.
+        self._folded_statuses = {k.casefold(): v for k, v in self.status_values.items()}
 
 
 def parse_mapping(text: str, file: str) -> Mapping:
