@@ -343,3 +343,44 @@ def test_an_operators_profile_and_declared_events_apply_on_both_paths(
         ("G2", "pickup_timeout", False, "3.00", "10.00"),
         ("G3", "ship_timeout", True, "0.00", "0.00"),
     ]
+
+
+def test_a_users_mapping_reads_the_same_on_both_paths(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """A shop's own layout (Chinese headers, its own status words, day-first dates) through
+    ``--mapping``, ``--shop`` and ``--date-order``."""
+    mapping = tmp_path / "mine.yaml"
+    mapping.write_text(
+        "source: mine\nplatform: douyin\n"
+        "columns: {order_id: 订单号, paid_at: 付款时间, amount: 实付, shipped_at: 发货时间, "
+        "carrier: 快递, waybill: 运单号, status: 状态}\n"
+        "status_values: {作废: cancelled, 正常: paid}\n",
+        "utf-8",
+    )
+    orders = write_csv(
+        tmp_path / "mine.csv",
+        [
+            ["订单号", "付款时间", "实付", "发货时间", "快递", "运单号", "状态"],
+            ["M1", "02/03/2026 10:00", "50.00", "03/03/2026 09:00", "顺丰速运", "m1", "正常"],
+            ["M2", "02/03/2026 10:00", "50.00", "", "", "", "作废"],
+            ["M3", "02/03/2026 10:00", "350.00", "05/03/2026 09:00", "zto", "m3", "正常"],
+        ],
+        "gb18030",
+    )
+    options = {"mapping": mapping, "shop": "我的店", "date_order": "dmy"}
+
+    checked, _ = by_check(orders, **options)
+    stored, _ = by_database(sessions, orders, **options)
+
+    # M1 is never picked up (3.00 + 10.00); M3 shipped late (350.00 → 1 % = 3.50) and is never
+    # picked up either.
+    assert (
+        checked
+        == stored
+        == [
+            ("M1", "pickup_timeout", False, "3.00", "10.00"),
+            ("M3", "pickup_timeout", False, "3.50", "10.00"),
+            ("M3", "ship_timeout", False, "3.50", "10.00"),
+        ]
+    )
