@@ -2,7 +2,7 @@
 
 from lanshou.batch.check import CheckResult, render_table, run_check
 from lanshou.batch.engine import RESULT_COLUMNS, evaluate_batch
-from lanshou.batch.readers import CheckInputError, Rejected
+from lanshou.batch.inputs import CheckInputError, Rejected
 
 __all__ = [
     "RESULT_COLUMNS",

@@ -1,5 +1,8 @@
 """`lanshou check`: read files, evaluate in DuckDB, summarise violations and money.
 
+The files are read by the importer's reader (a `ShipmentReader` the caller passes in, see
+`lanshou.imports.shipments_table`), so `check` and `import orders` read every export alike.
+
 Summary semantics: `shipments` = shipments formed from the files; `evaluated` = those whose
 order status is judged; `violations` = per rule, late and not exempt; `open` = shipments with
 a rule still unsatisfied whose deadline has not passed. The `violations` list holds every late
@@ -9,16 +12,17 @@ rule outcome, exempted ones included (flagged `exempt`, no money).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from lanshou.batch.engine import evaluate_batch
-from lanshou.batch.readers import CheckInputError, Rejected, read_generic, read_olist
-from lanshou.domain.rules import calendar_for, load_profile
+from lanshou.batch.inputs import CheckInputError, Rejected, ShipmentReader
+from lanshou.domain.rules import Exemption, calendar_for
+from lanshou.domain.rules.profile import Profile
 
 __all__ = ["CheckInputError", "CheckResult", "Violation", "render_table", "run_check"]
 
@@ -89,45 +93,31 @@ class CheckResult:
         }
 
 
-def _paths(source: str, orders: Path, items: Path | None) -> tuple[Path, Path | None]:
-    if source == "olist" and orders.is_dir():
-        return orders / "olist_orders_dataset.csv", orders / "olist_order_items_dataset.csv"
-    return orders, items
-
-
 def run_check(
-    profile_name: str,
-    source: str,
-    orders_path: str | Path,
-    items_path: str | Path | None,
-    tracking_path: str | Path | None,
+    profile: Profile,
+    reader: ShipmentReader,
     now: dt.datetime,
-    extra_profile_dirs: tuple[str | Path, ...] = (),
+    exemptions: Sequence[Exemption] = (),
 ) -> CheckResult:
-    """Evaluate order files against a profile; raises CheckInputError if nothing is readable."""
-    profile = load_profile(profile_name, extra_profile_dirs)
+    """Evaluate what `reader` reads against a profile; CheckInputError if nothing is readable."""
     tz = profile.tz
-    orders, items = _paths(source, Path(orders_path), Path(items_path) if items_path else None)
-    for p in (orders, items, Path(tracking_path) if tracking_path else None):
-        if p is not None and not p.is_file():
-            raise CheckInputError(f"{p}: no such file")
     con = duckdb.connect()
     try:
-        if source == "olist":
-            if items is None:
-                raise CheckInputError("the olist source needs --items (or a directory)")
-            read = read_olist(con, profile, orders, items)
-        elif source == "generic":
-            read = read_generic(
-                con, profile, orders, Path(tracking_path) if tracking_path else None
-            )
-        else:
-            raise CheckInputError(f"unknown source {source!r}; use generic or olist")
+        read = reader(con, profile)
         row = con.execute(f"SELECT count(*) FROM {read.shipments}").fetchone()
         shipments = int(row[0]) if row else 0
         if shipments == 0:
-            raise CheckInputError(f"{orders}: no valid shipment could be read")
-        res = evaluate_batch(con, read.shipments, profile, calendar_for(profile), [], now)
+            first = read.rejected[0] if read.rejected else None
+            raise CheckInputError(
+                "no valid shipment could be read"
+                + (
+                    f"; {len(read.rejected)} row(s) rejected, the first {first.file}:"
+                    f"{first.row}: {first.reason}"
+                    if first is not None
+                    else ""
+                )
+            )
+        res = evaluate_batch(con, read.shipments, profile, calendar_for(profile), exemptions, now)
         evaluated = res.aggregate("count(DISTINCT shipment_key)").fetchall()[0]
         open_row = con.execute(
             "SELECT count(DISTINCT shipment_key) FROM lanshou_result WHERE deadline IS NOT NULL"

@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from lanshou.batch.check import render_table, run_check
-from lanshou.batch.readers import CheckInputError
+from lanshou.batch.inputs import CheckInputError, ShipmentReader
+from lanshou.domain.rules import Exemption, load_profile
 from lanshou.domain.rules.errors import RulesError
+from lanshou.errors import InvalidInput
 
 __all__ = ["EXIT_INPUT", "EXIT_OK", "check_command", "parse_now"]
 
@@ -33,21 +36,26 @@ def parse_now(value: dt.datetime | str | None) -> dt.datetime:
 
 def check_command(
     profile: str,
-    source: str,
-    orders: str | Path,
-    items: str | Path | None = None,
-    tracking: str | Path | None = None,
+    reader: ShipmentReader,
     now: dt.datetime | str | None = None,
     as_json: bool = False,
     lang: str = "zh-CN",
     out: TextIO | None = None,
     err: TextIO | None = None,
+    *,
+    rules_dirs: Sequence[str | Path] = (),
+    exemptions: Callable[[], Sequence[Exemption]] = tuple,
 ) -> int:
-    """Run a check, print JSON or a table, and return the process exit code."""
+    """Run a check, print JSON or a table, and return the process exit code.
+
+    `profile` is looked up among the built-in profiles and `rules_dirs` (LANSHOU_RULES_DIR), as
+    the database path does; `exemptions` is called inside, so a bad file is an input error.
+    """
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        result = run_check(profile, source, orders, items, tracking, parse_now(now))
-    except (CheckInputError, RulesError, ValueError) as exc:
+        rules = load_profile(profile, tuple(rules_dirs))
+        result = run_check(rules, reader, parse_now(now), exemptions())
+    except (CheckInputError, InvalidInput, RulesError, ValueError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_INPUT
     if as_json:

@@ -25,6 +25,15 @@ STATUSES: tuple[str, ...] = tuple(
 PICKUP_PROVING = frozenset({"picked_up", "in_transit", "out_for_delivery", "delivered", "returned"})
 
 
+def normalise_waybill(waybill: str) -> str:
+    """The one spelling of a waybill number, on orders and scans alike: trimmed, upper case.
+
+    Carriers print waybills in either case and sellers type them in any; ``wblc1`` and
+    ``WBLC1`` are one parcel.
+    """
+    return waybill.strip().upper()
+
+
 @dataclass(frozen=True)
 class TrackingUpdate:
     """One carrier scan as it arrives from any feed, already normalised."""
@@ -49,7 +58,7 @@ class TrackingUpdate:
         """Same waybill, status, time and text is the same scan, whichever feed resent it."""
         body = "|".join(
             [
-                self.waybill_no.strip().upper(),
+                normalise_waybill(self.waybill_no),
                 self.status,
                 self.event_time.astimezone(UTC).isoformat(),
                 (self.description or "").strip(),

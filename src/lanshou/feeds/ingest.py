@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from lanshou import audit
 from lanshou.adapters.db.models import Carrier, Shipment
-from lanshou.domain.tracking import TrackingUpdate
+from lanshou.domain.tracking import TrackingUpdate, normalise_waybill
 from lanshou.enforcement.evaluation import evaluate_shipments
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.tracking import record_events
@@ -249,7 +249,7 @@ def to_updates(
             unknown[e.carrier.strip()] += 1
         out.append(
             TrackingUpdate(
-                waybill_no=e.waybill.strip().upper(),
+                waybill_no=normalise_waybill(e.waybill),
                 status=e.status,
                 event_time=e.time,
                 source=source,

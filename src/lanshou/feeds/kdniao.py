@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from lanshou.domain.tracking import TrackingUpdate
+from lanshou.domain.tracking import TrackingUpdate, normalise_waybill
 from lanshou.feeds.errors import MalformedFeed
 from lanshou.feeds.traces import Scan, label_trace, parse_local_time
 from lanshou.orders.carriers import CarrierResolver
@@ -115,7 +115,7 @@ def parse_push(request_data: str, carriers: CarrierResolver) -> KdniaoPush:
         path = f"RequestData.Data[{i}]"
         if not isinstance(entry, dict):
             raise MalformedFeed(path, "an object is required")
-        waybill = str(entry.get("LogisticCode") or "").strip().upper()
+        waybill = normalise_waybill(str(entry.get("LogisticCode") or ""))
         if not waybill:
             raise MalformedFeed(f"{path}.LogisticCode", "the waybill number is missing")
         shipper = str(entry.get("ShipperCode") or "") or None

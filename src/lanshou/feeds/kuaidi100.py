@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lanshou.domain.tracking import TrackingUpdate
+from lanshou.domain.tracking import TrackingUpdate, normalise_waybill
 from lanshou.feeds.errors import MalformedFeed
 from lanshou.feeds.traces import Scan, label_trace, parse_local_time
 from lanshou.orders.carriers import CarrierResolver
@@ -140,7 +140,7 @@ def parse_push(param: str, carriers: CarrierResolver) -> Kuaidi100Push:
         raise MalformedFeed("param", f"not JSON ({exc.msg} at {exc.pos})") from exc
     status = str(body.get("status") or "polling")
     last = _obj(body.get("lastResult") or {}, "param.lastResult")
-    waybill = str(last.get("nu") or "").strip().upper()
+    waybill = normalise_waybill(str(last.get("nu") or ""))
     if not waybill:
         raise MalformedFeed("param.lastResult.nu", "the waybill number is missing")
     com_new = body.get("comNew") or None

@@ -1,7 +1,9 @@
 """Import order exports (generic, 抖店, Olist) into the database: ``import_orders``.
 
-Modules, outside in: ``service`` (the entry: a shop export's two passes and chunking),
-``olist`` (the two-file data set), ``run`` (what both share: counters, progress, chunk writes,
+Modules, outside in: ``service`` (the entry: chunks of records into the database),
+``shipments_table`` (the same chunks as a DuckDB table, for ``lanshou check``), ``stream`` (the
+one reading layer: any source as chunks of order records), ``olist`` (the two-file data set),
+``scans`` (tracking files), ``run`` (what they share: counters, progress, rejects, chunk writes,
 the date scan), ``shop_orders`` (rows → orders), ``records`` and ``dates`` (parsing, pure),
 ``reading`` (CSV/XLSX streams), ``mapping`` (validated YAML layouts), ``upsert`` (one chunk into
 the database), ``rejects`` (the rejects file).

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from lanshou.domain.rules.loader import format_loc
 from lanshou.errors import InvalidInput
@@ -81,6 +88,7 @@ class Mapping(BaseModel):
     item_columns: dict[str, Columns] = Field(default_factory=dict)
     status_values: dict[str, str] = Field(default_factory=dict)
     default_status: str = "paid"
+    _folded_statuses: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("columns", "item_columns")
     @classmethod
@@ -107,12 +115,36 @@ class Mapping(BaseModel):
             return []
         return [cols] if isinstance(cols, str) else list(cols)
 
-    def status(self, raw: str | None, shipped: bool) -> str:
-        """lanshou's order status for a raw value; unknown values pass through lower-cased."""
+    @field_validator("status_values")
+    @classmethod
+    def _known_statuses(cls, value: dict[str, str]) -> dict[str, str]:
+        for raw, status in value.items():
+            if status not in ORDER_STATUSES:
+                raise ValueError(
+                    f"{raw}: {status!r} is not an order status; known: {', '.join(ORDER_STATUSES)}"
+                )
+        return value
+
+    def status(self, raw: str | None, shipped: bool) -> str | None:
+        """lanshou's order status for a raw value, None for a word the mapping does not know.
+
+        ``status_values`` first (case-insensitively), then lanshou's own words as they are;
+        an unknown word is the caller's reject, never a guess: it decides whether a row is judged.
+        """
         if raw is None or not raw.strip():
             return "shipped" if shipped else self.default_status
         text = raw.strip()
-        return self.status_values.get(text, text.lower())
+        found = self.status_values.get(text)
+        if found is None:
+            folded = text.casefold()
+            found = self._folded_statuses.get(folded)
+            if found is None and folded in ORDER_STATUSES:
+                found = folded
+        return found
+
+    def model_post_init(self, context: Any, /) -> None:
+        # status() runs once per row: the case-insensitive look-up is built once.
+        self._folded_statuses = {k.casefold(): v for k, v in self.status_values.items()}
 
 
 def parse_mapping(text: str, file: str) -> Mapping:

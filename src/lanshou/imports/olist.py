@@ -14,11 +14,11 @@ import hashlib
 import sqlite3
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
-
+from lanshou.domain.tracking import normalise_waybill
 from lanshou.errors import InvalidInput
 from lanshou.imports.dates import DateOrder
 from lanshou.imports.mapping import Mapping
@@ -27,16 +27,15 @@ from lanshou.imports.records import ItemRecord, OrderRecord, RowError, RowReader
 from lanshou.imports.rejects import RejectsFile
 from lanshou.imports.run import (
     CHUNK,
-    ImportRun,
     ImportSummary,
-    ProgressFn,
+    ReadRun,
     accepted_rows,
     scan_dates,
     wanted_columns,
 )
-from lanshou.imports.upsert import OrderWriter
+from lanshou.imports.shop_orders import read_status
 
-__all__ = ["import_olist", "olist_files"]
+__all__ = ["olist_chunks", "olist_files"]
 
 ORDERS_FILE = "olist_orders_dataset.csv"
 ITEMS_FILE = "olist_order_items_dataset.csv"
@@ -52,27 +51,27 @@ def olist_files(path: Path, items: Path | None) -> tuple[Path, Path]:
 
 
 def waybill_for(order_id: str, seller: str) -> str:
-    """Olist has no waybill numbers; the pickup scan needs one, so derive a stable one."""
+    """Olist has no waybill numbers; the pickup scan needs one, so derive a stable one (in the
+    one spelling of waybills, so the scan finds its shipment)."""
     candidate = f"{order_id}-{seller[:12]}"
-    if len(candidate) <= 64:
-        return candidate
-    return "OL-" + hashlib.sha256(f"{order_id}:{seller}".encode()).hexdigest()[:40]
+    if len(candidate) > 64:
+        candidate = "OL-" + hashlib.sha256(f"{order_id}:{seller}".encode()).hexdigest()[:40]
+    return normalise_waybill(candidate)
 
 
-def import_olist(
-    sessions: sessionmaker[Session],
+def olist_chunks(
     path: Path,
     items: Path | None,
     layout: Mapping,
     date_order: DateOrder | None,
     tz: tzinfo,
-    writer: OrderWriter,
-    summary: ImportSummary,
-    progress: ProgressFn | None,
-) -> None:
+    run: ReadRun,
+) -> Iterator[tuple[list[OrderRecord], TableFile]]:
+    """The data set as chunks of (order, seller) records; orphans are counted in the summary."""
     orders_path, items_path = olist_files(path, items)
     orders_t, items_t = open_table(orders_path), open_table(items_path)
-    run = ImportRun(sessions, writer, summary, progress, 2 * (orders_t.size + items_t.size))
+    run.bytes_total = 2 * (orders_t.size + items_t.size)
+    summary = run.summary
     o_index, o_dates = scan_dates(
         orders_t,
         wanted_columns(layout),
@@ -98,10 +97,10 @@ def import_olist(
                 "price INTEGER, freight INTEGER)"
             )
             stage.execute("CREATE TABLE orders (order_id TEXT PRIMARY KEY, row INTEGER)")
-            _stage_items(stage, items_t, RowReader(i_index, tz, i_dates), summary, run)
+            _stage_items(stage, items_t, RowReader(i_index, tz, i_dates), run)
             stage.execute("CREATE INDEX ix_items_order ON items (order_id)")
             run.bytes_before += items_t.size
-            _import_orders(stage, orders_t, RowReader(o_index, tz, o_dates), layout, summary, run)
+            yield from _order_chunks(stage, orders_t, RowReader(o_index, tz, o_dates), layout, run)
             row = stage.execute(
                 "SELECT count(DISTINCT order_id) FROM items "
                 "WHERE order_id NOT IN (SELECT order_id FROM orders)"
@@ -115,13 +114,12 @@ def _stage_items(
     stage: sqlite3.Connection,
     table: TableFile,
     reader: RowReader,
-    summary: ImportSummary,
-    run: ImportRun,
+    run: ReadRun,
 ) -> None:
     rejects = RejectsFile(table.path)
     batch: list[tuple[str, str, str, str, int, int]] = []
     try:
-        for number, cells in accepted_rows(table, reader, rejects, summary):
+        for number, cells in accepted_rows(table, reader, rejects, run):
             try:
                 order_id = reader.text("order_id", 64, required=True)
                 seller = reader.text("seller", 64, required=True)
@@ -130,8 +128,7 @@ def _stage_items(
                 price = reader.money("item_unit_price", required=True)
                 freight = reader.money("item_freight") or 0
             except RowError as exc:
-                rejects.add(number, exc.column, exc.reason, table.header, cells)
-                summary.rejected += 1
+                run.reject(rejects, table, number, exc, cells)
                 continue
             assert order_id and seller and sku and limit and price is not None
             batch.append((order_id, seller, sku, limit.isoformat(), price, freight))
@@ -144,29 +141,27 @@ def _stage_items(
     finally:
         done = rejects.close()
         if done is not None:
-            summary.rejects_files.append(done)
+            run.summary.rejects_files.append(done)
 
 
-def _import_orders(
+def _order_chunks(
     stage: sqlite3.Connection,
     table: TableFile,
     reader: RowReader,
     layout: Mapping,
-    summary: ImportSummary,
-    run: ImportRun,
-) -> None:
+    run: ReadRun,
+) -> Iterator[tuple[list[OrderRecord], TableFile]]:
     rejects = RejectsFile(table.path)
     pending: list[tuple[int, str, str, datetime, datetime | None]] = []
     try:
-        for number, cells in accepted_rows(table, reader, rejects, summary):
+        for number, cells in accepted_rows(table, reader, rejects, run):
             try:
                 order_id = reader.text("order_id", 64, required=True)
                 assert order_id is not None
                 paid_at = reader.time("paid_at", required=True)
                 assert paid_at is not None
                 picked = reader.time("picked_up_at")
-                raw_status, _ = reader.raw("status")
-                status = layout.status(str(raw_status) if raw_status else None, False)[:32]
+                status = read_status(reader, layout, False)
                 first = stage.execute(
                     "SELECT row FROM orders WHERE order_id = ?", (order_id,)
                 ).fetchone()
@@ -176,20 +171,19 @@ def _import_orders(
                         f"duplicate order {order_id!r} (first on row {first[0]})",
                     )
             except RowError as exc:
-                rejects.add(number, exc.column, exc.reason, table.header, cells)
-                summary.rejected += 1
+                run.reject(rejects, table, number, exc, cells)
                 continue
             stage.execute("INSERT INTO orders VALUES (?, ?)", (order_id, number))
             pending.append((number, order_id, status, paid_at, picked))
             if len(pending) >= CHUNK:
-                run.flush(_records(stage, pending, summary), table)
+                yield _records(stage, pending, run.summary), table
                 pending = []
-        run.flush(_records(stage, pending, summary), table)
+        yield _records(stage, pending, run.summary), table
     finally:
         stage.commit()
         done = rejects.close()
         if done is not None:
-            summary.rejects_files.append(done)
+            run.summary.rejects_files.append(done)
 
 
 def _records(

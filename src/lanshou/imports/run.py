@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanshou.batch.inputs import Rejected
 from lanshou.errors import InvalidInput
 from lanshou.imports.dates import DateOrder, OrderEvidence, TimeFormatError, infer_orders
 from lanshou.imports.mapping import TIME_FIELDS, Mapping
@@ -87,15 +88,24 @@ class ImportSummary:
 
 
 @dataclass
-class ImportRun:
-    """What one import needs everywhere: database, clock, rules, counters, progress."""
+class ReadRun:
+    """What reading one export needs everywhere: counters, progress, refused rows."""
 
-    sessions: sessionmaker[Session]
-    writer: OrderWriter
     summary: ImportSummary
-    progress: ProgressFn | None
-    bytes_total: int
+    progress: ProgressFn | None = None
+    bytes_total: int = 0
     bytes_before: int = 0  # bytes of files already done (olist: the items file)
+    # Refused rows as a list as well as in the rejects file (check prints them); None: file only.
+    rejections: list[Rejected] | None = None
+
+    def reject(
+        self, rejects: RejectsFile, table: TableFile, number: int, exc: RowError, cells: list[Cell]
+    ) -> None:
+        rejects.add(number, exc.column, exc.reason, table.header, cells)
+        self.summary.rejected += 1
+        if self.rejections is not None:
+            reason = f"{exc.column}: {exc.reason}" if exc.column else exc.reason
+            self.rejections.append(Rejected(str(table.path), number, reason))
 
     def report(self, phase: str, table: TableFile) -> None:
         if self.progress is not None:
@@ -109,6 +119,15 @@ class ImportRun:
                 )
             )
 
+
+@dataclass
+class ImportRun:
+    """What writing one import needs: the database session factory and the chunk writer."""
+
+    sessions: sessionmaker[Session]
+    writer: OrderWriter
+    read: ReadRun
+
     def flush(self, records: list[OrderRecord], table: TableFile) -> None:
         if not records:
             return
@@ -119,8 +138,8 @@ class ImportRun:
         except BaseException:
             self.writer.forget_uncommitted()
             raise
-        self.summary.add(result)
-        self.report("import", table)
+        self.read.summary.add(result)
+        self.read.report("import", table)
 
 
 def wanted_columns(mapping: Mapping, items: bool = False) -> dict[str, list[str]]:
@@ -134,6 +153,7 @@ def scan_dates(
     required: list[str],
     forced: DateOrder | None,
     report: Callable[[], None] | None = None,
+    times: frozenset[str] = TIME_FIELDS,
 ) -> tuple[ColumnIndex, dict[str, DateOrder | None]]:
     """First pass: check the header, settle the encoding and each time column's date order."""
     holder: list[ColumnIndex] = []
@@ -149,7 +169,7 @@ def scan_dates(
             for n, (_, cells) in enumerate(table.rows(check)):
                 if not spots:
                     for fld, places in holder[0].index.items():
-                        if fld in TIME_FIELDS:
+                        if fld in times:
                             for i, name in places:
                                 evidence[name] = ev = OrderEvidence()
                                 spots.append((i, ev))
@@ -175,15 +195,14 @@ def scan_dates(
 
 
 def accepted_rows(
-    table: TableFile, reader: RowReader, rejects: RejectsFile, summary: ImportSummary
+    table: TableFile, reader: RowReader, rejects: RejectsFile, run: ReadRun
 ) -> Iterator[tuple[int, list[Cell]]]:
     """The rows of the second pass, each loaded into `reader`; bad shapes go to rejects."""
     for number, cells in table.rows():
-        summary.rows_read += 1
+        run.summary.rows_read += 1
         try:
             reader.load(cells)
         except RowError as exc:
-            rejects.add(number, exc.column, exc.reason, table.header, cells)
-            summary.rejected += 1
+            run.reject(rejects, table, number, exc, cells)
             continue
         yield number, cells

@@ -7,10 +7,11 @@ number in a one-row-per-order layout is a rejected row.
 
 from __future__ import annotations
 
+from lanshou.domain.tracking import normalise_waybill
 from lanshou.imports.mapping import Mapping
 from lanshou.imports.records import ItemRecord, OrderRecord, RowError, RowReader, ShipmentRecord
 
-__all__ = ["merge_row", "order_from_row"]
+__all__ = ["merge_row", "order_from_row", "read_status"]
 
 
 def order_from_row(r: RowReader, mapping: Mapping, shop: str | None) -> OrderRecord:
@@ -46,15 +47,32 @@ def order_from_row(r: RowReader, mapping: Mapping, shop: str | None) -> OrderRec
             amount_fen=amount,
             max_unit_price_fen=item.unit_price_fen if item else None,
             carrier=r.text("carrier", 64),
-            waybill=r.text("waybill", 64),
+            waybill=_waybill(r),
             shipped_at=shipped_at,
         ),
     )
-    status, _ = r.raw("status")
-    record.status = mapping.status(
-        str(status) if status is not None else None, shipped_at is not None
-    )[:32]
+    record.status = read_status(r, mapping, shipped_at is not None)
     return record
+
+
+def read_status(r: RowReader, mapping: Mapping, shipped: bool) -> str:
+    """The row's order status in lanshou's words; a word the mapping does not know is refused."""
+    raw, column = r.raw("status")
+    text = str(raw) if raw is not None else None
+    status = mapping.status(text, shipped)
+    if status is None:
+        raise RowError(
+            column,
+            f"{text!r} is not an order status the {mapping.source} mapping knows "
+            "(add it to status_values)",
+        )
+    return status
+
+
+def _waybill(r: RowReader) -> str | None:
+    """As the feeds spell it (trimmed, upper case), so the order meets its own scans."""
+    text = r.text("waybill", 64)
+    return normalise_waybill(text) if text is not None else None
 
 
 def _item(r: RowReader, order_id: str) -> ItemRecord:

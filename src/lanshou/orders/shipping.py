@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lanshou import audit
 from lanshou.adapters.db.models import Order, Shipment
 from lanshou.domain.roles import Role
+from lanshou.domain.tracking import normalise_waybill
 from lanshou.enforcement.evaluation import evaluate_shipments
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.tracking import attach_orphan_events
@@ -91,7 +92,7 @@ def mark_shipped(
     """
     if actor.role not in _MAY_SHIP:
         raise PermissionDenied("only the shop's staff or an administrator may mark shipments")
-    waybill = waybill.strip().upper()
+    waybill = normalise_waybill(waybill)
     if not waybill or len(waybill) > 64:
         raise InvalidInput("waybill must be 1–64 characters", field="waybill")
     if shipped_at.tzinfo is None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from lanshou.domain.tracking import normalise_waybill
 from lanshou.imports.records import ItemRecord, OrderRecord, ShipmentRecord
 
 __all__ = [
@@ -126,7 +127,7 @@ def order_record(
             amount_fen=amount,
             max_unit_price_fen=max(prices) if prices else None,
             carrier=carriers.get(code) or str(first.get("company_name") or code) or None,
-            waybill=str(first["tracking_no"]).strip().upper()[:64],
+            waybill=normalise_waybill(str(first["tracking_no"]))[:64],
             shipped_at=unix_time(first.get("ship_time")) or unix_time(order.get("ship_time")),
         )
     elif existing is None or not existing.waybill_no:

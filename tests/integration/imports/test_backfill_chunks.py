@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import LedgerEntry, Order, Violation
 from lanshou.enforcement import fines
-from lanshou.imports import service as import_service
+from lanshou.imports import stream as import_stream
 from tests.integration.imports.helpers import add_carriers
 from tests.integration.imports.test_shop_orders_import import HEADER, run, write
 
@@ -46,7 +46,7 @@ def test_a_scattered_backfill_in_small_chunks_books_the_whole_file_allocation(
     first 50 are fined 10 yuan (500 a day), the first 20 get 0.1 points (2 a day). Chunks of 7
     rows bring earlier deadlines after later ones, and each re-allocation reverses and re-books
     what the earlier chunks booked."""
-    monkeypatch.setattr(import_service, "CHUNK", 7)
+    monkeypatch.setattr(import_stream, "CHUNK", 7)
     monkeypatch.setattr(fines, "SHOPS_PER_GROUP", 1)
     add_carriers(sessions)
 

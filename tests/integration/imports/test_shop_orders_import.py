@@ -23,6 +23,7 @@ from lanshou.adapters.db.models import (
 from lanshou.errors import InvalidInput
 from lanshou.imports import ImportProgress, import_orders
 from lanshou.imports import service as import_service
+from lanshou.imports import stream as import_stream
 from tests.integration.imports.helpers import CTX, NOW, add_carriers, count
 
 CST = timezone(timedelta(hours=8))
@@ -323,7 +324,7 @@ def test_an_ambiguous_date_column_asks_for_date_order(
 def test_an_interrupted_import_completes_when_run_again(
     sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(import_service, "CHUNK", 2)
+    monkeypatch.setattr(import_stream, "CHUNK", 2)
     rows = [HEADER] + [f"I{i},s,2024-01-05 08:03,{i}.00,,,,,," for i in range(1, 8)]
     path = write(tmp_path / "orders.csv", rows)
 

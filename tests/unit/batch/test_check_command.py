@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lanshou.batch.check import CheckInputError, render_table, run_check
+from lanshou.batch.check import CheckInputError, CheckResult, render_table, run_check
 from lanshou.batch.cli import check_command
+from lanshou.domain.rules import load_profile
+from lanshou.errors import InvalidInput
+from lanshou.imports.shipments_table import export_reader
 
 OLIST = Path("/work/shared/datasets/olist-sample")
 SP = ZoneInfo("America/Sao_Paulo")
@@ -56,8 +59,12 @@ def _independent_olist_counts() -> dict[str, int]:
     )
 
 
+def _olist_sample() -> CheckResult:
+    return run_check(load_profile("olist"), export_reader("olist", OLIST), NOW)
+
+
 def test_olist_sample_counts_match_an_independent_computation() -> None:
-    result = run_check("olist", "olist", OLIST, None, None, NOW)
+    result = _olist_sample()
     expected = _independent_olist_counts()
     assert {
         "shipments": result.shipments,
@@ -114,10 +121,7 @@ def test_generic_check_json_exact(tmp_path: Path) -> None:
     out = io.StringIO()
     rc = check_command(
         "douyin",
-        "generic",
-        tmp_path / "orders.csv",
-        None,
-        tmp_path / "tracking.csv",
+        export_reader("generic", tmp_path / "orders.csv", tracking=tmp_path / "tracking.csv"),
         "2026-03-10T00:00:00+08:00",
         True,
         "en",
@@ -152,27 +156,46 @@ def test_generic_check_json_exact(tmp_path: Path) -> None:
             }
         ],
         "rejected": [
-            {"file": o, "row": 3, "reason": "paid_at is not a time"},
-            {"file": o, "row": 7, "reason": "amount is not a non-negative number"},
-            {"file": t, "row": 5, "reason": "time is not a time"},
-            {"file": t, "row": 6, "reason": "unknown status"},
+            {"file": o, "row": 3, "reason": "paid_at: is not a time ('bad' is not a time)"},
+            {"file": o, "row": 7, "reason": "amount: '-1' is not a non-negative amount"},
+            {
+                "file": t,
+                "row": 5,
+                "reason": "time: is not a time ('2026-03-05 2x' is not a time)",
+            },
+            {
+                "file": t,
+                "row": 6,
+                "reason": "status: 'teleported' is not one of awaiting_pickup, created, "
+                "delivered, exception, in_transit, out_for_delivery, picked_up, returned",
+            },
         ],
     }
 
 
 def test_unreadable_input_is_a_check_input_error(tmp_path: Path) -> None:
-    with pytest.raises(CheckInputError, match="no such file"):
-        run_check("douyin", "generic", tmp_path / "missing.csv", None, None, NOW)
+    douyin = load_profile("douyin")
+    with pytest.raises(InvalidInput, match="no such file"):
+        run_check(douyin, export_reader("generic", tmp_path / "missing.csv"), NOW)
     (tmp_path / "o.csv").write_text("id,shop\n1,2\n", "utf-8")
-    with pytest.raises(CheckInputError, match="header must be"):
-        run_check("douyin", "generic", tmp_path / "o.csv", None, None, NOW)
+    with pytest.raises(InvalidInput, match="the header does not match"):
+        run_check(douyin, export_reader("generic", tmp_path / "o.csv"), NOW)
     err = io.StringIO()
-    assert check_command("douyin", "generic", tmp_path / "o.csv", now=NOW, err=err) == 2
+    assert check_command("douyin", export_reader("generic", tmp_path / "o.csv"), NOW, err=err) == 2
     assert err.getvalue().startswith("error: ")
+    (tmp_path / "o.csv").write_text(
+        "order_id,shop_id,paid_at,amount\n1,s,2026-03-02 10:00,-1\n", "utf-8"
+    )
+    with pytest.raises(CheckInputError) as caught:
+        run_check(douyin, export_reader("generic", tmp_path / "o.csv"), NOW)
+    assert str(caught.value) == (
+        f"no valid shipment could be read; 1 row(s) rejected, the first {tmp_path / 'o.csv'}:2: "
+        "amount: '-1' is not a non-negative amount"
+    )
 
 
 def test_render_table_in_both_languages() -> None:
-    result = run_check("olist", "olist", OLIST, None, None, NOW)
+    result = _olist_sample()
     zh, en = render_table(result, "zh-CN"), render_table(result, "en")
     assert "包裹: " in zh and "无商品明细的订单" in zh
     assert "Shipments: " in en and "Orders without items" in en

@@ -57,3 +57,43 @@ def test_a_mapping_without_required_fields_is_refused(tmp_path: Path) -> None:
 def test_unknown_source_is_refused() -> None:
     with pytest.raises(InvalidInput, match="unknown source 'taobao'"):
         load_mapping("taobao")
+
+
+@pytest.mark.parametrize(
+    ("source", "raw", "status"),
+    [
+        ("generic", "cancelled", "cancelled"),
+        ("generic", "Canceled", "cancelled"),
+        ("generic", "已取消", "cancelled"),
+        ("generic", "交易关闭", "cancelled"),
+        ("generic", "refunded_before_shipping", "cancelled"),
+        ("generic", " PAID ", "paid"),
+        ("generic", "已发货", "shipped"),
+        ("douyin", "canceled", "cancelled"),
+        ("douyin", "未发货仅退款", "cancelled"),
+        ("douyin", "Cancelled", "cancelled"),
+        ("olist", "canceled", "canceled"),  # the olist profile skips Olist's own word
+        ("olist", "unavailable", "unavailable"),
+        ("olist", "delivered", "delivered"),
+    ],
+)
+def test_the_status_words_exports_use(source: str, raw: str, status: str) -> None:
+    assert load_mapping(source).status(raw, False) == status
+
+
+@pytest.mark.parametrize("source", ["generic", "douyin", "olist"])
+def test_an_unknown_status_word_is_not_guessed(source: str) -> None:
+    assert load_mapping(source).status("teleported", False) is None
+
+
+def test_a_status_value_must_be_an_order_status(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "source: mine\nplatform: douyin\ncolumns: {order_id: a, paid_at: b}\n"
+        "status_values: {关闭: gone}\n",
+        "utf-8",
+    )
+    with pytest.raises(
+        InvalidInput, match=r"m\.yaml: status_values: 关闭: 'gone' is not an order status"
+    ):
+        load_mapping("generic", path)

@@ -13,18 +13,51 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def check(
         profile: str = typer.Option("douyin", help="rule profile: douyin, taobao, olist …"),
-        source: str = typer.Option("generic", help="input layout: generic or olist"),
-        orders: Path = typer.Option(..., help="orders file (olist: file or data-set directory)"),
+        source: str = typer.Option("generic", help="layout: generic, douyin or olist"),
+        orders: Path = typer.Option(..., help="CSV or XLSX export (olist: file or directory)"),
         items: Path | None = typer.Option(None, help="order items file (olist)"),
-        tracking: Path | None = typer.Option(None, help="tracking events file (generic)"),
+        tracking: Path | None = typer.Option(None, help="tracking scans file (CSV or XLSX)"),
+        mapping: Path | None = typer.Option(None, help="a mapping YAML instead of the built-in"),
+        shop: str | None = typer.Option(None, help="shop code for files without a shop column"),
+        date_order: str | None = typer.Option(None, help="ymd, mdy or dmy for dates like 1/5/2024"),
+        exemptions: Path | None = typer.Option(
+            None, help="platform events (JSON or YAML list, as POST /api/exemptions takes)"
+        ),
         now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
         as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
         lang: str = typer.Option("zh_CN", help="zh_CN or en for the table"),
     ) -> None:
-        """Evaluate a whole export without a database (vectorised in DuckDB)."""
+        """Evaluate a whole export without a database (read as `import orders` reads it)."""
         from lanshou.batch.cli import check_command
+        from lanshou.enforcement.exemption_file import load_exemptions_file
+        from lanshou.entrypoints.cli.imports import DATE_ORDERS
+        from lanshou.errors import InvalidInput
+        from lanshou.imports.shipments_table import export_reader
+        from lanshou.settings import load_settings
 
-        code = check_command(profile, source, orders, items, tracking, now, as_json, lang)
+        if date_order is not None and date_order not in DATE_ORDERS:
+            raise InvalidInput(f"--date-order must be one of {', '.join(DATE_ORDERS)}")
+        reader = export_reader(
+            source,
+            orders,
+            items=items,
+            tracking=tracking,
+            mapping=mapping,
+            shop=shop,
+            date_order=date_order,  # type: ignore[arg-type]
+        )
+        # LANSHOU_RULES_DIR as the database path reads it; check opens no database, so the
+        # secret key that production settings insist on is not asked for.
+        rules_dir = load_settings(env="dev").rules_dir
+        code = check_command(
+            profile,
+            reader,
+            now,
+            as_json,
+            lang,
+            rules_dirs=(rules_dir,) if rules_dir else (),
+            exemptions=lambda: load_exemptions_file(exemptions) if exemptions else [],
+        )
         raise typer.Exit(code)
 
     @app.command()

@@ -1,0 +1,154 @@
+"""An export's shipments as a DuckDB table for ``lanshou check``: read by the importer's reader.
+
+Nothing is parsed here. The records :func:`~lanshou.imports.stream.read_orders` yields (and, for
+a tracking file, the scans :func:`~lanshou.imports.scans.scan_chunks` yields) are spooled to a
+canonical typed CSV in a temporary directory and scanned by DuckDB in one statement, so memory
+stays bounded and every reading rule (encodings, XLSX, dates, statuses, waybills, rejects) is
+the import's. Carriers resolve through the built-in alias table the feeds use; a name nobody
+knows leaves the shipment without a carrier, as the import does.
+
+First pickup, as the database judges it: the earliest scan whose status the profile counts as a
+pickup, matched to the order on the normalised waybill, and (Olist) the recorded hand-over.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from lanshou.batch.inputs import SHIPMENT_COLUMNS, ReadResult, ShipmentReader
+from lanshou.batch.rule_sql import quote
+from lanshou.domain.money import from_fen
+from lanshou.domain.rules.profile import Profile
+from lanshou.imports.dates import DateOrder
+from lanshou.imports.mapping import load_mapping
+from lanshou.imports.records import OrderRecord
+from lanshou.imports.run import ImportSummary, ReadRun
+from lanshou.imports.scans import scan_chunks
+from lanshou.imports.stream import read_orders
+from lanshou.orders.carriers import CarrierResolver
+
+__all__ = ["export_reader"]
+
+TABLE = "chk_ships"
+_SPOOLED = {**SHIPMENT_COLUMNS, "seq": "BIGINT"}
+_SCANS = {"waybill": "VARCHAR", "time": "TIMESTAMPTZ", "status": "VARCHAR"}
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _fen(value: int | None) -> str | None:
+    return str(from_fen(value)) if value is not None else None
+
+
+def _row(seq: int, rec: OrderRecord, carriers: CarrierResolver) -> list[object]:
+    ship = rec.shipment
+    assert ship is not None  # every reader gives each order its shipment
+    return [
+        ship.key,
+        rec.external_id,
+        rec.shop,
+        _time(rec.paid_at),
+        _time(ship.shipped_at),
+        _time(rec.exp_ship_time),
+        _time(ship.shipping_limit_at),
+        _time(ship.picked_up_at),
+        _fen(ship.amount_fen),
+        rec.quantity,
+        _fen(ship.max_unit_price_fen),
+        rec.province,
+        carriers.code(ship.carrier),
+        ship.waybill,
+        rec.status,
+        seq,
+    ]
+
+
+def _scan_csv(path: Path, columns: dict[str, str]) -> str:
+    spec = "{" + ", ".join(f"{quote(c)}: {quote(t)}" for c, t in columns.items()) + "}"
+    return (
+        f"read_csv({quote(str(path))}, header=false, delim=',', quote='\"', escape='\"', "
+        f"columns={spec}, auto_detect=false)"
+    )
+
+
+def export_reader(
+    source: str,
+    orders: Path,
+    *,
+    items: Path | None = None,
+    tracking: Path | None = None,
+    mapping: Path | None = None,
+    shop: str | None = None,
+    date_order: DateOrder | None = None,
+) -> ShipmentReader:
+    """The reader `lanshou check` runs: the export as ``import orders`` reads it."""
+
+    def read(con: duckdb.DuckDBPyConnection, profile: Profile) -> ReadResult:
+        layout = load_mapping(source, mapping)
+        run = ReadRun(ImportSummary(source), rejections=[])
+        carriers = CarrierResolver()
+        with tempfile.TemporaryDirectory(prefix="lanshou-check-") as tmp:
+            spool = Path(tmp) / "shipments.csv"
+            with spool.open("w", newline="", encoding="utf-8") as fh:
+                out = csv.writer(fh)
+                seq = 0
+                chunks = read_orders(
+                    source,
+                    orders,
+                    layout,
+                    run,
+                    tz=profile.tz,
+                    shop=shop,
+                    date_order=date_order,
+                    items=items,
+                )
+                for records, _ in chunks:
+                    for rec in records:
+                        seq += 1
+                        out.writerow(_row(seq, rec, carriers))
+            # A later row of the same order is the import's update of it: the last one counts.
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE chk_orders AS SELECT * FROM
+                {_scan_csv(spool, _SPOOLED)}
+                QUALIFY row_number() OVER (PARTITION BY shop_id, shipment_key ORDER BY seq DESC)
+                  = 1"""
+            )
+            pickups = "NULL::TIMESTAMPTZ"
+            join = ""
+            if tracking is not None:
+                scans = Path(tmp) / "scans.csv"
+                with scans.open("w", newline="", encoding="utf-8") as fh:
+                    out = csv.writer(fh)
+                    for chunk in scan_chunks(tracking, profile.tz, date_order, run):
+                        out.writerows([s.waybill, s.time.isoformat(), s.status] for s in chunk)
+                statuses = ", ".join(quote(s) for s in profile.pickup_statuses) or "NULL"
+                con.execute(
+                    f"""CREATE OR REPLACE TEMP TABLE chk_pickups AS
+                    SELECT waybill, min(time) AS first_pickup_at
+                    FROM {_scan_csv(scans, _SCANS)}
+                    WHERE status IN ({statuses}) GROUP BY waybill"""
+                )
+                pickups = "p.first_pickup_at"
+                join = "LEFT JOIN chk_pickups p ON p.waybill = o.waybill"
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {TABLE} AS
+            SELECT o.* EXCLUDE (first_pickup_at, seq),
+                   least(o.first_pickup_at, {pickups}) AS first_pickup_at
+            FROM chk_orders o {join} ORDER BY o.seq"""
+        )
+        summary = run.summary
+        return ReadResult(
+            TABLE,
+            list(run.rejections or []),
+            summary.orders_without_items,
+            summary.items_without_orders,
+        )
+
+    return read
