@@ -121,13 +121,35 @@ def _load(
     return name, rejects
 
 
+# An offset after a clock time, as exports write it: Z, +08:00, +0800, +08, -05, with or
+# without a space before it. (A bare date's "-11" is its day, not an offset.)
+_OFFSET_SQL = "(\\d{1,2}:\\d{2}(:\\d{2}([.,]\\d+)?)?)\\s*(Z|z|[+-]\\d{2}(:?\\d{2})?)$"
+
+
 def _time(col: str, tz: str) -> str:
-    """SQL parsing a text time; without an offset it is local to `tz`. NULL if unparseable."""
+    """SQL parsing a text time; without an offset it is local to `tz`. NULL if unparseable.
+
+    A value with an offset is cast to TIMESTAMPTZ (the space before the offset removed), never
+    to TIMESTAMP, which would drop the offset silently and read `-05` as local time.
+    """
     c = f"nullif(trim({col}), '')"
     return (
-        f"CASE WHEN regexp_matches({c}, '(Z|[+-]\\d{{2}}:?\\d{{2}})$') "
-        f"THEN try_cast({c} AS TIMESTAMPTZ) "
+        f"CASE WHEN regexp_matches({c}, '{_OFFSET_SQL}') "
+        f"THEN try_cast(regexp_replace({c}, '{_OFFSET_SQL}', '\\1\\4') AS TIMESTAMPTZ) "
         f"ELSE timezone({quote(tz)}, try_cast({c} AS TIMESTAMP)) END"
+    )
+
+
+def _count(col: str) -> str:
+    """SQL reading a count: a whole number 1..1,000,000 (`2` or `2.0`, never `2.5`), else NULL.
+
+    (A cast to INTEGER would round `2.5` to 3.)
+    """
+    c = f"trim({col})"
+    return (
+        f"CASE WHEN regexp_matches({c}, '^[0-9]{{1,7}}(\\.0*)?$') "
+        f"AND CAST(CAST({c} AS DECIMAL(18,6)) AS BIGINT) BETWEEN 1 AND 1000000 "
+        f"THEN CAST(CAST({c} AS DECIMAL(18,6)) AS INTEGER) END"
     )
 
 
@@ -171,8 +193,7 @@ def read_generic(
                 "amount is not a non-negative number",
             ),
             (
-                "nullif(trim(quantity), '') IS NOT NULL AND coalesce(try_cast(trim(quantity) AS "
-                "INTEGER), 0) < 1",
+                f"nullif(trim(quantity), '') IS NOT NULL AND {_count('quantity')} IS NULL",
                 "quantity is not a positive integer",
             ),
             (_bad_time("shipped_at", tz), "shipped_at is not a time"),
@@ -215,7 +236,7 @@ def read_generic(
                trim(o.shop_id) AS shop_id, {_time("o.paid_at", tz)} AS paid_at,
                {_time("o.shipped_at", tz)} AS shipped_at, {pickup},
                CAST(trim(o.amount) AS DECIMAL(18,2)) AS amount,
-               coalesce(try_cast(trim(o.quantity) AS INTEGER), 1) AS quantity,
+               coalesce({_count("o.quantity")}, 1) AS quantity,
                nullif(trim(o.province), '') AS province,
                nullif(lower(trim(o.carrier)), '') AS carrier_code,
                nullif(lower(trim(o.status)), '') AS order_status
