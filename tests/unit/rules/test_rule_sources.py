@@ -99,8 +99,7 @@ def test_the_profile_listing_shows_rules_and_assumptions() -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "kuaishou — time zone Asia/Shanghai, calendar china",
-        "  ship_timeout Late shipment: deadline 48 calendar_hours after paid_at, "
-        "met by shipped_at",
+        "  ship_timeout Late shipment: deadline 48 calendar_hours after paid_at, met by shipped_at",
         "  Assumed figures (no source gives them):",
         "    Late shipment · Deadline: 48 h, assumed (no source gives it): DOMAIN.md §3 gives "
         "Kuaishou's late-shipment compensation but no ship-by window; 48 h is assumed",
