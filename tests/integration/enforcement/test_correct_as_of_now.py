@@ -126,13 +126,25 @@ FUTURE_ORDERS = [
     "F3,s1,2026-03-08 08:00,50.00,1,,,2026-03-10 20:00,SF,SFF3",
 ]
 FUTURE_TRACKING = [TRACKING_HEADER, "SF,SFF2,2026-03-11 12:00,picked_up,杭州,已揽收"]
-LATE_UNSHIPPED = {
-    "deadline": bj(2026, 3, 10, 8, 0),
-    "satisfied_at": None,
-    "compensation": 300,
-    "fine": 1000,
-    "refund": 0,
-}
+
+
+def late(
+    deadline: datetime,
+    satisfied_at: datetime | None = None,
+    compensation: int = 300,
+    refund: int = 0,
+) -> dict[str, Any]:
+    """A violation as :func:`stored` and :func:`reported` give it; every one is fined 10.00."""
+    return {
+        "deadline": deadline,
+        "satisfied_at": satisfied_at,
+        "compensation": compensation,
+        "fine": 1000,
+        "refund": refund,
+    }
+
+
+LATE_UNSHIPPED = late(bj(2026, 3, 10, 8, 0))
 
 
 def test_check_counts_a_shipment_whose_facts_are_after_now_as_open(tmp_path: Path) -> None:
@@ -181,13 +193,9 @@ def test_database_judges_facts_after_now_as_not_yet_happened(
             .where(Order.external_id == "F1", Deadline.rule_id == "pickup_timeout")
         ).scalar_one()
     assert pickup_due.astimezone(CST) == bj(2026, 3, 11, 20)
-    assert stored(sessions)[("F2", "pickup_timeout")] == {
-        "deadline": bj(2026, 3, 11, 9),
-        "satisfied_at": bj(2026, 3, 11, 12),
-        "compensation": 300,
-        "fine": 1000,
-        "refund": 0,
-    }
+    assert stored(sessions)[("F2", "pickup_timeout")] == late(
+        bj(2026, 3, 11, 9), bj(2026, 3, 11, 12)
+    )
 
 
 # --- offsets, unit price, quantity, automatic refund --------------------------------------------
@@ -207,30 +215,14 @@ MONEY_ORDERS = [
 ]
 
 
-def _late_ship(deadline: datetime, compensation: int) -> dict[str, Any]:
-    return {
-        "deadline": deadline,
-        "satisfied_at": None,
-        "compensation": compensation,
-        "fine": 1000,
-        "refund": 0,
-    }
-
-
 EXPECTED_MONEY = {
-    ("O1", "ship_timeout"): _late_ship(bj(2026, 3, 3, 12), 300),
-    ("O2", "ship_timeout"): _late_ship(bj(2026, 3, 3, 12), 0),
-    ("O3", "ship_timeout"): _late_ship(bj(2026, 3, 3, 12), 300),
-    ("O4", "ship_timeout"): _late_ship(bj(2026, 3, 4, 1), 300),
-    ("O5", "ship_timeout"): _late_ship(bj(2026, 3, 3, 12), 300),
-    ("O6", "ship_timeout"): _late_ship(bj(2026, 3, 3, 12), 300),
-    ("O8", "pickup_timeout"): {
-        "deadline": bj(2026, 3, 2, 13),
-        "satisfied_at": None,
-        "compensation": 300,
-        "fine": 1000,
-        "refund": 12000,
-    },
+    ("O1", "ship_timeout"): late(bj(2026, 3, 3, 12)),
+    ("O2", "ship_timeout"): late(bj(2026, 3, 3, 12), compensation=0),
+    ("O3", "ship_timeout"): late(bj(2026, 3, 3, 12)),
+    ("O4", "ship_timeout"): late(bj(2026, 3, 4, 1)),
+    ("O5", "ship_timeout"): late(bj(2026, 3, 3, 12)),
+    ("O6", "ship_timeout"): late(bj(2026, 3, 3, 12)),
+    ("O8", "pickup_timeout"): late(bj(2026, 3, 2, 13), refund=12000),
 }
 
 
@@ -260,6 +252,28 @@ def test_import_reads_every_offset_prices_the_exact_unit_and_books_refunds(
     with (tmp_path / "orders.rejects.csv").open(encoding="utf-8-sig", newline="") as fh:
         rejects = [row[:3] for row in csv.reader(fh)][1:]
     assert rejects == [["8", "quantity", "'2.5' is not a positive integer"]]
+
+
+# A scan at 20:30 New York time (-05) is 09:30 the next morning in Beijing: 30 minutes late,
+# where reading it as Beijing time would make it 12.5 hours early.
+SCAN_ORDERS = [HEADER, "T1,s1,2026-03-10 08:00,50.00,1,,,2026-03-10 09:00:00+08,SF,SFT1"]
+SCAN_TRACKING = [TRACKING_HEADER, "SF,SFT1,2026-03-10 20:30:00 -05,picked_up,纽约,已揽收"]
+LATE_SCAN = {("T1", "pickup_timeout"): late(bj(2026, 3, 11, 9), bj(2026, 3, 11, 9, 30))}
+
+
+def test_check_reads_a_scan_offset_west_of_utc(tmp_path: Path) -> None:
+    orders = write(tmp_path / "orders.csv", SCAN_ORDERS)
+    tracking = write(tmp_path / "tracking.csv", SCAN_TRACKING)
+    assert reported(checked(orders, tracking, NOW_LATE)) == LATE_SCAN
+
+
+def test_import_reads_a_scan_offset_west_of_utc(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    orders = write(tmp_path / "orders.csv", SCAN_ORDERS)
+    tracking = write(tmp_path / "tracking.csv", SCAN_TRACKING)
+    imported(sessions, orders, tracking, NOW_LATE, RulesContext())
+    assert stored(sessions) == LATE_SCAN
 
 
 # --- 2027: statutory holidays without an official 调休 schedule --------------------------------
