@@ -20,7 +20,6 @@ Definitions (the batch engine's SQL reproduces them exactly, see `lanshou.batch.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,7 +43,6 @@ __all__ = [
     "to_us",
 ]
 
-log = logging.getLogger(__name__)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
 HOUR_US = 3_600_000_000  # instants and spans are integer microseconds (see to_us)
@@ -115,8 +113,8 @@ def _warn_unofficial(year: int) -> None:
         "(元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆) and weekends, without 调休 make-up "
         "workdays — load a calendar override file once the schedule is published"
     )
+    # A warning only (not also a log record, which the CLI would print a second time).
     warnings.warn(msg, RuntimeWarning, stacklevel=4)
-    log.warning(msg)
 
 
 @dataclass
