@@ -4,6 +4,7 @@ exposure figures (which a test holds equal)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from lanshou.domain.money import from_fen
 from lanshou.domain.rules.consequences import compensation_for, unit_price
@@ -22,7 +23,9 @@ def miss_cost(
             quantity,
             from_fen(max_unit_fen) if max_unit_fen is not None else None,
         )
-        base = unit if rule.consequences.compensation.base == "unit_price" else from_fen(amount_fen)
+        base: Decimal | Fraction = (
+            unit if rule.consequences.compensation.base == "unit_price" else from_fen(amount_fen)
+        )
         comp = compensation_for(rule.consequences.compensation, base)
     fine = rule.consequences.fine.amount if rule.consequences.fine else Decimal(0)
     return comp, fine

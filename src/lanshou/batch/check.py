@@ -39,6 +39,7 @@ class Violation:
     compensation: Decimal
     fine: Decimal
     exempt: bool
+    auto_refund: Decimal = Decimal("0.00")
 
 
 @dataclass
@@ -53,6 +54,7 @@ class CheckResult:
     fine_total: Decimal
     violations: list[Violation]
     rejected: list[Rejected]
+    auto_refund_total: Decimal = Decimal("0.00")
     orphan_orders: int = 0
     orphan_items: int = 0
     rule_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -73,6 +75,7 @@ class CheckResult:
                 "open": self.open,
                 "compensation_total": f"{self.compensation_total:.2f}",
                 "fine_total": f"{self.fine_total:.2f}",
+                "auto_refund_total": f"{self.auto_refund_total:.2f}",
             },
             "violations": [
                 {
@@ -85,6 +88,7 @@ class CheckResult:
                     "satisfied_at": iso(v.satisfied_at),
                     "compensation": f"{v.compensation:.2f}",
                     "fine": f"{v.fine:.2f}",
+                    "auto_refund": f"{v.auto_refund:.2f}",
                     "exempt": v.exempt,
                 }
                 for v in self.violations
@@ -126,7 +130,7 @@ def run_check(
         ).fetchone()
         rows = con.execute(
             """SELECT order_id, shipment_key, shop_id, rule, started_at, deadline, satisfied_at,
-                      compensation, fine, exempt
+                      compensation, fine, exempt, auto_refund
                FROM lanshou_result WHERE late ORDER BY deadline, shipment_key, rule"""
         ).fetchall()
     finally:
@@ -137,7 +141,17 @@ def run_check(
 
     violations = [
         Violation(
-            r[0], r[1], r[2], r[3], local(r[4]), r[5].astimezone(tz), local(r[6]), r[7], r[8], r[9]
+            order_id=r[0],
+            shipment_key=r[1],
+            shop_id=r[2],
+            rule=r[3],
+            started_at=local(r[4]),
+            deadline=r[5].astimezone(tz),
+            satisfied_at=local(r[6]),
+            compensation=r[7],
+            fine=r[8],
+            exempt=r[9],
+            auto_refund=r[10],
         )
         for r in rows
     ]
@@ -154,6 +168,7 @@ def run_check(
         open=int(open_row[0]) if open_row else 0,
         compensation_total=sum((v.compensation for v in violations), Decimal("0.00")),
         fine_total=sum((v.fine for v in violations), Decimal("0.00")),
+        auto_refund_total=sum((v.auto_refund for v in violations), Decimal("0.00")),
         violations=violations,
         rejected=read.rejected,
         orphan_orders=read.orphan_orders,
@@ -180,7 +195,8 @@ def render_table(result: CheckResult, lang: str = "zh-CN", limit: int = 50) -> s
         lines.append(f"  {t(zh_label, en_label)} ({rule_id}): {n}")
     lines.append(
         f"{t('赔付合计', 'Compensation')}: {result.compensation_total:.2f}    "
-        f"{t('罚款合计', 'Fines')}: {result.fine_total:.2f}"
+        f"{t('罚款合计', 'Fines')}: {result.fine_total:.2f}    "
+        f"{t('自动退款合计', 'Automatic refunds')}: {result.auto_refund_total:.2f}"
     )
     if result.orphan_orders or result.orphan_items:
         lines.append(
@@ -197,6 +213,7 @@ def render_table(result: CheckResult, lang: str = "zh-CN", limit: int = 50) -> s
             t("截止", "deadline"),
             t("赔付", "comp."),
             t("罚款", "fine"),
+            t("自动退款", "refund"),
         )
         lines.append("  ".join(f"{h:<20}" for h in head))
         for v in result.violations[:limit]:
@@ -206,6 +223,7 @@ def render_table(result: CheckResult, lang: str = "zh-CN", limit: int = 50) -> s
                 f"{v.deadline:%Y-%m-%d %H:%M}",
                 f"{v.compensation:.2f}",
                 f"{v.fine:.2f}",
+                f"{v.auto_refund:.2f}",
             )
             lines.append("  ".join(f"{c:<20}" for c in cells))
         if len(result.violations) > limit:

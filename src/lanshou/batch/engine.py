@@ -24,6 +24,7 @@ from lanshou.batch.calendar_sql import DAY_US, create_days_table, create_segment
 from lanshou.batch.rule_sql import RuleSqlContext, quote, rule_sql, windows_key
 from lanshou.domain.money import to_fen
 from lanshou.domain.rules.calendar import WorkingCalendar, to_us
+from lanshou.domain.rules.evaluate import KNOWN_AT_NOW
 from lanshou.domain.rules.exemptions import Exemption
 from lanshou.domain.rules.profile import DurationUnit, Profile
 
@@ -45,6 +46,7 @@ RESULT_COLUMNS = (
     "auto_refund",
 )
 _TIMES = ("paid_at", "shipped_at", "exp_ship_time", "shipping_limit_at", "first_pickup_at")
+_FACTS = frozenset(KNOWN_AT_NOW)
 _OPTIONAL = {
     "max_unit_price": "NULL::DECIMAL(18,2)",
     "quantity": "1",
@@ -56,22 +58,29 @@ _OPTIONAL = {
 _DAY = dt.timedelta(days=1)
 
 
-def _normalise(con: duckdb.DuckDBPyConnection, source: str, profile: Profile, prefix: str) -> str:
+def _normalise(
+    con: duckdb.DuckDBPyConnection, source: str, profile: Profile, prefix: str, now_us: int
+) -> str:
     cols = {c.lower() for c in con.sql(f"SELECT * FROM {source} LIMIT 0").columns}
 
     def col(name: str) -> str:
         return name if name in cols else _OPTIONAL[name]
 
-    def us_name(t: str) -> str:
-        return t.removesuffix("_at").removesuffix("_time") + "_us"
+    def us(t: str) -> str:
+        expr = f"epoch_us(CAST({col(t)} AS TIMESTAMPTZ))"
+        if t in _FACTS:  # a fact dated after now has not happened yet (`known_at`)
+            expr = f"CASE WHEN {expr} > {now_us} THEN NULL ELSE {expr} END"
+        return f"{expr} AS {t.removesuffix('_at').removesuffix('_time')}_us"
 
-    times = ", ".join(f"epoch_us(CAST({col(t)} AS TIMESTAMPTZ)) AS {us_name(t)}" for t in _TIMES)
+    times = ", ".join(us(t) for t in _TIMES)
     skip = ", ".join(quote(s) for s in profile.skip_statuses) or "NULL"
     name = f"{prefix}ships"
-    # One pass; unit price: the highest item price, else amount ÷ quantity rounded half up.
+    # One pass; unit price: the highest item price, else amount ÷ quantity, kept exact as a
+    # numerator and denominator (the tier is chosen on the unrounded price).
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {name} AS
-        SELECT *, coalesce(max_unit_fen, (2 * amount_fen + qty) // (2 * qty)) AS unit_fen
+        SELECT *, coalesce(max_unit_fen, amount_fen) AS unit_num,
+               CASE WHEN max_unit_fen IS NULL THEN qty ELSE 1 END AS unit_den
         FROM (SELECT CAST(shipment_key AS VARCHAR) AS shipment_key,
                CAST(order_id AS VARCHAR) AS order_id, CAST(shop_id AS VARCHAR) AS shop_id,
                {times},
@@ -190,7 +199,7 @@ def evaluate_batch(
     if isinstance(shipments, duckdb.DuckDBPyRelation):
         shipments.create_view(f"{prefix}src", replace=True)
         shipments = f"{prefix}src"
-    ships = _normalise(con, shipments, profile, prefix)
+    ships = _normalise(con, shipments, profile, prefix, to_us(now))
     days = f"{prefix}days"
     span = _day_range(con, ships, profile, calendar, exemptions)
     first, last = span if span else (dt.date(2000, 1, 1), dt.date(2000, 1, 2))

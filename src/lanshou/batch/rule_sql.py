@@ -139,24 +139,26 @@ def _regions(rule: Rule, profile: Profile) -> tuple[str, str, str]:
 
 
 def _compensation(comp: Compensation | None) -> str:
+    """The tiers as a CASE on the exact base num/den (unit price: amount ÷ quantity unrounded,
+    or the highest item price over 1), so the tier is chosen exactly as `compensation_for`."""
     if comp is None:
         return "0"
-    base = "unit_fen" if comp.base == "unit_price" else "amount_fen"
+    num, den = ("unit_num", "unit_den") if comp.base == "unit_price" else ("amount_fen", "1")
     whens = []
     for tier in comp.tiers:
         if tier.up_to is not None:
-            cond = f"{base} <= {to_fen(tier.up_to)}"
+            cond = f"{num} <= {to_fen(tier.up_to)} * {den}"
         elif tier.below is not None:
-            cond = f"{base} < {to_fen(tier.below)}"
+            cond = f"{num} < {to_fen(tier.below)} * {den}"
         else:
             cond = "true"
         if tier.fixed is not None:
             value = str(to_fen(tier.fixed))
         else:
             assert tier.percent is not None
-            num, den = tier.percent.as_integer_ratio()
+            p_num, p_den = tier.percent.as_integer_ratio()
             # fen × percent / 100, rounded half up, in integers: floor((2x + d) / 2d).
-            value = f"(2 * {base} * {num} + {100 * den}) // {200 * den}"
+            value = f"(2 * {num} * {p_num} + {100 * p_den} * {den}) // ({200 * p_den} * {den})"
             if tier.min is not None:
                 value = f"greatest({value}, {to_fen(tier.min)})"
             if tier.max is not None:

@@ -71,7 +71,19 @@ def deadline_state(outcome: RuleOutcome) -> str:
 def _next_check(
     outcome: RuleOutcome, profile: Profile, fired: set[int], now: datetime
 ) -> datetime | None:
-    """When the sweep must look again: a warning, the deadline itself, or an auto refund."""
+    """When the sweep must look again: a warning, the deadline itself, an auto refund, or the
+    time of a fact dated after ``now`` (a scan recorded ahead of the clock), which counts then."""
+    due = _next_due(outcome, profile, fired, now)
+    unseen = outcome.unseen_fact_at
+    if unseen is None:
+        return due
+    return unseen if due is None else min(due, unseen)
+
+
+def _next_due(
+    outcome: RuleOutcome, profile: Profile, fired: set[int], now: datetime
+) -> datetime | None:
+    """The next warning, the deadline itself, or an auto refund still to come."""
     assert outcome.deadline is not None
     state = deadline_state(outcome)
     if state == DeadlineState.PENDING:

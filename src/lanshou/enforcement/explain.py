@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.models import LedgerEntry, Order, Shipment, Violation
 from lanshou.domain.money import format_yuan
 from lanshou.domain.rules.evaluate import RuleOutcome, evaluate_shipment
+from lanshou.domain.rules.profile import Profile
+from lanshou.enforcement.assumptions import assumption_lines
 from lanshou.enforcement.facts import load_facts
 from lanshou.enforcement.rules_context import RulesContext, approved_exemptions
 from lanshou.errors import NotFound
+from lanshou.i18n import translate
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,10 @@ class ShipmentExplanation:
     violations: list[Violation]
     ledger: list[LedgerEntry]
     tz: tzinfo
+    rules: Profile
 
-    def lines(self) -> list[str]:
+    def lines(self, locale: str | None = None) -> list[str]:
+        """The explanation; the assumed figures of the judged rules in `locale` (zh_CN default)."""
         out = [
             f"shipment 包裹 #{self.shipment_id} — order 订单 {self.order_external_id}"
             f" (key {self.shipment_key}, profile 规则 {self.profile})"
@@ -49,6 +54,11 @@ class ShipmentExplanation:
                     f"  #{e.id} {e.kind} {format_yuan(e.amount_fen)} 元"
                     f" points {e.points}{rev} — {e.memo}"
                 )
+        assumed = assumption_lines(self.rules, locale, [o.rule_id for o in self.outcomes])
+        if assumed:
+            out.append("")
+            out.append(translate(locale, "Assumed figures (no source gives them):"))
+            out.extend(f"  {line}" for line in assumed)
         return out
 
 
@@ -95,7 +105,7 @@ def explain(
         out.append(
             ShipmentExplanation(
                 ref.shipment_id, facts.order_id, facts.shipment_key, ref.profile,
-                outcomes, violations, entries, profile.tz,
+                outcomes, violations, entries, profile.tz, profile,
             )
         )  # fmt: skip
     return out

@@ -1,6 +1,7 @@
 """Parse times as exports really write them, and infer day/month order per column.
 
-Accepted: ISO 8601 with or without offset (``T`` or space), ``2024/1/5 8:03``,
+Accepted: ISO 8601 with or without offset (``T`` or space; the offset as ``Z``, ``+08:00``,
+``+0800``, ``+08`` or ``-05``, a space before it allowed), ``2024/1/5 8:03``,
 ``2024年1月5日 8:03``, Unix seconds or milliseconds, spreadsheet round trips such as
 ``1/5/2024 8:03`` or ``5/1/2024 8:03 PM`` (the day/month order of these is the only ambiguity),
 and native spreadsheet datetimes. Times without an offset are local to the profile's zone.
@@ -17,7 +18,8 @@ DateOrder = Literal["ymd", "mdy", "dmy"]
 DATE_ORDERS: tuple[DateOrder, ...] = ("ymd", "mdy", "dmy")
 
 _TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?\s*([AaPp][Mm])?)?"
-_OFFSET = r"\s*(Z|z|[+-]\d{2}:?\d{2}|UTC|GMT)?"
+# Z, +08:00, +0800, +08, -05 (hours only), UTC/GMT; a space before it is allowed.
+_OFFSET = r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?"
 _YEAR_FIRST = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + _OFFSET + "$")
 _YEAR_LAST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME + _OFFSET + "$")
 _EPOCH = re.compile(r"^\d{9,14}(?:\.\d+)?$")
@@ -41,7 +43,10 @@ def _offset(raw: str | None, default: tzinfo) -> tzinfo:
         return UTC
     sign = -1 if raw[0] == "-" else 1
     digits = raw[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise TimeFormatError(f"{raw!r} is not a UTC offset")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def _build(y: int, mo: int, d: int, groups: tuple[str | None, ...], tz: tzinfo) -> datetime:

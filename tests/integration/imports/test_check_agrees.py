@@ -202,6 +202,7 @@ def test_one_export_in_every_encoding_gives_one_verdict_on_both_paths(
         "open": 1,
         "compensation_total": "6.00",
         "fine_total": "20.00",
+        "auto_refund_total": "0.00",
     }
     reason = "status: 'teleported' is not an order status the generic mapping knows"
     assert [(r["row"], r["reason"].split(" (")[0]) for r in data["rejected"]] == [(7, reason)]

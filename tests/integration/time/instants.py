@@ -38,8 +38,9 @@ def bj(*args: int) -> datetime:
 
 @contextmanager
 def weekends_only_years_expected() -> Iterator[None]:
-    """2027 and 2028 have no official China schedule yet: the calendar counts weekends only and
-    warns (tests/unit/rules check the warning); the time tests expect it and stay quiet."""
+    """2027 and 2028 have no official China schedule yet: the calendar counts their statutory
+    holidays and weekends only, and warns (tests/unit/rules check the warning); the time tests
+    expect it and stay quiet."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "no official China holiday data", RuntimeWarning)
         yield

@@ -5,8 +5,8 @@ Douyin: an appeal may be filed within 7 calendar days of the notice (the violati
 the window's last instant included; a submitted appeal is due for review, and an upheld buyer
 complaint's merchant task is due, 2 working days later (China calendar, same time of day; from a
 non-working day, 00:00 of the second workday after it). Expected instants are written out by
-hand from the 2026 schedule (see ``test_deadlines_at_boundaries``); 2027 and 2028 count weekends
-only.
+hand from the 2026 schedule (see ``test_deadlines_at_boundaries``); 2027 and 2028 count their
+statutory holidays and weekends, without make-up workdays.
 """
 
 from __future__ import annotations
@@ -147,8 +147,8 @@ TWO_WORKING_DAYS = [
     (bj(2026, 10, 1, 0, 1), bj(2026, 10, 10, 0, 0)),  # a holiday; Saturday 10/10 is a workday
     (bj(2026, 2, 13, 23, 59), bj(2026, 2, 24, 23, 59)),  # make-up Saturday 2/14, then 2/24
     (bj(2026, 2, 17, 10, 0), bj(2026, 2, 26, 0, 0)),  # Spring Festival day
-    (bj(2026, 12, 31, 23, 59), bj(2027, 1, 4, 23, 59)),  # 2027: 1 January counts as a workday
-    (bj(2027, 2, 5, 23, 59), bj(2027, 2, 9, 23, 59)),  # 2027 festival week: weekdays count
+    (bj(2026, 12, 31, 23, 59), bj(2027, 1, 5, 23, 59)),  # 2027: 元旦 1/1 is a holiday
+    (bj(2027, 2, 5, 23, 59), bj(2027, 2, 11, 0, 0)),  # 除夕 2/5 to 2/8 off: from 2/9
     (bj(2027, 2, 12, 23, 59), bj(2027, 2, 16, 23, 59)),
     (bj(2028, 2, 28, 12, 0), bj(2028, 3, 1, 12, 0)),  # across the leap day
 ]

@@ -4,7 +4,8 @@ Every expected instant is written out by hand from the rule data (``douyin.yaml`
 profiles of :mod:`.profiles`) and the official 2026 holiday schedule (Spring Festival 15–23
 February with make-up workdays on Saturday 14 and 28 February; National Day 1–7 October with
 make-up workdays on Sunday 20 September and Saturday 10 October). 2027 and 2028 have no official
-schedule in the ``holidays`` package yet, so the calendar counts weekends only and says so.
+schedule in the ``holidays`` package yet, so the calendar counts their statutory holidays (元旦,
+春节 eve and days 1–3, …) and weekends, without make-up workdays, and says so.
 """
 
 from __future__ import annotations
@@ -107,10 +108,11 @@ WORKING_DAY_SHIP_DEADLINES = [
     (bj(2026, 2, 14, 23, 59), bj(2026, 2, 24, 23, 59)),  # Saturday make-up day, then the festival
     (bj(2026, 2, 15, 0, 1), bj(2026, 2, 25, 0, 0)),
     (bj(2026, 2, 17, 10, 0), bj(2026, 2, 25, 0, 0)),  # Spring Festival day
-    # 2027: weekends only, so New Year's Day and the festival week count as workdays
-    (bj(2026, 12, 31, 23, 59), bj(2027, 1, 1, 23, 59)),
-    (bj(2027, 2, 5, 23, 59), bj(2027, 2, 8, 23, 59)),
-    (bj(2027, 2, 6, 0, 1), bj(2027, 2, 9, 0, 0)),
+    # 2027 has no official 调休 yet: its statutory holidays count (元旦 1/1, 春节 2/5–2/8),
+    # weekends too, and no make-up workday
+    (bj(2026, 12, 31, 23, 59), bj(2027, 1, 4, 23, 59)),  # past 元旦 and the weekend
+    (bj(2027, 2, 5, 23, 59), bj(2027, 2, 10, 0, 0)),  # 除夕: counts from Tuesday 2/9
+    (bj(2027, 2, 6, 0, 1), bj(2027, 2, 10, 0, 0)),
     (bj(2027, 2, 12, 23, 59), bj(2027, 2, 15, 23, 59)),
     (bj(2028, 2, 28, 23, 59), bj(2028, 2, 29, 23, 59)),  # leap day
     (bj(2028, 2, 29, 0, 1), bj(2028, 3, 1, 0, 1)),
@@ -152,7 +154,7 @@ WORKING_HOUR_PICKUP_DEADLINES = [
     (bj(2026, 10, 9, 16, 0), bj(2026, 10, 10, 11, 0)),  # into the make-up Saturday
     (bj(2026, 12, 3, 15, 59, 59), bj(2026, 12, 4, 10, 59, 59)),  # 07:59:59Z
     (bj(2026, 12, 4, 0, 0), bj(2026, 12, 4, 13, 0)),  # shipped at Beijing midnight, 16:00Z
-    (bj(2026, 12, 31, 17, 0), bj(2027, 1, 1, 12, 0)),  # into 2027, weekends only
+    (bj(2026, 12, 31, 17, 0), bj(2027, 1, 4, 12, 0)),  # into 2027, past 元旦 and the weekend
 ]
 
 

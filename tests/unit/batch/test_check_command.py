@@ -89,6 +89,7 @@ def test_olist_sample_counts_match_an_independent_computation() -> None:
         "satisfied_at",
         "compensation",
         "fine",
+        "auto_refund",
         "exempt",
     ]
     assert v["deadline"].endswith("-02:00") or v["deadline"].endswith("-03:00")
@@ -140,6 +141,7 @@ def test_generic_check_json_exact(tmp_path: Path) -> None:
             "open": 1,
             "compensation_total": "3.00",
             "fine_total": "10.00",
+            "auto_refund_total": "0.00",
         },
         "violations": [
             {
@@ -152,6 +154,7 @@ def test_generic_check_json_exact(tmp_path: Path) -> None:
                 "satisfied_at": "2026-03-05T20:00:00+08:00",
                 "compensation": "3.00",  # unit 300.00 -> 1 %
                 "fine": "10.00",
+                "auto_refund": "0.00",  # picked up before the refund was due (3/7 09:00)
                 "exempt": False,
             }
         ],

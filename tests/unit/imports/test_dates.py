@@ -35,6 +35,31 @@ def test_accepted_forms(text: str, expected: datetime) -> None:
     assert parse_time(text, SH) == expected
 
 
+NEW_YORK_WINTER = timezone(timedelta(hours=-5))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-05-11T12:00:00+08:00", datetime(2026, 5, 11, 12, tzinfo=SH)),
+        ("2026-05-11 12:00:00+0800", datetime(2026, 5, 11, 12, tzinfo=SH)),
+        ("2026-05-11 12:00:00+08", datetime(2026, 5, 11, 12, tzinfo=SH)),
+        ("2026-05-11 12:00:00 +08:00", datetime(2026, 5, 11, 12, tzinfo=SH)),
+        ("2026-05-11T04:00:00Z", datetime(2026, 5, 11, 12, tzinfo=SH)),
+        # -05 is five hours west of UTC: 13 hours after the same wall time in China
+        ("2026-05-11 12:00:00-05", datetime(2026, 5, 12, 1, tzinfo=SH)),
+        ("2026-05-11 12:00:00 -05", datetime(2026, 5, 11, 12, tzinfo=NEW_YORK_WINTER)),
+    ],
+)
+def test_every_offset_form_real_files_carry(text: str, expected: datetime) -> None:
+    assert parse_time(text, SH) == expected
+
+
+def test_an_offset_out_of_range_is_not_a_time() -> None:
+    with pytest.raises(TimeFormatError, match="'\\+25' is not a UTC offset"):
+        parse_time("2026-05-11 12:00:00+25", SH)
+
+
 def test_naive_spreadsheet_datetimes_get_the_profile_zone() -> None:
     assert parse_time(datetime(2024, 1, 5, 8, 3), SH) == datetime(2024, 1, 5, 8, 3, tzinfo=SH)
 

@@ -84,6 +84,31 @@ def test_pickup_timeout_compensation_on_unit_price(unit: str, expected: str) -> 
     assert judge(f, t(2026, 3, 4))["pickup_timeout"].compensation == Decimal(expected)
 
 
+@pytest.mark.parametrize(
+    ("amount", "quantity", "expected"),
+    [
+        ("9.01", 3, "3.00"),  # 3.0033…: above 3.00, though it rounds to 3.00
+        ("9.00", 3, "0.00"),  # exactly 3.00
+        ("8.99", 3, "0.00"),
+        ("2001.00", 2, "10.01"),  # 1 % of 1000.50 = 10.005: only the money is rounded, half up
+    ],
+)
+def test_the_tier_is_chosen_on_the_exact_unit_price(
+    amount: str, quantity: int, expected: str
+) -> None:
+    f = facts(shipped_at=t(2026, 3, 2, 12), amount=Decimal(amount), quantity=quantity)
+    assert judge(f, t(2026, 3, 4))["pickup_timeout"].compensation == Decimal(expected)
+
+
+def test_facts_after_now_leave_the_shipment_open() -> None:
+    f = facts(shipped_at=t(2026, 3, 2, 12), first_pickup_at=t(2026, 3, 3, 18))
+    before = judge(f, t(2026, 3, 3, 11))["pickup_timeout"]  # the scan is 7 h in the future
+    assert (before.deadline, before.satisfied_at, before.late) == (t(2026, 3, 3, 12), None, False)
+    assert before.unseen_fact_at == t(2026, 3, 3, 18)
+    after = judge(f, t(2026, 3, 3, 18))["pickup_timeout"]  # now it has happened: late
+    assert (after.satisfied_at, after.late, after.unseen_fact_at) == (t(2026, 3, 3, 18), True, None)
+
+
 def test_unit_price_from_amount_and_quantity_when_items_unknown() -> None:
     f = facts(shipped_at=t(2026, 3, 2, 12), amount=Decimal("900.00"), quantity=3)
     assert judge(f, t(2026, 3, 4))["pickup_timeout"].compensation == Decimal("3.00")  # 300.00

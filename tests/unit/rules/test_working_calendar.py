@@ -95,11 +95,16 @@ def test_override_file_adds_and_removes_days(tmp_path: Path) -> None:
         load_calendar_overrides(f)
 
 
-def test_year_without_data_warns_once_and_uses_weekends() -> None:
-    cal = WorkingCalendar(SH)
+def test_year_without_data_keeps_statutory_holidays_and_warns_once_per_run() -> None:
+    first, second = WorkingCalendar(SH), WorkingCalendar(SH)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert cal.is_workday(dt.date(2040, 10, 1)) is True  # a Monday; no holiday data
-        assert cal.is_workday(dt.date(2040, 10, 6)) is False  # Saturday
+        # 2040 has no official schedule: 国庆 1–3 October stay holidays, weekends too, and the
+        # Monday after is a workday (no guessed substitute days off).
+        assert first.is_workday(dt.date(2040, 10, 1)) is False  # a Monday, 国庆
+        assert first.is_workday(dt.date(2040, 10, 3)) is False  # Wednesday, 国庆
+        assert first.is_workday(dt.date(2040, 10, 4)) is True  # Thursday
+        assert first.is_workday(dt.date(2040, 10, 6)) is False  # Saturday
+        assert second.is_workday(dt.date(2040, 10, 8)) is True  # another calendar, same run
     assert len(caught) == 1
     assert "no official China holiday data for 2040" in str(caught[0].message)

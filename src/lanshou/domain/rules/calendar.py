@@ -20,7 +20,6 @@ Definitions (the batch engine's SQL reproduces them exactly, see `lanshou.batch.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,7 +43,6 @@ __all__ = [
     "to_us",
 ]
 
-log = logging.getLogger(__name__)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
 HOUR_US = 3_600_000_000  # instants and spans are integer microseconds (see to_us)
@@ -102,30 +100,49 @@ def _china_last_official_year() -> int:
     return int(max(China().special_public_holidays))
 
 
+# Years already warned about, per process: a run judging a million shipments warns once per year.
+_WARNED_YEARS: set[int] = set()
+
+
+def _warn_unofficial(year: int) -> None:
+    if year in _WARNED_YEARS:
+        return
+    _WARNED_YEARS.add(year)
+    msg = (
+        f"no official China holiday data for {year}; counting its fixed statutory holidays "
+        "(元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆) and weekends, without 调休 make-up "
+        "workdays — load a calendar override file once the schedule is published"
+    )
+    # A warning only (not also a log record, which the CLI would print a second time).
+    warnings.warn(msg, RuntimeWarning, stacklevel=4)
+
+
 @dataclass
 class WorkingCalendar:
-    """Which local dates are workdays, and working-time arithmetic in `tz`."""
+    """Which local dates are workdays, and working-time arithmetic in `tz`.
+
+    A `china` calendar uses the library's official schedule (holidays and 调休 make-up days)
+    up to the last year it has one. Later years keep the statutory holidays fixed by law, which
+    the library knows without a schedule (its `observed=False` days: 元旦, 春节 eve and days
+    1–3, 清明, 劳动节, 端午, 中秋, 国庆 1–3), on top of weekends; their substitute days off and
+    make-up workdays are only known once the State Council publishes them.
+    """
 
     tz: ZoneInfo
     kind: str = "china"
     overrides: CalendarOverrides = CalendarOverrides()
     _lib: holidays.HolidayBase | None = field(default=None, repr=False)
-    _warned: set[int] = field(default_factory=set, repr=False)
+    _statutory: holidays.HolidayBase | None = field(default=None, repr=False)
 
-    def _weekends_only(self, year: int) -> bool:
-        if self.kind != "china":
-            return True
-        if year <= _china_last_official_year():
-            return False
-        if year not in self._warned:
-            self._warned.add(year)
-            msg = (
-                f"no official China holiday data for {year}; "
-                "treating only weekends as non-working days — load a calendar override file"
-            )
-            warnings.warn(msg, RuntimeWarning, stacklevel=3)
-            log.warning(msg)
-        return True
+    def _library_workday(self, day: dt.date) -> bool:
+        if day.year <= _china_last_official_year():
+            if self._lib is None:
+                self._lib = China()
+            return bool(self._lib.is_working_day(day))
+        _warn_unofficial(day.year)
+        if self._statutory is None:
+            self._statutory = China(observed=False)
+        return day.weekday() < 5 and day not in self._statutory
 
     def is_workday(self, day: dt.date) -> bool:
         """True if `day` is a working day (overrides, then library data, then weekends)."""
@@ -133,11 +150,9 @@ class WorkingCalendar:
             return False
         if day in self.overrides.workdays:
             return True
-        if self._weekends_only(day.year):
+        if self.kind != "china":
             return day.weekday() < 5
-        if self._lib is None:
-            self._lib = China()
-        return bool(self._lib.is_working_day(day))
+        return self._library_workday(day)
 
     # --- instants and local days -------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from math import floor
 
 from lanshou.domain.rules.profile import Compensation, Consequences, Profile
 
@@ -33,29 +35,37 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
-def round_money(value: Decimal) -> Decimal:
-    """Round to 0.01, half up (¥0.005 -> ¥0.01)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def round_money(value: Decimal | Fraction) -> Decimal:
+    """Round to 0.01, half up (¥0.005 -> ¥0.01; -¥0.005 -> -¥0.01), exactly for a fraction."""
+    if isinstance(value, Decimal):
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    cents = floor(abs(value) * 100 + Fraction(1, 2))
+    return (Decimal(cents if value >= 0 else -cents) / 100).quantize(CENT)
 
 
-def unit_price(amount: Decimal, quantity: int, max_unit_price: Decimal | None) -> Decimal:
-    """Highest item unit price; without item data, amount ÷ quantity rounded to 0.01."""
+def unit_price(amount: Decimal, quantity: int, max_unit_price: Decimal | None) -> Fraction:
+    """Highest item unit price; without item data, amount ÷ quantity exactly.
+
+    Not rounded: the tier is chosen on the exact price (9.01 ÷ 3 = 3.0033… is above 3.00), and
+    only the money that results is rounded to the fen.
+    """
     if max_unit_price is not None:
-        return max_unit_price
-    return round_money(amount / max(quantity, 1))
+        return Fraction(max_unit_price)
+    return Fraction(amount) / max(quantity, 1)
 
 
-def compensation_for(comp: Compensation, base: Decimal) -> Decimal:
+def compensation_for(comp: Compensation, base: Decimal | Fraction) -> Decimal:
     """Apply the first tier whose bound admits `base` (`up_to` inclusive, `below` exclusive)."""
+    exact = Fraction(base)
     for tier in comp.tiers:
-        if tier.up_to is not None and base > tier.up_to:
+        if tier.up_to is not None and exact > Fraction(tier.up_to):
             continue
-        if tier.below is not None and base >= tier.below:
+        if tier.below is not None and exact >= Fraction(tier.below):
             continue
         if tier.fixed is not None:
             return round_money(tier.fixed)
         assert tier.percent is not None
-        value = round_money(base * tier.percent / 100)
+        value = round_money(exact * Fraction(tier.percent) / 100)
         if tier.min is not None:
             value = max(value, tier.min)
         if tier.max is not None:

@@ -3,6 +3,10 @@
 Pure: no I/O, `now` is a parameter. The batch engine (`lanshou.batch.engine`) computes the
 same verdicts in SQL; `tests/unit/batch/test_paths_agree.py` holds the two to each other.
 
+Facts dated after `now` have not happened yet (`known_at`): a shipped_at or a first pickup
+later than `now` is judged as absent, so the shipment is still open rather than late, and
+`RuleOutcome.unseen_fact_at` says when the verdict may change by the mere passage of time.
+
 Lateness: satisfied after the deadline, or unsatisfied while now > deadline. Satisfied exactly
 at the deadline is on time; unsatisfied with now == deadline is not late yet.
 Auto refund: due when not exempt, now >= deadline + auto_refund_after_hours, and the rule was
@@ -12,8 +16,9 @@ not satisfied by then (a pickup exactly at that instant prevents it).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
 
 from lanshou.domain.rules.calendar import HOUR_US, WorkingCalendar, from_us, to_us
@@ -28,7 +33,19 @@ from lanshou.domain.rules.profile import (
     StartField,
 )
 
-__all__ = ["RuleOutcome", "ShipmentFacts", "base_deadline_us", "evaluate_shipment", "is_late"]
+__all__ = [
+    "KNOWN_AT_NOW",
+    "RuleOutcome",
+    "ShipmentFacts",
+    "base_deadline_us",
+    "evaluate_shipment",
+    "is_late",
+    "known_at",
+]
+
+# The facts that happen (rather than being promised): one dated after `now` does not exist yet.
+# `paid_at` is not among them: an order paid after `now` only has a deadline after `now` too.
+KNOWN_AT_NOW = ("shipped_at", "first_pickup_at")
 
 
 def is_late(satisfied_us: int | None, deadline_us: int, now_us: int) -> bool:
@@ -74,6 +91,8 @@ class RuleOutcome:
     fine_due: Decimal = ZERO
     auto_refund: Decimal = ZERO
     points: Decimal = Decimal(0)
+    # The earliest fact of the shipment dated after `now`, ignored for now (see `known_at`).
+    unseen_fact_at: dt.datetime | None = None
     # What the explanation needs beyond the fields above: (rule, time zone, how the deadline
     # was computed, exemption reasons). Lines are only built when asked for: the event path
     # judges thousands of outcomes and stores the explanation of violations only.
@@ -94,6 +113,11 @@ class RuleOutcome:
         start, satisfied = self.started_at, self.satisfied_at
         lines = [f"{rule.label_zh} / {rule.label_en} ({rule.id})"]
         lines.append(f"start 起算: {start.astimezone(tz).isoformat() if start else '—'}")
+        if self.unseen_fact_at is not None:
+            lines.append(
+                f"after now, not counted yet 晚于评估时间、尚未发生: "
+                f"{self.unseen_fact_at.astimezone(tz).isoformat()}"
+            )
         if self.deadline is None:
             lines.append(f"deadline 截止: — ({how})")
             return lines
@@ -168,6 +192,22 @@ def base_deadline_us(
     return deadline, how
 
 
+def known_at(facts: ShipmentFacts, now: dt.datetime) -> tuple[ShipmentFacts, dt.datetime | None]:
+    """The facts as known at `now` (those dated later blanked), and the earliest blanked one."""
+    shipped = facts.shipped_at if facts.shipped_at is not None and facts.shipped_at > now else None
+    pickup = facts.first_pickup_at
+    pickup = pickup if pickup is not None and pickup > now else None
+    later = [t for t in (shipped, pickup) if t is not None]
+    if not later:
+        return facts, None
+    known = replace(
+        facts,
+        shipped_at=None if shipped else facts.shipped_at,
+        first_pickup_at=None if pickup else facts.first_pickup_at,
+    )
+    return known, min(later)
+
+
 def evaluate_shipment(
     facts: ShipmentFacts,
     profile: Profile,
@@ -179,10 +219,14 @@ def evaluate_shipment(
     if facts.order_status is not None and facts.order_status in profile.skip_statuses:
         return []
     tz, now_us = profile.tz, to_us(now)
-    return [
-        _judge_rule(rule, facts, profile, tz, calendar, exemptions, now_us)
+    known, unseen = known_at(facts, now)
+    outcomes = [
+        _judge_rule(rule, known, profile, tz, calendar, exemptions, now_us)
         for rule in profile.rules
     ]
+    if unseen is None:
+        return outcomes
+    return [replace(o, unseen_fact_at=unseen) for o in outcomes]
 
 
 def _judge_rule(
@@ -234,7 +278,7 @@ def _judge_rule(
         fine,
         refund,
         points,
-        (rule, tz, how, tuple(ex.reasons)),
+        why=(rule, tz, how, tuple(ex.reasons)),
     )
 
 
@@ -268,7 +312,7 @@ def _consequences(
     cons = rule.consequences
     comp = refund = ZERO
     if cons.compensation is not None:
-        base = (
+        base: Decimal | Fraction = (
             unit_price(facts.amount, facts.quantity, facts.max_unit_price)
             if cons.compensation.base == "unit_price"
             else facts.amount

@@ -1,9 +1,12 @@
 """Platform rule profiles: the validated shape of `lanshou/rules/<name>.yaml`.
 
 A profile is data, never code. Every figure carries its provenance (`source`, `as_of`,
-`verified`) because the official rule centres could not be read (DOMAIN.md §3). Semantic checks
-(ascending tiers, known statuses, consistent fine caps) run when the model is built, so a broken
-file is refused at load time rather than producing wrong money later.
+`verified`) because the official rule centres could not be read (DOMAIN.md §3); a figure no
+source gives is marked `assumed: true` (its `source` then says what the guess rests on), and
+`lanshou.domain.rules.assumptions` lists those for the explanation, the appeal page and the
+profile listing. Semantic checks (ascending tiers, known statuses, consistent fine caps) run when
+the model is built, so a broken file is refused at load time rather than producing wrong money
+later.
 """
 
 from __future__ import annotations
@@ -49,11 +52,21 @@ class _Strict(BaseModel):
 
 
 class Provenance(_Strict):
-    """Where a figure comes from; `verified` stays false until checked against the live rule."""
+    """Where a figure comes from; `verified` stays false until checked against the live rule.
+
+    `assumed: true` says no source gives the figure: `source` then says what it rests on.
+    """
 
     source: str = Field(min_length=1)
     as_of: dt.date
     verified: bool = False
+    assumed: bool = False
+
+    @model_validator(mode="after")
+    def _assumed_is_not_verified(self) -> Provenance:
+        if self.assumed and self.verified:
+            raise ValueError("an assumed figure cannot be verified; drop one of the two flags")
+        return self
 
 
 class _Sourced(_Strict):

@@ -1,4 +1,4 @@
-"""``lanshou check``, ``lanshou sweep`` and ``lanshou explain``."""
+"""``lanshou check``, ``lanshou sweep``, ``lanshou explain`` and ``lanshou rules``."""
 
 from __future__ import annotations
 
@@ -90,6 +90,7 @@ def register(app: typer.Typer) -> None:
     def explain(
         ident: str = typer.Argument(..., help="order number, or shipment:<id> / order:<id>"),
         now: str | None = typer.Option(None, help="explain as of this ISO 8601 time"),
+        lang: str = typer.Option("zh_CN", help="zh_CN or en for the assumed figures"),
     ) -> None:
         """Show why a shipment is or is not late: rule, deadline arithmetic, evidence, money."""
         from lanshou.enforcement.explain import explain as explain_shipments
@@ -99,5 +100,27 @@ def register(app: typer.Typer) -> None:
         with rt.sessions() as session:
             results = explain_shipments(session, ident, parse_now(now, rt.clock.now()), ctx)
         for result in results:
-            typer.echo("\n".join(result.lines()))
+            typer.echo("\n".join(result.lines(lang)))
             typer.echo("")
+
+    @app.command("rules")
+    def rules_listing(
+        profile: str | None = typer.Argument(None, help="one profile; all when omitted"),
+        lang: str = typer.Option("zh_CN", help="zh_CN or en"),
+        rules_dir: Path | None = typer.Option(
+            None, envvar="LANSHOU_RULES_DIR", help="the operator's profile directory"
+        ),
+    ) -> None:
+        """List the rule profiles (built-in and the operator's) and their assumed figures."""
+        from lanshou.domain.rules.errors import RulesError
+        from lanshou.enforcement.profile_listing import profile_listing
+        from lanshou.enforcement.rules_context import RulesContext
+
+        # Only the rules directory matters here: no database, no secret key needed.
+        ctx = RulesContext(rules_dirs=(rules_dir,) if rules_dir else ())
+        try:
+            lines = profile_listing(ctx, lang, profile)
+        except RulesError as exc:
+            typer.secho(f"lanshou: {exc}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(2) from exc
+        typer.echo("\n".join(lines))

@@ -24,6 +24,7 @@ from lanshou.appeals.facts import gather
 from lanshou.appeals.worklists import user_names
 from lanshou.domain.appeals.venue import Venue
 from lanshou.domain.roles import Role
+from lanshou.enforcement.assumptions import assumption_lines
 from lanshou.entrypoints.params import DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
@@ -340,6 +341,9 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
         "action_labels": ACTION_LABELS,
         "verdict_labels": VERDICT_LABELS,
         "rule_label": rule_labeller(ctx),
+        "assumptions": assumption_lines(
+            actx.profile(view.violation), ctx.locale, [view.violation.rule_id]
+        ),
         "accept": ACCEPT,
         "max_mb": actx.max_file_bytes // (1024 * 1024),
         "merchant_files": [e for e in view.evidence if e.kind != "system"],
