@@ -513,7 +513,8 @@ def evidence(ctx: UserCtx, appeal_id: DbId, evidence_id: DbId) -> Response:
         "X-Content-Type-Options": "nosniff",
         "ETag": f'"{f.evidence.sha256}"',
         "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "private, max-age=3600",
+        # A photo of a tenant's parcel is as private as the case page: not kept for Back.
+        "Cache-Control": "no-store",
     }
     if f.attachment:
         headers["Content-Disposition"] = attachment(f.evidence.filename)
