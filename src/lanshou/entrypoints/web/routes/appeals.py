@@ -21,6 +21,7 @@ from lanshou.adapters.db.models import Appeal, Order, Shop, Violation
 from lanshou.analytics.at_risk import log_contact
 from lanshou.appeals.access import FILERS, require_role, visible_appeal, visible_violation
 from lanshou.appeals.facts import gather
+from lanshou.appeals.filing import appeal_window_closes_at
 from lanshou.appeals.worklists import user_names
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.params import DbId
@@ -206,6 +207,8 @@ class FilingPage:
     max_images: int
     max_mb: int
     draft: str
+    closes_at: datetime  # the appeal window, counted from the breach
+    window_open: bool
 
 
 def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
@@ -213,6 +216,7 @@ def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
     v = visible_violation(session, ctx.user, violation_id)
     limits = actx.limits(v)
     draft = svc.statement_draft_for(session, actx, ctx.user, violation_id, ctx.now)
+    closes = appeal_window_closes_at(actx, v)
     return FilingPage(
         v,
         session.get_one(Order, v.order_id),
@@ -221,6 +225,8 @@ def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
         limits.max_images,
         actx.max_file_bytes // (1024 * 1024),
         draft,
+        closes,
+        ctx.now <= closes,
     )
 
 
