@@ -22,10 +22,11 @@ from lanshou.appeals.filing import (
     submit_appeal,
     withdraw_appeal,
 )
-from lanshou.appeals.review import claim_appeal, decide_appeal
+from lanshou.appeals.review import OTHER_REVIEWER_RULE, claim_appeal, decide_appeal
 from lanshou.appeals.views import appeal_view, draft_statement, list_violations, statement_draft_for
 
 __all__ = [
+    "OTHER_REVIEWER_RULE",
     "AppealsContext",
     "appeal_view",
     "claim_appeal",

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanshou import audit
-from lanshou.adapters.db.models import Appeal, Evidence, Violation
+from lanshou.adapters.db.models import Appeal, AppealEvent, Evidence, Violation
 from lanshou.appeals.access import FILERS, REVIEWERS, require_role, visible_appeal
 from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.history import compare_and_set, conflict, next_state, record_event
@@ -19,10 +20,11 @@ from lanshou.domain.appeals.machine import AppealEvent as Event
 from lanshou.domain.appeals.machine import AppealState as S
 from lanshou.domain.violations import ViolationState
 from lanshou.enforcement import ledger
-from lanshou.errors import Conflict, InvalidInput
+from lanshou.errors import Conflict, InvalidInput, PermissionDenied
 from lanshou.identity.auth import Principal
 
 OUTCOMES = {"approved": Event.APPROVE, "rejected": Event.REJECT, "need_info": Event.REQUEST_INFO}
+OTHER_REVIEWER_RULE = "reconsideration_by_other_reviewer"
 
 
 def _claim(
@@ -54,12 +56,43 @@ def _check_decider(caller: Principal, appeal: Appeal) -> None:
         require_role(caller, REVIEWERS, "review appeals")
 
 
+def _check_second_look(
+    session: Session, actx: AppealsContext, caller: Principal, appeal: Appeal
+) -> None:
+    """A reconsideration (复议) is decided by someone who did not decide an earlier round,
+    when the profile says so (the default). The platform decides external cases itself."""
+    if appeal.round < 2 or appeal.venue == "external":
+        return
+    limits = actx.limits(session.get_one(Violation, appeal.violation_id))
+    if not limits.reconsideration_by_other_reviewer:
+        return
+    decided_before = session.execute(
+        select(AppealEvent.id)
+        .where(
+            AppealEvent.appeal_id == appeal.id,
+            AppealEvent.round < appeal.round,
+            AppealEvent.user_id == caller.user_id,
+            AppealEvent.event.in_(tuple(e.value for e in OUTCOMES.values())),
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+    if decided_before is not None:
+        raise PermissionDenied(
+            f"appeal {appeal.id} is a reconsideration: it must be decided by another reviewer "
+            f"than {caller.username}, who decided an earlier round",
+            rule=OTHER_REVIEWER_RULE,
+            appeal_id=appeal.id,
+            round=appeal.round,
+        )
+
+
 def claim_appeal(
     session: Session, actx: AppealsContext, caller: Principal, appeal_id: int, now: datetime
 ) -> Appeal:
     """Take a submitted case for review; a second reviewer gets a 409."""
     appeal = visible_appeal(session, caller, appeal_id)
     _check_decider(caller, appeal)
+    _check_second_look(session, actx, caller, appeal)
     _claim(session, actx, caller, appeal, session.get_one(Violation, appeal.violation_id), now)
     return appeal
 
@@ -80,6 +113,7 @@ def decide_appeal(
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}", field="outcome")
     appeal = visible_appeal(session, caller, appeal_id)
     _check_decider(caller, appeal)
+    _check_second_look(session, actx, caller, appeal)
     violation = session.get_one(Violation, appeal.violation_id)
     limits = actx.limits(violation)
     if outcome != "approved" and not (reason_code or "").strip():

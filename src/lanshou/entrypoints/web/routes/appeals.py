@@ -32,6 +32,7 @@ from lanshou.errors import (
     InvalidInput,
     LanshouError,
     PayloadTooLarge,
+    PermissionDenied,
     UnsupportedMediaType,
 )
 from lanshou.i18n import N_, translate
@@ -105,6 +106,12 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
             "accepted type or does not match its name. Accepted: JPEG, PNG, WebP, "
             "PDF, MP3, M4A, AMR, TXT, HTML, XLSX.",
             name=filename or "?",
+        )
+    if isinstance(exc, PermissionDenied) and d.get("rule") == svc.OTHER_REVIEWER_RULE:
+        return translate(
+            locale,
+            "This is a reconsideration and you decided an earlier round: another reviewer "
+            "must decide it. It stays in the queue for them.",
         )
     if isinstance(exc, PayloadTooLarge):
         return translate(
