@@ -151,6 +151,7 @@ def create_appeal(
                 counterpart_name="",
                 channel="phone",
                 occurred_at=now,
+                recorded_at=now,
                 summary=note,
             )
         )

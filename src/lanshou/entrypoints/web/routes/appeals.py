@@ -24,7 +24,7 @@ from lanshou.appeals.facts import gather
 from lanshou.appeals.filing import appeal_window_closes_at
 from lanshou.appeals.worklists import user_names
 from lanshou.domain.roles import Role
-from lanshou.entrypoints.params import DbId
+from lanshou.entrypoints.params import DbId, local_form_time
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import (
@@ -138,6 +138,12 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
             )
         if d.get("field") == "reason_code":
             return translate(locale, "Choose a reason code.")
+        if d.get("field") == "occurred_at":
+            return translate(
+                locale,
+                "When the contact happened must be a date and time between the order's "
+                "payment and now.",
+            )
         if d.get("field") == "screenshot_evidence_id":
             return translate(locale, "Attach a screenshot of the platform's decision.")
         return translate(locale, "Some of the input was not valid. Please check it and try again.")
@@ -490,8 +496,10 @@ def add_contact(
     counterpart_name: Annotated[str, Form()] = "",
     channel: Annotated[str, Form()] = "phone",
     summary: Annotated[str, Form()] = "",
+    occurred_at: Annotated[str, Form()] = "",
 ) -> Response:
-    """A call or chat about the case goes into the order's contact log."""
+    """A call or chat about the case goes into the order's contact log, at the time it
+    happened (the form's default is now)."""
     require_role(ctx.user, FILERS, "log contacts")
 
     def work(session: Session) -> None:
@@ -506,7 +514,8 @@ def add_contact(
             counterpart_name=counterpart_name,
             channel=channel,
             summary=summary,
-            occurred_at=ctx.now,
+            now=ctx.now,
+            occurred_at=local_form_time("occurred_at", occurred_at),
         )
 
     return _act(ctx, appeal_id, work)
