@@ -56,27 +56,39 @@ def _check_decider(caller: Principal, appeal: Appeal) -> None:
         require_role(caller, REVIEWERS, "review appeals")
 
 
-def _check_second_look(
-    session: Session, actx: AppealsContext, caller: Principal, appeal: Appeal
-) -> None:
-    """A reconsideration (复议) is decided by someone who did not decide an earlier round,
-    when the profile says so (the default). The platform decides external cases itself."""
-    if appeal.round < 2 or appeal.venue == "external":
-        return
-    limits = actx.limits(session.get_one(Violation, appeal.violation_id))
-    if not limits.reconsideration_by_other_reviewer:
-        return
-    decided_before = session.execute(
-        select(AppealEvent.id)
+def for_another_reviewer(
+    session: Session, actx: AppealsContext, caller: Principal, cases: list[tuple[Appeal, Violation]]
+) -> set[int]:
+    """The ids of the reconsiderations (复议) among ``cases`` that ``caller`` may not decide:
+    they decided an earlier round and the profile wants a second look by someone else (the
+    default). Cases the platform decides itself (external venue) are not among them."""
+    candidates = {
+        a.id
+        for a, v in cases
+        if a.round >= 2
+        and a.venue != "external"
+        and actx.limits(v).reconsideration_by_other_reviewer
+    }
+    if not candidates:
+        return set()
+    decided = session.execute(
+        select(AppealEvent.appeal_id, AppealEvent.round)
+        .join(Appeal, Appeal.id == AppealEvent.appeal_id)
         .where(
-            AppealEvent.appeal_id == appeal.id,
-            AppealEvent.round < appeal.round,
+            AppealEvent.appeal_id.in_(sorted(candidates)),
+            AppealEvent.round < Appeal.round,
             AppealEvent.user_id == caller.user_id,
             AppealEvent.event.in_(tuple(e.value for e in OUTCOMES.values())),
         )
-        .limit(1)
-    ).scalar_one_or_none()
-    if decided_before is not None:
+    ).all()
+    return {appeal_id for appeal_id, _round in decided}
+
+
+def _check_second_look(
+    session: Session, actx: AppealsContext, caller: Principal, appeal: Appeal
+) -> None:
+    violation = session.get_one(Violation, appeal.violation_id)
+    if for_another_reviewer(session, actx, caller, [(appeal, violation)]):
         raise PermissionDenied(
             f"appeal {appeal.id} is a reconsideration: it must be decided by another reviewer "
             f"than {caller.username}, who decided an earlier round",

@@ -84,7 +84,13 @@ def test_the_web_workbench_says_why_in_the_users_language(
 ) -> None:
     aid = _rejected_then_reconsidered(client, violation_id)
     before = _case(sessions, aid)
+    login(client, "reviewer2")
+    queue = client.get("/review").text
+    assert f'action="/review/{aid}/claim"' in queue and "您审核过第一轮" not in queue
     login(client, "reviewer")
+    queue = client.get("/review").text  # the queue does not offer what would be refused
+    assert f'action="/review/{aid}/claim"' not in queue
+    assert "须由其他审核员处理：您审核过第一轮" in queue
     expected = {
         "zh_CN": "这是复议案件，您审核过上一轮，须由其他审核员处理。案件仍留在队列中等待他们认领。",
         "en": "This is a reconsideration and you decided an earlier round: another reviewer "

@@ -59,6 +59,9 @@ def _queue(
     with unit_of_work(ctx.runtime.sessions) as session:
         scope = scope_for(session, ctx.user)
         items = review_queue(session, scope, state=state or None, shop_id=_int(shop))
+        not_mine = svc.for_another_reviewer(
+            session, actx_of(ctx), ctx.user, [(it.appeal, it.violation) for it in items]
+        )
         shops, _ = filter_options(session, scope)
     return render(
         ctx,
@@ -66,6 +69,7 @@ def _queue(
         status,
         section="review",
         items=items,
+        not_mine=not_mine,
         error=error,
         shops=shops,
         states=QUEUE_STATES,
