@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -109,3 +110,15 @@ def page(browser):  # type: ignore[no-untyped-def]
     p = context.new_page()
     yield p
     context.close()
+
+
+DEMO_PASSWORD = "lanshou-demo"
+
+
+def log_in(page: Any, server: LiveServer, username: str) -> None:
+    """Through the login form, as a person would; waits until the landing page has loaded."""
+    page.goto(f"{server.url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click(".login-card button[type=submit]")
+    page.wait_for_load_state("networkidle")

@@ -130,7 +130,7 @@ def record_sms_reminder(
             counterpart_name=reminder.courier_name or "",
             channel="sms",
             summary=reminder.text,
-            occurred_at=now,
+            now=now,
         )
     session.flush()
 
@@ -148,7 +148,7 @@ def record_copied_reminder(
         counterpart_name=reminder.courier_name or "",
         channel="reminder",
         summary=reminder.text,
-        occurred_at=now,
+        now=now,
     )
 
 

@@ -307,6 +307,24 @@ def _last_contacts(session: Session, shipment_ids: list[int]) -> dict[int, datet
     return {sid: at for sid, at in rows if sid is not None}
 
 
+def _check_happened(happened: datetime, now: datetime, paid_at: datetime) -> None:
+    if happened.tzinfo is None:
+        raise InvalidInput("occurred_at needs a time zone", field="occurred_at")
+    if happened > now:
+        raise InvalidInput(
+            f"occurred_at {happened.isoformat()} is later than now ({now.isoformat()})",
+            field="occurred_at",
+            latest=now.isoformat(),
+        )
+    if happened < paid_at:
+        raise InvalidInput(
+            f"occurred_at {happened.isoformat()} is before the order was paid "
+            f"({paid_at.isoformat()})",
+            field="occurred_at",
+            earliest=paid_at.isoformat(),
+        )
+
+
 def log_contact(
     session: Session,
     scope: Scope,
@@ -317,9 +335,15 @@ def log_contact(
     counterpart_name: str,
     channel: str,
     summary: str,
-    occurred_at: datetime,
+    now: datetime,
+    occurred_at: datetime | None = None,
 ) -> Communication:
-    """Add a contact-log entry for a shipment the user may see (404 otherwise)."""
+    """Add a contact-log entry for a shipment the user may see (404 otherwise).
+
+    ``occurred_at`` is when the call or chat happened (by default ``now``, when it is logged):
+    a courier called at 09:10 and written down at 17:30 counts as chased at 09:10. It cannot be
+    later than ``now`` nor before the order was paid."""
+    happened = now if occurred_at is None else occurred_at
     if channel not in CONTACT_CHANNELS:
         raise InvalidInput(
             f"unknown channel {channel!r}; use one of {CONTACT_CHANNELS}", field="channel"
@@ -333,12 +357,13 @@ def log_contact(
     if not summary or len(summary) > 2000:
         raise InvalidInput("summary must be 1 to 2000 characters", field="summary")
     row = session.execute(
-        select(Shipment.id, Order.id, Order.shop_id)
+        select(Shipment.id, Order.id, Order.shop_id, Order.paid_at)
         .join(Order, Order.id == Shipment.order_id)
         .where(Shipment.id == shipment_id)
     ).one_or_none()
     if row is None or (scope.shop_ids is not None and row[2] not in scope.shop_ids):
         raise NotFound(f"shipment {shipment_id} not found")
+    _check_happened(happened, now, row[3])
     entry = Communication(
         shop_id=row[2],
         order_id=row[1],
@@ -347,7 +372,8 @@ def log_contact(
         counterpart_kind=counterpart_kind,
         counterpart_name=counterpart_name.strip()[:128],
         channel=channel,
-        occurred_at=occurred_at,
+        occurred_at=happened,
+        recorded_at=now,
         summary=summary,
     )
     session.add(entry)

@@ -22,10 +22,16 @@ from lanshou.appeals.filing import (
     submit_appeal,
     withdraw_appeal,
 )
-from lanshou.appeals.review import claim_appeal, decide_appeal
+from lanshou.appeals.review import (
+    OTHER_REVIEWER_RULE,
+    claim_appeal,
+    decide_appeal,
+    for_another_reviewer,
+)
 from lanshou.appeals.views import appeal_view, draft_statement, list_violations, statement_draft_for
 
 __all__ = [
+    "OTHER_REVIEWER_RULE",
     "AppealsContext",
     "appeal_view",
     "claim_appeal",
@@ -39,6 +45,7 @@ __all__ = [
     "expire_overdue",
     "export_dossier",
     "file_complaint",
+    "for_another_reviewer",
     "get_complaint",
     "list_complaints",
     "list_violations",

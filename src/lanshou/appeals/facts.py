@@ -146,7 +146,8 @@ def _iso(at: datetime | None) -> str | None:
 def contact_json(c: Communication) -> dict[str, Any]:
     return {
         "id": c.id,
-        "occurred_at": _iso(c.occurred_at),
+        "occurred_at": _iso(c.occurred_at),  # when it happened, as the user said
+        "recorded_at": _iso(c.recorded_at),  # when it was typed in
         "counterpart_kind": c.counterpart_kind,
         "counterpart_name": c.counterpart_name,
         "channel": c.channel,

@@ -26,6 +26,18 @@ CHANNELS = ("online", "customer_service")
 _CLOSED = (S.WITHDRAWN.value, S.EXPIRED.value)
 
 
+def breached_at(violation: Violation) -> datetime:
+    """When the platform recorded the breach: the instant its deadline passed.
+
+    The appeal window counts from here, not from ``detected_at`` (when lanshou happened to
+    evaluate it, which for a backfilled or late-arriving shipment may be days later)."""
+    return violation.deadline
+
+
+def appeal_window_closes_at(actx: AppealsContext, violation: Violation) -> datetime:
+    return actx.limits(violation).appeal_closes_at(breached_at(violation))
+
+
 def window_conflict(exc: WindowClosed) -> Conflict:
     return Conflict(
         str(exc), window=exc.window, window_days=exc.days, closed_at=exc.closed_at.isoformat()
@@ -98,7 +110,7 @@ def create_appeal(
             round=existing.round,
         )
     try:
-        limits.check_appeal_window(violation.detected_at, now)
+        limits.check_appeal_window(breached_at(violation), now)
     except WindowClosed as exc:
         raise window_conflict(exc) from exc
     appeal = Appeal(
@@ -111,7 +123,7 @@ def create_appeal(
         statement=statement,
         created_by=caller.user_id,
         created_at=now,
-        due_at=limits.appeal_closes_at(violation.detected_at),
+        due_at=limits.appeal_closes_at(breached_at(violation)),
         version=0,
     )
     session.add(appeal)
@@ -139,6 +151,7 @@ def create_appeal(
                 counterpart_name="",
                 channel="phone",
                 occurred_at=now,
+                recorded_at=now,
                 summary=note,
             )
         )
@@ -167,7 +180,7 @@ def submit_appeal(
     target = next_state(appeal, Event.SUBMIT, limits)
     if appeal.state == S.DRAFT.value:
         try:
-            limits.check_appeal_window(violation.detected_at, now)
+            limits.check_appeal_window(breached_at(violation), now)
         except WindowClosed as exc:
             raise window_conflict(exc) from exc
     elif appeal.due_at is not None and now > appeal.due_at:

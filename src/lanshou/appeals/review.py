@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanshou import audit
-from lanshou.adapters.db.models import Appeal, Evidence, Violation
+from lanshou.adapters.db.models import Appeal, AppealEvent, Evidence, Violation
 from lanshou.appeals.access import FILERS, REVIEWERS, require_role, visible_appeal
 from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.history import compare_and_set, conflict, next_state, record_event
@@ -20,10 +21,11 @@ from lanshou.domain.appeals.machine import AppealState as S
 from lanshou.domain.appeals.venue import Venue
 from lanshou.domain.violations import ViolationState
 from lanshou.enforcement import ledger
-from lanshou.errors import Conflict, InvalidInput
+from lanshou.errors import Conflict, InvalidInput, PermissionDenied
 from lanshou.identity.auth import Principal
 
 OUTCOMES = {"approved": Event.APPROVE, "rejected": Event.REJECT, "need_info": Event.REQUEST_INFO}
+OTHER_REVIEWER_RULE = "reconsideration_by_other_reviewer"
 
 
 def _claim(
@@ -55,12 +57,55 @@ def _check_decider(caller: Principal, appeal: Appeal) -> None:
         require_role(caller, REVIEWERS, "review appeals")
 
 
+def for_another_reviewer(
+    session: Session, actx: AppealsContext, caller: Principal, cases: list[tuple[Appeal, Violation]]
+) -> set[int]:
+    """The ids of the reconsiderations (复议) among ``cases`` that ``caller`` may not decide:
+    they decided an earlier round and the profile wants a second look by someone else (the
+    default). Cases the platform decides itself (external venue) are not among them."""
+    candidates = {
+        a.id
+        for a, v in cases
+        if a.round >= 2
+        and a.venue != "external"
+        and actx.limits(v).reconsideration_by_other_reviewer
+    }
+    if not candidates:
+        return set()
+    decided = session.execute(
+        select(AppealEvent.appeal_id, AppealEvent.round)
+        .join(Appeal, Appeal.id == AppealEvent.appeal_id)
+        .where(
+            AppealEvent.appeal_id.in_(sorted(candidates)),
+            AppealEvent.round < Appeal.round,
+            AppealEvent.user_id == caller.user_id,
+            AppealEvent.event.in_(tuple(e.value for e in OUTCOMES.values())),
+        )
+    ).all()
+    return {appeal_id for appeal_id, _round in decided}
+
+
+def _check_second_look(
+    session: Session, actx: AppealsContext, caller: Principal, appeal: Appeal
+) -> None:
+    violation = session.get_one(Violation, appeal.violation_id)
+    if for_another_reviewer(session, actx, caller, [(appeal, violation)]):
+        raise PermissionDenied(
+            f"appeal {appeal.id} is a reconsideration: it must be decided by another reviewer "
+            f"than {caller.username}, who decided an earlier round",
+            rule=OTHER_REVIEWER_RULE,
+            appeal_id=appeal.id,
+            round=appeal.round,
+        )
+
+
 def claim_appeal(
     session: Session, actx: AppealsContext, caller: Principal, appeal_id: int, now: datetime
 ) -> Appeal:
     """Take a submitted case for review; a second reviewer gets a 409."""
     appeal = visible_appeal(session, caller, appeal_id)
     _check_decider(caller, appeal)
+    _check_second_look(session, actx, caller, appeal)
     _claim(session, actx, caller, appeal, session.get_one(Violation, appeal.violation_id), now)
     return appeal
 
@@ -81,6 +126,7 @@ def decide_appeal(
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}", field="outcome")
     appeal = visible_appeal(session, caller, appeal_id)
     _check_decider(caller, appeal)
+    _check_second_look(session, actx, caller, appeal)
     violation = session.get_one(Violation, appeal.violation_id)
     limits = actx.limits(violation)
     if outcome != "approved" and not (reason_code or "").strip():

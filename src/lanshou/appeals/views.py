@@ -13,7 +13,7 @@ from lanshou.appeals.access import visible_appeal, visible_violation
 from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.evidence import list_evidence
 from lanshou.appeals.facts import case_facts, gather
-from lanshou.appeals.filing import APPEALABLE_VIOLATION_STATES
+from lanshou.appeals.filing import APPEALABLE_VIOLATION_STATES, appeal_window_closes_at
 from lanshou.appeals.history import history
 from lanshou.domain.appeals.assessment import Assessment, assess
 from lanshou.domain.appeals.limits import AppealLimits
@@ -112,6 +112,7 @@ class ViolationRow:
     appealable: bool
     appeal_id: int | None
     appeal_state: str | None
+    window_closed: bool  # the penalty stands, unappealed, and its window has passed
 
 
 VIOLATION_STATES = ALL_VIOLATION_STATES
@@ -149,16 +150,21 @@ def list_violations(
             latest[a.violation_id] = a  # ordered by id: the newest wins
     out = []
     for v in rows:
-        closes = actx.limits(v).appeal_closes_at(v.detected_at)
+        closes = appeal_window_closes_at(actx, v)
         last = latest.get(v.id)
         open_case = last is not None and last.state not in (
             AppealState.WITHDRAWN,
             AppealState.EXPIRED,
         )
-        appealable = v.state in APPEALABLE_VIOLATION_STATES and now <= closes and not open_case
+        stands = v.state in APPEALABLE_VIOLATION_STATES and not open_case
         out.append(
             ViolationRow(
-                v, closes, appealable, last.id if last else None, last.state if last else None
+                v,
+                closes,
+                stands and now <= closes,
+                last.id if last else None,
+                last.state if last else None,
+                stands and now > closes,
             )
         )
     return out

@@ -11,9 +11,11 @@ from sqlalchemy import Connection, delete, select, tuple_
 
 from lanshou.adapters.db.models import (
     Appeal,
+    AppealEvent,
     Carrier,
     Communication,
     Complaint,
+    ComplaintTask,
     Courier,
     Deadline,
     Evidence,
@@ -45,7 +47,9 @@ def purge_demo(conn: Connection) -> None:
         delete(Communication).where(Communication.shop_id.in_(shop_ids)),
         delete(Evidence).where(Evidence.appeal_id.in_(appeal_ids.scalar_subquery())),
         delete(LedgerEntry).where(LedgerEntry.shop_id.in_(shop_ids)),
+        delete(AppealEvent).where(AppealEvent.appeal_id.in_(appeal_ids.scalar_subquery())),
         delete(Appeal).where(Appeal.shop_id.in_(shop_ids)),
+        delete(ComplaintTask).where(ComplaintTask.shop_id.in_(shop_ids)),
         delete(Complaint).where(Complaint.shop_id.in_(shop_ids)),
         delete(Violation).where(Violation.shop_id.in_(shop_ids)),
         delete(TrackingEvent).where(TrackingEvent.shipment_id.in_(shipment_ids)),

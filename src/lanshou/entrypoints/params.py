@@ -15,6 +15,7 @@ from annotated_types import Ge, Le
 from pydantic import AfterValidator, AwareDatetime
 
 from lanshou.errors import InvalidInput
+from lanshou.i18n.format import DISPLAY_TZ
 
 # The largest integer a JavaScript client holds exactly; far beyond any row count we will store.
 MAX_ID = 2**53 - 1
@@ -52,6 +53,18 @@ def bounded_time(name: str, value: datetime) -> datetime:
         return _of_this_century(value)
     except ValueError as exc:
         raise InvalidInput(f"{name} must be {_TIME_RANGE}", field=name) from exc
+
+
+def local_form_time(name: str, value: str) -> datetime | None:
+    """A ``datetime-local`` form value, read as Beijing time (the pages' time zone); None when
+    left empty. InvalidInput naming the field when it is not a time or out of range."""
+    if not value.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip()).replace(tzinfo=DISPLAY_TZ)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} is not a date and time", field=name) from exc
+    return bounded_time(name, when)
 
 
 def whole_number(value: str, upper: int = MAX_ID) -> int | None:

@@ -17,7 +17,8 @@ from lanshou.identity.scope import Scope, scoped_orders
 class ContactEntry:
     id: int
     shipment_id: int | None
-    occurred_at: datetime
+    occurred_at: datetime  # when the contact happened
+    recorded_at: datetime  # when it was logged
     counterpart_kind: str
     counterpart_name: str
     channel: str
@@ -43,6 +44,7 @@ def contacts_for_order(session: Session, scope: Scope, order_id: int) -> list[Co
             c.id,
             c.shipment_id,
             c.occurred_at,
+            c.recorded_at,
             c.counterpart_kind,
             c.counterpart_name,
             c.channel,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from html import unescape
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -112,3 +115,54 @@ def test_an_admin_runs_a_what_if_on_the_page(client: TestClient) -> None:
     assert bad.status_code == 422
     exported = client.get("/analytics/whatif?set=pickup_timeout.hours%3D12&format=csv")
     assert exported.content.decode("utf-8-sig").splitlines()[1].startswith("a,甜橙小铺,2,5,3")
+
+
+def _chart(html: str, chart_id: str) -> dict[str, Any]:
+    attribute = html.split(f'id="{chart_id}"', 1)[1].split('data-option="', 1)[1].split('"', 1)[0]
+    return dict(json.loads(unescape(attribute)))
+
+
+def _headers(html: str, table_id: str) -> list[str]:
+    head = html.split(f'id="{table_id}"', 1)[1].split("</thead>", 1)[0]
+    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head)]
+
+
+def test_the_timeout_trend_is_in_percent_like_the_scorecards(client: TestClient) -> None:
+    login(client, "merchant")
+    page = client.get("/analytics/carriers").text
+    trend = _chart(page, "chart-trend")
+    assert trend["yAxis"]["axisLabel"] == {"formatter": "{value}%"}
+    assert [(s["name"], s["data"]) for s in trend["series"]] == [
+        ("顺丰", [13.3])
+    ]  # 2 of 15, one week
+    assert 'id="chart-trend" data-value-suffix="%"' in page  # the tooltip's unit
+    assert _table(page, "table-carrier")[0][5] == "13.3%"
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [
+        (
+            "zh_CN",
+            ["半数包裹揽收用时（小时）", "90% 包裹揽收用时（小时）", "99% 包裹揽收用时（小时）"],
+        ),
+        (
+            "en",
+            ["Half picked up within (h)", "90% picked up within (h)", "99% picked up within (h)"],
+        ),
+    ],
+)
+def test_scorecard_columns_and_the_latency_chart_say_what_the_percentiles_mean(
+    client: TestClient, locale: str, words: list[str]
+) -> None:
+    login(client, "merchant")
+    client.cookies.set("lanshou_locale", locale)
+    page = client.get("/analytics/carriers").text
+    for table in ("table-carrier", "table-outlet", "table-courier"):
+        assert _headers(page, table)[-6:-3] == words
+    assert [s["name"] for s in _chart(page, "chart-latency")["series"]] == words
+    note = {
+        "zh_CN": "已揽收的包裹中，一半、90% 和 99% 在所示小时数内被揽收。",
+        "en": "half, 90% and 99% of the picked-up shipments were picked up within the hours",
+    }[locale]
+    assert note in unescape(page)

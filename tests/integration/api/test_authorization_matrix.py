@@ -167,6 +167,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/orders/{order_id}"): Row(
         _get(f"{V1}/orders/{{order_id}}"),
         own=ALL_OK, other=(404, 404, 200, 200, 200, 200), anon=401),
+    ("GET", "/api/v1/orders/{order_id}/contacts"): Row(
+        _get(f"{V1}/orders/{{order_id}}/contacts"),
+        own=ALL_OK, other=(404, 404, 200, 200, 200, 200), anon=401),
+    ("POST", "/api/v1/shipments/{shipment_id}/contacts"): Row(
+        _post(f"{V1}/shipments/{{shipment_id}}/contacts",
+              {"counterpart_kind": "courier", "channel": "phone", "summary": "催促揽收"}),
+        own=(201, 201, 201, 403, 201, 201), other=(404, 404, 201, 403, 201, 201), anon=401),
     ("GET", "/api/v1/tokens"): _same(_get(f"{V1}/tokens"), ADMIN_ONLY),
     ("POST", "/api/v1/tokens"): _same(_post(f"{V1}/tokens", {"name": "erp sync"}),
                                       ADMIN_CREATES),

@@ -170,9 +170,9 @@ def test_final_rejection_closes_the_case_and_a_third_round_is_refused(  # type: 
         ).status_code
         == 200
     )
-    final = client.post(
+    final = client.post(  # a reconsideration goes to another reviewer
         f"{API}/appeals/{aid}/decision",
-        headers=reviewer,
+        headers=bearer(client, "reviewer2"),
         json={"outcome": "rejected", "reason_code": "no_proof"},
     )
     assert final.json()["state"] == "rejected_final"

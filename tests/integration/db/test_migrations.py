@@ -117,3 +117,36 @@ def test_a_database_never_migrated_has_no_revision(tmp_path) -> None:  # type: i
 
 def _refuse(*_: object, **__: object) -> None:
     raise AssertionError("a current database must not run the migrations")
+
+
+def test_0014_gives_contacts_logged_before_it_their_typing_time_as_recorded_at(
+    sessions,  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy import text
+
+    from lanshou.adapters.db.models import Communication
+
+    engine = sessions.kw["bind"]
+    with sessions() as s:
+        s.add(Platform(id=1, code="douyin", name="抖音", profile="douyin"))
+        s.add(Shop(id=1, platform_id=1, code="s1", name="店"))
+        s.commit()
+    downgrade(engine, "0013")
+    typed = datetime(2026, 11, 29, 9, 15, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO communications (id, shop_id, counterpart_kind, counterpart_name, "
+                "channel, occurred_at, summary) "
+                "VALUES (7, 1, 'courier', '', 'phone', :at, '催揽收')"
+            ),
+            {"at": typed.isoformat() if engine.dialect.name == "sqlite" else typed},
+        )
+    upgrade(engine)
+    with sessions() as s:
+        row = s.get_one(Communication, 7)
+        assert (row.occurred_at, row.recorded_at) == (typed, typed)
+    recorded = [
+        c for c in inspect(engine).get_columns("communications") if c["name"] == "recorded_at"
+    ]
+    assert [c["nullable"] for c in recorded] == [False]

@@ -2,7 +2,9 @@
 
 The seed once crashed for every ``now`` between 16:00 and 24:00 UTC (Beijing's morning): the day
 text of an order paid after Beijing midnight was looked up as an instant after ``now``. These tests
-run it under fixed clocks across those boundaries and check the dates it writes.
+run it under fixed clocks across those boundaries and check the dates it writes, then add the
+demo's cases (appeals and buyer complaints in every state, driven through the appeal services)
+and check each state is there, every instant at or before ``now``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.engine import make_engine
 from lanshou.adapters.db.models import Order, Platform, Shop, TrackingEvent
 from lanshou.demo import seed_demo
+from lanshou.demo.cases import CASES
+from tests.integration.demo.cases_check import assert_cases_at, seed_cases
+from tests.integration.time.instants import weekends_only_years_expected
+from tests.integration.web.world import _fast_password_hashing
+
+__all__ = ["_fast_password_hashing"]  # demo logins are hashed cheaply here
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 A_DAY = datetime(2026, 12, 3, tzinfo=UTC)
@@ -42,8 +50,8 @@ def _external_date(order: Order, platform: str) -> str:
     return order.external_id[:6] if platform == "pinduoduo" else order.external_id[2:8]
 
 
-def _assert_seeded_at(engine: Engine, now: datetime) -> None:
-    seed_demo(engine, now=now, orders=60, days=3, create_users=False, replace=True)
+def _assert_seeded_at(engine: Engine, now: datetime, evidence_dir: Path) -> None:
+    seed_demo(engine, now=now, orders=60, days=3, create_users=True, replace=True)
     with Session(engine) as s:
         platforms = {
             shop_id: code
@@ -61,18 +69,23 @@ def _assert_seeded_at(engine: Engine, now: datetime) -> None:
             select(TrackingEvent.event_time).order_by(TrackingEvent.event_time.desc()).limit(1)
         )
         assert latest is None or latest <= now
+    with weekends_only_years_expected():
+        assert seed_cases(engine, now, evidence_dir) == len(CASES)
+    assert_cases_at(engine, now)
 
 
 @pytest.mark.parametrize("now", HOURS, ids=[f"{n:%H%M}Z" for n in HOURS])
-def test_the_seed_runs_at_every_hour_of_the_day(db_engine: Engine, now: datetime) -> None:
-    _assert_seeded_at(db_engine, now)
+def test_the_seed_runs_at_every_hour_of_the_day(
+    db_engine: Engine, now: datetime, tmp_path: Path
+) -> None:
+    _assert_seeded_at(db_engine, now, tmp_path)
 
 
 @pytest.mark.parametrize("now", BOUNDARIES, ids=[n.isoformat() for n in BOUNDARIES])
 def test_the_seed_runs_across_day_month_year_and_holiday_boundaries(
-    db_engine: Engine, now: datetime
+    db_engine: Engine, now: datetime, tmp_path: Path
 ) -> None:
-    _assert_seeded_at(db_engine, now)
+    _assert_seeded_at(db_engine, now, tmp_path)
 
 
 @settings(
@@ -90,6 +103,6 @@ def test_any_now_seeds_a_consistent_world(
     shutil.copy(_sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
     try:
-        _assert_seeded_at(engine, now)
+        _assert_seeded_at(engine, now, tmp_path / "evidence")
     finally:
         engine.dispose()

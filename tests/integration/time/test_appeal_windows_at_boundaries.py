@@ -1,8 +1,9 @@
 """Appeal windows, review and complaint-task deadlines at day, month, year, leap-day and holiday
 boundaries.
 
-Douyin: an appeal may be filed within 7 calendar days of the notice (the violation's detection),
-the window's last instant included; a submitted appeal is due for review, and an upheld buyer
+Douyin: an appeal may be filed within 7 calendar days of the breach (the platform records it
+when the pickup deadline passes, whenever lanshou happens to evaluate it), the window's last
+instant included; a submitted appeal is due for review, and an upheld buyer
 complaint's merchant task is due, 2 working days later (China calendar, same time of day; from a
 non-working day, 00:00 of the second workday after it). Expected instants are written out by
 hand from the 2026 schedule (see ``test_deadlines_at_boundaries``); 2027 and 2028 count their
@@ -37,6 +38,7 @@ from lanshou.appeals import (
     escalate_overdue,
     expire_overdue,
     file_complaint,
+    list_violations,
     submit_appeal,
 )
 from lanshou.domain.roles import Role
@@ -45,6 +47,7 @@ from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.sweep import run_sweep
 from lanshou.errors import Conflict
 from lanshou.identity.auth import Principal, create_user
+from lanshou.identity.scope import Scope
 from lanshou.settings import load_settings
 from tests.integration.enforcement.world import World
 from tests.integration.time.instants import bj, weekends_only_years_expected
@@ -83,18 +86,24 @@ def owner(sessions: sessionmaker[Session]) -> Principal:
         return Principal(user.id, user.username, user.display_name, Role(user.role), None)
 
 
-def violation_detected_at(w: World, detected: datetime, ext: str = "AP1") -> int:
-    """A pickup timeout the sweep finds at ``detected`` (due an hour before)."""
-    shipped = detected - timedelta(hours=25)
+def violation_breached_at(
+    w: World, breach: datetime, ext: str = "AP1", detected: datetime | None = None
+) -> int:
+    """A 24-hour pickup timeout due at ``breach`` that the sweep finds at ``detected`` (an hour
+    after the breach unless said otherwise)."""
+    detected = detected or breach + timedelta(hours=1)
+    shipped = breach - timedelta(hours=24)
     sid = w.order(ext, shipped - timedelta(hours=1), shipped=shipped)
     with unit_of_work(w.sessions) as s:
         evaluate_shipments(s, [sid], shipped, RulesContext())
     run_sweep(w.sessions, detected, SETTINGS, ctx=RulesContext())
     with w.sessions() as s:
-        vid, at = s.execute(
-            select(Violation.id, Violation.detected_at).where(Violation.shipment_id == sid)
+        vid, deadline, at = s.execute(
+            select(Violation.id, Violation.deadline, Violation.detected_at).where(
+                Violation.shipment_id == sid
+            )
         ).one()
-    assert at == detected
+    assert (deadline, at) == (breach, detected)
     return vid
 
 
@@ -114,7 +123,7 @@ def file(
 
 
 WINDOWS = [
-    # notice (detection), last instant to file = notice + 7 days
+    # breach (the deadline), last instant to file = breach + 7 days
     (bj(2026, 11, 30, 23, 59, 59), bj(2026, 12, 7, 23, 59, 59)),  # Beijing month end
     (bj(2027, 1, 1, 0, 0), bj(2027, 1, 8, 0, 0)),  # Beijing new year, 2026-12-31T16:00Z
     (bj(2026, 12, 31, 23, 59, 59), bj(2027, 1, 7, 23, 59, 59)),
@@ -124,16 +133,16 @@ WINDOWS = [
 
 
 @pytest.mark.parametrize(
-    ("notice", "closes"), WINDOWS, ids=[f"{n:%Y-%m-%dT%H:%M:%S}" for n, _ in WINDOWS]
+    ("breach", "closes"), WINDOWS, ids=[f"{n:%Y-%m-%dT%H:%M:%S}" for n, _ in WINDOWS]
 )
 def test_the_appeal_window_includes_its_last_instant_and_nothing_after(
     sessions: sessionmaker[Session],
     world: World,
     actx: AppealsContext,
-    notice: datetime,
+    breach: datetime,
     closes: datetime,
 ) -> None:
-    vid = violation_detected_at(world, notice)
+    vid = violation_breached_at(world, breach)
     with pytest.raises(Conflict) as refused:
         file(sessions, actx, vid, closes + US)
     assert refused.value.details["closed_at"] == closes.astimezone(UTC).isoformat()
@@ -166,7 +175,7 @@ def test_the_review_is_due_two_working_days_after_submission(
     submitted: datetime,
     review_by: datetime,
 ) -> None:
-    vid = violation_detected_at(world, submitted - timedelta(hours=1))
+    vid = violation_breached_at(world, submitted - timedelta(hours=2))
     appeal = file(sessions, actx, vid, submitted, submit=True)
     assert (appeal.state, appeal.submitted_at, appeal.due_at) == ("submitted", submitted, review_by)
 
@@ -176,10 +185,10 @@ def test_a_draft_expires_only_after_the_last_instant_it_could_be_submitted(
 ) -> None:
     """Filing and submitting accept the window's last instant, so the sweep must not expire a
     draft at that instant (it once did: ``due_at <= now``)."""
-    notice = bj(2026, 12, 3, 23, 59, 59)  # 15:59:59Z
-    closes = notice + timedelta(days=7)
-    kept = file(sessions, actx, violation_detected_at(world, notice, "AP1"), notice)
-    lapsed = file(sessions, actx, violation_detected_at(world, notice, "AP2"), notice)
+    breach = bj(2026, 12, 3, 23, 59, 59)  # 15:59:59Z
+    closes = breach + timedelta(days=7)
+    kept = file(sessions, actx, violation_breached_at(world, breach, "AP1"), breach)
+    lapsed = file(sessions, actx, violation_breached_at(world, breach, "AP2"), breach)
     with unit_of_work(sessions) as s:
         assert expire_overdue(s, closes) == 0
     with unit_of_work(sessions) as s:
@@ -189,6 +198,52 @@ def test_a_draft_expires_only_after_the_last_instant_it_could_be_submitted(
     with sessions() as s:
         states = dict(s.execute(select(Appeal.id, Appeal.state)).all())
     assert states == {kept.id: "submitted", lapsed.id: "expired"}
+
+
+def _listed(sessions: sessionmaker[Session], actx: AppealsContext, now: datetime) -> object:
+    with sessions() as s:
+        [row] = list_violations(s, actx, Scope(None), now)
+        return (row.appeal_closes_at, row.appealable, row.window_closed)
+
+
+def test_a_breach_found_days_late_keeps_the_window_the_platform_opened_at_the_breach(
+    sessions: sessionmaker[Session], world: World, actx: AppealsContext
+) -> None:
+    """A breach of 29 November evaluated only on 4 December: the window still closes on
+    6 December, and a draft filed then expires in the sweep right after that instant."""
+    breach = bj(2026, 11, 29, 10, 14)
+    closes = bj(2026, 12, 6, 10, 14)
+    vid = violation_breached_at(world, breach, detected=bj(2026, 12, 4, 9, 0))
+    assert _listed(sessions, actx, bj(2026, 12, 4, 9, 0)) == (closes, True, False)
+    appeal = file(sessions, actx, vid, bj(2026, 12, 5, 8, 0))
+    assert (appeal.state, appeal.due_at) == ("draft", closes)
+    with unit_of_work(sessions) as s:
+        assert expire_overdue(s, closes) == 0
+    with unit_of_work(sessions) as s:
+        assert expire_overdue(s, closes + US) == 1
+    with sessions() as s:
+        assert s.scalars(select(Appeal.state).where(Appeal.id == appeal.id)).one() == "expired"
+    # the expired draft does not reopen a window that has passed
+    assert _listed(sessions, actx, closes + US) == (closes, False, True)
+
+
+def test_a_breach_found_after_its_window_closed_cannot_be_appealed(
+    sessions: sessionmaker[Session], world: World, actx: AppealsContext
+) -> None:
+    breach = bj(2026, 11, 29, 10, 14)
+    closes = bj(2026, 12, 6, 10, 14)
+    detected = bj(2026, 12, 8, 2, 14)
+    vid = violation_breached_at(world, breach, detected=detected)
+    assert _listed(sessions, actx, detected) == (closes, False, True)
+    with pytest.raises(Conflict) as refused:
+        file(sessions, actx, vid, detected)
+    assert refused.value.details == {
+        "window": "appeal",
+        "window_days": 7,
+        "closed_at": closes.astimezone(UTC).isoformat(),
+    }
+    with sessions() as s:
+        assert s.scalars(select(Appeal.id)).all() == []
 
 
 # --------------------------------------------------------------- buyer complaints' merchant tasks

@@ -2,11 +2,12 @@
 
 Each case seeds a small demo world at ``now`` plus two orders of the staff's shop shipped 50
 hours before it and never picked up (so every world has violations to appeal, whatever the seed
-drew), evaluates the rules, refreshes the dashboards and files one appeal, as ``lanshou demo
-seed`` and a merchant would. It then serves that world from an app whose clock stands at
-``now``, logs in through the login form and opens every GET page of the web router with the
-world's ids, expecting the status the page authorization table
-(``tests/integration/web/test_page_authorization.py``) gives the role in its own shop.
+drew), evaluates the rules, adds the demo's appeals and complaints in every state (checked),
+refreshes the dashboards and files one appeal, as ``lanshou demo seed`` and a merchant would.
+It then serves that world from an app whose clock stands at ``now``, logs in through the login
+form and opens every GET page of the web router with the world's ids, expecting the status the
+page authorization table (``tests/integration/web/test_page_authorization.py``) gives the role
+in its own shop.
 
 The 24 hours run as the admin, who may open all pages, in one language each (alternating); the
 boundary dates run every demo role, each in the other language than its neighbour, the two
@@ -39,6 +40,7 @@ from lanshou.appeals import AppealsContext, create_appeal, submit_appeal
 from lanshou.bootstrap import Runtime
 from lanshou.clock import FixedClock
 from lanshou.demo import seed_demo
+from lanshou.demo.cases import CASES, seed_demo_cases
 from lanshou.demo.logins import DEMO_PASSWORD
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.sweep import evaluate_all
@@ -46,6 +48,7 @@ from lanshou.entrypoints.app import create_app
 from lanshou.entrypoints.web.router import build_web_router
 from lanshou.identity.auth import authenticate
 from lanshou.settings import Settings, load_settings
+from tests.integration.demo.cases_check import assert_cases_at
 from tests.integration.time.instants import (
     BEIJING,
     BOUNDARIES,
@@ -95,6 +98,9 @@ def demo_world_at(engine: Engine, now: datetime, var_dir: Path) -> DemoAt:
     sessions: sessionmaker[Session] = session_factory(engine)
     _add_late_pickups(sessions, now)
     evaluate_all(sessions, now, settings)
+    with unit_of_work(sessions) as s:  # as `lanshou demo seed` does: its cases in every state
+        assert seed_demo_cases(s, AppealsContext.from_settings(settings), now) == len(CASES)
+    assert_cases_at(engine, now)
     with unit_of_work(sessions) as s:
         refresh_aggregates(s, now, ctx=RulesContext.from_settings(settings))
     with unit_of_work(sessions) as s:

@@ -166,6 +166,8 @@ def test_page(browsers: Browsers, page: str, caller: str | None, where: str, exp
     assert response.status_code == expected, response.text[:300]
     if caller is None and expected == 303:
         assert response.headers["location"] == f"/login?next={quote(url, safe='/')}"
+    if caller is not None:  # authenticated: nothing of it may stay in a cache for Back
+        assert response.headers["cache-control"] == "no-store"
     if caller in ("owner", "staff") and response.status_code == 200:
         assert OTHER_SHOP_NAME not in response.text, "shop B's data reached shop A's page"
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.entrypoints.app import create_app
-from tests.integration.web.world import World, bearer, login, make_runtime
+from tests.integration.web.world import World, bearer, csrf_of, login, make_runtime
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
@@ -63,6 +63,18 @@ def test_static_files_may_be_cached_but_are_not_sniffed(client: TestClient) -> N
     response = client.get("/static/js/at_risk.js")
     assert response.status_code == 200
     assert _security(response.headers) == EVERYWHERE
+    again = client.get("/static/js/at_risk.js", headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304  # the browser's copy is revalidated, not refetched
+    assert "cache-control" not in again.headers
+
+
+def test_logging_out_clears_the_browsers_cache(client: TestClient) -> None:
+    login(client, "merchant")
+    token = csrf_of(client.get("/orders").text)
+    response = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["clear-site-data"] == '"cache"'
+    assert response.headers["cache-control"] == "no-store"
 
 
 def test_the_api_docs_allow_exactly_their_own_inline_script_by_hash(client: TestClient) -> None:

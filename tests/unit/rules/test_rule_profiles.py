@@ -120,3 +120,19 @@ def test_other_platforms_compensation(profile: str, rule: str, amount: str, expe
     comp = load_profile(profile).rule(rule).consequences.compensation
     assert comp is not None
     assert compensation_for(comp, Decimal(amount)) == Decimal(expected)
+
+
+def test_the_other_reviewer_rule_is_on_by_default_and_must_be_a_boolean(tmp_path: Path) -> None:
+    assert load_profile("douyin").appeal.reconsideration_by_other_reviewer is True  # type: ignore[union-attr]
+    path = _broken(
+        tmp_path,
+        "reconsideration_by_other_reviewer: true",
+        "reconsideration_by_other_reviewer: maybe",
+    )
+    with pytest.raises(ProfileError) as exc:
+        load_profile("douyin", [tmp_path])
+    assert str(exc.value) == (
+        f"{path}: appeal.reconsideration_by_other_reviewer: Input should be a valid boolean"
+    )
+    _broken(tmp_path, "  reconsideration_by_other_reviewer: true", "  # left out")
+    assert load_profile("douyin", [tmp_path]).appeal.reconsideration_by_other_reviewer is True  # type: ignore[union-attr]

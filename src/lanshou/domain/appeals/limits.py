@@ -46,6 +46,7 @@ class AppealLimits:
     statement_max_chars: int = 200
     max_images: int = 5
     review_sla_working_days: int = 2
+    reconsideration_by_other_reviewer: bool = True
 
     @classmethod
     def from_profile(cls, rules: AppealRules | None) -> AppealLimits:
@@ -58,6 +59,7 @@ class AppealLimits:
             statement_max_chars=rules.statement_max_chars,
             max_images=rules.max_images,
             review_sla_working_days=rules.review_sla_working_days,
+            reconsideration_by_other_reviewer=rules.reconsideration_by_other_reviewer,
         )
 
     def appeal_closes_at(self, notice_at: dt.datetime) -> dt.datetime:

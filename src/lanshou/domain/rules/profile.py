@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from lanshou.domain.rules.calendar import HOUR_US
 from lanshou.domain.tracking import STATUSES
@@ -298,6 +298,8 @@ class Appeal(_Sourced):
     statement_max_chars: int = Field(gt=0)
     max_images: int = Field(ge=0)
     review_sla_working_days: int = Field(2, gt=0)
+    # 复议 is a second look: by default whoever decided the first round may not decide it.
+    reconsideration_by_other_reviewer: StrictBool = True
 
 
 class Profile(_Sourced):

@@ -144,8 +144,9 @@ class ViolationPublic(BaseModel):
     deadline: datetime
     detected_at: datetime
     explanation: str
-    appeal_closes_at: datetime
+    appeal_closes_at: datetime  # the breach (its deadline) plus the profile's appeal window
     appealable: bool
+    appeal_window_closed: bool  # the penalty stands unappealed and the window has passed
     appeal_id: int | None
     appeal_state: str | None
 

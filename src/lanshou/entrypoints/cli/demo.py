@@ -62,7 +62,12 @@ def seed(
         )
     from lanshou.adapters.db.engine import unit_of_work
     from lanshou.analytics.aggregates import refresh_aggregates
+    from lanshou.demo.cases import seed_demo_cases
 
+    with unit_of_work(rt.sessions) as session:
+        cases = seed_demo_cases(session, rt.appeals, now)
+    if cases:
+        typer.echo(f"cases: {cases} appeals and buyer complaints, one in each state")
     with unit_of_work(rt.sessions) as session:
         refresh_aggregates(session, now, ctx=rt.rules, snapshots=False)
     if rt.settings.is_dev:

@@ -83,7 +83,10 @@ class Communication(Base):
     counterpart_kind: Mapped[str] = mapped_column(String(24))  # courier, outlet, carrier_cs …
     counterpart_name: Mapped[str] = mapped_column(String(128), default="")
     channel: Mapped[str] = mapped_column(String(16))  # phone, wechat, sms, in_person, reminder
+    # When the call or chat happened, as the user says (a call at 09:10 logged at 17:30); what
+    # the appeal statement and the dossier count against the deadline.
     occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]  # when it was typed in: the server's clock, not editable
     summary: Mapped[str] = mapped_column(Text)
 
 

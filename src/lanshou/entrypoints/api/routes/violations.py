@@ -50,6 +50,7 @@ def violations(
             explanation=r.violation.explanation,
             appeal_closes_at=r.appeal_closes_at,
             appealable=r.appealable,
+            appeal_window_closed=r.window_closed,
             appeal_id=r.appeal_id,
             appeal_state=r.appeal_state,
         )

@@ -130,6 +130,8 @@ def carriers(
         days=days,
         periods=PERIODS,
         charts=carrier_charts(board, ctx.locale),
+        # translated here: Jinja's _() would read the "%" in "90%" as a format character
+        percentile_labels=[translate(ctx.locale, label) for label, _key in PERCENTILE_LABELS],
     )
 
 
@@ -243,6 +245,18 @@ def loss_charts(board: dashboard.LossBoard, locale: str) -> dict[str, dict[str, 
     }
 
 
+# What p50/p90/p99 mean, in words: the chart's series and the scorecards' columns.
+PERCENTILE_LABELS = (
+    (N_("Half picked up within (h)"), "p50_h"),
+    (N_("90% picked up within (h)"), "p90_h"),
+    (N_("99% picked up within (h)"), "p99_h"),
+)
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
+
+
 def carrier_charts(board: dashboard.CarrierBoard, locale: str) -> dict[str, dict[str, Any]]:
     t = partial(translate, locale)
     names = [c.name for c in board.carriers]
@@ -250,11 +264,7 @@ def carrier_charts(board: dashboard.CarrierBoard, locale: str) -> dict[str, dict
         names,
         [
             (t(label), [c.row()[key] or 0 for c in board.carriers])
-            for label, key in (
-                (N_("Pickup p50 (h)"), "p50_h"),
-                (N_("Pickup p90 (h)"), "p90_h"),
-                (N_("Pickup p99 (h)"), "p99_h"),
-            )
+            for label, key in PERCENTILE_LABELS
         ],
     )
     trend = {
@@ -262,9 +272,15 @@ def carrier_charts(board: dashboard.CarrierBoard, locale: str) -> dict[str, dict
         "legend": {"top": 0, "type": "scroll"},
         "grid": {"left": 50, "right": 20, "top": 36, "bottom": 30},
         "xAxis": {"type": "category", "data": board.weeks},
-        "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}"}},
+        # A percentage like the scorecards' column (6.1 %), not the 0.061 the board holds.
+        "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
         "series": [
-            {"name": name, "type": "line", "data": values, "connectNulls": True}
+            {
+                "name": name,
+                "type": "line",
+                "data": [_percent(v) for v in values],
+                "connectNulls": True,
+            }
             for name, values in board.trend.items()
         ],
     }

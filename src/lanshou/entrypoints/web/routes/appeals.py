@@ -21,11 +21,12 @@ from lanshou.adapters.db.models import Appeal, Order, Shop, Violation
 from lanshou.analytics.at_risk import log_contact
 from lanshou.appeals.access import FILERS, require_role, visible_appeal, visible_violation
 from lanshou.appeals.facts import gather
+from lanshou.appeals.filing import appeal_window_closes_at
 from lanshou.appeals.worklists import user_names
 from lanshou.domain.appeals.venue import Venue
 from lanshou.domain.roles import Role
 from lanshou.enforcement.assumptions import assumption_lines
-from lanshou.entrypoints.params import DbId
+from lanshou.entrypoints.params import DbId, local_form_time
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import (
@@ -33,6 +34,7 @@ from lanshou.errors import (
     InvalidInput,
     LanshouError,
     PayloadTooLarge,
+    PermissionDenied,
     UnsupportedMediaType,
 )
 from lanshou.i18n import N_, translate
@@ -108,6 +110,12 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
             "PDF, MP3, M4A, AMR, TXT, HTML, XLSX.",
             name=filename or "?",
         )
+    if isinstance(exc, PermissionDenied) and d.get("rule") == svc.OTHER_REVIEWER_RULE:
+        return translate(
+            locale,
+            "This is a reconsideration and you decided an earlier round: another reviewer "
+            "must decide it. It stays in the queue for them.",
+        )
     if isinstance(exc, PayloadTooLarge):
         return translate(
             locale,
@@ -133,6 +141,12 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
             )
         if d.get("field") == "reason_code":
             return translate(locale, "Choose a reason code.")
+        if d.get("field") == "occurred_at":
+            return translate(
+                locale,
+                "When the contact happened must be a date and time between the order's "
+                "payment and now.",
+            )
         if d.get("field") == "screenshot_evidence_id":
             return translate(locale, "Attach a screenshot of the platform's decision.")
         return translate(locale, "Some of the input was not valid. Please check it and try again.")
@@ -209,6 +223,8 @@ class FilingPage:
     max_images: int
     max_mb: int
     draft: str
+    closes_at: datetime  # the appeal window, counted from the breach
+    window_open: bool
 
 
 def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
@@ -216,6 +232,7 @@ def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
     v = visible_violation(session, ctx.user, violation_id)
     limits = actx.limits(v)
     draft = svc.statement_draft_for(session, actx, ctx.user, violation_id, ctx.now)
+    closes = appeal_window_closes_at(actx, v)
     return FilingPage(
         v,
         session.get_one(Order, v.order_id),
@@ -224,6 +241,8 @@ def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
         limits.max_images,
         actx.max_file_bytes // (1024 * 1024),
         draft,
+        closes,
+        ctx.now <= closes,
     )
 
 
@@ -483,8 +502,10 @@ def add_contact(
     counterpart_name: Annotated[str, Form()] = "",
     channel: Annotated[str, Form()] = "phone",
     summary: Annotated[str, Form()] = "",
+    occurred_at: Annotated[str, Form()] = "",
 ) -> Response:
-    """A call or chat about the case goes into the order's contact log."""
+    """A call or chat about the case goes into the order's contact log, at the time it
+    happened (the form's default is now)."""
     require_role(ctx.user, FILERS, "log contacts")
 
     def work(session: Session) -> None:
@@ -499,7 +520,8 @@ def add_contact(
             counterpart_name=counterpart_name,
             channel=channel,
             summary=summary,
-            occurred_at=ctx.now,
+            now=ctx.now,
+            occurred_at=local_form_time("occurred_at", occurred_at),
         )
 
     return _act(ctx, appeal_id, work)
@@ -519,7 +541,8 @@ def evidence(ctx: UserCtx, appeal_id: DbId, evidence_id: DbId) -> Response:
         "X-Content-Type-Options": "nosniff",
         "ETag": f'"{f.evidence.sha256}"',
         "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "private, max-age=3600",
+        # A photo of a tenant's parcel is as private as the case page: not kept for Back.
+        "Cache-Control": "no-store",
     }
     if f.attachment:
         headers["Content-Disposition"] = attachment(f.evidence.filename)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.analytics.at_risk import board as at_risk_board
 from lanshou.analytics.at_risk import log_contact
-from lanshou.entrypoints.params import whole_number
+from lanshou.entrypoints.params import local_form_time, whole_number
 from lanshou.entrypoints.web.context import UserCtx, WebContext, safe_next
 from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
@@ -28,6 +28,9 @@ _FIELD_ERRORS = {
     "counterpart_kind": N_("Unknown counterpart. Choose courier, outlet or carrier service desk."),
     "summary": N_("The summary must be 1 to 2000 characters."),
     "shipment_id": N_("The shipment number is missing or not a number."),
+    "occurred_at": N_(
+        "When the contact happened must be a date and time between the order's payment and now."
+    ),
 }
 
 _SUMMARIES = {
@@ -87,6 +90,7 @@ def add_contact(
     counterpart_kind: Annotated[str, Form()] = "courier",
     channel: Annotated[str, Form()] = "phone",
     summary: Annotated[str, Form()] = "",
+    occurred_at: Annotated[str, Form()] = "",
     name_courier: Annotated[str, Form()] = "",
     name_outlet: Annotated[str, Form()] = "",
     name_carrier_cs: Annotated[str, Form()] = "",
@@ -110,7 +114,8 @@ def add_contact(
                 counterpart_name=names.get(counterpart_kind, ""),
                 channel=channel,
                 summary=summary,
-                occurred_at=ctx.runtime.clock.now(),
+                now=ctx.now,
+                occurred_at=local_form_time("occurred_at", occurred_at),
             )
     except InvalidInput as exc:
         field = str(exc.details.get("field", ""))

@@ -91,6 +91,9 @@ def logout(ctx: Ctx) -> Response:
             end_session(session, token)
     response = redirect("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
+    # Pages are no-store already; this also drops what the back/forward cache holds in memory,
+    # so Back after logging out cannot show the case that was open.
+    response.headers["Clear-Site-Data"] = '"cache"'
     return response
 
 

@@ -22,7 +22,7 @@ from lanshou.entrypoints.web.routes.appeals import (
     error_message,
     rule_labeller,
 )
-from lanshou.errors import Conflict, InvalidInput
+from lanshou.errors import Conflict, InvalidInput, PermissionDenied
 from lanshou.i18n import translate
 from lanshou.identity.scope import scope_for
 from lanshou.orders.listing import filter_options
@@ -59,6 +59,9 @@ def _queue(
     with unit_of_work(ctx.runtime.sessions) as session:
         scope = scope_for(session, ctx.user)
         items = review_queue(session, scope, state=state or None, shop_id=_int(shop))
+        not_mine = svc.for_another_reviewer(
+            session, actx_of(ctx), ctx.user, [(it.appeal, it.violation) for it in items]
+        )
         shops, _ = filter_options(session, scope)
     return render(
         ctx,
@@ -66,6 +69,7 @@ def _queue(
         status,
         section="review",
         items=items,
+        not_mine=not_mine,
         error=error,
         shops=shops,
         states=QUEUE_STATES,
@@ -90,6 +94,10 @@ def claim(ctx: UserCtx, appeal_id: DbId) -> Response:
             svc.claim_appeal(session, actx_of(ctx), ctx.user, appeal_id, ctx.now)
     except Conflict as exc:
         return _queue(ctx, 409, _claim_message(ctx, exc, appeal_id))
+    except PermissionDenied as exc:
+        if exc.details.get("rule") != svc.OTHER_REVIEWER_RULE:
+            raise
+        return _queue(ctx, 403, error_message(ctx.locale, exc))
     return redirect(f"/review/{appeal_id}")
 
 
@@ -133,4 +141,8 @@ def decide(
         return render_review(ctx, appeal_id, 409, _claim_message(ctx, exc, appeal_id))
     except InvalidInput as exc:
         return render_review(ctx, appeal_id, 422, error_message(ctx.locale, exc))
+    except PermissionDenied as exc:
+        if exc.details.get("rule") != svc.OTHER_REVIEWER_RULE:
+            raise
+        return render_review(ctx, appeal_id, 403, error_message(ctx.locale, exc))
     return redirect(f"/review/{appeal_id}")

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.entrypoints.params import MAX_ID, DbId, bounded_time
+from lanshou.entrypoints.params import MAX_ID, DbId, local_form_time
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import InvalidInput
 from lanshou.i18n import translate
-from lanshou.i18n.format import DISPLAY_TZ
 from lanshou.identity import tasks as svc
 from lanshou.identity.scope import scope_for
 
 router = APIRouter(include_in_schema=False)
-
-
-def parse_local(value: str) -> datetime | None:
-    """A ``datetime-local`` form value, read as Beijing time."""
-    if not value.strip():
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip()).replace(tzinfo=DISPLAY_TZ)
-    except ValueError as exc:
-        raise InvalidInput("due date is not a date and time", field="due_at") from exc
-    return bounded_time("due_at", when)
 
 
 def _entity(value: str) -> tuple[str, int]:
@@ -106,7 +93,7 @@ def assign(
                 entity_type=kind,
                 entity_id=entity_id,
                 assignee_id=assignee_id,
-                due_at=parse_local(due_at),
+                due_at=local_form_time("due_at", due_at),
                 note=note,
                 now=ctx.now,
             )
