@@ -126,7 +126,7 @@ def test_every_api_path_id_is_bounded(client: TestClient) -> None:
         locs = {tuple(d["loc"]) for d in response.json()["error"]["details"]}
         assert {("path", n) for n in names} <= locs, (method, path)
         checked += 1
-    assert checked == 18  # tracking feed per shop and subscription retry included
+    assert checked == 19  # tracking feed per shop, subscription retry and receipts included
 
 
 def test_every_page_id_is_bounded(client: TestClient) -> None:
