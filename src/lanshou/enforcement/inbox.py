@@ -12,7 +12,9 @@ pending again for the next claim.
 Two workers never fold one shipment at once: records are claimed by row, so two batches can
 hold records of the same waybill, but each batch takes an advisory lock per waybill (in
 ascending order, so overlapping batches queue instead of deadlocking) before it reads any
-shipment, and the second reads what the first committed. On SQLite the one writer is the lock.
+shipment, and the second reads what the first committed. On SQLite a batch takes the one write
+lock before it claims (:func:`~lanshou.adapters.db.dialect.hold_write_lock`): batches run one
+after another, each reading what the previous committed.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, select, update
+from sqlalchemy import Table, bindparam, case, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.bulk import among, insert_many, read
@@ -32,6 +34,7 @@ from lanshou.adapters.db.dialect import (
     LockKey,
     advisory_xact_locks,
     claim_skip_locked,
+    hold_write_lock,
     insert_ignoring_conflicts,
 )
 from lanshou.adapters.db.engine import unit_of_work
@@ -162,6 +165,7 @@ def drain_batch(
 ) -> DrainResult:
     """Claim up to ``limit`` pending records, fold them into their shipments in event-time
     order, judge, credit their receipts and mark them done (the caller commits)."""
+    hold_write_lock(session, cast(Table, InboxRecord.__table__))
     claim = claim_skip_locked(
         select(*_CLAIMED)
         .where(InboxRecord.done_at.is_(None))
@@ -237,7 +241,11 @@ def _credit_receipts(
             judged=c.judged + bindparam("n"),
             stored=c.stored + bindparam("s"),
             unmatched=c.unmatched + bindparam("u"),
-            judged_at=case((c.judged + bindparam("n") >= c.accepted, now), else_=c.judged_at),
+            judged_at=case(
+                # typed as the column, so the time is stored in UTC as every other
+                (c.judged + bindparam("n") >= c.accepted, literal(now, c.judged_at.type)),
+                else_=c.judged_at,
+            ),
         )
     )
     receipt_ids = sorted(judged)

@@ -11,6 +11,7 @@ instead of asking which database it is on:
   disjoint rows;
 - :func:`advisory_xact_lock`: writers of one kind serialised until their transaction ends,
   by a named :class:`LockKey`;
+- :func:`hold_write_lock`: a transaction that must read only what no other writer changes;
 - :func:`writes_concurrently`: whether more writer processes help at all;
 - :func:`week_start`: the Monday of a day's ISO week, in SQL;
 - :func:`utc_text_suffix` and :func:`database_file_missing` for the bulk loader and the tools
@@ -28,7 +29,19 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Connection, Date, DateTime, Engine, Table, cast, func, make_url, text
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Table,
+    cast,
+    false,
+    func,
+    make_url,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -127,6 +140,18 @@ def writes_concurrently(bind: Bind | Engine) -> bool:
     return _on_postgresql(bind)
 
 
+def hold_write_lock(bind: Bind, table: Table) -> None:
+    """Make this transaction the writer now, before it reads what it will change: on SQLite a
+    write that changes nothing (of ``table``) waits for the one write lock, and every read that
+    follows sees the last committed state, since no other writer can commit in between (a
+    deferred transaction would read first, then wait to write over someone else's commit). A
+    no-op on PostgreSQL, where row and advisory locks keep writers apart."""
+    if _on_postgresql(bind):
+        return
+    key = next(iter(table.primary_key.columns))
+    bind.execute(update(table).where(false()).values({key.name: key}))
+
+
 def week_start(
     bind: Bind, day: ColumnElement[date] | QueryableAttribute[date]
 ) -> ColumnElement[date]:
@@ -161,6 +186,7 @@ __all__ = [
     "advisory_xact_locks",
     "claim_skip_locked",
     "database_file_missing",
+    "hold_write_lock",
     "insert_for",
     "insert_ignoring_conflicts",
     "upsert",
