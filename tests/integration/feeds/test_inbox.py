@@ -32,6 +32,7 @@ from lanshou.adapters.db.models import (
 from lanshou.bootstrap import Runtime
 from lanshou.domain.tracking import TrackingUpdate
 from lanshou.enforcement.inbox import DrainResult, accept_updates, drain_batch
+from lanshou.worker import run_drainer
 from tests.integration.web.world import NOW, World, bearer
 
 CST = timezone(timedelta(hours=8))
@@ -319,3 +320,24 @@ def test_a_worker_killed_mid_batch_leaves_it_to_the_next_claim(
     assert drained.records == 2
     assert (_pending(sessions), _events(sessions)) == (0, before + 2)
     assert _shipment(sessions, "WBB000")[1] == datetime(2026, 11, 4, 11, tzinfo=CST)
+
+
+def test_the_drainer_thread_of_lanshou_serve_judges_what_is_accepted(
+    client: TestClient, runtime: Runtime, sessions: sessionmaker[Session], world: World
+) -> None:
+    stop = threading.Event()
+    drainer = threading.Thread(target=run_drainer, args=(runtime, stop))
+    drainer.start()
+    try:
+        admin = bearer(client, "admin")
+        receipt = client.post(EVENTS, json={"events": [LATE_A, LATE_B]}, headers=admin).json()
+        for _ in range(600):  # judged within a minute, or the assertion below says not
+            if _pending(sessions) == 0:
+                break
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        drainer.join(timeout=60)
+    judged = client.get(f"/api/v1/tracking/receipts/{receipt['receipt_id']}", headers=admin)
+    assert (judged.json()["judged"], judged.json()["stored"]) == (2, 2)
+    assert not drainer.is_alive()
