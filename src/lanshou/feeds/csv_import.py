@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.domain.tracking import STATUSES
+from lanshou.enforcement.inbox import drain_inbox
+from lanshou.enforcement.rules_context import RulesContext
 from lanshou.errors import InvalidInput
 from lanshou.feeds.ingest import IngestSummary, PlainEvent, ingest_events
 
@@ -89,9 +91,12 @@ def import_tracking_csv(
     tz: tzinfo,
     now: datetime,
     chunk: int = CHUNK,
+    judge: RulesContext | None = None,
 ) -> CsvImportSummary:
-    """Accept every readable row into the tracking inbox, a receipt per chunk (judged when the
-    inbox is drained); write the others to the rejects file."""
+    """Accept every readable row into the tracking inbox, a receipt per chunk; write the others
+    to the rejects file. With ``judge``, the inbox is drained after each chunk (the CLI alone
+    on its database): chunks are stored and judged in file order, so an import killed and run
+    again ends where one run ends. Without, the workers judge them."""
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
     summary = CsvImportSummary()
@@ -105,6 +110,8 @@ def import_tracking_csv(
             with unit_of_work(sessions) as session:
                 summary.events.add(ingest_events(session, batch, now, source="import"))
             batch.clear()
+            if judge is not None:
+                drain_inbox(sessions, now, judge)
 
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reject_handle = None

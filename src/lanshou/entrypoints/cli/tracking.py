@@ -27,13 +27,12 @@ def register_tracking(import_app: typer.Typer) -> None:
         judge: bool = typer.Option(
             True,
             "--judge/--no-judge",
-            help="drain the tracking inbox before exiting (--no-judge: leave it to the workers)",
+            help="judge each chunk before the next (--no-judge: accept only, the workers judge)",
         ),
     ) -> None:
         """Accept tracking scans from a CSV file into the inbox and judge them; unreadable rows
         go to FILE.rejects.csv."""
         from lanshou.adapters.db.engine import unit_of_work
-        from lanshou.enforcement.inbox import drain_inbox
         from lanshou.enforcement.receipts import receipt_totals
         from lanshou.feeds.csv_import import import_tracking_csv
 
@@ -43,10 +42,10 @@ def register_tracking(import_app: typer.Typer) -> None:
             raise InvalidInput(f"--tz: unknown time zone {tz!r}") from exc
         rt = runtime()
         at = parse_now(now, rt.clock.now())
-        result = import_tracking_csv(rt.sessions, file, tz=zone, now=at, chunk=chunk)
+        result = import_tracking_csv(
+            rt.sessions, file, tz=zone, now=at, chunk=chunk, judge=rt.rules if judge else None
+        )
         ev = result.events
-        if judge:
-            drain_inbox(rt.sessions, at, rt.rules)
         with unit_of_work(rt.sessions) as session:
             totals = receipt_totals(session, ev.receipt_ids)
         if totals.judged < totals.accepted:
