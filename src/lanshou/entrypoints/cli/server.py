@@ -105,6 +105,8 @@ def register(app: typer.Typer) -> None:
         for process in others:
             process.start()
         stop = threading.Event()
+        # A process manager stops workers with SIGTERM: stop as on Ctrl-C, children included.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         drainer = threading.Thread(target=run_drainer, args=(rt, stop), name="lanshou-inbox")
         drainer.start()
         try:
