@@ -1,7 +1,8 @@
-"""The background worker: runs the deadline sweep on a fixed interval until told to stop.
+"""The background worker: drains the tracking inbox continuously and runs the deadline sweep on
+a fixed interval, until told to stop.
 
-No in-process timer holds state: every deadline lives in the database, so a restarted worker
-simply picks up whatever came due while it was down.
+No in-process timer holds state: every deadline and every accepted tracking record lives in the
+database, so a restarted worker simply picks up whatever came due or arrived while it was down.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from lanshou.appeals.complaints import escalate_overdue
 from lanshou.appeals.filing import expire_overdue
 from lanshou.audit.head import export_head
 from lanshou.bootstrap import Runtime
+from lanshou.enforcement.inbox import DrainResult
+from lanshou.enforcement.inbox import drain_inbox as drain_pending
 from lanshou.enforcement.sweep import SweepResult, run_sweep
 from lanshou.feeds.subscription_client import SubscriptionClient
 from lanshou.feeds.subscriptions import SubscriptionRun, send_due_subscriptions
@@ -23,6 +26,32 @@ from lanshou.platforms.push import apply_stranded
 from lanshou.platforms.sync import sync_due
 
 log = logging.getLogger("lanshou.worker")
+INBOX_IDLE_SECONDS = 0.2  # how often an idle drainer asks the inbox again
+
+
+def drain_inbox(runtime: Runtime, *, max_batches: int | None = None) -> DrainResult:
+    """Fold and judge the tracking inbox's pending records, batch by batch, as of now."""
+    return drain_pending(
+        runtime.sessions, runtime.clock.now(), runtime.rules, max_batches=max_batches
+    )
+
+
+def run_drainer(runtime: Runtime, stop: threading.Event) -> None:
+    """Drain the inbox continuously: batch after batch while records are pending, then ask
+    again every ``INBOX_IDLE_SECONDS``; a failure is logged, never fatal (the failed batch
+    rolled back and is claimed again)."""
+    log.info("inbox drainer started")
+    while not stop.is_set():
+        try:
+            # One batch at a time, so `now` is fresh for each and `stop` is heard between them.
+            result = drain_inbox(runtime, max_batches=1)
+        except Exception:
+            log.exception("draining the tracking inbox failed; will retry")
+            stop.wait(1.0)
+            continue
+        if not result.records:
+            stop.wait(INBOX_IDLE_SECONDS)
+    log.info("inbox drainer stopped")
 
 
 def sweep_once(runtime: Runtime) -> SweepResult:
@@ -104,9 +133,15 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
 
 
 def start_background_worker(runtime: Runtime) -> tuple[threading.Thread, threading.Event]:
+    """The sweep and the inbox drainer as two daemon threads of this process (``lanshou
+    serve``); setting the event stops both. Returns the sweep's thread."""
     stop = threading.Event()
     thread = threading.Thread(
         target=run_worker, args=(runtime, stop), name="lanshou-worker", daemon=True
     )
     thread.start()
+    drainer = threading.Thread(
+        target=run_drainer, args=(runtime, stop), name="lanshou-inbox", daemon=True
+    )
+    drainer.start()
     return thread, stop

@@ -23,7 +23,9 @@ from lanshou import appeals
 from lanshou.adapters.db.models import Order, Shipment, User
 from lanshou.alerts import channels
 from lanshou.domain.roles import Role
+from lanshou.domain.tracking import TrackingUpdate
 from lanshou.enforcement.exemptions import ExemptionRequest, report_force_majeure
+from lanshou.enforcement.inbox import accept_updates
 from lanshou.identity.auth import (
     Principal,
     create_integration_token,
@@ -63,6 +65,7 @@ class TenantObjects:
     complaint_open: int
     complaint_upheld: int  # with an open merchant task
     report_pending: int
+    receipt_id: int  # accepted tracking events of its waybill
 
 
 @dataclass
@@ -150,6 +153,14 @@ def _tenant(
         now=at,
     )
     shipment = s.query(Shipment).filter_by(order_id=orders[0]).one()
+    scan = TrackingUpdate(
+        waybill_no=shipment.waybill_no or "",
+        status="in_transit",
+        event_time=at,
+        source="webhook",
+        description=f"{prefix} 转运",
+    )
+    receipt = accept_updates(s, [scan], at, source="webhook")
     return TenantObjects(
         shop_id=shop_id,
         order_id=orders[0],
@@ -164,6 +175,7 @@ def _tenant(
         complaint_open=complaint_open.id,
         complaint_upheld=upheld.id,
         report_pending=report.id,
+        receipt_id=receipt.receipt_id,
     )
 
 

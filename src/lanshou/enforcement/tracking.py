@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -38,6 +38,10 @@ class RecordResult:
     unmatched: int = 0
     shipments: int = 0
     evaluation: EvaluationResult | None = None
+    # The dedup keys of the events stored by this call, and of those among them stored without
+    # a shipment (the inbox credits each to the receipt that delivered it).
+    stored_keys: set[str] = field(default_factory=set, repr=False)
+    unmatched_keys: set[str] = field(default_factory=set, repr=False)
 
 
 def _chunks(seq: Sequence[str], n: int = CHUNK) -> list[Sequence[str]]:
@@ -98,7 +102,9 @@ def record_events(
     if not new:
         return result
     result.stored = len(new)
-    result.unmatched = sum(1 for r in new if r["shipment_id"] is None)
+    result.stored_keys = stored_keys
+    result.unmatched_keys = {r["dedup_key"] for r in new if r["shipment_id"] is None}
+    result.unmatched = len(result.unmatched_keys)
     by_shipment = _by_shipment(new)
     touched: list[int] = sorted(by_shipment)
     firsts, pickups = _refresh_with(session, by_shipment, folded)

@@ -1,4 +1,4 @@
-"""``lanshou import tracking FILE``: a CSV of scans, streamed in chunks through the same service.
+"""``lanshou import tracking FILE``: a CSV of scans, streamed in chunks into the tracking inbox.
 
 Columns: ``carrier,waybill,time,status[,location,description]`` (a header row is optional).
 Times without an offset are read in ``tz`` (Asia/Shanghai unless told otherwise). Each chunk is
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.domain.tracking import STATUSES
+from lanshou.enforcement.inbox import drain_inbox
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.errors import InvalidInput
 from lanshou.feeds.ingest import IngestSummary, PlainEvent, ingest_events
@@ -89,10 +90,13 @@ def import_tracking_csv(
     *,
     tz: tzinfo,
     now: datetime,
-    ctx: RulesContext,
     chunk: int = CHUNK,
+    judge: RulesContext | None = None,
 ) -> CsvImportSummary:
-    """Store every readable row (deduplicated, evaluated); write the others to the rejects file."""
+    """Accept every readable row into the tracking inbox, a receipt per chunk; write the others
+    to the rejects file. With ``judge``, the inbox is drained after each chunk (the CLI alone
+    on its database): chunks are stored and judged in file order, so an import killed and run
+    again ends where one run ends. Without, the workers judge them."""
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
     summary = CsvImportSummary()
@@ -104,8 +108,10 @@ def import_tracking_csv(
     def flush() -> None:
         if batch:
             with unit_of_work(sessions) as session:
-                summary.events.add(ingest_events(session, batch, now, ctx, source="import"))
+                summary.events.add(ingest_events(session, batch, now, source="import"))
             batch.clear()
+            if judge is not None:
+                drain_inbox(sessions, now, judge)
 
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reject_handle = None

@@ -1,8 +1,10 @@
-"""Ingest carrier feeds: verify first, then store, correct, flag and re-judge in one transaction.
+"""Ingest carrier feeds: verify first, then accept the scans into the tracking inbox.
 
 Each function takes the caller's session and neither commits nor rolls back: a refused push
 (:class:`~lanshou.feeds.errors.SignatureInvalid`, ``MalformedFeed``) raises before
-anything is written, and the entry point's unit of work does the rest.
+anything is written, and the entry point's unit of work does the rest. The scans are stored
+and judged when a worker folds the inbox (:mod:`lanshou.enforcement.inbox`); what a push
+changes of its shipments itself (a corrected carrier, a stalled feed) happens here.
 """
 
 from __future__ import annotations
@@ -20,9 +22,7 @@ from sqlalchemy.orm import Session
 from lanshou import audit
 from lanshou.adapters.db.models import Carrier, Shipment
 from lanshou.domain.tracking import TrackingUpdate, normalise_waybill
-from lanshou.enforcement.evaluation import evaluate_shipments
-from lanshou.enforcement.rules_context import RulesContext
-from lanshou.enforcement.tracking import record_events
+from lanshou.enforcement.inbox import accept_updates, judge_in_full, lock_waybills
 from lanshou.feeds import kdniao, kuaidi100
 from lanshou.feeds.integrations import find_signer
 from lanshou.feeds.subscriptions import apply_kuaidi100_push
@@ -33,56 +33,52 @@ log = logging.getLogger("lanshou.feeds")
 
 @dataclass
 class IngestSummary:
+    """What a feed accepted: its receipt, and what it did at once (carriers it could not
+    name, shipments it corrected or flagged). Storing and judging come when a worker folds the
+    receipt (:mod:`lanshou.enforcement.inbox`); their counts are the receipt's."""
+
+    receipt_ids: list[int] = field(default_factory=list)
     received: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    unmatched: int = 0
     unknown_carriers: int = 0
     unknown_carrier_names: list[str] = field(default_factory=list)
     stalled_shipments: list[int] = field(default_factory=list)
     corrected_shipments: list[int] = field(default_factory=list)
-    violations_new: int = 0
+
+    @property
+    def receipt_id(self) -> int:
+        """The receipt of a single delivery (a request, a push)."""
+        (only,) = self.receipt_ids
+        return only
 
     def add(self, other: IngestSummary) -> None:
+        self.receipt_ids += other.receipt_ids
         self.received += other.received
-        self.stored += other.stored
-        self.duplicates += other.duplicates
-        self.unmatched += other.unmatched
         self.unknown_carriers += other.unknown_carriers
         self.unknown_carrier_names = sorted(
             {*self.unknown_carrier_names, *other.unknown_carrier_names}
         )
         self.stalled_shipments += other.stalled_shipments
         self.corrected_shipments += other.corrected_shipments
-        self.violations_new += other.violations_new
 
 
-def store_updates(
+def accept(
     session: Session,
     updates: Sequence[TrackingUpdate],
     now: datetime,
-    ctx: RulesContext,
+    source: str,
     unknown: Counter[str] | None = None,
-    also_evaluate: Iterable[int] = (),
 ) -> IngestSummary:
-    """Record updates (deduplicated), re-judge what their new events change, and evaluate the
-    shipments the caller changed otherwise (``also_evaluate``: a corrected carrier)."""
-    result = record_events(session, updates, now, ctx)
-    summary = IngestSummary(
-        received=result.received,
-        stored=result.stored,
-        duplicates=result.duplicates,
-        unmatched=result.unmatched,
+    """Append validated updates to the inbox under one receipt (the caller commits)."""
+    unknown = unknown or Counter()
+    accepted = accept_updates(
+        session, updates, now, source=source, unknown_carriers=sum(unknown.values())
     )
-    if unknown:
-        summary.unknown_carriers = sum(unknown.values())
-        summary.unknown_carrier_names = sorted(unknown)
-    if result.evaluation is not None:
-        summary.violations_new = result.evaluation.violations_new
-    extra = sorted(set(also_evaluate))
-    if extra:
-        summary.violations_new += evaluate_shipments(session, extra, now, ctx).violations_new
-    return summary
+    return IngestSummary(
+        receipt_ids=[accepted.receipt_id],
+        received=accepted.accepted,
+        unknown_carriers=sum(unknown.values()),
+        unknown_carrier_names=sorted(unknown),
+    )
 
 
 def _shipments(session: Session, waybill: str) -> list[Shipment]:
@@ -94,9 +90,7 @@ def _actor(source: str, name: str) -> str:
     return f"{source}:{name}"[:64]
 
 
-def ingest_kuaidi100(
-    session: Session, param: str, sign: str, now: datetime, ctx: RulesContext
-) -> IngestSummary:
+def ingest_kuaidi100(session: Session, param: str, sign: str, now: datetime) -> IngestSummary:
     """One 快递100 push: verify, store the trace, correct the carrier, flag a stalled feed and
     schedule its resubscription."""
     signer = find_signer(session, "kuaidi100", lambda salt: kuaidi100.verify(param, sign, salt))
@@ -106,11 +100,16 @@ def ingest_kuaidi100(
     unknown: Counter[str] = Counter()
     if push.com and carriers.code(push.com) is None:
         unknown[push.com] += len(push.updates) or 1
+    # The push changes its shipments itself (carrier, stall flag): as a fold would, under the
+    # waybill's lock, so no worker folds them meanwhile. Its scans go to the inbox.
+    lock_waybills(session, [push.waybill])
     shipments = _shipments(session, push.waybill)
     corrected = _correct_carrier(session, push, shipments, carriers, actor, now)
     stalled = _flag_stall(session, push, shipments, actor, now)
     apply_kuaidi100_push(session, push, shipments, signer, now)
-    summary = store_updates(session, push.updates, now, ctx, unknown, corrected)
+    # Another carrier may mean other rules: judged in full with this push's scans.
+    judge_in_full(session, corrected, now)
+    summary = accept(session, push.updates, now, kuaidi100.SOURCE, unknown)
     summary.corrected_shipments, summary.stalled_shipments = corrected, stalled
     return summary
 
@@ -202,7 +201,7 @@ def _flag_stall(
 
 
 def ingest_kdniao(
-    session: Session, request_data: str, data_sign: str, now: datetime, ctx: RulesContext
+    session: Session, request_data: str, data_sign: str, now: datetime
 ) -> tuple[str, IngestSummary]:
     """One 快递鸟 push (full traces every time; dedup collapses them). Returns EBusinessID too."""
     business_id = kdniao.business_id_of(request_data)
@@ -219,7 +218,7 @@ def ingest_kdniao(
         shipper = (u.raw or {}).get("_trace", {}).get("ShipperCode")
         if u.carrier_code is None and shipper:
             unknown[str(shipper)] += 1
-    return business_id, store_updates(session, push.updates, now, ctx, unknown)
+    return business_id, accept(session, push.updates, now, kdniao.SOURCE, unknown)
 
 
 @dataclass(frozen=True)
@@ -266,11 +265,10 @@ def ingest_events(
     session: Session,
     events: Sequence[PlainEvent],
     now: datetime,
-    ctx: RulesContext,
     *,
     source: str = "webhook",
 ) -> IngestSummary:
-    """The generic path (JSON batch, CSV import): resolve carriers, store, evaluate."""
+    """The generic path (JSON batch, CSV import): resolve carriers, accept into the inbox."""
     unknown: Counter[str] = Counter()
     updates = to_updates(events, CarrierResolver.load(session), source, unknown)
-    return store_updates(session, updates, now, ctx, unknown)
+    return accept(session, updates, now, source, unknown)

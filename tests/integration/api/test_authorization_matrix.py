@@ -197,6 +197,9 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, t, c: Call("POST", f"{V1}/tracking/kdniao", data={"RequestData": "{}"}),
         (422,) * 6, anon=422),
     ("POST", "/api/v1/tracking/events"): _same(_tracking_batch, ADMIN_ONLY),
+    ("GET", "/api/v1/tracking/receipts/{receipt_id}"): Row(
+        lambda w, t, c: Call("GET", f"{V1}/tracking/receipts/{t.receipt_id}"),
+        own=ALL_OK, other=(404, 404, 200, 200, 200, 200), anon=401),
     # unsigned: refused before anything is read, whoever calls
     ("POST", "/api/v1/platforms/douyin/push"): _same(
         lambda w, t, c: Call("POST", f"{V1}/platforms/douyin/push", json=[]),

@@ -126,7 +126,7 @@ def test_every_api_path_id_is_bounded(client: TestClient) -> None:
         locs = {tuple(d["loc"]) for d in response.json()["error"]["details"]}
         assert {("path", n) for n in names} <= locs, (method, path)
         checked += 1
-    assert checked == 20  # tracking feed, subscription retry and the contact log included
+    assert checked == 21  # tracking feed, subscription retry, contact log and receipts included
 
 
 def test_every_page_id_is_bounded(client: TestClient) -> None:

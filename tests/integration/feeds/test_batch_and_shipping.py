@@ -18,6 +18,7 @@ from tests.integration.web.world import World, bearer
 
 CST = timezone(timedelta(hours=8))
 EVENTS = "/api/v1/tracking/events"
+JUDGED = EVENTS + "?wait=10"  # answer with the verdicts
 
 
 def ev(waybill: str, time: str, status: str, carrier: str = "顺丰", **more: str) -> dict[str, str]:
@@ -50,18 +51,24 @@ def test_the_batch_stores_once_and_flags_unknown_carriers(
             ev("ZZ0001", "2026-11-01T16:00:00+08:00", "in_transit", carrier="火星快递"),
         ]
     }
-    first = client.post(EVENTS, json=body, headers=admin)
+    first = client.post(JUDGED, json=body, headers=admin)
     assert first.status_code == 200
     assert first.json() == {
+        "receipt_id": 1,
         "received": 3,
+        "judged": 3,
         "stored": 2,
         "duplicates": 1,
         "unmatched": 1,
         "unknown_carriers": 1,
         "unknown_carrier_names": ["火星快递"],
+        "judged_at": first.json()["judged_at"],
+        "violations": [],
     }
-    again = client.post(EVENTS, json=body, headers=admin).json()
-    assert (again["stored"], again["duplicates"], again["unknown_carriers"]) == (0, 3, 1)
+    assert first.json()["judged_at"] is not None
+    again = client.post(JUDGED, json=body, headers=admin).json()
+    assert (again["receipt_id"], again["stored"], again["duplicates"]) == (2, 0, 3)
+    assert again["unknown_carriers"] == 1
     with sessions() as s:
         unknown = s.execute(
             select(TrackingEvent).where(TrackingEvent.waybill_no == "ZZ0001")
@@ -85,12 +92,12 @@ def test_an_older_event_arriving_late_never_moves_a_shipment_back(
 ) -> None:
     admin = bearer(client, "admin")
     client.post(
-        EVENTS,
+        JUDGED,
         json={"events": [ev("WBA000", "2026-11-02T09:00:00+08:00", "delivered")]},
         headers=admin,
     )
     client.post(
-        EVENTS,
+        JUDGED,
         json={"events": [ev("WBA000", "2026-11-01T15:00:00+08:00", "picked_up")]},
         headers=admin,
     )
@@ -178,7 +185,7 @@ def test_an_early_scan_is_kept_then_attached_when_the_order_is_marked_shipped(
     order_id = unshipped_order(sessions, "N001")
     admin = bearer(client, "admin")
     scans = {"events": [ev("YT9001", "2026-11-03T16:00:00+08:00", "picked_up", carrier="圆通")]}
-    assert client.post(EVENTS, json=scans, headers=admin).json()["unmatched"] == 1
+    assert client.post(JUDGED, json=scans, headers=admin).json()["unmatched"] == 1
     merchant = bearer(client, "merchant")
     body = {
         "external_id": "N001",

@@ -1,4 +1,5 @@
-"""``lanshou import tracking FILE``: chunks through the same service, rejects beside the file."""
+"""``lanshou import tracking FILE``: chunks into the inbox, judged by the drain; rejects beside the
+file."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Shipment, TrackingEvent
+from lanshou.enforcement.inbox import drain_inbox
+from lanshou.enforcement.receipts import receipt_totals
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.feeds.csv_import import import_tracking_csv
 from tests.integration.enforcement.world import World, t
@@ -34,18 +37,15 @@ def test_a_csv_is_imported_in_chunks_with_rejects_beside_it(
         "中通,75C1\n",
         encoding="utf-8",
     )
-    result = import_tracking_csv(
-        sessions, path, tz=ZoneInfo("Asia/Shanghai"), now=t(4), ctx=RulesContext(), chunk=2
-    )
+    result = import_tracking_csv(sessions, path, tz=ZoneInfo("Asia/Shanghai"), now=t(4), chunk=2)
     ev = result.events
     assert (result.rows, result.rejected) == (6, 2)
-    assert (ev.received, ev.stored, ev.duplicates, ev.unmatched, ev.unknown_carriers) == (
-        4,
-        3,
-        1,
-        1,
-        1,
-    )
+    assert (ev.receipt_ids, ev.received, ev.unknown_carriers) == ([1, 2], 4, 1)
+    assert drain_inbox(sessions, t(4), RulesContext()).records == 4
+    with sessions() as s:
+        totals = receipt_totals(s, ev.receipt_ids)
+    assert (totals.accepted, totals.judged, totals.stored, totals.duplicates) == (4, 4, 3, 1)
+    assert totals.unmatched == 1
     assert result.rejects_path == tmp_path / "scans.csv.rejects.csv"
     with result.rejects_path.open(encoding="utf-8") as fh:
         rejects = list(csv.reader(fh))

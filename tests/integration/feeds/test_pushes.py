@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import AuditEvent, Carrier, Shipment, TrackingEvent
 from lanshou.audit.chain import verify_chain
+from lanshou.enforcement.inbox import DrainResult
 from tests.integration.web.world import World, bearer
 
 from .helpers import (
@@ -26,6 +28,7 @@ from .helpers import (
 )
 
 CST = timezone(timedelta(hours=8))
+Drain = Callable[[], DrainResult]
 K100 = "/api/v1/tracking/kuaidi100"
 KDN = "/api/v1/tracking/kdniao"
 
@@ -51,7 +54,7 @@ def _count(sessions: sessionmaker[Session], model: type) -> int:
 
 
 def test_a_signed_kuaidi100_push_is_stored_and_acknowledged(
-    client: TestClient, sessions: sessionmaker[Session], world: World
+    client: TestClient, sessions: sessionmaker[Session], world: World, drain: Drain
 ) -> None:
     configure_feeds(client)
     param = k100_param(
@@ -64,6 +67,9 @@ def test_a_signed_kuaidi100_push_is_stored_and_acknowledged(
     response = client.post(K100, data=k100_form(param))
     assert response.status_code == 200
     assert response.json() == {"result": True, "returnCode": "200", "message": "成功"}
+    assert response.headers["X-Lanshou-Receipt"] == "1"
+    assert _events(sessions, "WBA000") == []  # accepted, not yet folded
+    assert (drain().records, drain().records) == (2, 0)
     assert _events(sessions, "WBA000") == [
         ("picked_up", datetime(2026, 11, 1, 15, 10, tzinfo=CST), "kuaidi100"),
         ("in_transit", datetime(2026, 11, 1, 18, 0, tzinfo=CST), "kuaidi100"),
@@ -82,6 +88,7 @@ def test_a_signed_kuaidi100_push_is_stored_and_acknowledged(
     assert raw["_trace"] == {"com": "shunfeng", "state": "0", "status": "polling"}
     # the same push again (快递100 retries) stores nothing new
     assert client.post(K100, data=k100_form(param)).status_code == 200
+    assert (drain().records, drain().stored) == (2, 0)
     assert _count(sessions, TrackingEvent) == 3 + 2  # the world's three A002 events + ours
 
 
@@ -106,12 +113,13 @@ def test_a_wrong_kuaidi100_signature_is_401_and_stores_nothing(
 
 
 def test_a_lowercase_kuaidi100_sign_is_accepted(
-    client: TestClient, sessions: sessionmaker[Session], world: World
+    client: TestClient, sessions: sessionmaker[Session], world: World, drain: Drain
 ) -> None:
     configure_feeds(client)
     form = k100_form(k100_param("WBA000", [scan("2026-11-01 15:10:00", "已收取快件", "揽收")]))
     form["sign"] = form["sign"].lower()
     assert client.post(K100, data=form).status_code == 200
+    drain()
     assert len(_events(sessions, "WBA000")) == 1
 
 
@@ -187,7 +195,7 @@ def test_abort_marks_the_feed_stalled_and_audits_it(
 
 
 def test_comnew_corrects_the_shipment_carrier(
-    client: TestClient, sessions: sessionmaker[Session], world: World
+    client: TestClient, sessions: sessionmaker[Session], world: World, drain: Drain
 ) -> None:
     configure_feeds(client)
     param = k100_param(
@@ -200,6 +208,7 @@ def test_comnew_corrects_the_shipment_carrier(
         autoCheck="1",
     )
     assert client.post(K100, data=k100_form(param)).status_code == 200
+    drain()
     shipment = _shipment(sessions, "WBA000")
     with sessions() as s:
         assert s.get_one(Carrier, shipment.carrier_id).code == "ZTO"
@@ -228,7 +237,7 @@ def test_comnew_corrects_the_shipment_carrier(
 
 
 def test_a_kdniao_push_is_verified_and_repeated_full_traces_collapse(
-    client: TestClient, sessions: sessionmaker[Session], world: World
+    client: TestClient, sessions: sessionmaker[Session], world: World, drain: Drain
 ) -> None:
     configure_feeds(client)
     first = [
@@ -251,6 +260,7 @@ def test_a_kdniao_push_is_verified_and_repeated_full_traces_collapse(
             ]
             is True
         )
+    assert (drain().records, drain().records) == (11, 0)  # four pushes of three scans
     assert [e[0] for e in _events(sessions, "WBA004")] == [
         "picked_up",
         "in_transit",
@@ -262,7 +272,7 @@ def test_a_kdniao_push_is_verified_and_repeated_full_traces_collapse(
 
 
 def test_kdniao_signatures_are_checked_and_a_still_encoded_sign_is_accepted(
-    client: TestClient, sessions: sessionmaker[Session], world: World
+    client: TestClient, sessions: sessionmaker[Session], world: World, drain: Drain
 ) -> None:
     configure_feeds(client)
     entry = kdn_entry("WBA004", "ZTO", [("2026-11-01 15:10:00", "已揽收", "1")])
@@ -282,6 +292,7 @@ def test_kdniao_signatures_are_checked_and_a_still_encoded_sign_is_accepted(
     assert form["DataSign"] == expected
     form["DataSign"] = quote(expected)  # encoded once more by the sender
     assert client.post(KDN, data=form).status_code == 200
+    drain()
     assert len(_events(sessions, "WBA004")) == 1
 
 

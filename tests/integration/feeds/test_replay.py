@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Shipment, Violation
 from lanshou.adapters.db.models.feeds import FeedIntegration
+from lanshou.enforcement.inbox import drain_inbox
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.feeds.ingest import ingest_kuaidi100
 from tests.integration.enforcement.world import World, t
@@ -88,10 +89,16 @@ def test_shuffled_and_repeated_pushes_end_like_the_ordered_stream(
     messy = _pushes("M", _world(sessions, "M", w))
     messy = messy + messy[::2] + messy  # replays and duplicates …
     random.Random(7).shuffle(messy)  # … in any order
-    for stream in (ordered, messy):
-        for push in stream:
-            with unit_of_work(sessions) as s:
-                ingest_kuaidi100(s, push["param"], push["sign"], NOW, CTX)
+    for push in ordered:  # each judged as it arrives
+        with unit_of_work(sessions) as s:
+            ingest_kuaidi100(s, push["param"], push["sign"], NOW)
+        drain_inbox(sessions, NOW, CTX)
+    for push in messy:
+        with unit_of_work(sessions) as s:
+            ingest_kuaidi100(s, push["param"], push["sign"], NOW)
+    # then drained in batches that cut across pushes
+    drained = drain_inbox(sessions, NOW, CTX, limit=3)
+    assert (drained.batches, drained.records, drained.receipts) == (11, 31, 15)
     expected = _outcome(sessions, "O")
     assert _outcome(sessions, "M") == expected
     assert [(r[0], r[1], r[4], r[5]) for r in expected] == [

@@ -11,6 +11,8 @@ instead of asking which database it is on:
   disjoint rows;
 - :func:`advisory_xact_lock`: writers of one kind serialised until their transaction ends,
   by a named :class:`LockKey`;
+- :func:`hold_write_lock`: a transaction that must read only what no other writer changes;
+- :func:`writes_concurrently`: whether more writer processes help at all;
 - :func:`week_start`: the Monday of a day's ISO week, in SQL;
 - :func:`utc_text_suffix` and :func:`database_file_missing` for the bulk loader and the tools
   that must not create a database by looking at it.
@@ -27,7 +29,19 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Connection, Date, DateTime, Table, cast, func, make_url, text
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Table,
+    cast,
+    false,
+    func,
+    make_url,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -49,6 +63,9 @@ class LockKey(IntEnum):
 
     AUDIT_CHAIN = 7356001  # appending to the hash-chained audit trail
     ANALYTICS_REFRESH = 0x4C53_4147  # "LSAG": refreshing the analytics aggregates
+    # Folding a waybill's inbox records into its shipment; with the waybill's hash as the
+    # second key (:func:`advisory_xact_locks`), so it must fit 32 bits.
+    TRACKING_FOLD = 0x4C53_5446  # "LSTF"
 
 
 def _on_postgresql(bind: Bind) -> bool:
@@ -101,6 +118,40 @@ def advisory_xact_lock(bind: Bind, key: LockKey) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key)})
 
 
+def advisory_xact_locks(bind: Bind, key: LockKey, items: Sequence[int]) -> None:
+    """:func:`advisory_xact_lock` on each of ``items`` (32-bit numbers) under ``key``, taken in
+    ascending order in one statement: two transactions locking overlapping sets wait for each
+    other instead of deadlocking. A no-op on SQLite."""
+    if not items or not _on_postgresql(bind):
+        return
+    conn = bind.connection() if isinstance(bind, Session) else bind
+    # unnest returns the array's elements in order, and the order is the locks' order.
+    conn.execute(
+        text("SELECT count(pg_advisory_xact_lock(:key, n)) FROM unnest(CAST(:items AS int[])) n"),
+        {"key": int(key), "items": sorted(set(items))},
+    )
+
+
+def writes_concurrently(bind: Bind | Engine) -> bool:
+    """Whether transactions on this database write side by side (PostgreSQL), or one after
+    another (SQLite: more writer processes would only wait for each other)."""
+    if isinstance(bind, Engine):
+        return bind.dialect.name == "postgresql"
+    return _on_postgresql(bind)
+
+
+def hold_write_lock(bind: Bind, table: Table) -> None:
+    """Make this transaction the writer now, before it reads what it will change: on SQLite a
+    write that changes nothing (of ``table``) waits for the one write lock, and every read that
+    follows sees the last committed state, since no other writer can commit in between (a
+    deferred transaction would read first, then wait to write over someone else's commit). A
+    no-op on PostgreSQL, where row and advisory locks keep writers apart."""
+    if _on_postgresql(bind):
+        return
+    key = next(iter(table.primary_key.columns))
+    bind.execute(update(table).where(false()).values({key.name: key}))
+
+
 def week_start(
     bind: Bind, day: ColumnElement[date] | QueryableAttribute[date]
 ) -> ColumnElement[date]:
@@ -132,11 +183,14 @@ __all__ = [
     "Insert",
     "LockKey",
     "advisory_xact_lock",
+    "advisory_xact_locks",
     "claim_skip_locked",
     "database_file_missing",
+    "hold_write_lock",
     "insert_for",
     "insert_ignoring_conflicts",
     "upsert",
     "utc_text_suffix",
     "week_start",
+    "writes_concurrently",
 ]

@@ -46,12 +46,28 @@ class TrackingBatchIn(BaseModel):
         return value
 
 
-class TrackingBatchResult(BaseModel):
-    received: int
-    stored: int
-    duplicates: int = Field(description="already stored, or repeated within this batch")
-    unmatched: int = Field(description="stored without a shipment; attached when marked shipped")
+class TrackingReceiptPublic(BaseModel):
+    """What became of an accepted delivery. The counts of storing are null until every record
+    is judged (``judged`` = ``received``)."""
+
+    receipt_id: int
+    received: int = Field(description="records accepted into the inbox")
+    judged: int = Field(description="records folded into their shipments and judged so far")
+    stored: int | None = Field(description="new events stored; null until judged")
+    duplicates: int | None = Field(
+        description="already stored, or repeated within this batch; null until judged"
+    )
+    unmatched: int | None = Field(
+        description="stored without a shipment (attached when marked shipped); null until judged"
+    )
     unknown_carriers: int = Field(description="events whose carrier name nobody knows")
+    judged_at: Timestamp | None = Field(description="when its last record was judged")
+    violations: list[int] = Field(
+        description="ids of the violations its events produced (of the caller's shops)"
+    )
+
+
+class TrackingBatchResult(TrackingReceiptPublic):
     unknown_carrier_names: list[str]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import signal
 import threading
 
 import typer
@@ -74,14 +76,61 @@ def register(app: typer.Typer) -> None:
                 stop.set()
 
     @app.command("worker")
-    def worker_command() -> None:
-        """Run the background worker alone (deadline sweeps, warnings, auto refunds)."""
-        from lanshou.worker import run_worker
+    def worker_command(
+        concurrency: int = typer.Option(
+            1,
+            min=1,
+            max=64,
+            help="processes draining the tracking inbox (PostgreSQL; SQLite drains with one)",
+        ),
+    ) -> None:
+        """Run the background worker alone: the tracking inbox drained by CONCURRENCY
+        processes, deadline sweeps, warnings, auto refunds."""
+        from lanshou.adapters.db.dialect import writes_concurrently
+        from lanshou.worker import run_drainer, run_worker
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         rt = runtime()
+        if concurrency > 1 and not writes_concurrently(rt.engine):
+            typer.secho(
+                "this database writes one transaction at a time: one process drains the inbox",
+                fg=typer.colors.YELLOW,
+            )
+            concurrency = 1
+        spawn = multiprocessing.get_context("spawn")
+        others = [
+            spawn.Process(target=drain_in_process, name=f"lanshou-inbox-{n}", daemon=True)
+            for n in range(1, concurrency)
+        ]
+        for process in others:
+            process.start()
         stop = threading.Event()
+        # A process manager stops workers with SIGTERM: stop as on Ctrl-C, children included.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        drainer = threading.Thread(target=run_drainer, args=(rt, stop), name="lanshou-inbox")
+        drainer.start()
         try:
             run_worker(rt, stop)
         except KeyboardInterrupt:
+            pass
+        finally:
             stop.set()
+            for process in others:
+                process.terminate()  # each finishes its batch, then stops
+            for process in others:
+                process.join()
+            drainer.join()
+
+
+def drain_in_process() -> None:
+    """One more inbox drainer of ``lanshou worker --concurrency N``: its own process, its own
+    runtime and connections; it stops when terminated."""
+    from lanshou.worker import run_drainer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        run_drainer(runtime(), stop)
+    except KeyboardInterrupt:
+        stop.set()

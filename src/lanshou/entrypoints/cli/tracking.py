@@ -24,8 +24,16 @@ def register_tracking(import_app: typer.Typer) -> None:
         tz: str = typer.Option("Asia/Shanghai", "--tz", help="zone of times without an offset"),
         chunk: int = typer.Option(5000, min=1, max=50_000, help="rows per transaction"),
         now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
+        judge: bool = typer.Option(
+            True,
+            "--judge/--no-judge",
+            help="judge each chunk before the next (--no-judge: accept only, the workers judge)",
+        ),
     ) -> None:
-        """Store tracking scans from a CSV file; unreadable rows go to FILE.rejects.csv."""
+        """Accept tracking scans from a CSV file into the inbox and judge them; unreadable rows
+        go to FILE.rejects.csv."""
+        from lanshou.adapters.db.engine import unit_of_work
+        from lanshou.enforcement.receipts import receipt_totals
         from lanshou.feeds.csv_import import import_tracking_csv
 
         try:
@@ -33,19 +41,24 @@ def register_tracking(import_app: typer.Typer) -> None:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InvalidInput(f"--tz: unknown time zone {tz!r}") from exc
         rt = runtime()
+        at = parse_now(now, rt.clock.now())
         result = import_tracking_csv(
-            rt.sessions,
-            file,
-            tz=zone,
-            now=parse_now(now, rt.clock.now()),
-            ctx=rt.rules,
-            chunk=chunk,
+            rt.sessions, file, tz=zone, now=at, chunk=chunk, judge=rt.rules if judge else None
         )
         ev = result.events
-        typer.echo(
-            f"{result.rows} rows: {ev.stored} stored, {ev.duplicates} duplicates, "
-            f"{ev.unmatched} without a shipment yet, {result.rejected} rejected"
-        )
+        with unit_of_work(rt.sessions) as session:
+            totals = receipt_totals(session, ev.receipt_ids)
+        if totals.judged < totals.accepted:
+            typer.echo(
+                f"{result.rows} rows: {totals.accepted} accepted, "
+                f"{totals.accepted - totals.judged} waiting for a worker, "
+                f"{result.rejected} rejected"
+            )
+        else:
+            typer.echo(
+                f"{result.rows} rows: {totals.stored} stored, {totals.duplicates} duplicates, "
+                f"{totals.unmatched} without a shipment yet, {result.rejected} rejected"
+            )
         if ev.unknown_carriers:
             typer.secho(
                 f"{ev.unknown_carriers} events name an unknown carrier: "

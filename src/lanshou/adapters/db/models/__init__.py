@@ -48,6 +48,7 @@ from lanshou.adapters.db.models.identity import (
     User,
     WebSession,
 )
+from lanshou.adapters.db.models.inbox import InboxRecord, ReceiptViolation, TrackingReceipt
 from lanshou.adapters.db.models.platforms import (
     PlatformCarrierCode,
     PlatformConnection,
@@ -80,6 +81,7 @@ __all__ = [
     "Exemption",
     "ExposureSnapshot",
     "FeedIntegration",
+    "InboxRecord",
     "LedgerEntry",
     "LoginFailure",
     "LossDaily",
@@ -95,11 +97,13 @@ __all__ = [
     "PlatformConnection",
     "PlatformMessage",
     "PlatformShipmentCall",
+    "ReceiptViolation",
     "Shipment",
     "Shop",
     "ShopMembership",
     "ShopTrackingFeed",
     "TrackingEvent",
+    "TrackingReceipt",
     "TrackingSubscription",
     "User",
     "Violation",

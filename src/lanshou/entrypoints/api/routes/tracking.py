@@ -7,12 +7,14 @@ in the aggregator's own format, success or not; any non-success makes the aggreg
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import httpx
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -24,6 +26,8 @@ from lanshou.adapters.db.models.feeds import FeedIntegration
 from lanshou.adapters.notify import EgressRefused
 from lanshou.bootstrap import Runtime
 from lanshou.domain.roles import Role
+from lanshou.enforcement.inbox import drain_inbox
+from lanshou.enforcement.receipts import ReceiptView, read_receipt
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.openapi import inline_schema
 from lanshou.entrypoints.api.schemas import ErrorPublic
@@ -34,16 +38,23 @@ from lanshou.entrypoints.api.schemas_tracking import (
     Kuaidi100Ack,
     TrackingBatchIn,
     TrackingBatchResult,
+    TrackingReceiptPublic,
 )
+from lanshou.entrypoints.params import DbId
 from lanshou.errors import InvalidInput, LanshouError, PermissionDenied
 from lanshou.feeds import kdniao, kuaidi100
 from lanshou.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
 from lanshou.feeds.ingest import PlainEvent, ingest_events, ingest_kdniao, ingest_kuaidi100
 from lanshou.feeds.integrations import create_integration, list_integrations
+from lanshou.identity.auth import Principal
+from lanshou.identity.scope import scope_for
 
 BATCH_MAX_BYTES = 20 * 1024 * 1024
 PUSH_MAX_BYTES = 2 * 1024 * 1024
 CALLBACKS = {"kuaidi100": "/api/v1/tracking/kuaidi100", "kdniao": "/api/v1/tracking/kdniao"}
+RECEIPT_HEADER = "X-Lanshou-Receipt"  # a push answers in its aggregator's format: the receipt
+MAX_WAIT_SECONDS = 30
+IDLE_POLL_SECONDS = 0.05
 T = TypeVar("T")
 
 
@@ -133,24 +144,22 @@ def _feed_failure(exc: LanshouError) -> tuple[int, str]:
 async def kuaidi100_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """快递100 subscription push (form fields ``param`` and ``sign``); verified before storing."""
     now = runtime.clock.now()
-    ctx = runtime.rules
     try:
         form = await _read_form(request, PUSH_MAX_BYTES)
         param, sign = form.get("param"), form.get("sign")
         if not param or not sign:
             raise MalformedFeed("param" if not param else "sign", "form field is missing")
-        await _in_transaction(runtime, lambda s: ingest_kuaidi100(s, param, sign, now, ctx))
+        summary = await _in_transaction(runtime, lambda s: ingest_kuaidi100(s, param, sign, now))
     except (SignatureInvalid, MalformedFeed, PayloadTooLarge) as exc:
         code, return_code = _feed_failure(exc)
         return JSONResponse(kuaidi100.ack(False, exc.message, return_code), status_code=code)
-    return JSONResponse(kuaidi100.ACK_OK)
+    return JSONResponse(kuaidi100.ACK_OK, headers={RECEIPT_HEADER: str(summary.receipt_id)})
 
 
 @router.post("/tracking/kdniao", openapi_extra=KDNIAO_FORM, responses=_answers(KdniaoAck))
 async def kdniao_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """快递鸟 track push (``RequestData``, ``DataSign``, ``RequestType``); verified first."""
     now = runtime.clock.now()
-    ctx = runtime.rules
     business_id = ""
     try:
         form = await _read_form(request, PUSH_MAX_BYTES)
@@ -158,11 +167,15 @@ async def kdniao_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
         if not data or not data_sign:
             raise MalformedFeed("RequestData" if not data else "DataSign", "form field is missing")
         business_id = kdniao.business_id_of(data)
-        await _in_transaction(runtime, lambda s: ingest_kdniao(s, data, data_sign, now, ctx))
+        _, summary = await _in_transaction(
+            runtime, lambda s: ingest_kdniao(s, data, data_sign, now)
+        )
     except (SignatureInvalid, MalformedFeed, PayloadTooLarge) as exc:
         code, _ = _feed_failure(exc)
         return JSONResponse(kdniao.ack(business_id, now, False, exc.message), status_code=code)
-    return JSONResponse(kdniao.ack(business_id, now, True))
+    return JSONResponse(
+        kdniao.ack(business_id, now, True), headers={RECEIPT_HEADER: str(summary.receipt_id)}
+    )
 
 
 @router.post(
@@ -182,9 +195,23 @@ async def kdniao_push(request: Request, runtime: RuntimeDep) -> JSONResponse:
     },
 )
 async def tracking_events(
-    request: Request, caller: CallerDep, runtime: RuntimeDep
+    request: Request,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=MAX_WAIT_SECONDS,
+            description="seconds to wait for the verdicts before answering (0–30; default 0: "
+            "answer once accepted). The answer says how far judging got.",
+        ),
+    ] = 0,
 ) -> TrackingBatchResult:
-    """Up to 10,000 normalised events (20 MB) from an integration; administrators' tokens only."""
+    """Up to 10,000 normalised events (20 MB) from an integration; administrators' tokens only.
+
+    The events are accepted into the tracking inbox and the answer comes once they are stored
+    there, with a receipt (`GET /tracking/receipts/{id}`); workers fold and judge them."""
     if caller.role is not Role.ADMIN:
         raise PermissionDenied("posting tracking events needs an administrator's integration token")
     body = await read_limited(request, BATCH_MAX_BYTES)
@@ -207,16 +234,73 @@ async def tracking_events(
         )
         for e, raw in zip(batch.events, raws, strict=True)
     ]
-    now, ctx = runtime.clock.now(), runtime.rules
-    summary = await _in_transaction(runtime, lambda s: ingest_events(s, events, now, ctx))
+    now = runtime.clock.now()
+    summary = await _in_transaction(runtime, lambda s: ingest_events(s, events, now))
+    if wait:
+        view = _receipt(await _await_verdicts(runtime, caller, summary.receipt_id, wait))
+    else:  # just accepted: nothing judged yet that the caller waits to hear of
+        view = TrackingReceiptPublic(
+            receipt_id=summary.receipt_id,
+            received=summary.received,
+            judged=0,
+            stored=None,
+            duplicates=None,
+            unmatched=None,
+            unknown_carriers=summary.unknown_carriers,
+            judged_at=None,
+            violations=[],
+        )
     return TrackingBatchResult(
-        received=summary.received,
-        stored=summary.stored,
-        duplicates=summary.duplicates,
-        unmatched=summary.unmatched,
-        unknown_carriers=summary.unknown_carriers,
-        unknown_carrier_names=summary.unknown_carrier_names,
+        **view.model_dump(), unknown_carrier_names=summary.unknown_carrier_names
     )
+
+
+async def _await_verdicts(
+    runtime: Runtime, caller: Principal, receipt_id: int, wait: float
+) -> ReceiptView:
+    """The receipt once judged, or as it stands after ``wait`` seconds. A caller that waits
+    helps: it drains batches itself meanwhile, so it never waits on a worker that is not
+    running (and where workers run, it claims records they have not)."""
+    give_up = time.monotonic() + wait
+
+    def look() -> ReceiptView:
+        with unit_of_work(runtime.sessions) as session:
+            return read_receipt(session, receipt_id, scope_for(session, caller))
+
+    while True:
+        view = await run_in_threadpool(look)
+        if view.complete or time.monotonic() >= give_up:
+            return view
+        drained = await run_in_threadpool(
+            lambda: drain_inbox(runtime.sessions, runtime.clock.now(), runtime.rules, max_batches=1)
+        )
+        if not drained.records:
+            await asyncio.sleep(IDLE_POLL_SECONDS)
+
+
+def _receipt(view: ReceiptView) -> TrackingReceiptPublic:
+    return TrackingReceiptPublic(
+        receipt_id=view.id,
+        received=view.accepted,
+        judged=view.judged,
+        stored=view.stored,
+        duplicates=view.duplicates,
+        unmatched=view.unmatched,
+        unknown_carriers=view.unknown_carriers,
+        judged_at=view.judged_at,
+        violations=view.violations,
+    )
+
+
+@router.get(
+    "/tracking/receipts/{receipt_id}",
+    response_model=TrackingReceiptPublic,
+    responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}},
+)
+def tracking_receipt(receipt_id: DbId, caller: CallerDep, db: DbDep) -> TrackingReceiptPublic:
+    """What became of an accepted delivery: accepted and judged counts, the violations it
+    produced (of the caller's shops); another tenant's receipt is 404."""
+    return _receipt(read_receipt(db, receipt_id, scope_for(db, caller)))
 
 
 def _integration(row: FeedIntegration) -> FeedIntegrationPublic:

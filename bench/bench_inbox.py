@@ -1,0 +1,168 @@
+"""Issue #16, accept then judge: the acceptance rate of the batch endpoint and of `lanshou import
+tracking --no-judge` against a raw bulk insert of the same rows, in the same run.
+
+Each path into a fresh copy of the world of `bench_ingest` (shipped shipments with stored
+deadlines, the same streams):
+
+- raw: the rows `tracking_events` would hold (dedup keys and raw JSON precomputed) with
+  `world.bulk` (executemany on SQLite, COPY on PostgreSQL) in chunks of 5,000, the baseline of
+  bench_ingest and of the issue's goal; and the same rows into `tracking_inbox` itself (fewer
+  and sequential indexes: the stricter baseline for an inbox);
+- `POST /api/v1/tracking/events` of a real `lanshou serve --no-worker` process, 5,000 events a
+  request, one client, requests one after the other: accepted into the inbox and answered;
+- `lanshou import tracking FILE --no-judge` as a subprocess (its start-up included).
+
+After each accepting path the inbox is drained in-process by one drainer (what the server's
+worker thread runs), timed apart, and every event must then be stored, attached and judged to the
+same violations as on the other path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench_ingest import (
+    BATCH,
+    GOAL,
+    Scenario,
+    _world,
+    json_bodies,
+    load,
+    raw_rows,
+    steady,
+    via_api,
+    via_cli,
+    via_raw,
+    write_events_csv,
+)
+from bench_ingest import backlog as backlog_stream
+from common import Result, fmt_n, fmt_s, log, timer
+from world import bulk
+
+from lanshou.adapters.db.models import TrackingReceipt
+
+COMMAND = "nice .venv/bin/python bench/bench_inbox.py"
+
+
+INBOX_COLS = (
+    "receipt_id",
+    "carrier_code",
+    "waybill_no",
+    "status",
+    "event_time",
+    "location",
+    "description",
+    "source",
+    "dedup_key",
+    "raw",
+    "received_at",
+)
+
+
+def via_raw_inbox(backend: str, scenario: Scenario) -> dict[str, Any]:
+    """The same rows as the inbox holds them, with `world.bulk` into `tracking_inbox` itself
+    (a receipt per chunk of 5,000 made beforehand, untimed)."""
+    db = _world(backend, "lanshou_bench_inbox_raw", scenario)
+    try:
+        received = dt.datetime.now(dt.UTC)
+        rows = raw_rows(scenario.events, received)
+        chunks = [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
+        with db.sessions() as s:
+            receipts = [
+                TrackingReceipt(source="import", received_at=received, accepted=len(c))
+                for c in chunks
+            ]
+            s.add_all(receipts)
+            s.commit()
+            ids = [r.id for r in receipts]
+        parts = [
+            [
+                (rid, carrier, waybill, status, at, None, desc, source, key, raw_json, rec)
+                for _, carrier, waybill, status, at, rec, desc, source, key, raw_json in chunk
+            ]
+            for rid, chunk in zip(ids, chunks, strict=True)
+        ]
+        la = load()
+        with timer() as t:
+            for part in parts:
+                bulk(db, "tracking_inbox", INBOX_COLS, part)
+    finally:
+        db.cleanup()
+    return {"seconds": t[0], "load": la}
+
+
+def run(quick: bool) -> list[Result]:
+    n_ship = 5_000 if quick else 20_000
+    at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=2)
+    rows = [
+        "| stream | backend | path | accepted in | events/s | of raw into `tracking_events` "
+        "(goal ≥ 50 %) | of raw into `tracking_inbox` | then judged in (one drainer) "
+        "| violations | load |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    with tempfile.TemporaryDirectory(prefix="lanshou-bench-inbox-") as tmp:
+        for sc in (steady(n_ship, at), backlog_stream(n_ship)):
+            n = len(sc.events)
+            bodies = json_bodies(sc.events)
+            csv_path = Path(tmp) / f"tracking-{sc.name}.csv"
+            write_events_csv(sc.events, csv_path)
+            for backend in ("sqlite", "postgresql"):
+                log(f"inbox: {sc.name} {backend}: {fmt_n(n)} events — raw")
+                raw = via_raw(backend, sc)
+                log(f"inbox: {backend}: raw {n / raw['seconds']:.0f}/s; raw inbox …")
+                raw_inbox = via_raw_inbox(backend, sc)
+                log(f"inbox: {backend}: raw inbox {n / raw_inbox['seconds']:.0f}/s; endpoint …")
+                api = via_api(backend, sc, bodies, n)
+                log(f"inbox: {backend}: endpoint {n / api['seconds']:.0f}/s; CLI …")
+                cli = via_cli(backend, sc, csv_path)
+                log(f"inbox: {backend}: CLI {n / cli['seconds']:.0f}/s")
+                for name, r in (("endpoint", api), ("import tracking", cli)):
+                    stored, attached, _ = r["counts"]
+                    assert stored == n and attached == n, (name, r["counts"])
+                assert api["counts"][2] == cli["counts"][2] > 0, (api["counts"], cli["counts"])
+                raw_rate, inbox_rate = n / raw["seconds"], n / raw_inbox["seconds"]
+                for label, r in (
+                    ("`POST /tracking/events` (server)", api),
+                    ("`lanshou import tracking --no-judge` (subprocess)", cli),
+                ):
+                    rate = n / r["seconds"]
+                    ok = "met" if rate / raw_rate >= GOAL else "not met"
+                    rows.append(
+                        f"| {sc.name} | {backend} | {label} | {fmt_s(r['seconds'])} "
+                        f"| **{fmt_n(rate)}** | **{100 * rate / raw_rate:.1f} %** ({ok}) "
+                        f"| {100 * rate / inbox_rate:.1f} % "
+                        f"| {fmt_s(r['judge_seconds'])} | {r['counts'][2]:,} | {r['load']} |"
+                    )
+                how = "COPY" if backend == "postgresql" else "executemany"
+                for label, r, rate in (
+                    (f"raw bulk insert into `tracking_events` ({how})", raw, raw_rate),
+                    (f"raw bulk insert into `tracking_inbox` ({how})", raw_inbox, inbox_rate),
+                ):
+                    rows.append(
+                        f"| {sc.name} | {backend} | {label} | {fmt_s(r['seconds'])} "
+                        f"| {fmt_n(rate)} | {100 * rate / raw_rate:.0f} % "
+                        f"| {100 * rate / inbox_rate:.0f} % | — | — | {r['load']} |"
+                    )
+    return [
+        Result(
+            "Tracking inbox: acceptance vs raw bulk insert (issue #16)",
+            COMMAND,
+            [
+                f"{fmt_n(n_ship)} shipped shipments, five scans each ({fmt_n(5 * n_ship)} "
+                f"events; requests and CSV chunks of {fmt_n(BATCH)}). Load average at the "
+                f"end: {load()}.",
+                "",
+                *rows,
+            ],
+        )
+    ]
+
+
+if __name__ == "__main__":
+    for r in run("--quick" in sys.argv):
+        print(f"## {r.title}\n\n```\n{r.command}\n```\n")
+        print("\n".join(r.lines), "\n")

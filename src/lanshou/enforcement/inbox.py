@@ -1,0 +1,308 @@
+"""Accept, then judge: feeds append tracking records to the inbox, workers fold and judge them.
+
+Accepting is one bulk write of validated, normalised records (with their dedup keys) under a
+new receipt, committed before the feed answers: nothing acknowledged is lost, and the feed's
+cost is that of an insert. Judging is :func:`drain_batch`: claim the oldest pending records
+(``FOR UPDATE SKIP LOCKED``, so workers side by side take disjoint records), lock their
+waybills, fold them through :func:`~lanshou.enforcement.tracking.record_events` (the one event
+path: dedup, shipment refresh, triage, evaluation), credit the receipts and mark the records
+done, all in the caller's transaction. A worker that dies mid-batch rolls back: its records are
+pending again for the next claim.
+
+Two workers never fold one shipment at once: records are claimed by row, so two batches can
+hold records of the same waybill, but each batch takes an advisory lock per waybill (in
+ascending order, so overlapping batches queue instead of deadlocking) before it reads any
+shipment, and the second reads what the first committed. On SQLite a batch takes the one write
+lock before it claims (:func:`~lanshou.adapters.db.dialect.hold_write_lock`): batches run one
+after another, each reading what the previous committed.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, case, literal, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from lanshou.adapters.db.bulk import among, insert_many, read
+from lanshou.adapters.db.dialect import (
+    LockKey,
+    advisory_xact_locks,
+    claim_skip_locked,
+    hold_write_lock,
+    insert_ignoring_conflicts,
+)
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.models import (
+    Deadline,
+    InboxRecord,
+    ReceiptViolation,
+    Shipment,
+    TrackingReceipt,
+)
+from lanshou.domain.tracking import TrackingUpdate
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement.tracking import RecordResult, record_events
+
+BATCH = 2000  # records per claim: one transaction of a worker
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What a feed answers: the receipt and how many records it holds."""
+
+    receipt_id: int
+    accepted: int
+
+
+def accept_updates(
+    session: Session,
+    updates: Sequence[TrackingUpdate],
+    now: datetime,
+    *,
+    source: str,
+    unknown_carriers: int = 0,
+) -> Accepted:
+    """Append the records to the inbox under a new receipt (one bulk write; the caller
+    commits). Duplicates are kept: the fold stores each scan once whatever delivered it."""
+    receipt = TrackingReceipt(
+        source=source,
+        received_at=now,
+        accepted=len(updates),
+        unknown_carriers=unknown_carriers,
+        judged=0,
+        stored=0,
+        unmatched=0,
+        judged_at=now if not updates else None,
+    )
+    session.add(receipt)
+    session.flush()
+    rows = [
+        {
+            "receipt_id": receipt.id,
+            "carrier_code": u.carrier_code,
+            "waybill_no": u.waybill_no,
+            "status": u.status,
+            "event_time": u.event_time.astimezone(UTC),
+            "location": u.location,
+            "description": u.description,
+            "source": u.source,
+            "dedup_key": u.dedup_key,
+            "raw": u.raw,
+            "received_at": now,
+        }
+        for u in updates
+    ]
+    insert_many(session.connection(), cast(Table, InboxRecord.__table__), rows)
+    return Accepted(receipt.id, len(updates))
+
+
+def waybill_lock(waybill_no: str) -> int:
+    """The 32-bit number a waybill is locked under (a collision only makes two wait)."""
+    return zlib.crc32(waybill_no.encode()) - (1 << 31)
+
+
+def lock_waybills(session: Session, waybills: Iterable[str]) -> None:
+    """Hold the fold lock of each waybill until the transaction ends (see the module)."""
+    advisory_xact_locks(session, LockKey.TRACKING_FOLD, [waybill_lock(w) for w in waybills])
+
+
+def judge_in_full(session: Session, shipment_ids: Sequence[int], now: datetime) -> None:
+    """Have these shipments judged in full by the fold of their pending records (or else the
+    next sweep), after those records: every deadline of theirs is due for a look from ``now``.
+    For a change a feed makes to a shipment itself (a corrected carrier), which must be judged
+    with the scans that came with it, not before them."""
+    if shipment_ids:
+        session.execute(
+            update(Deadline)
+            .where(among(session.connection(), Deadline.shipment_id, sorted(shipment_ids)))
+            .values(next_check_at=now),
+            execution_options={"synchronize_session": False},
+        )
+
+
+@dataclass
+class DrainResult:
+    """What one or more claimed batches did."""
+
+    batches: int = 0
+    records: int = 0
+    stored: int = 0
+    receipts: int = 0
+    violations_new: int = 0
+    receipt_ids: set[int] = field(default_factory=set, repr=False)
+
+    def add(self, other: DrainResult) -> None:
+        self.batches += other.batches
+        self.records += other.records
+        self.stored += other.stored
+        self.violations_new += other.violations_new
+        self.receipt_ids |= other.receipt_ids
+        self.receipts = len(self.receipt_ids)
+
+
+_CLAIMED = (
+    InboxRecord.id,
+    InboxRecord.receipt_id,
+    InboxRecord.carrier_code,
+    InboxRecord.waybill_no,
+    InboxRecord.status,
+    InboxRecord.event_time,
+    InboxRecord.location,
+    InboxRecord.description,
+    InboxRecord.source,
+    InboxRecord.raw,
+)
+
+
+def drain_batch(
+    session: Session, now: datetime, ctx: RulesContext, *, limit: int = BATCH
+) -> DrainResult:
+    """Claim up to ``limit`` pending records, fold them into their shipments in event-time
+    order, judge, credit their receipts and mark them done (the caller commits)."""
+    hold_write_lock(session, cast(Table, InboxRecord.__table__))
+    claim = claim_skip_locked(
+        select(*_CLAIMED)
+        .where(InboxRecord.done_at.is_(None))
+        .order_by(InboxRecord.id)
+        .limit(limit),
+        of=InboxRecord,
+    )
+    rows = read(session, claim)
+    if not rows:
+        return DrainResult()
+    lock_waybills(session, {r.waybill_no for r in rows})
+    ordered = sorted(rows, key=lambda r: (r.event_time, r.id))
+    updates = [
+        TrackingUpdate(
+            waybill_no=r.waybill_no,
+            status=r.status,
+            event_time=r.event_time,
+            source=r.source,
+            carrier_code=r.carrier_code,
+            location=r.location,
+            description=r.description,
+            raw=r.raw,
+        )
+        for r in ordered
+    ]
+    recorded = record_events(session, updates, now, ctx)
+    conn = session.connection()
+    ids = [r.id for r in rows]
+    session.execute(
+        update(InboxRecord).where(among(conn, InboxRecord.id, ids)).values(done_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    receipts = _credit_receipts(session, ordered, updates, recorded, now)
+    violations = recorded.evaluation.new_violations if recorded.evaluation else []
+    _link_violations(session, ordered, violations)
+    return DrainResult(
+        batches=1,
+        records=len(rows),
+        stored=recorded.stored,
+        receipts=len(receipts),
+        violations_new=len(violations),
+        receipt_ids=set(receipts),
+    )
+
+
+def _credit_receipts(
+    session: Session,
+    rows: Sequence[Any],
+    updates: Sequence[TrackingUpdate],
+    recorded: RecordResult,
+    now: datetime,
+) -> list[int]:
+    """Add the batch's records to their receipts' counts: each stored scan is credited to the
+    first record that delivered it. Receipts are updated in id order (two workers crediting
+    the same receipts queue instead of deadlocking)."""
+    judged: dict[int, int] = defaultdict(int)
+    stored: dict[int, int] = defaultdict(int)
+    unmatched: dict[int, int] = defaultdict(int)
+    credited: set[str] = set()
+    for row, u in zip(rows, updates, strict=True):
+        judged[row.receipt_id] += 1
+        key = u.dedup_key
+        if key in recorded.stored_keys and key not in credited:
+            credited.add(key)
+            stored[row.receipt_id] += 1
+            unmatched[row.receipt_id] += key in recorded.unmatched_keys
+    table = cast(Table, TrackingReceipt.__table__)
+    c = table.c
+    statement = (
+        update(table)
+        .where(c.id == bindparam("rid"))
+        .values(
+            judged=c.judged + bindparam("n"),
+            stored=c.stored + bindparam("s"),
+            unmatched=c.unmatched + bindparam("u"),
+            judged_at=case(
+                # typed as the column, so the time is stored in UTC as every other
+                (c.judged + bindparam("n") >= c.accepted, literal(now, c.judged_at.type)),
+                else_=c.judged_at,
+            ),
+        )
+    )
+    receipt_ids = sorted(judged)
+    session.connection().execute(
+        statement,
+        [
+            {"rid": rid, "n": judged[rid], "s": stored[rid], "u": unmatched[rid]}
+            for rid in receipt_ids
+        ],
+    )
+    return receipt_ids
+
+
+def _link_violations(session: Session, rows: Sequence[Any], violations: Sequence[Any]) -> None:
+    """Each new violation belongs to the receipts whose records touched its shipment."""
+    if not violations:
+        return
+    conn = session.connection()
+    shipment_ids = sorted({v.shipment_id for v in violations})
+    waybill_of = dict(
+        read(
+            session,
+            select(Shipment.id, Shipment.waybill_no).where(among(conn, Shipment.id, shipment_ids)),
+        )
+    )
+    receipts_of: dict[str, set[int]] = defaultdict(set)
+    for r in rows:
+        receipts_of[r.waybill_no].add(r.receipt_id)
+    links = sorted(
+        {
+            (rid, v.id)
+            for v in violations
+            for rid in receipts_of.get(waybill_of.get(v.shipment_id) or "", ())
+        }
+    )
+    if links:
+        conn.execute(
+            insert_ignoring_conflicts(conn, ReceiptViolation),
+            [{"receipt_id": rid, "violation_id": vid} for rid, vid in links],
+        )
+
+
+def drain_inbox(
+    sessions: sessionmaker[Session],
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    limit: int = BATCH,
+    max_batches: int | None = None,
+) -> DrainResult:
+    """Drain batch after batch, each in its own transaction, until nothing is pending that
+    another worker has not claimed (or ``max_batches`` ran)."""
+    total = DrainResult()
+    while max_batches is None or total.batches < max_batches:
+        with unit_of_work(sessions) as session:
+            result = drain_batch(session, now, ctx, limit=limit)
+        if not result.records:
+            break
+        total.add(result)
+    return total
