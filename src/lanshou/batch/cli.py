@@ -1,19 +1,22 @@
 """The `lanshou check` command body; the Typer app wires options to `check_command`.
 
-Exit codes: 0 checked (violations are data, not failures); 2 unusable input or profile.
+Exit codes: 0 checked (violations are data, not failures); 2 unusable input, profile or output.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from lanshou.batch.check import render_table, run_check
+from lanshou.batch.check import run_check
+from lanshou.batch.output import XLSX_MAX_ROWS, output_format, write_file, write_json
+from lanshou.batch.progress import stages_for
 from lanshou.batch.readers import CheckInputError
+from lanshou.batch.table import render_table
 from lanshou.domain.rules.errors import RulesError
+from lanshou.i18n import normalize_locale, translate
 
 __all__ = ["EXIT_INPUT", "EXIT_OK", "check_command", "parse_now"]
 
@@ -42,16 +45,54 @@ def check_command(
     lang: str = "zh-CN",
     out: TextIO | None = None,
     err: TextIO | None = None,
+    *,
+    out_file: Path | None = None,
+    limit: int = 50,
+    xlsx_max_rows: int = XLSX_MAX_ROWS,
 ) -> int:
-    """Run a check, print JSON or a table, and return the process exit code."""
+    """Run a check; print JSON or a table, write `out_file` if given; return the exit code."""
     out, err = out or sys.stdout, err or sys.stderr
+    locale = normalize_locale(lang)
+    if out_file is not None and output_format(out_file) is None:
+        msg = "%(path)s: --out writes .jsonl, .csv, .parquet or .xlsx"
+        print(f"error: {translate(locale, msg, path=out_file)}", file=err)
+        return EXIT_INPUT
+    stages = stages_for(err)
     try:
-        result = run_check(profile, source, orders, items, tracking, parse_now(now))
+        with stages.stage(translate(locale, "Reading and evaluating")):
+            result = run_check(profile, source, orders, items, tracking, parse_now(now))
     except (CheckInputError, RulesError, ValueError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_INPUT
-    if as_json:
-        print(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2), file=out)
-    else:
-        print(render_table(result, lang), file=out)
+    with result:
+        if out_file is not None:
+            with stages.stage(
+                translate(locale, "Writing violations"), result.violation_rows
+            ) as adv:
+                written = write_file(result, out_file, adv, xlsx_max_rows)
+            if written.left_out:
+                msg = (
+                    "An .xlsx sheet holds at most %(limit)s rows: %(written)s of %(total)s "
+                    "violations written to %(path)s, %(left_out)s left out. Write .csv, .jsonl "
+                    "or .parquet to keep them all."
+                )
+                print(
+                    translate(
+                        locale,
+                        msg,
+                        limit=f"{xlsx_max_rows:,}",
+                        written=f"{written.rows:,}",
+                        total=f"{result.violation_rows:,}",
+                        path=out_file,
+                        left_out=f"{written.left_out:,}",
+                    ),
+                    file=err,
+                )
+        if as_json:
+            with stages.stage(
+                translate(locale, "Writing violations"), result.violation_rows
+            ) as adv:
+                write_json(result, out, adv)
+        else:
+            print(render_table(result, lang, limit), file=out)
     return EXIT_OK

@@ -20,11 +20,26 @@ def register(app: typer.Typer) -> None:
         now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
         as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
         lang: str = typer.Option("zh_CN", help="zh_CN or en for the table"),
+        out: Path | None = typer.Option(
+            None, "--out", help="also write the violations to a .jsonl, .csv, .parquet or .xlsx"
+        ),
+        limit: int = typer.Option(50, min=0, help="violations the table shows"),
     ) -> None:
         """Evaluate a whole export without a database (vectorised in DuckDB)."""
         from lanshou.batch.cli import check_command
 
-        code = check_command(profile, source, orders, items, tracking, now, as_json, lang)
+        code = check_command(
+            profile,
+            source,
+            orders,
+            items,
+            tracking,
+            now,
+            as_json,
+            lang,
+            out_file=out,
+            limit=limit,
+        )
         raise typer.Exit(code)
 
     @app.command()
