@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import TracebackType
@@ -72,6 +73,7 @@ class CheckResult:
     orphan_orders: int = 0
     orphan_items: int = 0
     rule_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    spill: tempfile.TemporaryDirectory[str] | None = None  # DuckDB's scratch space, if any
 
     @property
     def tz(self) -> ZoneInfo:
@@ -119,6 +121,8 @@ class CheckResult:
 
     def close(self) -> None:
         self.con.close()
+        if self.spill is not None:
+            self.spill.cleanup()
 
     def __enter__(self) -> Self:
         return self
