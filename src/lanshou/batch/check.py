@@ -53,6 +53,7 @@ def run_check(
             raise CheckInputError(f"{p}: no such file")
     spill = tempfile.TemporaryDirectory(prefix="lanshou-check-")
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill.name})
+    con.execute("SET enable_progress_bar = false")  # ours is drawn only on a terminal
     try:
         if source == "olist":
             if items is None:

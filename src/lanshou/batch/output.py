@@ -56,16 +56,20 @@ def output_format(path: Path) -> str | None:
     return suffix if suffix in FORMATS else None
 
 
-def _iso_local(col: str, tz: str) -> str:
-    """SQL rendering a TIMESTAMPTZ like Python's `astimezone(tz).isoformat()`."""
-    local = f"timezone({quote(tz)}, {col})"
-    offset = f"((epoch_us({local}) - epoch_us({col})) // 60000000)"
-    return f"""CASE WHEN {col} IS NULL THEN NULL ELSE
-        CASE WHEN epoch_us({col}) % 1000000 = 0 THEN strftime({local}, '%Y-%m-%dT%H:%M:%S')
-             ELSE strftime({local}, '%Y-%m-%dT%H:%M:%S.%f') END
-        || CASE WHEN {offset} < 0 THEN '-' ELSE '+' END
-        || lpad(CAST(abs({offset}) // 60 AS VARCHAR), 2, '0') || ':'
-        || lpad(CAST(abs({offset}) % 60 AS VARCHAR), 2, '0') END"""
+def _iso_local(col: str) -> str:
+    """SQL rendering a TIMESTAMPTZ like Python's `astimezone(tz).isoformat()`, tz being the
+    connection's TimeZone (see `_in_zone`). strftime's `%z` writes `+08` for a whole hour and
+    `+05:30` otherwise; isoformat always has the minutes."""
+    text = (
+        f"CASE WHEN epoch_us({col}) % 1000000 = 0 THEN strftime({col}, '%Y-%m-%dT%H:%M:%S%z')"
+        f" ELSE strftime({col}, '%Y-%m-%dT%H:%M:%S.%f%z') END"
+    )
+    return f"CASE WHEN substr({text}, -3, 1) IN ('+', '-') THEN {text} || ':00' ELSE {text} END"
+
+
+def _in_zone(result: CheckResult) -> None:
+    """Times rendered and fetched from here on are in the profile's zone."""
+    result.con.execute(f"SET TimeZone = {quote(result.tz.key)}")
 
 
 def _rendered(result: CheckResult, render: Callable[[str, str], str]) -> list[tuple[str, str]]:
@@ -76,11 +80,11 @@ def _rendered(result: CheckResult, render: Callable[[str, str], str]) -> list[tu
 
 def _as_text(result: CheckResult) -> list[tuple[str, str]]:
     """The violations as the JSON shape writes them: ISO local times, money as text."""
-    tz = result.tz.key
+    _in_zone(result)
 
     def render(col: str, type_id: str) -> str:
         if type_id == "timestamp with time zone":
-            return _iso_local(col, tz)
+            return _iso_local(col)
         if type_id == "decimal":
             return f"CAST({col} AS VARCHAR)"
         return col

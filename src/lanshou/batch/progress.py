@@ -25,6 +25,9 @@ class Stages:
                 MofNCompleteColumn(),
                 console=Console(file=stream, force_terminal=True),
                 transient=True,
+                # The report goes to stdout untouched, whatever the bar does on stderr.
+                redirect_stdout=False,
+                redirect_stderr=False,
             )
             if stream is not None
             else None

@@ -260,6 +260,16 @@ def test_no_progress_bar_unless_the_error_stream_is_a_terminal(
     assert json.loads(out)["violations"] == EXPECTED  # the bar never reaches the output
 
 
+def test_duckdb_draws_no_progress_bar_of_its_own(files: tuple[Path, Path]) -> None:
+    """DuckDB's bar (queries over 2 s) would reach stderr whatever the stream is."""
+    result = run_check(
+        "douyin", "generic", files[0], None, files[1], dt.datetime.fromisoformat(NOW)
+    )
+    with result:
+        setting = result.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    assert setting == (False,)
+
+
 @pytest.mark.parametrize(
     ("zone", "instant"),
     [
@@ -268,12 +278,14 @@ def test_no_progress_bar_unless_the_error_stream_is_a_terminal(
         ("America/Sao_Paulo", dt.datetime(2017, 1, 9, 18, 5, 7, tzinfo=dt.UTC)),  # -02:00, DST
         ("America/Sao_Paulo", dt.datetime(2017, 3, 2, 18, 46, 49, tzinfo=dt.UTC)),  # -03:00
         ("Asia/Kolkata", dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)),  # +05:30
+        ("America/St_Johns", dt.datetime(2017, 1, 9, 18, 5, 7, tzinfo=dt.UTC)),  # -03:30
         ("UTC", dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)),
     ],
 )
 def test_times_render_like_python_isoformat(zone: str, instant: dt.datetime) -> None:
     con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{zone}'")
     row = con.execute(
-        f"SELECT {_iso_local('t', zone)} FROM (SELECT ?::TIMESTAMPTZ AS t)", [instant]
+        f"SELECT {_iso_local('t')} FROM (SELECT ?::TIMESTAMPTZ AS t)", [instant]
     ).fetchone()
     assert row == (instant.astimezone(ZoneInfo(zone)).isoformat(),)
