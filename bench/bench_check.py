@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -168,6 +169,7 @@ def hand_spec(
 
 def _time_v(args: list[str], stdout: Path) -> dict[str, Any]:
     """A child process under `/usr/bin/time -v`, stdout to a file: seconds, peak RSS, CPU."""
+    load = os.getloadavg()[0]
     with stdout.open("wb") as out, timer() as t:
         proc = subprocess.run(
             ["nice", "/usr/bin/time", "-v", *args], stdout=out, stderr=subprocess.PIPE, text=True
@@ -183,6 +185,7 @@ def _time_v(args: list[str], stdout: Path) -> dict[str, Any]:
         "seconds": t[0],
         "rss_mb": number("Maximum resident set size (kbytes)") / 1024,
         "cpu": number("User time (seconds)") + number("System time (seconds)"),
+        "load": f"{load:.1f} → {os.getloadavg()[0]:.1f}",
     }
 
 
@@ -261,8 +264,11 @@ def measure(n: int, folder: Path) -> dict[str, Any]:
 
 def _row(name: str, r: dict[str, Any]) -> str:
     if not r["ok"]:
-        return f"| {name} | failed: `{r['error']}` | | |"
-    return f"| {name} | {fmt_s(r['seconds'])} | {r['cpu']:.1f} s | {r['rss_mb']:.0f} MB |"
+        return f"| {name} | failed: `{r['error']}` | | | |"
+    return (
+        f"| {name} | {fmt_s(r['seconds'])} | {r['cpu']:.1f} s | {r['rss_mb']:.0f} MB "
+        f"| {r['load']} |"
+    )
 
 
 def report(m: dict[str, Any]) -> list[str]:
@@ -276,8 +282,8 @@ def report(m: dict[str, Any]) -> list[str]:
         f"{NOW.isoformat()}. Each side is a child process under `nice /usr/bin/time -v`, "
         "timed from process start to exit, stdout redirected to a file.",
         "",
-        "| | wall time | CPU (user+sys) | peak RSS |",
-        "|---|---:|---:|---:|",
+        "| | wall time | CPU (user+sys) | peak RSS | load avg (start → end) |",
+        "|---|---:|---:|---:|---|",
         _row("`lanshou check --json > file`", check),
         _row("hand-written DuckDB query, same JSON", hand_run),
         _row("`lanshou check --json`, the files as GB18030", gb),

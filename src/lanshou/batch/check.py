@@ -22,7 +22,7 @@ __all__ = ["DUCKDB_MEMORY_LIMIT", "CheckInputError", "CheckResult", "render_tabl
 # DuckDB takes 80 % of the machine's memory by default. Capped, it spills what does not fit to a
 # scratch directory instead, so a check of millions of orders stays in bounded memory (measured
 # in bench/bench_check.py).
-DUCKDB_MEMORY_LIMIT = "256MB"
+DUCKDB_MEMORY_LIMIT = "160MB"
 
 
 def _paths(source: str, orders: Path, items: Path | None) -> tuple[Path, Path | None]:
