@@ -70,9 +70,7 @@ def run_check(
         if shipments == 0:
             raise CheckInputError(f"{orders}: no valid shipment could be read")
         evaluate_batch(con, read.shipments, profile, calendar_for(profile), [], now)
-        evaluated, open_, counts, rows, totals = summarise(
-            con, "lanshou_result", [rule.id for rule in profile.rules], now
-        )
+        summary = summarise(con, "lanshou_result", [rule.id for rule in profile.rules], now)
     except BaseException:
         con.close()
         spill.cleanup()
@@ -81,11 +79,11 @@ def run_check(
         profile=profile.name,
         now=now.astimezone(tz),
         shipments=shipments,
-        evaluated=evaluated,
-        open=open_,
-        violation_counts=counts,
-        violation_rows=rows,
-        totals=totals,
+        evaluated=summary.evaluated,
+        open=summary.open,
+        violation_counts=summary.violation_counts,
+        violation_rows=summary.violation_rows,
+        totals=summary.totals,
         rejected=read.rejected,
         con=con,
         table="lanshou_result",

@@ -10,8 +10,16 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+import duckdb
+
 from lanshou.batch.check import run_check
-from lanshou.batch.output import XLSX_MAX_ROWS, output_format, write_file, write_json
+from lanshou.batch.output import (
+    XLSX_MAX_ROWS,
+    FileWritten,
+    output_format,
+    write_file,
+    write_json,
+)
 from lanshou.batch.progress import stages_for
 from lanshou.batch.readers import CheckInputError
 from lanshou.batch.table import render_table
@@ -57,7 +65,7 @@ def check_command(
         msg = "%(path)s: --out writes .jsonl, .csv, .parquet or .xlsx"
         print(f"error: {translate(locale, msg, path=out_file)}", file=err)
         return EXIT_INPUT
-    stages = stages_for(err)
+    stages, writing = stages_for(err), translate(locale, "Writing violations")
     try:
         with stages.stage(translate(locale, "Reading and evaluating")):
             result = run_check(profile, source, orders, items, tracking, parse_now(now))
@@ -66,33 +74,34 @@ def check_command(
         return EXIT_INPUT
     with result:
         if out_file is not None:
-            with stages.stage(
-                translate(locale, "Writing violations"), result.violation_rows
-            ) as adv:
-                written = write_file(result, out_file, adv, xlsx_max_rows)
+            try:
+                with stages.stage(writing, result.violation_rows) as advance:
+                    written = write_file(result, out_file, advance, xlsx_max_rows)
+            except (OSError, duckdb.Error) as exc:
+                print(f"error: {out_file}: {exc}", file=err)
+                return EXIT_INPUT
             if written.left_out:
-                msg = (
-                    "An .xlsx sheet holds at most %(limit)s rows: %(written)s of %(total)s "
-                    "violations written to %(path)s, %(left_out)s left out. Write .csv, .jsonl "
-                    "or .parquet to keep them all."
-                )
-                print(
-                    translate(
-                        locale,
-                        msg,
-                        limit=f"{xlsx_max_rows:,}",
-                        written=f"{written.rows:,}",
-                        total=f"{result.violation_rows:,}",
-                        path=out_file,
-                        left_out=f"{written.left_out:,}",
-                    ),
-                    file=err,
-                )
+                print(_left_out(locale, written, result.violation_rows, xlsx_max_rows), file=err)
         if as_json:
-            with stages.stage(
-                translate(locale, "Writing violations"), result.violation_rows
-            ) as adv:
-                write_json(result, out, adv)
+            with stages.stage(writing, result.violation_rows) as advance:
+                write_json(result, out, advance)
         else:
             print(render_table(result, lang, limit), file=out)
     return EXIT_OK
+
+
+def _left_out(locale: str | None, written: FileWritten, total: int, max_rows: int) -> str:
+    msg = (
+        "An .xlsx sheet holds at most %(limit)s rows: %(written)s of %(total)s "
+        "violations written to %(path)s, %(left_out)s left out. Write .csv, .jsonl "
+        "or .parquet to keep them all."
+    )
+    return translate(
+        locale,
+        msg,
+        limit=f"{max_rows:,}",
+        written=f"{written.rows:,}",
+        total=f"{total:,}",
+        path=written.path,
+        left_out=f"{written.left_out:,}",
+    )

@@ -30,6 +30,7 @@ __all__ = [
     "VIOLATION_COLUMNS",
     "VIOLATION_ORDER",
     "CheckResult",
+    "Summary",
     "ident",
     "money_columns",
     "summarise",
@@ -141,13 +142,19 @@ def money_columns(rel: duckdb.DuckDBPyRelation) -> list[str]:
     return [c for c, t in zip(rel.columns, rel.types, strict=True) if t.id == "decimal"]
 
 
+@dataclass(frozen=True)
+class Summary:
+    evaluated: int
+    open: int
+    violation_counts: dict[str, int]
+    violation_rows: int
+    totals: dict[str, Decimal]
+
+
 def summarise(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    rule_ids: list[str],
-    now: dt.datetime,
-) -> tuple[int, int, dict[str, int], int, dict[str, Decimal]]:
-    """(evaluated, open, violations per rule, violation rows, money totals) by DuckDB aggregates."""
+    con: duckdb.DuckDBPyConnection, table: str, rule_ids: list[str], now: dt.datetime
+) -> Summary:
+    """The summary of the engine's result `table`, by DuckDB aggregates (see the docstring)."""
     row = con.execute(
         f"""SELECT count(DISTINCT shipment_key),
                    count(DISTINCT shipment_key) FILTER (WHERE deadline IS NOT NULL
@@ -168,7 +175,7 @@ def summarise(
     totals_row = con.execute(f"SELECT count(*){sums} FROM {table} WHERE late").fetchone()
     assert totals_row is not None
     totals = {c: Decimal(totals_row[i + 1]) for i, c in enumerate(money)}
-    return evaluated, open_, counts, int(totals_row[0]), totals
+    return Summary(evaluated, open_, counts, int(totals_row[0]), totals)
 
 
 def ident(name: str) -> str:

@@ -231,6 +231,16 @@ def test_an_unknown_output_suffix_is_refused_before_reading(
     assert not path.exists()
 
 
+def test_an_unwritable_output_file_is_an_input_error(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    path = tmp_path / "missing-folder" / "v.csv"
+    rc, out, err = _check(files, out_file=path)
+    assert (rc, out) == (2, "")
+    assert err.startswith(f"error: {path}: ")
+    assert not path.exists()
+
+
 def test_the_table_shows_the_first_violations_and_counts_the_rest(
     files: tuple[Path, Path],
 ) -> None:
