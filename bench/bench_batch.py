@@ -87,11 +87,11 @@ def hand_sql(src: str, now_us: int) -> str:
                        BETWEEN {day(dt.date(2026, 2, 21))} AND {day(dt.date(2026, 2, 24))}
                     THEN paid_us + {72 * HOUR_US}
                   ELSE paid_us + {48 * HOUR_US} END AS deadline_us,
-             shipped_us AS sat_us, false AS refundable
+             shipped_us AS sat_us, false AS refundable, paid_us AS start_us
       FROM s
       UNION ALL
       SELECT shipment_key, order_id, shop_id, 'pickup_timeout', amount_c, unit_c,
-             shipped_us + {24 * HOUR_US}, pickup_us, true
+             shipped_us + {24 * HOUR_US}, pickup_us, true, shipped_us
       FROM s WHERE shipped_us IS NOT NULL),
     v AS (
       SELECT *, CASE WHEN sat_us IS NOT NULL THEN sat_us > deadline_us
@@ -114,7 +114,8 @@ def hand_sql(src: str, now_us: int) -> str:
                  ORDER BY deadline_us, shipment_key, rule
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))) AS fine_c
       FROM m)
-    SELECT shipment_key, order_id, shop_id, rule, deadline_us, sat_us, comp_c, fine_c, refund_c
+    SELECT shipment_key, order_id, shop_id, rule, start_us, deadline_us, sat_us, comp_c, fine_c,
+           refund_c
     FROM f"""
 
 

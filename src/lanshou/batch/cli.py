@@ -1,22 +1,33 @@
 """The `lanshou check` command body; the Typer app wires options to `check_command`.
 
-Exit codes: 0 checked (violations are data, not failures); 2 unusable input or profile.
+Exit codes: 0 checked (violations are data, not failures); 2 unusable input, profile or output.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from lanshou.batch.check import render_table, run_check
+import duckdb
+
+from lanshou.batch.check import run_check
 from lanshou.batch.inputs import CheckInputError, ShipmentReader
+from lanshou.batch.output import (
+    XLSX_MAX_ROWS,
+    FileWritten,
+    output_format,
+    write_file,
+    write_json,
+)
+from lanshou.batch.progress import stages_for
+from lanshou.batch.table import render_table
 from lanshou.domain.rules import Exemption, load_profile
 from lanshou.domain.rules.errors import RulesError
 from lanshou.errors import InvalidInput
+from lanshou.i18n import normalize_locale, translate
 
 __all__ = ["EXIT_INPUT", "EXIT_OK", "check_command", "parse_now"]
 
@@ -45,21 +56,59 @@ def check_command(
     *,
     rules_dirs: Sequence[str | Path] = (),
     exemptions: Callable[[], Sequence[Exemption]] = tuple,
+    out_file: Path | None = None,
+    limit: int = 50,
+    xlsx_max_rows: int = XLSX_MAX_ROWS,
 ) -> int:
-    """Run a check, print JSON or a table, and return the process exit code.
+    """Run a check; print JSON or a table, write `out_file` if given; return the exit code.
 
     `profile` is looked up among the built-in profiles and `rules_dirs` (LANSHOU_RULES_DIR), as
     the database path does; `exemptions` is called inside, so a bad file is an input error.
     """
     out, err = out or sys.stdout, err or sys.stderr
+    locale = normalize_locale(lang)
+    if out_file is not None and output_format(out_file) is None:
+        msg = "%(path)s: --out writes .jsonl, .csv, .parquet or .xlsx"
+        print(f"error: {translate(locale, msg, path=out_file)}", file=err)
+        return EXIT_INPUT
+    stages, writing = stages_for(err), translate(locale, "Writing violations")
     try:
-        rules = load_profile(profile, tuple(rules_dirs))
-        result = run_check(rules, reader, parse_now(now), exemptions())
+        with stages.stage(translate(locale, "Reading and evaluating")):
+            rules = load_profile(profile, tuple(rules_dirs))
+            result = run_check(rules, reader, parse_now(now), exemptions())
     except (CheckInputError, InvalidInput, RulesError, ValueError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_INPUT
-    if as_json:
-        print(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2), file=out)
-    else:
-        print(render_table(result, lang), file=out)
+    with result:
+        if out_file is not None:
+            try:
+                with stages.stage(writing, result.violation_rows) as advance:
+                    written = write_file(result, out_file, advance, xlsx_max_rows)
+            except (OSError, duckdb.Error) as exc:
+                print(f"error: {out_file}: {exc}", file=err)
+                return EXIT_INPUT
+            if written.left_out:
+                print(_left_out(locale, written, result.violation_rows, xlsx_max_rows), file=err)
+        if as_json:
+            with stages.stage(writing, result.violation_rows) as advance:
+                write_json(result, out, advance)
+        else:
+            print(render_table(result, lang, limit), file=out)
     return EXIT_OK
+
+
+def _left_out(locale: str | None, written: FileWritten, total: int, max_rows: int) -> str:
+    msg = (
+        "An .xlsx sheet holds at most %(limit)s rows: %(written)s of %(total)s "
+        "violations written to %(path)s, %(left_out)s left out. Write .csv, .jsonl "
+        "or .parquet to keep them all."
+    )
+    return translate(
+        locale,
+        msg,
+        limit=f"{max_rows:,}",
+        written=f"{written.rows:,}",
+        total=f"{total:,}",
+        path=written.path,
+        left_out=f"{written.left_out:,}",
+    )

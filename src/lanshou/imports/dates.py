@@ -23,6 +23,10 @@ _OFFSET = r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?"
 _YEAR_FIRST = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + _OFFSET + "$")
 _YEAR_LAST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME + _OFFSET + "$")
 _EPOCH = re.compile(r"^\d{9,14}(?:\.\d+)?$")
+# The shape nearly every export writes (``2024-01-05 08:03[:07]``, ASCII digits): parsed by the
+# C `fromisoformat` instead of the general pattern. Same result; anything else, or an invalid
+# date, takes the general path, which also words the error.
+_PLAIN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?")
 _CJK = str.maketrans({"年": "-", "月": "-", "日": " ", "时": ":", "分": " ", "秒": " "})
 
 
@@ -74,6 +78,13 @@ def parse_time(value: object, tz: tzinfo, order: DateOrder | None = None) -> dat
         return None
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    if type(value) is str:
+        plain = value.strip()
+        if _PLAIN.fullmatch(plain):
+            try:
+                return datetime.fromisoformat(plain).replace(tzinfo=tz)
+            except ValueError:
+                pass  # e.g. 2024-02-30: the general path below words the error
     text = str(value).strip().translate(_CJK).strip()
     if not text:
         return None

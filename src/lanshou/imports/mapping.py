@@ -7,6 +7,7 @@ the file, the key and the reason.
 
 from __future__ import annotations
 
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +17,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     field_validator,
 )
@@ -88,7 +88,6 @@ class Mapping(BaseModel):
     item_columns: dict[str, Columns] = Field(default_factory=dict)
     status_values: dict[str, str] = Field(default_factory=dict)
     default_status: str = "paid"
-    _folded_statuses: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("columns", "item_columns")
     @classmethod
@@ -137,14 +136,16 @@ class Mapping(BaseModel):
         found = self.status_values.get(text)
         if found is None:
             folded = text.casefold()
-            found = self._folded_statuses.get(folded)
+            found = self.folded_statuses.get(folded)
             if found is None and folded in ORDER_STATUSES:
                 found = folded
         return found
 
-    def model_post_init(self, context: Any, /) -> None:
-        # status() runs once per row: the case-insensitive look-up is built once.
-        self._folded_statuses = {k.casefold(): v for k, v in self.status_values.items()}
+    @cached_property
+    def folded_statuses(self) -> dict[str, str]:
+        """``status_values`` by case-folded word. status() runs once per row, so the look-up is
+        built once; a cached property, since pydantic's private attributes cost a few µs a read."""
+        return {k.casefold(): v for k, v in self.status_values.items()}
 
 
 def parse_mapping(text: str, file: str) -> Mapping:

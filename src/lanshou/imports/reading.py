@@ -110,7 +110,7 @@ class TableFile:
                 for record in reader:
                     number += 1
                     self.position = raw.tell()
-                    if any(c.strip() for c in record):
+                    if "".join(record).strip():  # some cell is not blank
                         yield number, list(record)
             except csv.Error as exc:
                 raise InvalidInput(

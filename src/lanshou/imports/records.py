@@ -108,6 +108,8 @@ class ColumnIndex:
 
 
 def _text(value: Cell) -> str | None:
+    if type(value) is str:  # a CSV cell, by far the most common
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -127,22 +129,34 @@ class RowReader:
 
     def load(self, cells: list[Cell]) -> None:
         width = len(self.index.header)
+        if len(cells) == width:  # the usual row: nothing to trim or pad
+            self.cells = cells
+            return
         extra = cells[width:]
         if any(_text(c) for c in extra):
             raise RowError("", f"the row has {len(cells)} fields, the header has {width}")
         self.cells = cells[:width] + [None] * (width - len(cells))
 
+    def _first(self, fld: str) -> tuple[Cell, str | None, str]:
+        """First non-empty cell of the field's columns, its trimmed text, that column's name."""
+        spots = self.index.index.get(fld)
+        if not spots:
+            return None, None, fld
+        cells = self.cells
+        for i, name in spots:
+            value = cells[i]
+            text = _text(value)
+            if text is not None:
+                return value, text, name
+        return None, None, spots[0][1]
+
     def raw(self, fld: str) -> tuple[Cell, str]:
         """First non-empty cell of the field's columns, and that column's name."""
-        spots = self.index.index.get(fld, [])
-        for i, name in spots:
-            if _text(self.cells[i]) is not None:
-                return self.cells[i], name
-        return None, spots[0][1] if spots else fld
+        value, _, column = self._first(fld)
+        return value, column
 
     def text(self, fld: str, limit: int, *, required: bool = False) -> str | None:
-        value, column = self.raw(fld)
-        text = _text(value)
+        _value, text, column = self._first(fld)
         if text is None:
             if required:
                 raise RowError(column, "is empty")
@@ -162,8 +176,7 @@ class RowReader:
         return parsed
 
     def money(self, fld: str, *, required: bool = False) -> int | None:
-        value, column = self.raw(fld)
-        text = _text(value)
+        _value, text, column = self._first(fld)
         if text is None:
             if required:
                 raise RowError(column, "is empty")
@@ -178,8 +191,7 @@ class RowReader:
         return to_fen(amount)
 
     def count(self, fld: str) -> int | None:
-        value, column = self.raw(fld)
-        text = _text(value)
+        _value, text, column = self._first(fld)
         if text is None:
             return None
         try:

@@ -71,7 +71,7 @@ def imported(
 ) -> None:
     import_orders(sessions, orders, source="generic", now=now, ctx=ctx, profile=profile)
     if tracking is not None:
-        import_tracking_csv(sessions, tracking, tz=CST, now=now, ctx=ctx)
+        import_tracking_csv(sessions, tracking, tz=CST, now=now, judge=ctx)
 
 
 def stored(sessions: sessionmaker[Session]) -> dict[tuple[str, str], dict[str, Any]]:

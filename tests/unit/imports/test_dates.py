@@ -60,6 +60,38 @@ def test_an_offset_out_of_range_is_not_a_time() -> None:
         parse_time("2026-05-11 12:00:00+25", SH)
 
 
+@pytest.mark.parametrize(
+    ("plain", "general"),
+    [
+        ("2024-01-05 08:03", "2024/01/05 08:03"),
+        (" 2024-01-05T08:03:07 ", "2024/01/05 08:03:07"),
+        ("2024-12-31 23:59:59", "2024.12.31 23:59:59"),
+    ],
+)
+def test_the_common_shape_parses_exactly_as_the_general_pattern(plain: str, general: str) -> None:
+    """`2024-01-05 08:03[:07]` takes a fast path; the same wall time written with slashes takes
+    the general one. Same fields, same zone object (not only the same instant)."""
+    fast, slow = parse_time(plain, SH), parse_time(general, SH)
+    assert fast is not None and slow is not None
+    assert (repr(fast), fast.tzinfo) == (repr(slow), SH)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2024-02-30 08:00", "day is out of range for month"),
+        ("2024-01-05 24:00", "hour must be in 0..23"),
+        ("2024-13-05 08:00:00", "month must be in 1..12"),
+    ],
+)
+def test_an_impossible_time_in_the_common_shape_is_refused_in_the_general_words(
+    text: str, reason: str
+) -> None:
+    with pytest.raises(TimeFormatError) as caught:
+        parse_time(text, SH)
+    assert str(caught.value) == reason
+
+
 def test_naive_spreadsheet_datetimes_get_the_profile_zone() -> None:
     assert parse_time(datetime(2024, 1, 5, 8, 3), SH) == datetime(2024, 1, 5, 8, 3, tzinfo=SH)
 

@@ -26,6 +26,10 @@ def register(app: typer.Typer) -> None:
         now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
         as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
         lang: str = typer.Option("zh_CN", help="zh_CN or en for the table"),
+        out: Path | None = typer.Option(
+            None, "--out", help="also write the violations to a .jsonl, .csv, .parquet or .xlsx"
+        ),
+        limit: int = typer.Option(50, min=0, help="violations the table shows"),
     ) -> None:
         """Evaluate a whole export without a database (read as `import orders` reads it)."""
         from lanshou.batch.cli import check_command
@@ -57,6 +61,8 @@ def register(app: typer.Typer) -> None:
             lang,
             rules_dirs=(rules_dir,) if rules_dir else (),
             exemptions=lambda: load_exemptions_file(exemptions) if exemptions else [],
+            out_file=out,
+            limit=limit,
         )
         raise typer.Exit(code)
 

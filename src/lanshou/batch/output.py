@@ -1,0 +1,165 @@
+"""Write a check's violations without holding them in Python: DuckDB renders and writes them.
+
+`--json` streams the documented object to a text stream, its violations fetched from DuckDB in
+chunks as ready-made JSON text; `--out FILE` writes `.jsonl`, `.csv` or `.parquet` with DuckDB's
+own `COPY`, and `.xlsx` with openpyxl's write-only (streaming) workbook, capped at the sheet's
+row limit. Text formats show times in the profile's zone with their offset (as `isoformat`
+does) and money as text with two decimals, exactly like the JSON; Parquet keeps DuckDB's types;
+the sheet holds local times and numbers a spreadsheet can compute with.
+
+Columns are taken by name and DuckDB type from `CheckResult.violations()`, never listed here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from openpyxl import Workbook
+
+from lanshou.batch.result import CheckResult, ident
+from lanshou.batch.rule_sql import quote
+
+__all__ = [
+    "FORMATS",
+    "XLSX_MAX_ROWS",
+    "FileWritten",
+    "output_format",
+    "write_file",
+    "write_json",
+]
+
+FORMATS = ("jsonl", "csv", "parquet", "xlsx")
+XLSX_MAX_ROWS = 1_048_575  # 1,048,576 rows per sheet, one of them the header
+CHUNK = 20_000  # rows fetched from DuckDB at a time
+
+Advance = Callable[[int], None]
+
+
+def _ignore(_rows: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class FileWritten:
+    path: Path
+    rows: int
+    left_out: int  # rows a format's limit kept out of the file (xlsx only)
+
+
+def output_format(path: Path) -> str | None:
+    """The format `--out` writes for `path` (by its suffix), None if there is none."""
+    suffix = path.suffix.lower().removeprefix(".")
+    return suffix if suffix in FORMATS else None
+
+
+def _iso_local(col: str) -> str:
+    """SQL rendering a TIMESTAMPTZ like Python's `astimezone(tz).isoformat()`, tz being the
+    connection's TimeZone (see `_in_zone`). strftime's `%z` writes `+08` for a whole hour and
+    `+05:30` otherwise; isoformat always has the minutes."""
+    text = (
+        f"CASE WHEN epoch_us({col}) % 1000000 = 0 THEN strftime({col}, '%Y-%m-%dT%H:%M:%S%z')"
+        f" ELSE strftime({col}, '%Y-%m-%dT%H:%M:%S.%f%z') END"
+    )
+    return f"CASE WHEN substr({text}, -3, 1) IN ('+', '-') THEN {text} || ':00' ELSE {text} END"
+
+
+def _in_zone(result: CheckResult) -> None:
+    """Times rendered and fetched from here on are in the profile's zone."""
+    result.con.execute(f"SET TimeZone = {quote(result.tz.key)}")
+
+
+def _rendered(result: CheckResult, render: Callable[[str, str], str]) -> list[tuple[str, str]]:
+    """(column, `render(quoted column, DuckDB type id)`) for each column of the violations."""
+    rel = result.violations()
+    return [(c, render(f"v.{ident(c)}", t.id)) for c, t in zip(rel.columns, rel.types, strict=True)]
+
+
+def _as_text(result: CheckResult) -> list[tuple[str, str]]:
+    """The violations as the JSON shape writes them: ISO local times, money as text."""
+    _in_zone(result)
+
+    def render(col: str, type_id: str) -> str:
+        if type_id == "timestamp with time zone":
+            return _iso_local(col)
+        if type_id == "decimal":
+            return f"CAST({col} AS VARCHAR)"
+        return col
+
+    return _rendered(result, render)
+
+
+def _as_sheet(result: CheckResult) -> list[tuple[str, str]]:
+    """The violations for a spreadsheet: local wall-clock times (a sheet has no zones)."""
+    tz = result.tz.key
+
+    def render(col: str, type_id: str) -> str:
+        if type_id == "timestamp with time zone":
+            return f"timezone({quote(tz)}, {col})"
+        return col
+
+    return _rendered(result, render)
+
+
+def _select(columns: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{expr} AS {ident(name)}" for name, expr in columns)
+
+
+def write_json(result: CheckResult, out: TextIO, advance: Advance = _ignore) -> None:
+    """The `--json` object, keys in their documented order, violations written as they come."""
+    head = {"profile": result.profile, "now": result.now.isoformat()}
+    text = json.dumps({**head, "summary": result.summary_json()}, ensure_ascii=False, indent=2)
+    out.write(text.removesuffix("\n}") + ',\n  "violations": [')
+    fields = ", ".join(f"{ident(name)} := {expr}" for name, expr in _as_text(result))
+    cur = result.con.execute(result.violations_sql(f"to_json(struct_pack({fields}))"))
+    separator = "\n    "
+    while rows := cur.fetchmany(CHUNK):
+        out.write(separator + ",\n    ".join(r[0] for r in rows))
+        separator = ",\n    "
+        advance(len(rows))
+    out.write("\n  ],\n" if separator == ",\n    " else "],\n")
+    rejected = [{"file": r.file, "row": r.row, "reason": r.reason} for r in result.rejected]
+    body = json.dumps(rejected, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    out.write(f'  "rejected": {body}\n}}\n')
+
+
+def write_file(
+    result: CheckResult,
+    path: Path,
+    advance: Advance = _ignore,
+    xlsx_max_rows: int = XLSX_MAX_ROWS,
+) -> FileWritten:
+    """Write the violations to `path` in the format of its suffix (see `output_format`)."""
+    fmt = output_format(path)
+    if fmt == "xlsx":
+        return _write_xlsx(result, path, advance, xlsx_max_rows)
+    if fmt == "parquet":
+        query, options = result.violations_sql(), "FORMAT parquet"
+    elif fmt == "csv":
+        query, options = result.violations_sql(_select(_as_text(result))), "FORMAT csv, HEADER true"
+    elif fmt == "jsonl":
+        query, options = result.violations_sql(_select(_as_text(result))), "FORMAT json"
+    else:
+        raise ValueError(f"{path}: no output format for this suffix")
+    result.con.execute(f"COPY ({query}) TO {quote(str(path))} ({options})")
+    advance(result.violation_rows)
+    return FileWritten(path, result.violation_rows, 0)
+
+
+def _write_xlsx(result: CheckResult, path: Path, advance: Advance, max_rows: int) -> FileWritten:
+    workbook = Workbook(write_only=True)
+    sheet: Any = workbook.create_sheet("violations")
+    query = result.violations_sql(_select(_as_sheet(result)))
+    cur = result.con.execute(f"{query} LIMIT {int(max_rows)}")
+    sheet.append([d[0] for d in cur.description or ()])
+    written = 0
+    while rows := cur.fetchmany(CHUNK):
+        for row in rows:
+            sheet.append(row)
+        written += len(rows)
+        advance(len(rows))
+    workbook.save(path)
+    return FileWritten(path, written, result.violation_rows - written)
