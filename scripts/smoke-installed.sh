@@ -102,7 +102,7 @@ import json, sys
 summary = json.load(open(sys.argv[1], encoding="utf-8"))["summary"]
 assert summary == {
     "shipments": 2, "evaluated": 2, "violations": {"ship_timeout": 0, "pickup_timeout": 0},
-    "open": 1, "compensation_total": "0.00", "fine_total": "0.00",
+    "open": 1, "compensation_total": "0.00", "fine_total": "0.00", "auto_refund_total": "0.00",
 }, summary
 EOF
 passed "lanshou check --json: 2 shipments evaluated, 1 open, no violation yet"
