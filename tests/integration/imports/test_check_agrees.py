@@ -28,10 +28,10 @@ from lanshou.enforcement.rules_context import RulesContext
 from lanshou.feeds.csv_import import import_tracking_csv
 from lanshou.imports import ImportSummary, import_orders
 from lanshou.imports.shipments_table import export_reader
+from tests.integration.imports.olist_files import write_spreadsheet_round_trip
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 3, 10, tzinfo=CST)
-OLIST = Path("/work/shared/datasets/olist-sample")
 
 HEADER = [
     "order_id",
@@ -254,31 +254,10 @@ def test_a_douyin_export_in_gbk_agrees(sessions: sessionmaker[Session], tmp_path
     assert data["summary"]["evaluated"] == 2
 
 
-def _spreadsheet_time(text: str) -> str:
-    """2017-10-02 10:56:33 as a spreadsheet program writes it back: 10/2/2017 10:56."""
-    if not text:
-        return text
-    day, clock = text.split(" ")
-    y, m, d = (int(x) for x in day.split("-"))
-    hh, mm, _ = clock.split(":")
-    return f"{m}/{d}/{y} {int(hh)}:{mm}"
-
-
 def test_the_olist_files_after_a_spreadsheet_round_trip_agree(
     sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    with (OLIST / "olist_orders_dataset.csv").open(newline="", encoding="utf-8") as fh:
-        orders = list(csv.reader(fh))[:401]
-    ids = {r[0] for r in orders[1:]}
-    with (OLIST / "olist_order_items_dataset.csv").open(newline="", encoding="utf-8") as fh:
-        items = [r for i, r in enumerate(csv.reader(fh)) if i == 0 or r[0] in ids]
-    for row in orders[1:]:
-        row[3:8] = [_spreadsheet_time(v) for v in row[3:8]]
-    for row in items[1:]:
-        row[4] = _spreadsheet_time(row[4])
-    for name, rows in (("orders.csv", orders), ("items.csv", items)):
-        with (tmp_path / name).open("w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows([*rows, [""] * len(rows[0]), [""] * len(rows[0])])
+    _orders, items = write_spreadsheet_round_trip(tmp_path, 400)
     now = datetime(2026, 1, 1, tzinfo=ZoneInfo("America/Sao_Paulo"))
     files = {"source": "olist", "items": tmp_path / "items.csv"}
 

@@ -20,8 +20,7 @@ from lanshou.adapters.db.models import (
 )
 from lanshou.imports import import_orders
 from tests.integration.imports.helpers import CTX, NOW, count
-
-OLIST = Path("/work/shared/datasets/olist-sample")
+from tests.integration.imports.olist_files import OLIST, write_spreadsheet_round_trip
 
 
 def _expected() -> dict[str, int]:
@@ -108,31 +107,11 @@ def test_importing_the_olist_sample_twice_changes_nothing(
     assert count(sessions, Order) == first.inserted
 
 
-def _spreadsheet_time(text: str) -> str:
-    """'2017-10-02 10:56:33' as a spreadsheet saves it again: '10/2/2017 10:56'."""
-    if not text:
-        return text
-    day, clock = text.split(" ")
-    y, m, d = (int(x) for x in day.split("-"))
-    hh, mm, _ = clock.split(":")
-    return f"{m}/{d}/{y} {int(hh)}:{mm}"
-
-
 def test_the_olist_files_after_a_spreadsheet_round_trip_import(
     sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    with (OLIST / "olist_orders_dataset.csv").open(newline="", encoding="utf-8") as fh:
-        orders = list(csv.reader(fh))[:301]
+    orders, items = write_spreadsheet_round_trip(tmp_path, 300)
     ids = {r[0] for r in orders[1:]}
-    with (OLIST / "olist_order_items_dataset.csv").open(newline="", encoding="utf-8") as fh:
-        items = [r for i, r in enumerate(csv.reader(fh)) if i == 0 or r[0] in ids]
-    for row in orders[1:]:
-        row[3:8] = [_spreadsheet_time(v) for v in row[3:8]]
-    for row in items[1:]:
-        row[4] = _spreadsheet_time(row[4])
-    for name, rows in (("orders.csv", orders), ("items.csv", items)):
-        with (tmp_path / name).open("w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows([*rows, [""] * len(rows[0]), [""] * len(rows[0])])
 
     summary = import_orders(
         sessions,
