@@ -17,13 +17,12 @@ from lanshou.adapters.db.engine import make_engine, session_factory
 from lanshou.adapters.db.migrate import ensure_current
 from lanshou.adapters.notify import EgressPolicy
 from lanshou.adapters.notify.egress import GuardedTransport
-from lanshou.alerts.dispatcher import SenderFactory, sender_factory
-from lanshou.appeals.context import AppealsContext
-from lanshou.audit.keys import AuditKeys, bind_keys
+from lanshou.alerts import SenderFactory, sender_factory
+from lanshou.appeals import AppealsContext
+from lanshou.audit import AuditKeys, bind_keys
 from lanshou.clock import Clock, SystemClock
-from lanshou.enforcement.rules_context import RulesContext
-from lanshou.platforms.context import PlatformsContext
-from lanshou.platforms.secrets import SecretBox
+from lanshou.enforcement import RulesContext
+from lanshou.platforms import PlatformsContext, SecretBox
 from lanshou.settings import Settings
 
 

@@ -12,18 +12,14 @@ import threading
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.alerts import dispatch_alerts
-from lanshou.analytics.aggregates import refresh_aggregates
-from lanshou.appeals.complaints import escalate_overdue
-from lanshou.appeals.filing import expire_overdue
-from lanshou.audit.head import export_head
+from lanshou.analytics import refresh_aggregates
+from lanshou.appeals import escalate_overdue, expire_overdue
+from lanshou.audit import export_head
 from lanshou.bootstrap import Runtime
-from lanshou.enforcement.inbox import DrainResult
-from lanshou.enforcement.inbox import drain_inbox as drain_pending
-from lanshou.enforcement.sweep import SweepResult, run_sweep
-from lanshou.feeds.subscription_client import SubscriptionClient
-from lanshou.feeds.subscriptions import SubscriptionRun, send_due_subscriptions
-from lanshou.platforms.push import apply_stranded
-from lanshou.platforms.sync import sync_due
+from lanshou.enforcement import DrainResult, SweepResult, run_sweep
+from lanshou.enforcement import drain_inbox as drain_pending
+from lanshou.feeds import SubscriptionClient, SubscriptionRun, send_due_subscriptions
+from lanshou.platforms import apply_stranded, sync_due
 
 log = logging.getLogger("lanshou.worker")
 INBOX_IDLE_SECONDS = 0.2  # how often an idle drainer asks the inbox again

@@ -26,8 +26,7 @@ from lanshou.adapters.notify import CHANNEL_KINDS, EgressPolicy, EgressRefused
 from lanshou.alerts.kinds import EVENT_KINDS
 from lanshou.domain.roles import Role
 from lanshou.errors import InvalidInput, NotFound, PermissionDenied
-from lanshou.identity.auth import Principal
-from lanshou.identity.scope import Scope
+from lanshou.identity import Principal, Scope
 
 CONFIG_KEYS = {
     "dingtalk": ("url",),

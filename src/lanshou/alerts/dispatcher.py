@@ -23,7 +23,7 @@ from lanshou.adapters.notify import DeliveryResult, EgressPolicy, Message, Sende
 from lanshou.alerts.collect import collect_events, enqueue
 from lanshou.alerts.policy import AlertPolicy
 from lanshou.alerts.zones import ShopZones
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 
 log = logging.getLogger("lanshou.alerts")
 SenderFactory = Callable[[str, Mapping[str, Any], str | None], Sender]

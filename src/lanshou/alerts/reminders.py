@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.models import Carrier, Courier, Deadline, Order, Outlet, Shipment, Shop
 from lanshou.adapters.db.models.alerts import AlertDelivery
 from lanshou.adapters.notify import DeliveryResult
-from lanshou.analytics.at_risk import log_contact
+from lanshou.analytics import log_contact
 from lanshou.errors import InvalidInput, NotFound
 from lanshou.i18n import translate
 from lanshou.i18n.format import local_time
-from lanshou.identity.scope import Scope
+from lanshou.identity import Scope
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.models import Platform, Shop
 from lanshou.alerts.policy import AlertPolicy, release_at
 from lanshou.domain.rules.calendar import WorkingCalendar
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 

@@ -2,3 +2,31 @@
 
 Every query takes a :class:`~lanshou.orders.listing.Scope`, so tenants only see their shops.
 """
+
+from lanshou.analytics import dashboard, whatif  # modules used as namespaces
+from lanshou.analytics.aggregates import refresh_aggregates
+from lanshou.analytics.at_risk import board, log_contact
+from lanshou.analytics.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
+from lanshou.analytics.period import Period, local_day
+from lanshou.analytics.report import build_report
+from lanshou.analytics.scorecards import LEVELS, pickup_samples, scorecards
+from lanshou.analytics.weekly import weekly_html
+
+__all__ = [
+    "CSV_TYPE",
+    "LEVELS",
+    "XLSX_TYPE",
+    "Period",
+    "board",
+    "build_report",
+    "dashboard",
+    "local_day",
+    "log_contact",
+    "pickup_samples",
+    "refresh_aggregates",
+    "scorecards",
+    "to_csv",
+    "to_xlsx",
+    "weekly_html",
+    "whatif",
+]

@@ -74,8 +74,8 @@ from lanshou.analytics.loss_cells import raw_loss_cells, raw_violation_cells
 from lanshou.analytics.period import Period, local_day
 from lanshou.analytics.pickup_cells import PICKUP_KEY, PICKUP_VALUES, raw_pickup_cells
 from lanshou.analytics.pickup_rules import PickupRules, pickup_rule_keys
-from lanshou.enforcement.rules_context import RulesContext
-from lanshou.identity.scope import Scope
+from lanshou.enforcement import RulesContext
+from lanshou.identity import Scope
 
 STATE = "loss"
 PICKUP_STATE = "pickup"

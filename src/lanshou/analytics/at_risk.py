@@ -42,9 +42,9 @@ from lanshou.analytics.miss_cost import miss_cost
 from lanshou.analytics.pickup_rules import PickupRules, pickup_rule_keys
 from lanshou.analytics.prediction import OpenShipment, model_for, predict_many
 from lanshou.analytics.scoping import scoped
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 from lanshou.errors import InvalidInput, NotFound
-from lanshou.identity.scope import Scope
+from lanshou.identity import Scope
 
 CONTACT_CHANNELS = ("phone", "wechat", "sms", "in_person", "reminder")
 COUNTERPARTS = ("courier", "outlet", "carrier_cs", "buyer", "platform_cs")

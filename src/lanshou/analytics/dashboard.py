@@ -22,8 +22,8 @@ from lanshou.analytics.scorecards import (
     scorecards,
 )
 from lanshou.domain.money import from_fen
-from lanshou.enforcement.rules_context import RulesContext
-from lanshou.identity.scope import Scope
+from lanshou.enforcement import RulesContext
+from lanshou.identity import Scope
 
 SHOP_HEADERS = ("shop", "compensation", "fines", "refunds", "recovered", "net_loss")
 CARD_HEADERS = (

@@ -51,8 +51,8 @@ from lanshou.analytics.prediction import model_for
 from lanshou.analytics.scoping import scoped
 from lanshou.analytics.survival import Curve, miss_probability, segment_of
 from lanshou.domain.money import from_fen, to_fen
-from lanshou.enforcement.rules_context import RulesContext
-from lanshou.identity.scope import Scope
+from lanshou.enforcement import RulesContext
+from lanshou.identity import Scope
 
 MILLION = 10**6
 INSERT_CHUNK = 10_000

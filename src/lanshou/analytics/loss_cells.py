@@ -19,8 +19,8 @@ from lanshou.adapters.db.models import LedgerEntry, Shipment, Shop, Violation
 from lanshou.analytics.period import Period, local_day
 from lanshou.analytics.scoping import scoped
 from lanshou.domain.violations import HAPPENED, ViolationState
-from lanshou.enforcement.ledger import MONEY_KINDS
-from lanshou.identity.scope import Scope
+from lanshou.enforcement import MONEY_KINDS
+from lanshou.identity import Scope
 
 COUNTED_STATES = HAPPENED  # a violation that happened (not exempt, not withdrawn)
 

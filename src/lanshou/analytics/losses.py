@@ -37,7 +37,7 @@ from lanshou.analytics.loss_cells import COUNTED_STATES, LossCell
 from lanshou.analytics.period import Period, iso_week, percentile
 from lanshou.analytics.scoping import scoped
 from lanshou.domain.appeals.machine import AWAITING_DECISION, DECIDED_STATES, REJECTED_STATES
-from lanshou.identity.scope import Scope
+from lanshou.identity import Scope
 
 
 @dataclass

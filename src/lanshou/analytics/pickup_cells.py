@@ -25,7 +25,7 @@ from lanshou.analytics.pickup_rules import (
     one_pickup_rule_per_profile,
 )
 from lanshou.analytics.scoping import scoped
-from lanshou.identity.scope import Scope
+from lanshou.identity import Scope
 
 PICKUP_KEY = ("day", "shop_id", "carrier_id", "outlet_id", "courier_id")
 PICKUP_VALUES = ("shipments", "with_deadline", "timeouts", "reversed", "feed_stalls", "penalty_fen")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Platform
 from lanshou.domain.rules.errors import ProfileError
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 
 PickupRules = frozenset[tuple[str, str]]
 

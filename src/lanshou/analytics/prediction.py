@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Order, Shipment
 from lanshou.analytics.survival import BreachModel, Observation, Prediction, segment_of
-from lanshou.identity.scope import Scope
+from lanshou.identity import Scope
 
 HISTORY_DAYS = 60
 _CACHE: dict[tuple[str, frozenset[int] | None, datetime], BreachModel] = {}

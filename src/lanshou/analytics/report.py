@@ -26,9 +26,9 @@ from lanshou.analytics.losses import (
 from lanshou.analytics.period import Period
 from lanshou.analytics.scoping import scoped
 from lanshou.analytics.scorecards import pickup_samples, scorecards
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 from lanshou.errors import NotFound
-from lanshou.identity.scope import Scope
+from lanshou.identity import Scope
 
 REPORT_KEYS = (
     "period",

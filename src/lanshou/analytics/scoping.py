@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select
 
-from lanshou.identity.scope import Scope
+from lanshou.identity import Scope
 
 Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 

@@ -46,8 +46,8 @@ from lanshou.analytics.aggregates import PICKUP_STATE, WINDOWS, ensure_pickups
 from lanshou.analytics.latency import PERCENTILES, bucket_hours, percentile_select, window_histogram
 from lanshou.analytics.period import Period, iso_week
 from lanshou.analytics.scoping import scoped
-from lanshou.enforcement.rules_context import RulesContext
-from lanshou.identity.scope import Scope
+from lanshou.enforcement import RulesContext
+from lanshou.identity import Scope
 
 LEVELS = ("carrier", "outlet", "courier")
 

@@ -11,8 +11,8 @@ from lanshou.analytics.charts import horizontal_bars, stacked_bars
 from lanshou.analytics.losses import loss_breakdowns
 from lanshou.analytics.period import Period
 from lanshou.analytics.report import build_report, resolve_shops
-from lanshou.enforcement.rules_context import RulesContext
-from lanshou.identity.scope import Scope
+from lanshou.enforcement import RulesContext
+from lanshou.identity import Scope
 
 KIND_ZH = (("compensation", "赔付"), ("fine", "罚款"), ("refund", "自动退款"))
 _CSS = (

@@ -35,10 +35,10 @@ from lanshou.adapters.db.models import (
 )
 from lanshou.analytics.losses import fen_str
 from lanshou.analytics.period import Period
-from lanshou.batch.engine import evaluate_batch
+from lanshou.batch import evaluate_batch
 from lanshou.domain.money import from_fen
 from lanshou.domain.rules.profile import Profile
-from lanshou.enforcement.rules_context import RulesContext, approved_exemptions
+from lanshou.enforcement import RulesContext, approved_exemptions
 from lanshou.errors import InvalidInput, NotFound
 
 COLUMNS = (

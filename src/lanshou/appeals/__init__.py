@@ -4,7 +4,16 @@ Windows and limits come from the violation's platform profile; every change of a
 an ``appeal_events`` row and an audit record; approval reverses the money through the ledger.
 """
 
+from lanshou.appeals.access import (
+    FILERS,
+    REVIEWERS,
+    require_role,
+    visible_appeal,
+    visible_violation,
+)
 from lanshou.appeals.complaints import (
+    TASK_KINDS,
+    ComplaintView,
     complete_task,
     decide_complaint,
     escalate_overdue,
@@ -15,25 +24,44 @@ from lanshou.appeals.complaints import (
 from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.dossier import export_dossier
 from lanshou.appeals.evidence import evidence_file, upload_evidence
+from lanshou.appeals.facts import gather
 from lanshou.appeals.filing import (
+    appeal_window_closes_at,
     create_appeal,
     expire_overdue,
     reconsider_appeal,
     submit_appeal,
     withdraw_appeal,
 )
+from lanshou.appeals.history import record_event
 from lanshou.appeals.review import (
     OTHER_REVIEWER_RULE,
     claim_appeal,
     decide_appeal,
     for_another_reviewer,
 )
-from lanshou.appeals.views import appeal_view, draft_statement, list_violations, statement_draft_for
+from lanshou.appeals.views import (
+    VIOLATION_STATES,
+    AppealView,
+    appeal_view,
+    draft_statement,
+    list_violations,
+    statement_draft_for,
+)
+from lanshou.appeals.worklists import QUEUE_STATES, net_fen_by_violation, review_queue, user_names
 
 __all__ = [
+    "FILERS",
     "OTHER_REVIEWER_RULE",
+    "QUEUE_STATES",
+    "REVIEWERS",
+    "TASK_KINDS",
+    "VIOLATION_STATES",
+    "AppealView",
     "AppealsContext",
+    "ComplaintView",
     "appeal_view",
+    "appeal_window_closes_at",
     "claim_appeal",
     "complete_task",
     "create_appeal",
@@ -46,12 +74,20 @@ __all__ = [
     "export_dossier",
     "file_complaint",
     "for_another_reviewer",
+    "gather",
     "get_complaint",
     "list_complaints",
     "list_violations",
+    "net_fen_by_violation",
     "reconsider_appeal",
+    "record_event",
+    "require_role",
+    "review_queue",
     "statement_draft_for",
     "submit_appeal",
     "upload_evidence",
+    "user_names",
+    "visible_appeal",
+    "visible_violation",
     "withdraw_appeal",
 ]

@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.models import Appeal, Violation
 from lanshou.domain.roles import Role
 from lanshou.errors import NotFound, PermissionDenied
-from lanshou.identity.auth import Principal
-from lanshou.identity.scope import Scope, scope_for
+from lanshou.identity import Principal, Scope, scope_for
 
 FILERS = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_STAFF, Role.CS_AGENT, Role.ADMIN})
 REVIEWERS = frozenset({Role.REVIEWER, Role.ADMIN})

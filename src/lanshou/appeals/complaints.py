@@ -15,10 +15,9 @@ from lanshou.adapters.db.models import Complaint, ComplaintTask, Order, Platform
 from lanshou.appeals.access import REVIEWERS, require_role
 from lanshou.domain.roles import Role
 from lanshou.domain.rules.calendar import from_us, to_us
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 from lanshou.errors import Conflict, InvalidInput, NotFound
-from lanshou.identity.auth import Principal
-from lanshou.identity.scope import Scope, scope_for, scoped_orders
+from lanshou.identity import Principal, Scope, scope_for, scoped_orders
 
 TASK_KINDS = ("compensate", "reship", "refund")
 TASK_WORKING_DAYS = 2

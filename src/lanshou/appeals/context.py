@@ -13,7 +13,7 @@ from lanshou.domain.appeals.limits import AppealLimits
 from lanshou.domain.appeals.venue import Mode, Venue
 from lanshou.domain.rules.calendar import WorkingCalendar
 from lanshou.domain.rules.profile import Profile
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 from lanshou.settings import Settings
 
 MAX_FILE_BYTES = 10 * 1024 * 1024

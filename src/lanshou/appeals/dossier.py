@@ -18,7 +18,7 @@ from lanshou.appeals.evidence import list_evidence
 from lanshou.appeals.facts import case_facts, contact_json, gather
 from lanshou.appeals.history import history
 from lanshou.appeals.views import ledger_effect
-from lanshou.audit.head import current_head
+from lanshou.audit import current_head
 from lanshou.domain.appeals.assessment import assess
 from lanshou.errors import NotFound
 

@@ -20,7 +20,7 @@ from lanshou.domain.appeals.limits import LimitExceeded
 from lanshou.domain.appeals.machine import AppealState as S
 from lanshou.domain.appeals.venue import Venue
 from lanshou.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
-from lanshou.identity.auth import Principal
+from lanshou.identity import Principal
 
 _OPEN_FOR_EVIDENCE = {S.DRAFT.value, S.NEED_INFO.value, S.REJECTED.value}
 # Seller mode: the platform's decision is recorded with a screenshot while the case is with it.

@@ -24,8 +24,7 @@ from lanshou.appeals.context import AppealsContext
 from lanshou.domain.appeals.facts import CaseFacts, Contact
 from lanshou.domain.rules.evaluate import RuleOutcome, evaluate_shipment
 from lanshou.domain.violations import ViolationState
-from lanshou.enforcement.facts import load_facts
-from lanshou.enforcement.rules_context import approved_exemptions
+from lanshou.enforcement import approved_exemptions, load_facts
 
 
 @dataclass(frozen=True)

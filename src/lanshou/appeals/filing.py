@@ -19,7 +19,7 @@ from lanshou.domain.roles import Role
 from lanshou.domain.rules.calendar import from_us, to_us
 from lanshou.domain.violations import IN_FORCE
 from lanshou.errors import Conflict, InvalidInput
-from lanshou.identity.auth import Principal
+from lanshou.identity import Principal
 
 APPEALABLE_VIOLATION_STATES = IN_FORCE  # an appeal asks to lift a penalty that stands
 CHANNELS = ("online", "customer_service")

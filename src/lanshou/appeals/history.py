@@ -14,7 +14,7 @@ from lanshou.domain.appeals.limits import AppealLimits
 from lanshou.domain.appeals.machine import AppealEvent as Event
 from lanshou.domain.appeals.machine import TransitionNotAllowed, allowed_events, apply
 from lanshou.errors import Conflict
-from lanshou.identity.auth import Principal
+from lanshou.identity import Principal
 
 
 def record_event(

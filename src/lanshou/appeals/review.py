@@ -20,9 +20,9 @@ from lanshou.domain.appeals.machine import AppealEvent as Event
 from lanshou.domain.appeals.machine import AppealState as S
 from lanshou.domain.appeals.venue import Venue
 from lanshou.domain.violations import ViolationState
-from lanshou.enforcement import ledger
+from lanshou.enforcement import reverse_all
 from lanshou.errors import Conflict, InvalidInput, PermissionDenied
-from lanshou.identity.auth import Principal
+from lanshou.identity import Principal
 
 OUTCOMES = {"approved": Event.APPROVE, "rejected": Event.REJECT, "need_info": Event.REQUEST_INFO}
 OTHER_REVIEWER_RULE = "reconsideration_by_other_reviewer"
@@ -193,7 +193,7 @@ def _reverse(
     """Approval: reversing ledger entries for every open entry, and the violation reversed."""
     if violation.state == ViolationState.REVERSED:
         raise Conflict(f"violation {violation.id} is already reversed", state=violation.state)
-    moved = ledger.reverse_all(
+    moved = reverse_all(
         session,
         shop_id=violation.shop_id,
         violation_id=violation.id,

@@ -21,8 +21,7 @@ from lanshou.domain.appeals.machine import AppealState, allowed_events
 from lanshou.domain.appeals.statement import draft_statement as draft_text
 from lanshou.domain.violations import ALL_VIOLATION_STATES
 from lanshou.errors import InvalidInput
-from lanshou.identity.auth import Principal
-from lanshou.identity.scope import Scope
+from lanshou.identity import Principal, Scope
 
 
 @dataclass(frozen=True)

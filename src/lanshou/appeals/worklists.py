@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Appeal, LedgerEntry, Order, Shop, User, Violation
 from lanshou.domain.appeals.machine import AWAITING_REVIEW
-from lanshou.identity.scope import Scope
+from lanshou.identity import Scope
 
 __all__ = ["QUEUE_STATES", "QueueItem", "net_fen_by_violation", "review_queue", "user_names"]
 

@@ -14,16 +14,36 @@ from lanshou.audit.chain import (
     record_many,
     verify_chain,
 )
-from lanshou.audit.keys import GENESIS
+from lanshou.audit.head import (
+    Head,
+    current_head,
+    export_head,
+    parse_head,
+    read_head_file,
+    sign_head,
+    write_head_file,
+)
+from lanshou.audit.keys import GENESIS, AuditKeys, bind_keys, hkdf_sha256, keys_for
 
 __all__ = [
     "GENESIS",
     "KEYED",
     "PLAIN",
+    "AuditKeys",
     "ChainReport",
     "Entry",
+    "Head",
     "Problem",
+    "bind_keys",
+    "current_head",
+    "export_head",
+    "hkdf_sha256",
+    "keys_for",
+    "parse_head",
+    "read_head_file",
     "record",
     "record_many",
+    "sign_head",
     "verify_chain",
+    "write_head_file",
 ]

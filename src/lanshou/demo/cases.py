@@ -33,9 +33,9 @@ from lanshou.appeals import (
     submit_appeal,
 )
 from lanshou.domain.roles import Role
-from lanshou.enforcement.evaluation import evaluate_shipments
+from lanshou.enforcement import evaluate_shipments
 from lanshou.i18n.format import DISPLAY_TZ
-from lanshou.identity.auth import Principal
+from lanshou.identity import Principal
 
 CASE_SHOP = "demo-dy-hemu"  # the shop of every demo merchant user (owner and staff)
 ORDER_FEN = 8900

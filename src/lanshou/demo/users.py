@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.models import ShopMembership, User
 from lanshou.demo.logins import DEMO_PASSWORD
 from lanshou.domain.roles import Role
-from lanshou.identity.auth import hash_password
+from lanshou.identity import hash_password
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,7 @@ from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.sweep import evaluate_all
 from lanshou.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lanshou.i18n import N_
-from lanshou.identity.auth import Principal
-from lanshou.identity.scope import Scope
+from lanshou.identity import Principal, Scope
 from lanshou.settings import Settings
 
 EFFECTS = ("exempt", "extend")

@@ -20,7 +20,7 @@ from lanshou.adapters.db.models import (
     Violation,
 )
 from lanshou.errors import NotFound
-from lanshou.identity.scope import Scope
+from lanshou.identity import Scope
 
 
 @dataclass(frozen=True)

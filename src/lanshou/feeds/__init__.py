@@ -13,3 +13,46 @@
 - :mod:`.csv_import`: ``lanshou import tracking FILE`` in chunks, rejects to ``FILE.rejects.csv``;
 - :mod:`.errors`: what a feed can refuse.
 """
+
+from lanshou.feeds import kdniao, kuaidi100  # modules used as namespaces
+from lanshou.feeds.csv_import import import_tracking_csv
+from lanshou.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
+from lanshou.feeds.ingest import PlainEvent, ingest_events, ingest_kdniao, ingest_kuaidi100
+from lanshou.feeds.integrations import create_integration, list_integrations
+from lanshou.feeds.subscription_admin import (
+    configure_shop_feed,
+    retry_subscription,
+    shop_feeds,
+    subscription_counts,
+    subscription_line,
+    troubled_subscriptions,
+)
+from lanshou.feeds.subscription_client import SubscriptionClient
+from lanshou.feeds.subscription_rules import RetryPolicy, SubState
+from lanshou.feeds.subscriptions import SubscriptionRun, send_due_subscriptions
+
+__all__ = [
+    "MalformedFeed",
+    "PayloadTooLarge",
+    "PlainEvent",
+    "RetryPolicy",
+    "SignatureInvalid",
+    "SubState",
+    "SubscriptionClient",
+    "SubscriptionRun",
+    "configure_shop_feed",
+    "create_integration",
+    "import_tracking_csv",
+    "ingest_events",
+    "ingest_kdniao",
+    "ingest_kuaidi100",
+    "kdniao",
+    "kuaidi100",
+    "list_integrations",
+    "retry_subscription",
+    "send_due_subscriptions",
+    "shop_feeds",
+    "subscription_counts",
+    "subscription_line",
+    "troubled_subscriptions",
+]

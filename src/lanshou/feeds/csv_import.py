@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.domain.tracking import STATUSES
-from lanshou.enforcement.inbox import drain_inbox
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext, drain_inbox
 from lanshou.errors import InvalidInput
 from lanshou.feeds.ingest import IngestSummary, PlainEvent, ingest_events
 

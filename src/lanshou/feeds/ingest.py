@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from lanshou import audit
 from lanshou.adapters.db.models import Carrier, Shipment
 from lanshou.domain.tracking import TrackingUpdate, normalise_waybill
-from lanshou.enforcement.inbox import accept_updates, judge_in_full, lock_waybills
+from lanshou.enforcement import accept_updates, judge_in_full, lock_waybills
 from lanshou.feeds import kdniao, kuaidi100
 from lanshou.feeds.integrations import find_signer
 from lanshou.feeds.subscriptions import apply_kuaidi100_push
-from lanshou.orders.carriers import CarrierResolver, carrier_row
+from lanshou.orders import CarrierResolver, carrier_row
 
 log = logging.getLogger("lanshou.feeds")
 

@@ -14,7 +14,7 @@ from lanshou.adapters.db.models.feeds import FeedIntegration
 from lanshou.domain.roles import Role
 from lanshou.errors import Conflict, InvalidInput, PermissionDenied
 from lanshou.feeds.errors import SignatureInvalid
-from lanshou.identity.auth import Principal
+from lanshou.identity import Principal
 
 KINDS = ("kuaidi100", "kdniao")
 

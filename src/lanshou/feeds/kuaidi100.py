@@ -18,7 +18,7 @@ from typing import Any
 from lanshou.domain.tracking import TrackingUpdate, normalise_waybill
 from lanshou.feeds.errors import MalformedFeed
 from lanshou.feeds.traces import Scan, label_trace, parse_local_time
-from lanshou.orders.carriers import CarrierResolver
+from lanshou.orders import CarrierResolver
 
 SOURCE = "kuaidi100"
 

@@ -17,7 +17,7 @@ from lanshou.domain.roles import Role
 from lanshou.errors import InvalidInput, NotFound, PermissionDenied
 from lanshou.feeds.subscribe_contracts import phone_tail
 from lanshou.feeds.subscription_rules import TROUBLE_STATES, SubState
-from lanshou.identity.auth import Principal
+from lanshou.identity import Principal
 
 
 def _require_admin(actor: Principal) -> None:

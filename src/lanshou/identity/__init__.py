@@ -1,1 +1,41 @@
 """Who is asking and what they may see: accounts and sessions, the tenant scope, tasks."""
+
+from lanshou.identity import tasks  # modules used as namespaces
+from lanshou.identity.auth import (
+    Principal,
+    ThrottlePolicy,
+    authenticate,
+    create_integration_token,
+    end_session,
+    hash_password,
+    issue_session_token,
+    list_tokens,
+    list_users,
+    principal_for_api_token,
+    principal_for_session,
+    revoke_token,
+    set_locale,
+    start_session,
+)
+from lanshou.identity.scope import Scope, scope_for, scoped_orders
+
+__all__ = [
+    "Principal",
+    "Scope",
+    "ThrottlePolicy",
+    "authenticate",
+    "create_integration_token",
+    "end_session",
+    "hash_password",
+    "issue_session_token",
+    "list_tokens",
+    "list_users",
+    "principal_for_api_token",
+    "principal_for_session",
+    "revoke_token",
+    "scope_for",
+    "scoped_orders",
+    "set_locale",
+    "start_session",
+    "tasks",
+]

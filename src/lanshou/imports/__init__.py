@@ -9,6 +9,21 @@ the date scan), ``shop_orders`` (rows → orders), ``records`` and ``dates`` (pa
 the database), ``rejects`` (the rejects file).
 """
 
+from lanshou.imports.records import ItemRecord, OrderRecord, ShipmentRecord
 from lanshou.imports.service import CHUNK, SOURCES, ImportProgress, ImportSummary, import_orders
+from lanshou.imports.shipments_table import export_reader
+from lanshou.imports.upsert import OrderWriter, ensure_platform
 
-__all__ = ["CHUNK", "SOURCES", "ImportProgress", "ImportSummary", "import_orders"]
+__all__ = [
+    "CHUNK",
+    "SOURCES",
+    "ImportProgress",
+    "ImportSummary",
+    "ItemRecord",
+    "OrderRecord",
+    "OrderWriter",
+    "ShipmentRecord",
+    "ensure_platform",
+    "export_reader",
+    "import_orders",
+]

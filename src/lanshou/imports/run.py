@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from lanshou.batch.inputs import Rejected
+from lanshou.batch import Rejected
 from lanshou.errors import InvalidInput
 from lanshou.imports.dates import DateOrder, OrderEvidence, TimeFormatError, infer_orders
 from lanshou.imports.mapping import TIME_FIELDS, Mapping

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Platform
 from lanshou.domain.rules.errors import RulesError
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 from lanshou.errors import InvalidInput
 from lanshou.imports.dates import DateOrder
 from lanshou.imports.mapping import load_mapping

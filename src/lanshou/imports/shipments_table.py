@@ -20,8 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from lanshou.batch.inputs import SHIPMENT_COLUMNS, ReadResult, ShipmentReader
-from lanshou.batch.rule_sql import quote
+from lanshou.batch import SHIPMENT_COLUMNS, ReadResult, ShipmentReader, quote
 from lanshou.domain.money import from_fen
 from lanshou.domain.rules.profile import Profile
 from lanshou.imports.dates import DateOrder
@@ -30,7 +29,7 @@ from lanshou.imports.records import OrderRecord
 from lanshou.imports.run import ImportSummary, ReadRun
 from lanshou.imports.scans import scan_chunks
 from lanshou.imports.stream import read_orders
-from lanshou.orders.carriers import CarrierResolver
+from lanshou.orders import CarrierResolver
 
 __all__ = ["export_reader"]
 

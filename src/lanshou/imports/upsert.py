@@ -23,12 +23,14 @@ from lanshou.adapters.db.models import Order, OrderItem, Platform, Shipment, Sho
 from lanshou.adapters.db.models import TrackingEvent as EventRow
 from lanshou.adapters.db.statistics import hold_statistics, refresh_stale_statistics
 from lanshou.domain.tracking import TrackingUpdate
-from lanshou.enforcement.evaluation import evaluate_shipments
-from lanshou.enforcement.rules_context import RulesContext
-from lanshou.enforcement.tracking import attach_orphan_events, record_events
+from lanshou.enforcement import (
+    RulesContext,
+    attach_orphan_events,
+    evaluate_shipments,
+    record_events,
+)
 from lanshou.imports.records import OrderRecord
-from lanshou.orders.carriers import CarrierResolver, carrier_row
-from lanshou.orders.tracking_queue import queue_tracking_subscriptions
+from lanshou.orders import CarrierResolver, carrier_row, queue_tracking_subscriptions
 
 __all__ = ["ChunkResult", "OrderWriter", "ensure_platform"]
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Communication, Order, User
 from lanshou.errors import NotFound
-from lanshou.identity.scope import Scope, scoped_orders
+from lanshou.identity import Scope, scoped_orders
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from lanshou.adapters.db.models import (
 )
 from lanshou.domain.tracking import STATUSES
 from lanshou.errors import InvalidInput, NotFound
-from lanshou.identity.scope import Scope, scoped_orders
+from lanshou.identity import Scope, scoped_orders
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PER_PAGE = 50

@@ -17,12 +17,9 @@ from lanshou import audit
 from lanshou.adapters.db.models import Order, Shipment
 from lanshou.domain.roles import Role
 from lanshou.domain.tracking import normalise_waybill
-from lanshou.enforcement.evaluation import evaluate_shipments
-from lanshou.enforcement.rules_context import RulesContext
-from lanshou.enforcement.tracking import attach_orphan_events
+from lanshou.enforcement import RulesContext, attach_orphan_events, evaluate_shipments
 from lanshou.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lanshou.identity.auth import Principal
-from lanshou.identity.scope import Scope, scoped_orders
+from lanshou.identity import Principal, Scope, scoped_orders
 from lanshou.orders.carriers import CarrierResolver, carrier_row
 from lanshou.orders.tracking_queue import queue_tracking_subscriptions
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Carrier, PlatformCarrierCode
 from lanshou.adapters.platforms.douyin import DouyinClient
-from lanshou.orders.carriers import CarrierResolver, carrier_row
+from lanshou.orders import CarrierResolver, carrier_row
 
 __all__ = [
     "carrier_codes",

@@ -19,7 +19,7 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import PlatformConnection, Shop
 from lanshou.adapters.platforms.douyin import Credentials, DouyinClient, DouyinError, Token
 from lanshou.errors import InvalidInput, NotFound
-from lanshou.imports.upsert import ensure_platform
+from lanshou.imports import ensure_platform
 from lanshou.platforms.context import PlatformsContext
 
 __all__ = [

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lanshou.domain.tracking import normalise_waybill
-from lanshou.imports.records import ItemRecord, OrderRecord, ShipmentRecord
+from lanshou.imports import ItemRecord, OrderRecord, ShipmentRecord
 
 __all__ = [
     "STATUSES",

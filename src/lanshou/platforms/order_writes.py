@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Order, Shipment
-from lanshou.enforcement.evaluation import evaluate_shipments
-from lanshou.imports.upsert import OrderWriter
+from lanshou.enforcement import evaluate_shipments
+from lanshou.imports import OrderWriter
 from lanshou.platforms.douyin_orders import ExistingShipment, order_record
 
 __all__ = ["OrdersWritten", "write_orders"]

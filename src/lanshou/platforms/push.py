@@ -44,10 +44,10 @@ from lanshou.adapters.db.models import (
     Violation,
 )
 from lanshou.adapters.platforms.douyin import DouyinError, event_sign
-from lanshou.appeals.history import record_event
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.appeals import record_event
+from lanshou.enforcement import RulesContext
 from lanshou.errors import AuthenticationFailed, InvalidInput, LanshouError
-from lanshou.imports.upsert import OrderWriter
+from lanshou.imports import OrderWriter
 from lanshou.platforms.carrier_codes import carrier_codes
 from lanshou.platforms.connections import DOUYIN, client_for, token_saver
 from lanshou.platforms.context import PlatformsContext

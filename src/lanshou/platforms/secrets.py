@@ -12,7 +12,7 @@ import base64
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from lanshou.audit.keys import hkdf_sha256
+from lanshou.audit import hkdf_sha256
 from lanshou.errors import LanshouError
 
 __all__ = ["SecretBox", "SecretUnreadable"]

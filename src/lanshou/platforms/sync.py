@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import PlatformConnection, Shop
 from lanshou.adapters.platforms.douyin import DouyinClient, DouyinError
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 from lanshou.errors import NotFound
-from lanshou.imports.upsert import OrderWriter
+from lanshou.imports import OrderWriter
 from lanshou.platforms.carrier_codes import (
     carrier_codes,
     codes_stale,

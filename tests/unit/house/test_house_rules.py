@@ -66,3 +66,65 @@ def test_no_function_on_the_event_path_is_longer_than_60_lines() -> None:
                 if lines > MAX_EVENT_PATH_LINES:
                     long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name} {lines}")
     assert long == []
+
+
+# Business areas: packages whose modules other areas reach only through the package's
+# ``__init__`` (what it lists in ``__all__``). ``domain`` (pure vocabulary) and ``adapters``
+# (infrastructure) are libraries of modules and are imported module by module.
+AREAS = (
+    "alerts",
+    "analytics",
+    "appeals",
+    "audit",
+    "batch",
+    "demo",
+    "enforcement",
+    "feeds",
+    "identity",
+    "imports",
+    "orders",
+    "platforms",
+)
+
+
+def _public_names(area: str) -> set[str]:
+    tree = ast.parse((SRC / area / "__init__.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "__all__":
+            return set(ast.literal_eval(node.value))
+    return set()
+
+
+def test_areas_talk_through_their_public_init() -> None:
+    """Another area (or an entry point) imports ``from lanshou.<area> import name`` and only
+    names that area's ``__init__`` exports; a submodule path is the area's own business."""
+    public = {area: _public_names(area) for area in AREAS}
+    found = []
+    for path in MODULES:
+        parts = path.relative_to(SRC).parts
+        own = parts[0] if len(parts) > 1 else None
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or node.level:
+                continue
+            target = (node.module or "").split(".")
+            if target[0] != "lanshou" or len(target) < 2 or target[1] not in AREAS:
+                continue
+            if target[1] == own:
+                continue
+            where = f"{path.relative_to(SRC)}:{node.lineno}"
+            if len(target) > 2:
+                found.append(f"{where} reaches into {node.module}")
+                continue
+            hidden = [a.name for a in node.names if a.name not in public[target[1]]]
+            if hidden:
+                found.append(f"{where} imports {hidden}, not exported by lanshou.{target[1]}")
+    assert found == []
+
+
+def test_every_area_exports_what_it_lists() -> None:
+    """``__all__`` names only what the ``__init__`` really binds."""
+    import importlib
+
+    for area in AREAS:
+        module = importlib.import_module(f"lanshou.{area}")
+        assert [n for n in sorted(_public_names(area)) if not hasattr(module, n)] == [], area

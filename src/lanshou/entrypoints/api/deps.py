@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.appeals import AppealsContext
 from lanshou.bootstrap import Runtime
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 from lanshou.errors import AuthenticationFailed
-from lanshou.identity.auth import Principal, principal_for_api_token
+from lanshou.identity import Principal, principal_for_api_token
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a URL, not a secret
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)

@@ -9,10 +9,10 @@ from pathlib import Path
 import typer
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.analytics.period import Period, local_day
+from lanshou.analytics import Period, local_day
 from lanshou.entrypoints.cli.common import parse_now, runtime
 from lanshou.errors import InvalidInput
-from lanshou.identity.scope import Scope
+from lanshou.identity import Scope
 
 
 def _period(first: str | None, last: str | None, today: date, days: int) -> Period:
@@ -34,8 +34,7 @@ def report(
     now: str | None = typer.Option(None, help="ISO time to report at (default: now)"),
 ) -> None:
     """Money lost and recovered, violations, appeals and carriers for a period."""
-    from lanshou.analytics.report import build_report
-    from lanshou.analytics.weekly import weekly_html
+    from lanshou.analytics import build_report, weekly_html
 
     rt = runtime()
     at = parse_now(now, rt.clock.now())
@@ -118,7 +117,7 @@ def scorecard(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Pickup latency p50/p90/p99, timeout rate, appeal share and feed stalls."""
-    from lanshou.analytics.scorecards import LEVELS, pickup_samples, scorecards
+    from lanshou.analytics import LEVELS, pickup_samples, scorecards
 
     if level not in LEVELS:
         raise InvalidInput(f"--level is one of {LEVELS}", field="level")

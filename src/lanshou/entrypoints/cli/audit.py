@@ -12,9 +12,17 @@ import typer
 
 from lanshou.adapters.db.dialect import database_file_missing
 from lanshou.adapters.db.engine import safe_url
-from lanshou.audit.chain import ChainReport, Problem, verify_chain
-from lanshou.audit.head import Head, parse_head, read_head_file, sign_head, write_head_file
-from lanshou.audit.keys import keys_for
+from lanshou.audit import (
+    ChainReport,
+    Head,
+    Problem,
+    keys_for,
+    parse_head,
+    read_head_file,
+    sign_head,
+    verify_chain,
+    write_head_file,
+)
 from lanshou.bootstrap import Runtime, bootstrap
 from lanshou.errors import DatabaseUnavailable, InvalidInput
 from lanshou.i18n import N_, translate

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lanshou.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+from lanshou.demo import DEMO_LOGINS, DEMO_PASSWORD
 from lanshou.entrypoints.cli.common import runtime
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
@@ -22,7 +22,7 @@ def seed(
 ) -> None:
     """Generate shops, carriers, outlets, couriers, orders, shipments and tracking events."""
     from lanshou.demo import database_is_empty, seed_demo
-    from lanshou.enforcement.sweep import evaluate_all
+    from lanshou.enforcement import evaluate_all
 
     rt = runtime()
     if if_empty and not database_is_empty(rt.engine):
@@ -61,8 +61,8 @@ def seed(
             f"evaluated: {result.violations_new} violations, {result.warnings_fired} warnings"
         )
     from lanshou.adapters.db.engine import unit_of_work
-    from lanshou.analytics.aggregates import refresh_aggregates
-    from lanshou.demo.cases import seed_demo_cases
+    from lanshou.analytics import refresh_aggregates
+    from lanshou.demo import seed_demo_cases
 
     with unit_of_work(rt.sessions) as session:
         cases = seed_demo_cases(session, rt.appeals, now)

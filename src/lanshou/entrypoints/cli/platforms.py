@@ -12,8 +12,7 @@ from lanshou.adapters.platforms.douyin import DEFAULT_GATEWAY, DouyinError
 from lanshou.entrypoints.cli.common import parse_now, runtime, terminal_progress
 from lanshou.errors import InvalidInput
 from lanshou.i18n.format import DISPLAY_TZ
-from lanshou.platforms.connections import connect_douyin, connection_ids
-from lanshou.platforms.sync import SyncSummary, sync_connection
+from lanshou.platforms import SyncSummary, connect_douyin, connection_ids, sync_connection
 
 connect_app = typer.Typer(help="Connect a shop to its platform's open API.", no_args_is_help=True)
 sync_app = typer.Typer(help="Bring a connected shop's orders in.", no_args_is_help=True)

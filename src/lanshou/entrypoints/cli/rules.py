@@ -32,11 +32,11 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(50, min=0, help="violations the table shows"),
     ) -> None:
         """Evaluate a whole export without a database (read as `import orders` reads it)."""
-        from lanshou.batch.cli import check_command
-        from lanshou.enforcement.exemption_file import load_exemptions_file
+        from lanshou.batch import check_command
+        from lanshou.enforcement import load_exemptions_file
         from lanshou.entrypoints.cli.imports import DATE_ORDERS
         from lanshou.errors import InvalidInput
-        from lanshou.imports.shipments_table import export_reader
+        from lanshou.imports import export_reader
         from lanshou.settings import load_settings
 
         if date_order is not None and date_order not in DATE_ORDERS:
@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         now: str | None = typer.Option(None, help="recompute as of this ISO 8601 time"),
     ) -> None:
         """Re-judge every shipment not yet picked up, e.g. after editing the calendar file."""
-        from lanshou.enforcement.exemptions import recompute_open
+        from lanshou.enforcement import recompute_open
 
         rt = runtime()
         result = recompute_open(rt.sessions, parse_now(now, rt.clock.now()), rt.settings)
@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
         lang: str = typer.Option("zh_CN", help="zh_CN or en for the assumed figures"),
     ) -> None:
         """Show why a shipment is or is not late: rule, deadline arithmetic, evidence, money."""
-        from lanshou.enforcement.explain import explain as explain_shipments
+        from lanshou.enforcement import explain as explain_shipments
 
         rt = runtime()
         ctx = rt.rules
@@ -119,8 +119,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List the rule profiles (built-in and the operator's) and their assumed figures."""
         from lanshou.domain.rules.errors import RulesError
-        from lanshou.enforcement.profile_listing import profile_listing
-        from lanshou.enforcement.rules_context import RulesContext
+        from lanshou.enforcement import RulesContext, profile_listing
 
         # Only the rules directory matters here: no database, no secret key needed.
         ctx = RulesContext(rules_dirs=(rules_dir,) if rules_dir else ())

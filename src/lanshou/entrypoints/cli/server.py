@@ -12,7 +12,7 @@ import typer
 from lanshou.adapters.db.engine import make_engine
 from lanshou.adapters.db.migrate import downgrade as db_downgrade
 from lanshou.adapters.db.migrate import upgrade as db_upgrade
-from lanshou.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+from lanshou.demo import DEMO_LOGINS, DEMO_PASSWORD
 from lanshou.entrypoints.cli.common import runtime
 from lanshou.settings import get_settings
 

@@ -33,8 +33,8 @@ def register_tracking(import_app: typer.Typer) -> None:
         """Accept tracking scans from a CSV file into the inbox and judge them; unreadable rows
         go to FILE.rejects.csv."""
         from lanshou.adapters.db.engine import unit_of_work
-        from lanshou.enforcement.receipts import receipt_totals
-        from lanshou.feeds.csv_import import import_tracking_csv
+        from lanshou.enforcement import receipt_totals
+        from lanshou.feeds import import_tracking_csv
 
         try:
             zone = ZoneInfo(tz)

@@ -17,10 +17,10 @@ from starlette.concurrency import run_in_threadpool
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.bootstrap import Runtime
-from lanshou.enforcement.rules_context import RulesContext
+from lanshou.enforcement import RulesContext
 from lanshou.errors import AuthenticationFailed, PermissionDenied
 from lanshou.i18n import normalize_locale
-from lanshou.identity.auth import Principal, principal_for_session
+from lanshou.identity import Principal, principal_for_session
 
 SESSION_COOKIE = "lanshou_session"
 LOCALE_COOKIE = "lanshou_locale"

@@ -19,7 +19,7 @@ from lanshou.entrypoints.web.context import CSRF_COOKIE, CSRF_FIELD, WebContext,
 from lanshou.i18n import N_, translate, translations
 from lanshou.i18n.format import local_time, money, time_left
 from lanshou.i18n.labels import label
-from lanshou.identity.auth import Principal
+from lanshou.identity import Principal
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"

@@ -13,8 +13,8 @@ from lanshou.alerts import channels as svc
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.params import MAX_LEAD_MINUTES, DbId, Instant
+from lanshou.identity import scope_for
 from lanshou.identity import tasks as task_svc
-from lanshou.identity.scope import scope_for
 
 router = APIRouter(
     tags=["alerts"],

@@ -13,8 +13,7 @@ from fastapi import APIRouter, Depends, File, UploadFile, status
 from fastapi.responses import Response
 
 from lanshou import appeals as svc
-from lanshou.appeals.access import visible_appeal
-from lanshou.appeals.views import AppealView
+from lanshou.appeals import AppealView, visible_appeal
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep, get_appeals
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_appeals import (

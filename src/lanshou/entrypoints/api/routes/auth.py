@@ -13,7 +13,7 @@ from lanshou.bootstrap import Runtime
 from lanshou.entrypoints.api.deps import RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic, TokenPublic, TokenRequest
 from lanshou.errors import InvalidInput
-from lanshou.identity.auth import ThrottlePolicy, authenticate, issue_session_token
+from lanshou.identity import ThrottlePolicy, authenticate, issue_session_token
 
 router = APIRouter(tags=["auth"])
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from lanshou import appeals as svc
-from lanshou.appeals.complaints import ComplaintView
+from lanshou.appeals import ComplaintView
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep, get_appeals
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_appeals import (
@@ -18,7 +18,7 @@ from lanshou.entrypoints.api.schemas_appeals import (
     TaskDone,
 )
 from lanshou.entrypoints.params import DbId
-from lanshou.identity.scope import scope_for
+from lanshou.identity import scope_for
 
 router = APIRouter(
     tags=["complaints"],

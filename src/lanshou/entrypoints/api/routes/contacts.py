@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from lanshou.analytics.at_risk import log_contact
-from lanshou.appeals.access import FILERS, require_role
+from lanshou.analytics import log_contact
+from lanshou.appeals import FILERS, require_role
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_contacts import ContactCreate, ContactPublic
 from lanshou.entrypoints.params import DbId
-from lanshou.identity.scope import scope_for
-from lanshou.orders.contacts import contacts_for_order
+from lanshou.identity import scope_for
+from lanshou.orders import contacts_for_order
 
 router = APIRouter(tags=["contacts"])
 

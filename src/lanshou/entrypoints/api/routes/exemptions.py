@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lanshou.adapters.db.models import Exemption
 from lanshou.bootstrap import Runtime
-from lanshou.enforcement.exemptions import (
+from lanshou.enforcement import (
     ExemptionRequest,
     decide_report,
     declare_event,
@@ -24,7 +24,7 @@ from lanshou.enforcement.exemptions import (
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.params import DbId, Instant
-from lanshou.identity.scope import scope_for
+from lanshou.identity import scope_for
 
 router = APIRouter(
     tags=["exemptions"],

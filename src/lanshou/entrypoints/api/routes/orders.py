@@ -21,8 +21,8 @@ from lanshou.entrypoints.api.schemas import (
     money,
 )
 from lanshou.entrypoints.params import DbId, Page
-from lanshou.identity.scope import scope_for
-from lanshou.orders.listing import (
+from lanshou.identity import scope_for
+from lanshou.orders import (
     PER_PAGE,
     OrderDetail,
     OrderFilters,

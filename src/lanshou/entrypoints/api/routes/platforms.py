@@ -21,13 +21,13 @@ from lanshou.entrypoints.api.routes.tracking import PUSH_MAX_BYTES, read_limited
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_platforms import PlatformConnectionPublic, PushAck
 from lanshou.errors import PermissionDenied
-from lanshou.feeds.errors import PayloadTooLarge
-from lanshou.platforms.connections import connection_views
-from lanshou.platforms.push import (
+from lanshou.feeds import PayloadTooLarge
+from lanshou.platforms import (
     ACK,
     MalformedPush,
     PushRefused,
     apply_message,
+    connection_views,
     parse_messages,
     store_messages,
     verify_push,

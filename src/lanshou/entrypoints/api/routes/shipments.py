@@ -11,9 +11,9 @@ from lanshou.entrypoints.api.schemas_platforms import (
     ShipmentMarkedWithPlatform,
 )
 from lanshou.entrypoints.api.schemas_tracking import ShipmentMarkIn
-from lanshou.identity.scope import scope_for
-from lanshou.orders.shipping import OrderRef, mark_shipped
-from lanshou.platforms.shipping import tell_platform_shipped
+from lanshou.identity import scope_for
+from lanshou.orders import OrderRef, mark_shipped
+from lanshou.platforms import tell_platform_shipped
 
 router = APIRouter(tags=["shipments"])
 

@@ -15,13 +15,13 @@ from lanshou.entrypoints.api.schemas_tracking import (
 )
 from lanshou.entrypoints.params import DbId
 from lanshou.errors import PermissionDenied
-from lanshou.feeds.subscription_admin import (
+from lanshou.feeds import (
     configure_shop_feed,
     retry_subscription,
     subscription_line,
     troubled_subscriptions,
 )
-from lanshou.identity.auth import Principal
+from lanshou.identity import Principal
 
 router = APIRouter(tags=["feeds"])
 _REFUSALS: dict[int | str, dict[str, object]] = {

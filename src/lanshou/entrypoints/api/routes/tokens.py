@@ -15,7 +15,7 @@ from lanshou.entrypoints.api.schemas import (
 )
 from lanshou.entrypoints.params import DbId
 from lanshou.errors import PermissionDenied
-from lanshou.identity.auth import create_integration_token, list_tokens, revoke_token
+from lanshou.identity import create_integration_token, list_tokens, revoke_token
 
 router = APIRouter(
     tags=["tokens"], responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}}

@@ -26,8 +26,7 @@ from lanshou.adapters.db.models.feeds import FeedIntegration
 from lanshou.adapters.notify import EgressRefused
 from lanshou.bootstrap import Runtime
 from lanshou.domain.roles import Role
-from lanshou.enforcement.inbox import drain_inbox
-from lanshou.enforcement.receipts import ReceiptView, read_receipt
+from lanshou.enforcement import ReceiptView, drain_inbox, read_receipt
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.openapi import inline_schema
 from lanshou.entrypoints.api.schemas import ErrorPublic
@@ -42,12 +41,20 @@ from lanshou.entrypoints.api.schemas_tracking import (
 )
 from lanshou.entrypoints.params import DbId
 from lanshou.errors import InvalidInput, LanshouError, PermissionDenied
-from lanshou.feeds import kdniao, kuaidi100
-from lanshou.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
-from lanshou.feeds.ingest import PlainEvent, ingest_events, ingest_kdniao, ingest_kuaidi100
-from lanshou.feeds.integrations import create_integration, list_integrations
-from lanshou.identity.auth import Principal
-from lanshou.identity.scope import scope_for
+from lanshou.feeds import (
+    MalformedFeed,
+    PayloadTooLarge,
+    PlainEvent,
+    SignatureInvalid,
+    create_integration,
+    ingest_events,
+    ingest_kdniao,
+    ingest_kuaidi100,
+    kdniao,
+    kuaidi100,
+    list_integrations,
+)
+from lanshou.identity import Principal, scope_for
 
 BATCH_MAX_BYTES = 20 * 1024 * 1024
 PUSH_MAX_BYTES = 2 * 1024 * 1024

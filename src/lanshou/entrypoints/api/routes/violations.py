@@ -12,7 +12,7 @@ from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_appeals import StatementDraft, ViolationPublic
 from lanshou.entrypoints.params import DbId
-from lanshou.identity.scope import scope_for
+from lanshou.identity import scope_for
 
 router = APIRouter(tags=["appeals"], responses={401: {"model": ErrorPublic}})
 

@@ -13,7 +13,7 @@ from lanshou.entrypoints.params import DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import PermissionDenied
-from lanshou.identity.auth import create_integration_token, list_tokens, list_users, revoke_token
+from lanshou.identity import create_integration_token, list_tokens, list_users, revoke_token
 
 router = APIRouter(include_in_schema=False, prefix="/admin")
 

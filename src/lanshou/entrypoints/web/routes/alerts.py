@@ -13,16 +13,22 @@ from starlette.concurrency import run_in_threadpool
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.alerts import AlertDelivery
 from lanshou.adapters.notify import LoggingSmsSender, Message, SmsSender
+from lanshou.alerts import (
+    CHANNEL_LABELS,
+    EVENT_KINDS,
+    EVENT_LABELS,
+    OUTBOX_STATES,
+    SenderFactory,
+    reminders,
+    safe_send,
+)
 from lanshou.alerts import channels as svc
-from lanshou.alerts import reminders
-from lanshou.alerts.dispatcher import SenderFactory, safe_send
-from lanshou.alerts.kinds import CHANNEL_LABELS, EVENT_KINDS, EVENT_LABELS, OUTBOX_STATES
 from lanshou.entrypoints.params import MAX_LEAD_MINUTES, DbId, whole_number
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
 from lanshou.i18n import N_, translate
-from lanshou.identity.scope import scope_for
+from lanshou.identity import scope_for
 
 router = APIRouter(include_in_schema=False)
 

@@ -9,15 +9,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.analytics import dashboard
-from lanshou.analytics.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
-from lanshou.analytics.period import Period
+from lanshou.analytics import CSV_TYPE, XLSX_TYPE, Period, dashboard, to_csv, to_xlsx
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import render
 from lanshou.errors import InvalidInput, LanshouError, PermissionDenied
 from lanshou.i18n import N_, translate
-from lanshou.identity.scope import scope_for
+from lanshou.identity import scope_for
 
 router = APIRouter(include_in_schema=False)
 PERIODS = (7, 30, 90)

@@ -18,14 +18,19 @@ from sqlalchemy.orm import Session
 from lanshou import appeals as svc
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Appeal, Order, Shop, Violation
-from lanshou.analytics.at_risk import log_contact
-from lanshou.appeals.access import FILERS, require_role, visible_appeal, visible_violation
-from lanshou.appeals.facts import gather
-from lanshou.appeals.filing import appeal_window_closes_at
-from lanshou.appeals.worklists import user_names
+from lanshou.analytics import log_contact
+from lanshou.appeals import (
+    FILERS,
+    appeal_window_closes_at,
+    gather,
+    require_role,
+    user_names,
+    visible_appeal,
+    visible_violation,
+)
 from lanshou.domain.appeals.venue import Venue
 from lanshou.domain.roles import Role
-from lanshou.enforcement.assumptions import assumption_lines
+from lanshou.enforcement import assumption_lines
 from lanshou.entrypoints.params import DbId, local_form_time
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
@@ -39,7 +44,7 @@ from lanshou.errors import (
 )
 from lanshou.i18n import N_, translate
 from lanshou.i18n.format import local_time
-from lanshou.identity.scope import scope_for
+from lanshou.identity import scope_for
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.analytics.at_risk import board as at_risk_board
-from lanshou.analytics.at_risk import log_contact
+from lanshou.analytics import board as at_risk_board
+from lanshou.analytics import log_contact
 from lanshou.entrypoints.params import local_form_time, whole_number
 from lanshou.entrypoints.web.context import UserCtx, WebContext, safe_next
 from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
 from lanshou.i18n import N_, translate
 from lanshou.i18n.labels import label
-from lanshou.identity.scope import scope_for
+from lanshou.identity import scope_for
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,7 +12,7 @@ from lanshou.entrypoints.web.context import LOCALE_COOKIE, SESSION_COOKIE, Ctx, 
 from lanshou.entrypoints.web.rendering import ONE_YEAR, redirect, render
 from lanshou.errors import AuthenticationFailed, InvalidInput, LoginThrottled
 from lanshou.i18n import N_, normalize_locale, translate
-from lanshou.identity.auth import (
+from lanshou.identity import (
     ThrottlePolicy,
     authenticate,
     end_session,

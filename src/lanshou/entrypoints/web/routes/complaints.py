@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lanshou import appeals as svc
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Order, Shop
-from lanshou.appeals.complaints import TASK_KINDS
+from lanshou.appeals import TASK_KINDS
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.params import DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
@@ -20,7 +20,7 @@ from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.entrypoints.web.routes.appeals import actx_of, error_message
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.i18n import N_, translate
-from lanshou.identity.scope import scope_for
+from lanshou.identity import scope_for
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,8 +10,8 @@ from lanshou.domain.tracking import STATUSES
 from lanshou.entrypoints.web.context import UserCtx
 from lanshou.entrypoints.web.rendering import render
 from lanshou.entrypoints.web.routes.at_risk import render_board
-from lanshou.identity.scope import scope_for
-from lanshou.orders.listing import status_counts
+from lanshou.identity import scope_for
+from lanshou.orders import status_counts
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,26 +10,27 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.appeals.access import FILERS
+from lanshou.appeals import FILERS
 from lanshou.domain.roles import Role
 from lanshou.domain.tracking import STATUSES
-from lanshou.enforcement.explain import explain
+from lanshou.enforcement import explain
 from lanshou.entrypoints.params import MAX_PAGE, DbId, bounded_int, bounded_time
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.i18n import N_, translate
 from lanshou.i18n.format import DISPLAY_TZ, local_time
-from lanshou.identity.scope import scope_for
-from lanshou.orders.contacts import contacts_for_order
-from lanshou.orders.listing import (
+from lanshou.identity import scope_for
+from lanshou.orders import (
     OrderFilters,
+    OrderRef,
+    contacts_for_order,
     filter_options,
     get_order,
     list_orders,
+    mark_shipped,
 )
-from lanshou.orders.shipping import OrderRef, mark_shipped
-from lanshou.platforms.shipping import latest_answers, tell_platform_shipped
+from lanshou.platforms import latest_answers, tell_platform_shipped
 
 router = APIRouter(include_in_schema=False)
 

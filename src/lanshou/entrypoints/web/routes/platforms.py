@@ -15,7 +15,7 @@ from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
 from lanshou.i18n import N_, translate
-from lanshou.platforms.connections import connect_douyin, connection_views
+from lanshou.platforms import connect_douyin, connection_views
 
 router = APIRouter(include_in_schema=False, prefix="/admin/platforms")
 

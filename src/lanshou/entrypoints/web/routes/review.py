@@ -9,8 +9,14 @@ from fastapi.responses import Response
 
 from lanshou import appeals as svc
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.appeals.access import REVIEWERS, require_role, visible_appeal
-from lanshou.appeals.worklists import QUEUE_STATES, review_queue, user_names
+from lanshou.appeals import (
+    QUEUE_STATES,
+    REVIEWERS,
+    require_role,
+    review_queue,
+    user_names,
+    visible_appeal,
+)
 from lanshou.entrypoints.params import DbId, whole_number
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
@@ -24,8 +30,8 @@ from lanshou.entrypoints.web.routes.appeals import (
 )
 from lanshou.errors import Conflict, InvalidInput, PermissionDenied
 from lanshou.i18n import translate
-from lanshou.identity.scope import scope_for
-from lanshou.orders.listing import filter_options
+from lanshou.identity import scope_for
+from lanshou.orders import filter_options
 
 router = APIRouter(include_in_schema=False, prefix="/review")
 

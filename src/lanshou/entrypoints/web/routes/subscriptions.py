@@ -13,15 +13,16 @@ from lanshou.entrypoints.params import DbId
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import InvalidInput, PermissionDenied
-from lanshou.feeds.integrations import list_integrations
-from lanshou.feeds.subscription_admin import (
+from lanshou.feeds import (
+    RetryPolicy,
+    SubState,
     configure_shop_feed,
+    list_integrations,
     retry_subscription,
     shop_feeds,
     subscription_counts,
     troubled_subscriptions,
 )
-from lanshou.feeds.subscription_rules import RetryPolicy, SubState
 from lanshou.i18n import N_
 
 router = APIRouter(include_in_schema=False, prefix="/admin/tracking")

@@ -13,8 +13,8 @@ from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import InvalidInput
 from lanshou.i18n import translate
+from lanshou.identity import scope_for
 from lanshou.identity import tasks as svc
-from lanshou.identity.scope import scope_for
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,16 +8,13 @@ from sqlalchemy import select
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Order
-from lanshou.appeals import list_violations
-from lanshou.appeals.access import FILERS
-from lanshou.appeals.views import VIOLATION_STATES
-from lanshou.appeals.worklists import net_fen_by_violation
+from lanshou.appeals import FILERS, VIOLATION_STATES, list_violations, net_fen_by_violation
 from lanshou.entrypoints.params import whole_number
 from lanshou.entrypoints.web.context import UserCtx
 from lanshou.entrypoints.web.rendering import render
 from lanshou.entrypoints.web.routes.appeals import STATE_LABELS, actx_of, rule_labeller
-from lanshou.identity.scope import scope_for
-from lanshou.orders.listing import filter_options
+from lanshou.identity import scope_for
+from lanshou.orders import filter_options
 
 router = APIRouter(include_in_schema=False)
 
