@@ -1,0 +1,228 @@
+"""Issue 15, phone first: the working pages at 390×844 (a phone) and 768×1024 (a tablet) in real
+Chromium, in Chinese and in English, as the role that works there.
+
+Each page must fit its width (no sideways scrolling of the page, no table wider than the screen),
+and the one thing the page is for (call the courier, appeal, submit, claim, decide, the figure
+to read) must lie inside the viewport's width and be a 44 px tap target. The menu is a drawer
+opened from the top bar. What the user sees first on each page goes to ``docs/screenshots/``
+as ``mobile-<page>-<width>-<language>.png``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import LiveServer, log_in
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+VIEWPORTS = {"phone": (390, 844), "tablet": (768, 1024)}
+TAP = 44  # px, the smallest tap target
+# a deadline on the board whose courier is known, with a phone number to call
+CALLABLE = "tbody.risk-item:has(.cell-courier a[href^='tel:'])"
+
+# What overflows: the page itself, and any table or table box wider than the viewport.
+FIT = """() => {
+  const w = window.innerWidth;
+  const wide = Array.from(document.querySelectorAll('table, .table-wrap, .panel, .chart-box'))
+    .filter(el => el.getClientRects().length && el.getBoundingClientRect().right > w + 0.5)
+    .map(el => el.tagName.toLowerCase() + '.' + el.className);
+  return {scroll: document.documentElement.scrollWidth, inner: w, wide: wide};
+}"""
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    user: str
+    find: Callable[[Any], str]  # the path, read from the page the user comes from
+    main: str  # the one action (or figure) that matters
+    also: tuple[str, ...] = ()  # more that must lie inside the width (the countdown)
+    first_screen: str = ""  # what must be seen without scrolling at all
+
+
+def _href(page: Any, url: str, selector: str) -> str:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    href = page.locator(selector).first.get_attribute("href")
+    assert href, selector
+    return str(href)
+
+
+def _screens(server: LiveServer) -> list[Screen]:
+    u = server.url
+    return [
+        Screen(
+            "at-risk",
+            "merchant",
+            lambda p: "/at-risk",
+            f"{CALLABLE} .cell-courier a[href^='tel:']",
+            (".risk-item .countdown", ".risk-item a.btn[href^='/reminders/']"),
+            first_screen=".risk-item .countdown",
+        ),
+        Screen("violations", "merchant", lambda p: "/violations", "a.btn-primary[href$='/appeal']"),
+        Screen(
+            "appeal-new",
+            "merchant",
+            lambda p: _href(p, f"{u}/violations", "a.btn-primary[href$='/appeal']"),
+            "button[name=action][value=submit]",
+        ),
+        Screen(
+            "appeal-case",
+            "merchant",
+            lambda p: _href(p, f"{u}/violations", "a[href^='/appeals/']:has(.appeal-rejected)"),
+            ".reconsider-form button[type=submit]",
+        ),
+        Screen(
+            "order",
+            "merchant",
+            lambda p: _href(p, f"{u}/at-risk", f"{CALLABLE} a[href^='/orders/']"),
+            "a.call-link[href^='tel:']",
+        ),
+        Screen(
+            "losses", "merchant", lambda p: "/analytics/losses", ".stat-bad", ("select[name=days]",)
+        ),
+        Screen(
+            "carriers",
+            "merchant",
+            lambda p: "/analytics/carriers",
+            "#table-carrier tbody tr >> nth=0",
+            ("select[name=days]",),
+        ),
+        Screen("review-queue", "reviewer", lambda p: "/review", ".review-queue .cell-actions .btn"),
+        Screen(
+            "review-case",
+            "reviewer",
+            # the case the demo reviewer has claimed: the decision is theirs to record
+            lambda p: _href(
+                p, f"{u}/review", "tr[data-appeal]:has(.appeal-under_review):has-text('王磊') a"
+            ),
+            ".decision-form button[type=submit]",
+        ),
+    ]
+
+
+def _switch_language(page: Any, lang: str) -> None:
+    """The switch is in the top bar at every width; it saves the language on the user."""
+    button = page.locator(f".lang-switch button[value={lang}]")
+    if button.get_attribute("aria-pressed") == "true":
+        return
+    box = button.bounding_box()
+    assert box and box["x"] + box["width"] <= page.viewport_size["width"] and box["height"] >= TAP
+    button.click()
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def open_as(browser: Any, live_server: LiveServer) -> Iterator[Callable[[str, str, str], Any]]:
+    pages: list[Any] = []
+
+    def open_page(username: str, viewport: str, lang: str) -> Any:
+        width, height = VIEWPORTS[viewport]
+        context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True)
+        page = context.new_page()
+        log_in(page, live_server, username)
+        _switch_language(page, lang)
+        pages.append(page)
+        return page
+
+    yield open_page
+    for page in pages:  # the other tests expect the demo users in Chinese
+        _switch_language(page, "zh_CN")
+        page.context.close()
+
+
+def _inside(page: Any, selector: str) -> dict[str, float]:
+    el = page.locator(selector).first
+    assert el.count() == 1, f"{page.url}: no {selector}"
+    el.scroll_into_view_if_needed()
+    box = el.bounding_box()
+    width = page.viewport_size["width"]
+    assert box is not None, selector
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, (page.url, selector, box)
+    return box
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+@pytest.mark.parametrize("viewport", ["phone", "tablet"])
+def test_every_working_page_fits_a_phone_and_a_tablet(
+    open_as: Callable[[str, str, str], Any], live_server: LiveServer, viewport: str, lang: str
+) -> None:
+    width = VIEWPORTS[viewport][0]
+    html_lang = "zh-CN" if lang == "zh_CN" else "en"
+    users: dict[str, Any] = {}
+    for screen in _screens(live_server):
+        if screen.user not in users:
+            users[screen.user] = open_as(screen.user, viewport, lang)
+        page = users[screen.user]
+        path = screen.find(page)
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("html").get_attribute("lang") == html_lang
+        if screen.first_screen:
+            box = page.locator(screen.first_screen).first.bounding_box()
+            assert box and box["y"] + box["height"] <= VIEWPORTS[viewport][1], (screen.name, box)
+        fit = page.evaluate(FIT)
+        assert fit["scroll"] <= fit["inner"] == width, (screen.name, fit)
+        assert fit["wide"] == [], (screen.name, fit["wide"])
+        main = _inside(page, screen.main)
+        if page.locator(screen.main).first.evaluate("e => e.matches('a, button, select')"):
+            assert main["height"] >= TAP, (screen.name, main)
+        for selector in screen.also:
+            _inside(page, selector)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(SCREENSHOTS / f"mobile-{screen.name}-{width}-{html_lang}.png"))
+
+
+@pytest.mark.parametrize("viewport", ["phone", "tablet"])
+def test_the_menu_is_a_drawer_with_tap_sized_entries(
+    open_as: Callable[[str, str, str], Any], live_server: LiveServer, viewport: str
+) -> None:
+    page = open_as("merchant", viewport, "zh_CN")
+    width = VIEWPORTS[viewport][0]
+    page.goto(f"{live_server.url}/violations")
+    page.wait_for_load_state("networkidle")
+    links = page.locator(".sidenav a")
+    assert not links.first.is_visible()  # closed: the page has the whole width
+    assert page.locator(".content").bounding_box()["x"] == 0
+    page.click(".nav-button")
+    page.wait_for_timeout(300)  # the drawer slides in
+    assert {"待揽收预警", "订单", "违规与申诉"} <= set(links.all_inner_texts())
+    for i in range(links.count()):
+        box = links.nth(i).bounding_box()
+        assert box["height"] >= TAP and box["x"] >= 0 and box["x"] + box["width"] <= width
+    account = page.locator(".account")
+    assert account.is_visible() and "陈晓雯" in account.inner_text()
+    assert page.locator("form[action='/logout'] button").bounding_box()["height"] >= TAP
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"mobile-menu-{width}-zh-CN.png"))
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    assert not links.first.is_visible()
+    page.click(".nav-button")
+    page.click(".sidenav >> text=订单")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text() == "订单"
+    assert not links.first.is_visible()  # a new page starts with the drawer closed
+
+
+def test_the_desktop_keeps_its_side_menu_and_tables(page: Any, live_server: LiveServer) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(page, live_server, "merchant")
+    page.goto(f"{live_server.url}/violations")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".sidenav a").first.is_visible()
+    assert not page.locator(".nav-button").is_visible()
+    assert page.locator(".account").is_visible()
+    assert page.locator(".violations-table thead").is_visible()
+    assert (
+        page.locator(".violations-table td").first.evaluate("e => getComputedStyle(e).display")
+        == "table-cell"
+    )
