@@ -51,7 +51,13 @@ from lanshou.appeals.views import (
     list_violations,
     statement_draft_for,
 )
-from lanshou.appeals.wording import ACTION_LABELS, REASON_CODES, STATE_LABELS, VERDICT_LABELS
+from lanshou.appeals.wording import (
+    ACTION_LABELS,
+    REASON_CODES,
+    STATE_LABELS,
+    VERDICT_LABELS,
+    ledger_note,
+)
 from lanshou.appeals.worklists import QUEUE_STATES, net_fen_by_violation, review_queue, user_names
 
 __all__ = [
@@ -87,6 +93,7 @@ __all__ = [
     "gather",
     "get_complaint",
     "list_complaints",
+    "ledger_note",
     "list_violations",
     "net_fen_by_violation",
     "points_text",

@@ -33,7 +33,6 @@ from lanshou.appeals.pdf_parts import (
     H2,
     HASH,
     SMALL,
-    THUMB_W,
     facts_table,
     grouped_hash,
     p,
@@ -56,7 +55,7 @@ from lanshou.i18n.format import local_time, money
 from lanshou.i18n.labels import label
 
 SECONDS = "%Y-%m-%d %H:%M:%S"
-WIDTH = 174 * mm  # A4 less 18 mm margins
+WIDTH = 174 * mm - 12  # A4 less 18 mm margins, less the frame's 6 pt padding on each side
 
 
 @dataclass(frozen=True)
@@ -195,7 +194,7 @@ def _evidence(s: Summary) -> list[Any]:
         cards = [_photo_card(s, e) for e in photos]
         rows = [cards[i : i + 3] for i in range(0, len(cards), 3)]
         rows[-1] += [[]] * (3 - len(rows[-1]))
-        grid = Table(rows, colWidths=[THUMB_W + 6 * mm] * 3, hAlign="LEFT")
+        grid = Table(rows, colWidths=[WIDTH / 3] * 3, hAlign="LEFT")
         grid.setStyle(TableStyle([CELL_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         out.append(grid)
     if others:
@@ -295,7 +294,7 @@ def _money_table(s: Summary) -> Table:
                 translate(s.locale, "%(n)s points", n=points_text(pen.points_net)),
             ]
         )
-    return table(rows, [46 * mm, 38 * mm, 52 * mm, 38 * mm])
+    return table(rows, [46 * mm, 38 * mm, 52 * mm, WIDTH - 136 * mm])
 
 
 def _ledger(s: Summary) -> Table:

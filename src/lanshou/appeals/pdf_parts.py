@@ -47,7 +47,7 @@ def grouped_hash(digest: str, group: int = 8, per_line: int = 4) -> str:
 
 def table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
     cells = [[c if isinstance(c, Flowable) else p(c, SMALL) for c in row] for row in rows]
-    t = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
+    t = Table(cells, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     style = [
         CELL_FONT,
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),

@@ -73,7 +73,15 @@ def word(locale: str | None, table: dict[str, str], code: str | None) -> str:
 _APPROVED = re.compile(r"appeal (\d+) approved")
 
 
-def ledger_note(locale: str | None, entry: LedgerEntry, rule_id: str, rule_label: str) -> str:
+def ledger_note(
+    locale: str | None,
+    entry: LedgerEntry,
+    rule_id: str,
+    rule_label: str,
+    say_reversal: bool = True,
+) -> str:
+    """What a ledger entry is for, in words; ``say_reversal`` False where the page tags
+    reversals itself."""
     memo = entry.memo or ""
     body = memo.removeprefix("reversal: ")
     if m := _APPROVED.match(body):
@@ -82,6 +90,6 @@ def ledger_note(locale: str | None, entry: LedgerEntry, rule_id: str, rule_label
         text = f"{rule_label} · {label(locale, 'ledger_kind', entry.kind)}"
     else:
         text = body
-    if entry.reverses_id is not None:
+    if entry.reverses_id is not None and say_reversal:
         return translate(locale, "Reversal of #%(id)s: %(why)s", id=entry.reverses_id, why=text)
     return text

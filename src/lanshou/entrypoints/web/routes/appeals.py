@@ -27,6 +27,7 @@ from lanshou.appeals import (
     appeal_window_closes_at,
     explain_violation,
     gather,
+    ledger_note,
     points_text,
     require_role,
     user_names,
@@ -323,6 +324,8 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
     g = gather(session, actx, view.violation, ctx.now)
     a = view.appeal
     names = user_names(session, {a.claimed_by, a.decided_by, a.created_by})
+    rule_id = view.violation.rule_id
+    label = actx.profile(view.violation).rule_label(rule_id, ctx.locale)
     return {
         "v": view,
         "a": a,
@@ -337,6 +340,7 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
         "rule_label": rule_labeller(ctx),
         "explanation": explain_violation(ctx.locale, actx, g, ctx.now),
         "points_text": points_text,
+        "ledger_note": lambda e: ledger_note(ctx.locale, e, rule_id, label, say_reversal=False),
         "assumptions": assumption_lines(
             actx.profile(view.violation), ctx.locale, [view.violation.rule_id]
         ),
