@@ -391,8 +391,9 @@ def render_summary(s: Summary) -> bytes:
         story += section(s)
     story += [
         Spacer(1, 6 * mm),
-        p(translate(s.locale, "Audit chain head at export:"), SMALL),
-        p(s.audit_head, HASH),
+        KeepTogether(
+            [p(translate(s.locale, "Audit chain head at export:"), SMALL), p(s.audit_head, HASH)]
+        ),
     ]
     footer = _footer(s)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
