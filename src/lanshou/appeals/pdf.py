@@ -27,7 +27,6 @@ from lanshou.adapters.db.models import (
 from lanshou.appeals.explanation import Line
 from lanshou.appeals.pdf_font import FONT
 from lanshou.appeals.pdf_parts import (
-    BODY,
     CELL_FONT,
     H1,
     H2,
@@ -50,7 +49,7 @@ from lanshou.appeals.wording import (
     word,
 )
 from lanshou.domain.appeals.assessment import Assessment
-from lanshou.i18n import translate
+from lanshou.i18n import N_, translate
 from lanshou.i18n.format import local_time, money
 from lanshou.i18n.labels import label
 
@@ -86,6 +85,11 @@ class Summary:
 def signed_money(fen: int) -> str:
     """'-¥3.00' for a reversal (the shared formatter writes '¥-3.00')."""
     return f"-{money(-fen)}" if fen < 0 else money(fen)
+
+
+def _head(s: Summary, *msgids: str) -> list[Any]:
+    """A table's header row in the summary's language."""
+    return [translate(s.locale, m) for m in msgids]
 
 
 def _when(at: datetime | None) -> str:
@@ -140,15 +144,7 @@ def _actor(s: Summary, ev: AppealEvent) -> str:
 
 
 def _timeline(s: Summary) -> list[Any]:
-    rows: list[list[Any]] = [
-        [
-            translate(s.locale, "Time"),
-            translate(s.locale, "Action"),
-            translate(s.locale, "State"),
-            translate(s.locale, "By"),
-            translate(s.locale, "Note"),
-        ]
-    ]
+    rows: list[list[Any]] = [_head(s, N_("Time"), N_("Action"), N_("State"), N_("By"), N_("Note"))]
     for ev in s.history:
         states = word(s.locale, STATE_LABELS, ev.to_state)
         if ev.from_state != ev.to_state:
@@ -198,14 +194,8 @@ def _evidence(s: Summary) -> list[Any]:
         grid.setStyle(TableStyle([CELL_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         out.append(grid)
     if others:
-        head = [
-            translate(s.locale, "No."),
-            translate(s.locale, "File"),
-            translate(s.locale, "Kind"),
-            translate(s.locale, "Uploaded"),
-            "SHA-256",
-        ]
-        rows_: list[list[Any]] = [head]
+        head = _head(s, N_("No."), N_("File"), N_("Kind"), N_("Uploaded"))
+        rows_: list[list[Any]] = [[*head, "SHA-256"]]
         for e in others:
             rows_.append(
                 [
@@ -228,12 +218,7 @@ def _contacts(s: Summary) -> list[Any]:
     if not s.contacts:
         return [*out, p(translate(s.locale, "No calls or reminders logged for this order yet."))]
     rows: list[list[Any]] = [
-        [
-            translate(s.locale, "Happened at"),
-            translate(s.locale, "Counterpart"),
-            translate(s.locale, "Channel"),
-            translate(s.locale, "Summary"),
-        ]
+        _head(s, N_("Happened at"), N_("Counterpart"), N_("Channel"), N_("Summary"))
     ]
     for c in s.contacts:
         who = (
@@ -261,12 +246,7 @@ def _assessment(s: Summary) -> list[Any]:
 def _money_table(s: Summary) -> Table:
     pen = s.penalty
     rows: list[list[Any]] = [
-        [
-            translate(s.locale, "Item"),
-            translate(s.locale, "Booked"),
-            translate(s.locale, "Recovered by the decision"),
-            translate(s.locale, "Still owed"),
-        ]
+        _head(s, N_("Item"), N_("Booked"), N_("Recovered by the decision"), N_("Still owed"))
     ]
     for k in pen.money:
         rows.append(
@@ -299,13 +279,7 @@ def _money_table(s: Summary) -> Table:
 
 def _ledger(s: Summary) -> Table:
     rows: list[list[Any]] = [
-        [
-            translate(s.locale, "No."),
-            translate(s.locale, "Kind"),
-            translate(s.locale, "Amount"),
-            translate(s.locale, "Booked at"),
-            translate(s.locale, "Note"),
-        ]
+        _head(s, N_("No."), N_("Kind"), N_("Amount"), N_("Booked at"), N_("Note"))
     ]
     for e in s.ledger:
         amount = (
@@ -400,4 +374,4 @@ def render_summary(s: Summary) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["BODY", "Summary", "render_summary"]
+__all__ = ["Summary", "render_summary"]
