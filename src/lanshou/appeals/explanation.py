@@ -26,12 +26,14 @@ class Line:
 
 
 def span(locale: str | None, delta: timedelta) -> str:
-    """'1天2小时' / '3小时05分', rounded down to the minute."""
+    """'1天2小时' / '3小时05分' / '11分钟', rounded down to the minute."""
     minutes = int(abs(delta.total_seconds())) // 60
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
         return translate(locale, "%(d)dd %(h)dh", d=days, h=hours)
+    if not hours:
+        return translate(locale, "%(m)d min", m=mins)
     return translate(locale, "%(h)dh %(m)02dm", h=hours, m=mins)
 
 

@@ -3,10 +3,11 @@ points apart), hashes wrapped at fixed groups, text the shipped font lacks."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from lanshou.adapters.db.models import LedgerEntry
+from lanshou.appeals.explanation import span
 from lanshou.appeals.pdf_font import FALLBACK, markup
 from lanshou.appeals.pdf_parts import grouped_hash
 from lanshou.appeals.penalty import KindPenalty, penalty_of, points_text
@@ -83,3 +84,9 @@ def test_ledger_notes_are_words_in_the_users_language() -> None:
         == "Appeal #9 approved"
     )
     assert ledger_note("en", odd, "pickup_timeout", "x") == "manual correction"
+
+
+def test_spans_read_as_days_hours_or_minutes() -> None:
+    cases = [timedelta(days=1, minutes=5), timedelta(hours=3, minutes=5), timedelta(minutes=11)]
+    assert [span("zh_CN", d) for d in cases] == ["1天0小时", "3小时05分", "11分钟"]
+    assert [span("en", d) for d in cases] == ["1d 0h", "3h 05m", "11 min"]
