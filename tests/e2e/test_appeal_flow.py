@@ -8,6 +8,8 @@ reversal (冲销) and the dossier downloads with its PDF summary.
 from __future__ import annotations
 
 import io
+import re
+import shutil
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,6 +25,7 @@ from lanshou.adapters.db.models import User
 from lanshou.domain.roles import Role
 from lanshou.identity.auth import create_user
 from tests.e2e.conftest import LiveServer
+from tests.pdf_tools import pdf_pages_png
 
 pytestmark = pytest.mark.e2e
 
@@ -155,3 +158,34 @@ def test_appeal_rejected_reconsidered_approved_and_archived(
     assert pdf.startswith(b"%PDF")
     (tmp_path / "summary.pdf").write_bytes(pdf)
     assert len([n for n in archive.namelist() if n.startswith("evidence/")]) >= 2
+    # The summary's first page as a reviewer's viewer shows it (kept with the screenshots).
+    first = pdf_pages_png(pdf, tmp_path / "pages", dpi=100)[0]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(first, SCREENSHOTS / "dossier-summary-zh.png")
+    _explained_in_both_languages(merchant, appeal_id)
+
+
+def _explained_in_both_languages(page: Any, appeal_id: int) -> None:
+    """判定说明 on the case page: five labelled lines, the two deadlines labelled apart; the
+    same in English (the user's language is put back afterwards)."""
+    lines = page.locator("dl.explanation > div")
+    assert lines.locator("dt").all_inner_texts() == ["起算", "违规截止", "完成", "结论", "后果"]
+    assert "申诉通过后已退回" in lines.nth(4).inner_text()
+    facts = page.locator("section.panel dl.facts").first.locator("dt").all_inner_texts()
+    assert "违规截止" in facts and "审核截止" in facts and "截止" not in facts
+    page.click(".lang-switch button[value=en]")
+    page.wait_for_load_state("networkidle")
+    assert lines.locator("dt").all_inner_texts() == [
+        "Start",
+        "Breach deadline",
+        "Completion",
+        "Verdict",
+        "Consequences",
+    ]
+    assert "returned after the appeal was approved" in lines.nth(4).inner_text()
+    assert not re.search(r"[\u4e00-\u9fff]", lines.locator("dd").all_inner_texts()[4])
+    page.locator("dl.explanation").scroll_into_view_if_needed()
+    _shot(page, "appeal-case-en.png", full_page=True)
+    page.click(".lang-switch button[value=zh_CN]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/appeals/{appeal_id}")

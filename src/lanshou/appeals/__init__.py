@@ -24,6 +24,8 @@ from lanshou.appeals.complaints import (
 from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.dossier import export_dossier
 from lanshou.appeals.evidence import evidence_file, upload_evidence
+from lanshou.appeals.explanation import Line as ExplanationLine
+from lanshou.appeals.explanation import explain_violation
 from lanshou.appeals.facts import gather
 from lanshou.appeals.filing import (
     appeal_window_closes_at,
@@ -34,6 +36,7 @@ from lanshou.appeals.filing import (
     withdraw_appeal,
 )
 from lanshou.appeals.history import record_event
+from lanshou.appeals.penalty import points_text
 from lanshou.appeals.review import (
     OTHER_REVIEWER_RULE,
     claim_appeal,
@@ -48,18 +51,30 @@ from lanshou.appeals.views import (
     list_violations,
     statement_draft_for,
 )
+from lanshou.appeals.wording import (
+    ACTION_LABELS,
+    REASON_CODES,
+    STATE_LABELS,
+    VERDICT_LABELS,
+    ledger_note,
+)
 from lanshou.appeals.worklists import QUEUE_STATES, net_fen_by_violation, review_queue, user_names
 
 __all__ = [
+    "ACTION_LABELS",
     "FILERS",
     "OTHER_REVIEWER_RULE",
     "QUEUE_STATES",
+    "REASON_CODES",
     "REVIEWERS",
+    "STATE_LABELS",
     "TASK_KINDS",
+    "VERDICT_LABELS",
     "VIOLATION_STATES",
     "AppealView",
     "AppealsContext",
     "ComplaintView",
+    "ExplanationLine",
     "appeal_view",
     "appeal_window_closes_at",
     "claim_appeal",
@@ -71,14 +86,17 @@ __all__ = [
     "escalate_overdue",
     "evidence_file",
     "expire_overdue",
+    "explain_violation",
     "export_dossier",
     "file_complaint",
     "for_another_reviewer",
     "gather",
     "get_complaint",
+    "ledger_note",
     "list_complaints",
     "list_violations",
     "net_fen_by_violation",
+    "points_text",
     "reconsider_appeal",
     "record_event",
     "require_role",

@@ -1,5 +1,5 @@
 """整理申诉资料: the whole case as one zip (dossier.json, evidence files with hashes, the contact
-log and a Chinese PDF summary)."""
+log and a PDF summary in the exporter's language, Chinese by default)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,28 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Appeal, Order, Shop, Violation
 from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.evidence import list_evidence
-from lanshou.appeals.facts import case_facts, contact_json, gather
+from lanshou.appeals.explanation import explain_violation
+from lanshou.appeals.facts import Gathered, case_facts, contact_json, gather
 from lanshou.appeals.history import history
+from lanshou.appeals.penalty import penalty_of
 from lanshou.appeals.views import ledger_effect
+from lanshou.appeals.worklists import user_names
 from lanshou.audit import current_head
 from lanshou.domain.appeals.assessment import assess
 from lanshou.errors import NotFound
+from lanshou.i18n import DEFAULT_LOCALE, normalize_locale
+
+if TYPE_CHECKING:
+    from lanshou.appeals.pdf import Summary
 
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
@@ -42,6 +50,7 @@ def dossier_document(
     g = gather(session, actx, violation, now)
     evidence = list_evidence(session, appeal.id)
     effect = ledger_effect(g.ledger)
+    penalty = penalty_of(g.ledger)
     result = assess(case_facts(g, actx, sum(1 for e in evidence if e.kind != "system")))
     return {
         "exported_at": now.isoformat(),
@@ -124,13 +133,65 @@ def dossier_document(
         },
         "ledger": {
             "entries": [
-                _row(e, "id", "kind", "amount_fen", "reverses_id", "booked_at", "memo")
+                {
+                    **_row(e, "id", "kind", "amount_fen", "reverses_id", "booked_at", "memo"),
+                    "points": str(e.points),
+                }
                 for e in effect.entries
             ],
             "net_fen": effect.net_fen,
             "total_fen": effect.total_fen,
+            # Money (fen) and points apart: booked before the decision, recovered by it.
+            "penalty": {
+                "booked_fen": penalty.booked_fen,
+                "recovered_fen": penalty.recovered_fen,
+                "net_fen": penalty.net_fen,
+                "points_booked": str(penalty.points_booked),
+                "points_restored": str(penalty.points_restored),
+            },
         },
     }
+
+
+def _summary(
+    session: Session,
+    actx: AppealsContext,
+    appeal: Appeal,
+    g: Gathered,
+    doc: dict[str, Any],
+    now: datetime,
+    locale: str,
+    storage_get: Callable[[str], bytes],
+) -> Summary:
+    # Imported here: ReportLab adds ~0.15 s to every process start (each CLI command).
+    from lanshou.appeals.pdf import Summary
+
+    evidence = list_evidence(session, appeal.id)
+    events = history(session, appeal.id)
+    merchant_files = sum(1 for e in evidence if e.kind != "system")
+    return Summary(
+        locale=locale,
+        exported_at=now,
+        audit_head=doc["audit_head"],
+        shop_name=doc["shop_name"],
+        rule_label=actx.profile(g.violation).rule_label(g.violation.rule_id, locale),
+        appeal=appeal,
+        violation=g.violation,
+        order=g.order,
+        waybill_no=g.shipment.waybill_no,
+        carrier_name=(
+            (g.carrier.name_en if locale == "en" else g.carrier.name_zh) if g.carrier else None
+        ),
+        explanation=explain_violation(locale, actx, g, now, "%Y-%m-%d %H:%M:%S"),
+        history=events,
+        evidence=evidence,
+        photos={e.id: storage_get(e.sha256) for e in evidence if e.kind == "image"},
+        contacts=g.contacts,
+        assessment=assess(case_facts(g, actx, merchant_files)),
+        ledger=g.ledger,
+        penalty=penalty_of(g.ledger),
+        names=user_names(session, {e.user_id for e in events}),
+    )
 
 
 def export_dossier(
@@ -138,8 +199,10 @@ def export_dossier(
     appeal_id: int,
     actx: AppealsContext,
     now: datetime | None = None,
+    locale: str | None = None,
 ) -> bytes:
-    """The case as a zip; the caller has already checked the tenant scope."""
+    """The case as a zip; the caller has already checked the tenant scope. The PDF summary is
+    in ``locale`` (Chinese unless English is asked for)."""
     appeal = session.get(Appeal, appeal_id)
     if appeal is None:
         raise NotFound(f"appeal {appeal_id} not found")
@@ -162,10 +225,11 @@ def export_dossier(
         add("dossier.json", json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode())
         add("contact_log.json", json.dumps(doc["contacts"], ensure_ascii=False, indent=2).encode())
         add("SHA256SUMS", ("\n".join(sums) + "\n").encode())
-        # Imported here: ReportLab adds ~0.15 s to every process start (each CLI command).
         from lanshou.appeals.pdf import render_summary
 
         violation = session.get_one(Violation, appeal.violation_id)
-        label = actx.profile(violation).rule_label(violation.rule_id, "zh_CN")
-        add("summary.pdf", render_summary(doc, label))
+        g = gather(session, actx, violation, now)
+        lang = normalize_locale(locale) or DEFAULT_LOCALE
+        summary = _summary(session, actx, appeal, g, doc, now, lang, actx.storage.get)
+        add("summary.pdf", render_summary(summary))
     return buffer.getvalue()

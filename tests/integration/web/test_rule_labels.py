@@ -3,11 +3,8 @@ from its profile alone (`label_zh` / `label_en`)."""
 
 from __future__ import annotations
 
-import base64
 import io
-import re
 import zipfile
-import zlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from lanshou.bootstrap import Runtime
 from tests.integration.appeals.conftest import client, world
 from tests.integration.web.world import NOW, World, csrf_of, login, make_runtime
 from tests.new_rule_profile import LABEL_EN, LABEL_ZH, NAME, RULE_ID, write_profile
+from tests.pdf_tools import pdf_lines
 
 __all__ = ["client", "world"]
 
@@ -59,21 +57,6 @@ def _row(page: str, violation_id: int) -> str:
     return page.split(f'id="violation-{violation_id}"')[1].split("</tr>")[0]
 
 
-def _pdf_lines(pdf: bytes) -> list[str]:
-    """The text shown by a ReportLab PDF (ASCII85+Flate streams, UCS-2 strings of the CJK font)."""
-    found = []
-    for stream in re.findall(rb"/ASCII85Decode /FlateDecode \].*?stream\r?\n(.*?)~>", pdf, re.S):
-        content = zlib.decompress(base64.a85decode(stream.strip()))
-        for literal in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", content):
-            raw = re.sub(
-                rb"\\([0-7]{1,3}|.)",
-                lambda m: bytes([int(m[1], 8)]) if m[1][:1].isdigit() else m[1],
-                literal,
-            )
-            found.append(raw.decode("utf-16-be"))
-    return found
-
-
 def test_the_violations_list_names_the_rule_in_the_users_language(
     client: TestClient, violation_id: int
 ) -> None:
@@ -100,7 +83,9 @@ def test_filing_reviewing_and_the_dossier_name_the_rule(
     appeal_id = int(response.headers["location"].removeprefix("/appeals/"))
     assert f"<dd>{LABEL_ZH}</dd>" in client.get(f"/appeals/{appeal_id}").text
     dossier = zipfile.ZipFile(io.BytesIO(client.get(f"/appeals/{appeal_id}/dossier").content))
-    assert f"{LABEL_ZH}（{RULE_ID}）" in _pdf_lines(dossier.read("summary.pdf"))
+    lines = pdf_lines(dossier.read("summary.pdf"))
+    assert f"规则 {LABEL_ZH}" in lines
+    assert not [line for line in lines if RULE_ID in line]  # named, not coded
     login(client, "reviewer")
     queue = client.get("/review").text
     assert f">{LABEL_ZH}</td>" in queue  # the only case in the queue

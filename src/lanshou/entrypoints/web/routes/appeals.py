@@ -20,14 +20,24 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Appeal, Order, Shop, Violation
 from lanshou.analytics import log_contact
 from lanshou.appeals import (
+    ACTION_LABELS,
     FILERS,
+    VERDICT_LABELS,
+    ExplanationLine,
     appeal_window_closes_at,
+    explain_violation,
     gather,
+    ledger_note,
+    points_text,
     require_role,
     user_names,
     visible_appeal,
     visible_violation,
 )
+
+# Re-exported for the review and violations pages, which show the same words.
+from lanshou.appeals import REASON_CODES as REASON_CODES
+from lanshou.appeals import STATE_LABELS as STATE_LABELS
 from lanshou.domain.appeals.venue import Venue
 from lanshou.domain.roles import Role
 from lanshou.enforcement import assumption_lines
@@ -42,7 +52,7 @@ from lanshou.errors import (
     PermissionDenied,
     UnsupportedMediaType,
 )
-from lanshou.i18n import N_, translate
+from lanshou.i18n import translate
 from lanshou.i18n.format import local_time
 from lanshou.identity import scope_for
 
@@ -50,48 +60,6 @@ router = APIRouter(include_in_schema=False)
 
 Files = Annotated[list[UploadFile] | None, File()]
 ACCEPT = ".jpg,.jpeg,.png,.webp,.pdf,.mp3,.m4a,.amr,.txt,.html,.htm,.xlsx"
-REASON_CODES = {
-    "carrier_fault": N_("Carrier at fault"),
-    "exemption_applies": N_("Exemption applies"),
-    "data_error": N_("Data error"),
-    "insufficient_evidence": N_("Insufficient evidence"),
-    "evidence_not_credible": N_("Evidence not credible"),
-    "shipped_late": N_("Shipped late"),
-    "out_of_window": N_("Filed too late"),
-    "need_more_info": N_("More information needed"),
-}
-STATE_LABELS = {
-    "draft": N_("Draft"),
-    "submitted": N_("Submitted"),
-    "under_review": N_("Under review"),
-    "need_info": N_("Information requested"),
-    "approved": N_("Approved"),
-    "rejected": N_("Rejected"),
-    "reconsideration": N_("Reconsideration"),
-    "rejected_final": N_("Rejected (final)"),
-    "withdrawn": N_("Withdrawn"),
-    "expired": N_("Expired"),
-}
-ACTION_LABELS = {
-    "submit": N_("Submit"),
-    "claim": N_("Claim"),
-    "approve": N_("Approve"),
-    "reject": N_("Reject"),
-    "request_info": N_("Ask for information"),
-    "reconsider": N_("Reconsider"),
-    "withdraw": N_("Withdraw"),
-    "expire": N_("Expire"),
-    "create": N_("Created"),
-    "add_evidence": N_("Evidence added"),
-    "platform_arbitration": N_("Platform arbitration message"),  # platforms/push.py
-}
-VERDICT_LABELS = {
-    "approve": N_("Approve"),
-    "approve_leaning": N_("Leaning to approve"),
-    "undecided": N_("Undecided"),
-    "reject_leaning": N_("Leaning to reject"),
-    "reject": N_("Reject"),
-}
 
 
 def rule_labeller(ctx: WebContext) -> Callable[[Violation], str]:
@@ -230,6 +198,7 @@ class FilingPage:
     draft: str
     closes_at: datetime  # the appeal window, counted from the breach
     window_open: bool
+    explanation: list[ExplanationLine]  # 判定说明, in the user's language
 
 
 def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
@@ -238,6 +207,7 @@ def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
     limits = actx.limits(v)
     draft = svc.statement_draft_for(session, actx, ctx.user, violation_id, ctx.now)
     closes = appeal_window_closes_at(actx, v)
+    explanation = explain_violation(ctx.locale, actx, gather(session, actx, v, ctx.now), ctx.now)
     return FilingPage(
         v,
         session.get_one(Order, v.order_id),
@@ -248,6 +218,7 @@ def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
         draft,
         closes,
         ctx.now <= closes,
+        explanation,
     )
 
 
@@ -353,6 +324,8 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
     g = gather(session, actx, view.violation, ctx.now)
     a = view.appeal
     names = user_names(session, {a.claimed_by, a.decided_by, a.created_by})
+    rule_id = view.violation.rule_id
+    label = actx.profile(view.violation).rule_label(rule_id, ctx.locale)
     return {
         "v": view,
         "a": a,
@@ -365,6 +338,9 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
         "action_labels": ACTION_LABELS,
         "verdict_labels": VERDICT_LABELS,
         "rule_label": rule_labeller(ctx),
+        "explanation": explain_violation(ctx.locale, actx, g, ctx.now),
+        "points_text": points_text,
+        "ledger_note": lambda e: ledger_note(ctx.locale, e, rule_id, label, say_reversal=False),
         "assumptions": assumption_lines(
             actx.profile(view.violation), ctx.locale, [view.violation.rule_id]
         ),
@@ -562,7 +538,7 @@ def dossier(ctx: UserCtx, appeal_id: DbId) -> Response:
     """整理申诉资料: the zip with dossier.json, the files, the contact log and summary.pdf."""
     with unit_of_work(ctx.runtime.sessions) as session:
         appeal = visible_appeal(session, ctx.user, appeal_id)
-        data = svc.export_dossier(session, appeal.id, actx_of(ctx), ctx.now)
+        data = svc.export_dossier(session, appeal.id, actx_of(ctx), ctx.now, ctx.locale)
     return Response(
         data,
         media_type="application/zip",

@@ -1,0 +1,89 @@
+"""判定说明 on the appeal form and the case page: labelled lines in the user's language, local
+times, money formatted; the breach deadline and the review deadline never share a label."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.integration.appeals.conftest import client, runtime, violation_id, world
+from tests.integration.web.world import csrf_of, login
+
+__all__ = ["client", "runtime", "violation_id", "world"]
+
+
+def _lines(page: str) -> list[tuple[str, str, str]]:
+    """(key, label, text) of each line of the page's explanation block."""
+    block = page.split('<dl class="facts facts-compact explanation">')[1].split("</dl>")[0]
+    return [
+        (key, html.unescape(label), html.unescape(text))
+        for key, label, text in re.findall(
+            r'<div class="explanation-(\w+)"><dt>(.*?)</dt><dd>(.*?)</dd></div>', block
+        )
+    ]
+
+
+def _labels(page: str) -> list[str]:
+    return [html.unescape(x) for x in re.findall(r"<dt>(.*?)</dt>", page)]
+
+
+def _english(client: TestClient, page: str) -> None:
+    token = csrf_of(page)
+    client.post("/language", data={"locale": "en", "csrf_token": token, "next": "/"})
+
+
+ZH_FORM = [
+    ("start", "起算", "2026-11-02 12:00（自发货起算）"),
+    ("deadline", "违规截止", "2026-11-03 12:00（起算后 24 个自然小时）"),
+    ("done", "完成", "尚无首次揽收扫描"),
+    ("verdict", "结论", "截止前未完成，截至 2026-11-04 12:00 已超时 1天0小时"),
+    ("consequences", "后果", "已处罚：赔付 ¥3.00、罚款 ¥10.00"),
+]
+EN_FORM = [
+    ("start", "Start", "2026-11-02 12:00 (from shipping)"),
+    ("deadline", "Breach deadline", "2026-11-03 12:00 (24 hours after the start)"),
+    ("done", "Completion", "First pickup scan: none yet"),
+    ("verdict", "Verdict", "Not done by the deadline; 1d 0h overdue as of 2026-11-04 12:00"),
+    ("consequences", "Consequences", "Booked: Compensation ¥3.00, Fine ¥10.00"),
+]
+
+
+def test_the_filing_form_explains_the_verdict_in_plain_lines(
+    client: TestClient, violation_id: int
+) -> None:
+    login(client, "merchant")
+    form = client.get(f"/violations/{violation_id}/appeal").text
+    assert "<h2>判定说明</h2>" in form
+    assert _lines(form) == ZH_FORM
+    assert "揽收超时 24 h" not in form  # the engine's stored dump is not shown
+    _english(client, form)
+    form = client.get(f"/violations/{violation_id}/appeal").text
+    assert "<h2>Explanation</h2>" in form
+    assert _lines(form) == EN_FORM
+
+
+def test_the_case_page_explains_and_labels_two_deadlines_apart(
+    client: TestClient, violation_id: int
+) -> None:
+    login(client, "merchant")
+    form = client.get(f"/violations/{violation_id}/appeal").text
+    filed = client.post(
+        f"/violations/{violation_id}/appeal",
+        data={"csrf_token": csrf_of(form), "statement": "快递员未上门", "action": "submit"},
+        follow_redirects=False,
+    )
+    case = client.get(filed.headers["location"]).text
+    assert _lines(case) == ZH_FORM
+    labels = _labels(case)
+    assert "违规截止" in labels and "审核截止" in labels
+    assert "截止" not in labels and "截止时间" not in labels
+    assert '<pre class="why-lines">' not in case  # no bilingual engine dump on the case page
+    _english(client, case)
+    case = client.get(filed.headers["location"]).text
+    assert _lines(case) == EN_FORM
+    labels = _labels(case)
+    assert "Breach deadline" in labels and "Review due" in labels
+    assert "Due" not in labels and "Deadline" not in labels
+    assert not re.search(r"[\u4e00-\u9fff]", "".join(text for _, _, text in _lines(case)))
