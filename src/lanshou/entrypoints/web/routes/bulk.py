@@ -122,7 +122,7 @@ def _reminder(ctx: WebContext, request: Request) -> Callable[[int], tuple[str, s
                     ctx.locale, "The SMS could not be sent: %(reason)s", reason=result.error or ""
                 )
             )
-        return translate(ctx.locale, "SMS sent and logged."), f"/orders/{item.shipment_id}"
+        return translate(ctx.locale, "SMS sent and logged."), ""
 
     return remind
 
