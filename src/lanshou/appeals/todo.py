@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.models import Appeal, Complaint, ComplaintTask, Violation
+from lanshou.adapters.db.models import Appeal, Complaint, ComplaintTask, Platform, Violation
 from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.filing import APPEALABLE_VIOLATION_STATES, appeal_window_closes_at
+from lanshou.domain.appeals.limits import AppealLimits
 from lanshou.domain.appeals.machine import AWAITING_REVIEW
 from lanshou.domain.appeals.machine import AppealState as S
 from lanshou.errors import InvalidInput
@@ -77,7 +78,9 @@ def appealable_violations(
     )
     query = _in_scope(
         select(Violation).where(
-            Violation.state.in_(APPEALABLE_VIOLATION_STATES), ~open_appeal.exists()
+            Violation.state.in_(APPEALABLE_VIOLATION_STATES),
+            ~open_appeal.exists(),
+            _window_may_be_open(session, actx, now),
         ),
         scope,
     )
@@ -90,6 +93,26 @@ def appealable_violations(
         if now <= closes:
             out.append((violation, closes))
     return out
+
+
+def _window_may_be_open(
+    session: Session, actx: AppealsContext, now: datetime
+) -> ColumnElement[bool]:
+    """Only breaches recent enough for their profile's window (read from the index, so the
+    home page does not load every violation a shop ever had); exact check in Python."""
+    profiles = session.execute(select(Platform.profile).distinct()).scalars()
+    recent = [
+        and_(
+            Violation.profile == name,
+            Violation.deadline >= now - timedelta(days=_window_days(actx, name)),
+        )
+        for name in profiles
+    ]
+    return or_(*recent) if recent else false()
+
+
+def _window_days(actx: AppealsContext, profile: str) -> int:
+    return AppealLimits.from_profile(actx.rules.profile(profile).appeal).window_days
 
 
 def reconsiderable_appeals(

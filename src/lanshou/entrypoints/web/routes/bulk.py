@@ -23,7 +23,7 @@ from lanshou.entrypoints.params import local_form_time, whole_number
 from lanshou.entrypoints.web.bulk_rows import RowOutcome, RowRefused, run_rows, selected_ids
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import may_see_at_risk, render
-from lanshou.entrypoints.web.routes.alerts import sms_of
+from lanshou.entrypoints.web.routes.alerts import send_and_log_sms, sms_of
 from lanshou.entrypoints.web.routes.appeals import actx_of, rule_labeller
 from lanshou.entrypoints.web.routes.at_risk import render_board
 from lanshou.entrypoints.web.routes.violations import render_violations
@@ -104,18 +104,7 @@ def _reminder(ctx: WebContext, request: Request) -> Callable[[int], tuple[str, s
                 session, scope_for(session, ctx.user), shipment_id, ctx.locale
             )
         number = reminders.check_phone(item.courier_phone or "")
-        result = sms.send_sms(number, item.text)  # outside any transaction, as the single one
-        with unit_of_work(ctx.runtime.sessions) as session:
-            reminders.record_sms_reminder(
-                session,
-                scope_for(session, ctx.user),
-                item,
-                phone=number,
-                user_id=ctx.user.user_id,
-                result=result,
-                sender_name=sms.name,
-                now=ctx.now,
-            )
+        result = send_and_log_sms(ctx, sms, item, number)
         if not result.ok:
             raise RowRefused(
                 translate(
