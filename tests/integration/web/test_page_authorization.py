@@ -64,7 +64,7 @@ PAGES: dict[str, Page] = {
     "/admin/platforms": _same("/admin/platforms", (403, 403, 403, 403, 200)),
     "/analytics/losses": _same("/analytics/losses", NOT_REVIEWER),
     "/analytics/carriers": _same("/analytics/carriers", NOT_REVIEWER),
-    "/analytics/whatif": _same("/analytics/whatif", (403, 403, 403, 403, 200)),
+    "/analytics/whatif": _same("/analytics/whatif", (200, 403, 403, 403, 200)),
     "/violations": _same("/violations?shop={shop_id}", ALL),
     "/violations/{violation_id}/appeal": Page(
         "/violations/{violation_free}/appeal", NOT_REVIEWER, (404, 404, 200, 403, 200)),
