@@ -51,8 +51,13 @@ def merchant(page: Any, live_server: LiveServer) -> Iterator[Any]:
         page.wait_for_load_state("networkidle")
 
 
-def test_the_merchant_lands_on_the_at_risk_board_in_chinese(merchant: Any) -> None:
+def test_the_merchant_lands_on_the_to_do_and_opens_the_at_risk_board_in_chinese(
+    merchant: Any,
+) -> None:
     page = merchant
+    assert page.locator("h1").inner_text() == "待办"
+    page.click(".sidenav >> text=待揽收预警")
+    page.wait_for_load_state("networkidle")
     assert page.locator("h1").inner_text() == "待揽收预警"
     assert page.locator(".sidenav a.active").inner_text() == "待揽收预警"
     rows = page.locator("tbody.risk-item")
@@ -114,6 +119,7 @@ def test_switching_to_english_translates_the_pages(merchant: Any, live_server: L
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("table.table thead th").first.inner_text() == "Order no."
     assert page.locator(".sidenav a").all_inner_texts() == [
+        "To do",
         "At risk",
         "Orders",
         "Violations & appeals",
@@ -121,12 +127,13 @@ def test_switching_to_english_translates_the_pages(merchant: Any, live_server: L
         "My tasks",
         "Losses & risk",
         "Carriers",
+        "What-if",
         "Alert settings",
         "Delivery log",
     ]
     _shot(page, "orders-en.png")
     page.goto(f"{live_server.url}/")
-    assert page.locator("h1").inner_text() == "At risk"
+    assert page.locator("h1").inner_text() == "To do"
 
 
 def test_a_merchant_cannot_open_another_shops_order(merchant: Any, live_server: LiveServer) -> None:
@@ -150,7 +157,7 @@ def test_a_merchant_cannot_open_another_shops_order(merchant: Any, live_server: 
 def test_a_reviewer_gets_the_reviewer_menu(page: Any, live_server: LiveServer) -> None:
     _login(page, live_server, "reviewer")
     links = page.locator(".sidenav a").all_inner_texts()
-    assert links == ["概览", "订单", "申诉审核", "投诉", "我的任务"]
+    assert links == ["待办", "订单", "申诉审核", "投诉", "我的任务"]
     assert page.locator(".role-tag").inner_text() == "审核员"
     response = page.goto(f"{live_server.url}/at-risk")
     assert response is not None and response.status == 403

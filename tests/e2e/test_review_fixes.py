@@ -66,7 +66,7 @@ def test_each_violation_can_be_appealed_until_its_own_breach_plus_seven_days(
     windows, closed = [], 0
     for row in rows:
         cells = row.locator("td").all_inner_texts()
-        deadline, appeal = _local(cells[3]), cells[6]
+        deadline, appeal = _local(cells[4]), cells[7]  # after the bulk checkbox and the id
         if "可申诉至" in appeal:
             until = _local(appeal.split("可申诉至", 1)[1].splitlines()[0])
             assert until - deadline == timedelta(days=7), cells

@@ -3,9 +3,9 @@
 Every query takes a :class:`~lanshou.orders.listing.Scope`, so tenants only see their shops.
 """
 
-from lanshou.analytics import dashboard, whatif  # modules used as namespaces
+from lanshou.analytics import dashboard, whatif, whatif_form  # modules used as namespaces
 from lanshou.analytics.aggregates import refresh_aggregates
-from lanshou.analytics.at_risk import board, log_contact
+from lanshou.analytics.at_risk import board, due_soon_count, log_contact
 from lanshou.analytics.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
 from lanshou.analytics.period import Period, local_day
 from lanshou.analytics.report import build_report
@@ -20,6 +20,7 @@ __all__ = [
     "board",
     "build_report",
     "dashboard",
+    "due_soon_count",
     "local_day",
     "log_contact",
     "pickup_samples",
@@ -29,4 +30,5 @@ __all__ = [
     "to_xlsx",
     "weekly_html",
     "whatif",
+    "whatif_form",
 ]

@@ -137,12 +137,15 @@ def board(
     *,
     limit: int | None = 100,
     sort: str = "due",
+    due_before: datetime | None = None,
 ) -> AtRiskBoard:
     """One page of the scope's pending deadlines with the cost of missing each and the chance
     of missing it (as stored by the worker): soonest first, or (``sort="risk"``) highest
     probability × cost first (ties soonest first), then those without an expected cost (no
     probability, or an expected cost of ¥0.00) soonest first, as :func:`live_at_risk`."""
     _check_sort(sort)
+    if due_before is not None:
+        return _due_soon_board(session, scope, now, ctx, due_before, limit)
     key = scope_key(scope.shop_ids)
     snapshot = session.get(ExposureSnapshot, key)
     at = snapshot.computed_at if snapshot is not None else None
@@ -168,6 +171,39 @@ def board(
     if limit is not None and total >= limit:  # a full page: count them all (index only)
         total = pending_count(session, scope)
     return AtRiskBoard(items, at, total)
+
+
+def _due_soon(scope: Scope, now: datetime, due_before: datetime, *extra: Any) -> Any:
+    return _rows(scope, *extra).where(Deadline.due_at > now, Deadline.due_at <= due_before)
+
+
+def due_soon_count(session: Session, scope: Scope, now: datetime, due_before: datetime) -> int:
+    """Pending deadlines that pass after ``now`` and by ``due_before``: the home page's count
+    of deadlines about to pass, and the length of the board it links to."""
+    q = select(func.count()).select_from(_due_soon(scope, now, due_before).subquery())
+    return int(session.execute(q).scalar_one())
+
+
+def _due_soon_board(
+    session: Session,
+    scope: Scope,
+    now: datetime,
+    ctx: RulesContext,
+    due_before: datetime,
+    limit: int | None,
+) -> AtRiskBoard:
+    """The board narrowed to deadlines about to pass, soonest first, stored probabilities."""
+    key = scope_key(scope.shop_ids)
+    snapshot = session.get(ExposureSnapshot, key)
+    stored = and_(BreachRisk.scope_key == key, BreachRisk.deadline_id == Deadline.id)
+    q = _due_soon(scope, now, due_before, BreachRisk.probability).outerjoin(BreachRisk, stored)
+    rows = _page(session, q.order_by(Deadline.due_at, Deadline.id), limit)
+    last_contacts = _last_contacts(session, [r[_SHIPMENT_ID] for r in rows])
+    items = [_item(ctx, now, r, last_contacts.get(r[_SHIPMENT_ID]), r[-1]) for r in rows]
+    total = len(items)
+    if limit is not None and total >= limit:
+        total = due_soon_count(session, scope, now, due_before)
+    return AtRiskBoard(items, snapshot.computed_at if snapshot else None, total)
 
 
 def _ranked(session: Session, scope: Scope, key: str, limit: int | None) -> list[Any]:

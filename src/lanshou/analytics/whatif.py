@@ -249,12 +249,15 @@ def export_facts(
     return rows
 
 
-def _evaluate(
-    rows: list[list[Any]], profile: Profile, ctx: RulesContext, exemptions: list[Any], now: datetime
-) -> dict[int, Outcome]:
-    out: dict[int, Outcome] = defaultdict(Outcome)
-    if not rows:
-        return out
+def _replayed(
+    rows: list[list[Any]],
+    profile: Profile,
+    ctx: RulesContext,
+    exemptions: list[Any],
+    now: datetime,
+    query: str,
+) -> list[Any]:
+    """``query`` over ``lanshou_result`` after the engine judged ``rows`` (``COLUMNS``)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "facts.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
@@ -271,14 +274,49 @@ def _evaluate(
                 [str(path), types],
             )
             evaluate_batch(con, "facts", profile, ctx.calendar(profile), exemptions, now)
-            result = con.execute(
-                """SELECT shop_id, rule, count(*) FILTER (WHERE late AND NOT exempt),
-                          CAST(sum(CASE WHEN late AND NOT exempt THEN compensation + fine
-                                        + auto_refund ELSE 0 END) * 100 AS BIGINT)
-                   FROM lanshou_result GROUP BY shop_id, rule"""
-            ).fetchall()
+            return con.execute(query).fetchall()
         finally:
             con.close()
+
+
+def late_charges(
+    rows: list[list[Any]], profile: Profile, ctx: RulesContext, exemptions: list[Any], now: datetime
+) -> list[tuple[int, str, str, datetime, int]]:
+    """Every late, not exempt (shop, shipment key, rule, deadline, fen charged) of ``rows``."""
+    if not rows:
+        return []
+    result = _replayed(
+        rows,
+        profile,
+        ctx,
+        exemptions,
+        now,
+        """SELECT shop_id, shipment_key, rule, deadline,
+                  CAST((compensation + fine + auto_refund) * 100 AS BIGINT)
+           FROM lanshou_result WHERE late AND NOT exempt""",
+    )
+    return [
+        (int(shop), str(key), str(rule), at, int(fen or 0)) for shop, key, rule, at, fen in result
+    ]
+
+
+def _evaluate(
+    rows: list[list[Any]], profile: Profile, ctx: RulesContext, exemptions: list[Any], now: datetime
+) -> dict[int, Outcome]:
+    out: dict[int, Outcome] = defaultdict(Outcome)
+    if not rows:
+        return out
+    result = _replayed(
+        rows,
+        profile,
+        ctx,
+        exemptions,
+        now,
+        """SELECT shop_id, rule, count(*) FILTER (WHERE late AND NOT exempt),
+                  CAST(sum(CASE WHEN late AND NOT exempt THEN compensation + fine
+                                + auto_refund ELSE 0 END) * 100 AS BIGINT)
+           FROM lanshou_result GROUP BY shop_id, rule""",
+    )
     for shop, rule, n, fen in result:
         o = out[int(shop)]
         o.violations[rule] = int(n)
@@ -369,19 +407,25 @@ def whatif_carrier(
             f"no picked-up {carrier_code} shipments from {province} to learn from", field="carrier"
         )
     rows = export_facts(session, profile, period, [shop[0].id])
-    swapped = []
-    for r in rows:
-        r2 = list(r)
-        if r[4] is not None:
-            shipped = datetime.fromisoformat(r[4])
-            latency = pool[random.Random(f"{seed}:{r[0]}").randrange(len(pool))]
-            pickup = shipped + timedelta(seconds=latency)
-            r2[7] = pickup.isoformat() if pickup <= now else None
-            r2[12] = carrier_code
-        swapped.append(r2)
+    swapped = [swap_carrier(r, carrier_code, pool, now, seed) for r in rows]
     exemptions = approved_exemptions(session)
     return _diffs(
         session,
         _evaluate(rows, profile, ctx, exemptions, now),
         _evaluate(swapped, profile, ctx, exemptions, now),
     )
+
+
+def swap_carrier(
+    row: list[Any], carrier_code: str, pool: list[float], now: datetime, seed: int = 7
+) -> list[Any]:
+    """``row`` as if ``carrier_code`` had taken it: a pickup latency drawn (deterministically,
+    per shipment) from ``pool``; a pickup after ``now`` has not happened yet."""
+    swapped = list(row)
+    if row[4] is not None:
+        shipped = datetime.fromisoformat(row[4])
+        latency = pool[random.Random(f"{seed}:{row[0]}").randrange(len(pool))]
+        pickup = shipped + timedelta(seconds=latency)
+        swapped[7] = pickup.isoformat() if pickup <= now else None
+        swapped[12] = carrier_code
+    return swapped

@@ -15,6 +15,7 @@ from lanshou.appeals.evidence import list_evidence
 from lanshou.appeals.facts import case_facts, gather
 from lanshou.appeals.filing import APPEALABLE_VIOLATION_STATES, appeal_window_closes_at
 from lanshou.appeals.history import history
+from lanshou.appeals.todo import appealable_violations, reconsiderable_appeals
 from lanshou.domain.appeals.assessment import Assessment, assess
 from lanshou.domain.appeals.limits import AppealLimits
 from lanshou.domain.appeals.machine import AppealState, allowed_events
@@ -115,6 +116,8 @@ class ViolationRow:
 
 
 VIOLATION_STATES = ALL_VIOLATION_STATES
+# The home page's counts link here: only what can still be appealed, or reconsidered.
+VIOLATION_TODOS = ("appealable", "reconsider")
 
 
 def list_violations(
@@ -125,11 +128,21 @@ def list_violations(
     shop_id: int | None = None,
     state: str | None = None,
     limit: int = 200,
+    todo: str | None = None,
 ) -> list[ViolationRow]:
-    """Violations in scope, newest first, with whether (and until when) they can be appealed."""
+    """Violations in scope, newest first, with whether (and until when) they can be appealed;
+    ``todo`` keeps those the home page counts (see :mod:`lanshou.appeals.todo`)."""
     if state is not None and state not in VIOLATION_STATES:
         raise InvalidInput(f"unknown violation state {state!r}", field="state")
+    if todo is not None and todo not in VIOLATION_TODOS:
+        raise InvalidInput(f"unknown to-do filter {todo!r}", field="todo")
     query = select(Violation)
+    if todo == "appealable":
+        ids = [v.id for v, _ in appealable_violations(session, actx, scope, now, shop_id)]
+        query = query.where(Violation.id.in_(ids or [-1]))
+    elif todo == "reconsider":
+        ids = [v.id for _, v, _ in reconsiderable_appeals(session, actx, scope, now, shop_id)]
+        query = query.where(Violation.id.in_(ids or [-1]))
     if scope.shop_ids is not None:
         query = query.where(Violation.shop_id.in_(sorted(scope.shop_ids) or [-1]))
     if shop_id is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Appeal, LedgerEntry, Order, Shop, User, Violation
+from lanshou.appeals.todo import queue_filter
 from lanshou.domain.appeals.machine import AWAITING_REVIEW
 from lanshou.identity import Scope
 
@@ -40,8 +41,12 @@ def review_queue(
     state: str | None = None,
     shop_id: int | None = None,
     limit: int = 300,
+    due: str | None = None,
+    unclaimed: bool = False,
+    now: datetime | None = None,
 ) -> list[QueueItem]:
-    """Open cases sorted by review due time (the working-day SLA), the most urgent first."""
+    """Open cases sorted by review due time (the working-day SLA), the most urgent first;
+    ``due`` ("today", "overdue") and ``unclaimed`` narrow it as the home page counts them."""
     states = (state,) if state else QUEUE_STATES
     query = (
         select(Appeal, Violation, Order.external_id, Shop.name, User.display_name)
@@ -55,6 +60,10 @@ def review_queue(
         query = query.where(Appeal.shop_id.in_(sorted(scope.shop_ids) or [-1]))
     if shop_id is not None:
         query = query.where(Appeal.shop_id == shop_id)
+    if due is not None or unclaimed:
+        if now is None:
+            raise ValueError("the due and unclaimed filters need now")
+        query = query.where(*queue_filter(due, unclaimed, now))
     rows = session.execute(query.order_by(Appeal.due_at, Appeal.id).limit(limit)).all()
     return [QueueItem(a, v, ext, shop, name) for a, v, ext, shop, name in rows]
 

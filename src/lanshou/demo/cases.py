@@ -32,6 +32,7 @@ from lanshou.appeals import (
     reconsider_appeal,
     submit_appeal,
 )
+from lanshou.demo.timeline import phone_tail
 from lanshou.domain.roles import Role
 from lanshou.enforcement import evaluate_shipments
 from lanshou.i18n.format import DISPLAY_TZ
@@ -197,6 +198,7 @@ def _case_order(session: Session, shop_id: int, carrier_id: int, n: int, breach:
     )
     session.add(order)
     session.flush()
+    order.buyer_phone_tail = phone_tail(order.id)
     shipment = Shipment(
         order_id=order.id,
         key=number,

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from lanshou import audit
@@ -117,6 +118,19 @@ def assignable_users(session: Session, shop_id: int) -> list[User]:
     )
 
 
+def colleagues(session: Session, scope: Scope) -> list[User]:
+    """Whom a bulk assignment may offer: active members of the scope's shops and the
+    platform-side roles (each row is still checked against its own shop by :func:`assign`)."""
+    query = select(User).where(User.is_active.is_(True))
+    if scope.shop_ids is not None:
+        members = select(ShopMembership.user_id).where(
+            ShopMembership.shop_id.in_(sorted(scope.shop_ids) or [-1])
+        )
+        platform = [r.value for r in Role if r.sees_all_shops]
+        query = query.where(or_(User.id.in_(members), User.role.in_(platform)))
+    return list(session.execute(query.order_by(User.display_name, User.id)).scalars())
+
+
 def assign(
     session: Session,
     caller: Principal,
@@ -214,12 +228,34 @@ def _views(session: Session, rows: list[Assignment], now: datetime) -> list[Task
     return out
 
 
+def _mine(caller: Principal) -> Any:
+    return select(Assignment).where(
+        Assignment.assignee_id == caller.user_id, Assignment.state == "open"
+    )
+
+
+def open_task_counts(session: Session, caller: Principal, now: datetime) -> tuple[int, int]:
+    """(open, overdue) tasks assigned to the caller, as "my tasks" lists them."""
+    mine = _mine(caller).subquery()
+    total, overdue = session.execute(
+        select(func.count(), func.count().filter(mine.c.due_at < now)).select_from(mine)
+    ).one()
+    return int(total), int(overdue)
+
+
 def my_tasks(
-    session: Session, caller: Principal, now: datetime, *, include_done: bool = False
+    session: Session,
+    caller: Principal,
+    now: datetime,
+    *,
+    include_done: bool = False,
+    overdue_only: bool = False,
 ) -> list[TaskView]:
     """What is assigned to the caller: overdue first, then by due date (no date last)."""
     q = select(Assignment).where(Assignment.assignee_id == caller.user_id)
-    if not include_done:
+    if overdue_only:
+        q = _mine(caller).where(Assignment.due_at < now)
+    elif not include_done:
         q = q.where(Assignment.state == "open")
     rows = list(session.execute(q.order_by(Assignment.id)).scalars())
     views = _views(session, rows, now)

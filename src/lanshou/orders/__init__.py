@@ -12,6 +12,7 @@ from lanshou.orders.listing import (
     list_orders,
     status_counts,
 )
+from lanshou.orders.search import SearchHit, search_orders
 from lanshou.orders.shipping import OrderRef, mark_shipped
 from lanshou.orders.tracking_queue import queue_tracking_subscriptions
 
@@ -22,6 +23,7 @@ __all__ = [
     "OrderFilters",
     "OrderRef",
     "OrderRow",
+    "SearchHit",
     "carrier_row",
     "contacts_for_order",
     "filter_options",
@@ -29,5 +31,6 @@ __all__ = [
     "list_orders",
     "mark_shipped",
     "queue_tracking_subscriptions",
+    "search_orders",
     "status_counts",
 ]

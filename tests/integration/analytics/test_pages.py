@@ -14,13 +14,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanshou.adapters.db.models import Violation
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.app import create_app
 from lanshou.identity.auth import create_user
 from tests.integration.analytics.world import build
-from tests.integration.web.world import NOW, PASSWORD, _fast_password_hashing, login, make_runtime
+from tests.integration.web.world import (
+    NOW,
+    PASSWORD,
+    _fast_password_hashing,
+    csrf_of,
+    login,
+    make_runtime,
+)
 
 __all__ = ["_fast_password_hashing"]
 CELLS = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
@@ -96,25 +105,123 @@ def test_the_carriers_page_lists_scorecards_and_recommendations(client: TestClie
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
-def test_reviewers_see_no_analytics_and_only_admins_run_what_if(client: TestClient) -> None:
+def test_reviewers_see_no_analytics_and_only_owners_and_admins_run_what_if(
+    client: TestClient,
+) -> None:
     login(client, "reviewer")
     assert client.get("/analytics/losses").status_code == 403
+    assert client.get("/analytics/whatif").status_code == 403
     client.cookies.clear()
     login(client, "merchant")
-    assert client.get("/analytics/whatif").status_code == 403
-    assert "/analytics/whatif" not in client.get("/analytics/losses").text
+    assert client.get("/analytics/whatif").status_code == 200
+    assert 'href="/analytics/whatif"' in client.get("/analytics/losses").text
 
 
-def test_an_admin_runs_a_what_if_on_the_page(client: TestClient) -> None:
+def _net_loss(html: str) -> str:
+    return html.split('<div class="stat-card stat-bad"><span>净损失</span><b>', 1)[1].split("<", 1)[
+        0
+    ]
+
+
+def test_an_admin_runs_a_what_if_over_every_shop(client: TestClient) -> None:
     login(client, "admin")
-    page = client.get("/analytics/whatif?profile=douyin&set=pickup_timeout.hours%3D12")
+    page = client.get("/analytics/whatif?kind=rule&rule=pickup_timeout&hours=12&days=30")
     assert page.status_code == 200
     rows = _table(page.text, "table-whatif")
-    assert [r[1:4] for r in rows] == [["2", "5", "+3"], ["2", "3", "+1"]]
-    bad = client.get("/analytics/whatif?set=pickup_timeout.colour%3D1")
-    assert bad.status_code == 422
-    exported = client.get("/analytics/whatif?set=pickup_timeout.hours%3D12&format=csv")
-    assert exported.content.decode("utf-8-sig").splitlines()[1].startswith("a,甜橙小铺,2,5,3")
+    assert rows == [
+        ["甜橙小铺", "2", "5", "+3", "¥26.00", "¥65.00", "+¥39.00"],
+        ["山野茶舍", "2", "3", "+1", "¥26.00", "¥39.00", "+¥13.00"],
+    ]
+    assert _net_loss(client.get("/analytics/losses?days=30").text) == "¥52.00"
+    assert "净损失（与损失页一致）：¥52.00。按此改动：¥104.00（+¥52.00）。" in page.text
+    exported = client.get(
+        "/analytics/whatif?kind=rule&rule=pickup_timeout&hours=12&days=30&format=csv"
+    )
+    assert exported.content.decode("utf-8-sig").splitlines()[1:] == [
+        "甜橙小铺,2,5,3,26.00,65.00,39.00",
+        "山野茶舍,2,3,1,26.00,39.00,13.00",
+    ]
+
+
+def _post(client: TestClient, page: str, url: str, data: dict[str, str]) -> Any:
+    token = csrf_of(client.get(page).text)
+    return client.post(url, data={"csrf_token": token, **data}, follow_redirects=False)
+
+
+def test_the_owners_baseline_is_the_losses_page_after_an_appeal_reversal(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as s:
+        first = (
+            s.execute(select(Violation.id).where(Violation.shop_id == 1).order_by(Violation.id))
+            .scalars()
+            .first()
+        )
+    login(client, "merchant")
+    filed = _post(
+        client,
+        f"/violations/{first}/appeal",
+        f"/violations/{first}/appeal",
+        {"statement": "快递员未按时上门揽收", "action": "submit"},
+    )
+    appeal = filed.headers["location"].rsplit("/", 1)[1]
+    client.cookies.clear()
+    login(client, "reviewer")
+    _post(client, "/review", f"/review/{appeal}/claim", {})
+    decided = _post(
+        client,
+        f"/review/{appeal}",
+        f"/review/{appeal}/decision",
+        {"outcome": "approved", "reason_code": "carrier_fault", "comment": "属实"},
+    )
+    assert decided.status_code == 303
+    client.cookies.clear()
+    login(client, "merchant")
+    assert _net_loss(client.get("/analytics/losses?days=30").text) == "¥13.00"  # 26.00 − 13.00
+    page = client.get("/analytics/whatif?kind=rule&rule=pickup_timeout&hours=12&days=30")
+    # the reversed violation stays reversed: 1 → 4 violations, 13.00 → 52.00
+    assert _table(page.text, "table-whatif") == [
+        ["甜橙小铺", "1", "4", "+3", "¥13.00", "¥52.00", "+¥39.00"]
+    ]
+    assert "净损失（与损失页一致）：¥13.00。按此改动：¥52.00（+¥39.00）。" in page.text
+
+
+def test_switching_carriers_replays_the_owners_parcels_with_the_other_carriers_pickups(
+    client: TestClient,
+) -> None:
+    login(client, "merchant")
+    page = client.get("/analytics/whatif?kind=carrier&carrier_from=SF&carrier_to=ZTO&days=30")
+    assert page.status_code == 200, page.text
+    # each of the 15 SF parcels gets one of ZTO's five 浙江 pickup times (12.5, 25, 40, 2, 3 h),
+    # drawn per parcel with a fixed seed: 8 draw 25 or 40 h and miss the 24 h window
+    assert _table(page.text, "table-whatif") == [
+        ["甜橙小铺", "2", "8", "+6", "¥26.00", "¥104.00", "+¥78.00"]
+    ]
+    unknown = client.get("/analytics/whatif?kind=carrier&carrier_from=ZTO&carrier_to=SF&days=30")
+    assert unknown.status_code == 200  # the owner's shop ships no ZTO parcels: nothing changes
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("kind=rule&rule=pickup_timeout&hours=abc", "小时数须大于 0 且不超过 720。"),
+        ("kind=rule&rule=pickup_timeout&hours=0", "小时数须大于 0 且不超过 720。"),
+        ("kind=rule&rule=pickup_timeout&hours=NaN", "小时数须大于 0 且不超过 720。"),
+        ("kind=rule&rule=colour&hours=12", "请从列出的规则中选择一条。"),
+        ("kind=carrier&carrier_from=SF", "请选择原快递公司和要换成的快递公司。"),
+        ("kind=carrier&carrier_from=SF&carrier_to=SF", "请选择两家不同的快递公司。"),
+        ("kind=guess", "请选择要试算的内容：规则时限或更换快递。"),
+        ("kind=rule&rule=pickup_timeout&hours=12&days=45", "请选择近 7 天、30 天或 90 天。"),
+    ],
+)
+def test_what_if_input_errors_are_plain_sentences(
+    client: TestClient, query: str, message: str
+) -> None:
+    login(client, "merchant")
+    page = client.get(f"/analytics/whatif?{query}")
+    assert page.status_code == 422
+    assert message in page.text
+    assert "RULE.FIELD" not in page.text and "--set" not in page.text
 
 
 def _chart(html: str, chart_id: str) -> dict[str, Any]:

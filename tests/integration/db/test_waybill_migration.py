@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.migrate import downgrade, upgrade
@@ -21,8 +21,9 @@ def test_stored_waybills_are_normalised_and_waiting_scans_join(db_engine: Engine
         s.flush()
         s.add(Shop(id=1, platform_id=1, code="s1", name="店"))
         s.flush()
-        s.add(
-            Order(
+        # Core, naming only the columns 0012 has: the model has grown since (0016's phone tail)
+        s.execute(
+            insert(Order).values(
                 id=1,
                 shop_id=1,
                 external_id="o1",

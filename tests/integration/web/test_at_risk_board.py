@@ -71,11 +71,11 @@ def _contacts(sessions: sessionmaker[Session]) -> int:
         return s.execute(select(func.count()).select_from(Communication)).scalar_one()
 
 
-def test_a_merchant_lands_on_their_shops_deadlines_soonest_first(
+def test_a_merchants_board_shows_their_shops_deadlines_soonest_first(
     client: TestClient, deadlines: dict[str, int]
 ) -> None:
     login(client, "merchant")
-    page = _board(client, "/")
+    page = _board(client, "/at-risk")
     assert ROW.findall(page) == ["A008", "A004", "A000"]
     assert "山野茶舍" not in page and "B000" not in page
     assert "待揽收预警" in page and "共 3 个待处理时限" in page
@@ -230,7 +230,7 @@ def test_breach_probabilities_come_from_the_workers_refresh(
     assert re.search(r'class="risk-prob nowrap">\d+%', _row(page, "A000"))
     assert 'class="risk-prob nowrap"><span class="muted">—' in _row(page, "A004")
     # by time left the same figures, the live countdown and the form stay as they were
-    home = _board(client, "/")
+    home = _board(client, "/at-risk")
     assert ROW.findall(home) == ["A008", "A004", "A000"]
     assert "超时概率截至 2026-11-04 11:59" in home
     a000 = _row(home, "A000")

@@ -72,11 +72,11 @@ def test_an_unknown_language_is_refused(client: TestClient) -> None:
     assert response.status_code == 422
 
 
-def test_reviewers_get_an_overview_with_orders_but_no_admin_menu(client: TestClient) -> None:
+def test_reviewers_get_their_to_do_with_orders_but_no_admin_menu(client: TestClient) -> None:
     login(client, "reviewer")
     home = client.get("/")
     assert home.status_code == 200
-    assert 'href="/orders"' in home.text and "概览" in home.text
+    assert 'href="/orders"' in home.text and "<h1>待办</h1>" in home.text
     assert "/admin/users" not in home.text
     assert client.get("/admin/users").status_code == 403
 
@@ -95,13 +95,15 @@ def test_merchants_have_the_board_and_the_orders_menu(client: TestClient) -> Non
     page = client.get("/orders").text
     nav = page.split('<nav class="sidenav"')[1].split("</nav>")[0]
     assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav) == [
-        ("/", "待揽收预警"),
+        ("/", "待办"),
+        ("/at-risk", "待揽收预警"),
         ("/orders", "订单"),
         ("/violations", "违规与申诉"),
         ("/complaints", "投诉处理任务"),
         ("/tasks", "我的任务"),
         ("/analytics/losses", "损失与风险"),
         ("/analytics/carriers", "快递管理"),
+        ("/analytics/whatif", "假设分析"),
         ("/alerts/settings", "通知设置"),
         ("/alerts/deliveries", "通知记录"),
     ]

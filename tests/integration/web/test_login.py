@@ -26,7 +26,7 @@ def _count(sessions: sessionmaker[Session], model: type) -> int:
         return s.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-def test_a_merchant_logs_in_and_lands_on_the_at_risk_board(client: TestClient, sessions) -> None:
+def test_a_merchant_logs_in_and_lands_on_their_to_do(client: TestClient, sessions) -> None:
     response = login(client, "merchant")
     assert response.status_code == 303
     assert response.headers["location"] == "/"
@@ -38,7 +38,7 @@ def test_a_merchant_logs_in_and_lands_on_the_at_risk_board(client: TestClient, s
         stored = s.execute(select(WebSession.token_hash)).scalar_one()
     assert stored == hashlib.sha256(token.encode()).hexdigest() != token
     home = client.get("/", follow_redirects=False)
-    assert home.status_code == 200 and "<h1>待揽收预警</h1>" in home.text
+    assert home.status_code == 200 and "<h1>待办</h1>" in home.text
 
 
 def test_wrong_password_and_unknown_user_get_the_same_message(

@@ -41,22 +41,24 @@ def test_menus_follow_the_role() -> None:
 
     work = ["Violations & appeals", "Complaint tasks", "My tasks", "Losses & risk", "Carriers"]
     assert titles(Role.MERCHANT_OWNER) == [
+        "To do",
         "At risk",
         "Orders",
         *work,
+        "What-if",
         "Alert settings",
         "Delivery log",
     ]
-    assert titles(Role.MERCHANT_STAFF) == ["At risk", "Orders", *work, "Delivery log"]
+    assert titles(Role.MERCHANT_STAFF) == ["To do", "At risk", "Orders", *work, "Delivery log"]
     assert titles(Role.REVIEWER) == [
-        "Overview",
+        "To do",
         "Orders",
         "Appeal review",
         "Complaints",
         "My tasks",
     ]
     assert titles(Role.CS_AGENT) == [
-        "Overview",
+        "To do",
         "At risk",
         "Orders",
         "Violations & appeals",
@@ -67,7 +69,7 @@ def test_menus_follow_the_role() -> None:
         "Delivery log",
     ]
     assert titles(Role.ADMIN) == [
-        "Overview",
+        "To do",
         "At risk",
         "Orders",
         "Violations & appeals",

@@ -42,20 +42,16 @@ def navigation(principal: Principal | None) -> list[NavItem]:
     if principal is None:
         return []
     role = principal.role
-    items = []
-    if not role.is_merchant:
-        items.append(NavItem("/", N_("Overview"), "home"))
+    items = [NavItem("/", N_("To do"), "home")]  # every role lands on its to-do
     if may_see_at_risk(principal):
-        # merchants land on the board: their home page is the same page
-        href = "/" if role.is_merchant else "/at-risk"
-        items.append(NavItem(href, N_("At risk"), "at_risk"))
+        items.append(NavItem("/at-risk", N_("At risk"), "at_risk"))
     items.append(NavItem("/orders", N_("Orders"), "orders"))
     items.extend(appeal_navigation(principal))
     items.append(NavItem("/tasks", N_("My tasks"), "tasks"))
     if role is not Role.REVIEWER:
         items.append(NavItem("/analytics/losses", N_("Losses & risk"), "analytics_losses"))
         items.append(NavItem("/analytics/carriers", N_("Carriers"), "analytics_carriers"))
-    if role is Role.ADMIN:
+    if may_run_whatif(principal):
         items.append(NavItem("/analytics/whatif", N_("What-if"), "analytics_whatif"))
     if role in (Role.ADMIN, Role.MERCHANT_OWNER):
         items.append(NavItem("/alerts/settings", N_("Alert settings"), "alerts"))
@@ -82,6 +78,11 @@ def appeal_navigation(principal: Principal) -> list[NavItem]:
         )
     )
     return items
+
+
+def may_run_whatif(principal: Principal) -> bool:
+    """What-if is the shop owner's question (and an admin's); over the caller's own shops."""
+    return principal.role in (Role.ADMIN, Role.MERCHANT_OWNER)
 
 
 def may_see_at_risk(principal: Principal) -> bool:

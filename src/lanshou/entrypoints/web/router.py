@@ -11,10 +11,12 @@ from lanshou.entrypoints.web.routes import (
     appeals,
     at_risk,
     auth,
+    bulk,
     complaints,
     home,
     orders,
     review,
+    search,
     violations,
 )
 from lanshou.entrypoints.web.routes import alerts as alert_pages
@@ -30,6 +32,10 @@ def build_web_router() -> APIRouter:
     router.include_router(platform_pages.router)
     for module in (violations, appeals, review, complaints):  # 违规与申诉, 审核, 投诉
         router.include_router(module.router)
+    router.include_router(bulk.router)
+    router.include_router(
+        search.router
+    )  # the header's search box  # bulk actions on the board and the violations list
     for extra in (alert_pages, task_pages, subscription_pages):
         router.include_router(extra.router)
     return router

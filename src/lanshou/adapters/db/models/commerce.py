@@ -86,6 +86,7 @@ class Order(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "external_id"),
         Index("ix_orders_shop_paid", "shop_id", "paid_at"),
+        Index("ix_orders_shop_phone_tail", "shop_id", "buyer_phone_tail"),
     )
 
     id: Mapped[int] = id_column()
@@ -97,6 +98,8 @@ class Order(Base):
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     buyer_province: Mapped[str | None] = mapped_column(String(32))
     buyer_city: Mapped[str | None] = mapped_column(String(64))
+    # The last four digits of the buyer's phone (尾号), all the search box needs.
+    buyer_phone_tail: Mapped[str | None] = mapped_column(String(4))
     exp_ship_time: Mapped[datetime | None]  # explicit ship-by deadline from the platform
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

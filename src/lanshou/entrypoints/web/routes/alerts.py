@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models.alerts import AlertDelivery
-from lanshou.adapters.notify import LoggingSmsSender, Message, SmsSender
+from lanshou.adapters.notify import DeliveryResult, LoggingSmsSender, Message, SmsSender
 from lanshou.alerts import (
     CHANNEL_LABELS,
     EVENT_KINDS,
@@ -267,6 +267,25 @@ def reminder(ctx: UserCtx, shipment_id: DbId) -> Response:
     return _reminder_page(ctx, shipment_id)
 
 
+def send_and_log_sms(
+    ctx: WebContext, sms: SmsSender, item: reminders.Reminder, number: str
+) -> DeliveryResult:
+    """Send outside any transaction (a slow provider holds no lock), then log the attempt."""
+    result = sms.send_sms(number, item.text)
+    with unit_of_work(ctx.runtime.sessions) as session:
+        reminders.record_sms_reminder(
+            session,
+            scope_for(session, ctx.user),
+            item,
+            phone=number,
+            user_id=ctx.user.user_id,
+            result=result,
+            sender_name=sms.name,
+            now=ctx.now,
+        )
+    return result
+
+
 @router.post("/reminders/{shipment_id}/sms")
 def send_sms(
     ctx: UserCtx, request: Request, shipment_id: DbId, phone: Annotated[str, Form()] = ""
@@ -282,19 +301,7 @@ def send_sms(
         return _reminder_page(
             ctx, shipment_id, 422, error=translate(ctx.locale, "Enter the courier's phone number.")
         )
-    sms = sms_of(request)
-    result = sms.send_sms(number, item.text)
-    with unit_of_work(ctx.runtime.sessions) as session:
-        reminders.record_sms_reminder(
-            session,
-            scope_for(session, ctx.user),
-            item,
-            phone=number,
-            user_id=ctx.user.user_id,
-            result=result,
-            sender_name=sms.name,
-            now=ctx.now,
-        )
+    result = send_and_log_sms(ctx, sms_of(request), item, number)
     if not result.ok:
         return _reminder_page(
             ctx,

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.analytics import CSV_TYPE, XLSX_TYPE, Period, dashboard, to_csv, to_xlsx
+from lanshou.analytics import (
+    CSV_TYPE,
+    XLSX_TYPE,
+    Period,
+    dashboard,
+    to_csv,
+    to_xlsx,
+    whatif_form,
+)
+from lanshou.domain.money import from_fen
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.web.context import UserCtx, WebContext
-from lanshou.entrypoints.web.rendering import render
-from lanshou.errors import InvalidInput, LanshouError, PermissionDenied
+from lanshou.entrypoints.web.rendering import may_run_whatif, render
+from lanshou.errors import InvalidInput, PermissionDenied
 from lanshou.i18n import N_, translate
 from lanshou.identity import scope_for
 
@@ -133,63 +143,115 @@ def carriers(
     )
 
 
+_WHATIF_ERRORS = {
+    "kind": N_("Choose what to try: a rule's hours or another carrier."),
+    "rule": N_("Choose one of the rules listed."),
+    "hours": N_("Hours must be a number more than 0 and at most 720."),
+    "carrier": N_("Choose the carrier to switch from and the one to switch to."),
+    "carrier_same": N_("Choose two different carriers."),
+    "carrier_pool": N_(
+        "There are no picked-up shipments of %(carrier)s from %(province)s yet to learn its "
+        "pickup times from."
+    ),
+    "days": N_("Choose a period of 7, 30 or 90 days."),
+}
+WHATIF_HEADERS = (
+    "shop",
+    "violations_base",
+    "violations_changed",
+    "violations_delta",
+    "money_base",
+    "money_changed",
+    "money_delta",
+)
+
+
+def _hours(value: str) -> Decimal | None:
+    try:
+        hours = Decimal(value.strip()) if value.strip() else None
+    except InvalidOperation:
+        raise InvalidInput("hours must be a number", field="hours") from None
+    return hours if hours is None or hours.is_finite() else Decimal(-1)
+
+
+def _whatif_error(ctx: WebContext, exc: InvalidInput) -> str:
+    field = str(exc.details.get("field", ""))
+    msgid = _WHATIF_ERRORS.get(field)
+    if msgid is None:
+        return translate(
+            ctx.locale, "Some of the input was not valid. Please check it and try again."
+        )
+    carrier = str(exc.details.get("carrier", ""))
+    return translate(
+        ctx.locale, msgid, carrier=carrier, province=exc.details.get("province") or "—"
+    )
+
+
 @router.get("/analytics/whatif")
 def whatif(
     ctx: UserCtx,
-    profile: str = "douyin",
-    changes: list[str] = Query(default=[], alias="set"),
-    shop: str = "",
-    carrier: str = "",
-    region: str = "",
+    kind: str = "",
+    rule: str = "",
+    hours: str = "",
+    carrier_from: str = "",
+    carrier_to: str = "",
+    days: int = 30,
     format: str | None = None,
 ) -> Response:
-    from lanshou.analytics import whatif as wi
-
-    if ctx.user.role is not Role.ADMIN:
-        raise PermissionDenied("what-if analysis is for administrators")
-    changes = [c for c in changes if c.strip()]
-    rows: list[dict[str, Any]] = []
-    error = ""
-    ran = bool(changes or carrier)
-    if ran:
-        try:
-            with unit_of_work(ctx.runtime.sessions) as session:
-                if carrier:
-                    diffs = wi.whatif_carrier(session, ctx.rules, shop, carrier, region, ctx.now)
-                else:
-                    diffs = wi.whatif_rules(
-                        session, ctx.rules, profile, [wi.parse_change(c) for c in changes], ctx.now
-                    )
-            rows = [d.row() for d in diffs]
-        except LanshouError as exc:
-            error = exc.message
-    headers = [
-        "shop",
-        "name",
-        "violations_base",
-        "violations_changed",
-        "violations_delta",
-        "money_base",
-        "money_changed",
-        "money_delta",
-    ]
-    if format and not error:
-        return _export("whatif", format, headers, [[r[h] for h in headers] for r in rows])
+    """A rule's hours, or one carrier for another, over the caller's shops and a period; the
+    baseline is the losses page's net loss of the same shops and period."""
+    if not may_run_whatif(ctx.user):
+        raise PermissionDenied("what-if analysis is for shop owners and administrators")
+    result, error = None, ""
+    with unit_of_work(ctx.runtime.sessions) as session:
+        scope = scope_for(session, ctx.user)
+        rules = whatif_form.rule_choices(session, ctx.rules, scope)
+        carriers = whatif_form.carrier_choices(session)
+        if kind:
+            try:
+                scenario = whatif_form.Scenario(kind, rule, _hours(hours), carrier_from, carrier_to)
+                result = whatif_form.run_whatif(
+                    session, ctx.rules, scope, ctx.now, _period(ctx, days), scenario
+                )
+            except InvalidInput as exc:
+                error = _whatif_error(ctx, exc)
+    if format and result is not None:
+        return _export("whatif", format, WHATIF_HEADERS, _whatif_rows(result))
     return render(
         ctx,
         "analytics/whatif.html",
         422 if error else 200,
         section="analytics_whatif",
-        rows=rows,
+        result=result,
         error=error,
-        ran=ran,
-        profile=profile,
-        changes=changes or ["pickup_timeout.hours=12"],
-        shop=shop,
-        carrier=carrier,
-        region=region,
+        rules=rules,
+        carriers=carriers,
+        periods=PERIODS,
+        f=dict(
+            kind=kind or "rule",
+            rule=rule or (rules[0].rule_id if rules else ""),
+            hours=hours,
+            carrier_from=carrier_from,
+            carrier_to=carrier_to,
+            days=days,
+        ),
         query=str(ctx.request.url.query),
     )
+
+
+def _whatif_rows(result: whatif_form.WhatIfResult) -> list[list[Any]]:
+    return [
+        [
+            s.name,
+            s.base_violations,
+            s.changed_violations,
+            s.violations_delta,
+            from_fen(s.base_fen),
+            from_fen(s.changed_fen),
+            from_fen(s.delta_fen),
+        ]
+        for s in result.shops
+    ]
 
 
 def _bar(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form
@@ -17,6 +18,7 @@ from lanshou.errors import InvalidInput, PermissionDenied
 from lanshou.i18n import N_, translate
 from lanshou.i18n.labels import label
 from lanshou.identity import scope_for
+from lanshou.identity import tasks as task_svc
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,14 +54,32 @@ def default_summaries(locale: str) -> dict[str, str]:
     }
 
 
+# The home page links here with ?within=6 ("deadlines passing within 6 hours").
+MAX_WITHIN_HOURS = 72
+
+
+def _within(value: str | None) -> int | None:
+    hours = whole_number(value) if value else None
+    return hours if hours is not None and 1 <= hours <= MAX_WITHIN_HOURS else None
+
+
 def render_board(
-    ctx: WebContext, status: int = 200, error: str = "", focus: int | None = None, sort: str = "due"
+    ctx: WebContext,
+    status: int = 200,
+    error: str = "",
+    focus: int | None = None,
+    sort: str = "due",
+    within: int | None = None,
+    notice: str = "",
 ) -> Response:
     if not may_see_at_risk(ctx.user):
         raise PermissionDenied("the at-risk board is for merchants, customer service and admins")
     with unit_of_work(ctx.runtime.sessions) as session:
         sort = sort if sort in ("due", "risk") else "due"
-        found = at_risk_board(session, scope_for(session, ctx.user), ctx.now, ctx.rules, sort=sort)
+        due_before = ctx.now + timedelta(hours=within) if within else None
+        scope = scope_for(session, ctx.user)
+        found = at_risk_board(session, scope, ctx.now, ctx.rules, sort=sort, due_before=due_before)
+        colleagues = [(u.id, u.display_name) for u in task_svc.colleagues(session, scope)]
     return render(
         ctx,
         "at_risk.html",
@@ -74,13 +94,16 @@ def render_board(
         channels=FORM_CHANNELS,
         summaries=default_summaries(ctx.locale),
         sort=sort,
-        action_path="/" if ctx.user.role.is_merchant else "/at-risk",
+        within=within,
+        notice=notice,
+        colleagues=colleagues,
+        action_path="/at-risk",
     )
 
 
 @router.get("/at-risk")
-def board(ctx: UserCtx, sort: str = "due") -> Response:
-    return render_board(ctx, sort=sort)
+def board(ctx: UserCtx, sort: str = "due", within: str | None = None) -> Response:
+    return render_board(ctx, sort=sort, within=_within(within))
 
 
 @router.post("/at-risk/contacts")

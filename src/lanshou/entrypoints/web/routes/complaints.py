@@ -32,14 +32,30 @@ TASK_LABELS = {
 COMPLAINT_STATES = {"open": N_("Open"), "upheld": N_("Upheld"), "dismissed": N_("Dismissed")}
 
 
+# The home page's links: upheld complaints whose task is open, and those past its deadline.
+TASK_FILTERS = ("open", "overdue")
+
+
 def _page(
-    ctx: WebContext, status: int = 200, error: str = "", state: str | None = None
+    ctx: WebContext,
+    status: int = 200,
+    error: str = "",
+    state: str | None = None,
+    task: str | None = None,
 ) -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         scope = scope_for(session, ctx.user)
         rows = svc.list_complaints(session, scope, state=state or None)
         if ctx.user.role.is_merchant:  # merchants work off tasks, they do not judge complaints
             rows = [r for r in rows if r.task is not None]
+        if task:
+            rows = [
+                r
+                for r in rows
+                if r.task is not None
+                and r.task.state == "open"
+                and (task == "open" or r.task.due_at < ctx.now)
+            ]
         ids = {r.complaint.order_id for r in rows}
         orders = dict(
             session.execute(
@@ -60,16 +76,19 @@ def _page(
         task_labels=TASK_LABELS,
         states=COMPLAINT_STATES,
         f_state=state or "",
+        f_task=task or "",
         is_reviewer=ctx.user.role in (Role.REVIEWER, Role.ADMIN),
         is_merchant=ctx.user.role.is_merchant or ctx.user.role is Role.ADMIN,
     )
 
 
 @router.get("/complaints")
-def complaints(ctx: UserCtx, state: str | None = None) -> Response:
+def complaints(ctx: UserCtx, state: str | None = None, task: str | None = None) -> Response:
     if state and state not in COMPLAINT_STATES:
         raise InvalidInput(f"unknown complaint state {state!r}", field="state")
-    return _page(ctx, state=state)
+    if task and task not in TASK_FILTERS:
+        raise InvalidInput(f"unknown task filter {task!r}", field="task")
+    return _page(ctx, state=state, task=task)
 
 
 @router.post("/orders/{order_id}/complaints")

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from lanshou import appeals as svc
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.appeals import (
+    QUEUE_DUE,
     QUEUE_STATES,
     REVIEWERS,
     require_role,
@@ -58,13 +59,23 @@ def _queue(
     error: str = "",
     state: str | None = None,
     shop: str | None = None,
+    due: str | None = None,
+    unclaimed: bool = False,
 ) -> Response:
     require_role(ctx.user, REVIEWERS, "review appeals")
     if state and state not in QUEUE_STATES:
         raise InvalidInput(f"unknown queue state {state!r}", field="state")
     with unit_of_work(ctx.runtime.sessions) as session:
         scope = scope_for(session, ctx.user)
-        items = review_queue(session, scope, state=state or None, shop_id=_int(shop))
+        items = review_queue(
+            session,
+            scope,
+            state=state or None,
+            shop_id=_int(shop),
+            due=due or None,
+            unclaimed=unclaimed,
+            now=ctx.now,
+        )
         not_mine = svc.for_another_reviewer(
             session, actx_of(ctx), ctx.user, [(it.appeal, it.violation) for it in items]
         )
@@ -83,12 +94,21 @@ def _queue(
         rule_label=rule_labeller(ctx),
         f_state=state or "",
         f_shop=_int(shop),
+        f_due=due or "",
+        f_unclaimed=unclaimed,
+        dues=QUEUE_DUE,
     )
 
 
 @router.get("")
-def queue(ctx: UserCtx, state: str | None = None, shop: str | None = None) -> Response:
-    return _queue(ctx, state=state, shop=shop)
+def queue(
+    ctx: UserCtx,
+    state: str | None = None,
+    shop: str | None = None,
+    due: str | None = None,
+    unclaimed: str | None = None,
+) -> Response:
+    return _queue(ctx, state=state, shop=shop, due=due, unclaimed=unclaimed == "1")
 
 
 @router.post("/{appeal_id}/claim")

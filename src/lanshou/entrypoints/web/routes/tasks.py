@@ -28,9 +28,11 @@ def _entity(value: str) -> tuple[str, int]:
 
 
 @router.get("/tasks")
-def my_tasks(ctx: UserCtx, done: int = 0) -> Response:
+def my_tasks(ctx: UserCtx, done: int = 0, overdue: int = 0) -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
-        items = svc.my_tasks(session, ctx.user, ctx.now, include_done=bool(done))
+        items = svc.my_tasks(
+            session, ctx.user, ctx.now, include_done=bool(done), overdue_only=bool(overdue)
+        )
         history = svc.task_history(session, [v.assignment.id for v in items])
     return render(
         ctx,
@@ -39,6 +41,7 @@ def my_tasks(ctx: UserCtx, done: int = 0) -> Response:
         items=items,
         history=history,
         show_done=bool(done),
+        show_overdue=bool(overdue),
         entity_labels=svc.ENTITY_LABELS,
         task_actions=svc.TASK_ACTIONS,
     )
