@@ -12,6 +12,7 @@ from lanshou.orders.listing import (
     list_orders,
     status_counts,
 )
+from lanshou.orders.scan_updates import tracking_updates
 from lanshou.orders.shipping import OrderRef, mark_shipped
 from lanshou.orders.tracking_queue import queue_tracking_subscriptions
 
@@ -30,4 +31,5 @@ __all__ = [
     "mark_shipped",
     "queue_tracking_subscriptions",
     "status_counts",
+    "tracking_updates",
 ]
