@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.dialect import insert_ignoring_conflicts
 from lanshou.adapters.db.models import Carrier, Order, Shipment
 from lanshou.adapters.db.models.subscriptions import ShopTrackingFeed, TrackingSubscription
+from lanshou.domain.tracking import normalise_waybill
 
 __all__ = ["queue_tracking_subscriptions"]
 
@@ -39,12 +40,13 @@ def queue_tracking_subscriptions(
         .where(Shipment.id.in_(ids), Shipment.waybill_no.is_not(None))
         .order_by(Shipment.id.desc())  # two shipments, one waybill: the first one's row
     )
+    # Spelled as scans and pushes spell it, so a push finds its row whatever the shipment says.
     rows = {
-        (integration_id, waybill): {
+        (integration_id, normalise_waybill(waybill)): {
             "shipment_id": sid,
             "integration_id": integration_id,
             "carrier_code": carrier,
-            "waybill_no": waybill,
+            "waybill_no": normalise_waybill(waybill),
             "state": "pending",
             "attempts": 0,
             "resubscriptions": 0,
