@@ -40,13 +40,16 @@ def queue_tracking_subscriptions(
         .where(Shipment.id.in_(ids), Shipment.waybill_no.is_not(None))
         .order_by(Shipment.id.desc())  # two shipments, one waybill: the first one's row
     )
-    # Spelled as scans and pushes spell it, so a push finds its row whatever the shipment says.
-    rows = {
-        (integration_id, normalise_waybill(waybill)): {
+    rows: dict[tuple[int, str], dict[str, object]] = {}
+    for sid, stored, carrier, integration_id in session.execute(query):
+        assert stored is not None  # the query takes shipments with a waybill only
+        # Spelled as scans and pushes spell it, so a push finds its row whatever the shipment says.
+        waybill = normalise_waybill(stored)
+        rows[(integration_id, waybill)] = {
             "shipment_id": sid,
             "integration_id": integration_id,
             "carrier_code": carrier,
-            "waybill_no": normalise_waybill(waybill),
+            "waybill_no": waybill,
             "state": "pending",
             "attempts": 0,
             "resubscriptions": 0,
@@ -54,8 +57,6 @@ def queue_tracking_subscriptions(
             "created_at": now,
             "updated_at": now,
         }
-        for sid, waybill, carrier, integration_id in session.execute(query)
-    }
     if rows:
         key = ["integration_id", "waybill_no"]
         insert = insert_ignoring_conflicts(session, TrackingSubscription, key=key)
