@@ -53,7 +53,14 @@ def _event(r: RowReader) -> PlainEvent:
     if status not in STATUSES:
         raise RowError(r.index.columns("status"), f"{status!r} is not one of {_STATUS_LIST}")
     # What the file said, kept with the stored event (the time as written, not as parsed).
-    raw = {f: _as_text(r.raw(f)[0]) for f in SCAN_COLUMNS}
+    raw = {
+        "carrier": carrier,
+        "waybill": waybill,
+        "time": _as_text(r.raw("time")[0]),
+        "status": status,
+        "location": location or "",
+        "description": description or "",
+    }
     return PlainEvent(
         carrier, normalise_waybill(waybill), at, status, location, description, raw=raw
     )
