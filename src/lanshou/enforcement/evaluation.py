@@ -418,20 +418,8 @@ def _store_deadline(
         outcome, profile, fired.get(dl.id, set()) if dl is not None and dl.id else set(), now
     )
     if dl is None:
-        dl = _Deadline(
-            None,
-            ref.shipment_id,
-            ref.shop_id,
-            outcome.rule_id,
-            profile.name,
-            outcome.started_at,
-            outcome.deadline,
-            outcome.satisfied_at,
-            state,
-            next_check,
-        )
-        writes.inserts.append(dl)
-        return dl
+        values = (outcome.started_at, outcome.deadline, outcome.satisfied_at, state, next_check)
+        return _insert_deadline(writes, ref, outcome, profile, *values)
     if (
         dl.profile == profile.name
         and dl.started_at == outcome.started_at
@@ -452,6 +440,34 @@ def _store_deadline(
     return dl
 
 
+def _insert_deadline(
+    writes: _DeadlineWrites,
+    ref: ShipmentRef,
+    outcome: RuleOutcome,
+    profile: Profile,
+    started_at: datetime | None,
+    due_at: datetime | None,
+    satisfied_at: datetime | None,
+    state: str,
+    next_check: datetime | None,
+) -> _Deadline:
+    """A new row of the shipment's rule, written with the others at the flush."""
+    dl = _Deadline(
+        None,
+        ref.shipment_id,
+        ref.shop_id,
+        outcome.rule_id,
+        profile.name,
+        started_at,
+        due_at,
+        satisfied_at,
+        state,
+        next_check,
+    )
+    writes.inserts.append(dl)
+    return dl
+
+
 def _store_waiting(
     writes: _DeadlineWrites,
     dl: _Deadline | None,
@@ -467,20 +483,8 @@ def _store_waiting(
     if dl is None:
         if at is None:
             return None
-        dl = _Deadline(
-            None,
-            ref.shipment_id,
-            ref.shop_id,
-            outcome.rule_id,
-            profile.name,
-            None,
-            None,
-            None,
-            DeadlineState.WAITING,
-            at,
-        )
-        writes.inserts.append(dl)
-        return dl
+        waiting = DeadlineState.WAITING
+        return _insert_deadline(writes, ref, outcome, profile, None, None, None, waiting, at)
     if dl.state != DeadlineState.WAITING or dl.next_check_at == at:
         return dl  # a started deadline stands as stored, as before
     dl.next_check_at = at

@@ -9,14 +9,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.migrate import downgrade, upgrade
-from lanshou.adapters.db.models import (
-    FeedIntegration,
-    Order,
-    Platform,
-    Shipment,
-    Shop,
-    TrackingSubscription,
-)
+from lanshou.adapters.db.models import FeedIntegration, Shipment, TrackingSubscription
+from tests.integration.db.seeds import one_order
 
 AT = datetime(2026, 3, 3, 12, tzinfo=UTC)
 
@@ -26,26 +20,9 @@ def test_subscription_waybills_are_normalised_and_collisions_keep_one_row(
 ) -> None:
     downgrade(db_engine, "0015")
     with Session(db_engine) as s:
-        s.add(Platform(id=1, code="douyin", name="抖音", profile="douyin"))
+        one_order(s, AT)
         s.add(FeedIntegration(id=1, kind="kuaidi100", name="a", secret="s", created_at=AT))
         s.add(FeedIntegration(id=2, kind="kuaidi100", name="b", secret="s", created_at=AT))
-        s.flush()
-        s.add(Shop(id=1, platform_id=1, code="s1", name="店"))
-        s.flush()
-        s.add(
-            Order(
-                id=1,
-                shop_id=1,
-                external_id="o1",
-                status="paid",
-                paid_at=AT,
-                amount_fen=100,
-                quantity=1,
-                created_at=AT,
-                updated_at=AT,
-            )
-        )
-        s.flush()
         s.add(Shipment(id=1, order_id=1, key="k1", status="awaiting_pickup", amount_fen=100))
         s.flush()
         rows = (
