@@ -227,7 +227,8 @@ def ingest_events(
     *,
     source: str = "webhook",
 ) -> IngestSummary:
-    """The generic path (JSON batch, CSV import): resolve carriers, accept into the inbox."""
+    """The generic JSON batch: resolve carriers, accept into the inbox (files of scans take
+    the same steps in :func:`lanshou.imports.import_tracking`)."""
     unknown: Counter[str] = Counter()
     updates = tracking_updates(events, CarrierResolver.load(session), source, unknown)
     return accept(session, updates, now, source, unknown)

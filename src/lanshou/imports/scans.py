@@ -48,7 +48,7 @@ def _event(r: RowReader) -> PlainEvent:
     at = r.time("time", required=True)
     status = r.text("status", 32, required=True)
     location = r.text("location", 128)
-    description = r.text("description", 1000)
+    description = r.text("description", 2000)  # as the JSON batch allows
     assert carrier is not None and waybill is not None and at is not None and status is not None
     if status not in STATUSES:
         raise RowError(r.index.columns("status"), f"{status!r} is not one of {_STATUS_LIST}")
