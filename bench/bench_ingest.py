@@ -8,7 +8,7 @@ same five scans per shipment stored four ways, each into a fresh copy of that wo
   per request, one client, requests one after the other; the time of the whole stream;
 - `lanshou import tracking FILE` as a subprocess (the time includes interpreter start-up and the
   migration check, measured on its own with a header-only file);
-- `import_tracking_csv` called in-process (the same code without the process start);
+- `import_tracking` called in-process (the same code without the process start);
 - raw: the same rows (every column the paths store, dedup keys and raw JSON precomputed) into
   `tracking_events` with `world.bulk` (driver executemany on SQLite, COPY on PostgreSQL) in
   chunks of 5,000.
@@ -61,8 +61,8 @@ from lanshou.domain.tracking import TrackingUpdate
 from lanshou.enforcement.inbox import drain_inbox
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.sweep import run_sweep
-from lanshou.feeds.csv_import import import_tracking_csv
 from lanshou.identity.auth import Principal, create_integration_token, create_user
+from lanshou.imports import import_tracking
 from lanshou.orders.carriers import KNOWN_CARRIERS
 from lanshou.settings import load_settings
 
@@ -433,7 +433,7 @@ def via_function(
         if prof is not None:
             prof.enable()
         with timer() as t:
-            summary = import_tracking_csv(db.sessions, csv_path, tz=SH, now=now)
+            summary = import_tracking(db.sessions, csv_path, tz=SH, now=now)
         with timer() as t_judge:
             judged = drain_inbox(db.sessions, now, ctx)
         if prof is not None:
@@ -693,8 +693,8 @@ def via_database_side(
 
 def validation_cost(body: bytes) -> float:
     """Seconds the route spends turning one 5,000-event body into PlainEvents (no database)."""
+    from lanshou.domain.tracking import PlainEvent
     from lanshou.entrypoints.api.schemas_tracking import TrackingBatchIn
-    from lanshou.feeds.ingest import PlainEvent
 
     best = float("inf")
     for _ in range(3):
@@ -719,8 +719,8 @@ def validation_cost(body: bytes) -> float:
 
 # Where an event's time goes: these functions are wrapped with timers for one in-process run.
 PHASES = (
-    ("lanshou.feeds.csv_import", "parse_row", "CSV row → event (parse, validate)"),
-    ("lanshou.feeds.ingest", "to_updates", "carrier, normalised update"),
+    ("lanshou.imports.scans", "_event", "file row → event (parse, validate)"),
+    ("lanshou.imports.tracking", "tracking_updates", "carrier, normalised update"),
     ("lanshou.enforcement.tracking", "_shipments_by_waybill", "shipments of the batch's waybills"),
     ("lanshou.enforcement.tracking", "_insert_new", "dedup insert of the new events"),
     ("lanshou.enforcement.tracking", "_refresh_with", "shipment status / pickup / last event"),
@@ -731,7 +731,7 @@ PHASES = (
 
 
 def phase_budget(backend: str, scenario: Scenario, csv_path: Path) -> list[str]:
-    """µs per event of each phase of one in-process `import_tracking_csv`, and the raw insert's
+    """µs per event of each phase of one in-process `import_tracking`, and the raw insert's
     µs per event in the same world; the commit is timed around `Session.commit`."""
     import importlib
     from collections import defaultdict
@@ -778,8 +778,8 @@ def phase_budget(backend: str, scenario: Scenario, csv_path: Path) -> list[str]:
         for k, v in sorted(spent.items(), key=lambda kv: -kv[1])
     ]
     inner = (
-        "parse_row",
-        "to_updates",
+        "_event",
+        "tracking_updates",
         "_shipments_by_waybill",
         "_insert_new",
         "_refresh_with",
@@ -788,7 +788,7 @@ def phase_budget(backend: str, scenario: Scenario, csv_path: Path) -> list[str]:
         "update_deadlines",
         "commit",
     )
-    # dedup_key runs inside to_updates' caller (record_events), not inside the phases above.
+    # dedup_key runs inside tracking_updates' caller (record_events), not inside the phases above.
     total = r["seconds"] + r["judge_seconds"]  # accepting, then draining the inbox
     rest = total - sum(spent[k] for k in (*inner, "dedup_key"))
     return [
@@ -886,7 +886,7 @@ def bench_tracking(quick: bool) -> Result:
                 for label, r in (
                     ("`POST /tracking/events` (server)", api),
                     ("`lanshou import tracking` (subprocess)", cli),
-                    ("`import_tracking_csv` (in-process)", fn),
+                    ("`import_tracking` (in-process)", fn),
                 ):
                     rate = n / r["seconds"]
                     ok = "met" if rate / raw_rate >= GOAL else "not met"
@@ -986,7 +986,7 @@ def bench_tracking(quick: bool) -> Result:
     for backend, prof in profiles:
         lines += [
             "",
-            f"cProfile of `import_tracking_csv`, steady stream, on {backend} (second, "
+            f"cProfile of `import_tracking`, steady stream, on {backend} (second, "
             "profiled run; lanshou functions by cumulative time; ncalls tottime percall "
             "cumtime percall):",
             "",

@@ -67,6 +67,20 @@ class TrackingUpdate:
         return hashlib.sha256(body.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class PlainEvent:
+    """One scan as a file row or the generic JSON batch gives it, type-checked but not yet
+    resolved: the carrier as written (an alias such as 顺丰 or shunfeng), the waybill as read."""
+
+    carrier: str
+    waybill: str
+    time: datetime
+    status: str
+    location: str | None = None
+    description: str | None = None
+    raw: dict[str, Any] | None = None
+
+
 def latest_status(events: list[tuple[datetime, str]]) -> str:
     """The status of the latest event; ties go to the further-along status."""
     return max(events, key=lambda e: (e[0], STATUS_RANK[e[1]]))[1]

@@ -14,6 +14,9 @@ from enum import StrEnum
 
 class DeadlineState(StrEnum):
     PENDING = "pending"
+    # Not started as of the last judgement: the fact that starts it (a shipped_at ahead of the
+    # clock) is dated later; ``next_check_at`` is that time. No due time, so no page lists it.
+    WAITING = "waiting"
     MET = "met"
     BREACHED = "breached"
     EXEMPT = "exempt"

@@ -200,9 +200,12 @@ def _judge(
         outcomes = evaluate_shipment(facts, profile, ctx.calendar(profile), exemptions, now)
         result.shipments += 1
         for outcome in outcomes:
-            if outcome.deadline is None:
-                continue
             key = (ref.shipment_id, outcome.rule_id)
+            if outcome.deadline is None:
+                waiting = _store_waiting(writes, deadlines.get(key), ref, outcome, profile)
+                if waiting is not None:
+                    deadlines[key] = waiting
+                continue
             dl = _store_deadline(writes, deadlines.get(key), ref, outcome, profile, now, fired)
             deadlines[key] = dl
             changes.judged.append((dl, profile))
@@ -415,20 +418,8 @@ def _store_deadline(
         outcome, profile, fired.get(dl.id, set()) if dl is not None and dl.id else set(), now
     )
     if dl is None:
-        dl = _Deadline(
-            None,
-            ref.shipment_id,
-            ref.shop_id,
-            outcome.rule_id,
-            profile.name,
-            outcome.started_at,
-            outcome.deadline,
-            outcome.satisfied_at,
-            state,
-            next_check,
-        )
-        writes.inserts.append(dl)
-        return dl
+        values = (outcome.started_at, outcome.deadline, outcome.satisfied_at, state, next_check)
+        return _insert_deadline(writes, ref, outcome, profile, *values)
     if (
         dl.profile == profile.name
         and dl.started_at == outcome.started_at
@@ -444,6 +435,59 @@ def _store_deadline(
     dl.satisfied_at = outcome.satisfied_at
     dl.state = state
     dl.next_check_at = next_check
+    if dl.id is not None:
+        writes.updates.append(dl)
+    return dl
+
+
+def _insert_deadline(
+    writes: _DeadlineWrites,
+    ref: ShipmentRef,
+    outcome: RuleOutcome,
+    profile: Profile,
+    started_at: datetime | None,
+    due_at: datetime | None,
+    satisfied_at: datetime | None,
+    state: str,
+    next_check: datetime | None,
+) -> _Deadline:
+    """A new row of the shipment's rule, written with the others at the flush."""
+    dl = _Deadline(
+        None,
+        ref.shipment_id,
+        ref.shop_id,
+        outcome.rule_id,
+        profile.name,
+        started_at,
+        due_at,
+        satisfied_at,
+        state,
+        next_check,
+    )
+    writes.inserts.append(dl)
+    return dl
+
+
+def _store_waiting(
+    writes: _DeadlineWrites,
+    dl: _Deadline | None,
+    ref: ShipmentRef,
+    outcome: RuleOutcome,
+    profile: Profile,
+) -> _Deadline | None:
+    """A rule not started because the fact that starts it is dated after now (a shipped_at
+    ahead of the clock) gets a ``waiting`` row checked at that fact's time: the sweep judges
+    the shipment when it comes even if no other rule of the profile has a row to revisit it.
+    A row still waiting when nothing is dated later any more is not checked again."""
+    at = outcome.unseen_fact_at if outcome.started_at is None else None
+    if dl is None:
+        if at is None:
+            return None
+        waiting = DeadlineState.WAITING
+        return _insert_deadline(writes, ref, outcome, profile, None, None, None, waiting, at)
+    if dl.state != DeadlineState.WAITING or dl.next_check_at == at:
+        return dl  # a started deadline stands as stored, as before
+    dl.next_check_at = at
     if dl.id is not None:
         writes.updates.append(dl)
     return dl

@@ -1,4 +1,5 @@
-"""Carrier tracking feeds: 快递100 and 快递鸟 pushes, the generic JSON batch and CSV imports.
+"""Carrier tracking feeds: 快递100 and 快递鸟 pushes and the generic JSON batch (files of scans
+are read by :func:`lanshou.imports.import_tracking`, which accepts them the same way).
 
 - :mod:`.kuaidi100`, :mod:`.kdniao`: signatures, mapping tables, parsing (no I/O);
 - :mod:`.traces`: how a scan without an explicit status gets one (read it before changing it);
@@ -10,14 +11,13 @@
   :mod:`.subscriptions` leases, sends and records them for the worker and applies pushes;
   :mod:`.subscription_admin` is what administrators do (shop accounts, troubles, retry). Rows
   are queued by :mod:`lanshou.orders.tracking_queue` wherever a waybill is given;
-- :mod:`.csv_import`: ``lanshou import tracking FILE`` in chunks, rejects to ``FILE.rejects.csv``;
 - :mod:`.errors`: what a feed can refuse.
 """
 
+from lanshou.domain.tracking import PlainEvent
 from lanshou.feeds import kdniao, kuaidi100  # modules used as namespaces
-from lanshou.feeds.csv_import import import_tracking_csv
 from lanshou.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
-from lanshou.feeds.ingest import PlainEvent, ingest_events, ingest_kdniao, ingest_kuaidi100
+from lanshou.feeds.ingest import ingest_events, ingest_kdniao, ingest_kuaidi100
 from lanshou.feeds.integrations import create_integration, list_integrations
 from lanshou.feeds.subscription_admin import (
     configure_shop_feed,
@@ -42,7 +42,6 @@ __all__ = [
     "SubscriptionRun",
     "configure_shop_feed",
     "create_integration",
-    "import_tracking_csv",
     "ingest_events",
     "ingest_kdniao",
     "ingest_kuaidi100",

@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanshou import audit
 from lanshou.adapters.db.models import Carrier, Shipment
-from lanshou.domain.tracking import TrackingUpdate, normalise_waybill
+from lanshou.domain.tracking import PlainEvent, TrackingUpdate
 from lanshou.enforcement import accept_updates, judge_in_full, lock_waybills
 from lanshou.feeds import kdniao, kuaidi100
 from lanshou.feeds.integrations import find_signer
 from lanshou.feeds.subscriptions import apply_kuaidi100_push
-from lanshou.orders import CarrierResolver, carrier_row
+from lanshou.orders import CarrierResolver, carrier_row, tracking_updates
 
 log = logging.getLogger("lanshou.feeds")
 
@@ -221,46 +220,6 @@ def ingest_kdniao(
     return business_id, accept(session, push.updates, now, kdniao.SOURCE, unknown)
 
 
-@dataclass(frozen=True)
-class PlainEvent:
-    """One event of the generic JSON batch or a CSV row, already type-checked."""
-
-    carrier: str
-    waybill: str
-    time: datetime
-    status: str
-    location: str | None = None
-    description: str | None = None
-    raw: dict[str, Any] | None = None
-
-
-def to_updates(
-    events: Iterable[PlainEvent], carriers: CarrierResolver, source: str, unknown: Counter[str]
-) -> list[TrackingUpdate]:
-    out = []
-    codes: dict[str, str | None] = {}  # a batch names a handful of carriers many times over
-    for e in events:
-        if e.carrier in codes:
-            code = codes[e.carrier]
-        else:
-            code = codes[e.carrier] = carriers.code(e.carrier)
-        if code is None:
-            unknown[e.carrier.strip()] += 1
-        out.append(
-            TrackingUpdate(
-                waybill_no=normalise_waybill(e.waybill),
-                status=e.status,
-                event_time=e.time,
-                source=source,
-                carrier_code=code,
-                location=e.location or None,
-                description=e.description or None,
-                raw=e.raw,
-            )
-        )
-    return out
-
-
 def ingest_events(
     session: Session,
     events: Sequence[PlainEvent],
@@ -268,7 +227,8 @@ def ingest_events(
     *,
     source: str = "webhook",
 ) -> IngestSummary:
-    """The generic path (JSON batch, CSV import): resolve carriers, accept into the inbox."""
+    """The generic JSON batch: resolve carriers, accept into the inbox (files of scans take
+    the same steps in :func:`lanshou.imports.import_tracking`)."""
     unknown: Counter[str] = Counter()
-    updates = to_updates(events, CarrierResolver.load(session), source, unknown)
+    updates = tracking_updates(events, CarrierResolver.load(session), source, unknown)
     return accept(session, updates, now, source, unknown)

@@ -3,7 +3,8 @@
 Modules, outside in: ``service`` (the entry: chunks of records into the database),
 ``shipments_table`` (the same chunks as a DuckDB table, for ``lanshou check``), ``stream`` (the
 one reading layer: any source as chunks of order records), ``olist`` (the two-file data set),
-``scans`` (tracking files), ``run`` (what they share: counters, progress, rejects, chunk writes,
+``scans`` (tracking files, read for ``check`` and for ``tracking``: ``import tracking`` into the
+inbox), ``run`` (what they share: counters, progress, rejects, chunk writes,
 the date scan), ``shop_orders`` (rows → orders), ``records`` and ``dates`` (parsing, pure),
 ``reading`` (CSV/XLSX streams), ``mapping`` (validated YAML layouts), ``upsert`` (one chunk into
 the database), ``rejects`` (the rejects file).
@@ -12,6 +13,7 @@ the database), ``rejects`` (the rejects file).
 from lanshou.imports.records import ItemRecord, OrderRecord, ShipmentRecord
 from lanshou.imports.service import CHUNK, SOURCES, ImportProgress, ImportSummary, import_orders
 from lanshou.imports.shipments_table import export_reader
+from lanshou.imports.tracking import TrackingImportSummary, import_tracking
 from lanshou.imports.upsert import OrderWriter, ensure_platform
 
 __all__ = [
@@ -23,7 +25,9 @@ __all__ = [
     "OrderRecord",
     "OrderWriter",
     "ShipmentRecord",
+    "TrackingImportSummary",
     "ensure_platform",
     "export_reader",
     "import_orders",
+    "import_tracking",
 ]

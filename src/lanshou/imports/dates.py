@@ -27,6 +27,11 @@ _EPOCH = re.compile(r"^\d{9,14}(?:\.\d+)?$")
 # C `fromisoformat` instead of the general pattern. Same result; anything else, or an invalid
 # date, takes the general path, which also words the error.
 _PLAIN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?")
+# ... and what machine-written files (``isoformat()``, feeds, tracking exports) carry: the same
+# with ``Z`` or ``+08:00``, parsed by `fromisoformat` with its offset.
+_PLAIN_OFFSET = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
 _CJK = str.maketrans({"年": "-", "月": "-", "日": " ", "时": ":", "分": " ", "秒": " "})
 
 
@@ -85,6 +90,11 @@ def parse_time(value: object, tz: tzinfo, order: DateOrder | None = None) -> dat
                 return datetime.fromisoformat(plain).replace(tzinfo=tz)
             except ValueError:
                 pass  # e.g. 2024-02-30: the general path below words the error
+        elif _PLAIN_OFFSET.fullmatch(plain):
+            try:
+                return datetime.fromisoformat(plain)
+            except ValueError:
+                pass  # e.g. +25:00: likewise
     text = str(value).strip().translate(_CJK).strip()
     if not text:
         return None

@@ -1,25 +1,26 @@
 """Tracking scans as a file holds them (``carrier,waybill,time,status[,location,description]``),
-through the same reader as the order exports: encodings, XLSX, date order, naive times local.
+through the same reader as the order exports: encodings (UTF-8, BOM, GBK/GB18030), XLSX, date
+order, every offset form, naive times local to the given zone.
 
 Each scan's waybill is normalised as the feeds do (``normalise_waybill``), so an order meets its
-own scans whatever case either file used.
+own scans whatever case either file used. The carrier stays as written: ``import tracking``
+resolves it with the database's carrier table, ``check`` does not need it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from lanshou.domain.tracking import STATUSES, normalise_waybill
+from lanshou.domain.tracking import STATUSES, PlainEvent, normalise_waybill
 from lanshou.imports.dates import DateOrder
-from lanshou.imports.reading import open_table
+from lanshou.imports.reading import Cell, open_table
 from lanshou.imports.records import RowError, RowReader
 from lanshou.imports.rejects import RejectsFile
 from lanshou.imports.run import CHUNK, ReadRun, accepted_rows, scan_dates
 
-__all__ = ["SCAN_COLUMNS", "Scan", "scan_chunks"]
+__all__ = ["SCAN_COLUMNS", "scan_chunks"]
 
 SCAN_COLUMNS = {
     "carrier": ["carrier"],
@@ -29,50 +30,78 @@ SCAN_COLUMNS = {
     "location": ["location"],
     "description": ["description"],
 }
+_REQUIRED = ["carrier", "waybill", "time", "status"]
 _TIMES = frozenset({"time"})
+_STATUS_LIST = ", ".join(sorted(STATUSES))
 
 
-@dataclass(frozen=True)
-class Scan:
-    carrier: str
-    waybill: str  # normalised
-    time: datetime
-    status: str
+def _as_text(value: Cell) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return (value or "").strip()
 
 
-def _scan(r: RowReader) -> Scan:
+def _event(r: RowReader) -> PlainEvent:
+    """One row as a scan, or RowError naming the column."""
     carrier = r.text("carrier", 64, required=True)
     waybill = r.text("waybill", 64, required=True)
     at = r.time("time", required=True)
     status = r.text("status", 32, required=True)
+    location = r.text("location", 128)
+    description = r.text("description", 2000)  # as the JSON batch allows
     assert carrier is not None and waybill is not None and at is not None and status is not None
     if status not in STATUSES:
-        raise RowError("status", f"{status!r} is not one of {', '.join(sorted(STATUSES))}")
-    return Scan(carrier, normalise_waybill(waybill), at, status)
+        raise RowError(r.index.columns("status"), f"{status!r} is not one of {_STATUS_LIST}")
+    # What the file said, kept with the stored event (the time as written, not as parsed).
+    raw = {
+        "carrier": carrier,
+        "waybill": waybill,
+        "time": _as_text(r.raw("time")[0]),
+        "status": status,
+        "location": location or "",
+        "description": description or "",
+    }
+    return PlainEvent(
+        carrier, normalise_waybill(waybill), at, status, location, description, raw=raw
+    )
 
 
 def scan_chunks(
-    path: Path, tz: tzinfo, date_order: DateOrder | None, run: ReadRun
-) -> Iterator[list[Scan]]:
-    """The readable scans of `path` in chunks; the others go to its rejects file."""
+    path: Path,
+    tz: tzinfo,
+    date_order: DateOrder | None,
+    run: ReadRun,
+    chunk: int = CHUNK,
+) -> Iterator[list[PlainEvent]]:
+    """The readable scans of `path` in chunks of `chunk`; the others go to its rejects file.
+
+    `run` hears of progress after the first pass (the header, the encoding, each time
+    column's date order) and after each chunk the caller has taken."""
     table = open_table(path)
+    run.bytes_total = table.size * 2
     index, orders = scan_dates(
-        table, SCAN_COLUMNS, ["carrier", "waybill", "time", "status"], date_order, times=_TIMES
+        table, SCAN_COLUMNS, _REQUIRED, date_order, lambda: run.report("scan", table), _TIMES
     )
+    run.bytes_before = table.size
     reader = RowReader(index, tz, orders)
     rejects = RejectsFile(path)
-    chunk: list[Scan] = []
+    events: list[PlainEvent] = []
     try:
         for number, cells in accepted_rows(table, reader, rejects, run):
             try:
-                chunk.append(_scan(reader))
+                events.append(_event(reader))
             except RowError as exc:
                 run.reject(rejects, table, number, exc, cells)
                 continue
-            if len(chunk) >= CHUNK:
-                yield chunk
-                chunk = []
-        yield chunk
+            if len(events) >= chunk:
+                yield events
+                events = []
+                run.summary.chunks += 1
+                run.report("import", table)
+        if events:
+            yield events
+            run.summary.chunks += 1
+        run.report("import", table)
     finally:
         done = rejects.close()
         if done is not None:

@@ -12,6 +12,7 @@ from lanshou.orders.listing import (
     list_orders,
     status_counts,
 )
+from lanshou.orders.scan_updates import tracking_updates
 from lanshou.orders.search import SearchHit, search_orders
 from lanshou.orders.shipping import OrderRef, mark_shipped
 from lanshou.orders.tracking_queue import queue_tracking_subscriptions
@@ -33,4 +34,5 @@ __all__ = [
     "queue_tracking_subscriptions",
     "search_orders",
     "status_counts",
+    "tracking_updates",
 ]

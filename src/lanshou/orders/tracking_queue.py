@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.dialect import insert_ignoring_conflicts
 from lanshou.adapters.db.models import Carrier, Order, Shipment
 from lanshou.adapters.db.models.subscriptions import ShopTrackingFeed, TrackingSubscription
+from lanshou.domain.tracking import normalise_waybill
 
 __all__ = ["queue_tracking_subscriptions"]
 
@@ -39,8 +40,12 @@ def queue_tracking_subscriptions(
         .where(Shipment.id.in_(ids), Shipment.waybill_no.is_not(None))
         .order_by(Shipment.id.desc())  # two shipments, one waybill: the first one's row
     )
-    rows = {
-        (integration_id, waybill): {
+    rows: dict[tuple[int, str], dict[str, object]] = {}
+    for sid, stored, carrier, integration_id in session.execute(query):
+        assert stored is not None  # the query takes shipments with a waybill only
+        # Spelled as scans and pushes spell it, so a push finds its row whatever the shipment says.
+        waybill = normalise_waybill(stored)
+        rows[(integration_id, waybill)] = {
             "shipment_id": sid,
             "integration_id": integration_id,
             "carrier_code": carrier,
@@ -52,8 +57,6 @@ def queue_tracking_subscriptions(
             "created_at": now,
             "updated_at": now,
         }
-        for sid, waybill, carrier, integration_id in session.execute(query)
-    }
     if rows:
         key = ["integration_id", "waybill_no"]
         insert = insert_ignoring_conflicts(session, TrackingSubscription, key=key)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.migrate import downgrade, upgrade
-from lanshou.adapters.db.models import Order, Platform, Shipment, Shop, TrackingEvent
+from lanshou.adapters.db.models import Shipment, TrackingEvent
+from tests.integration.db.seeds import one_order
 
 AT = datetime(2026, 3, 3, 12, tzinfo=UTC)
 
@@ -17,25 +18,7 @@ AT = datetime(2026, 3, 3, 12, tzinfo=UTC)
 def test_stored_waybills_are_normalised_and_waiting_scans_join(db_engine: Engine) -> None:
     downgrade(db_engine, "0012")
     with Session(db_engine) as s:
-        s.add(Platform(id=1, code="douyin", name="抖音", profile="douyin"))
-        s.flush()
-        s.add(Shop(id=1, platform_id=1, code="s1", name="店"))
-        s.flush()
-        # Core, naming only the columns 0012 has: the model has grown since (0016's phone tail)
-        s.execute(
-            insert(Order).values(
-                id=1,
-                shop_id=1,
-                external_id="o1",
-                status="paid",
-                paid_at=AT,
-                amount_fen=100,
-                quantity=1,
-                created_at=AT,
-                updated_at=AT,
-            )
-        )
-        s.flush()
+        one_order(s, AT)
         for sid, waybill in ((1, " wblc1 "), (2, "SF9"), (3, None)):
             s.add(
                 Shipment(

@@ -28,8 +28,7 @@ from lanshou.domain.rules import load_profile
 from lanshou.enforcement.explain import explain
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.sweep import run_sweep
-from lanshou.feeds.csv_import import import_tracking_csv
-from lanshou.imports import import_orders
+from lanshou.imports import import_orders, import_tracking
 from lanshou.imports.shipments_table import export_reader
 from lanshou.settings import load_settings
 from tests.integration.time.profiles import rules_with_test_profiles
@@ -71,7 +70,7 @@ def imported(
 ) -> None:
     import_orders(sessions, orders, source="generic", now=now, ctx=ctx, profile=profile)
     if tracking is not None:
-        import_tracking_csv(sessions, tracking, tz=CST, now=now, judge=ctx)
+        import_tracking(sessions, tracking, tz=CST, now=now, judge=ctx)
 
 
 def stored(sessions: sessionmaker[Session]) -> dict[tuple[str, str], dict[str, Any]]:

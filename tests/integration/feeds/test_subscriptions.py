@@ -29,6 +29,7 @@ from lanshou.feeds.subscription_rules import RetryPolicy
 from lanshou.feeds.subscriptions import SubscriptionRun, claim_due, send_due_subscriptions
 from lanshou.imports.records import OrderRecord, ShipmentRecord
 from lanshou.imports.upsert import OrderWriter
+from lanshou.orders import queue_tracking_subscriptions
 from lanshou.worker import send_tracking_subscriptions
 from tests.fakes.aggregators import FakeKdniao, FakeKuaidi100
 from tests.integration.feeds.helpers import (
@@ -530,3 +531,31 @@ def test_an_account_refuses_a_private_api_address_and_never_shows_its_key(
         k100.url,
     )
     assert k100.key not in json.dumps(listed) and K100_SALT not in json.dumps(listed)
+
+
+def test_a_subscription_queued_for_a_waybill_as_written_meets_the_push_of_its_scans(
+    client: TestClient, sessions: sessionmaker[Session], runtime: Runtime, k100: FakeKuaidi100
+) -> None:
+    """A shipment that kept ' sf123 ' (stored before waybills were normalised) queues 'SF123',
+    the spelling 快递100 pushes: the push finds the row instead of passing it by."""
+    _kuaidi100(client, k100)
+    order = unshipped_order(sessions, "N001")
+    with unit_of_work(sessions) as s:
+        shipment = s.execute(select(Shipment).where(Shipment.order_id == order)).scalar_one()
+        shipment.waybill_no, shipment.shipped_at = " sf123 ", NOW
+        s.flush()
+        queue_tracking_subscriptions(s, [shipment.id], NOW)
+    [queued] = _subs(sessions)
+    assert (queued.shipment_id, queued.waybill_no, queued.state) == (
+        shipment.id,
+        "SF123",
+        "pending",
+    )
+    _push(client, k100_param("SF123", [], status="abort", message="3天查询无记录"))
+    [met] = _subs(sessions)
+    assert (met.id, met.state, met.last_error, met.resubscribe_at) == (
+        queued.id,
+        "stalled",
+        "3天查询无记录",
+        NOW + 30 * MINUTE,
+    )

@@ -25,8 +25,7 @@ from lanshou.batch.cli import check_command
 from lanshou.enforcement.exemption_file import load_exemptions_file
 from lanshou.enforcement.receipts import receipt_totals
 from lanshou.enforcement.rules_context import RulesContext
-from lanshou.feeds.csv_import import import_tracking_csv
-from lanshou.imports import ImportSummary, import_orders
+from lanshou.imports import ImportSummary, import_orders, import_tracking
 from lanshou.imports.shipments_table import export_reader
 from tests.integration.imports.olist_files import write_spreadsheet_round_trip
 
@@ -152,7 +151,7 @@ def by_database(
     options.setdefault("source", "generic")
     summary = import_orders(sessions, orders, now=now, ctx=ctx, **options)  # type: ignore[arg-type]
     if tracking is not None:
-        import_tracking_csv(sessions, tracking, tz=ZoneInfo("Asia/Shanghai"), now=now, judge=ctx)
+        import_tracking(sessions, tracking, tz=ZoneInfo("Asia/Shanghai"), now=now, judge=ctx)
     with sessions() as s:
         money = {
             (vid, kind): int(fen)
@@ -218,11 +217,11 @@ def test_the_waybill_of_an_order_meets_its_own_scan_in_the_database(
     tracking = tmp_path / "scans.csv"
     tracking.write_text(SCANS, encoding="utf-8")
     by_database(sessions, orders)
-    result = import_tracking_csv(
+    result = import_tracking(
         sessions, tracking, tz=ZoneInfo("Asia/Shanghai"), now=NOW, judge=RulesContext()
     )
     with sessions() as s:
-        totals = receipt_totals(s, result.events.receipt_ids)
+        totals = receipt_totals(s, result.receipt_ids)
     assert (totals.stored, totals.unmatched) == (3, 2)  # SF123 and W3: no order
 
 

@@ -6,13 +6,11 @@ import base64
 import hashlib
 import json
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from lanshou.adapters.db.models import Carrier
 from lanshou.feeds import kdniao, kuaidi100
-from lanshou.feeds.csv_import import parse_row
 from lanshou.feeds.errors import MalformedFeed
 from lanshou.orders.carriers import CarrierResolver
 
@@ -170,15 +168,3 @@ def test_kdniao_actions_and_trace_state() -> None:
     ]
     assert kdniao.STATE_EX["10"] == "awaiting_pickup" and kdniao.STATE_EX["402"] == "exception"
     assert kdniao.STATE["0"] is None and kdniao.STATE["4"] == "exception"
-
-
-def test_csv_rows_read_naive_times_in_the_given_zone() -> None:
-    event = parse_row(
-        ["中通", "ZT1", "2026-11-01 15:00:00", "picked_up", "杭州"], ZoneInfo("Asia/Shanghai")
-    )
-    assert event.time == datetime(2026, 11, 1, 15, tzinfo=CST)
-    assert event.location == "杭州" and event.description is None
-    with pytest.raises(ValueError, match=r"^status: 'lost'"):
-        parse_row(["中通", "ZT1", "2026-11-01 15:00:00", "lost"], ZoneInfo("Asia/Shanghai"))
-    with pytest.raises(ValueError, match=r"^time: "):
-        parse_row(["中通", "ZT1", "soon", "picked_up"], ZoneInfo("Asia/Shanghai"))

@@ -77,6 +77,39 @@ def test_the_common_shape_parses_exactly_as_the_general_pattern(plain: str, gene
 
 
 @pytest.mark.parametrize(
+    ("iso", "general"),
+    [
+        ("2024-01-05T08:03:07+08:00", "2024/01/05 08:03:07+08:00"),
+        ("2024-01-05 00:03Z", "2024/01/05 00:03Z"),
+        ("2024-01-05T08:03-05:00", "2024/01/05 08:03 -05:00"),
+    ],
+)
+def test_the_machine_written_shape_with_an_offset_parses_as_the_general_pattern(
+    iso: str, general: str
+) -> None:
+    """``isoformat()`` output takes a fast path of its own: same wall time, same offset."""
+    fast, slow = parse_time(iso, SH), parse_time(general, SH)
+    assert fast is not None and slow is not None
+    assert (fast.replace(tzinfo=None), fast.utcoffset()) == (
+        slow.replace(tzinfo=None),
+        slow.utcoffset(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2024-02-30T08:00:00+08:00", "day is out of range for month"),
+        ("2024-01-05T08:00:00+25:00", "'+25:00' is not a UTC offset"),
+    ],
+)
+def test_a_bad_value_of_that_shape_is_refused_in_the_general_words(text: str, reason: str) -> None:
+    with pytest.raises(TimeFormatError) as caught:
+        parse_time(text, SH)
+    assert str(caught.value) == reason
+
+
+@pytest.mark.parametrize(
     ("text", "reason"),
     [
         ("2024-02-30 08:00", "day is out of range for month"),

@@ -19,7 +19,7 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="import")
 
 
-def _progress_bar() -> tuple[Any, Any]:
+def progress_bar() -> tuple[Any, Any]:
     """A rich bar of bytes read (scan + import passes) when stderr is a terminal."""
     from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
 
@@ -56,7 +56,7 @@ def orders(
     if date_order is not None and date_order not in DATE_ORDERS:
         raise InvalidInput(f"--date-order must be one of {', '.join(DATE_ORDERS)}")
     rt = runtime()
-    bar, update = _progress_bar()
+    bar, update = progress_bar()
     try:
         if bar is not None:
             bar.start()

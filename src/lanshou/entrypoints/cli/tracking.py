@@ -1,7 +1,7 @@
-"""``lanshou import tracking FILE``: a CSV of scans through the same service as the feeds.
+"""``lanshou import tracking FILE``: a file of scans, read as ``check`` reads it, into the inbox.
 
 The ``import`` group lives in ``cli/imports.py``; it calls :func:`register_tracking` to add this
-command to itself.
+command to itself, and shares its progress bar.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from lanshou.entrypoints.cli.common import parse_now, runtime
+from lanshou.entrypoints.cli.imports import DATE_ORDERS, progress_bar
 from lanshou.errors import InvalidInput
 
 
@@ -19,9 +20,12 @@ def register_tracking(import_app: typer.Typer) -> None:
     @import_app.command("tracking")
     def tracking(
         file: Path = typer.Argument(
-            ..., help="CSV: carrier,waybill,time,status[,location,description]"
+            ...,
+            help="CSV (UTF-8 or GBK) or XLSX with the columns "
+            "carrier,waybill,time,status[,location,description]",
         ),
         tz: str = typer.Option("Asia/Shanghai", "--tz", help="zone of times without an offset"),
+        date_order: str | None = typer.Option(None, help="ymd, mdy or dmy for dates like 1/5/2024"),
         chunk: int = typer.Option(5000, min=1, max=50_000, help="rows per transaction"),
         now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
         judge: bool = typer.Option(
@@ -30,24 +34,39 @@ def register_tracking(import_app: typer.Typer) -> None:
             help="judge each chunk before the next (--no-judge: accept only, the workers judge)",
         ),
     ) -> None:
-        """Accept tracking scans from a CSV file into the inbox and judge them; unreadable rows
-        go to FILE.rejects.csv."""
+        """Accept tracking scans from a file into the inbox and judge them; unreadable rows
+        go to FILE.rejects.csv with their row and column, the others are kept."""
         from lanshou.adapters.db.engine import unit_of_work
         from lanshou.enforcement import receipt_totals
-        from lanshou.feeds import import_tracking_csv
+        from lanshou.imports import import_tracking
 
+        if date_order is not None and date_order not in DATE_ORDERS:
+            raise InvalidInput(f"--date-order must be one of {', '.join(DATE_ORDERS)}")
         try:
             zone = ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InvalidInput(f"--tz: unknown time zone {tz!r}") from exc
         rt = runtime()
         at = parse_now(now, rt.clock.now())
-        result = import_tracking_csv(
-            rt.sessions, file, tz=zone, now=at, chunk=chunk, judge=rt.rules if judge else None
-        )
-        ev = result.events
+        bar, update = progress_bar()
+        try:
+            if bar is not None:
+                bar.start()
+            result = import_tracking(
+                rt.sessions,
+                file,
+                tz=zone,
+                now=at,
+                chunk=chunk,
+                judge=rt.rules if judge else None,
+                date_order=date_order,  # type: ignore[arg-type]
+                progress=update,
+            )
+        finally:
+            if bar is not None:
+                bar.stop()
         with unit_of_work(rt.sessions) as session:
-            totals = receipt_totals(session, ev.receipt_ids)
+            totals = receipt_totals(session, result.receipt_ids)
         if totals.judged < totals.accepted:
             typer.echo(
                 f"{result.rows} rows: {totals.accepted} accepted, "
@@ -59,10 +78,11 @@ def register_tracking(import_app: typer.Typer) -> None:
                 f"{result.rows} rows: {totals.stored} stored, {totals.duplicates} duplicates, "
                 f"{totals.unmatched} without a shipment yet, {result.rejected} rejected"
             )
-        if ev.unknown_carriers:
+        unknown = result.unknown_carriers
+        if unknown:
             typer.secho(
-                f"{ev.unknown_carriers} events name an unknown carrier: "
-                f"{', '.join(ev.unknown_carrier_names)}",
+                f"{sum(unknown.values())} events name an unknown carrier: "
+                f"{', '.join(sorted(unknown))}",
                 fg=typer.colors.YELLOW,
             )
         if result.rejects_path:

@@ -41,7 +41,7 @@ class Deadline(Base):
     started_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     satisfied_at: Mapped[datetime | None]
-    state: Mapped[str] = mapped_column(String(16))  # pending, met, breached, exempt
+    state: Mapped[str] = mapped_column(String(16))  # pending, met, breached, exempt, waiting
     # The next moment the sweep must look at this row: a warning, the deadline, an auto refund.
     next_check_at: Mapped[datetime | None]
     evaluated_at: Mapped[datetime]
