@@ -195,7 +195,7 @@ def steady(n_ship: int, at: dt.datetime) -> Scenario:
     )
 
 
-def json_bodies(evs: list[Event]) -> list[bytes]:
+def json_bodies(evs: list[Event], size: int = BATCH) -> list[bytes]:
     return [
         json.dumps(
             {
@@ -207,12 +207,12 @@ def json_bodies(evs: list[Event]) -> list[bytes]:
                         "status": s,
                         "description": d,
                     }
-                    for _, w, t, s, d in evs[i : i + BATCH]
+                    for _, w, t, s, d in evs[i : i + size]
                 ]
             },
             ensure_ascii=False,
         ).encode()
-        for i in range(0, len(evs), BATCH)
+        for i in range(0, len(evs), size)
     ]
 
 

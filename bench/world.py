@@ -160,24 +160,39 @@ def analyze(db: Db) -> None:
 
 
 def world_shipped_at(
-    i: int, n: int, due: int, *, first_id: int = 1, now: dt.datetime = NOW
+    i: int,
+    n: int,
+    due: int,
+    *,
+    first_id: int = 1,
+    now: dt.datetime = NOW,
+    due_spread: int = 18_000,
 ) -> dt.datetime:
-    """When shipment `i` of `shipped_world(db, n, due, first_id=…, now=…)` was shipped."""
+    """When shipment `i` of `shipped_world(db, n, due, first_id=…, now=…)` was shipped; the
+    due ones 1 h to 1 h + `due_spread` seconds past their pickup deadline."""
     step = max(n // max(due, 1), 1)
     k = i - first_id
     if due and k % step == 0 and k // step < due:
-        return now - dt.timedelta(hours=25) - dt.timedelta(seconds=i % 18_000)
+        return now - dt.timedelta(hours=25) - dt.timedelta(seconds=i % due_spread)
     return now - dt.timedelta(seconds=(i * 7919) % (17 * 3600))
 
 
-def shipped_world(db: Db, n: int, due: int, *, first_id: int = 1, now: dt.datetime = NOW) -> None:
+def shipped_world(
+    db: Db,
+    n: int,
+    due: int,
+    *,
+    first_id: int = 1,
+    now: dt.datetime = NOW,
+    due_spread: int = 18_000,
+) -> None:
     """`n` shipped, not yet picked-up shipments; `due` of them have a pickup deadline already
     passed (next check = the deadline), the rest are due 7–24 h after `now` (next check = the
     6-hour warning, or the deadline once the warning is past). One order per shipment, spread
     over the shops."""
 
     def shipped_at(i: int) -> dt.datetime:
-        return world_shipped_at(i, n, due, first_id=first_id, now=now)
+        return world_shipped_at(i, n, due, first_id=first_id, now=now, due_spread=due_spread)
 
     def ids() -> Iterator[int]:
         return iter(range(first_id, first_id + n))

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     rules_dir: Path | None = None
     calendar_file: Path | None = None
     worker_interval_seconds: float = Field(default=60.0, gt=0)
+    # Tracking inbox records a drainer claims per transaction: smaller batches commit more
+    # often (a killed worker loses less, verdicts come sooner), larger ones judge faster.
+    inbox_batch: int = Field(default=2000, ge=1, le=50_000)
     session_hours: int = Field(default=12, ge=1)
     # Login throttling: after n recent failures the next attempt waits 2**n seconds, up to the
     # cap; per account the cap is low (a stranger cannot lock a user out), per client address

@@ -28,7 +28,11 @@ INBOX_IDLE_SECONDS = 0.2  # how often an idle drainer asks the inbox again
 def drain_inbox(runtime: Runtime, *, max_batches: int | None = None) -> DrainResult:
     """Fold and judge the tracking inbox's pending records, batch by batch, as of now."""
     return drain_pending(
-        runtime.sessions, runtime.clock.now(), runtime.rules, max_batches=max_batches
+        runtime.sessions,
+        runtime.clock.now(),
+        runtime.rules,
+        limit=runtime.settings.inbox_batch,
+        max_batches=max_batches,
     )
 
 

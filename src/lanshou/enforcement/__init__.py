@@ -7,6 +7,11 @@ act on deadlines as they come due. :mod:`.exemptions` and :mod:`.explain` serve 
 """
 
 from lanshou.enforcement.assumptions import assumption_lines
+from lanshou.enforcement.dead_letters import (
+    DeadLetter,
+    list_dead_letters,
+    retry_dead_letters,
+)
 from lanshou.enforcement.evaluation import evaluate_shipments
 from lanshou.enforcement.exemption_file import load_exemptions_file
 from lanshou.enforcement.exemptions import (
@@ -35,6 +40,7 @@ from lanshou.enforcement.tracking import attach_orphan_events, record_events
 
 __all__ = [
     "MONEY_KINDS",
+    "DeadLetter",
     "DrainResult",
     "ExemptionRequest",
     "ReceiptView",
@@ -51,6 +57,7 @@ __all__ = [
     "evaluate_shipments",
     "explain",
     "judge_in_full",
+    "list_dead_letters",
     "list_exemptions",
     "load_exemptions_file",
     "load_facts",
@@ -61,6 +68,7 @@ __all__ = [
     "recompute_open",
     "record_events",
     "report_force_majeure",
+    "retry_dead_letters",
     "reverse_all",
     "run_sweep",
 ]

@@ -15,10 +15,16 @@ ascending order, so overlapping batches queue instead of deadlocking) before it 
 shipment, and the second reads what the first committed. On SQLite a batch takes the one write
 lock before it claims (:func:`~lanshou.adapters.db.dialect.hold_write_lock`): batches run one
 after another, each reading what the previous committed.
+
+A batch that raises (a poison record) would otherwise come back at the head of the inbox on
+every claim and hold up everything behind it: :func:`drain_inbox` then folds the same records
+one per transaction and sets the one that fails alone aside as a dead letter
+(:mod:`~lanshou.enforcement.dead_letters`).
 """
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -27,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, literal, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.bulk import among, insert_many, read
@@ -46,10 +53,12 @@ from lanshou.adapters.db.models import (
     TrackingReceipt,
 )
 from lanshou.domain.tracking import TrackingUpdate
+from lanshou.enforcement.dead_letters import describe_error, set_aside
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.tracking import RecordResult, record_events
 
 BATCH = 2000  # records per claim: one transaction of a worker
+log = logging.getLogger("lanshou.inbox")
 
 
 @dataclass(frozen=True)
@@ -135,11 +144,13 @@ class DrainResult:
     stored: int = 0
     receipts: int = 0
     violations_new: int = 0
+    dead_letters: int = 0  # records set aside: they failed when folded alone
     receipt_ids: set[int] = field(default_factory=set, repr=False)
 
     def add(self, other: DrainResult) -> None:
         self.batches += other.batches
         self.records += other.records
+        self.dead_letters += other.dead_letters
         self.stored += other.stored
         self.violations_new += other.violations_new
         self.receipt_ids |= other.receipt_ids
@@ -160,19 +171,25 @@ _CLAIMED = (
 )
 
 
+_PENDING = (InboxRecord.done_at.is_(None), InboxRecord.dead_at.is_(None))
+
+
 def drain_batch(
-    session: Session, now: datetime, ctx: RulesContext, *, limit: int = BATCH
+    session: Session,
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    limit: int = BATCH,
+    only: Sequence[int] | None = None,
 ) -> DrainResult:
-    """Claim up to ``limit`` pending records, fold them into their shipments in event-time
-    order, judge, credit their receipts and mark them done (the caller commits)."""
+    """Claim up to ``limit`` pending records (of ``only``, if given), fold them into their
+    shipments in event-time order, judge, credit their receipts and mark them done (the
+    caller commits)."""
     hold_write_lock(session, cast(Table, InboxRecord.__table__))
-    claim = claim_skip_locked(
-        select(*_CLAIMED)
-        .where(InboxRecord.done_at.is_(None))
-        .order_by(InboxRecord.id)
-        .limit(limit),
-        of=InboxRecord,
-    )
+    query = select(*_CLAIMED).where(*_PENDING).order_by(InboxRecord.id).limit(limit)
+    if only is not None:
+        query = query.where(InboxRecord.id.in_(sorted(only)))
+    claim = claim_skip_locked(query, of=InboxRecord)
     rows = read(session, claim)
     if not rows:
         return DrainResult()
@@ -300,9 +317,41 @@ def drain_inbox(
     another worker has not claimed (or ``max_batches`` ran)."""
     total = DrainResult()
     while max_batches is None or total.batches < max_batches:
-        with unit_of_work(sessions) as session:
-            result = drain_batch(session, now, ctx, limit=limit)
-        if not result.records:
+        try:
+            with unit_of_work(sessions) as session:
+                result = drain_batch(session, now, ctx, limit=limit)
+        except OperationalError:
+            raise  # transient (connection, deadlock): the batch is claimed again later
+        except Exception:
+            log.exception("a batch of the tracking inbox failed; folding it record by record")
+            result = _one_by_one(sessions, now, ctx, limit)
+            result.batches = 1  # the failed batch counts as one, however it was retried
+        if not result.records and not result.dead_letters:
             break
         total.add(result)
+    return total
+
+
+def _one_by_one(
+    sessions: sessionmaker[Session], now: datetime, ctx: RulesContext, limit: int
+) -> DrainResult:
+    """Fold the records a failed batch held, each in its own transaction; a record that fails
+    alone becomes a dead letter. Records another worker claimed meanwhile are skipped."""
+    with sessions() as session:
+        ids = list(
+            session.execute(
+                select(InboxRecord.id).where(*_PENDING).order_by(InboxRecord.id).limit(limit)
+            ).scalars()
+        )
+    total = DrainResult()
+    for record_id in ids:
+        try:
+            with unit_of_work(sessions) as session:
+                total.add(drain_batch(session, now, ctx, only=[record_id]))
+        except OperationalError:
+            raise
+        except Exception as exc:
+            with unit_of_work(sessions) as session:
+                total.dead_letters += set_aside(session, record_id, describe_error(exc), now)
+            log.warning("tracking inbox record %s is a dead letter: %s", record_id, exc)
     return total

@@ -19,6 +19,7 @@ from lanshou.adapters.db.models import (
     TrackingReceipt,
     Violation,
 )
+from lanshou.enforcement.dead_letters import dead_letter_counts
 from lanshou.errors import NotFound
 from lanshou.identity import Scope
 
@@ -36,6 +37,7 @@ class ReceiptView:
     unknown_carriers: int
     judged_at: datetime | None
     violations: list[int]
+    dead_letters: int  # records set aside because they failed when judged (not in judged)
 
     @property
     def complete(self) -> bool:
@@ -69,6 +71,7 @@ def read_receipt(session: Session, receipt_id: int, scope: Scope) -> ReceiptView
         unknown_carriers=receipt.unknown_carriers,
         judged_at=receipt.judged_at,
         violations=list(session.execute(query).scalars()),
+        dead_letters=dead_letter_counts(session, [receipt_id]).get(receipt_id, 0),
     )
 
 

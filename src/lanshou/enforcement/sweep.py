@@ -3,20 +3,36 @@
 Each batch is its own transaction, so a sweep killed half-way leaves whole batches done and a
 restart finishes the rest; evaluation is idempotent, so nothing is booked twice. On PostgreSQL
 ``FOR UPDATE SKIP LOCKED`` lets several workers sweep side by side.
+
+The sweep and the inbox drainer never judge one shipment at once (both would read it without
+the other's verdict and book it twice): a batch judges a shipment only if it can take the fold
+lock of its waybill (:func:`~lanshou.enforcement.inbox.lock_waybills`) without waiting; one a
+drainer holds stays due and is judged by the next batch or sweep, after the drainer's commit.
+Never waiting on that lock while holding claimed deadline rows, which a drainer may be waiting
+for, the sweep cannot deadlock with it. On SQLite the batch first becomes the one writer, so
+it reads nothing a drainer commits before the batch ends.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lanshou.adapters.db.dialect import claim_skip_locked
+from lanshou.adapters.db.bulk import among, read
+from lanshou.adapters.db.dialect import (
+    LockKey,
+    claim_skip_locked,
+    hold_write_lock,
+    try_advisory_xact_locks,
+)
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.adapters.db.models import Deadline
+from lanshou.adapters.db.models import Deadline, Shipment
 from lanshou.enforcement.evaluation import EvaluationResult, evaluate_shipments
+from lanshou.enforcement.inbox import waybill_lock
 from lanshou.enforcement.rules_context import RulesContext, approved_exemptions
 from lanshou.settings import Settings
 
@@ -62,6 +78,21 @@ def due_shipment_ids(session: Session, now: datetime, limit: int) -> list[int]:
     return list(dict.fromkeys(session.execute(q).scalars()))
 
 
+def not_being_folded(session: Session, shipment_ids: list[int]) -> list[int]:
+    """The shipments whose waybill's fold lock this transaction took (held to its end), in
+    the given order; those a drainer holds now are left out (see the module)."""
+    if not shipment_ids:
+        return []
+    conn = session.connection()
+    waybills = read(
+        session,
+        select(Shipment.id, Shipment.waybill_no).where(among(conn, Shipment.id, shipment_ids)),
+    )
+    lock_of = {sid: waybill_lock(w) for sid, w in waybills if w}
+    taken = try_advisory_xact_locks(session, LockKey.TRACKING_FOLD, sorted(set(lock_of.values())))
+    return [i for i in shipment_ids if i not in lock_of or lock_of[i] in taken]
+
+
 def run_sweep(
     sessions: sessionmaker[Session],
     now: datetime,
@@ -76,13 +107,18 @@ def run_sweep(
     seen: set[int] = set()
     while max_batches is None or result.batches < max_batches:
         with unit_of_work(sessions) as session:
-            ids = [i for i in due_shipment_ids(session, now, batch) if i not in seen]
-            if not ids:
+            hold_write_lock(session, cast(Table, Deadline.__table__))
+            due = [i for i in due_shipment_ids(session, now, batch) if i not in seen]
+            if not due:
                 break
-            exemptions = approved_exemptions(session)
-            result.evaluation.merge(
-                evaluate_shipments(session, ids, now, ctx, exemptions=exemptions)
-            )
+            ids = not_being_folded(session, due)
+            if ids:
+                exemptions = approved_exemptions(session)
+                result.evaluation.merge(
+                    evaluate_shipments(session, ids, now, ctx, exemptions=exemptions)
+                )
+        if not ids:
+            break  # every due shipment is being folded: the drainer judges, the next sweep too
         seen.update(ids)
         result.batches += 1
     return result

@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import func, select
 
 from lanshou.adapters.db.engine import session_factory
-from lanshou.adapters.db.models import TrackingEvent
+from lanshou.adapters.db.models import InboxRecord, TrackingEvent, TrackingReceipt
 from lanshou.domain.roles import Role
 from lanshou.enforcement.inbox import drain_inbox
 from lanshou.enforcement.rules_context import RulesContext
@@ -142,11 +142,23 @@ def _prepare(db: Database, tmp_path: Path, now: datetime) -> str:
 def _stored(db: Database, now: datetime) -> dict[str, int]:
     """Each stored event's description and how many rows carry it, once what the server
     accepted into the tracking inbox is drained (it runs without its worker) by the worker's
-    own function."""
+    own function: every record judged, every receipt complete, no dead letter."""
     engine = db.engine()
     try:
-        drain_inbox(session_factory(engine), now, RulesContext())
+        drained = drain_inbox(session_factory(engine), now, RulesContext())
+        assert drained.dead_letters == 0
         with engine.connect() as conn:
+            # every accepted record judged, every receipt complete
+            assert (
+                conn.execute(select(func.count()).where(InboxRecord.done_at.is_(None))).scalar_one()
+                == 0
+            )
+            assert (
+                conn.execute(
+                    select(func.count()).where(TrackingReceipt.judged_at.is_(None))
+                ).scalar_one()
+                == 0
+            )
             query = select(TrackingEvent.description, func.count()).group_by(
                 TrackingEvent.description
             )

@@ -64,6 +64,7 @@ def test_the_batch_stores_once_and_flags_unknown_carriers(
         "unknown_carrier_names": ["火星快递"],
         "judged_at": first.json()["judged_at"],
         "violations": [],
+        "dead_letters": 0,
     }
     assert first.json()["judged_at"] is not None
     again = client.post(JUDGED, json=body, headers=admin).json()

@@ -94,6 +94,7 @@ def test_an_accepted_batch_is_judged_by_the_drain_and_its_receipt_says_what_came
         "unknown_carrier_names": [],
         "judged_at": None,
         "violations": [],
+        "dead_letters": 0,
     }
     waiting = client.get("/api/v1/tracking/receipts/1", headers=admin).json()
     assert (waiting["judged"], waiting["stored"], waiting["violations"]) == (0, None, [])
@@ -112,6 +113,7 @@ def test_an_accepted_batch_is_judged_by_the_drain_and_its_receipt_says_what_came
         "unknown_carriers": 0,
         "judged_at": "2026-11-04T12:00:00+08:00",
         "violations": sorted([a, b]),
+        "dead_letters": 0,
     }
     assert _shipment(sessions, "WBA004") == ("picked_up", datetime(2026, 11, 3, 12, tzinfo=CST))
     # Each shop's merchant sees the receipt with its own shop's violation only.

@@ -10,7 +10,7 @@ instead of asking which database it is on:
 - :func:`claim_skip_locked`: rows locked by another transaction are skipped, so workers claim
   disjoint rows;
 - :func:`advisory_xact_lock`: writers of one kind serialised until their transaction ends,
-  by a named :class:`LockKey`;
+  by a named :class:`LockKey` (:func:`try_advisory_xact_locks`: those free now, no waiting);
 - :func:`hold_write_lock`: a transaction that must read only what no other writer changes;
 - :func:`writes_concurrently`: whether more writer processes help at all;
 - :func:`week_start`: the Monday of a day's ISO week, in SQL;
@@ -132,6 +132,24 @@ def advisory_xact_locks(bind: Bind, key: LockKey, items: Sequence[int]) -> None:
     )
 
 
+def try_advisory_xact_locks(bind: Bind, key: LockKey, items: Sequence[int]) -> set[int]:
+    """Of ``items`` (32-bit numbers) under ``key``, the locks this transaction could take now
+    without waiting (held until it ends); those another transaction holds are left. Never
+    waiting, it cannot deadlock with a holder that waits for a row this transaction locked.
+    On SQLite every item (one writer at a time)."""
+    if not items or not _on_postgresql(bind):
+        return set(items)
+    conn = bind.connection() if isinstance(bind, Session) else bind
+    rows = conn.execute(
+        text(
+            "SELECT n FROM unnest(CAST(:items AS int[])) n "
+            "WHERE pg_try_advisory_xact_lock(:key, n) ORDER BY n"
+        ),
+        {"key": int(key), "items": sorted(set(items))},
+    )
+    return {int(n) for (n,) in rows}
+
+
 def writes_concurrently(bind: Bind | Engine) -> bool:
     """Whether transactions on this database write side by side (PostgreSQL), or one after
     another (SQLite: more writer processes would only wait for each other)."""
@@ -189,6 +207,7 @@ __all__ = [
     "hold_write_lock",
     "insert_for",
     "insert_ignoring_conflicts",
+    "try_advisory_xact_locks",
     "upsert",
     "utc_text_suffix",
     "week_start",

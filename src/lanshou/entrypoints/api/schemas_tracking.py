@@ -65,6 +65,11 @@ class TrackingReceiptPublic(BaseModel):
     violations: list[int] = Field(
         description="ids of the violations its events produced (of the caller's shops)"
     )
+    dead_letters: int = Field(
+        default=0,
+        description="records that failed when judged and were set aside for an administrator "
+        "(not counted in judged; the receipt is complete once they are retried and judged)",
+    )
 
 
 class TrackingBatchResult(TrackingReceiptPublic):

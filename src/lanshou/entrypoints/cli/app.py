@@ -16,6 +16,7 @@ from lanshou.entrypoints.cli import (
     audit,
     demo,
     imports,
+    inbox,
     platforms,
     rules,
     server,
@@ -33,6 +34,7 @@ server.register(app)
 rules.register(app)
 app.add_typer(demo.app, name="demo")
 app.add_typer(audit.app, name="audit")
+app.add_typer(inbox.app, name="inbox")
 app.add_typer(server.db_app, name="db")
 app.add_typer(appeals.app, name="appeal")
 imports.register(app)

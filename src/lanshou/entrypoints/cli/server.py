@@ -12,8 +12,10 @@ import typer
 from lanshou.adapters.db.engine import make_engine
 from lanshou.adapters.db.migrate import downgrade as db_downgrade
 from lanshou.adapters.db.migrate import upgrade as db_upgrade
+from lanshou.bootstrap import Runtime
+from lanshou.clock import FixedClock
 from lanshou.demo import DEMO_LOGINS, DEMO_PASSWORD
-from lanshou.entrypoints.cli.common import runtime
+from lanshou.entrypoints.cli.common import parse_now, runtime
 from lanshou.settings import get_settings
 
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
@@ -83,6 +85,15 @@ def register(app: typer.Typer) -> None:
             max=64,
             help="processes draining the tracking inbox (PostgreSQL; SQLite drains with one)",
         ),
+        sweep: bool = typer.Option(
+            True,
+            "--sweep/--no-sweep",
+            help="also sweep deadlines, warnings, refunds (--no-sweep: drain the inbox only, "
+            "for drainers scaled apart from one sweeping worker)",
+        ),
+        now: str | None = typer.Option(
+            None, help="judge as of this fixed ISO 8601 time (replays and tests)"
+        ),
     ) -> None:
         """Run the background worker alone: the tracking inbox drained by CONCURRENCY
         processes, deadline sweeps, warnings, auto refunds."""
@@ -90,7 +101,7 @@ def register(app: typer.Typer) -> None:
         from lanshou.worker import run_drainer, run_worker
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        rt = runtime()
+        rt = _worker_runtime(now)
         if concurrency > 1 and not writes_concurrently(rt.engine):
             typer.secho(
                 "this database writes one transaction at a time: one process drains the inbox",
@@ -99,7 +110,9 @@ def register(app: typer.Typer) -> None:
             concurrency = 1
         spawn = multiprocessing.get_context("spawn")
         others = [
-            spawn.Process(target=drain_in_process, name=f"lanshou-inbox-{n}", daemon=True)
+            spawn.Process(
+                target=drain_in_process, args=(now,), name=f"lanshou-inbox-{n}", daemon=True
+            )
             for n in range(1, concurrency)
         ]
         for process in others:
@@ -110,7 +123,11 @@ def register(app: typer.Typer) -> None:
         drainer = threading.Thread(target=run_drainer, args=(rt, stop), name="lanshou-inbox")
         drainer.start()
         try:
-            run_worker(rt, stop)
+            if sweep:
+                run_worker(rt, stop)
+            else:
+                while not stop.wait(1.0):
+                    pass
         except KeyboardInterrupt:
             pass
         finally:
@@ -122,7 +139,15 @@ def register(app: typer.Typer) -> None:
             drainer.join()
 
 
-def drain_in_process() -> None:
+def _worker_runtime(now: str | None) -> Runtime:
+    """The runtime, on a clock fixed at ``now`` if given (``--now``)."""
+    rt = runtime()
+    if now is not None:
+        rt.clock = FixedClock(parse_now(now, rt.clock.now()))
+    return rt
+
+
+def drain_in_process(now: str | None = None) -> None:
     """One more inbox drainer of ``lanshou worker --concurrency N``: its own process, its own
     runtime and connections; it stops when terminated."""
     from lanshou.worker import run_drainer
@@ -131,6 +156,6 @@ def drain_in_process() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        run_drainer(runtime(), stop)
+        run_drainer(_worker_runtime(now), stop)
     except KeyboardInterrupt:
         stop.set()

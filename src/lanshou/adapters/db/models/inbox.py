@@ -45,6 +45,13 @@ class InboxRecord(Base):
             postgresql_where=text("done_at IS NULL"),
             sqlite_where=text("done_at IS NULL"),
         ),
+        # The dead letters an administrator lists: few, so the index is small.
+        Index(
+            "ix_tracking_inbox_dead",
+            "id",
+            postgresql_where=text("dead_at IS NOT NULL"),
+            sqlite_where=text("dead_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = id_column()
@@ -62,6 +69,13 @@ class InboxRecord(Base):
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     received_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+    # Failures of the record folded alone (see enforcement.dead_letters); ``dead_at`` set: a
+    # dead letter, claimed no more until an administrator retries it.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    first_failed_at: Mapped[datetime | None]
+    last_failed_at: Mapped[datetime | None]
+    dead_at: Mapped[datetime | None]
 
 
 class ReceiptViolation(Base):

@@ -296,6 +296,7 @@ def _receipt(view: ReceiptView) -> TrackingReceiptPublic:
         unknown_carriers=view.unknown_carriers,
         judged_at=view.judged_at,
         violations=view.violations,
+        dead_letters=view.dead_letters,
     )
 
 

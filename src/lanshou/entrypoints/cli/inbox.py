@@ -1,0 +1,73 @@
+"""``lanshou inbox dead`` and ``lanshou inbox retry ID…``: the tracking inbox's dead letters.
+
+A record that fails when judged on its own is set aside (see
+:mod:`lanshou.enforcement.dead_letters`) so the records behind it go on; these commands show
+them and put them back in line once the cause is mended.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+
+import typer
+
+from lanshou.entrypoints.cli.common import runtime
+
+app = typer.Typer(help="The tracking inbox: dead letters.", no_args_is_help=True)
+
+
+@app.command("dead")
+def dead(
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
+    limit: int = typer.Option(1000, min=1, help="at most this many, oldest first"),
+) -> None:
+    """List the records set aside because they failed when judged."""
+    from lanshou.adapters.db.engine import unit_of_work
+    from lanshou.enforcement import list_dead_letters
+
+    rt = runtime()
+    with unit_of_work(rt.sessions) as session:
+        letters = list_dead_letters(session, limit=limit)
+    for d in letters:
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": d.id,
+                        "receipt_id": d.receipt_id,
+                        "waybill": d.waybill_no,
+                        "status": d.status,
+                        "event_time": d.event_time.isoformat(),
+                        "attempts": d.attempts,
+                        "error": d.error,
+                        "first_failed_at": d.first_failed_at.isoformat(),
+                        "last_failed_at": d.last_failed_at.isoformat(),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            typer.echo(
+                f"{d.id}  receipt {d.receipt_id}  {d.waybill_no} {d.status}  "
+                f"attempts {d.attempts}  first failed {d.first_failed_at.isoformat()}  "
+                f"last failed {d.last_failed_at.isoformat()}\n    {d.error}"
+            )
+    if not as_json:
+        typer.echo(f"{len(letters)} dead letters")
+
+
+@app.command("retry")
+def retry(
+    ids: list[int] = typer.Argument(..., help="ids of dead letters (see lanshou inbox dead)"),
+    actor: str = typer.Option("", help="who retries, for the audit trail (default cli:USER)"),
+) -> None:
+    """Put dead letters back in line: the next worker claim judges them again."""
+    from lanshou.adapters.db.engine import unit_of_work
+    from lanshou.enforcement import retry_dead_letters
+
+    rt = runtime()
+    who = actor or f"cli:{getpass.getuser()}"
+    with unit_of_work(rt.sessions) as session:
+        retried = retry_dead_letters(session, ids, who, rt.clock.now())
+    typer.echo(f"{len(retried)} dead letters back in line: {', '.join(map(str, retried))}")

@@ -1,0 +1,119 @@
+"""A tracking stream delivered duplicated, shuffled and replayed, judged by two worker processes
+while it arrives, ends in the state of the same stream delivered once, in order, and judged by
+one worker.
+
+The ordered stream is the one of test_worker_killed (pickups, some late, transit scans,
+deliveries of orders imported as of :data:`NOW`). The other delivery: every scan, a seeded
+random third of them twice more, shuffled, in two files accepted one after the other with
+``lanshou import tracking --no-judge`` while two ``lanshou worker`` processes judge (as of the
+same fixed time), then the first file again (a feed replaying after an outage). Compared by
+content, as ids follow arrival: every scan stored once, each shipment's state and deadlines,
+each violation, and the ledger entries standing (neither reversed nor reversing) with the net
+per kind; the audit chain verifies. On SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from tests.integration.crash.data import NOW, Window, write_orders
+from tests.integration.crash.harness import Database, Databases, run
+from tests.integration.crash.stream import (
+    Inbox,
+    drain_with_workers,
+    kill_group,
+    scans,
+    start_worker,
+    write_scans,
+)
+from tests.integration.crash.test_worker_killed import SEED
+
+ORDERS = 150
+AT = ["--now", NOW.isoformat()]
+
+STATE = {
+    "events": "SELECT waybill_no, status, event_time, location, description, "
+    "shipment_id IS NOT NULL FROM tracking_events",
+    "shipments": "SELECT waybill_no, key, status, shipped_at, picked_up_at, last_event_at, "
+    "feed_stalled FROM shipments",
+    "deadlines": "SELECT s.waybill_no, d.rule_id, d.state, d.started_at, d.due_at, "
+    "d.satisfied_at, d.next_check_at FROM deadlines d JOIN shipments s ON s.id = d.shipment_id",
+    # A withdrawn violation keeps the pickup it was withdrawn on: when a later scan (still in
+    # time) arrives before the pickup scan itself, that is the later scan's time. Its state is
+    # compared; its satisfied_at and explanation are not (the deadline's are, above).
+    "violations": "SELECT s.waybill_no, v.rule_id, v.state, v.started_at, v.deadline, "
+    "CASE WHEN v.state = 'withdrawn' THEN NULL ELSE v.satisfied_at END, "
+    "CASE WHEN v.state = 'withdrawn' THEN NULL ELSE v.explanation END, v.detected_at "
+    "FROM violations v JOIN shipments s ON s.id = v.shipment_id",
+    "standing ledger": "SELECT s.waybill_no, e.kind, e.amount_fen, e.points, e.memo "
+    "FROM ledger_entries e JOIN violations v ON v.id = e.violation_id "
+    "JOIN shipments s ON s.id = v.shipment_id WHERE e.reverses_id IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.reverses_id = e.id)",
+    "net ledger": "SELECT kind, sum(amount_fen), sum(points) FROM ledger_entries GROUP BY kind",
+}
+
+
+def _state(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    engine = db.engine()
+    try:
+        with engine.connect() as conn:
+            return {
+                name: sorted(tuple(str(v) for v in row) for row in conn.execute(text(sql)))
+                for name, sql in STATE.items()
+            }
+    finally:
+        engine.dispose()
+
+
+def test_duplicated_shuffled_replayed_across_two_workers_ends_as_the_ordered_stream(
+    tmp_path: Path, databases: Databases
+) -> None:
+    write_orders(tmp_path / "orders.csv", Window(ORDERS))
+    prepared = databases.fresh("prepared")
+    run(
+        prepared,
+        ["import", "orders", str(tmp_path / "orders.csv"), "--source", "generic", *AT],
+        tmp_path,
+    )
+    stream = scans(Window(ORDERS))
+
+    ordered = databases.copy(prepared, "ordered")
+    write_scans(tmp_path / "ordered.csv", stream)
+    run(ordered, ["import", "tracking", str(tmp_path / "ordered.csv"), "--no-judge", *AT], tmp_path)
+    drain_with_workers(ordered, tmp_path)
+    expected = _state(ordered)
+    assert len(expected["events"]) == len(stream)
+
+    rng = random.Random(SEED)
+    messy = stream + [s for s in stream if rng.random() < 1 / 3] * 2
+    rng.shuffle(messy)
+    files = []
+    for k in range(2):
+        files.append(tmp_path / f"part{k}.csv")
+        write_scans(files[-1], messy[k::2])
+    reordered = databases.copy(prepared, "reordered")
+    workers = [start_worker(reordered, tmp_path) for _ in range(2)]
+    inbox = Inbox(reordered)
+    try:
+        for path in [*files, files[0]]:
+            run(reordered, ["import", "tracking", str(path), "--no-judge", *AT], tmp_path)
+        started = time.monotonic()
+        while inbox.pending():
+            assert time.monotonic() - started < 240, "the workers did not judge the stream"
+            assert all(w.poll() is None for w in workers), "a worker died"
+            time.sleep(0.1)
+        for w in workers:
+            w.terminate()
+        assert [w.wait(timeout=60) for w in workers] == [0, 0]
+    finally:
+        inbox.close()
+        for w in workers:
+            if w.poll() is None:
+                kill_group(w)
+    assert _state(reordered) == expected
+    run(reordered, ["audit", "verify"], tmp_path)
