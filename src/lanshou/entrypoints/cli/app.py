@@ -17,6 +17,7 @@ from lanshou.entrypoints.cli import (
     demo,
     imports,
     platforms,
+    retention,
     rules,
     server,
 )
@@ -39,6 +40,7 @@ imports.register(app)
 analytics.register(app)
 register_tracking(imports.app)
 platforms.register(app)
+retention.register(app)
 
 EXIT_INPUT = 2
 
