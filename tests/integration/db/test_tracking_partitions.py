@@ -134,8 +134,7 @@ def test_ensure_partitions_is_a_no_op_on_sqlite(db_engine: Engine) -> None:
         assert monthly_partitions(conn) == []
 
 
-@ON_POSTGRESQL
-def test_the_migration_puts_stored_events_into_their_months_and_keeps_ids(
+def test_the_migration_keeps_stored_events_and_ids_and_puts_them_into_their_months(
     db_engine: Engine,
 ) -> None:
     downgrade(db_engine, "0015")
@@ -146,9 +145,20 @@ def test_the_migration_puts_stored_events_into_their_months_and_keeps_ids(
     ]
     with db_engine.begin() as conn:
         conn.execute(insert(TABLE), rows)
-        ids = list(conn.execute(select(TABLE.c.id).order_by(TABLE.c.id)).scalars())
+        before = conn.execute(select(TABLE).order_by(TABLE.c.id)).all()
     upgrade(db_engine)
     with db_engine.begin() as conn:
+        assert conn.execute(select(TABLE).order_by(TABLE.c.id)).all() == before
+        ids = [r.id for r in before]
+        # New rows take ids after the moved ones (PostgreSQL: the sequence came along).
+        new = event_row(datetime(2035, 4, 3, tzinfo=UTC), datetime(2035, 4, 3, tzinfo=UTC), "N")
+        conn.execute(insert(TABLE).values(**new))
+        assert conn.execute(select(func.max(TABLE.c.id))).scalar_one() == ids[2] + 1
+        # The unique key is (dedup_key, event_time) on both databases.
+        with pytest.raises(IntegrityError), conn.begin_nested():
+            conn.execute(insert(TABLE).values(**new))
+        if db_engine.dialect.name != "postgresql":
+            return
         assert [m for m in monthly_partitions(conn) if m.year == 2035] == [
             Month(2035, 3),
             Month(2035, 4),
@@ -156,7 +166,7 @@ def test_the_migration_puts_stored_events_into_their_months_and_keeps_ids(
         placed = conn.execute(
             text(
                 "SELECT id, tableoid::regclass::text FROM tracking_events "
-                "WHERE event_time >= '2035-01-01' ORDER BY id"
+                "WHERE event_time < '2035-04-03' ORDER BY id"
             )
         ).all()
         assert placed == [
@@ -164,7 +174,3 @@ def test_the_migration_puts_stored_events_into_their_months_and_keeps_ids(
             (ids[1], "tracking_events_p203504"),
             (ids[2], "tracking_events_p203504"),
         ]
-        # New rows take ids after the moved ones (the sequence came along).
-        new = event_row(datetime(2035, 4, 3, tzinfo=UTC), datetime(2035, 4, 3, tzinfo=UTC), "N")
-        conn.execute(insert(TABLE).values(**new))
-        assert conn.execute(select(func.max(TABLE.c.id))).scalar_one() == ids[2] + 1
