@@ -23,11 +23,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, CursorResult, bindparam, text
+from sqlalchemy import Connection, CursorResult, Table, bindparam, text
 
-from lanshou.adapters.db.dialect import LockKey, advisory_xact_lock
+from lanshou.adapters.db.dialect import LockKey, advisory_xact_lock, hold_write_lock
+from lanshou.adapters.db.models.commerce import TrackingEvent
 from lanshou.adapters.db.types import UTCDateTime
 
 TABLE = "tracking_events"
@@ -214,7 +215,7 @@ def hold_month(conn: Connection, month: Month) -> None:
             conn.execute(text(f"LOCK TABLE {month.partition} IN SHARE MODE"))
         conn.execute(text(f"LOCK TABLE {DEFAULT_PARTITION} IN SHARE MODE"))
         return
-    conn.execute(text(f"DELETE FROM {TABLE} WHERE 0"))  # takes SQLite's write lock, changes nothing
+    hold_write_lock(conn, cast(Table, TrackingEvent.__table__))
 
 
 def remove_month(conn: Connection, month: Month) -> int:
