@@ -6,7 +6,8 @@ Three operations of the event path, each through the code the application runs:
 - the same batches resent (every key stored: the look-up alone answers);
 - one waybill's events read by the waybill index (what attaching orphan events and the
   order page ask), 2,000 waybills one query each.
-Events span 12 months, so the partitioned table has 12 partitions plus DEFAULT.
+Events span 12 months, so the partitioned table has 12 partitions plus DEFAULT. Both tables
+are analyzed after the first step (autovacuum would have been by then).
 """
 
 from __future__ import annotations
@@ -94,6 +95,12 @@ def run(quick: bool) -> list[Result]:
         timings: dict[str, dict[str, float]] = {name: {} for name in engines}
         # Alternate the order between steps so neither table always runs on a warmer cache.
         for step, order in (("store", (0, 1)), ("resend", (1, 0)), ("read", (0, 1))):
+            if step == "resend":
+                # As autovacuum would by then: on a partitioned table it analyzes each month's
+                # partition (never the parent), which is what the planner reads.
+                for engine in engines.values():
+                    with engine.begin() as conn:
+                        conn.execute(text("ANALYZE tracking_events"))
             for i in order:
                 name, engine = list(engines.items())[i]
                 if step == "read":
@@ -104,9 +111,6 @@ def run(quick: bool) -> list[Result]:
                     assert n == (len(data) if step == "store" else 0), (step, n)
                 timings[name][step] = seconds
                 log(f"  {name} {step}: {fmt_s(seconds)}")
-        for engine in engines.values():
-            with engine.begin() as conn:
-                conn.execute(text("ANALYZE tracking_events"))
     finally:
         plain.dispose()
         parted.dispose()
