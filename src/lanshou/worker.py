@@ -11,6 +11,7 @@ import logging
 import threading
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.partitions import Month, ensure_ahead
 from lanshou.alerts import dispatch_alerts
 from lanshou.analytics import refresh_aggregates
 from lanshou.appeals import escalate_overdue, expire_overdue
@@ -89,6 +90,14 @@ def export_audit_head(runtime: Runtime) -> None:
         export_head(session, runtime.settings.resolved_audit_head_file(), runtime.clock.now())
 
 
+def create_partitions_ahead(runtime: Runtime) -> list[Month]:
+    """The monthly partitions of tracking events for this month and the next two, before any
+    event needs them (PostgreSQL; a no-op on SQLite). An event of a month still without one
+    is kept in the DEFAULT partition and moved when its month is created."""
+    with unit_of_work(runtime.sessions) as session:
+        return ensure_ahead(session.connection(), runtime.clock.now())
+
+
 def sync_platforms(runtime: Runtime) -> None:
     """Connected shops' orders from their platform (抖店), each shop every
     ``platforms.sync_every``; a refusal is kept on the connection's row (admin page). Then the
@@ -124,6 +133,12 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
             sync_platforms(runtime)
         except Exception:
             log.exception("platform sync failed; will retry in %.0f s", interval)
+        try:
+            created = create_partitions_ahead(runtime)
+            if created:
+                log.info("tracking event partitions created: %s", ", ".join(map(str, created)))
+        except Exception:
+            log.exception("creating partitions failed; will retry in %.0f s", interval)
         try:
             export_audit_head(runtime)
         except Exception:

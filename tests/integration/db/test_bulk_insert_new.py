@@ -1,10 +1,11 @@
 """``insert_new``: rows whose unique key is new go in once; the keys inserted come back.
 
-On both backends with the ``tracking_events`` table (unique ``dedup_key``, ``shipment_id`` may
-be NULL). On PostgreSQL the keys already stored are looked up first and the rest go in by COPY
-inside a savepoint; a concurrent writer storing one of them in between makes the COPY fail, the
-savepoint is rolled back and the batch goes through a staging table with ``ON CONFLICT DO
-NOTHING``. That race is made deterministic here by rewriting the look-up so it finds nothing.
+On both backends with the ``tracking_events`` table (unique ``(dedup_key, event_time)``,
+partitioned by month on PostgreSQL; ``shipment_id`` may be NULL). On PostgreSQL the keys
+already stored are looked up first and the rest go in by COPY inside a savepoint; a concurrent
+writer storing one of them in between makes the COPY fail, the savepoint is rolled back and the
+batch goes through a staging table with ``ON CONFLICT DO NOTHING``. That race is made
+deterministic here by rewriting the look-up so it finds nothing.
 """
 
 from __future__ import annotations
@@ -111,8 +112,14 @@ def test_second_call_returns_only_the_keys_not_stored_yet(db_engine: Engine) -> 
     first = [row("a", 0), row("b", 1), row("c", 2)]
     with db_engine.begin() as conn:
         assert insert_new(conn, TABLE, first, "dedup_key") == {"a", "b", "c"}
-    # b and c again (with other content: the stored rows win), d and e new.
-    again = [row("b", 30, status="delivered"), row("d", 3), row("c", 40), row("e", 4)]
+    # b and c again (with other content: the stored rows win), d and e new. A key keeps its
+    # event time (the dedup key hashes it; the unique key is (dedup_key, event_time)).
+    again = [
+        row("b", 1, status="delivered"),
+        row("d", 3),
+        row("c", 2, location="北京"),
+        row("e", 4),
+    ]
     with db_engine.begin() as conn:
         assert insert_new(conn, TABLE, again, "dedup_key") == {"d", "e"}
     with db_engine.begin() as conn:
@@ -195,7 +202,8 @@ class Race:
         return sum(
             1
             for s in self.statements
-            if s.startswith("INSERT INTO tracking_events") and "ON CONFLICT (dedup_key)" in s
+            if s.startswith("INSERT INTO tracking_events")
+            and "ON CONFLICT (dedup_key, event_time)" in s
         )
 
 

@@ -9,13 +9,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 
-from lanshou.adapters.db.migrate import downgrade, upgrade
+from lanshou.adapters.db.migrate import compared, downgrade, upgrade
 from lanshou.adapters.db.models import Base, Platform, Shop
 
 
 def test_migrated_schema_matches_the_models(db_engine: Engine) -> None:
     with db_engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": compared})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

@@ -84,6 +84,7 @@ AREAS = (
     "imports",
     "orders",
     "platforms",
+    "retention",
 )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Connection,
     Select,
     Table,
+    UniqueConstraint,
     any_,
     bindparam,
     func,
@@ -151,27 +152,43 @@ def move_id_sequences_past(conn: Connection, tables: Sequence[Table]) -> None:
         )
 
 
+def conflict_columns(table: Table, key: str) -> tuple[str, ...]:
+    """The columns of ``table``'s unique key that holds ``key``: the ``ON CONFLICT`` target.
+    Usually ``key`` alone; ``tracking_events`` is unique on ``(dedup_key, event_time)``, since
+    a unique key of a partitioned table must hold its partition key (``adapters.db.partitions``)."""
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and key in constraint.columns:
+            names = tuple(c.name for c in constraint.columns)
+            return (key, *(n for n in names if n != key))
+    return (key,)
+
+
 def insert_new(conn: Connection, table: Table, rows: Sequence[Values], key: str) -> set[Any]:
     """Insert the rows whose unique ``key`` is not stored yet; return the keys inserted.
 
-    SQLite: one ``ON CONFLICT DO NOTHING … RETURNING`` per batch, so a row that a concurrent
-    writer stored first is skipped, never doubled, and not reported as new. PostgreSQL: the
-    keys already stored are looked up in one statement and the others go in by COPY, as fast as
-    a plain bulk load; should a concurrent writer store one of them in between, the COPY fails
-    on the key, is rolled back to a savepoint, and the batch goes through a staging table and
-    ``INSERT … SELECT … ON CONFLICT DO NOTHING`` instead.
+    The key's unique constraint may hold more columns (:func:`conflict_columns`); those follow
+    from ``key`` in every row (the dedup key hashes the event's time), so ``key`` still names
+    a row. SQLite: one ``ON CONFLICT DO NOTHING … RETURNING`` per batch, so a row that a
+    concurrent writer stored first is skipped, never doubled, and not reported as new.
+    PostgreSQL: the keys already stored are looked up in one statement (narrowed to the range
+    of the other columns, so a partitioned table reads only the partitions the batch falls in)
+    and the others go in by COPY, as fast as a plain bulk load; should a concurrent writer store
+    one of them in between, the COPY fails on the key, is rolled back to a savepoint, and the
+    batch goes through a staging table and ``INSERT … SELECT … ON CONFLICT DO NOTHING`` instead.
     """
     if not rows:
         return set()
     columns = list(rows[0])
     values = _tuples(rows, columns, _converters(conn, table, columns))
     names = ", ".join(columns)
+    target = ", ".join(conflict_columns(table, key))
     if conn.dialect.name == "postgresql":
         at = columns.index(key)
+        narrow, params = _within_ranges(table, key, columns, values)
         stored = set(
             conn.exec_driver_sql(
-                f"SELECT {key} FROM {table.name} WHERE {key} = ANY(%b)",
-                ([v[at] for v in values],),
+                f"SELECT {key} FROM {table.name} WHERE {key} = ANY(%b){narrow}",
+                (([v[at] for v in values]), *params),
             ).scalars()
         )
         fresh: dict[Any, tuple[Any, ...]] = {}
@@ -190,7 +207,7 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[Values], key: str)
         _copy(conn, stage, columns, values)
         result = conn.exec_driver_sql(
             f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} "
-            f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}"
+            f"ON CONFLICT ({target}) DO NOTHING RETURNING {key}"
         )
         keys = set(result.scalars())
         conn.exec_driver_sql(f"DELETE FROM {stage}")
@@ -202,11 +219,28 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[Values], key: str)
         part = values[i : i + step]
         result = conn.exec_driver_sql(
             f"INSERT INTO {table.name} ({names}) VALUES {', '.join([per_row] * len(part))} "
-            f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}",
+            f"ON CONFLICT ({target}) DO NOTHING RETURNING {key}",
             tuple(v for row in part for v in row),
         )
         inserted.update(result.scalars())
     return inserted
+
+
+def _within_ranges(
+    table: Table, key: str, columns: Sequence[str], values: Sequence[tuple[Any, ...]]
+) -> tuple[str, list[Any]]:
+    """``AND col BETWEEN lowest AND highest`` for the key's other unique columns (PostgreSQL
+    parameters): a stored row with the same key has the same value there, so nothing is
+    missed, and a partitioned table prunes the partitions outside the batch's range."""
+    sql, params = "", []
+    for name in conflict_columns(table, key)[1:]:
+        at = columns.index(name)
+        seen = [v[at] for v in values]
+        if any(x is None for x in seen):
+            continue
+        sql += f" AND {name} BETWEEN %s AND %s"
+        params += [min(seen), max(seen)]
+    return sql, params
 
 
 def update_many(conn: Connection, table: Table, rows: Sequence[Values], key: str = "id") -> None:
@@ -281,6 +315,7 @@ def _stage(conn: Connection, table: Table, columns: Sequence[str]) -> str:
 
 __all__ = [
     "among",
+    "conflict_columns",
     "insert_ids",
     "insert_many",
     "insert_new",

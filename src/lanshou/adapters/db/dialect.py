@@ -66,6 +66,8 @@ class LockKey(IntEnum):
     # Folding a waybill's inbox records into its shipment; with the waybill's hash as the
     # second key (:func:`advisory_xact_locks`), so it must fit 32 bits.
     TRACKING_FOLD = 0x4C53_5446  # "LSTF"
+    # Creating the monthly partitions of tracking events (adapters.db.partitions).
+    TRACKING_PARTITIONS = 0x4C53_5450  # "LSTP"
 
 
 def _on_postgresql(bind: Bind) -> bool:

@@ -18,6 +18,7 @@ from lanshou.entrypoints.cli import (
     imports,
     inbox,
     platforms,
+    retention,
     rules,
     server,
 )
@@ -41,6 +42,7 @@ imports.register(app)
 analytics.register(app)
 register_tracking(imports.app)
 platforms.register(app)
+retention.register(app)
 
 EXIT_INPUT = 2
 

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from lanshou.adapters.db.migrate import compared
 from lanshou.adapters.db.models import Base
 
 engine = context.config.attributes["engine"]
@@ -11,5 +12,6 @@ with engine.begin() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=compared,
     )
     context.run_migrations()

@@ -40,7 +40,14 @@ class AlertSubscription(Base):
     """One channel receives one event kind of its shop; ``lead_minutes`` 0 means every lead."""
 
     __tablename__ = "alert_subscriptions"
-    __table_args__ = (UniqueConstraint("channel_id", "event_kind", "lead_minutes"),)
+    # shop_id follows from channel_id, so it changes nothing here; it lets the key hold on a
+    # table distributed by shop (0020, tests/unit/db/test_citus_readiness.py).
+    __table_args__ = (
+        UniqueConstraint(
+            "channel_id", "event_kind", "lead_minutes", "shop_id",
+            name="uq_alert_subscriptions_channel_kind_lead_shop",  # the convention's is too long
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = id_column()
     shop_id: Mapped[int] = mapped_column(BigId, ForeignKey("shops.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lanshou.adapters.db.models.base import Base, BigId, id_column
@@ -35,11 +35,16 @@ class ComplaintTask(Base):
     """What the merchant must do for an upheld complaint (compensate, re-ship, refund) by when."""
 
     __tablename__ = "complaint_tasks"
-    __table_args__ = (Index("ix_complaint_tasks_state_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_complaint_tasks_state_due", "state", "due_at"),
+        # One task per complaint; shop_id (the complaint's) lets the key hold on a table
+        # distributed by shop (0020).
+        UniqueConstraint("complaint_id", "shop_id"),
+    )
 
     id: Mapped[int] = id_column()
     complaint_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("complaints.id", ondelete="CASCADE"), unique=True
+        BigId, ForeignKey("complaints.id", ondelete="CASCADE")
     )
     shop_id: Mapped[int] = mapped_column(BigId, ForeignKey("shops.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # compensate | reship | refund

@@ -151,10 +151,16 @@ class Shipment(Base):
 
 
 class TrackingEvent(Base):
+    """One carrier scan. On PostgreSQL the table is partitioned by month of ``event_time``
+    (migration 0019, ``adapters.db.partitions``) and its primary key there is ``(id,
+    event_time)``: a partitioned table's keys must hold the partition key. The dedup key is
+    unique together with ``event_time``, which it hashes: as strict as the key alone."""
+
     __tablename__ = "tracking_events"
     __table_args__ = (
         Index("ix_tracking_events_shipment_time", "shipment_id", "event_time"),
         Index("ix_tracking_events_waybill", "waybill_no"),
+        UniqueConstraint("dedup_key", "event_time"),
     )
 
     id: Mapped[int] = id_column()
@@ -170,5 +176,5 @@ class TrackingEvent(Base):
     description: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(32))  # kuaidi100, kdniao, webhook, import, demo
     # Hash of (source-independent) waybill, time, status, description: repeated pushes collapse.
-    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
+    dedup_key: Mapped[str] = mapped_column(String(64))
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
