@@ -19,7 +19,7 @@ from lanshou.imports.records import RowError, RowReader
 from lanshou.imports.rejects import RejectsFile
 from lanshou.imports.run import CHUNK, ReadRun, accepted_rows, scan_dates
 
-__all__ = ["SCAN_COLUMNS", "Scan", "scan_chunks"]
+__all__ = ["SCAN_COLUMNS", "SCAN_REQUIRED", "SCAN_TIMES", "Scan", "scan_chunks", "scan_from_row"]
 
 SCAN_COLUMNS = {
     "carrier": ["carrier"],
@@ -29,7 +29,8 @@ SCAN_COLUMNS = {
     "location": ["location"],
     "description": ["description"],
 }
-_TIMES = frozenset({"time"})
+SCAN_TIMES = frozenset({"time"})
+SCAN_REQUIRED = ["carrier", "waybill", "time", "status"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Scan:
     status: str
 
 
-def _scan(r: RowReader) -> Scan:
+def scan_from_row(r: RowReader) -> Scan:
     carrier = r.text("carrier", 64, required=True)
     waybill = r.text("waybill", 64, required=True)
     at = r.time("time", required=True)
@@ -56,16 +57,14 @@ def scan_chunks(
 ) -> Iterator[list[Scan]]:
     """The readable scans of `path` in chunks; the others go to its rejects file."""
     table = open_table(path)
-    index, orders = scan_dates(
-        table, SCAN_COLUMNS, ["carrier", "waybill", "time", "status"], date_order, times=_TIMES
-    )
+    index, orders = scan_dates(table, SCAN_COLUMNS, SCAN_REQUIRED, date_order, times=SCAN_TIMES)
     reader = RowReader(index, tz, orders)
     rejects = RejectsFile(path)
     chunk: list[Scan] = []
     try:
         for number, cells in accepted_rows(table, reader, rejects, run):
             try:
-                chunk.append(_scan(reader))
+                chunk.append(scan_from_row(reader))
             except RowError as exc:
                 run.reject(rejects, table, number, exc, cells)
                 continue
