@@ -39,14 +39,16 @@ _BLOCK = 1 << 20
 class SqlCsv:
     table: TableFile  # the input as the Python reader describes it (path, header)
     data: Path  # the file DuckDB reads: the input, or its UTF-8 copy
-    lines: int  # lines holding records, the header's included
 
     def cell(self, i: int) -> str:
         return f"c{i}"
 
     def rows(self) -> str:
         """Every record after the header with its row number (the header is row 1) and
-        ``blank`` (every cell empty: a row the Python reader skips)."""
+        ``blank`` (every cell empty: a row the Python reader skips).
+
+        ``null_padding`` makes DuckDB refuse a quoted line break (an error: the Python reader
+        takes the file), and :func:`prepare_csv` made sure no empty line shifts the numbers."""
         width = len(self.table.header)
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
         # The first cell is rarely blank: the others are looked at only when it is.
@@ -70,12 +72,12 @@ def prepare_csv(path: Path, scratch: Path) -> SqlCsv | None:
     rejects_path(path).unlink(missing_ok=True)  # as RejectsFile does: describe this run only
     encoding = table.encoding or "utf-8"
     data = path
-    lines = _count_lines(path, encoding) if encoding != "gb18030" else None
-    if lines is None:  # GBK/GB18030 text, or UTF-8 at the head only (as the reader switches)
+    plain = _plain_lines(path, encoding) if encoding != "gb18030" else None
+    if plain is None:  # GBK/GB18030 text, or UTF-8 at the head only (as the reader switches)
         encoding, data = "gb18030", scratch / f"{path.stem}.utf8.csv"
-        lines = _count_lines(path, encoding, copy_to=data)
-        if lines is None:
-            return None
+        plain = _plain_lines(path, encoding, copy_to=data)
+    if not plain:
+        return None
     table.encoding = encoding
     with path.open(encoding=encoding, newline="") as fh:
         first = fh.readline()
@@ -83,38 +85,42 @@ def prepare_csv(path: Path, scratch: Path) -> SqlCsv | None:
         return None
     header = next(csv.reader([first]))
     table.header = [h.replace("\ufeff", "").strip().lower() for h in header]
-    return SqlCsv(table, data, lines)
+    return SqlCsv(table, data)
 
 
-def _count_lines(path: Path, encoding: str, copy_to: Path | None = None) -> int | None:
-    """Lines up to the last non-empty one, decoding strictly (and copying as UTF-8); None if
-    the text is not in `encoding` or lines end in a lone CR."""
+def _plain_lines(path: Path, encoding: str, copy_to: Path | None = None) -> bool | None:
+    """Whether DuckDB numbers the rows as the Python reader does: no empty line before the
+    last record (DuckDB skips it, Python counts it) and no lone CR. Decodes strictly (copying
+    as UTF-8 to `copy_to`); None if the text is not in `encoding`."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
-    count = trailing = 0
     out = copy_to.open("w", encoding="utf-8", newline="") if copy_to is not None else None
+    tail, empty_line, crs, crlfs = "", False, 0, 0
     try:
         with path.open("rb") as fh:
-            while block := fh.read(_BLOCK):
-                text = decoder.decode(block)
+            while True:
+                block = fh.read(_BLOCK)
+                text = decoder.decode(block, final=not block)
                 if out is not None:
                     out.write(text)
-                count += text.count("\n")
-                stripped = text.rstrip("\r\n")
-                if stripped:
-                    trailing = text[len(stripped) :].count("\n")
-                else:
-                    trailing += text.count("\n")
-            tail = decoder.decode(b"", final=True)
-            if out is not None:
-                out.write(tail)
+                window = tail + text
+                if empty_line and text.strip("\r\n"):
+                    return False  # a record after an empty line
+                found = [i for i in (window.find("\n\n"), window.find("\n\r\n")) if i >= 0]
+                if found:
+                    if window[min(found) :].strip("\r\n"):
+                        return False
+                    empty_line = True
+                crs += text.count("\r")
+                crlfs += window.count("\r\n") - tail.count("\r\n")
+                tail = window[-2:]
+                if not block:
+                    break
     except UnicodeDecodeError:
         return None
     finally:
         if out is not None:
             out.close()
-    # Lines ending in a lone CR count as one here and as many in DuckDB: the caller's
-    # comparison of the two counts sends such a file to the Python reader.
-    return count - trailing + 1
+    return crs == crlfs
 
 
 RowCheck = Callable[[RowReader], object]

@@ -2,10 +2,12 @@
 orders table, by the rules of ``shop_orders.order_from_row`` (see ``sql_csv`` for when this path
 is taken and how rejects are worded).
 
-Statuses and carriers take few distinct values: those are resolved by the Python code itself
-(``Mapping.status``, ``CarrierResolver.code``) once per value and joined back, so the status
-words and the carrier alias table have one implementation. Times, amounts, quantities, text
-lengths and waybills are SQL over every row.
+One scan of the file fills a table of the row's texts and parsed values; ``sql_survey`` then
+settles the day/month orders and the zone from it. Statuses and carriers take few distinct
+values: those are resolved by the Python code itself (``Mapping.status``,
+``CarrierResolver.code``) once per value and joined back, so the status words and the carrier
+alias table have one implementation. Times, amounts, quantities, text lengths and waybills are
+SQL over every row.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ from lanshou.imports.mapping import ITEM_FIELDS, TIME_FIELDS, Mapping
 from lanshou.imports.records import ColumnIndex, RowReader
 from lanshou.imports.run import ReadRun, required_fields, wanted_columns
 from lanshou.imports.shop_orders import order_from_row
-from lanshou.imports.sql_csv import prepare_csv, reject_rows
-from lanshou.imports.sql_survey import field_text, survey
-from lanshou.imports.sql_time import TimeSql, staged, white_space
+from lanshou.imports.sql_csv import SqlCsv, prepare_csv, reject_rows
+from lanshou.imports.sql_survey import field_text, settle
+from lanshou.imports.sql_time import TimeSql, non_ascii_sql, staged, utc_sql, white_space
 from lanshou.orders import CarrierResolver
 
 __all__ = ["sql_orders"]
 
 TABLE = "chk_orders"
+_ROWS = "chk_order_rows"
+_TIMES = ("paid_at", "shipped_at", "exp_ship_time")
 # Text fields and the longest value ``order_from_row`` accepts.
 _LIMITS = {"order_id": 64, "shop": 64, "province": 32, "city": 64, "carrier": 64, "waybill": 64}
 _NUMBER = r"[+-]?([0-9]{1,27}(\.[0-9]{0,10})?|\.[0-9]{1,10})"
@@ -65,100 +69,136 @@ def sql_orders(
     Python reader must read the file."""
     if layout.multi_row or any(f in layout.columns for f in ITEM_FIELDS):
         return None
+    if any(f in layout.columns for f in TIME_FIELDS.difference(_TIMES)):
+        return None  # time columns order_from_row ignores yet scan_dates weighs
     source = prepare_csv(path, scratch)
     if source is None:
         return None
     index = ColumnIndex(
         wanted_columns(layout), source.table.header, str(path), required_fields(layout, shop)
     )
-    found = survey(
-        con,
-        source,
-        index,
-        times=TIME_FIELDS,
-        distinct=("status", "carrier"),
-        ascii_only=("waybill",),
-        forced=date_order,
-        tz=tz,
-    )
-    if found is None:
-        return None
-    con.execute("CREATE OR REPLACE TEMP TABLE chk_status_words (raw VARCHAR, status VARCHAR)")
-    words = [(w, layout.status(w, False)) for w in found.distinct["status"]]
-    if words:
-        con.executemany("INSERT INTO chk_status_words VALUES (?, ?)", words)
-    carriers = CarrierResolver()
-    con.execute("CREATE OR REPLACE TEMP TABLE chk_carrier_names (raw VARCHAR, code VARCHAR)")
-    names = [(n, carriers.code(n)) for n in found.distinct["carrier"]]
-    if names:
-        con.executemany("INSERT INTO chk_carrier_names VALUES (?, ?)", names)
-
-    times = {
-        fld: TimeSql(
-            fld,
-            [(source.cell(i), found.orders.get(name)) for i, name in index.index[fld]],
-            found.tz_seconds,
-        )
-        for fld in ("paid_at", "shipped_at", "exp_ship_time")
-        if index.has(fld)
+    orders: dict[str, DateOrder | None] = {
+        name: date_order for f in _TIMES for _, name in index.index.get(f, [])
     }
-    texts = [f"{field_text(source, index, f)} AS {f}" for f in (*_LIMITS, "status", "amount")]
-    texts.append(f"{field_text(source, index, 'quantity')} AS quantity_text")
-    rows = staged(source.rows(), texts, list(times.values()))
-
-    def us(fld: str) -> str:
-        return f"{fld}_us" if fld in times else "NULL::BIGINT"
-
-    def bad(fld: str) -> str:
-        return f"{fld}_bad" if fld in times else "false"
-
-    shop_id = "shop" if shop is None else f"coalesce(shop, {quote(shop)})"
-    blank_status = (
-        f"CASE WHEN {us('shipped_at')} IS NOT NULL THEN {quote(layout.status(None, True))} "
-        f"ELSE {quote(layout.status(None, False))} END"
-    )
-    quantity = _decimal("quantity_text")
-    checks = [f"({f} IS NULL OR length({f}) <= {limit})" for f, limit in _LIMITS.items()] + [
-        "order_id IS NOT NULL",
-        f"{shop_id} IS NOT NULL",
-        f"{us('paid_at')} IS NOT NULL AND NOT {bad('paid_at')}",
-        "amount_value >= 0",
-        f"NOT {bad('shipped_at')} AND NOT {bad('exp_ship_time')}",
-        "(quantity_text IS NULL OR (quantity_value = floor(quantity_value)"
-        " AND quantity_value BETWEEN 1 AND 1000000))",
-        "order_status IS NOT NULL",
-    ]
-    ok = " AND ".join(f"coalesce({c}, false)" for c in checks)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {TABLE} AS
-        SELECT seq, {ok} AS ok, order_id AS shipment_key, order_id, {shop_id} AS shop_id,
-               make_timestamptz({us("paid_at")}) AS paid_at,
-               make_timestamptz({us("shipped_at")}) AS shipped_at,
-               make_timestamptz({us("exp_ship_time")}) AS exp_ship_time,
-               NULL::TIMESTAMPTZ AS shipping_limit_at, NULL::TIMESTAMPTZ AS first_pickup_at,
-               CAST(round(amount_value, 2) AS DECIMAL(18,2)) AS amount,
-               CAST(coalesce(quantity_value, 1) AS INTEGER) AS quantity,
-               NULL::DECIMAL(18,2) AS max_unit_price, province, carrier_code,
-               upper(waybill) AS waybill, order_status
-        FROM (SELECT s.*, s.line AS seq, {_money("s.amount")} AS amount_value,
-                     {quantity} AS quantity_value, c.code AS carrier_code,
-                     CASE WHEN s.status IS NULL THEN {blank_status} ELSE w.status END
-                       AS order_status
-              FROM ({rows}) s
-              LEFT JOIN chk_status_words w ON w.raw = s.status
-              LEFT JOIN chk_carrier_names c ON c.raw = s.carrier)"""
-    )
+    try:
+        for _ in range(2):  # a second scan only for ambiguous dates whose order is now known
+            times = _scan(con, source, index, orders)
+            settled = settle(con, _ROWS, index, times, orders_used=orders, forced=date_order, tz=tz)
+            if settled is None or not settled.rescan:
+                break
+            orders = settled.orders
+    except duckdb.Error:
+        return None  # e.g. more cells than the header has, or a quoted line break
+    if settled is None or settled.rescan:
+        return None
+    _resolve(con, layout)
+    _orders_view(con, times, settled.tz_seconds, layout, shop)
     if _duplicates(con):
         return None
-    reader = RowReader(index, tz, found.orders)
     refused = f"SELECT seq FROM {TABLE} WHERE NOT ok"
-    has_refused = con.execute(f"SELECT count(*) FROM ({refused})").fetchone()
-    if has_refused and has_refused[0]:
+    row = con.execute(f"SELECT count(*) FROM ({refused})").fetchone()
+    if row and row[0]:
+        reader = RowReader(index, tz, settled.orders)
         if not reject_rows(
             con, source, refused, reader, lambda r: order_from_row(r, layout, shop), run
         ):
             return None
     return TABLE
+
+
+def _scan(
+    con: duckdb.DuckDBPyConnection,
+    source: SqlCsv,
+    index: ColumnIndex,
+    orders: dict[str, DateOrder | None],
+) -> list[TimeSql]:
+    """The one scan: every non-blank row's texts, parsed times, numbers and checks."""
+    times = [
+        TimeSql(f, [(source.cell(i), orders.get(name)) for i, name in index.index[f]])
+        for f in _TIMES
+        if index.has(f)
+    ]
+    texts = [f"{field_text(source, index, f)} AS {f}" for f in (*_LIMITS, "status", "amount")]
+    texts.append(f"{field_text(source, index, 'quantity')} AS quantity_text")
+    rows = staged(source.rows(), texts, times)
+    names = [t.name for t in times]
+    evidence = [c for t in times for cols in t.evidence() for c in cols]
+    checks = [f"({f} IS NULL OR length({f}) <= {limit})" for f, limit in _LIMITS.items()]
+    checks += [
+        "order_id IS NOT NULL",
+        "amount_value >= 0",
+        "(quantity_text IS NULL OR (quantity_value = floor(quantity_value)"
+        " AND quantity_value BETWEEN 1 AND 1000000))",
+        *(f"NOT {n}_bad" for n in names),
+    ]
+    if "paid_at" in names:
+        checks.append("paid_at_local IS NOT NULL")
+    undecided = [f"{n}_undecided" for n in names] + [f"coalesce({non_ascii_sql('waybill')}, false)"]
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_ROWS} AS
+        SELECT line, {" AND ".join(f"coalesce({c}, false)" for c in checks)} AS checked,
+               {" OR ".join(undecided)} AS undecided,
+               order_id, shop, province, carrier, upper(waybill) AS waybill, status,
+               CAST(round(amount_value, 2) AS DECIMAL(18,2)) AS amount,
+               CAST(coalesce(quantity_value, 1) AS INTEGER) AS quantity,
+               {", ".join(f"{n}_local, {n}_off" for n in names) or "NULL AS no_time"}
+               {"".join(", " + c for c in evidence)}
+        FROM (SELECT *, {_money("amount")} AS amount_value,
+                     {_decimal("quantity_text")} AS quantity_value
+              FROM ({rows}))"""
+    )
+    return times
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, layout: Mapping) -> None:
+    """The status words and carrier names of the file, resolved by the Python code."""
+    for table, column, resolve in (
+        ("chk_status_words", "status", lambda w: layout.status(w, False)),
+        ("chk_carrier_names", "carrier", CarrierResolver().code),
+    ):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (raw VARCHAR, resolved VARCHAR)")
+        values = con.execute(
+            f"SELECT DISTINCT {column} FROM {_ROWS} WHERE {column} IS NOT NULL"
+        ).fetchall()
+        if values:
+            con.executemany(
+                f"INSERT INTO {table} VALUES (?, ?)", [(v, resolve(v)) for (v,) in values]
+            )
+
+
+def _orders_view(
+    con: duckdb.DuckDBPyConnection,
+    times: list[TimeSql],
+    tz_seconds: int,
+    layout: Mapping,
+    shop: str | None,
+) -> None:
+    names = {t.name for t in times}
+
+    def at(fld: str) -> str:
+        return utc_sql(f"r.{fld}", tz_seconds) if fld in names else "NULL::TIMESTAMPTZ"
+
+    shipped = "r.shipped_at_local IS NOT NULL" if "shipped_at" in names else "false"
+    blank_status = (
+        f"CASE WHEN {shipped} THEN {quote(layout.status(None, True))} "
+        f"ELSE {quote(layout.status(None, False))} END"
+    )
+    shop_id = "r.shop" if shop is None else f"coalesce(r.shop, {quote(shop)})"
+    status = f"CASE WHEN r.status IS NULL THEN {blank_status} ELSE w.resolved END"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW {TABLE} AS
+        SELECT r.line AS seq,
+               r.checked AND {shop_id} IS NOT NULL AND ({status}) IS NOT NULL AS ok,
+               r.order_id AS shipment_key, r.order_id, {shop_id} AS shop_id,
+               {at("paid_at")} AS paid_at, {at("shipped_at")} AS shipped_at,
+               {at("exp_ship_time")} AS exp_ship_time,
+               NULL::TIMESTAMPTZ AS shipping_limit_at, NULL::TIMESTAMPTZ AS first_pickup_at,
+               r.amount, r.quantity, NULL::DECIMAL(18,2) AS max_unit_price, r.province,
+               c.resolved AS carrier_code, r.waybill, {status} AS order_status
+        FROM {_ROWS} r
+        LEFT JOIN chk_status_words w ON w.raw = r.status
+        LEFT JOIN chk_carrier_names c ON c.raw = r.carrier"""
+    )
 
 
 def _duplicates(con: duckdb.DuckDBPyConnection) -> bool:

@@ -1,6 +1,7 @@
 """A tracking file read by DuckDB into the first pickup of each waybill, by the rules of
 ``scans.scan_from_row`` (see ``sql_csv`` for when this path is taken and how rejects are
-worded). Only the pickup scans and the refused rows are kept."""
+worded). One scan keeps only what matters: the pickup scans, the refused rows and the rows that
+weigh on the day/month order or send the file to the Python reader."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from lanshou.domain.tracking import STATUSES
 from lanshou.imports.dates import DateOrder
 from lanshou.imports.records import ColumnIndex, RowReader
 from lanshou.imports.run import ReadRun
-from lanshou.imports.scans import SCAN_COLUMNS, SCAN_REQUIRED, SCAN_TIMES, scan_from_row
-from lanshou.imports.sql_csv import prepare_csv, reject_rows
-from lanshou.imports.sql_survey import field_text, survey
-from lanshou.imports.sql_time import TimeSql, staged
+from lanshou.imports.scans import SCAN_COLUMNS, SCAN_REQUIRED, scan_from_row
+from lanshou.imports.sql_csv import SqlCsv, prepare_csv, reject_rows
+from lanshou.imports.sql_survey import field_text, settle
+from lanshou.imports.sql_time import TimeSql, non_ascii_sql, staged, utc_sql
 
 __all__ = ["sql_pickups"]
 
 TABLE = "chk_pickups"
+_ROWS = "chk_scan_rows"
 _LIMITS = {"carrier": 64, "waybill": 64, "status": 32}
 
 
@@ -45,44 +47,53 @@ def sql_pickups(
     if source is None:
         return None
     index = ColumnIndex(SCAN_COLUMNS, source.table.header, str(path), SCAN_REQUIRED)
-    found = survey(
-        con,
-        source,
-        index,
-        times=SCAN_TIMES,
-        distinct=(),
-        ascii_only=("waybill",),
-        forced=date_order,
-        tz=tz,
-    )
-    if found is None:
-        return None
-    at = TimeSql(
-        "at",
-        [(source.cell(i), found.orders.get(name)) for i, name in index.index["time"]],
-        found.tz_seconds,
-    )
-    texts = [f"{field_text(source, index, f)} AS {f}" for f in _LIMITS]
-    checks = [f"{f} IS NOT NULL AND length({f}) <= {n}" for f, n in _LIMITS.items()]
-    checks += ["at_us IS NOT NULL AND NOT at_bad", f"status IN ({_in(STATUSES)})"]
-    ok = " AND ".join(f"coalesce({c}, false)" for c in checks)
+    orders: dict[str, DateOrder | None] = {name: date_order for _, name in index.index["time"]}
     pickups = _in(pickup_statuses)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE chk_scan_rows AS
-        SELECT line, ok, upper(waybill) AS waybill, at_us FROM (
-          SELECT line, {ok} AS ok, waybill, status, at_us
-          FROM ({staged(source.rows(), texts, [at])}))
-        WHERE NOT ok OR status IN ({pickups})"""
-    )
-    refused = "SELECT line FROM chk_scan_rows WHERE NOT ok"
+    try:
+        for _ in range(2):  # a second scan only for ambiguous dates whose order is now known
+            at = _scan(con, source, index, orders, pickups)
+            settled = settle(con, _ROWS, index, [at], orders_used=orders, forced=date_order, tz=tz)
+            if settled is None or not settled.rescan:
+                break
+            orders = settled.orders
+    except duckdb.Error:
+        return None  # e.g. more cells than the header has, or a quoted line break
+    if settled is None or settled.rescan:
+        return None
+    refused = f"SELECT line FROM {_ROWS} WHERE NOT ok"
     row = con.execute(f"SELECT count(*) FROM ({refused})").fetchone()
     if row and row[0]:
-        reader = RowReader(index, tz, found.orders)
+        reader = RowReader(index, tz, settled.orders)
         if not reject_rows(con, source, refused, reader, scan_from_row, run):
             return None
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {TABLE} AS
-        SELECT waybill, make_timestamptz(min(at_us)) AS first_pickup_at
-        FROM chk_scan_rows WHERE ok GROUP BY waybill"""
+        SELECT waybill, min({utc_sql("time", settled.tz_seconds)}) AS first_pickup_at
+        FROM {_ROWS} WHERE ok AND status IN ({pickups}) GROUP BY waybill"""
     )
     return TABLE
+
+
+def _scan(
+    con: duckdb.DuckDBPyConnection,
+    source: SqlCsv,
+    index: ColumnIndex,
+    orders: dict[str, DateOrder | None],
+    pickups: str,
+) -> TimeSql:
+    at = TimeSql("time", [(source.cell(i), orders.get(name)) for i, name in index.index["time"]])
+    texts = [f"{field_text(source, index, f)} AS {f}" for f in _LIMITS]
+    checks = [f"{f} IS NOT NULL AND length({f}) <= {n}" for f, n in _LIMITS.items()]
+    checks += ["time_local IS NOT NULL AND NOT time_bad", f"status IN ({_in(STATUSES)})"]
+    ok = " AND ".join(f"coalesce({c}, false)" for c in checks)
+    evidence = [c for cols in at.evidence() for c in cols]
+    undecided = f"time_undecided OR coalesce({non_ascii_sql('waybill')}, false)"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_ROWS} AS
+        SELECT * FROM (
+          SELECT line, {ok} AS ok, {undecided} AS undecided, upper(waybill) AS waybill, status,
+                 time_local, time_off, {", ".join(evidence)}
+          FROM ({staged(source.rows(), texts, [at])}))
+        WHERE NOT ok OR undecided OR status IN ({pickups}) OR {evidence[0]} IS NOT NULL"""
+    )
+    return at

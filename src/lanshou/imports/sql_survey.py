@@ -1,15 +1,16 @@
-"""The first pass of the CSV fast path, in one DuckDB scan: what ``scan_dates`` learns (each time
-column's day/month order, through ``infer_orders`` itself) and whether SQL can read the file.
+"""What ``scan_dates`` learns in its first pass, learnt instead from the table the one DuckDB
+scan filled: each time column's day/month order (through ``infer_orders`` itself), whether the
+profile's zone has one UTC offset over the file's years, and whether SQL could read every value.
 
-SQL hands the file back to the Python reader when a time cell is Unix seconds or holds
-non-ASCII characters besides the CJK time words, when a waybill is not ASCII (Python's and
-DuckDB's ``upper`` differ there), or when DuckDB's rows and the file's lines do not pair up.
+The scan parses with each column's order unknown (or ``--date-order``): a date like 1/5/2024 is
+then refused as ambiguous. If the evidence settles a column's order and such dates are there,
+the caller scans again with the orders known, exactly as the Python reader's second pass does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import duckdb
 
@@ -17,112 +18,80 @@ from lanshou.errors import InvalidInput
 from lanshou.imports.dates import DateOrder, OrderEvidence, TimeFormatError, infer_orders
 from lanshou.imports.records import ColumnIndex
 from lanshou.imports.sql_csv import SqlCsv
-from lanshou.imports.sql_time import (
-    ambiguity_sql,
-    epoch_sql,
-    fixed_offset,
-    non_ascii_sql,
-    text_sql,
-    time_text_sql,
-)
+from lanshou.imports.sql_time import TimeSql, fixed_offset, text_sql
 
-__all__ = ["Survey", "field_text", "survey"]
+__all__ = ["Settled", "field_text", "settle"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
-class Survey:
+class Settled:
     orders: dict[str, DateOrder | None]  # time column -> day/month order
     tz_seconds: int  # the profile zone's fixed offset over the file's years
-    distinct: dict[str, list[str]]  # field -> its distinct trimmed texts
+    rescan: bool  # ambiguous dates whose order is now known: scan again with `orders`
 
 
 def field_text(source: SqlCsv, index: ColumnIndex, fld: str) -> str:
     """The field's first non-empty column, trimmed (``RowReader.text``); NULL if none."""
-    spots = index.index.get(fld, [])
-    texts = [text_sql(source.cell(i)) for i, _ in spots]
-    return (
-        "NULL::VARCHAR"
-        if not texts
-        else texts[0]
-        if len(texts) == 1
-        else f"coalesce({', '.join(texts)})"
-    )
+    texts = [text_sql(source.cell(i)) for i, _ in index.index.get(fld, [])]
+    if not texts:
+        return "NULL::VARCHAR"
+    return texts[0] if len(texts) == 1 else f"coalesce({', '.join(texts)})"
 
 
-def survey(
+def settle(
     con: duckdb.DuckDBPyConnection,
-    source: SqlCsv,
+    table: str,
     index: ColumnIndex,
+    times: list[TimeSql],
     *,
-    times: frozenset[str],
-    distinct: tuple[str, ...],
-    ascii_only: tuple[str, ...],
+    orders_used: dict[str, DateOrder | None],
     forced: DateOrder | None,
     tz: tzinfo,
-) -> Survey | None:
-    """One scan of the file; None when the Python reader must read it."""
-    columns = {name: i for fld, spots in index.index.items() if fld in times for i, name in spots}
-    aggregates = ["count(*)", "count(*) FILTER (WHERE NOT blank)"]
-    undecided = []
-    years = []
-    for i in columns.values():
-        trimmed = text_sql(source.cell(i))
-        pair = f"ambiguity_{i}"
-        a, b = f"TRY_CAST({pair}.a AS INT)", f"TRY_CAST({pair}.b AS INT)"
-        raw = source.cell(i)
-        aggregates += [
-            f"count(*) FILTER (WHERE {a} > 12)",
-            f"count(*) FILTER (WHERE {a} <= 12 AND {b} > 12)",
-            f"count(*) FILTER (WHERE {a} <= 12 AND {b} <= 12 AND {a} <> {b})",
-            f"arg_min({raw}, line) FILTER (WHERE {a} > 12)",
-            f"arg_min({raw}, line) FILTER (WHERE {a} <= 12 AND {b} > 12)",
-        ]
-        text = time_text_sql(trimmed)
-        undecided += [epoch_sql(text), non_ascii_sql(text)]
-        years.append(f"TRY_CAST(nullif(regexp_extract({text}, '[0-9]{{4}}'), '') AS INT)")
-    undecided += [non_ascii_sql(field_text(source, index, f)) for f in ascii_only if index.has(f)]
-    if undecided:
-        aggregates.append(f"bool_or({' OR '.join(undecided)}) FILTER (WHERE NOT blank)")
-    else:
-        aggregates.append("false")
-    if years:
-        aggregates.append(f"min(least({', '.join(years)}))")
-        aggregates.append(f"max(greatest({', '.join(years)}))")
-    else:
-        aggregates += ["NULL", "NULL"]
-    for fld in distinct:
-        aggregates.append(
-            f"list(DISTINCT {field_text(source, index, fld)}) FILTER (WHERE NOT blank)"
-        )
-    pairs = ", ".join(
-        f"{ambiguity_sql(text_sql(source.cell(i)))} AS ambiguity_{i}" for i in columns.values()
-    )
-    query = f"SELECT {', '.join(aggregates)} FROM (SELECT *{', ' + pairs if pairs else ''} FROM ({source.rows()}))"
-    try:
-        row = con.execute(query).fetchone()
-    except duckdb.Error:
-        return None  # e.g. more cells than the header has, or a quoted line break
+) -> Settled | None:
+    """The orders and the zone's offset from `table` (with ``line``, ``undecided`` and the
+    columns of `times`); None when the Python reader must read the file (``undecided`` is true
+    somewhere, or the zone's offset changes over the file's years)."""
+    names = {t.name: [name for _, name in index.index[t.name]] for t in times}
+    aggregates = ["bool_or(undecided)"]
+    columns: list[str] = []
+    for t in times:
+        for name, (a, b, cell) in zip(names[t.name], t.evidence(), strict=True):
+            columns.append(name)
+            aggregates += [
+                f"count(*) FILTER (WHERE {a} > 12)",
+                f"count(*) FILTER (WHERE {a} <= 12 AND {b} > 12)",
+                f"count(*) FILTER (WHERE {a} <= 12 AND {b} <= 12 AND {a} <> {b})",
+                f"arg_min({cell}, line) FILTER (WHERE {a} > 12)",
+                f"arg_min({cell}, line) FILTER (WHERE {a} <= 12 AND {b} > 12)",
+            ]
+    locals_ = [f"{t.name}_local" for t in times] or ["NULL::BIGINT"]
+    aggregates += [f"min(least({', '.join(locals_)}))", f"max(greatest({', '.join(locals_)}))"]
+    row = con.execute(f"SELECT {', '.join(aggregates)} FROM {table}").fetchone()
     assert row is not None
-    total, *rest = row
-    if total != source.lines - 1:
+    flagged, *rest = row
+    if flagged:
         return None
-    rest = rest[1:]
-    evidence = {}
+    evidence: dict[str, OrderEvidence] = {}
     for name in columns:
         dmy, mdy, ambiguous, first_dmy, first_mdy, *rest = rest
         evidence[name] = OrderEvidence(dmy, mdy, ambiguous, first_dmy, first_mdy)
-    flagged, first_year, last_year, *lists = rest
-    if flagged:
-        return None
+    first, last = rest
     try:
-        orders = infer_orders(evidence, forced, str(source.table.path))
+        orders = infer_orders(evidence, forced, str(index.file))
     except TimeFormatError as exc:
         raise InvalidInput(str(exc)) from exc
-    tz_seconds = fixed_offset(tz, first_year, last_year)
+    tz_seconds = fixed_offset(tz, _year(first), _year(last))
     if tz_seconds is None:
         return None
-    found = {
-        fld: [v for v in (values or []) if v is not None]
-        for fld, values in zip(distinct, lists, strict=True)
-    }
-    return Survey(orders, tz_seconds, found)
+    rescan = any(
+        evidence[name].ambiguous and orders.get(name) != orders_used.get(name) for name in columns
+    )
+    return Settled(orders, tz_seconds, rescan)
+
+
+def _year(us: int | None) -> int | None:
+    if us is None:
+        return None
+    return (_EPOCH + timedelta(microseconds=us)).year

@@ -29,6 +29,7 @@ __all__ = [
     "staged",
     "text_sql",
     "time_text_sql",
+    "utc_sql",
     "white_space",
 ]
 
@@ -98,29 +99,35 @@ def ambiguity_sql(text: str) -> str:
 class TimeSql:
     """Parsing one time field in stages: each stage is a list of SELECT expressions over the
     columns of the stage before (``SELECT *, ... FROM (previous)``), so every regular
-    expression and every part of a value is computed once."""
+    expression and every part of a value is computed once.
 
-    def __init__(self, name: str, cells: list[tuple[str, DateOrder | None]], tz_seconds: int):
+    The last stage gives ``<name>_local`` (the wall-clock time as microseconds), ``<name>_off``
+    (the written UTC offset in seconds, NULL for a naive time: the profile's zone applies),
+    ``<name>_bad`` (text that is no time), ``<name>_undecided`` (a value only Python reads), and
+    per column ``<name>_ea<i>``/``_eb<i>``/``_ev<i>``: the numbers and the cell of a year-last
+    date, what ``scan_dates`` gathers as day/month order evidence."""
+
+    def __init__(self, name: str, cells: list[tuple[str, DateOrder | None]]):
         self.name = name
         # (a column's cell, that column's day/month order), in the field's order
         self.cells = cells
-        self.tz_seconds = tz_seconds
 
     def stages(self) -> list[list[str]]:
-        """The stages; the last gives ``<name>_us`` (UTC microseconds or NULL) and
-        ``<name>_bad`` (text that is no time). The field's value is its first non-empty column,
-        as ``RowReader.time`` takes it, even if that text reads as no time at all."""
+        """The stages. The field's value is its first non-empty column, as ``RowReader.time``
+        takes it, even if that text reads as no time at all."""
         n = self.name
         first, last = quote(sql_regex(YEAR_FIRST)), quote(sql_regex(YEAR_LAST))
         out: list[list[str]] = [[], [], [], [], [], []]
-        whens_us, whens_bad = [], []
+        whens: dict[str, list[str]] = {"local": [], "off": [], "bad": []}
+        undecided = []
         for i, (cell, order) in enumerate(self.cells):
             s, t, f, lst = f"{n}_s{i}", f"{n}_t{i}", f"{n}_f{i}", f"{n}_l{i}"
+            plain, e = f"{n}_p{i}", f"{n}_e{i}"
             out[0].append(f"{text_sql(cell)} AS {s}")
+            out[0].append(f"{cell} AS {n}_r{i}")
             out[1].append(f"{time_text_sql(s)} AS {t}")
             # The shape nearly every export writes, as ``parse_time`` reads it first (`PLAIN`):
             # strptime, and the general stages only for the other values.
-            plain = f"{n}_p{i}"
             out[1].append(
                 f"CASE WHEN regexp_full_match({s}, {quote(PLAIN.pattern)}) "
                 f"THEN epoch_us(try_strptime({s}, {_PLAIN_FORMATS})) END AS {plain}"
@@ -133,19 +140,44 @@ class TimeSql:
                 f"CASE WHEN {plain} IS NULL AND {t} IS NOT NULL AND NOT regexp_matches({t}, "
                 f"{first}) THEN regexp_extract({t}, {last}, {_LAST_GROUPS}) END AS {lst}"
             )
+            # Evidence is read from the cell as written (``dates.ambiguity``), not translated.
+            out[2].append(
+                f"CASE WHEN {plain} IS NULL AND {s} IS NOT NULL THEN {ambiguity_sql(s)} END AS {e}"
+            )
+            out[2].append(
+                f"{plain} IS NULL AND {t} IS NOT NULL AND "
+                f"({epoch_sql(t)} OR {non_ascii_sql(t)}) AS {n}_x{i}"
+            )
             out[3].extend(self._parts(i, order))
+            out[3] += [
+                f"CASE WHEN {e}.a <> '' THEN TRY_CAST({e}.a AS INT) END AS {n}_ea{i}",
+                f"CASE WHEN {e}.a <> '' THEN TRY_CAST({e}.b AS INT) END AS {n}_eb{i}",
+                f"CASE WHEN {e}.a <> '' THEN {n}_r{i} END AS {n}_ev{i}",
+            ]
             out[4].extend(self._derived(i))
-            us, bad = self._result(i)
-            whens_us.append(f"WHEN {s} IS NOT NULL THEN {us}")
-            whens_bad.append(f"WHEN {s} IS NOT NULL THEN {bad}")
+            for key, expr in zip(("local", "off", "bad"), self._result(i), strict=True):
+                whens[key].append(f"WHEN {s} IS NOT NULL THEN {expr}")
+            undecided.append(f"coalesce({n}_x{i}, false)")
         if not self.cells:
-            out[5] = [f"NULL::BIGINT AS {n}_us", f"false AS {n}_bad"]
+            out[5] = [
+                f"NULL::BIGINT AS {n}_local",
+                f"NULL::BIGINT AS {n}_off",
+                f"false AS {n}_bad",
+                f"false AS {n}_undecided",
+            ]
         else:
             out[5] = [
-                f"CASE {' '.join(whens_us)} END AS {n}_us",
-                f"CASE {' '.join(whens_bad)} ELSE false END AS {n}_bad",
+                f"CASE {' '.join(whens['local'])} END AS {n}_local",
+                f"CASE {' '.join(whens['off'])} END AS {n}_off",
+                f"CASE {' '.join(whens['bad'])} ELSE false END AS {n}_bad",
+                f"{' OR '.join(undecided)} AS {n}_undecided",
             ]
         return out
+
+    def evidence(self) -> list[tuple[str, str, str]]:
+        """Per column, the (a, b, cell) columns of its year-last evidence."""
+        n = self.name
+        return [(f"{n}_ea{i}", f"{n}_eb{i}", f"{n}_ev{i}") for i in range(len(self.cells))]
 
     def _parts(self, i: int, order: DateOrder | None) -> list[str]:
         """Stage 3: the numbers of the i-th column's value (NULL where there are none)."""
@@ -198,8 +230,8 @@ class TimeSql:
             f"coalesce(TRY_CAST(nullif(substr({digits}, 3), '') AS BIGINT), 0) AS {n}_om{i}",
         ]
 
-    def _result(self, i: int) -> tuple[str, str]:
-        """Stage 5: (UTC microseconds, bad) of the i-th column."""
+    def _result(self, i: int) -> tuple[str, str, str]:
+        """Stage 5: (wall-clock microseconds, offset seconds, bad) of the i-th column."""
         n = self.name
         y, mo, d, h = f"{n}_y{i}", f"{n}_mo{i}", f"{n}_d{i}", f"{n}_h{i}"
         mi, sc, ap, off = f"{n}_mi{i}", f"{n}_sc{i}", f"{n}_ap{i}", f"{n}_of{i}"
@@ -220,8 +252,8 @@ class TimeSql:
             f"({n}_k{i} > 0 AND NOT {n}_am{i} AND "
             f"CASE WHEN {date_ok} THEN {time_ok} ELSE false END)"
         )
-        off_seconds = (
-            f"CASE WHEN {off} = '' THEN {self.tz_seconds} WHEN {named} THEN 0 "
+        offset = (
+            f"CASE WHEN {off} = '' THEN NULL WHEN {named} THEN 0 "
             f"ELSE (CASE WHEN {off} LIKE '-%' THEN -1 ELSE 1 END) * ({oh} * 3600 + {om} * 60)"
             " END"
         )
@@ -230,12 +262,18 @@ class TimeSql:
             f"(({h} * 60 + {mi}) * 60 + {sc}) * 1000000 + {n}_mc{i}"
         )
         t, plain = f"{n}_t{i}", f"{n}_p{i}"
-        us = (
-            f"CASE WHEN {plain} IS NOT NULL THEN {plain} - {self.tz_seconds * 1_000_000} "
-            f"WHEN {t} IS NOT NULL AND {good} THEN {local_us} - ({off_seconds}) * 1000000 END"
+        local = (
+            f"CASE WHEN {plain} IS NOT NULL THEN {plain} "
+            f"WHEN {t} IS NOT NULL AND {good} THEN {local_us} END"
         )
+        off_seconds = f"CASE WHEN {plain} IS NULL AND {t} IS NOT NULL AND {good} THEN {offset} END"
         bad = f"({plain} IS NULL AND {t} IS NOT NULL AND NOT coalesce({good}, false))"
-        return us, bad
+        return local, off_seconds, bad
+
+
+def utc_sql(name: str, tz_seconds: int) -> str:
+    """A parsed time field as TIMESTAMPTZ: naive times in a zone of fixed offset `tz_seconds`."""
+    return f"make_timestamptz({name}_local - coalesce({name}_off, {tz_seconds}) * 1000000)"
 
 
 def staged(rows: str, columns: list[str], times: list[TimeSql]) -> str:
