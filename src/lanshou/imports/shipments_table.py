@@ -75,7 +75,7 @@ def _scan_csv(path: Path, columns: dict[str, str]) -> str:
     spec = "{" + ", ".join(f"{quote(c)}: {quote(t)}" for c, t in columns.items()) + "}"
     return (
         f"read_csv({quote(str(path))}, header=false, delim=',', quote='\"', escape='\"', "
-        f"columns={spec}, auto_detect=false)"
+        f"columns={spec}, auto_detect=false, new_line='\\n')"
     )
 
 
@@ -121,6 +121,7 @@ def export_reader(
                 _spool_orders(
                     con, scratch, source, orders, layout, run, profile, shop, date_order, items
                 )
+            order_table = done or "chk_orders"
             join, pickups = "", "NULL::TIMESTAMPTZ"
             if tracking is not None:
                 statuses = list(profile.pickup_statuses)
@@ -137,12 +138,12 @@ def export_reader(
                 if not done:
                     _spool_pickups(con, scratch, tracking, statuses, run, profile, date_order)
                 pickups = "p.first_pickup_at"
-                join = "LEFT JOIN chk_pickups p ON p.waybill = o.waybill"
+                join = f"LEFT JOIN {done or 'chk_pickups'} p ON p.waybill = o.waybill"
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW {TABLE} AS
             SELECT o.* EXCLUDE (first_pickup_at, seq, ok),
                    least(o.first_pickup_at, {pickups}) AS first_pickup_at
-            FROM chk_orders o {join} WHERE o.ok"""
+            FROM {order_table} o {join} WHERE o.ok"""
         )
         summary = run.summary
         return ReadResult(
@@ -172,7 +173,7 @@ def _spool_orders(
     carriers = CarrierResolver()
     spool = scratch / "shipments.csv"
     with spool.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
+        out = csv.writer(fh, lineterminator="\n")
         seq = 0
         chunks = read_orders(
             source,
@@ -208,7 +209,7 @@ def _spool_pickups(
     """The Python reader's scans, spooled and reduced to ``chk_pickups``."""
     scans = scratch / "scans.csv"
     with scans.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
+        out = csv.writer(fh, lineterminator="\n")
         for chunk in scan_chunks(tracking, profile.tz, date_order, run):
             out.writerows([s.waybill, s.time.isoformat(), s.status] for s in chunk)
     listed = ", ".join(quote(s) for s in statuses) or "NULL"

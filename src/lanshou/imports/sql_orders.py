@@ -30,7 +30,7 @@ from lanshou.orders import CarrierResolver
 
 __all__ = ["sql_orders"]
 
-TABLE = "chk_orders"
+TABLE = "chk_orders_sql"
 _ROWS = "chk_order_rows"
 _TIMES = ("paid_at", "shipped_at", "exp_ship_time")
 # Text fields and the longest value ``order_from_row`` accepts.

@@ -22,7 +22,7 @@ from lanshou.imports.sql_time import TimeSql, non_ascii_sql, staged, utc_sql
 
 __all__ = ["sql_pickups"]
 
-TABLE = "chk_pickups"
+TABLE = "chk_pickups_sql"
 _ROWS = "chk_scan_rows"
 _LIMITS = {"carrier": 64, "waybill": 64, "status": 32}
 
