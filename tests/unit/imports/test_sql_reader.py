@@ -153,7 +153,20 @@ def read(
 
 def expected_rows() -> list[tuple[object, ...]]:
     out = []
-    for key, shop, paid, shipped, exp, amount, qty, prov, carrier, waybill, status, pick in EXPECTED:
+    for (
+        key,
+        shop,
+        paid,
+        shipped,
+        exp,
+        amount,
+        qty,
+        prov,
+        carrier,
+        waybill,
+        status,
+        pick,
+    ) in EXPECTED:
         out.append(
             (
                 key,
@@ -229,8 +242,8 @@ def test_a_mixed_date_column_is_refused_alike(tmp_path: Path) -> None:
             read(orders, fast=fast)
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
-    assert "mixes day-first ('13/03/2026 10:00') and month-first ('03/14/2026 10:00')" in (
-        messages[0]
+    assert (
+        "mixes day-first ('13/03/2026 10:00') and month-first ('03/14/2026 10:00')" in (messages[0])
     )
 
 
@@ -244,10 +257,14 @@ def test_a_day_first_column_reads_its_ambiguous_dates_day_first(tmp_path: Path) 
     fast, _, result = read(orders)
     slow, _, _ = read(orders, fast=False)
     assert result.read_by == {str(orders): "sql"}
-    assert [(r[0], r[2]) for r in fast] == [(r[0], r[2]) for r in slow] == [
-        ("B1", utc("2026-03-13T02:00Z")),
-        ("B2", utc("2026-03-02T02:00Z")),
-    ]
+    assert (
+        [(r[0], r[2]) for r in fast]
+        == [(r[0], r[2]) for r in slow]
+        == [
+            ("B1", utc("2026-03-13T02:00Z")),
+            ("B2", utc("2026-03-02T02:00Z")),
+        ]
+    )
 
 
 @pytest.mark.parametrize(
