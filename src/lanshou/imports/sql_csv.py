@@ -153,8 +153,8 @@ def reject_rows(
         return False
     rejects = RejectsFile(source.table.path)
     try:
-        for line, exc, cells in worded:
-            run.reject(rejects, source.table, line, exc, cells)
+        for line, error, cells in worded:
+            run.reject(rejects, source.table, line, error, cells)
     finally:
         done = rejects.close()
         if done is not None:

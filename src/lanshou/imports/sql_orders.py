@@ -179,10 +179,9 @@ def _orders_view(
         return utc_sql(f"r.{fld}", tz_seconds) if fld in names else "NULL::TIMESTAMPTZ"
 
     shipped = "r.shipped_at_local IS NOT NULL" if "shipped_at" in names else "false"
-    blank_status = (
-        f"CASE WHEN {shipped} THEN {quote(layout.status(None, True))} "
-        f"ELSE {quote(layout.status(None, False))} END"
-    )
+    when_shipped, when_not = layout.status(None, True), layout.status(None, False)
+    assert when_shipped is not None and when_not is not None  # an empty status always reads
+    blank_status = f"CASE WHEN {shipped} THEN {quote(when_shipped)} ELSE {quote(when_not)} END"
     shop_id = "r.shop" if shop is None else f"coalesce(r.shop, {quote(shop)})"
     status = f"CASE WHEN r.status IS NULL THEN {blank_status} ELSE w.resolved END"
     con.execute(
