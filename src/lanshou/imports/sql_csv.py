@@ -136,6 +136,9 @@ def reject_rows(
 ) -> bool:
     """Word the rows `refused` (a query of row numbers) with the Python reader's `check` and
     write them as rejects; False (nothing written) if `check` accepts one of them."""
+    counted = con.execute(f"SELECT count(*) FROM ({refused})").fetchone()
+    if not counted or not counted[0]:
+        return True  # no second look at the file
     width = len(source.table.header)
     cells_sql = ", ".join(source.cell(i) for i in range(width))
     rows = con.execute(

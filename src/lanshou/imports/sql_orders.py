@@ -24,7 +24,7 @@ from lanshou.imports.records import ColumnIndex, RowReader
 from lanshou.imports.run import ReadRun, required_fields, wanted_columns
 from lanshou.imports.shop_orders import order_from_row
 from lanshou.imports.sql_csv import SqlCsv, prepare_csv, reject_rows
-from lanshou.imports.sql_survey import field_text, settle
+from lanshou.imports.sql_survey import field_text, scan_and_settle
 from lanshou.imports.sql_time import TimeSql, non_ascii_sql, staged, utc_sql, white_space
 from lanshou.orders import CarrierResolver
 
@@ -80,29 +80,28 @@ def sql_orders(
     orders: dict[str, DateOrder | None] = {
         name: date_order for f in _TIMES for _, name in index.index.get(f, [])
     }
-    try:
-        for _ in range(2):  # a second scan only for ambiguous dates whose order is now known
-            times = _scan(con, source, index, orders)
-            settled = settle(con, _ROWS, index, times, orders_used=orders, forced=date_order, tz=tz)
-            if settled is None or not settled.rescan:
-                break
-            orders = settled.orders
-    except duckdb.Error:
-        return None  # e.g. more cells than the header has, or a quoted line break
-    if settled is None or settled.rescan:
+    scanned = scan_and_settle(
+        con,
+        lambda known: _scan(con, source, index, known),
+        _ROWS,
+        index,
+        orders,
+        forced=date_order,
+        tz=tz,
+    )
+    if scanned is None:
         return None
+    times, settled = scanned
     _resolve(con, layout)
     _orders_view(con, times, settled.tz_seconds, layout, shop)
     if _duplicates(con):
         return None
     refused = f"SELECT seq FROM {TABLE} WHERE NOT ok"
-    row = con.execute(f"SELECT count(*) FROM ({refused})").fetchone()
-    if row and row[0]:
-        reader = RowReader(index, tz, settled.orders)
-        if not reject_rows(
-            con, source, refused, reader, lambda r: order_from_row(r, layout, shop), run
-        ):
-            return None
+    reader = RowReader(index, tz, settled.orders)
+    if not reject_rows(
+        con, source, refused, reader, lambda r: order_from_row(r, layout, shop), run
+    ):
+        return None
     return TABLE
 
 

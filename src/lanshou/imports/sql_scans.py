@@ -17,7 +17,7 @@ from lanshou.imports.records import ColumnIndex, RowReader
 from lanshou.imports.run import ReadRun
 from lanshou.imports.scans import SCAN_COLUMNS, SCAN_REQUIRED, scan_from_row
 from lanshou.imports.sql_csv import SqlCsv, prepare_csv, reject_rows
-from lanshou.imports.sql_survey import field_text, settle
+from lanshou.imports.sql_survey import field_text, scan_and_settle
 from lanshou.imports.sql_time import TimeSql, non_ascii_sql, staged, utc_sql
 
 __all__ = ["sql_pickups"]
@@ -49,23 +49,22 @@ def sql_pickups(
     index = ColumnIndex(SCAN_COLUMNS, source.table.header, str(path), SCAN_REQUIRED)
     orders: dict[str, DateOrder | None] = {name: date_order for _, name in index.index["time"]}
     pickups = _in(pickup_statuses)
-    try:
-        for _ in range(2):  # a second scan only for ambiguous dates whose order is now known
-            at = _scan(con, source, index, orders, pickups)
-            settled = settle(con, _ROWS, index, [at], orders_used=orders, forced=date_order, tz=tz)
-            if settled is None or not settled.rescan:
-                break
-            orders = settled.orders
-    except duckdb.Error:
-        return None  # e.g. more cells than the header has, or a quoted line break
-    if settled is None or settled.rescan:
+    scanned = scan_and_settle(
+        con,
+        lambda known: [_scan(con, source, index, known, pickups)],
+        _ROWS,
+        index,
+        orders,
+        forced=date_order,
+        tz=tz,
+    )
+    if scanned is None:
         return None
+    _, settled = scanned
     refused = f"SELECT line FROM {_ROWS} WHERE NOT ok"
-    row = con.execute(f"SELECT count(*) FROM ({refused})").fetchone()
-    if row and row[0]:
-        reader = RowReader(index, tz, settled.orders)
-        if not reject_rows(con, source, refused, reader, scan_from_row, run):
-            return None
+    reader = RowReader(index, tz, settled.orders)
+    if not reject_rows(con, source, refused, reader, scan_from_row, run):
+        return None
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {TABLE} AS
         SELECT waybill, min({utc_sql("time", settled.tz_seconds)}) AS first_pickup_at

@@ -9,6 +9,7 @@ the caller scans again with the orders known, exactly as the Python reader's sec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -20,7 +21,7 @@ from lanshou.imports.records import ColumnIndex
 from lanshou.imports.sql_csv import SqlCsv
 from lanshou.imports.sql_time import TimeSql, fixed_offset, text_sql
 
-__all__ = ["Settled", "field_text", "settle"]
+__all__ = ["Settled", "field_text", "scan_and_settle", "settle"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -95,3 +96,29 @@ def _year(us: int | None) -> int | None:
     if us is None:
         return None
     return (_EPOCH + timedelta(microseconds=us)).year
+
+
+def scan_and_settle(
+    con: duckdb.DuckDBPyConnection,
+    scan: Callable[[dict[str, DateOrder | None]], list[TimeSql]],
+    table: str,
+    index: ColumnIndex,
+    orders: dict[str, DateOrder | None],
+    *,
+    forced: DateOrder | None,
+    tz: tzinfo,
+) -> tuple[list[TimeSql], Settled] | None:
+    """`scan` the file into `table` and settle it, scanning a second time only for ambiguous
+    dates whose order the first scan revealed; None when the Python reader must read it."""
+    try:
+        for _ in range(2):
+            times = scan(orders)
+            settled = settle(con, table, index, times, orders_used=orders, forced=forced, tz=tz)
+            if settled is None:
+                return None
+            if not settled.rescan:
+                return times, settled
+            orders = settled.orders
+    except duckdb.Error:
+        return None  # e.g. more cells than the header has, or a quoted line break
+    return None
