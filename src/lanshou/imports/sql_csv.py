@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import AnyStr
 
 import duckdb
 
@@ -90,36 +91,49 @@ def prepare_csv(path: Path, scratch: Path) -> SqlCsv | None:
 
 def _plain_lines(path: Path, encoding: str, copy_to: Path | None = None) -> bool | None:
     """Whether DuckDB numbers the rows as the Python reader does: no empty line before the
-    last record (DuckDB skips it, Python counts it) and no lone CR. Decodes strictly (copying
-    as UTF-8 to `copy_to`); None if the text is not in `encoding`."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
-    out = copy_to.open("w", encoding="utf-8", newline="") if copy_to is not None else None
-    tail, empty_line, crs, crlfs = "", False, 0, 0
-    try:
+    last record (DuckDB skips it, Python counts it) and no lone CR.
+
+    UTF-8 is looked at as bytes (DuckDB refuses invalid UTF-8 itself, and the file then goes to
+    the Python reader); other text is decoded strictly and copied as UTF-8 to `copy_to`. None if
+    the text is not in `encoding`."""
+    if copy_to is None:
         with path.open("rb") as fh:
-            while True:
-                block = fh.read(_BLOCK)
-                text = decoder.decode(block, final=not block)
-                if out is not None:
+            return _lines_ok(iter(lambda: fh.read(_BLOCK), b""), b"\n", b"\r")
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        with path.open("rb") as fh, copy_to.open("w", encoding="utf-8", newline="") as out:
+
+            def blocks() -> Iterator[str]:
+                while block := fh.read(_BLOCK):
+                    text = decoder.decode(block)
                     out.write(text)
-                window = tail + text
-                if empty_line and text.strip("\r\n"):
-                    return False  # a record after an empty line
-                found = [i for i in (window.find("\n\n"), window.find("\n\r\n")) if i >= 0]
-                if found:
-                    if window[min(found) :].strip("\r\n"):
-                        return False
-                    empty_line = True
-                crs += text.count("\r")
-                crlfs += window.count("\r\n") - tail.count("\r\n")
-                tail = window[-2:]
-                if not block:
-                    break
+                    yield text
+                tail = decoder.decode(b"", final=True)
+                out.write(tail)
+                yield tail
+
+            return _lines_ok(blocks(), "\n", "\r")
     except UnicodeDecodeError:
         return None
-    finally:
-        if out is not None:
-            out.close()
+
+
+def _lines_ok(blocks: Iterable[AnyStr], lf: AnyStr, cr: AnyStr) -> bool:
+    """No record after an empty line, and every CR followed by LF, over consecutive blocks."""
+    tail = lf[:0]
+    empty_line, crs, crlfs = False, 0, 0
+    ends = cr + lf
+    for text in blocks:
+        window = tail + text
+        if empty_line and text.strip(ends):
+            return False  # a record after an empty line
+        found = [i for i in (window.find(lf + lf), window.find(lf + cr + lf)) if i >= 0]
+        if found:
+            if window[min(found) :].strip(ends):
+                return False
+            empty_line = True
+        crs += text.count(cr)
+        crlfs += window.count(cr + lf) - tail.count(cr + lf)
+        tail = window[-2:]
     return crs == crlfs
 
 

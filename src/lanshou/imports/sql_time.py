@@ -117,56 +117,63 @@ class TimeSql:
         takes it, even if that text reads as no time at all."""
         n = self.name
         first, last = quote(sql_regex(YEAR_FIRST)), quote(sql_regex(YEAR_LAST))
-        out: list[list[str]] = [[], [], [], [], [], []]
+        out: list[list[str]] = [[], [], [], [], [], [], []]
         whens: dict[str, list[str]] = {"local": [], "off": [], "bad": []}
         undecided = []
         for i, (cell, order) in enumerate(self.cells):
             s, t, f, lst = f"{n}_s{i}", f"{n}_t{i}", f"{n}_f{i}", f"{n}_l{i}"
-            plain, e = f"{n}_p{i}", f"{n}_e{i}"
+            plain, e, g = f"{n}_p{i}", f"{n}_e{i}", f"{n}_g{i}"
+
+            def gated(exprs: list[str], g: str = g) -> list[str]:
+                """Computed only for the values the strptime shortcut did not read (a CASE
+                evaluates its branch on those rows alone)."""
+                out = []
+                for expr in exprs:
+                    body, _, alias = expr.rpartition(" AS ")
+                    out.append(f"CASE WHEN {g} THEN {body} END AS {alias}")
+                return out
+
             out[0].append(f"{text_sql(cell)} AS {s}")
             out[0].append(f"{cell} AS {n}_r{i}")
-            out[1].append(f"{time_text_sql(s)} AS {t}")
             # The shape nearly every export writes, as ``parse_time`` reads it first (`PLAIN`):
             # strptime, and the general stages only for the other values.
             out[1].append(
                 f"CASE WHEN regexp_full_match({s}, {quote(PLAIN.pattern)}) "
                 f"THEN epoch_us(try_strptime({s}, {_PLAIN_FORMATS})) END AS {plain}"
             )
-            out[2].append(
-                f"CASE WHEN {plain} IS NULL THEN regexp_extract({t}, {first}, {_FIRST_GROUPS})"
-                f" END AS {f}"
+            out[2].append(f"{plain} IS NULL AND {s} IS NOT NULL AS {g}")
+            out[2] += gated([f"{time_text_sql(s)} AS {t}"])
+            out[3] += gated(
+                [
+                    f"regexp_extract({t}, {first}, {_FIRST_GROUPS}) AS {f}",
+                    f"CASE WHEN {t} IS NOT NULL AND NOT regexp_matches({t}, {first}) "
+                    f"THEN regexp_extract({t}, {last}, {_LAST_GROUPS}) END AS {lst}",
+                    # Evidence is read from the cell as written (``dates.ambiguity``).
+                    f"{ambiguity_sql(s)} AS {e}",
+                    f"{t} IS NOT NULL AND ({epoch_sql(t)} OR {non_ascii_sql(t)}) AS {n}_x{i}",
+                ]
             )
-            out[2].append(
-                f"CASE WHEN {plain} IS NULL AND {t} IS NOT NULL AND NOT regexp_matches({t}, "
-                f"{first}) THEN regexp_extract({t}, {last}, {_LAST_GROUPS}) END AS {lst}"
+            out[4] += gated(self._parts(i, order))
+            out[4] += gated(
+                [
+                    f"CASE WHEN {e}.a <> '' THEN TRY_CAST({e}.a AS INT) END AS {n}_ea{i}",
+                    f"CASE WHEN {e}.a <> '' THEN TRY_CAST({e}.b AS INT) END AS {n}_eb{i}",
+                    f"CASE WHEN {e}.a <> '' THEN {n}_r{i} END AS {n}_ev{i}",
+                ]
             )
-            # Evidence is read from the cell as written (``dates.ambiguity``), not translated.
-            out[2].append(
-                f"CASE WHEN {plain} IS NULL AND {s} IS NOT NULL THEN {ambiguity_sql(s)} END AS {e}"
-            )
-            out[2].append(
-                f"{plain} IS NULL AND {t} IS NOT NULL AND "
-                f"({epoch_sql(t)} OR {non_ascii_sql(t)}) AS {n}_x{i}"
-            )
-            out[3].extend(self._parts(i, order))
-            out[3] += [
-                f"CASE WHEN {e}.a <> '' THEN TRY_CAST({e}.a AS INT) END AS {n}_ea{i}",
-                f"CASE WHEN {e}.a <> '' THEN TRY_CAST({e}.b AS INT) END AS {n}_eb{i}",
-                f"CASE WHEN {e}.a <> '' THEN {n}_r{i} END AS {n}_ev{i}",
-            ]
-            out[4].extend(self._derived(i))
+            out[5] += gated(self._derived(i))
             for key, expr in zip(("local", "off", "bad"), self._result(i), strict=True):
                 whens[key].append(f"WHEN {s} IS NOT NULL THEN {expr}")
             undecided.append(f"coalesce({n}_x{i}, false)")
         if not self.cells:
-            out[5] = [
+            out[6] = [
                 f"NULL::BIGINT AS {n}_local",
                 f"NULL::BIGINT AS {n}_off",
                 f"false AS {n}_bad",
                 f"false AS {n}_undecided",
             ]
         else:
-            out[5] = [
+            out[6] = [
                 f"CASE {' '.join(whens['local'])} END AS {n}_local",
                 f"CASE {' '.join(whens['off'])} END AS {n}_off",
                 f"CASE {' '.join(whens['bad'])} ELSE false END AS {n}_bad",
@@ -180,7 +187,7 @@ class TimeSql:
         return [(f"{n}_ea{i}", f"{n}_eb{i}", f"{n}_ev{i}") for i in range(len(self.cells))]
 
     def _parts(self, i: int, order: DateOrder | None) -> list[str]:
-        """Stage 3: the numbers of the i-th column's value (NULL where there are none)."""
+        """Stage 4: the numbers of the i-th column's value (NULL where there are none)."""
         n, f, lst = self.name, f"{self.name}_f{i}", f"{self.name}_l{i}"
         is_first = f"{f}.y <> ''"
         is_last = f"coalesce({lst}.y, '') <> ''"
@@ -218,7 +225,7 @@ class TimeSql:
         ]
 
     def _derived(self, i: int) -> list[str]:
-        """Stage 4: the 24-hour clock and the offset's hours and minutes."""
+        """Stage 5: the 24-hour clock and the offset's hours and minutes."""
         n = self.name
         ap, raw_hour, off = f"{n}_ap{i}", f"{n}_hr{i}", f"{n}_of{i}"
         digits = f"replace(substr({off}, 2), ':', '')"
@@ -231,7 +238,7 @@ class TimeSql:
         ]
 
     def _result(self, i: int) -> tuple[str, str, str]:
-        """Stage 5: (wall-clock microseconds, offset seconds, bad) of the i-th column."""
+        """Stage 6: (wall-clock microseconds, offset seconds, bad) of the i-th column."""
         n = self.name
         y, mo, d, h = f"{n}_y{i}", f"{n}_mo{i}", f"{n}_d{i}", f"{n}_h{i}"
         mi, sc, ap, off = f"{n}_mi{i}", f"{n}_sc{i}", f"{n}_ap{i}", f"{n}_of{i}"
@@ -266,8 +273,9 @@ class TimeSql:
             f"CASE WHEN {plain} IS NOT NULL THEN {plain} "
             f"WHEN {t} IS NOT NULL AND {good} THEN {local_us} END"
         )
-        off_seconds = f"CASE WHEN {plain} IS NULL AND {t} IS NOT NULL AND {good} THEN {offset} END"
-        bad = f"({plain} IS NULL AND {t} IS NOT NULL AND NOT coalesce({good}, false))"
+        general = f"{n}_g{i} AND {t} IS NOT NULL"
+        off_seconds = f"CASE WHEN {general} THEN CASE WHEN {good} THEN {offset} END END"
+        bad = f"CASE WHEN {general} THEN NOT coalesce({good}, false) ELSE false END"
         return local, off_seconds, bad
 
 

@@ -307,3 +307,26 @@ def test_an_xlsx_export_is_read_by_the_python_reader(tmp_path: Path) -> None:
     got, _, result = read(tmp_path / "orders.xlsx")
     assert result.read_by == {str(tmp_path / "orders.xlsx"): "python"}
     assert [r[0] for r in got] == ["A1"]
+
+
+def test_utf8_at_the_head_and_gbk_further_down_is_read_as_the_python_reader_does(
+    tmp_path: Path,
+) -> None:
+    """The reader sniffs 64 KiB; DuckDB refuses the GBK bytes further down, and the Python reader,
+    which switches to GB18030, reads the file."""
+    rows = [HEADER] + [
+        [f"H{i}", "s1", "2026-03-02 10:00:00", "10", "1", "", "", "", "", "", ""]
+        for i in range(2000)
+    ]
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerows(rows)
+    last = "Z1,店铺,2026-03-02 10:00:00,10,1,浙江省,,,,,\n"
+    orders = tmp_path / "orders.csv"
+    orders.write_bytes(head.getvalue().encode("ascii") + last.encode("gbk"))
+    assert len(head.getvalue()) > 64 * 1024
+
+    fast_rows, _, result = read(orders)
+    slow_rows, _, _ = read(orders, fast=False)
+    assert result.read_by == {str(orders): "python"}
+    assert plain(fast_rows) == plain(slow_rows)
+    assert [r[:2] for r in fast_rows if r[0] == "Z1"] == [("Z1", "店铺")]
