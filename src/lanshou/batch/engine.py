@@ -7,7 +7,8 @@
     shipping_limit_at, first_pickup_at TIMESTAMPTZ; amount, max_unit_price DECIMAL;
     quantity INTEGER; province, carrier_code, order_status VARCHAR
 
-Missing optional columns are read as NULL. `shipment_key` must be unique. The result has one
+Missing optional columns are read as NULL. A shipment is (`shop_id`, `shipment_key`), unique:
+two shops may use the same order number. The result has one
 row per evaluated shipment and rule (see `RESULT_COLUMNS`). Fines are allocated with window
 functions in the order (deadline, shipment_key, rule), exactly like `allocate_fines`.
 """
@@ -235,7 +236,7 @@ def evaluate_batch(
         rank = (
             ""
             if max_per_order is None
-            else """, ROW_NUMBER() OVER (PARTITION BY order_id
+            else """, ROW_NUMBER() OVER (PARTITION BY shop_id, order_id
                                     ORDER BY deadline_us, shipment_key, rule) AS order_rank"""
         )
         if day_cap is None:

@@ -54,6 +54,8 @@ class ReadResult:
     rejected: list[Rejected] = field(default_factory=list)
     orphan_orders: int = 0  # olist: orders whose items are not in the items file
     orphan_items: int = 0  # olist: items whose order is not in the orders file
+    # input file -> "sql" (DuckDB's CSV reader with the rules in SQL) or "python" (row by row)
+    read_by: dict[str, str] = field(default_factory=dict)
 
 
 # Fills a table of SHIPMENT_COLUMNS in the connection, reading times in the profile's zone.

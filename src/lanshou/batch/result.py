@@ -51,7 +51,7 @@ VIOLATION_COLUMNS = (
     "exempt",
 )
 # The order fines are allocated in (engine.py), so a listing reads like the ledger.
-VIOLATION_ORDER = ("deadline", "shipment_key", "rule")
+VIOLATION_ORDER = ("deadline", "shipment_key", "shop_id", "rule")
 
 
 @dataclass
@@ -161,8 +161,8 @@ def summarise(
 ) -> Summary:
     """The summary of the engine's result `table`, by DuckDB aggregates (see the docstring)."""
     row = con.execute(
-        f"""SELECT count(DISTINCT shipment_key),
-                   count(DISTINCT shipment_key) FILTER (WHERE deadline IS NOT NULL
+        f"""SELECT count(DISTINCT (shop_id, shipment_key)),
+                   count(DISTINCT (shop_id, shipment_key)) FILTER (WHERE deadline IS NOT NULL
                        AND satisfied_at IS NULL AND deadline >= ?)
             FROM {table}""",
         [now],

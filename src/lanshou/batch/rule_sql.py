@@ -176,7 +176,7 @@ def _declared(rule: Rule, ctx: RuleSqlContext) -> list[str]:
         ]
     lo = "coalesce(p.start_us, p.deadline1)"
     return [
-        f"""hits AS (SELECT p.shipment_key, e.id, e.mode,
+        f"""hits AS (SELECT p.shop_id, p.shipment_key, e.id, e.mode,
                 least(e.to_us, p.deadline1) - greatest(e.from_us, {lo}) AS overlap
             FROM r2 p JOIN {ctx.exemptions} e ON p.deadline1 IS NOT NULL AND NOT p.region_exclude
              AND (e.rules IS NULL OR list_contains(e.rules, {quote(rule.id)}))
@@ -186,16 +186,16 @@ def _declared(rule: Rule, ctx: RuleSqlContext) -> list[str]:
              AND (e.carriers IS NULL
                   OR list_contains(e.carriers, lower(coalesce(p.carrier_code, ''))))
              AND e.from_us <= p.deadline1 AND e.to_us > {lo})""",
-        """ex AS (SELECT shipment_key, min(id) FILTER (WHERE mode = 'exempt') AS ex_id,
+        """ex AS (SELECT shop_id, shipment_key, min(id) FILTER (WHERE mode = 'exempt') AS ex_id,
                 max(overlap) FILTER (WHERE mode = 'extend' AND overlap > 0) AS ext_us,
                 first(id ORDER BY overlap DESC, id) FILTER (WHERE mode = 'extend' AND overlap > 0)
                   AS ext_id
-            FROM hits GROUP BY shipment_key)""",
+            FROM hits GROUP BY shop_id, shipment_key)""",
         """r3 AS (SELECT r2.*, ex.ex_id, ex.ext_id,
                 deadline1 + CASE WHEN ex.ex_id IS NULL THEN coalesce(ex.ext_us, 0) ELSE 0 END
                   AS deadline_us,
                 region_exclude OR ex.ex_id IS NOT NULL AS exempt
-            FROM r2 LEFT JOIN ex USING (shipment_key))""",
+            FROM r2 LEFT JOIN ex USING (shop_id, shipment_key))""",
     ]
 
 

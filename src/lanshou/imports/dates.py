@@ -20,19 +20,22 @@ DATE_ORDERS: tuple[DateOrder, ...] = ("ymd", "mdy", "dmy")
 _TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?\s*([AaPp][Mm])?)?"
 # Z, +08:00, +0800, +08, -05 (hours only), UTC/GMT; a space before it is allowed.
 _OFFSET = r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?"
-_YEAR_FIRST = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + _OFFSET + "$")
-_YEAR_LAST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME + _OFFSET + "$")
-_EPOCH = re.compile(r"^\d{9,14}(?:\.\d+)?$")
+YEAR_FIRST = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + _OFFSET + "$")
+YEAR_LAST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME + _OFFSET + "$")
+EPOCH = re.compile(r"^\d{9,14}(?:\.\d+)?$")
 # The shape nearly every export writes (``2024-01-05 08:03[:07]``, ASCII digits): parsed by the
 # C `fromisoformat` instead of the general pattern. Same result; anything else, or an invalid
 # date, takes the general path, which also words the error.
-_PLAIN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?")
+PLAIN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?")
 # ... and what machine-written files (``isoformat()``, feeds, tracking exports) carry: the same
 # with ``Z`` or ``+08:00``, parsed by `fromisoformat` with its offset.
 _PLAIN_OFFSET = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
 )
-_CJK = str.maketrans({"年": "-", "月": "-", "日": " ", "时": ":", "分": " ", "秒": " "})
+# The time shapes below are the one definition both readers use: `sql_time` translates these
+# patterns and this table into DuckDB SQL for the CSV fast path.
+CJK_TIME = {"年": "-", "月": "-", "日": " ", "时": ":", "分": " ", "秒": " "}
+_CJK = str.maketrans(CJK_TIME)
 
 
 class TimeFormatError(ValueError):
@@ -41,7 +44,7 @@ class TimeFormatError(ValueError):
 
 def ambiguity(text: str) -> tuple[int, int] | None:
     """(first, second) numbers of a year-last date like ``1/5/2024``; None for other forms."""
-    m = _YEAR_LAST.match(text.strip())
+    m = YEAR_LAST.match(text.strip())
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
@@ -85,7 +88,7 @@ def parse_time(value: object, tz: tzinfo, order: DateOrder | None = None) -> dat
         return value if value.tzinfo is not None else value.replace(tzinfo=tz)
     if type(value) is str:
         plain = value.strip()
-        if _PLAIN.fullmatch(plain):
+        if PLAIN.fullmatch(plain):
             try:
                 return datetime.fromisoformat(plain).replace(tzinfo=tz)
             except ValueError:
@@ -98,14 +101,14 @@ def parse_time(value: object, tz: tzinfo, order: DateOrder | None = None) -> dat
     text = str(value).strip().translate(_CJK).strip()
     if not text:
         return None
-    if _EPOCH.match(text):
+    if EPOCH.match(text):
         number = float(text)
         seconds = number / 1000 if len(text.split(".")[0]) >= 12 else number
         return datetime.fromtimestamp(seconds, UTC)
-    m = _YEAR_FIRST.match(text)
+    m = YEAR_FIRST.match(text)
     if m:
         return _build(int(m[1]), int(m[2]), int(m[3]), m.groups()[3:], tz)
-    m = _YEAR_LAST.match(text)
+    m = YEAR_LAST.match(text)
     if m:
         a, b, year = int(m[1]), int(m[2]), int(m[3])
         if order is None:

@@ -85,6 +85,7 @@ class ColumnIndex:
         required: list[str],
     ) -> None:
         self.header = header
+        self.file = file
         position = {name: i for i, name in reversed(list(enumerate(header))) if name}
         self.index: dict[str, list[tuple[int, str]]] = {}
         for fld, names in wanted.items():

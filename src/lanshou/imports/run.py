@@ -142,6 +142,18 @@ class ImportRun:
         self.read.report("import", table)
 
 
+def required_fields(layout: Mapping, shop: str | None) -> list[str]:
+    """The fields a shop export's header must have (a shop column only without ``--shop``)."""
+    required = ["order_id", "paid_at"]
+    if layout.amount_scope == "order":
+        required.append("amount")
+    if shop is None and "shop" in layout.columns:
+        required.append("shop")
+    elif shop is None:
+        raise InvalidInput(f"the {layout.source} mapping has no shop column: pass --shop")
+    return required
+
+
 def wanted_columns(mapping: Mapping, items: bool = False) -> dict[str, list[str]]:
     cols = mapping.item_columns if items else mapping.columns
     return {f: mapping.names(f, items=items) for f in cols}

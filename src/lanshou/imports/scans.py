@@ -20,7 +20,7 @@ from lanshou.imports.records import RowError, RowReader
 from lanshou.imports.rejects import RejectsFile
 from lanshou.imports.run import CHUNK, ReadRun, accepted_rows, scan_dates
 
-__all__ = ["SCAN_COLUMNS", "scan_chunks"]
+__all__ = ["SCAN_COLUMNS", "SCAN_REQUIRED", "SCAN_TIMES", "scan_chunks", "scan_from_row"]
 
 SCAN_COLUMNS = {
     "carrier": ["carrier"],
@@ -30,8 +30,8 @@ SCAN_COLUMNS = {
     "location": ["location"],
     "description": ["description"],
 }
-_REQUIRED = ["carrier", "waybill", "time", "status"]
-_TIMES = frozenset({"time"})
+SCAN_REQUIRED = ["carrier", "waybill", "time", "status"]
+SCAN_TIMES = frozenset({"time"})
 _STATUS_LIST = ", ".join(sorted(STATUSES))
 
 
@@ -41,7 +41,7 @@ def _as_text(value: Cell) -> str:
     return (value or "").strip()
 
 
-def _event(r: RowReader) -> PlainEvent:
+def scan_from_row(r: RowReader) -> PlainEvent:
     """One row as a scan, or RowError naming the column."""
     carrier = r.text("carrier", 64, required=True)
     waybill = r.text("waybill", 64, required=True)
@@ -80,7 +80,12 @@ def scan_chunks(
     table = open_table(path)
     run.bytes_total = table.size * 2
     index, orders = scan_dates(
-        table, SCAN_COLUMNS, _REQUIRED, date_order, lambda: run.report("scan", table), _TIMES
+        table,
+        SCAN_COLUMNS,
+        SCAN_REQUIRED,
+        date_order,
+        lambda: run.report("scan", table),
+        SCAN_TIMES,
     )
     run.bytes_before = table.size
     reader = RowReader(index, tz, orders)
@@ -89,7 +94,7 @@ def scan_chunks(
     try:
         for number, cells in accepted_rows(table, reader, rejects, run):
             try:
-                events.append(_event(reader))
+                events.append(scan_from_row(reader))
             except RowError as exc:
                 run.reject(rejects, table, number, exc, cells)
                 continue

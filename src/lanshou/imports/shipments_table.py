@@ -24,10 +24,12 @@ from lanshou.batch import SHIPMENT_COLUMNS, ReadResult, ShipmentReader, quote
 from lanshou.domain.money import from_fen
 from lanshou.domain.rules.profile import Profile
 from lanshou.imports.dates import DateOrder
-from lanshou.imports.mapping import load_mapping
+from lanshou.imports.mapping import Mapping, load_mapping
 from lanshou.imports.records import OrderRecord
 from lanshou.imports.run import ImportSummary, ReadRun
 from lanshou.imports.scans import scan_chunks
+from lanshou.imports.sql_orders import sql_orders
+from lanshou.imports.sql_scans import sql_pickups
 from lanshou.imports.stream import read_orders
 from lanshou.orders import CarrierResolver
 
@@ -73,7 +75,7 @@ def _scan_csv(path: Path, columns: dict[str, str]) -> str:
     spec = "{" + ", ".join(f"{quote(c)}: {quote(t)}" for c, t in columns.items()) + "}"
     return (
         f"read_csv({quote(str(path))}, header=false, delim=',', quote='\"', escape='\"', "
-        f"columns={spec}, auto_detect=false)"
+        f"columns={spec}, auto_detect=false, new_line='\\n')"
     )
 
 
@@ -86,61 +88,62 @@ def export_reader(
     mapping: Path | None = None,
     shop: str | None = None,
     date_order: DateOrder | None = None,
+    fast: bool = True,
 ) -> ShipmentReader:
-    """The reader `lanshou check` runs: the export as ``import orders`` reads it."""
+    """The reader `lanshou check` runs: the export as ``import orders`` reads it.
+
+    Plain CSV files are read by DuckDB with the reader's rules in SQL (``sql_orders``,
+    ``sql_scans``); the rest, or all with `fast` off, row by row by the Python reader."""
 
     def read(con: duckdb.DuckDBPyConnection, profile: Profile) -> ReadResult:
         layout = load_mapping(source, mapping)
         run = ReadRun(ImportSummary(source), rejections=[])
-        carriers = CarrierResolver()
         with tempfile.TemporaryDirectory(prefix="lanshou-check-") as tmp:
-            spool = Path(tmp) / "shipments.csv"
-            with spool.open("w", newline="", encoding="utf-8") as fh:
-                out = csv.writer(fh)
-                seq = 0
-                chunks = read_orders(
-                    source,
+            scratch = Path(tmp)
+            # The CSV fast path first (DuckDB over the file); the Python reader for the rest.
+            read_by: dict[str, str] = {}
+            done = (
+                fast
+                and source != "olist"
+                and sql_orders(
+                    con,
                     orders,
                     layout,
                     run,
                     tz=profile.tz,
                     shop=shop,
                     date_order=date_order,
-                    items=items,
+                    scratch=scratch,
                 )
-                for records, _ in chunks:
-                    for rec in records:
-                        seq += 1
-                        out.writerow(_row(seq, rec, carriers))
-            # A later row of the same order is the import's update of it: the last one counts.
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE chk_orders AS SELECT * FROM
-                {_scan_csv(spool, _SPOOLED)}
-                QUALIFY row_number() OVER (PARTITION BY shop_id, shipment_key ORDER BY seq DESC)
-                  = 1"""
             )
-            pickups = "NULL::TIMESTAMPTZ"
-            join = ""
-            if tracking is not None:
-                scans = Path(tmp) / "scans.csv"
-                with scans.open("w", newline="", encoding="utf-8") as fh:
-                    out = csv.writer(fh)
-                    for chunk in scan_chunks(tracking, profile.tz, date_order, run):
-                        out.writerows([s.waybill, s.time.isoformat(), s.status] for s in chunk)
-                statuses = ", ".join(quote(s) for s in profile.pickup_statuses) or "NULL"
-                con.execute(
-                    f"""CREATE OR REPLACE TEMP TABLE chk_pickups AS
-                    SELECT waybill, min(time) AS first_pickup_at
-                    FROM {_scan_csv(scans, _SCANS)}
-                    WHERE status IN ({statuses}) GROUP BY waybill"""
+            read_by[str(orders)] = "sql" if done else "python"
+            if not done:
+                _spool_orders(
+                    con, scratch, source, orders, layout, run, profile, shop, date_order, items
                 )
+            order_table = done or "chk_orders"
+            join, pickups = "", "NULL::TIMESTAMPTZ"
+            if tracking is not None:
+                statuses = list(profile.pickup_statuses)
+                done = fast and sql_pickups(
+                    con,
+                    tracking,
+                    statuses,
+                    run,
+                    tz=profile.tz,
+                    date_order=date_order,
+                    scratch=scratch,
+                )
+                read_by[str(tracking)] = "sql" if done else "python"
+                if not done:
+                    _spool_pickups(con, scratch, tracking, statuses, run, profile, date_order)
                 pickups = "p.first_pickup_at"
-                join = "LEFT JOIN chk_pickups p ON p.waybill = o.waybill"
+                join = f"LEFT JOIN {done or 'chk_pickups'} p ON p.waybill = o.waybill"
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {TABLE} AS
-            SELECT o.* EXCLUDE (first_pickup_at, seq),
+            f"""CREATE OR REPLACE TEMP VIEW {TABLE} AS
+            SELECT o.* EXCLUDE (first_pickup_at, seq, ok),
                    least(o.first_pickup_at, {pickups}) AS first_pickup_at
-            FROM chk_orders o {join} ORDER BY o.seq"""
+            FROM {order_table} o {join} WHERE o.ok"""
         )
         summary = run.summary
         return ReadResult(
@@ -148,6 +151,71 @@ def export_reader(
             list(run.rejections or []),
             summary.orders_without_items,
             summary.items_without_orders,
+            read_by,
         )
 
     return read
+
+
+def _spool_orders(
+    con: duckdb.DuckDBPyConnection,
+    scratch: Path,
+    source: str,
+    orders: Path,
+    layout: Mapping,
+    run: ReadRun,
+    profile: Profile,
+    shop: str | None,
+    date_order: DateOrder | None,
+    items: Path | None,
+) -> None:
+    """The Python reader's records, spooled to a typed CSV and scanned into ``chk_orders``."""
+    carriers = CarrierResolver()
+    spool = scratch / "shipments.csv"
+    with spool.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        seq = 0
+        chunks = read_orders(
+            source,
+            orders,
+            layout,
+            run,
+            tz=profile.tz,
+            shop=shop,
+            date_order=date_order,
+            items=items,
+        )
+        for records, _ in chunks:
+            for rec in records:
+                seq += 1
+                out.writerow(_row(seq, rec, carriers))
+    # A later row of the same order is the import's update of it: the last one counts.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE chk_orders AS SELECT *, true AS ok FROM
+        {_scan_csv(spool, _SPOOLED)}
+        QUALIFY row_number() OVER (PARTITION BY shop_id, shipment_key ORDER BY seq DESC) = 1"""
+    )
+
+
+def _spool_pickups(
+    con: duckdb.DuckDBPyConnection,
+    scratch: Path,
+    tracking: Path,
+    statuses: list[str],
+    run: ReadRun,
+    profile: Profile,
+    date_order: DateOrder | None,
+) -> None:
+    """The Python reader's scans, spooled and reduced to ``chk_pickups``."""
+    scans = scratch / "scans.csv"
+    with scans.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        for chunk in scan_chunks(tracking, profile.tz, date_order, run):
+            out.writerows([s.waybill, s.time.isoformat(), s.status] for s in chunk)
+    listed = ", ".join(quote(s) for s in statuses) or "NULL"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE chk_pickups AS
+        SELECT waybill, min(time) AS first_pickup_at
+        FROM {_scan_csv(scans, _SCANS)}
+        WHERE status IN ({listed}) GROUP BY waybill"""
+    )

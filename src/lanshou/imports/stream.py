@@ -20,7 +20,14 @@ from lanshou.imports.olist import olist_chunks
 from lanshou.imports.reading import TableFile, open_table
 from lanshou.imports.records import OrderRecord, RowError, RowReader
 from lanshou.imports.rejects import RejectsFile
-from lanshou.imports.run import CHUNK, ReadRun, accepted_rows, scan_dates, wanted_columns
+from lanshou.imports.run import (
+    CHUNK,
+    ReadRun,
+    accepted_rows,
+    required_fields,
+    scan_dates,
+    wanted_columns,
+)
 from lanshou.imports.shop_orders import merge_row, order_from_row
 
 __all__ = ["SOURCES", "Chunks", "read_orders"]
@@ -59,13 +66,7 @@ def shop_order_chunks(
     """A shop's export (one row per order, or per item with ``multi_row``) in chunks."""
     table = open_table(path)
     run.bytes_total = table.size * 2
-    required = ["order_id", "paid_at"]
-    if layout.amount_scope == "order":
-        required.append("amount")
-    if shop is None and "shop" in layout.columns:
-        required.append("shop")
-    elif shop is None:
-        raise InvalidInput(f"the {layout.source} mapping has no shop column: pass --shop")
+    required = required_fields(layout, shop)
     index, orders = scan_dates(
         table, wanted_columns(layout), required, date_order, lambda: run.report("scan", table)
     )

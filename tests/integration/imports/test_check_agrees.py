@@ -15,13 +15,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Exemption, LedgerEntry, Order, Violation
+from lanshou.batch import ReadResult
 from lanshou.batch.cli import check_command
+from lanshou.domain.rules.profile import Profile
 from lanshou.enforcement.exemption_file import load_exemptions_file
 from lanshou.enforcement.receipts import receipt_totals
 from lanshou.enforcement.rules_context import RulesContext
@@ -118,9 +121,18 @@ def by_check(
     **reader: object,
 ) -> tuple[Verdicts, dict[str, object]]:
     out, err = io.StringIO(), io.StringIO()
+    read = export_reader(reader.pop("source", "generic"), orders, **reader)  # type: ignore[arg-type]
+    read_by: dict[str, str] = {}
+
+    def recorded(con: duckdb.DuckDBPyConnection, rules: Profile) -> ReadResult:
+        """The CLI's reader, noting which reader read each file (DuckDB's or Python's)."""
+        result = read(con, rules)
+        read_by.update({Path(f).name: how for f, how in result.read_by.items()})
+        return result
+
     rc = check_command(
         profile,
-        export_reader(reader.pop("source", "generic"), orders, **reader),  # type: ignore[arg-type]
+        recorded,
         now,
         True,
         "en",
@@ -131,6 +143,7 @@ def by_check(
     )
     assert rc == 0, err.getvalue()
     data = json.loads(out.getvalue())
+    data["read_by"] = read_by
     verdicts = sorted(
         (v["order_id"], v["rule"], v["exempt"], v["compensation"], v["fine"])
         for v in data["violations"]
@@ -195,6 +208,8 @@ def test_one_export_in_every_encoding_gives_one_verdict_on_both_paths(
     stored, summary = by_database(sessions, orders, tracking=tracking)
 
     assert checked == stored == EXPECTED
+    how = "python" if form == "xlsx" else "sql"
+    assert data["read_by"] == {orders.name: how, "scans.csv": "sql"}
     assert data["summary"] == {
         "shipments": 6,
         "evaluated": 4,
@@ -251,6 +266,7 @@ def test_a_douyin_export_in_gbk_agrees(sessions: sessionmaker[Session], tmp_path
         ("D2", "ship_timeout", False, "3.99", "10.00"),
     ]
     assert data["summary"]["evaluated"] == 2
+    assert data["read_by"] == {"douyin.csv": "python"}  # rows of one order merge: Python's
 
 
 def test_the_olist_files_after_a_spreadsheet_round_trip_agree(
@@ -352,8 +368,9 @@ def test_a_users_mapping_reads_the_same_on_both_paths(
     )
     options = {"mapping": mapping, "shop": "我的店", "date_order": "dmy"}
 
-    checked, _ = by_check(orders, **options)
+    checked, data = by_check(orders, **options)
     stored, _ = by_database(sessions, orders, **options)
+    assert data["read_by"] == {"mine.csv": "sql"}
 
     # M1 is never picked up (3.00 + 10.00); M3 shipped late (350.00 → 1 % = 3.50) and is never
     # picked up either.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -36,14 +36,22 @@ STATUSES = [
     "teleported",  # a reject on both paths
 ]
 AMOUNTS = ["2.50", "9.99", "50.00", "300.00", "600.00", "3001.00"]
-# (strftime pattern, --date-order): the forms exports and spreadsheet round trips write.
+# (strftime pattern, --date-order, zone written in): the forms exports and spreadsheet round
+# trips write, every offset form included.
+WEST = timezone(timedelta(hours=-5))
 STYLES = {
-    "iso": ("%Y-%m-%d %H:%M:%S", None),
-    "iso-t-offset": ("%Y-%m-%dT%H:%M:%S+08:00", None),
-    "slash": ("%Y/%m/%d %H:%M", None),
-    "cjk": ("%Y年%m月%d日 %H:%M", None),
-    "mdy": ("%m/%d/%Y %H:%M", "mdy"),
-    "dmy": ("%d/%m/%Y %H:%M", "dmy"),
+    "iso": ("%Y-%m-%d %H:%M:%S", None, CST),
+    "iso-t-offset": ("%Y-%m-%dT%H:%M:%S+08:00", None, CST),
+    "offset-compact": ("%Y-%m-%d %H:%M:%S%z", None, CST),
+    "offset-space": ("%Y-%m-%d %H:%M:%S +08:00", None, CST),
+    "offset-hours": ("%Y-%m-%dT%H:%M:%S+08", None, CST),
+    "offset-west": ("%Y-%m-%d %H:%M:%S-05", None, WEST),
+    "zulu": ("%Y-%m-%dT%H:%M:%SZ", None, UTC),
+    "twelve-hour": ("%Y-%m-%d %I:%M %p", None, CST),
+    "slash": ("%Y/%m/%d %H:%M", None, CST),
+    "cjk": ("%Y年%m月%d日 %H:%M", None, CST),
+    "mdy": ("%m/%d/%Y %H:%M", "mdy", CST),
+    "dmy": ("%d/%m/%Y %H:%M", "dmy", CST),
 }
 HEADER = [
     "order_id",
@@ -102,14 +110,14 @@ def exports(draw: st.DrawFn) -> dict[str, object]:
 
 
 def _files(tmp: Path, export: dict[str, object]) -> tuple[Path, Path, str | None]:
-    pattern, date_order = STYLES[str(export["style"])]
+    pattern, date_order, zone = STYLES[str(export["style"])]
     if export["form"] == "xlsx":
         # A spreadsheet keeps times as date cells (write_xlsx makes them from this form).
-        pattern, date_order = "%Y-%m-%d %H:%M", None
+        pattern, date_order, zone = "%Y-%m-%d %H:%M", None, CST
     exp_column = bool(export["exp_column"])
 
     def when(t: datetime | None) -> str:
-        return t.strftime(pattern) if t is not None else ""
+        return t.astimezone(zone).strftime(pattern) if t is not None else ""
 
     header = HEADER + (["exp_ship_time"] if exp_column else [])
     rows = [header]
@@ -161,6 +169,9 @@ def test_check_and_the_database_agree_on_any_export(
         checked, data = by_check(orders, tracking=tracking, now=now, date_order=date_order)
 
     assert checked == stored
+    # CSV is read by DuckDB with the reader's rules in SQL, a workbook by the Python reader.
+    how = "python" if export["form"] == "xlsx" else "sql"
+    assert data["read_by"] == {orders.name: how, "scans.csv": "sql"}
     assert len(data["rejected"]) == summary.rejected
     teleported = sum(1 for o in export["orders"] if o["status"] == "teleported")  # type: ignore[attr-defined]
     assert summary.rejected == teleported

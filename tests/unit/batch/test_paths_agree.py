@@ -118,10 +118,14 @@ def shipment(draw: st.DrawFn, i: int) -> ShipmentFacts:
     if draw(st.integers(0, 5)) == 0:
         exp = None
     unit = draw(st.sampled_from([None, *PRICES]))
+    # An order belongs to one shop (the database passes its own order ids): shared orders
+    # (several shipments) are O0-O8, O<n> of shop1 or shop2 by parity.
+    shared = draw(st.integers(0, 8)) if draw(st.booleans()) else None
+    shop = draw(st.sampled_from(["shop1", "shop2"])) if shared is None else f"shop{shared % 2 + 1}"
     return ShipmentFacts(
         shipment_key=f"K{i:03}",
-        order_id=f"O{draw(st.integers(0, 8))}" if draw(st.booleans()) else f"U{i}",
-        shop_id=draw(st.sampled_from(["shop1", "shop2"])),
+        order_id=f"O{shared}" if shared is not None else f"U{i}",
+        shop_id=shop,
         paid_at=paid,
         amount=Decimal(draw(st.sampled_from(PRICES))),
         shipped_at=shipped,
