@@ -60,7 +60,16 @@ def to_truetype(font: TTFont) -> None:
     font["maxp"] = newTable("maxp")
     maxp = font["maxp"]
     maxp.tableVersion = 0x00010000
-    for attr in ["maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs", "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"]:
+    for attr in [
+        "maxZones",
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ]:
         setattr(maxp, attr, 0)
     maxp.maxZones = 1
     font["head"].glyphDataFormat = 0
