@@ -161,7 +161,7 @@ def test_an_illegal_action_shows_the_409_message(
         client, f"/appeals/{aid}", f"/appeals/{aid}/reconsider", {"statement": "再次申诉"}
     )
     assert again.status_code == 409  # type: ignore[attr-defined]
-    assert "当前无法执行（409）：申诉状态为「已提交」。当前可执行：认领、撤回。" in again.text  # type: ignore[attr-defined]
+    assert "现在无法执行这一步：申诉状态为「已提交」。现在可以：认领、撤回。" in again.text  # type: ignore[attr-defined]
     with sessions() as s:
         assert s.get_one(Appeal, aid).state == "submitted"
 
@@ -185,7 +185,7 @@ def test_html_named_jpg_is_refused_with_the_415_message(
     evil = b"<html><body><script>alert(1)</script></body></html>"
     response = _file(client, violation_id, files=[("files", ("evil.jpg", evil, JPEG))])
     assert response.status_code == 415  # type: ignore[attr-defined]
-    assert "文件 evil.jpg 被拒绝（415）" in response.text  # type: ignore[attr-defined]
+    assert "文件 evil.jpg 未被接受" in response.text  # type: ignore[attr-defined]
     with sessions() as s:  # the draft went with it: all or nothing
         assert s.execute(select(func.count()).select_from(Appeal)).scalar_one() == 0
 

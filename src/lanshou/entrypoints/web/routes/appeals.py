@@ -78,7 +78,7 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
     if isinstance(exc, UnsupportedMediaType):
         return translate(
             locale,
-            "The file %(name)s was refused (415): its content is not an "
+            "The file %(name)s was not accepted: its content is not an "
             "accepted type or does not match its name. Accepted: JPEG, PNG, WebP, "
             "PDF, MP3, M4A, AMR, TXT, HTML, XLSX.",
             name=filename or "?",
@@ -138,11 +138,16 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
             state = translate(locale, STATE_LABELS.get(str(d["state"]), str(d["state"])))
             return translate(
                 locale,
-                "Not possible now (409): the appeal is %(state)s. Allowed now: %(actions)s.",
+                "This cannot be done now: the appeal is %(state)s. "
+                "What you can do now: %(actions)s.",
                 state=state,
                 actions="、".join(allowed) if allowed else "—",
             )
-        return translate(locale, "Not possible now (409): the record was changed meanwhile.")
+        return translate(
+            locale,
+            "This cannot be done now: someone changed the record meanwhile. "
+            "Reload the page and try again.",
+        )
     return translate(locale, "Some of the input was not valid. Please check it and try again.")
 
 
