@@ -123,6 +123,7 @@ def demo_world_at(engine: Engine, now: datetime, var_dir: Path) -> DemoAt:
             "appeal_submitted": appeal.id,
             "evidence_id": evidence,
             "shipment_id": filed.shipment_id,
+            "waybill": s.get_one(Shipment, filed.shipment_id).waybill_no,
             "shop_id": filed.shop_id,
             "today": now.astimezone(BEIJING).date().isoformat(),
         }
