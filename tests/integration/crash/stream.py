@@ -104,6 +104,11 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
+def _drainers_started(cwd: Path) -> int:
+    log = cwd / "worker.log"
+    return log.read_text().count("inbox drainer started") if log.exists() else 0
+
+
 def drain_with_workers(
     db: Database, cwd: Path, workers: int = 1, timeout: float = 240
 ) -> tuple[float, float]:
@@ -111,6 +116,7 @@ def drain_with_workers(
     process manager would (SIGTERM); return how long they took to start (to the first
     commit) and then to judge the rest."""
     started = time.monotonic()
+    ready_before = _drainers_started(cwd)
     processes = [start_worker(db, cwd) for _ in range(workers)]
     inbox = Inbox(db)
     try:
@@ -125,6 +131,12 @@ def drain_with_workers(
         ended = time.monotonic()
         first_commit = first_commit or ended
         took = (first_commit - started, ended - first_commit)
+        # The inbox may be empty before a worker is up (the killed runs finished it): a SIGTERM
+        # before its handler is installed ends it as the signal's default does. Stop only
+        # workers that are running, as a process manager's health check would.
+        while _drainers_started(cwd) < ready_before + workers:
+            assert time.monotonic() - started < timeout, (cwd / "worker.log").read_text()[-3000:]
+            time.sleep(0.05)
         for p in processes:
             p.terminate()
         for p in processes:
