@@ -110,3 +110,16 @@ def test_time_left_and_overdue() -> None:
     assert time_left(now - timedelta(minutes=5), now, "en") == "overdue 0h 05m"
     assert time_left(now - timedelta(minutes=5), now, "zh_CN") == "已超时 0小时05分"
     assert time_left(None, now, "en") == ""
+
+
+def test_the_cli_language_is_lang_else_the_default_locale_setting() -> None:
+    from lanshou.entrypoints.cli.common import cli_locale
+    from lanshou.errors import InvalidInput
+
+    assert cli_locale(None, "zh_CN") == "zh_CN"
+    assert cli_locale(None, "en") == "en"
+    assert cli_locale("en-US", "zh_CN") == "en"
+    assert cli_locale("zh-CN", "en") == "zh_CN"
+    with pytest.raises(InvalidInput) as refused:
+        cli_locale("fr", "zh_CN")
+    assert refused.value.message == "--lang: 'fr' is not a language lanshou speaks; use zh_CN or en"
