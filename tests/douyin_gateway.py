@@ -233,6 +233,8 @@ class FakeDouyinGateway:
         amount_fen: int = 5990,
         parcel: tuple[str, str, datetime] | None = None,
         province: str = "浙江省",
+        post_tel: str = "",
+        mask_post_tel: str = "1********35",
     ) -> dict[str, Any]:
         """An order as searchList answers it; ``parcel`` is (company code, waybill, ship time)."""
         paid = paid or updated
@@ -247,6 +249,8 @@ class FakeDouyinGateway:
             "ship_time": int(parcel[2].timestamp()) if parcel else 0,
             "pay_amount": amount_fen,
             "order_amount": amount_fen,
+            "post_tel": post_tel,  # empty, or a ciphertext since 抖店 encrypts buyer data
+            "mask_post_tel": mask_post_tel,  # e-commerce mask by default: no four digits
             "post_addr": {
                 "province": {"name": province, "id": "33"},
                 "city": {"name": "杭州市", "id": "3301"},

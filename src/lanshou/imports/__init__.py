@@ -10,6 +10,7 @@ the date scan), ``shop_orders`` (rows → orders), ``records`` and ``dates`` (pa
 the database), ``rejects`` (the rejects file).
 """
 
+from lanshou.imports.phone import phone_tail
 from lanshou.imports.records import ItemRecord, OrderRecord, ShipmentRecord
 from lanshou.imports.service import CHUNK, SOURCES, ImportProgress, ImportSummary, import_orders
 from lanshou.imports.shipments_table import export_reader
@@ -30,4 +31,5 @@ __all__ = [
     "export_reader",
     "import_orders",
     "import_tracking",
+    "phone_tail",
 ]

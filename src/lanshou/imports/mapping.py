@@ -40,6 +40,7 @@ FIELDS = {
     "carrier": "carrier code or name (顺丰, SF …)",
     "waybill": "waybill number",
     "exp_ship_time": "the platform's ship-by deadline",
+    "buyer_phone": "buyer's phone; only its last 4 digits are kept (masked 138****1234 works)",
     "shipping_limit_at": "hand-over deadline of the shipment (Olist)",
     "picked_up_at": "when the carrier took the parcel (Olist: a pickup scan)",
     "seller": "the seller of an item (Olist: the shop)",

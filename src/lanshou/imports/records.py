@@ -72,6 +72,9 @@ class OrderRecord:
     exp_ship_time: datetime | None = None
     items: dict[str, ItemRecord] = field(default_factory=dict)
     shipment: ShipmentRecord | None = None
+    # Only the last four digits of the buyer's phone, never the number (see ``phone``).
+    buyer_phone_tail: str | None = None
+    phone_without_tail: bool = False  # a phone was given, but without four trailing digits
 
 
 class ColumnIndex:

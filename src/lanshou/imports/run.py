@@ -50,6 +50,7 @@ class ImportSummary:
     items_without_orders: int = 0  # olist
     unknown_carriers: Counter[str] = field(default_factory=Counter)
     pickup_events: int = 0
+    phones_without_tail: int = 0  # orders whose buyer phone has no 4 trailing digits
     shipments_evaluated: int = 0
     chunks: int = 0
     rejects_files: list[Path] = field(default_factory=list)
@@ -82,6 +83,11 @@ class ImportSummary:
             out.append(
                 f"warning: {sum(self.unknown_carriers.values())} shipment(s) name a carrier "
                 f"lanshou does not know, kept without a carrier: {names}"
+            )
+        if self.phones_without_tail:
+            out.append(
+                f"warning: {self.phones_without_tail} order(s) have a buyer phone without 4 "
+                "trailing digits (masked or short), kept without a phone tail"
             )
         out += [f"rejected rows written to {p}" for p in self.rejects_files]
         return out

@@ -36,7 +36,8 @@ from lanshou.orders import CarrierResolver
 __all__ = ["export_reader"]
 
 TABLE = "chk_ships"
-_SPOOLED = {**SHIPMENT_COLUMNS, "seq": "BIGINT"}
+# The phone tail rides along (not an input of the evaluation): both readers must agree on it.
+_SPOOLED = {**SHIPMENT_COLUMNS, "buyer_phone_tail": "VARCHAR", "seq": "BIGINT"}
 _SCANS = {"waybill": "VARCHAR", "time": "TIMESTAMPTZ", "status": "VARCHAR"}
 
 
@@ -67,6 +68,7 @@ def _row(seq: int, rec: OrderRecord, carriers: CarrierResolver) -> list[object]:
         carriers.code(ship.carrier),
         ship.waybill,
         rec.status,
+        rec.buyer_phone_tail,
         seq,
     ]
 

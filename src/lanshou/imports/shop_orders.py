@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from lanshou.domain.tracking import normalise_waybill
 from lanshou.imports.mapping import Mapping
+from lanshou.imports.phone import phone_tail
 from lanshou.imports.records import ItemRecord, OrderRecord, RowError, RowReader, ShipmentRecord
 
-__all__ = ["merge_row", "order_from_row", "read_status"]
+__all__ = ["merge_row", "order_from_row", "read_phone_tail", "read_status"]
 
 
 def order_from_row(r: RowReader, mapping: Mapping, shop: str | None) -> OrderRecord:
@@ -52,7 +53,18 @@ def order_from_row(r: RowReader, mapping: Mapping, shop: str | None) -> OrderRec
         ),
     )
     record.status = read_status(r, mapping, shipped_at is not None)
+    record.buyer_phone_tail, record.phone_without_tail = read_phone_tail(r)
     return record
+
+
+def read_phone_tail(r: RowReader) -> tuple[str | None, bool]:
+    """The buyer phone's last four digits, and whether a phone was given without them (a
+    masked or short value: a warning, not a rejected row)."""
+    raw, _ = r.raw("buyer_phone")
+    if not isinstance(raw, str):
+        return None, False
+    tail = phone_tail(raw.strip())
+    return tail, tail is None
 
 
 def read_status(r: RowReader, mapping: Mapping, shipped: bool) -> str:
@@ -101,6 +113,10 @@ def merge_row(into: OrderRecord, other: OrderRecord, mapping: Mapping) -> None:
     into.province = into.province or other.province
     into.city = into.city or other.city
     into.exp_ship_time = into.exp_ship_time or other.exp_ship_time
+    into.buyer_phone_tail = into.buyer_phone_tail or other.buyer_phone_tail
+    into.phone_without_tail = into.buyer_phone_tail is None and (
+        into.phone_without_tail or other.phone_without_tail
+    )
     ship, more = into.shipment, other.shipment
     assert ship is not None and more is not None
     ship.amount_fen = into.amount_fen

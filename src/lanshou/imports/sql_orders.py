@@ -20,6 +20,7 @@ import duckdb
 from lanshou.batch import quote
 from lanshou.imports.dates import DateOrder
 from lanshou.imports.mapping import ITEM_FIELDS, TIME_FIELDS, Mapping
+from lanshou.imports.phone import PHONE_SHAPE
 from lanshou.imports.records import ColumnIndex, RowReader
 from lanshou.imports.run import ReadRun, required_fields, wanted_columns
 from lanshou.imports.shop_orders import order_from_row
@@ -102,6 +103,7 @@ def sql_orders(
         con, source, refused, reader, lambda r: order_from_row(r, layout, shop), run
     ):
         return None
+    run.summary.phones_without_tail += _phones_without_tail(con)
     return TABLE
 
 
@@ -119,6 +121,7 @@ def _scan(
     ]
     texts = [f"{field_text(source, index, f)} AS {f}" for f in (*_LIMITS, "status", "amount")]
     texts.append(f"{field_text(source, index, 'quantity')} AS quantity_text")
+    texts.append(f"{field_text(source, index, 'buyer_phone')} AS buyer_phone")
     rows = staged(source.rows(), texts, times)
     names = [t.name for t in times]
     evidence = [c for t in times for cols in t.evidence() for c in cols]
@@ -139,7 +142,9 @@ def _scan(
                {" OR ".join(undecided)} AS undecided,
                order_id, shop, province, carrier, upper(waybill) AS waybill, status,
                CAST(round(amount_value, 2) AS DECIMAL(18,2)) AS amount,
-               CAST(coalesce(quantity_value, 1) AS INTEGER) AS quantity,
+               CAST(coalesce(quantity_value, 1) AS INTEGER) AS quantity, buyer_phone,
+               CASE WHEN regexp_full_match(buyer_phone, {quote(PHONE_SHAPE)})
+                    THEN right(buyer_phone, 4) END AS buyer_phone_tail,
                {", ".join(f"{n}_local, {n}_off" for n in names) or "NULL AS no_time"}
                {"".join(", " + c for c in evidence)}
         FROM (SELECT *, {_money("amount")} AS amount_value,
@@ -192,11 +197,21 @@ def _orders_view(
                {at("exp_ship_time")} AS exp_ship_time,
                NULL::TIMESTAMPTZ AS shipping_limit_at, NULL::TIMESTAMPTZ AS first_pickup_at,
                r.amount, r.quantity, NULL::DECIMAL(18,2) AS max_unit_price, r.province,
-               c.resolved AS carrier_code, r.waybill, {status} AS order_status
+               c.resolved AS carrier_code, r.waybill, {status} AS order_status,
+               r.buyer_phone_tail
         FROM {_ROWS} r
         LEFT JOIN chk_status_words w ON w.raw = r.status
         LEFT JOIN chk_carrier_names c ON c.raw = r.carrier"""
     )
+
+
+def _phones_without_tail(con: duckdb.DuckDBPyConnection) -> int:
+    """Accepted orders with a buyer phone but no tail: the import's warning count."""
+    row = con.execute(
+        f"SELECT count(*) FROM {_ROWS} r JOIN {TABLE} t ON t.seq = r.line"
+        " WHERE t.ok AND r.buyer_phone IS NOT NULL AND r.buyer_phone_tail IS NULL"
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _duplicates(con: duckdb.DuckDBPyConnection) -> bool:

@@ -83,7 +83,7 @@ def shop_order_chunks(
                 record.row = number
                 key = (record.shop, record.external_id)
                 if rows_in_chunk >= CHUNK and key != last:
-                    yield list(pending.values()), table
+                    yield _counted(pending, run), table
                     pending, rows_in_chunk = {}, 0
                 first = pending.get(key)
                 if first is None:
@@ -100,8 +100,15 @@ def shop_order_chunks(
                 continue
             rows_in_chunk += 1
             last = key
-        yield list(pending.values()), table
+        yield _counted(pending, run), table
     finally:
         done = rejects.close()
         if done is not None:
             run.summary.rejects_files.append(done)
+
+
+def _counted(pending: dict[tuple[str, str], OrderRecord], run: ReadRun) -> list[OrderRecord]:
+    """A chunk's orders, its phones without a tail counted (once per order, rows merged)."""
+    records = list(pending.values())
+    run.summary.phones_without_tail += sum(r.phone_without_tail for r in records)
+    return records

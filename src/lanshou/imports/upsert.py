@@ -43,7 +43,11 @@ ORDER_FIELDS = (
     "buyer_province",
     "buyer_city",
     "exp_ship_time",
+    "buyer_phone_tail",
 )
+# Fields many sources do not carry (a file without a phone column, a masked phone): an order
+# read from one of those keeps what another source told.
+KEPT_WHEN_UNKNOWN = frozenset({"buyer_phone_tail"})
 ITEM_FIELDS = ("title", "unit_price_fen", "quantity")
 SHIPMENT_FIELDS = (
     "carrier_id",
@@ -138,7 +142,13 @@ def _find_orders(session: Session, keys: Iterable[tuple[int, str]], whole: bool)
 
 
 def _changes(old: Any, new: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
-    return {f: new[f] for f in fields if getattr(old, f) != new[f]}
+    """The fields whose value changes; None in a field of :data:`KEPT_WHEN_UNKNOWN` keeps
+    the stored value."""
+    return {
+        f: new[f]
+        for f in fields
+        if getattr(old, f) != new[f] and not (new[f] is None and f in KEPT_WHEN_UNKNOWN)
+    }
 
 
 class OrderWriter:
@@ -207,6 +217,8 @@ class OrderWriter:
                 "buyer_province": rec.province,
                 "buyer_city": rec.city,
                 "exp_ship_time": rec.exp_ship_time,
+                # A file without a phone (or a masked one) does not erase a known tail.
+                "buyer_phone_tail": rec.buyer_phone_tail,
             }
             existing = order_rows.get(key)
             if existing is None:

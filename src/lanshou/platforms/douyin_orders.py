@@ -8,6 +8,15 @@ binding), ``ship_time``, ``pay_amount`` (分), ``post_addr.province/city.name``,
 ``item_num``) and ``logistics_info[]`` (``tracking_no``, ``company``, ``company_name``,
 ``ship_time``). Times are Unix seconds.
 
+The buyer's phone: ``post_tel`` (收件人电话; empty or a ciphertext since 抖店 encrypts buyer
+data, ``encrypt_post_tel`` likewise) and ``mask_post_tel`` (收件人电话（脱敏后）), fields of
+``ShopOrderListItem`` in the same response file. The request is ``/order/searchList``
+(westng/doudian-sdk ``src/Api/order_searchList/OrderSearchListRequest.php``, whose param
+class lists no phone: the phone is only read, never searched by). The Open Platform's Java SDK
+documents the mask: ``1********35`` for e-commerce orders (two digits: no tail) and
+``*******1035`` for 即时零售 (the last four in clear). Only those four digits are kept
+(:func:`~lanshou.imports.phone_tail`): a ciphertext or a two-digit mask leaves no tail.
+
 Pure: no database, no gateway.
 """
 
@@ -18,11 +27,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lanshou.domain.tracking import normalise_waybill
-from lanshou.imports import ItemRecord, OrderRecord, ShipmentRecord
+from lanshou.imports import ItemRecord, OrderRecord, ShipmentRecord, phone_tail
 
 __all__ = [
     "STATUSES",
     "ExistingShipment",
+    "buyer_phone_tail",
     "needs_detail",
     "order_record",
     "unix_time",
@@ -73,6 +83,16 @@ def _name(addr: Any, part: str) -> str | None:
         return None
     name = str(addr[part].get("name") or "").strip()
     return name[:64] or None
+
+
+def buyer_phone_tail(order: dict[str, Any]) -> str | None:
+    """The last four digits of ``post_tel`` or else ``mask_post_tel``, if either shows them."""
+    for key in ("post_tel", "mask_post_tel"):
+        value = order.get(key)
+        tail = phone_tail(value.strip()) if isinstance(value, str) else None
+        if tail is not None:
+            return tail
+    return None
 
 
 def _items(order: dict[str, Any]) -> dict[str, ItemRecord]:
@@ -150,4 +170,5 @@ def order_record(
         exp_ship_time=unix_time(order.get("exp_ship_time")),
         items=items,
         shipment=shipment,
+        buyer_phone_tail=buyer_phone_tail(order),
     )

@@ -10,13 +10,16 @@ import io
 import re
 import zipfile
 from decimal import Decimal
+from typing import Any
 
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from lanshou.adapters.db.models import Violation
 from lanshou.enforcement import ledger
+from lanshou.entrypoints.cli import appeals as appeals_cli
 from tests.integration.appeals.conftest import jpeg_bytes
 from tests.integration.web.world import bearer, csrf_of, login
 from tests.pdf_tools import pdf_fonts, pdf_lines, pdf_pages_png, pdf_text
@@ -254,3 +257,50 @@ def test_a_character_outside_the_shipped_font_is_still_shown(  # type: ignore[no
         ("STSong-Light", "no"),
     }
     assert "2026-11-03 14:05:00 网点 · 王堃 电话 网点称车辆故障，次日上门" in pdf_lines(pdf)
+
+
+def _api_summary(client: TestClient, aid: int, **request: Any) -> bytes:
+    response = client.get(f"{API}/appeals/{aid}/dossier", **request)
+    assert response.status_code == 200, response.text
+    return zipfile.ZipFile(io.BytesIO(response.content)).read("summary.pdf")
+
+
+def _title(pdf: bytes) -> str:
+    return pdf_lines(pdf)[0]
+
+
+def test_the_api_and_the_cli_choose_the_summary_s_language(  # type: ignore[no-untyped-def]
+    client, runtime, violation_id, tmp_path, monkeypatch
+) -> None:
+    """?lang first, then Accept-Language, then the server's default (Chinese); the CLI's --lang."""
+    aid = _approved_case(client, violation_id)
+    merchant = bearer(client, "merchant")
+    zh, en = f"申诉资料汇总（申诉 #{aid}）", f"Appeal dossier (appeal #{aid})"
+
+    assert _title(_api_summary(client, aid, headers=merchant)) == zh
+    assert _title(_api_summary(client, aid, headers=merchant, params={"lang": "en"})) == en
+    english = {**merchant, "Accept-Language": "en-US,en;q=0.9,zh-CN;q=0.8"}
+    pdf = _api_summary(client, aid, headers=english)
+    assert _title(pdf) == en
+    assert "Consequences Booked: Compensation ¥3.00, Fine ¥10.00" in _flat(pdf)
+    chinese = {**merchant, "Accept-Language": "fr;q=1, zh-CN;q=0.5, en;q=0.2"}
+    assert _title(_api_summary(client, aid, headers=chinese)) == zh
+    assert _title(_api_summary(client, aid, headers=english, params={"lang": "zh-CN"})) == zh
+    refused = client.get(f"{API}/appeals/{aid}/dossier", headers=merchant, params={"lang": "fr"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["message"] == "lang: 'fr' is not zh_CN or en"
+
+    pages = pdf_pages_png(pdf, tmp_path / "english")
+    assert len(pages) == 3 and all(p.stat().st_size > 0 for p in pages)
+
+    monkeypatch.setattr(appeals_cli, "runtime", lambda: runtime)
+    for lang, title, said in (
+        (None, zh, "已写入 {out}（{size} 字节）"),
+        ("en", en, "wrote {out} ({size} bytes)"),
+    ):
+        out = tmp_path / f"dossier-{lang}.zip"
+        args = [str(aid), "--out", str(out), *(["--lang", lang] if lang else [])]
+        ran = CliRunner().invoke(appeals_cli.app, args)  # its one command: no name
+        assert ran.exit_code == 0, ran.output
+        assert ran.output == said.format(out=out, size=out.stat().st_size) + "\n"
+        assert _title(zipfile.ZipFile(out).read("summary.pdf")) == title

@@ -228,10 +228,37 @@ def test_the_command_reads_through_the_same_layer_and_exits_1_on_rejects(
     try:
         args = ["import", "tracking", str(path), "--now", "2026-11-04T00:00:00+08:00"]
         out = CliRunner().invoke(app, args)
+        again = CliRunner().invoke(app, [*args, "--lang", "en"])
+        waiting = CliRunner().invoke(app, [*args, "--no-judge", "--lang", "en"])
+        teleport = ["Teleport Express", "TP1", "2026-11-02 15:00", "picked_up", "", ""]
+        unknown = write_export(tmp_path / "u.csv", [teleport], "utf-8")
+        zh_unknown = CliRunner().invoke(app, ["import", "tracking", str(unknown), "--no-judge"])
+        en_unknown = CliRunner().invoke(
+            app, ["import", "tracking", str(unknown), "--lang", "en", "--no-judge"]
+        )
     finally:
         get_settings.cache_clear()
+    rejects = tmp_path / "k.rejects.csv"
     assert out.exit_code == 1, out.output
-    assert out.output.splitlines() == [
-        "2 rows: 1 stored, 0 duplicates, 0 without a shipment yet, 1 rejected",
-        f"rejected rows: {tmp_path / 'k.rejects.csv'}",
+    assert out.output.splitlines() == [  # Chinese: the default locale
+        "2 行：保存 1 条，重复 0 条，0 条尚无对应包裹，拒收 1 行",
+        f"拒收的行已写入：{rejects}",
+    ]
+    assert (again.exit_code, again.output.splitlines()) == (
+        1,
+        [
+            "2 rows: 0 stored, 1 duplicates, 0 without a shipment yet, 1 rejected",
+            f"rejected rows: {rejects}",
+        ],
+    )
+    assert waiting.output.splitlines()[0] == (
+        "2 rows: 1 accepted, 1 waiting for a worker, 1 rejected"
+    )
+    assert zh_unknown.output.splitlines() == [
+        "1 行：已接收 1 条，1 条等待后台判定，拒收 0 行",
+        "1 条轨迹的快递公司无法识别：Teleport Express",
+    ]
+    assert en_unknown.output.splitlines() == [
+        "1 rows: 1 accepted, 1 waiting for a worker, 0 rejected",
+        "1 events name an unknown carrier: Teleport Express",
     ]

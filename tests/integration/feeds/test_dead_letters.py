@@ -158,17 +158,23 @@ def test_an_administrator_lists_and_retries_dead_letters(
 ) -> None:
     receipt = _accept_with_poison(runtime)
     assert drain().dead_letters == 1
-    code, out = _cli(runtime, monkeypatch, "dead")
+    code, out = _cli(runtime, monkeypatch, "dead")  # Chinese: the default locale
     assert code == 0, out
     assert out == (
+        f"2  回执 {receipt}  WBA004 lost_in_space  已尝试 1 次  "
+        "首次失败 2026-11-04T04:00:00+00:00  最近失败 2026-11-04T04:00:00+00:00\n"
+        f"    {ERROR}\n共 1 条死信\n"
+    )
+    assert _cli(runtime, monkeypatch, "dead", "--lang", "en") == (
+        0,
         f"2  receipt {receipt}  WBA004 lost_in_space  attempts 1  "
         "first failed 2026-11-04T04:00:00+00:00  last failed 2026-11-04T04:00:00+00:00\n"
-        f"    {ERROR}\n1 dead letters\n"
+        f"    {ERROR}\n1 dead letters\n",
     )
     # Retried before the cause is mended: it fails again, a second attempt, dead again.
     assert _cli(runtime, monkeypatch, "retry", "2", "--actor", "ops-admin") == (
         0,
-        "1 dead letters back in line: 2\n",
+        "1 条死信已重新排队：2\n",
     )
     assert _record(sessions, 2)[0::4] == (1, None)
     assert drain().dead_letters == 1
@@ -176,8 +182,10 @@ def test_an_administrator_lists_and_retries_dead_letters(
     # The cause mended (the scan's status corrected), retried: judged, the receipt complete.
     with unit_of_work(sessions) as s:
         s.execute(update(InboxRecord).where(InboxRecord.id == 2).values(status="in_transit"))
-    with unit_of_work(sessions) as s:
-        assert retry_dead_letters(s, [2], "ops-admin", NOW) == [2]
+    assert _cli(runtime, monkeypatch, "retry", "2", "--actor", "ops-admin", "--lang", "en-US") == (
+        0,
+        "1 dead letters back in line: 2\n",
+    )
     drained = drain()
     assert (drained.records, drained.dead_letters) == (1, 0)
     assert _record(sessions, 2) == (2, ERROR, NOW, NOW, None, NOW)
@@ -195,7 +203,7 @@ def test_an_administrator_lists_and_retries_dead_letters(
         (2, "dead_lettered", "system"),
         (2, "dead_letter_retried", "ops-admin"),
     ]
-    assert _cli(runtime, monkeypatch, "dead") == (0, "0 dead letters\n")
+    assert _cli(runtime, monkeypatch, "dead") == (0, "共 0 条死信\n")
 
 
 def test_only_dead_letters_can_be_retried_and_a_refusal_changes_nothing(

@@ -359,3 +359,73 @@ def test_a_profile_names_the_platform_of_new_shops(
         assert s.execute(select(Platform.code, Platform.profile)).all() == [
             ("pinduoduo", "pinduoduo")
         ]
+
+
+def _tails(sessions: sessionmaker[Session]) -> dict[str, str | None]:
+    with sessions() as s:
+        return {
+            ext: tail for ext, tail in s.execute(select(Order.external_id, Order.buyer_phone_tail))
+        }
+
+
+def test_a_douyin_export_keeps_only_the_last_four_digits_of_the_masked_phone(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """抖店 masks the phone (138****1234): the tail is kept, a mask that hides the last digits
+    is a warning (not a reject), and the number itself is never stored."""
+    lines = [
+        "主订单编号,子订单编号,选购商品,商品单价,商品数量,订单应付金额,支付完成时间,订单状态,"
+        "收件人手机号",
+        "D1,D1-1,保温杯,30.00,1,45.00,2024/1/5 8:03,待发货,138****1234",
+        "D1,D1-2,杯盖,15.00,1,45.00,2024/1/5 8:03,待发货,138****1234",
+        "D2,D2-1,茶叶,99.00,1,99.00,2024/1/6 9:00,待发货,1********35",
+        "D3,D3-1,茶叶,99.00,1,99.00,2024/1/6 9:00,待发货,",
+    ]
+    path = write(tmp_path / "douyin.csv", lines, "gbk")
+    summary = run(sessions, path, source="douyin", shop="dy-1")
+    assert (summary.inserted, summary.rejected, summary.phones_without_tail) == (3, 0, 1)
+    assert summary.lines()[-1] == (
+        "warning: 1 order(s) have a buyer phone without 4 trailing digits (masked or short), "
+        "kept without a phone tail"
+    )
+    assert _tails(sessions) == {"D1": "1234", "D2": None, "D3": None}
+
+
+def test_generic_xlsx_and_mapping_files_fill_the_phone_tail(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append([*HEADER.split(","), "收货人手机号"])
+    ws.append(["X1", "shop-1", "2024-01-05 08:03", 10, 1, "", "", "", "", "", 13800138000])
+    ws.append(["X2", "shop-1", "2024-01-05 08:03", 10, 1, "", "", "", "", "", "+86 139-0000-0042"])
+    wb.save(tmp_path / "orders.xlsx")
+    assert run(sessions, tmp_path / "orders.xlsx").inserted == 2
+
+    mapping = tmp_path / "mine.yaml"
+    mapping.write_text(
+        "source: mine\nplatform: douyin\ncolumns:\n  order_id: 单号\n  paid_at: 付款时间\n"
+        "  amount: 金额\n  buyer_phone: 买家电话\n",
+        encoding="utf-8",
+    )
+    mine = write(
+        tmp_path / "mine.csv", ["单号,付款时间,金额,买家电话", "M1,2024-01-05 08:03,5,*******1035"]
+    )
+    assert run(sessions, mine, mapping=mapping, shop="shop-1").inserted == 1
+    assert _tails(sessions) == {"X1": "8000", "X2": "0042", "M1": "1035"}
+
+    # A later file without the phone (or with a masked one) keeps the tail already known.
+    again = write(tmp_path / "again.csv", [HEADER, "X1,shop-1,2024-01-05 08:03,10,1,,,,,"])
+    assert run(sessions, again).unchanged == 1
+    assert _tails(sessions)["X1"] == "8000"
+    changed = write(
+        tmp_path / "changed.csv",
+        [f"{HEADER},buyer_phone", "X1,shop-1,2024-01-05 08:03,10,1,,,,,,13700009999"],
+    )
+    assert run(sessions, changed).updated == 1
+    with sessions() as s:
+        change = s.execute(
+            select(AuditEvent.data).where(AuditEvent.entity_type == "order")
+        ).scalar_one()
+    assert change == {"buyer_phone_tail": {"old": "8000", "new": "9999"}}

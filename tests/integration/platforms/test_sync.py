@@ -263,3 +263,23 @@ def test_an_order_marked_in_lanshou_keeps_its_waybill_until_the_platform_has_one
 
 def test_timestamps_are_unix_seconds_of_the_instant() -> None:
     assert int(datetime(2026, 11, 11, 2, 0, tzinfo=UTC).timestamp()) == 1794362400
+
+
+def test_the_buyers_phone_tail_comes_from_post_tel_or_a_mask_showing_four_digits(
+    sessions: sessionmaker[Session], connected: Connected
+) -> None:
+    """Only four digits are kept; the e-commerce mask (1********35) and a ciphertext give none."""
+    gw = connected.gateway
+    gw.put_order("6911", updated=T0 - 3 * H, post_tel="13800001234")
+    gw.put_order("6912", updated=T0 - 3 * H, mask_post_tel="*******1035")  # 即时零售
+    gw.put_order("6913", updated=T0 - 3 * H)  # 1********35
+    gw.put_order("6914", updated=T0 - 3 * H, post_tel="#Zm9vYmFy1234", mask_post_tel="")
+
+    summary = sync_connection(
+        sessions, connected.ctx, RULES, connected.connection_id, T0, since=T0 - 5 * H
+    )
+
+    assert (summary.error, summary.inserted) == (None, 4)
+    with sessions() as s:
+        tails = {e: t for e, t in s.execute(select(Order.external_id, Order.buyer_phone_tail))}
+    assert tails == {"6911": "1234", "6912": "1035", "6913": None, "6914": None}

@@ -292,8 +292,23 @@ def test_the_command_prints_a_summary_and_refuses_in_the_catalogue_s_words(
             ["retention", "--keep-months", "1", "--now", NOW.isoformat(),
              "--archive-dir", str(tmp_path / "out")],
         )  # fmt: skip
+        # --lang overrides the setting: the refusal and a second run (nothing left) in Chinese.
+        refused_zh = CliRunner().invoke(
+            cli_app,
+            ["retention", "--keep-months", "0", "--now", NOW.isoformat(), "--lang", "zh-CN"],
+        )
+        again_zh = CliRunner().invoke(
+            cli_app,
+            ["retention", "--keep-months", "1", "--now", NOW.isoformat(), "--lang", "zh_CN",
+             "--archive-dir", str(tmp_path / "out")],
+        )  # fmt: skip
     finally:
         get_settings.cache_clear()
+    assert refused_zh.exit_code == 2
+    assert "至少保留 1 个月" in refused_zh.stderr
+    assert again_zh.stdout.splitlines() == [
+        "保留自 2043-12 起：归档 0 个月，删除 0 条轨迹，预建 0 个分区，清理 0 条收件箱记录"
+    ]
     assert ran.exit_code == 0, ran.output
     assert ran.stdout.splitlines() == [
         f"2043-10: 2 events archived to {tmp_path / 'out' / 'tracking_events-2043-10.parquet'} "

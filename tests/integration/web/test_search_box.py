@@ -4,14 +4,19 @@ within the caller's shops; one hit opens the order, several are listed, none say
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Order
-from tests.integration.web.world import World, login
+from lanshou.enforcement.rules_context import RulesContext
+from lanshou.imports import import_orders
+from tests.integration.web.world import NOW, World, login
+
+CTX = RulesContext()
 
 HIT = re.compile(r'<a class="mono" href="/orders/(\d+)">([AB]\d{3})</a>')
 
@@ -84,3 +89,33 @@ def test_every_page_has_the_search_box(client: TestClient, tails: World) -> None
         assert '<form class="topbar-search" role="search" method="get" action="/search">' in page
     client.cookies.clear()
     assert "topbar-search" not in client.get("/login").text
+
+
+def test_an_imported_douyin_export_is_found_by_the_buyers_phone_tail(
+    client: TestClient, sessions: sessionmaker[Session], world: World, tmp_path: Path
+) -> None:
+    """A GBK 抖店 export with masked phones, imported into the merchant's shop: the tail finds
+    every order with it, newest first; the masked number itself is stored nowhere."""
+    lines = [
+        "主订单编号,子订单编号,选购商品,商品单价,商品数量,订单应付金额,支付完成时间,订单状态,"
+        "收件人手机号",
+        "D100,D100-1,保温杯,30.00,1,30.00,2026/11/1 8:03,待发货,138****1234",
+        "D101,D101-1,茶叶,99.00,1,99.00,2026/11/2 9:00,待发货,139****1234",
+        "D102,D102-1,茶叶,99.00,1,99.00,2026/11/3 9:00,待发货,137****5678",
+    ]
+    path = tmp_path / "douyin.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+    summary = import_orders(sessions, path, source="douyin", shop="a", now=NOW, ctx=CTX)
+    assert (summary.inserted, summary.rejected) == (3, 0)
+    with sessions() as s:
+        found = s.execute(select(Order.external_id, Order.id).where(Order.shop_id == 1))
+        ids = {ext: oid for ext, oid in found}
+
+    login(client, "merchant")
+    page = client.get("/search", params={"q": "1234"})
+    assert page.status_code == 200
+    hits = re.findall(r'<a class="mono" href="/orders/(\d+)">(D\d{3})</a>', page.text)
+    assert hits == [(str(ids["D101"]), "D101"), (str(ids["D100"]), "D100")]
+    assert "共 2 个订单匹配“1234”。" in page.text and "138****1234" not in page.text
+    one = client.get("/search", params={"q": "5678"}, follow_redirects=False)
+    assert one.headers["location"] == f"/orders/{ids['D102']}"

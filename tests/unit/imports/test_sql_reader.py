@@ -31,25 +31,26 @@ HEADER = [
     "carrier",
     "waybill",
     "exp_ship_time",
+    "收件人手机号",  # the generic mapping's buyer_phone, under an export's Chinese header
 ]
 ROWS = [
     # 2: ISO with T and +08:00; a space before +0800; 顺丰 → SF; a padded lower-case waybill
     ["A1", "s1", "2026-03-02T10:00:00+08:00", "50.00", "1", "浙江省", "paid",
-     "2026-03-03 09:00:00 +0800", "顺丰", " sf1 ", ""],
+     "2026-03-03 09:00:00 +0800", "顺丰", " sf1 ", "", " 138****1234 "],
     # 3: +08 and Z; ¥ and a thousands separator; a Chinese status word
     ["A2", "s1", "2026-03-02 10:00:00+08", "¥1,234.50", "2", "广东省", "已支付",
-     "2026-03-03T01:00:00Z", "SF", "Wb2", ""],
+     "2026-03-03T01:00:00Z", "SF", "Wb2", "", "+86 138-0013-8000"],
     # 4: -05 (13 h from China time); 元; 2.0 pieces; PAID in capitals; a sheet's time
     ["A3", "s1", "2026-03-02 10:00:00-05", "20元", "2.0", "", "PAID", "", "shunfeng", "",
-     "2026-03-04 10:00"],
+     "2026-03-04 10:00", "1********35"],
     # 5: CJK date words; empty status with a ship time: shipped; a fraction of a second
     ["A4", "s1", "2026年3月2日 10时00分", "10", "3", "", "", "2026-03-03 12:00:00.5",
-     "顺丰速运", "x4", ""],
+     "顺丰速运", "x4", "", "13900139999"],
     # 6: 12-hour clock; cancelled in Chinese
-    ["A5", "s2", "2026-03-02 08:03 PM", "10", "1", "", "已取消", "", "", "", ""],
+    ["A5", "s2", "2026-03-02 08:03 PM", "10", "1", "", "已取消", "", "", "", "", "0571-8888-123"],
     # 7, 8: month-first (15 > 12 settles the column), then 3/4 read as 4 March
-    ["A6", "s2", "3/15/2026 8:03", "10", "1", "", "pending", "", "", "", ""],
-    ["A7", "s2", "3/4/2026 10:00", "10.005", "1", "", "", "", "", "", ""],
+    ["A6", "s2", "3/15/2026 8:03", "10", "1", "", "pending", "", "", "", "", "#Zm9vYmFy1234"],
+    ["A7", "s2", "3/4/2026 10:00", "10.005", "1", "", "", "", "", "", "", "１３８１２３４"],
     # 9-13, 15-17: refused rows
     ["A8", "s2", "2026-02-30 10:00", "10", "1", "", "", "", "", "", ""],
     ["A9", "s2", "2026-03-02 10:00", "-5", "1", "", "", "", "", "", ""],
@@ -62,12 +63,14 @@ ROWS = [
     ["A13", "s2", "2026-03-02 10:00+25:00", "10", "1", "", "", "", "", "", ""],
     ["A14", "s" * 65, "2026-03-02 10:00", "10", "1", "", "", "", "", "", ""],
     # 18: full-width carrier name; no status, not shipped: paid
-    ["A15", "s3", "2026-03-02 10:00:00", "10", "1", "", "", "", "Ｓｆ", "w15", ""],
+    ["A15", "s3", "2026-03-02 10:00:00", "10", "1", "", "", "", "Ｓｆ", "w15", "", "5678"],
     # 19: a carrier nobody knows: no carrier code; 2024 was a leap year
     ["A16", "s3", "2024-02-29 10:00:00", "10", "1", "", "", "", "unknown carrier", "w16", ""],
     # 20: the same order number in another shop: another shipment
     ["A1", "s9", "2026-03-02 10:00:00", "7", "", "", "", "", "", "", ""],
 ]  # fmt: skip
+# Rows as wide as the header: the rejects file repeats a row's cells as the file has them.
+ROWS = [row + [""] * (len(HEADER) - len(row)) for row in ROWS]
 SCANS = [
     ["carrier", "waybill", "time", "status"],
     ["SF", "SF1", "2026-03-03 20:00:00", "picked_up"],  # 2
@@ -87,23 +90,28 @@ def utc(text: str) -> datetime:
 
 
 # shipment_key, shop, paid, shipped, exp_ship, amount, quantity, province, carrier, waybill,
-# status, first pickup
+# status, first pickup, buyer phone tail
 EXPECTED = [
     ("A1", "s1", "2026-03-02T02:00Z", "2026-03-03T01:00Z", None, "50.00", 1, "浙江省", "SF",
-     "SF1", "paid", "2026-03-03T11:00Z"),
-    ("A1", "s9", "2026-03-02T02:00Z", None, None, "7.00", 1, None, None, None, "paid", None),
-    ("A15", "s3", "2026-03-02T02:00Z", None, None, "10.00", 1, None, "SF", "W15", "paid", None),
-    ("A16", "s3", "2024-02-29T02:00Z", None, None, "10.00", 1, None, None, "W16", "paid", None),
-    ("A2", "s1", "2026-03-02T02:00Z", "2026-03-03T01:00Z", None, "1234.50", 2, "广东省", "SF",
-     "WB2", "paid", "2026-03-04T02:00Z"),
-    ("A3", "s1", "2026-03-02T15:00Z", None, "2026-03-04T02:00Z", "20.00", 2, None, "SF", None,
-     "paid", None),
-    ("A4", "s1", "2026-03-02T02:00Z", "2026-03-03T04:00:00.5Z", None, "10.00", 3, None, "SF",
-     "X4", "shipped", "2026-03-05T03:00Z"),
-    ("A5", "s2", "2026-03-02T12:03Z", None, None, "10.00", 1, None, None, None, "cancelled",
+     "SF1", "paid", "2026-03-03T11:00Z", "1234"),
+    ("A1", "s9", "2026-03-02T02:00Z", None, None, "7.00", 1, None, None, None, "paid", None,
      None),
-    ("A6", "s2", "2026-03-15T00:03Z", None, None, "10.00", 1, None, None, None, "pending", None),
-    ("A7", "s2", "2026-03-04T02:00Z", None, None, "10.01", 1, None, None, None, "paid", None),
+    ("A15", "s3", "2026-03-02T02:00Z", None, None, "10.00", 1, None, "SF", "W15", "paid", None,
+     "5678"),
+    ("A16", "s3", "2024-02-29T02:00Z", None, None, "10.00", 1, None, None, "W16", "paid", None,
+     None),
+    ("A2", "s1", "2026-03-02T02:00Z", "2026-03-03T01:00Z", None, "1234.50", 2, "广东省", "SF",
+     "WB2", "paid", "2026-03-04T02:00Z", "8000"),
+    ("A3", "s1", "2026-03-02T15:00Z", None, "2026-03-04T02:00Z", "20.00", 2, None, "SF", None,
+     "paid", None, None),
+    ("A4", "s1", "2026-03-02T02:00Z", "2026-03-03T04:00:00.5Z", None, "10.00", 3, None, "SF",
+     "X4", "shipped", "2026-03-05T03:00Z", "9999"),
+    ("A5", "s2", "2026-03-02T12:03Z", None, None, "10.00", 1, None, None, None, "cancelled",
+     None, None),
+    ("A6", "s2", "2026-03-15T00:03Z", None, None, "10.00", 1, None, None, None, "pending", None,
+     None),
+    ("A7", "s2", "2026-03-04T02:00Z", None, None, "10.01", 1, None, None, None, "paid", None,
+     None),
 ]  # fmt: skip
 REJECTED = [
     ("orders.csv", 9, "paid_at: is not a time (day is out of range for month)"),
@@ -144,7 +152,8 @@ def read(
         result = reader(con, load_profile("douyin"))
         rows = con.execute(
             f"""SELECT shipment_key, shop_id, paid_at, shipped_at, exp_ship_time, amount,
-                       quantity, province, carrier_code, waybill, order_status, first_pickup_at
+                       quantity, province, carrier_code, waybill, order_status, first_pickup_at,
+                       buyer_phone_tail
                 FROM {result.shipments} ORDER BY shipment_key, shop_id"""
         ).fetchall()
     rejected = [(Path(r.file).name, r.row, r.reason) for r in result.rejected]
@@ -166,6 +175,7 @@ def expected_rows() -> list[tuple[object, ...]]:
         waybill,
         status,
         pick,
+        tail,
     ) in EXPECTED:
         out.append(
             (
@@ -181,6 +191,7 @@ def expected_rows() -> list[tuple[object, ...]]:
                 waybill,
                 status,
                 utc(pick) if pick else None,
+                tail,
             )
         )
     return out
@@ -214,7 +225,7 @@ def test_the_rejects_file_of_the_fast_path_is_the_python_readers(tmp_path: Path)
     fast = (tmp_path / "orders.rejects.csv").read_text("utf-8-sig")
     assert fast == slow
     assert fast.splitlines()[1] == (
-        "9,paid_at,is not a time (day is out of range for month),A8,s2,2026-02-30 10:00,10,1,,,,,,"
+        "9,paid_at,is not a time (day is out of range for month),A8,s2,2026-02-30 10:00,10,1,,,,,,,"
     )
 
 
@@ -314,7 +325,7 @@ def test_utf8_at_the_head_and_gbk_further_down_is_read_as_the_python_reader_does
 ) -> None:
     """The reader sniffs 64 KiB; DuckDB refuses the GBK bytes further down, and the Python reader,
     which switches to GB18030, reads the file."""
-    rows = [HEADER] + [
+    rows = [[*HEADER[:-1], "buyer_phone"]] + [
         [f"H{i}", "s1", "2026-03-02 10:00:00", "10", "1", "", "", "", "", "", ""]
         for i in range(2000)
     ]

@@ -110,3 +110,55 @@ def test_time_left_and_overdue() -> None:
     assert time_left(now - timedelta(minutes=5), now, "en") == "overdue 0h 05m"
     assert time_left(now - timedelta(minutes=5), now, "zh_CN") == "已超时 0小时05分"
     assert time_left(None, now, "en") == ""
+
+
+def test_the_cli_language_is_lang_else_the_default_locale_setting() -> None:
+    from lanshou.entrypoints.cli.common import cli_locale
+    from lanshou.errors import InvalidInput
+
+    assert cli_locale(None, "zh_CN") == "zh_CN"
+    assert cli_locale(None, "en") == "en"
+    assert cli_locale("en-US", "zh_CN") == "en"
+    assert cli_locale("zh-CN", "en") == "zh_CN"
+    with pytest.raises(InvalidInput) as refused:
+        cli_locale("fr", "zh_CN")
+    assert refused.value.message == "--lang: 'fr' is not a language lanshou speaks; use zh_CN or en"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
+        ("fr;q=1, zh-CN;q=0.5, en;q=0.2", "zh_CN"),
+        ("en;q=0.3, zh;q=0.7", "zh_CN"),
+        ("zh-TW, en", "zh_CN"),  # any Chinese reads the Chinese catalogue
+        ("en;q=0, zh;q=0", None),  # q=0: "not this one"
+        ("en;q=abc, zh-CN", "zh_CN"),  # a malformed weight drops that entry only
+        ("*", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_accept_language_picks_the_most_preferred_language_we_speak(
+    header: str | None, expected: str | None
+) -> None:
+    from lanshou.entrypoints.api.language import accepted_locale
+
+    assert accepted_locale(header) == expected
+
+
+def test_an_answer_s_language_is_lang_then_the_header_then_the_user_then_the_setting() -> None:
+    from lanshou.entrypoints.api.language import answer_locale
+    from lanshou.errors import InvalidInput
+
+    assert answer_locale("en", "zh-CN", "zh_CN", "zh_CN") == "en"
+    assert answer_locale(None, "en-GB", "zh_CN", "zh_CN") == "en"
+    assert answer_locale(None, "fr", "en", "zh_CN") == "en"
+    assert answer_locale(None, None, None, "en") == "en"
+    assert answer_locale(None, None, None, "zh_CN") == "zh_CN"
+    with pytest.raises(InvalidInput) as refused:
+        answer_locale("de", None, None, "zh_CN")
+    assert (refused.value.message, refused.value.details) == (
+        "lang: 'de' is not zh_CN or en",
+        {"field": "lang"},
+    )

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.entrypoints.cli.common import runtime
+from lanshou.entrypoints.cli.common import LANG_HELP, cli_locale, runtime
+from lanshou.i18n import N_, translate
 
 app = typer.Typer(help="Appeals (申诉): dossiers.", no_args_is_help=True)
 
@@ -16,12 +17,18 @@ app = typer.Typer(help="Appeals (申诉): dossiers.", no_args_is_help=True)
 def export(
     appeal_id: int = typer.Argument(..., help="the appeal's id"),
     out: Path = typer.Option(..., "--out", help="where to write the zip"),
+    lang: str | None = typer.Option(
+        None, "--lang", help=f"the PDF summary's language: {LANG_HELP}"
+    ),
 ) -> None:
     """Write the dossier zip: dossier.json, evidence files, contact log and a PDF summary."""
     from lanshou.appeals import export_dossier
 
     rt = runtime()
+    locale = cli_locale(lang, rt.settings.default_locale)
     with unit_of_work(rt.sessions) as session:
-        data = export_dossier(session, appeal_id, rt.appeals, rt.clock.now())
+        data = export_dossier(session, appeal_id, rt.appeals, rt.clock.now(), locale)
     out.write_bytes(data)
-    typer.echo(f"wrote {out} ({len(data)} bytes)")
+    typer.echo(
+        translate(locale, N_("wrote %(path)s (%(size)s bytes)"), path=str(out), size=len(data))
+    )

@@ -1,4 +1,4 @@
-"""Helpers shared by the CLI commands: settings, runtime, parsing ``--now``."""
+"""Helpers shared by the CLI commands: settings, runtime, parsing ``--now``, the language."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from typing import Any
 
 from lanshou.bootstrap import Runtime, bootstrap
 from lanshou.errors import InvalidInput
+from lanshou.i18n import DEFAULT_LOCALE, normalize_locale
 from lanshou.settings import get_settings
+
+LANG_HELP = "zh_CN or en (default: the LANSHOU_DEFAULT_LOCALE setting, zh_CN unless set)"
 
 
 def runtime(*, migrate: bool = True) -> Runtime:
@@ -42,3 +45,14 @@ def terminal_progress(*columns: Any) -> Any:
     return Progress(
         "[progress.description]{task.description}", *columns, console=console, transient=True
     )
+
+
+def cli_locale(lang: str | None, default: str) -> str:
+    """The language of a command's output: ``--lang`` (zh_CN, zh-CN, en, en-US …) when given,
+    else the ``default_locale`` setting, as the web falls back to it."""
+    if lang is None:
+        return normalize_locale(default) or DEFAULT_LOCALE
+    found = normalize_locale(lang)
+    if found is None:
+        raise InvalidInput(f"--lang: {lang!r} is not a language lanshou speaks; use zh_CN or en")
+    return found

@@ -12,7 +12,8 @@ import json
 
 import typer
 
-from lanshou.entrypoints.cli.common import runtime
+from lanshou.entrypoints.cli.common import LANG_HELP, cli_locale, runtime
+from lanshou.i18n import N_, translate
 
 app = typer.Typer(help="The tracking inbox: dead letters.", no_args_is_help=True)
 
@@ -21,12 +22,14 @@ app = typer.Typer(help="The tracking inbox: dead letters.", no_args_is_help=True
 def dead(
     as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
     limit: int = typer.Option(1000, min=1, help="at most this many, oldest first"),
+    lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
     """List the records set aside because they failed when judged."""
     from lanshou.adapters.db.engine import unit_of_work
     from lanshou.enforcement import list_dead_letters
 
     rt = runtime()
+    locale = cli_locale(lang, rt.settings.default_locale)
     with unit_of_work(rt.sessions) as session:
         letters = list_dead_letters(session, limit=limit)
     for d in letters:
@@ -48,26 +51,45 @@ def dead(
                 )
             )
         else:
-            typer.echo(
-                f"{d.id}  receipt {d.receipt_id}  {d.waybill_no} {d.status}  "
-                f"attempts {d.attempts}  first failed {d.first_failed_at.isoformat()}  "
-                f"last failed {d.last_failed_at.isoformat()}\n    {d.error}"
+            line = translate(
+                locale,
+                N_(
+                    "%(id)s  receipt %(receipt)s  %(waybill)s %(status)s  attempts %(attempts)s  "
+                    "first failed %(first)s  last failed %(last)s"
+                ),
+                id=d.id,
+                receipt=d.receipt_id,
+                waybill=d.waybill_no,
+                status=d.status,
+                attempts=d.attempts,
+                first=d.first_failed_at.isoformat(),
+                last=d.last_failed_at.isoformat(),
             )
+            typer.echo(f"{line}\n    {d.error}")  # the error as recorded: not translated
     if not as_json:
-        typer.echo(f"{len(letters)} dead letters")
+        typer.echo(translate(locale, N_("%(count)s dead letters"), count=len(letters)))
 
 
 @app.command("retry")
 def retry(
     ids: list[int] = typer.Argument(..., help="ids of dead letters (see lanshou inbox dead)"),
     actor: str = typer.Option("", help="who retries, for the audit trail (default cli:USER)"),
+    lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
     """Put dead letters back in line: the next worker claim judges them again."""
     from lanshou.adapters.db.engine import unit_of_work
     from lanshou.enforcement import retry_dead_letters
 
     rt = runtime()
+    locale = cli_locale(lang, rt.settings.default_locale)
     who = actor or f"cli:{getpass.getuser()}"
     with unit_of_work(rt.sessions) as session:
         retried = retry_dead_letters(session, ids, who, rt.clock.now())
-    typer.echo(f"{len(retried)} dead letters back in line: {', '.join(map(str, retried))}")
+    typer.echo(
+        translate(
+            locale,
+            N_("%(count)s dead letters back in line: %(ids)s"),
+            count=len(retried),
+            ids=", ".join(map(str, retried)),
+        )
+    )

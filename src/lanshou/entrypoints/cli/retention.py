@@ -8,7 +8,13 @@ from typing import Any
 
 import typer
 
-from lanshou.entrypoints.cli.common import parse_now, runtime, terminal_progress
+from lanshou.entrypoints.cli.common import (
+    LANG_HELP,
+    cli_locale,
+    parse_now,
+    runtime,
+    terminal_progress,
+)
 from lanshou.i18n import N_, translate
 from lanshou.retention import RetentionPolicy, RetentionRefused, RetentionResult, run_retention
 
@@ -24,11 +30,12 @@ def retention(
         7, "--inbox-keep-days", min=0, help="delete inbox records folded longer ago than this"
     ),
     now: str | None = typer.Option(None, help="ISO time to run at (default: now)"),
+    lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
     """Archive tracking events older than N months to Parquet (one file per month), then drop
     them; prune folded tracking-inbox records. Refuses N below the appeal evidence window."""
     rt = runtime()
-    locale = rt.settings.default_locale
+    locale = cli_locale(lang, rt.settings.default_locale)
     at = parse_now(now, rt.clock.now())
     policy = RetentionPolicy(
         keep_months=keep_months,

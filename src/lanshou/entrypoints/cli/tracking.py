@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from lanshou.entrypoints.cli.common import parse_now, runtime
+from lanshou.entrypoints.cli.common import LANG_HELP, cli_locale, parse_now, runtime
 from lanshou.entrypoints.cli.imports import DATE_ORDERS, progress_bar
 from lanshou.errors import InvalidInput
+from lanshou.i18n import N_, translate
 
 
 def register_tracking(import_app: typer.Typer) -> None:
@@ -33,6 +34,7 @@ def register_tracking(import_app: typer.Typer) -> None:
             "--judge/--no-judge",
             help="judge each chunk before the next (--no-judge: accept only, the workers judge)",
         ),
+        lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
     ) -> None:
         """Accept tracking scans from a file into the inbox and judge them; unreadable rows
         go to FILE.rejects.csv with their row and column, the others are kept."""
@@ -47,6 +49,7 @@ def register_tracking(import_app: typer.Typer) -> None:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InvalidInput(f"--tz: unknown time zone {tz!r}") from exc
         rt = runtime()
+        locale = cli_locale(lang, rt.settings.default_locale)
         at = parse_now(now, rt.clock.now())
         bar, update = progress_bar()
         try:
@@ -68,23 +71,45 @@ def register_tracking(import_app: typer.Typer) -> None:
         with unit_of_work(rt.sessions) as session:
             totals = receipt_totals(session, result.receipt_ids)
         if totals.judged < totals.accepted:
-            typer.echo(
-                f"{result.rows} rows: {totals.accepted} accepted, "
-                f"{totals.accepted - totals.judged} waiting for a worker, "
-                f"{result.rejected} rejected"
+            summary = translate(
+                locale,
+                N_(
+                    "%(rows)s rows: %(accepted)s accepted, %(waiting)s waiting for a worker, "
+                    "%(rejected)s rejected"
+                ),
+                rows=result.rows,
+                accepted=totals.accepted,
+                waiting=totals.accepted - totals.judged,
+                rejected=result.rejected,
             )
         else:
-            typer.echo(
-                f"{result.rows} rows: {totals.stored} stored, {totals.duplicates} duplicates, "
-                f"{totals.unmatched} without a shipment yet, {result.rejected} rejected"
+            summary = translate(
+                locale,
+                N_(
+                    "%(rows)s rows: %(stored)s stored, %(duplicates)s duplicates, "
+                    "%(unmatched)s without a shipment yet, %(rejected)s rejected"
+                ),
+                rows=result.rows,
+                stored=totals.stored,
+                duplicates=totals.duplicates,
+                unmatched=totals.unmatched,
+                rejected=result.rejected,
             )
+        typer.echo(summary)
         unknown = result.unknown_carriers
         if unknown:
             typer.secho(
-                f"{sum(unknown.values())} events name an unknown carrier: "
-                f"{', '.join(sorted(unknown))}",
+                translate(
+                    locale,
+                    N_("%(count)s events name an unknown carrier: %(names)s"),
+                    count=sum(unknown.values()),
+                    names=", ".join(sorted(unknown)),
+                ),
                 fg=typer.colors.YELLOW,
             )
         if result.rejects_path:
-            typer.secho(f"rejected rows: {result.rejects_path}", fg=typer.colors.YELLOW)
+            typer.secho(
+                translate(locale, N_("rejected rows: %(path)s"), path=str(result.rejects_path)),
+                fg=typer.colors.YELLOW,
+            )
             raise typer.Exit(1)

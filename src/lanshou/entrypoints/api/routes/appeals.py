@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, UploadFile, status
+from fastapi import APIRouter, Depends, File, Header, Query, UploadFile, status
 from fastapi.responses import Response
 
 from lanshou import appeals as svc
 from lanshou.appeals import AppealView, visible_appeal
 from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep, get_appeals
+from lanshou.entrypoints.api.language import answer_locale
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_appeals import (
     AppealCreate,
@@ -288,11 +289,24 @@ def evidence(
 
 @router.get("/appeals/{appeal_id}/dossier", responses={200: {"content": {"application/zip": {}}}})
 def dossier(
-    appeal_id: DbId, caller: CallerDep, db: DbDep, runtime: RuntimeDep, actx: ActxDep
+    appeal_id: DbId,
+    caller: CallerDep,
+    db: DbDep,
+    runtime: RuntimeDep,
+    actx: ActxDep,
+    lang: Annotated[
+        str | None,
+        Query(max_length=16, description="zh_CN or en: the PDF summary's language"),
+    ] = None,
+    accept_language: Annotated[str | None, Header(max_length=256)] = None,
 ) -> Response:
-    """整理申诉资料: dossier.json, the evidence files, the contact log and a PDF summary."""
+    """整理申诉资料: dossier.json, the evidence files, the contact log and a PDF summary.
+
+    The summary's language: ``lang``, else ``Accept-Language``, else the caller's saved
+    language, else the server's default (Chinese unless configured)."""
     appeal = visible_appeal(db, caller, appeal_id)
-    data = svc.export_dossier(db, appeal.id, actx, runtime.clock.now())
+    locale = answer_locale(lang, accept_language, caller.locale, runtime.settings.default_locale)
+    data = svc.export_dossier(db, appeal.id, actx, runtime.clock.now(), locale)
     return Response(
         data,
         media_type="application/zip",
