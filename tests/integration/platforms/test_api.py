@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,12 +23,11 @@ from lanshou.adapters.db.models import (
 )
 from lanshou.bootstrap import Runtime
 from lanshou.platforms.carrier_codes import store_company_list
-from lanshou.platforms.connections import connect_douyin
-from lanshou.platforms.context import PlatformsContext
 from lanshou.platforms.secrets import SecretBox
 from lanshou.platforms.sync import sync_connection
 from tests.douyin_gateway import FakeDouyinGateway
-from tests.integration.platforms.conftest import APP_KEY, APP_SECRET, DOUYIN_SHOP, SECRET_KEY
+from tests.integration.platforms.conftest import APP_KEY, APP_SECRET, DOUYIN_SHOP
+from tests.integration.platforms.web_shop import _signed, fake
 from tests.integration.web.world import (
     NOW,
     World,
@@ -43,45 +40,10 @@ from tests.integration.web.world import (
     world,
 )
 
-__all__ = ["_fast_password_hashing", "client", "runtime", "world"]
+__all__ = ["_fast_password_hashing", "client", "fake", "runtime", "world"]
 
 PUSH = "/api/v1/platforms/douyin/push"
 CALLED_AT = "2026-11-04T12:00:00+08:00"  # NOW, as the API writes times
-
-
-@pytest.fixture
-def fake(runtime: Runtime, sessions: sessionmaker[Session]) -> FakeDouyinGateway:
-    """Shop ``a`` of the web world connected to a fake gateway running on the world's clock."""
-    gateway = FakeDouyinGateway(APP_KEY, APP_SECRET, DOUYIN_SHOP, runtime.clock.now)
-    runtime.platforms = PlatformsContext(  # type: ignore[misc]
-        box=SecretBox(SECRET_KEY),
-        transport=gateway.transport(),
-        clock=runtime.clock.now,
-        sleep=lambda _: None,
-    )
-    with unit_of_work(sessions) as session:
-        connect_douyin(
-            session,
-            runtime.platforms,
-            shop_code="a",
-            app_key=APP_KEY,
-            app_secret=APP_SECRET,
-            douyin_shop_id=DOUYIN_SHOP,
-            gateway="https://openapi-fxg.jinritemai.com",
-            now=NOW,
-            actor="admin",
-        )
-    gateway.requests.clear()
-    return gateway
-
-
-def _signed(
-    items: list[dict[str, object]], secret: str = APP_SECRET
-) -> tuple[bytes, dict[str, str]]:
-    body = json.dumps(items, ensure_ascii=False).encode()
-    # MD5(app_key + body + app_secret), computed here from the documented recipe
-    sign = hashlib.md5(APP_KEY.encode() + body + secret.encode()).hexdigest()
-    return body, {"event-sign": sign, "app-id": APP_KEY, "Content-Type": "application/json"}
 
 
 def _message(tag: str, msg_id: str, **data: object) -> dict[str, object]:
