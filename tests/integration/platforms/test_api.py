@@ -121,9 +121,8 @@ def test_an_unknown_tag_is_kept_raw_and_ignored(
     assert fake.requests == []
 
 
-def test_an_arbitration_push_lands_on_the_violations_appeal(
-    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session], world: World
-) -> None:
+def _appealed(sessions: sessionmaker[Session], world: World) -> int:
+    """A submitted appeal on a violation of order A001 (shop a)."""
     with sessions() as s:
         violation = insert_violation(s, world.shop_a, world.order_ids["A001"])
         merchant = s.execute(select(User.id).where(User.username == "merchant")).scalar_one()
@@ -138,7 +137,13 @@ def test_an_arbitration_push_lands_on_the_violations_appeal(
         )
         s.add(appeal)
         s.commit()
-        appeal_id = appeal.id
+        return appeal.id
+
+
+def test_an_arbitration_push_lands_on_the_violations_appeal(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session], world: World
+) -> None:
+    appeal_id = _appealed(sessions, world)
     item = _message(
         "212", "m-a", p_id="A001", aftersale_id="AS1", arbitrate_id="AR1", arbitrate_status=1
     )
@@ -159,6 +164,7 @@ def test_an_arbitration_push_lands_on_the_violations_appeal(
     assert event.data == {
         "platform": "douyin",
         "tag": "212",
+        "message": "doudian_refund_ArbitrateApplied",
         "msg_id": "m-a",
         "aftersale_id": "AS1",
         "arbitrate_id": "AR1",
@@ -170,6 +176,35 @@ def test_an_arbitration_push_lands_on_the_violations_appeal(
     page = client.get(f"/appeals/{appeal_id}").text
     assert "<strong>平台仲裁消息</strong>" in page
     assert "platform_arbitration" not in page
+
+
+def test_cancelled_and_decided_arbitrations_land_with_the_platforms_message_names(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session], world: World
+) -> None:
+    """215 (the buyer withdrew) and 216 (the decision, with its conclusion) per
+    zsmhub/doudian-sdk message/买家取消仲裁消息.go and 客服仲裁结果消息.go; 219 is not one of
+    its tags (218 is followed by 224), so it is kept raw and ignored."""
+    appeal_id = _appealed(sessions, world)
+    decided = _message("216", "m-d", p_id="A001", arbitrate_id="AR1", arbitrate_conclusion=2)
+    cancelled = _message("215", "m-c", p_id="A001", arbitrate_id="AR1", arbitrate_status=4)
+    body, headers = _signed([decided, cancelled, _message("219", "m-x", p_id="A001")])
+    assert client.post(PUSH, content=body, headers=headers).json()["code"] == 0
+    assert _messages(sessions) == [
+        ("m-d", "216", "applied"),
+        ("m-c", "215", "applied"),
+        ("m-x", "219", "ignored"),
+    ]
+    with sessions() as s:
+        events = s.execute(
+            select(AppealEvent.data)
+            .where(AppealEvent.appeal_id == appeal_id)
+            .order_by(AppealEvent.id)
+        ).scalars()
+        facts = [(d["tag"], d["message"], d.get("arbitrate_conclusion")) for d in events]
+    assert facts == [
+        ("216", "doudian_refund_ArbitrateAudited", 2),
+        ("215", "doudian_refund_ArbitrateCancelled", None),
+    ]
 
 
 def test_connections_are_listed_for_administrators_without_secrets(
