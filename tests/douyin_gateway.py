@@ -42,6 +42,29 @@ def refused(code: int, msg: str, sub_code: str, sub_msg: str = "") -> dict[str, 
     }
 
 
+def _missing_route_fields(params: dict[str, Any]) -> str:
+    """The first required registerPackageRoute field that is absent or empty, or ''."""
+    receiver = params.get("receiver") or {}
+    contact, address = receiver.get("contact") or {}, receiver.get("address") or {}
+    checks: list[tuple[str, Any]] = [
+        ("express", params.get("express")),
+        ("track_no", params.get("track_no")),
+        ("callback_url", params.get("callback_url")),
+        ("receiver.contact.name", contact.get("name")),
+        ("receiver.contact.phone", contact.get("phone")),
+        *[
+            (f"receiver.address.{part}.name", (address.get(part) or {}).get("name"))
+            for part in ("province", "city", "town", "street")
+        ],
+        ("receiver.address.detail", address.get("detail")),
+        ("cargo_list", params.get("cargo_list")),
+    ]
+    for i, item in enumerate(params.get("cargo_list") or []):
+        for name in ("total_weight", "total_net_weight"):
+            checks.append((f"cargo_list[{i}].{name}", isinstance(item.get(name), int) or None))
+    return next((name for name, value in checks if value in (None, "", [], {})), "")
+
+
 @dataclass
 class FakeDouyinGateway:
     app_key: str
@@ -67,6 +90,7 @@ class FakeDouyinGateway:
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     logistics_added: list[dict[str, Any]] = field(default_factory=list)
+    routes_registered: list[dict[str, Any]] = field(default_factory=list)
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def transport(self) -> httpx.MockTransport:
@@ -134,6 +158,7 @@ class FakeDouyinGateway:
             "/order/orderDetail": self._detail,
             "/order/logisticsCompanyList": lambda p: self.companies,
             "/order/logisticsAdd": self._logistics_add,
+            "/logistics/registerPackageRoute": self._register_route,
         }.get(path)
         if handler is None:
             return refused(40001, "未知方法", "isv.method-not-exist")
@@ -222,6 +247,17 @@ class FakeDouyinGateway:
         self.logistics_added.append(params)
         return {}
 
+    def _register_route(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Required fields as the official Java SDK's ``@OpField(required = true)`` marks them
+        (``com.doudian.open.api.logistics_registerPackageRoute.param``)."""
+        missing = _missing_route_fields(params)
+        if missing:
+            return refused(40004, f"缺少必填参数 {missing}", "isv.parameter-invalid")
+        if params["express"] not in {c["code"] for c in self.companies}:
+            return refused(50002, "物流商编码错误", "isv.business-failed:express-invalid")
+        self.routes_registered.append(params)
+        return {}
+
     def put_order(
         self,
         order_id: str,
@@ -254,7 +290,15 @@ class FakeDouyinGateway:
             "post_addr": {
                 "province": {"name": province, "id": "33"},
                 "city": {"name": "杭州市", "id": "3301"},
+                "town": {"name": "西湖区", "id": "330106"},
+                "street": {"name": "文新街道", "id": "330106011"},
+                "detail": "",
+                "encrypt_detail": "#enc-detail#",
             },
+            "post_receiver": "",
+            "encrypt_post_receiver": "#enc-name#",
+            "post_tel": "",
+            "encrypt_post_tel": "#enc-tel#",
             "sku_order_list": [
                 {
                     "order_id": f"{order_id}-1",

@@ -20,7 +20,7 @@ from lanshou.bootstrap import Runtime
 from lanshou.enforcement import DrainResult, SweepResult, run_sweep
 from lanshou.enforcement import drain_inbox as drain_pending
 from lanshou.feeds import SubscriptionClient, SubscriptionRun, send_due_subscriptions
-from lanshou.platforms import apply_stranded, sync_due
+from lanshou.platforms import RouteRegistrar, apply_stranded, sync_due
 
 log = logging.getLogger("lanshou.worker")
 INBOX_IDLE_SECONDS = 0.2  # how often an idle drainer asks the inbox again
@@ -79,9 +79,13 @@ def sweep_once(runtime: Runtime) -> SweepResult:
 
 def send_tracking_subscriptions(runtime: Runtime) -> SubscriptionRun:
     """Queued 快递100 / 快递鸟 subscriptions (and due resubscriptions) go out, through the
-    egress guard; no transaction is open while an aggregator answers."""
+    egress guard, and 抖店 route registrations through the shop's gateway client; no
+    transaction is open while an aggregator or the platform answers."""
+    senders = {"douyin": RouteRegistrar(runtime.sessions, runtime.platforms)}
     with SubscriptionClient(runtime.egress) as client:
-        return send_due_subscriptions(runtime.sessions, runtime.clock.now(), client)
+        return send_due_subscriptions(
+            runtime.sessions, runtime.clock.now(), client, senders=senders
+        )
 
 
 def export_audit_head(runtime: Runtime) -> None:

@@ -11,13 +11,22 @@ are read by :func:`lanshou.imports.import_tracking`, which accepts them the same
   :mod:`.subscriptions` leases, sends and records them for the worker and applies pushes;
   :mod:`.subscription_admin` is what administrators do (shop accounts, troubles, retry). Rows
   are queued by :mod:`lanshou.orders.tracking_queue` wherever a waybill is given;
+- :mod:`.douyin_route`: the 抖店 route callbacks (``/logistics/registerPackageRoute``), read
+  and accepted like any feed (``douyin`` integrations; their registrations are sent by
+  :mod:`lanshou.platforms.routes` through the same subscription queue);
 - :mod:`.errors`: what a feed can refuse.
 """
 
 from lanshou.domain.tracking import PlainEvent
-from lanshou.feeds import kdniao, kuaidi100  # modules used as namespaces
+from lanshou.feeds import douyin_route, kdniao, kuaidi100  # modules used as namespaces
 from lanshou.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
-from lanshou.feeds.ingest import ingest_events, ingest_kdniao, ingest_kuaidi100
+from lanshou.feeds.ingest import (
+    IngestSummary,
+    ingest_douyin_route,
+    ingest_events,
+    ingest_kdniao,
+    ingest_kuaidi100,
+)
 from lanshou.feeds.integrations import create_integration, list_integrations
 from lanshou.feeds.subscription_admin import (
     configure_shop_feed,
@@ -28,20 +37,27 @@ from lanshou.feeds.subscription_admin import (
     troubled_subscriptions,
 )
 from lanshou.feeds.subscription_client import SubscriptionClient
-from lanshou.feeds.subscription_rules import RetryPolicy, SubState
-from lanshou.feeds.subscriptions import SubscriptionRun, send_due_subscriptions
+from lanshou.feeds.subscription_rules import Outcome, OutcomeKind, RetryPolicy, SubState
+from lanshou.feeds.subscriptions import Job, Sender, SubscriptionRun, send_due_subscriptions
 
 __all__ = [
+    "IngestSummary",
+    "Job",
     "MalformedFeed",
+    "Outcome",
+    "OutcomeKind",
     "PayloadTooLarge",
     "PlainEvent",
     "RetryPolicy",
+    "Sender",
     "SignatureInvalid",
     "SubState",
     "SubscriptionClient",
     "SubscriptionRun",
     "configure_shop_feed",
     "create_integration",
+    "douyin_route",
+    "ingest_douyin_route",
     "ingest_events",
     "ingest_kdniao",
     "ingest_kuaidi100",

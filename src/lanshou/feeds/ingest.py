@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,7 +22,7 @@ from lanshou import audit
 from lanshou.adapters.db.models import Carrier, Shipment
 from lanshou.domain.tracking import PlainEvent, TrackingUpdate
 from lanshou.enforcement import accept_updates, judge_in_full, lock_waybills
-from lanshou.feeds import kdniao, kuaidi100
+from lanshou.feeds import douyin_route, kdniao, kuaidi100
 from lanshou.feeds.integrations import find_signer
 from lanshou.feeds.subscriptions import apply_kuaidi100_push
 from lanshou.orders import CarrierResolver, carrier_row, tracking_updates
@@ -218,6 +218,32 @@ def ingest_kdniao(
         if u.carrier_code is None and shipper:
             unknown[str(shipper)] += 1
     return business_id, accept(session, push.updates, now, kdniao.SOURCE, unknown)
+
+
+def ingest_douyin_route(
+    session: Session,
+    body: bytes,
+    *,
+    shop_id: str,
+    token: str,
+    app_key: str,
+    now: datetime,
+    platform_codes: Mapping[str, str] | None = None,
+) -> IngestSummary:
+    """One 抖店 route callback (:mod:`.douyin_route`): read it (:class:`MalformedFeed`), check
+    the token of the URL lanshou registered against the app's 抖店 integrations
+    (:class:`SignatureInvalid`), then accept its scans into the inbox like any feed's."""
+    push = douyin_route.parse_route(body, CarrierResolver.load(session), platform_codes)
+    find_signer(
+        session,
+        douyin_route.SOURCE,
+        lambda secret: douyin_route.verify_token(secret, shop_id, push.waybill, token),
+        account_id=app_key,
+    )
+    unknown: Counter[str] = Counter()
+    if push.express and push.updates and push.updates[0].carrier_code is None:
+        unknown[push.express] += len(push.updates)
+    return accept(session, push.updates, now, douyin_route.SOURCE, unknown)
 
 
 def ingest_events(

@@ -1,5 +1,10 @@
 """Feed integrations: which 快递100 salts and 快递鸟 AppKeys may sign pushes to us, and what
-lanshou needs to subscribe waybills at the same accounts (key, callback URL, API address)."""
+lanshou needs to subscribe waybills at the same accounts (key, callback URL, API address).
+
+A ``douyin`` integration is the 抖店 route source (``/logistics/registerPackageRoute``): its
+``account_id`` is the 抖店 app key whose connected shops get their waybills registered, its
+``callback_url`` is where lanshou asks the platform to push routes, and its secret keys the
+token lanshou puts in that URL (:mod:`.douyin_route`)."""
 
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ from lanshou.errors import Conflict, InvalidInput, PermissionDenied
 from lanshou.feeds.errors import SignatureInvalid
 from lanshou.identity import Principal
 
-KINDS = ("kuaidi100", "kdniao")
+KINDS = ("kuaidi100", "kdniao", "douyin")
+# Kinds whose account_id names the account and is required: 快递鸟 EBusinessID, 抖店 app key.
+NEEDS_ACCOUNT = {"kdniao": ("快递鸟", "EBusinessID"), "douyin": ("抖店", "app key")}
 
 
 def create_integration(
@@ -43,8 +50,9 @@ def create_integration(
         raise InvalidInput("name must be 1–128 characters", field="name")
     if len(secret) < 6 or len(secret) > 128:
         raise InvalidInput("secret must be 6–128 characters", field="secret")
-    if kind == "kdniao" and not (account_id or "").strip():
-        raise InvalidInput("快递鸟 integrations need account_id (EBusinessID)", field="account_id")
+    if kind in NEEDS_ACCOUNT and not (account_id or "").strip():
+        name, what = NEEDS_ACCOUNT[kind]
+        raise InvalidInput(f"{name} integrations need account_id ({what})", field="account_id")
     callback_url = _url(callback_url, "callback_url")
     api_url = _url(api_url, "api_url")
     subscribe_key = (subscribe_key or "").strip() or None

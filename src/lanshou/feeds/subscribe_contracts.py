@@ -87,10 +87,18 @@ def phone_tail(phone: str | None) -> str | None:
     return digits[-4:] if len(digits) >= 4 else None
 
 
+# Each aggregator's own names for our carriers. A kind without a table (a platform's route
+# source, ``douyin``) is sent our code: its sender maps it through the platform's own list.
+CODE_TABLES: dict[str, dict[str, str]] = {
+    "kuaidi100": KUAIDI100_COMPANY,
+    "kdniao": KDNIAO_SHIPPER,
+}
+
+
 def aggregator_code(kind: str, carrier_code: str | None) -> str:
     """Our carrier code as ``kind`` names it, or :class:`CannotSubscribe`."""
-    table = KUAIDI100_COMPANY if kind == "kuaidi100" else KDNIAO_SHIPPER
-    code = table.get(carrier_code or "")
+    table = CODE_TABLES.get(kind)
+    code = (table or {}).get(carrier_code or "") if table is not None else carrier_code
     if code is None:
         raise CannotSubscribe(f"no {kind} code for carrier {carrier_code or '(unknown)'}")
     return code

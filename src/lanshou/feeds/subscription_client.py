@@ -35,7 +35,7 @@ log = logging.getLogger("lanshou.feeds.subscriptions")
 class Account:
     """An aggregator account as a request needs it (copied out of its row, no session)."""
 
-    kind: str  # kuaidi100 | kdniao
+    kind: str  # kuaidi100 | kdniao | douyin
     secret: str  # 快递100 salt / 快递鸟 AppKey
     account_id: str | None  # 快递鸟 EBusinessID
     subscribe_key: str | None  # 快递100 授权key
@@ -61,6 +61,8 @@ def build_form(account: Account, waybill: Waybill) -> dict[str, str]:
             salt=account.secret,
             callback_url=account.callback_url,
         )
+    if account.kind != "kdniao":
+        raise CannotSubscribe(f"{account.kind} registrations are not sent by this client")
     if not account.account_id:
         raise CannotSubscribe("the 快递鸟 account needs its EBusinessID")
     return kdniao_form(waybill, business_id=account.account_id, app_key=account.secret)

@@ -11,6 +11,7 @@ The rules (back-off, what a push means) are in :mod:`.subscription_rules`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,6 +48,13 @@ class Job:
     account: Account
     waybill: Waybill | None
     problem: str | None  # why no request can be built (then none is sent)
+    shipment_id: int = 0
+
+
+# A kind whose requests are not a form POST (a platform's route registration, sent through
+# its signed gateway client) brings its own sender; the queue, the leases, the back-off and
+# the outcomes are the same for every kind.
+Sender = Callable[[Job], Outcome]
 
 
 @dataclass
@@ -73,12 +81,13 @@ def _account(row: FeedIntegration) -> Account:
 
 
 def _job(sub: TrackingSubscription, integration: FeedIntegration, phone: str | None) -> Job:
+    account = _account(integration)
     try:
         code = sub.aggregator_code or aggregator_code(integration.kind, sub.carrier_code)
     except CannotSubscribe as exc:
-        return Job(sub.id, integration.id, _account(integration), None, str(exc))
+        return Job(sub.id, integration.id, account, None, str(exc), sub.shipment_id)
     waybill = Waybill(number=sub.waybill_no, aggregator_code=code, phone=phone)
-    return Job(sub.id, integration.id, _account(integration), waybill, None)
+    return Job(sub.id, integration.id, account, waybill, None, sub.shipment_id)
 
 
 def claim_due(session: Session, now: datetime, policy: RetryPolicy, limit: int) -> list[Job]:
@@ -149,8 +158,11 @@ def send_due_subscriptions(
     *,
     policy: RetryPolicy | None = None,
     limit: int = 200,
+    senders: Mapping[str, Sender] | None = None,
 ) -> SubscriptionRun:
-    """One worker run: lease what is due, send each request, record each outcome."""
+    """One worker run: lease what is due, send each request, record each outcome. A job of a
+    kind in ``senders`` goes to that sender instead of ``client``."""
+    senders = senders or {}
     policy = policy or RetryPolicy()
     run = SubscriptionRun()
     with unit_of_work(sessions) as session:
@@ -164,6 +176,8 @@ def send_due_subscriptions(
             continue
         if job.waybill is None:
             outcome = Outcome(OutcomeKind.REFUSED, "lanshou", job.problem or "")
+        elif job.account.kind in senders:
+            outcome = senders[job.account.kind](job)
         else:
             outcome = client.subscribe(job.account, job.waybill)
         if outcome.kind is OutcomeKind.THROTTLED:

@@ -35,6 +35,7 @@ ROLE = {
 FEED_SOURCE = {
     "kuaidi100": N_("Kuaidi100"),
     "kdniao": N_("Kdniao"),
+    "douyin": N_("Douyin shop"),  # the platform's route pushes (platforms.po has the msgid)
     "webhook": N_("Webhook"),
     "import": N_("Import"),
     "demo": N_("Demo data"),

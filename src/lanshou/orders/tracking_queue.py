@@ -1,4 +1,6 @@
-"""Queue a tracking subscription for every shipment that just got a waybill.
+"""Queue a tracking subscription for every shipment that just got a waybill: at the shop's
+aggregator, and at its platform's route source when the shop is connected (抖店
+``registerPackageRoute``, sent by :mod:`lanshou.platforms.routes`).
 
 Called in the transaction that gave the waybill (the order form and ``POST /api/v1/shipments``
 through :func:`lanshou.orders.shipping.mark_shipped`, order imports and platform syncs through
@@ -17,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.dialect import insert_ignoring_conflicts
-from lanshou.adapters.db.models import Carrier, Order, Shipment
+from lanshou.adapters.db.models import (
+    Carrier,
+    FeedIntegration,
+    Order,
+    PlatformConnection,
+    Shipment,
+)
 from lanshou.adapters.db.models.subscriptions import ShopTrackingFeed, TrackingSubscription
 from lanshou.domain.tracking import normalise_waybill
 
@@ -32,16 +40,35 @@ def queue_tracking_subscriptions(
     ids = sorted(set(shipment_ids))
     if not ids:
         return
-    query = (
-        select(Shipment.id, Shipment.waybill_no, Carrier.code, ShopTrackingFeed.integration_id)
+    base = (
+        select(Shipment.id, Shipment.waybill_no, Carrier.code)
         .join(Order, Order.id == Shipment.order_id)
-        .join(ShopTrackingFeed, ShopTrackingFeed.shop_id == Order.shop_id)
         .outerjoin(Carrier, Carrier.id == Shipment.carrier_id)
         .where(Shipment.id.in_(ids), Shipment.waybill_no.is_not(None))
         .order_by(Shipment.id.desc())  # two shipments, one waybill: the first one's row
     )
+    aggregator = base.add_columns(ShopTrackingFeed.integration_id).join(
+        ShopTrackingFeed, ShopTrackingFeed.shop_id == Order.shop_id
+    )
+    # A shop connected to its platform is also registered at that platform's route source:
+    # the active integration of the platform's kind whose account is the connection's app.
+    platform = (
+        base.add_columns(FeedIntegration.id)
+        .join(PlatformConnection, PlatformConnection.shop_id == Order.shop_id)
+        .join(
+            FeedIntegration,
+            (FeedIntegration.kind == PlatformConnection.platform)
+            & (FeedIntegration.account_id == PlatformConnection.app_key),
+        )
+        .where(
+            PlatformConnection.state != "disconnected",
+            FeedIntegration.is_active.is_(True),
+            FeedIntegration.callback_url.is_not(None),
+        )
+    )
     rows: dict[tuple[int, str], dict[str, object]] = {}
-    for sid, stored, carrier, integration_id in session.execute(query):
+    found = [*session.execute(aggregator), *session.execute(platform)]
+    for sid, stored, carrier, integration_id in found:
         assert stored is not None  # the query takes shipments with a waybill only
         # Spelled as scans and pushes spell it, so a push finds its row whatever the shipment says.
         waybill = normalise_waybill(stored)

@@ -1,5 +1,6 @@
 """Live connections to selling platforms (抖店开放平台): connecting a shop, the incremental order
-sync, pushed messages, and telling the platform a parcel left.
+sync, pushed messages, telling the platform a parcel left, and the platform as a second route
+source (registering routes, receiving them).
 
 The gateway client itself (signing, calls, tokens, errors) is ``adapters.platforms.douyin``;
 this package decides what the answers mean for lanshou's orders, shipments and appeals.
@@ -17,6 +18,7 @@ from lanshou.platforms.push import (
     store_messages,
     verify_push,
 )
+from lanshou.platforms.routes import RouteRegistrar, receive_route
 from lanshou.platforms.secrets import SecretBox
 from lanshou.platforms.shipping import latest_answers, tell_platform_shipped
 from lanshou.platforms.sync import SyncSummary, sync_connection, sync_due
@@ -26,6 +28,7 @@ __all__ = [
     "MalformedPush",
     "PlatformsContext",
     "PushRefused",
+    "RouteRegistrar",
     "SecretBox",
     "SyncSummary",
     "apply_message",
@@ -35,6 +38,7 @@ __all__ = [
     "connection_views",
     "latest_answers",
     "parse_messages",
+    "receive_route",
     "store_messages",
     "sync_connection",
     "sync_due",

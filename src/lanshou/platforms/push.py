@@ -17,10 +17,18 @@ app_secret) (minibear2021/doudian ``doudian/core.py``, ``callback``); the platfo
 
 Tag meanings follow the 抖店 message docs as the issue lists them (100 created, 101 paid, 102
 shipped, 108 partially shipped, 104 logistics changed, 106 cancelled, 126 ship-by time
-changed; 212/213/214/216 after-sales arbitration, fields ``p_id``, ``aftersale_id``,
-``arbitrate_id``, ``arbitrate_status``, ``arbitrate_conclusion`` per
-fudiwei/DotNetCore.SKIT.FlurlHttpClient.ByteDance
-``src/SKIT.FlurlHttpClient.ByteDance.DouyinShop/Events/Refund/Arbitrate/*.cs``).
+changed). The after-sales arbitration tags are those of zsmhub/doudian-sdk ``message/*.go``
+(each message struct's ``Tag()``, with the op.jinritemai.com message-docs page it was taken
+from): 212 ``doudian_refund_ArbitrateApplied`` 买家发起客服仲裁 (message-docs/31/256), 213
+``ArbitrateSubmiting`` 客服要求商家上传凭证 (31/257), 214 ``ArbitrateSubmited`` 商家上传仲裁凭证
+(31/258), 215 ``ArbitrateCancelled`` 买家取消仲裁 (31/260), 216 ``ArbitrateAudited`` 客服仲裁结果
+(31/259, the only one with ``arbitrate_conclusion``), 217 ``ArbitrateServiceIntervene`` 仲裁客服
+介入 (31/627), 218 ``ArbitrateDiscussUpload`` 协商期上传凭证 (31/628). The message names and
+pages agree with fudiwei/DotNetCore.SKIT.FlurlHttpClient.ByteDance
+``src/SKIT.FlurlHttpClient.ByteDance.DouyinShop/Events/Refund/Arbitrate/*.cs`` (fields
+``p_id``, ``s_id``, ``shop_id``, ``aftersale_id``, ``aftersale_status``, ``aftersale_type``,
+``arbitrate_id``, ``arbitrate_status``); neither source gives the meaning of the status or
+conclusion codes, so they are kept as numbers.
 """
 
 from __future__ import annotations
@@ -76,7 +84,16 @@ ORDER_TAGS = {
     "106": "cancelled",
     "126": "ship-by time changed",
 }
-ARBITRATION_TAGS = frozenset({"212", "213", "214", "216"})
+# tag → the platform's message name (zsmhub/doudian-sdk message/*.go, see the docstring).
+ARBITRATION_TAGS: dict[str, str] = {
+    "212": "doudian_refund_ArbitrateApplied",
+    "213": "doudian_refund_ArbitrateSubmiting",
+    "214": "doudian_refund_ArbitrateSubmited",
+    "215": "doudian_refund_ArbitrateCancelled",
+    "216": "doudian_refund_ArbitrateAudited",
+    "217": "doudian_refund_ArbitrateServiceIntervene",
+    "218": "doudian_refund_ArbitrateDiscussUpload",
+}
 APPEAL_EVENT = "platform_arbitration"
 # A message still pending this long after it arrived lost its apply (the process stopped
 # between the answer and the background task); the worker applies it.
@@ -256,11 +273,13 @@ def _arbitration(
     facts: dict[str, Any] = {
         key: data[key]
         for key in (
+            "s_id",
             "aftersale_id",
+            "aftersale_type",
+            "aftersale_status",
             "arbitrate_id",
             "arbitrate_status",
             "arbitrate_conclusion",
-            "aftersale_status",
         )
         if key in data
     }
@@ -272,7 +291,13 @@ def _arbitration(
         None,
         now,
         reason=f"抖店 after-sales arbitration message (tag {message.tag})",
-        data={"platform": DOUYIN, "tag": message.tag, "msg_id": message.msg_id, **facts},
+        data={
+            "platform": DOUYIN,
+            "tag": message.tag,
+            "message": ARBITRATION_TAGS[message.tag],
+            "msg_id": message.msg_id,
+            **facts,
+        },
     )
     message.outcome = "applied"
     message.detail = f"appeal {appeal.id}"

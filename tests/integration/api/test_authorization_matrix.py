@@ -9,7 +9,8 @@ shop B's object. What a cell means:
 - 404: the object belongs to another tenant (its existence is not revealed);
 - 403: the role may not do this at all;
 - 401: no bearer token;
-- 422: a public feed endpoint refusing an unsigned push, whoever sends it.
+- 422: a public feed endpoint refusing an unsigned push, whoever sends it (404 for the 抖店
+  route callback of a shop nobody connected).
 
 For platform roles (cs, reviewer, admin) "other" is simply the second shop: they see all shops.
 Every 2xx answer to a merchant is also searched for shop B's id, so a list that leaks another
@@ -204,6 +205,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/platforms/douyin/push"): _same(
         lambda w, t, c: Call("POST", f"{V1}/platforms/douyin/push", json=[]),
         (401,) * 6, anon=401),
+    # a route callback for a shop nobody connected: refused before its body is read
+    ("POST", "/api/v1/platforms/douyin/route"): _same(
+        lambda w, t, c: Call("POST", f"{V1}/platforms/douyin/route",
+                             params={"shop": "880001", "token": "0" * 64}, json={}),
+        (404,) * 6, anon=404),
     ("GET", "/api/v1/platforms/connections"): _same(
         _get(f"{V1}/platforms/connections"), ADMIN_ONLY),
     ("GET", "/api/v1/feeds"): _same(_get(f"{V1}/feeds"), ADMIN_ONLY),

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,12 +23,11 @@ from lanshou.adapters.db.models import (
 )
 from lanshou.bootstrap import Runtime
 from lanshou.platforms.carrier_codes import store_company_list
-from lanshou.platforms.connections import connect_douyin
-from lanshou.platforms.context import PlatformsContext
 from lanshou.platforms.secrets import SecretBox
 from lanshou.platforms.sync import sync_connection
 from tests.douyin_gateway import FakeDouyinGateway
-from tests.integration.platforms.conftest import APP_KEY, APP_SECRET, DOUYIN_SHOP, SECRET_KEY
+from tests.integration.platforms.conftest import APP_KEY, APP_SECRET, DOUYIN_SHOP
+from tests.integration.platforms.web_shop import _signed, fake
 from tests.integration.web.world import (
     NOW,
     World,
@@ -43,45 +40,10 @@ from tests.integration.web.world import (
     world,
 )
 
-__all__ = ["_fast_password_hashing", "client", "runtime", "world"]
+__all__ = ["_fast_password_hashing", "client", "fake", "runtime", "world"]
 
 PUSH = "/api/v1/platforms/douyin/push"
 CALLED_AT = "2026-11-04T12:00:00+08:00"  # NOW, as the API writes times
-
-
-@pytest.fixture
-def fake(runtime: Runtime, sessions: sessionmaker[Session]) -> FakeDouyinGateway:
-    """Shop ``a`` of the web world connected to a fake gateway running on the world's clock."""
-    gateway = FakeDouyinGateway(APP_KEY, APP_SECRET, DOUYIN_SHOP, runtime.clock.now)
-    runtime.platforms = PlatformsContext(  # type: ignore[misc]
-        box=SecretBox(SECRET_KEY),
-        transport=gateway.transport(),
-        clock=runtime.clock.now,
-        sleep=lambda _: None,
-    )
-    with unit_of_work(sessions) as session:
-        connect_douyin(
-            session,
-            runtime.platforms,
-            shop_code="a",
-            app_key=APP_KEY,
-            app_secret=APP_SECRET,
-            douyin_shop_id=DOUYIN_SHOP,
-            gateway="https://openapi-fxg.jinritemai.com",
-            now=NOW,
-            actor="admin",
-        )
-    gateway.requests.clear()
-    return gateway
-
-
-def _signed(
-    items: list[dict[str, object]], secret: str = APP_SECRET
-) -> tuple[bytes, dict[str, str]]:
-    body = json.dumps(items, ensure_ascii=False).encode()
-    # MD5(app_key + body + app_secret), computed here from the documented recipe
-    sign = hashlib.md5(APP_KEY.encode() + body + secret.encode()).hexdigest()
-    return body, {"event-sign": sign, "app-id": APP_KEY, "Content-Type": "application/json"}
 
 
 def _message(tag: str, msg_id: str, **data: object) -> dict[str, object]:
@@ -159,9 +121,8 @@ def test_an_unknown_tag_is_kept_raw_and_ignored(
     assert fake.requests == []
 
 
-def test_an_arbitration_push_lands_on_the_violations_appeal(
-    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session], world: World
-) -> None:
+def _appealed(sessions: sessionmaker[Session], world: World) -> int:
+    """A submitted appeal on a violation of order A001 (shop a)."""
     with sessions() as s:
         violation = insert_violation(s, world.shop_a, world.order_ids["A001"])
         merchant = s.execute(select(User.id).where(User.username == "merchant")).scalar_one()
@@ -176,7 +137,13 @@ def test_an_arbitration_push_lands_on_the_violations_appeal(
         )
         s.add(appeal)
         s.commit()
-        appeal_id = appeal.id
+        return appeal.id
+
+
+def test_an_arbitration_push_lands_on_the_violations_appeal(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session], world: World
+) -> None:
+    appeal_id = _appealed(sessions, world)
     item = _message(
         "212", "m-a", p_id="A001", aftersale_id="AS1", arbitrate_id="AR1", arbitrate_status=1
     )
@@ -197,6 +164,7 @@ def test_an_arbitration_push_lands_on_the_violations_appeal(
     assert event.data == {
         "platform": "douyin",
         "tag": "212",
+        "message": "doudian_refund_ArbitrateApplied",
         "msg_id": "m-a",
         "aftersale_id": "AS1",
         "arbitrate_id": "AR1",
@@ -208,6 +176,35 @@ def test_an_arbitration_push_lands_on_the_violations_appeal(
     page = client.get(f"/appeals/{appeal_id}").text
     assert "<strong>平台仲裁消息</strong>" in page
     assert "platform_arbitration" not in page
+
+
+def test_cancelled_and_decided_arbitrations_land_with_the_platforms_message_names(
+    client: TestClient, fake: FakeDouyinGateway, sessions: sessionmaker[Session], world: World
+) -> None:
+    """215 (the buyer withdrew) and 216 (the decision, with its conclusion) per
+    zsmhub/doudian-sdk message/买家取消仲裁消息.go and 客服仲裁结果消息.go; 219 is not one of
+    its tags (218 is followed by 224), so it is kept raw and ignored."""
+    appeal_id = _appealed(sessions, world)
+    decided = _message("216", "m-d", p_id="A001", arbitrate_id="AR1", arbitrate_conclusion=2)
+    cancelled = _message("215", "m-c", p_id="A001", arbitrate_id="AR1", arbitrate_status=4)
+    body, headers = _signed([decided, cancelled, _message("219", "m-x", p_id="A001")])
+    assert client.post(PUSH, content=body, headers=headers).json()["code"] == 0
+    assert _messages(sessions) == [
+        ("m-d", "216", "applied"),
+        ("m-c", "215", "applied"),
+        ("m-x", "219", "ignored"),
+    ]
+    with sessions() as s:
+        events = s.execute(
+            select(AppealEvent.data)
+            .where(AppealEvent.appeal_id == appeal_id)
+            .order_by(AppealEvent.id)
+        ).scalars()
+        facts = [(d["tag"], d["message"], d.get("arbitrate_conclusion")) for d in events]
+    assert facts == [
+        ("216", "doudian_refund_ArbitrateAudited", 2),
+        ("215", "doudian_refund_ArbitrateCancelled", None),
+    ]
 
 
 def test_connections_are_listed_for_administrators_without_secrets(

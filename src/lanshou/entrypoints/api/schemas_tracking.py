@@ -94,18 +94,21 @@ class KdniaoAck(BaseModel):
 
 
 class FeedIntegrationCreate(BaseModel):
-    kind: Literal["kuaidi100", "kdniao"]
+    kind: Literal["kuaidi100", "kdniao", "douyin"]
     name: Annotated[str, Field(min_length=1, max_length=128)]
     secret: Annotated[
         str,
         Field(
             min_length=6,
             max_length=128,
-            description="快递100 salt or 快递鸟 AppKey; never shown again",
+            description=(
+                "快递100 salt, 快递鸟 AppKey, or (douyin) the key of lanshou's route callback "
+                "token; never shown again"
+            ),
         ),
     ]
     account_id: Annotated[
-        str | None, Field(max_length=64, description="快递鸟 EBusinessID (required)")
+        str | None, Field(max_length=64, description="快递鸟 EBusinessID / 抖店 app key (required)")
     ] = None
     subscribe_key: Annotated[
         str | None,

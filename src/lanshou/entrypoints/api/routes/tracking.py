@@ -58,7 +58,11 @@ from lanshou.identity import Principal, scope_for
 
 BATCH_MAX_BYTES = 20 * 1024 * 1024
 PUSH_MAX_BYTES = 2 * 1024 * 1024
-CALLBACKS = {"kuaidi100": "/api/v1/tracking/kuaidi100", "kdniao": "/api/v1/tracking/kdniao"}
+CALLBACKS = {
+    "kuaidi100": "/api/v1/tracking/kuaidi100",
+    "kdniao": "/api/v1/tracking/kdniao",
+    "douyin": "/api/v1/platforms/douyin/route",
+}
 RECEIPT_HEADER = "X-Lanshou-Receipt"  # a push answers in its aggregator's format: the receipt
 MAX_WAIT_SECONDS = 30
 IDLE_POLL_SECONDS = 0.05
