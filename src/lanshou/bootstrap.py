@@ -41,7 +41,7 @@ class Runtime:
 
     @cached_property
     def appeals(self) -> AppealsContext:
-        return AppealsContext.from_settings(self.settings, self.rules)
+        return AppealsContext.from_settings(self.settings, self.rules, self.engine)
 
     @cached_property
     def egress(self) -> EgressPolicy:

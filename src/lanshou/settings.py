@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     # Addresses alert channels may reach although they are not public (an internal SMTP relay,
     # a local test server): CIDRs or host names, comma-separated. Empty: public addresses only.
     egress_allow: str = ""
+    # Where evidence files live. "database" (default): chunked rows in the database, so every
+    # app server and worker reads what any of them stored; files still in evidence_dir from
+    # before are read from there until `lanshou evidence import-files` moves them in.
+    # "local": files under evidence_dir only, for a single machine.
+    evidence_store: Literal["database", "local"] = "database"
+    evidence_dir: Path | None = None  # default var/evidence
     # The audit chain's exported head (record count + last hash, MAC'd) lives outside the
     # database, so cutting the newest records shows; default var/audit_head.
     audit_head_file: Path | None = None
@@ -82,6 +88,9 @@ class Settings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.var_dir / 'lanshou.db').as_posix()}"
+
+    def resolved_evidence_dir(self) -> Path:
+        return self.evidence_dir or self.var_dir / "evidence"
 
     def resolved_audit_head_file(self) -> Path:
         return self.audit_head_file or self.var_dir / "audit_head"
