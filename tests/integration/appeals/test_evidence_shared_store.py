@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 from lanshou.adapters.db.engine import make_engine, session_factory
 from lanshou.adapters.db.models import Evidence, EvidenceBlob, EvidenceBlobChunk
 from lanshou.adapters.storage import DatabaseStorage, LocalDirectoryStorage
-from lanshou.bootstrap import Runtime
 from lanshou.entrypoints.app import create_app
 from lanshou.entrypoints.cli.app import app as cli_app
 from lanshou.settings import get_settings
