@@ -20,6 +20,7 @@ from lanshou.bootstrap import Runtime
 from lanshou.enforcement import DrainResult, SweepResult, run_sweep
 from lanshou.enforcement import drain_inbox as drain_pending
 from lanshou.feeds import SubscriptionClient, SubscriptionRun, send_due_subscriptions
+from lanshou.identity import ThrottlePolicy, prune_login_failures
 from lanshou.platforms import apply_stranded, sync_due
 
 log = logging.getLogger("lanshou.worker")
@@ -90,6 +91,14 @@ def export_audit_head(runtime: Runtime) -> None:
         export_head(session, runtime.settings.resolved_audit_head_file(), runtime.clock.now())
 
 
+def prune_old_login_failures(runtime: Runtime) -> int:
+    """Failed logins older than the throttle's window, which no wait counts any more."""
+    with unit_of_work(runtime.sessions) as session:
+        return prune_login_failures(
+            session, ThrottlePolicy.from_settings(runtime.settings), runtime.clock.now()
+        )
+
+
 def create_partitions_ahead(runtime: Runtime) -> list[Month]:
     """The monthly partitions of tracking events for this month and the next two, before any
     event needs them (PostgreSQL; a no-op on SQLite). An event of a month still without one
@@ -139,6 +148,12 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
                 log.info("tracking event partitions created: %s", ", ".join(map(str, created)))
         except Exception:
             log.exception("creating partitions failed; will retry in %.0f s", interval)
+        try:
+            pruned = prune_old_login_failures(runtime)
+            if pruned:
+                log.info("login failures past the throttle window deleted: %d", pruned)
+        except Exception:
+            log.exception("pruning login failures failed; will retry in %.0f s", interval)
         try:
             export_audit_head(runtime)
         except Exception:
