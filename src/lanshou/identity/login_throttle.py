@@ -145,5 +145,7 @@ def prune_login_failures(session: Session, policy: ThrottlePolicy, now: datetime
     """Delete failures older than the window: no wait counts them any more (``_wait`` looks at
     ``at > now - window`` only), and kept for ever they would pile up usernames guessed by
     strangers and their addresses. Returns how many went."""
-    gone = session.execute(delete(LoginFailure).where(LoginFailure.at <= now - policy.window))
+    gone = session.connection().execute(
+        delete(LoginFailure).where(LoginFailure.at <= now - policy.window)
+    )
     return int(gone.rowcount)
