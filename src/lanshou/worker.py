@@ -82,7 +82,9 @@ def send_tracking_subscriptions(runtime: Runtime) -> SubscriptionRun:
     """Queued 快递100 / 快递鸟 subscriptions (and due resubscriptions) go out, through the
     egress guard; no transaction is open while an aggregator answers."""
     with SubscriptionClient(runtime.egress) as client:
-        return send_due_subscriptions(runtime.sessions, runtime.clock.now(), client)
+        return send_due_subscriptions(
+            runtime.sessions, runtime.clock.now(), client, runtime.platforms.box
+        )
 
 
 def export_audit_head(runtime: Runtime) -> None:

@@ -19,6 +19,7 @@ from lanshou.feeds import kdniao, kuaidi100  # modules used as namespaces
 from lanshou.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
 from lanshou.feeds.ingest import ingest_events, ingest_kdniao, ingest_kuaidi100
 from lanshou.feeds.integrations import create_integration, list_integrations
+from lanshou.feeds.sealing import Sealer, seal_stored_keys
 from lanshou.feeds.subscription_admin import (
     configure_shop_feed,
     retry_subscription,
@@ -36,6 +37,7 @@ __all__ = [
     "PayloadTooLarge",
     "PlainEvent",
     "RetryPolicy",
+    "Sealer",
     "SignatureInvalid",
     "SubState",
     "SubscriptionClient",
@@ -49,6 +51,7 @@ __all__ = [
     "kuaidi100",
     "list_integrations",
     "retry_subscription",
+    "seal_stored_keys",
     "send_due_subscriptions",
     "shop_feeds",
     "subscription_counts",
