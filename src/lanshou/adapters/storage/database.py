@@ -97,22 +97,30 @@ class DatabaseStorage:
         return b"".join(self.chunks(sha256))
 
     def chunks(self, sha256: str) -> Iterator[bytes]:
-        """The blob's bytes in order, one chunk row at a time."""
+        """The blob's bytes in order, one chunk (one point query) at a time: a file of up to
+        one chunk is one query, and no server-side cursor is opened for a larger one."""
         sha = check_key(sha256)
         with self._connection() as conn:
-            if self._size(conn, sha) is None:
+            first = conn.execute(
+                select(EvidenceBlob.chunk_count, EvidenceBlobChunk.data)
+                .join(EvidenceBlobChunk, EvidenceBlobChunk.sha256 == EvidenceBlob.sha256)
+                .where(EvidenceBlob.sha256 == sha, EvidenceBlobChunk.seq == 0)
+            ).first()
+            if first is None:
                 if self.fallback is not None and self.fallback.exists(sha):
                     yield self.fallback.get(sha)
                     return
                 raise FileNotFoundError(f"evidence blob {sha} is not in the database")
-            rows = conn.execute(
-                select(EvidenceBlobChunk.data)
-                .where(EvidenceBlobChunk.sha256 == sha)
-                .order_by(EvidenceBlobChunk.seq)
-                .execution_options(yield_per=1)
-            )
-            for (piece,) in rows:
-                yield bytes(piece)
+            count, piece = first
+            yield bytes(piece)
+            for seq in range(1, count):
+                yield bytes(
+                    conn.execute(
+                        select(EvidenceBlobChunk.data).where(
+                            EvidenceBlobChunk.sha256 == sha, EvidenceBlobChunk.seq == seq
+                        )
+                    ).scalar_one()
+                )
 
     def exists(self, sha256: str) -> bool:
         sha = check_key(sha256)
