@@ -9,9 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lanshou.adapters.storage.base import check_key, sha256_of
 from lanshou.adapters.storage.database import DatabaseStorage
+
+
+# Problems as message ids with parameters: the command translates them (lanshou.i18n sits
+# above the adapters). The msgids are in the catalogue's storage.po.
+NOT_A_DIGEST = "%(path)s: the name is not a SHA-256 digest; left alone"
+CONTENT_DIFFERS = "%(path)s: content hashes to %(actual)s, not its name; left alone"
+
+
+@dataclass(frozen=True)
+class Problem:
+    msgid: str
+    params: dict[str, Any]
 
 
 @dataclass
@@ -19,7 +32,7 @@ class MoveReport:
     moved: int = 0
     already: int = 0
     bytes_moved: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def _blob_files(root: Path) -> list[Path]:
@@ -35,12 +48,12 @@ def move_files_into_database(root: Path, db: DatabaseStorage, *, delete: bool) -
         try:
             key = check_key(path.name)
         except ValueError:
-            report.problems.append(f"{path}: the name is not a SHA-256 digest; left alone")
+            report.problems.append(Problem(NOT_A_DIGEST, {"path": str(path)}))
             continue
         data = path.read_bytes()
         actual = sha256_of(data)
         if actual != key:
-            report.problems.append(f"{path}: content hashes to {actual}, not its name; left alone")
+            report.problems.append(Problem(CONTENT_DIFFERS, {"path": str(path), "actual": actual}))
             continue
         stored = db.put_verified(key, data)
         if stored.created:

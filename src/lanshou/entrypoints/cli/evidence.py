@@ -30,7 +30,9 @@ def import_files(
     root = directory or rt.settings.resolved_evidence_dir()
     report = move_files_into_database(root, DatabaseStorage(rt.engine), delete=delete)
     for problem in report.problems:
-        typer.secho(problem, err=True, fg=typer.colors.RED)
+        typer.secho(
+            translate(locale, problem.msgid, **problem.params), err=True, fg=typer.colors.RED
+        )
     typer.echo(
         translate(
             locale,
