@@ -14,7 +14,6 @@ from typing import Any
 from lanshou.adapters.storage.base import check_key, sha256_of
 from lanshou.adapters.storage.database import DatabaseStorage
 
-
 # Problems as message ids with parameters: the command translates them (lanshou.i18n sits
 # above the adapters). The msgids are in the catalogue's storage.po.
 NOT_A_DIGEST = "%(path)s: the name is not a SHA-256 digest; left alone"
