@@ -297,7 +297,6 @@ class FakeDouyinGateway:
             },
             "post_receiver": "",
             "encrypt_post_receiver": "#enc-name#",
-            "post_tel": "",
             "encrypt_post_tel": "#enc-tel#",
             "sku_order_list": [
                 {

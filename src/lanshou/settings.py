@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     # Addresses alert channels may reach although they are not public (an internal SMTP relay,
     # a local test server): CIDRs or host names, comma-separated. Empty: public addresses only.
     egress_allow: str = ""
+    # How many app servers and workers (processes on any machines) run against this database.
+    # Above 1, nothing may default to one machine's disk: start-up refuses a missing
+    # LANSHOU_SECRET_KEY (a generated one lives in one var_dir), SQLite and the local evidence
+    # store. See docs/architecture.md, "Beyond one machine".
+    instances: int = Field(default=1, ge=1)
+    # Where evidence files live. "database" (default): chunked rows in the database, so every
+    # app server and worker reads what any of them stored; files still in evidence_dir from
+    # before are read from there until `lanshou evidence import-files` moves them in.
+    # "local": files under evidence_dir only, for a single machine.
+    evidence_store: Literal["database", "local"] = "database"
+    evidence_dir: Path | None = None  # default var/evidence
     # The audit chain's exported head (record count + last hash, MAC'd) lives outside the
     # database, so cutting the newest records shows; default var/audit_head.
     audit_head_file: Path | None = None
@@ -74,7 +85,29 @@ class Settings(BaseSettings):
             )
         if self.secret_key and len(self.secret_key) < 16:
             raise ValueError("LANSHOU_SECRET_KEY must be at least 16 characters")
+        if self.instances > 1:
+            self._require_shared_state()
         return self
+
+    def _require_shared_state(self) -> None:
+        """With several servers, every per-machine default would split the deployment."""
+        why = f"LANSHOU_INSTANCES={self.instances}"
+        if not self.secret_key:
+            raise ValueError(
+                f"LANSHOU_SECRET_KEY is required with {why}: every server must sign sessions and "
+                "the audit chain and open stored secrets with the same key, and a generated key "
+                "stays in one machine's var directory"
+            )
+        if not self.database_url.startswith("postgresql"):
+            raise ValueError(
+                f"LANSHOU_DATABASE_URL must name a PostgreSQL database with {why}: SQLite is a "
+                "file on one machine"
+            )
+        if self.evidence_store != "database":
+            raise ValueError(
+                f"LANSHOU_EVIDENCE_STORE=local cannot be used with {why}: a file uploaded "
+                "through one server could not be read through another; use database"
+            )
 
     @property
     def is_dev(self) -> bool:
@@ -82,6 +115,9 @@ class Settings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.var_dir / 'lanshou.db').as_posix()}"
+
+    def resolved_evidence_dir(self) -> Path:
+        return self.evidence_dir or self.var_dir / "evidence"
 
     def resolved_audit_head_file(self) -> Path:
         return self.audit_head_file or self.var_dir / "audit_head"

@@ -20,6 +20,7 @@ from lanshou.bootstrap import Runtime
 from lanshou.enforcement import DrainResult, SweepResult, run_sweep
 from lanshou.enforcement import drain_inbox as drain_pending
 from lanshou.feeds import SubscriptionClient, SubscriptionRun, send_due_subscriptions
+from lanshou.identity import ThrottlePolicy, prune_login_failures
 from lanshou.platforms import RouteRegistrar, apply_stranded, sync_due
 
 log = logging.getLogger("lanshou.worker")
@@ -84,7 +85,11 @@ def send_tracking_subscriptions(runtime: Runtime) -> SubscriptionRun:
     senders = {"douyin": RouteRegistrar(runtime.sessions, runtime.platforms)}
     with SubscriptionClient(runtime.egress) as client:
         return send_due_subscriptions(
-            runtime.sessions, runtime.clock.now(), client, senders=senders
+            runtime.sessions,
+            runtime.clock.now(),
+            client,
+            runtime.platforms.box,
+            senders=senders,
         )
 
 
@@ -92,6 +97,14 @@ def export_audit_head(runtime: Runtime) -> None:
     """The audit chain's head to its file and the log, so records cut later show."""
     with unit_of_work(runtime.sessions) as session:
         export_head(session, runtime.settings.resolved_audit_head_file(), runtime.clock.now())
+
+
+def prune_old_login_failures(runtime: Runtime) -> int:
+    """Failed logins older than the throttle's window, which no wait counts any more."""
+    with unit_of_work(runtime.sessions) as session:
+        return prune_login_failures(
+            session, ThrottlePolicy.from_settings(runtime.settings), runtime.clock.now()
+        )
 
 
 def create_partitions_ahead(runtime: Runtime) -> list[Month]:
@@ -143,6 +156,12 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
                 log.info("tracking event partitions created: %s", ", ".join(map(str, created)))
         except Exception:
             log.exception("creating partitions failed; will retry in %.0f s", interval)
+        try:
+            pruned = prune_old_login_failures(runtime)
+            if pruned:
+                log.info("login failures past the throttle window deleted: %d", pruned)
+        except Exception:
+            log.exception("pruning login failures failed; will retry in %.0f s", interval)
         try:
             export_audit_head(runtime)
         except Exception:

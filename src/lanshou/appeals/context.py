@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Violation
-from lanshou.adapters.storage import EvidenceStorage, LocalDirectoryStorage
+from lanshou.adapters.storage import DatabaseStorage, EvidenceStorage, LocalDirectoryStorage
 from lanshou.domain.appeals.limits import AppealLimits
 from lanshou.domain.appeals.venue import Mode, Venue
 from lanshou.domain.rules.calendar import WorkingCalendar
@@ -30,12 +30,18 @@ class AppealsContext:
     _limits: dict[str, AppealLimits] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings, rules: RulesContext | None = None) -> AppealsContext:
+    def from_settings(
+        cls, settings: Settings, rules: RulesContext | None = None, engine: Engine | None = None
+    ) -> AppealsContext:
         return cls(
             rules or RulesContext.from_settings(settings),
-            LocalDirectoryStorage(settings.var_dir / "evidence"),
+            evidence_storage(settings, engine),
             settings.mode,
         )
+
+    def store(self, session: Session) -> EvidenceStorage:
+        """Evidence storage inside ``session``'s transaction."""
+        return self.storage.within(session)
 
     @property
     def venue(self) -> Venue:
@@ -54,6 +60,14 @@ class AppealsContext:
                 self.profile(violation).appeal
             )
         return self._limits[violation.profile]
+
+
+def evidence_storage(settings: Settings, engine: Engine | None = None) -> EvidenceStorage:
+    """The configured store; the database store reads files left in the evidence directory."""
+    local = LocalDirectoryStorage(settings.resolved_evidence_dir())
+    if settings.evidence_store == "local":
+        return local
+    return DatabaseStorage(engine, fallback=local)
 
 
 def lock_violation(session: Session, violation_id: int) -> Violation | None:

@@ -214,9 +214,10 @@ def export_dossier(
         def add(name: str, data: bytes) -> None:
             zf.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data, zipfile.ZIP_DEFLATED)
 
+        store = actx.store(session)
         sums = []
         for e in list_evidence(session, appeal.id):
-            content = actx.storage.get(e.sha256)
+            content = store.get(e.sha256)
             digest = hashlib.sha256(content).hexdigest()
             if digest != e.sha256:
                 raise RuntimeError(f"evidence {e.id} does not match its SHA-256 in storage")
@@ -230,6 +231,6 @@ def export_dossier(
         violation = session.get_one(Violation, appeal.violation_id)
         g = gather(session, actx, violation, now)
         lang = normalize_locale(locale) or DEFAULT_LOCALE
-        summary = _summary(session, actx, appeal, g, doc, now, lang, actx.storage.get)
+        summary = _summary(session, actx, appeal, g, doc, now, lang, store.get)
         add("summary.pdf", render_summary(summary))
     return buffer.getvalue()

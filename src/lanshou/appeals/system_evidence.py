@@ -32,7 +32,7 @@ def attach_system_evidence(
         return existing
     body = snapshot(gather(session, actx, violation, now), now)
     data = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
-    stored = actx.storage.put(data)
+    stored = actx.store(session).put(data)
     row = Evidence(
         appeal_id=appeal.id,
         sha256=stored.sha256,

@@ -28,6 +28,7 @@ from lanshou.feeds.ingest import (
     ingest_kuaidi100,
 )
 from lanshou.feeds.integrations import create_integration, list_integrations
+from lanshou.feeds.sealing import Sealer, seal_stored_keys
 from lanshou.feeds.subscription_admin import (
     configure_shop_feed,
     retry_subscription,
@@ -49,6 +50,7 @@ __all__ = [
     "PayloadTooLarge",
     "PlainEvent",
     "RetryPolicy",
+    "Sealer",
     "Sender",
     "SignatureInvalid",
     "SubState",
@@ -65,6 +67,7 @@ __all__ = [
     "kuaidi100",
     "list_integrations",
     "retry_subscription",
+    "seal_stored_keys",
     "send_due_subscriptions",
     "shop_feeds",
     "subscription_counts",

@@ -19,6 +19,7 @@ from lanshou.adapters.db.models.feeds import FeedIntegration
 from lanshou.domain.roles import Role
 from lanshou.errors import Conflict, InvalidInput, PermissionDenied
 from lanshou.feeds.errors import SignatureInvalid
+from lanshou.feeds.sealing import Sealer
 from lanshou.identity import Principal
 
 KINDS = ("kuaidi100", "kdniao", "douyin")
@@ -35,12 +36,14 @@ def create_integration(
     secret: str,
     account_id: str | None,
     now: datetime,
+    sealer: Sealer,
     subscribe_key: str | None = None,
     callback_url: str | None = None,
     api_url: str | None = None,
 ) -> FeedIntegration:
     """Register an account that pushes to us (administrators only); audited, secrets never.
-    With ``callback_url`` (and 快递100's ``subscribe_key``) lanshou also subscribes at it."""
+    With ``callback_url`` (and 快递100's ``subscribe_key``, stored sealed by ``sealer``)
+    lanshou also subscribes at it."""
     if actor.role is not Role.ADMIN:
         raise PermissionDenied("only administrators may configure feed integrations")
     if kind not in KINDS:
@@ -70,7 +73,7 @@ def create_integration(
         account_id=(account_id or "").strip() or None,
         is_active=True,
         created_at=now,
-        subscribe_key=subscribe_key,
+        subscribe_key_enc=sealer.seal(subscribe_key) if subscribe_key is not None else None,
         callback_url=callback_url,
         api_url=api_url,
     )

@@ -24,6 +24,7 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Carrier, FeedIntegration, Order, Shipment
 from lanshou.adapters.db.models.subscriptions import ShopTrackingFeed, TrackingSubscription
 from lanshou.feeds.kuaidi100 import Kuaidi100Push
+from lanshou.feeds.sealing import Sealer, subscribe_key_of
 from lanshou.feeds.subscribe_contracts import CannotSubscribe, Waybill, aggregator_code
 from lanshou.feeds.subscription_client import Account, SubscriptionClient
 from lanshou.feeds.subscription_rules import (
@@ -69,19 +70,21 @@ class SubscriptionRun:
         return bool(self.subscribed or self.retried or self.failed or self.deferred)
 
 
-def _account(row: FeedIntegration) -> Account:
+def _account(row: FeedIntegration, sealer: Sealer) -> Account:
     return Account(
         kind=row.kind,
         secret=row.secret,
         account_id=row.account_id,
-        subscribe_key=row.subscribe_key,
+        subscribe_key=subscribe_key_of(row, sealer),
         callback_url=row.callback_url,
         api_url=row.api_url,
     )
 
 
-def _job(sub: TrackingSubscription, integration: FeedIntegration, phone: str | None) -> Job:
-    account = _account(integration)
+def _job(
+    sub: TrackingSubscription, integration: FeedIntegration, phone: str | None, sealer: Sealer
+) -> Job:
+    account = _account(integration, sealer)
     try:
         code = sub.aggregator_code or aggregator_code(integration.kind, sub.carrier_code)
     except CannotSubscribe as exc:
@@ -90,7 +93,9 @@ def _job(sub: TrackingSubscription, integration: FeedIntegration, phone: str | N
     return Job(sub.id, integration.id, account, waybill, None, sub.shipment_id)
 
 
-def claim_due(session: Session, now: datetime, policy: RetryPolicy, limit: int) -> list[Job]:
+def claim_due(
+    session: Session, now: datetime, policy: RetryPolicy, limit: int, sealer: Sealer
+) -> list[Job]:
     """Lease due rows to this worker; the shipment's current carrier is read again here, so a
     carrier corrected after queueing is the one subscribed."""
     query = claim_skip_locked(
@@ -115,7 +120,7 @@ def claim_due(session: Session, now: datetime, policy: RetryPolicy, limit: int) 
             sub.resubscriptions += 1
         sub.carrier_code = carrier or sub.carrier_code
         sub.state, sub.next_attempt_at, sub.updated_at = SubState.SENDING, now + policy.lease, now
-        jobs.append(_job(sub, integration, phone))
+        jobs.append(_job(sub, integration, phone, sealer))
     return jobs
 
 
@@ -155,6 +160,7 @@ def send_due_subscriptions(
     sessions: sessionmaker[Session],
     now: datetime,
     client: SubscriptionClient,
+    sealer: Sealer,
     *,
     policy: RetryPolicy | None = None,
     limit: int = 200,
@@ -166,7 +172,7 @@ def send_due_subscriptions(
     policy = policy or RetryPolicy()
     run = SubscriptionRun()
     with unit_of_work(sessions) as session:
-        jobs = claim_due(session, now, policy, limit)
+        jobs = claim_due(session, now, policy, limit, sealer)
     throttled: set[int] = set()
     for job in jobs:
         if job.integration_id in throttled:

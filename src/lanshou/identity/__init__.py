@@ -17,6 +17,7 @@ from lanshou.identity.auth import (
     set_locale,
     start_session,
 )
+from lanshou.identity.login_throttle import prune_login_failures
 from lanshou.identity.scope import Scope, scope_for, scoped_orders
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "list_users",
     "principal_for_api_token",
     "principal_for_session",
+    "prune_login_failures",
     "revoke_token",
     "scope_for",
     "scoped_orders",

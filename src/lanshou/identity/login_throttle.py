@@ -34,6 +34,7 @@ __all__ = [
     "clear_own_failures",
     "client_key",
     "forget_attempt",
+    "prune_login_failures",
     "record_attempt",
     "seconds_to_wait",
 ]
@@ -138,3 +139,13 @@ def clear_own_failures(session: Session, attempt: LoginFailure) -> None:
             LoginFailure.remote_addr == attempt.remote_addr,
         )
     )
+
+
+def prune_login_failures(session: Session, policy: ThrottlePolicy, now: datetime) -> int:
+    """Delete failures older than the window: no wait counts them any more (``_wait`` looks at
+    ``at > now - window`` only), and kept for ever they would pile up usernames guessed by
+    strangers and their addresses. Returns how many went."""
+    gone = session.connection().execute(
+        delete(LoginFailure).where(LoginFailure.at <= now - policy.window)
+    )
+    return int(gone.rowcount)

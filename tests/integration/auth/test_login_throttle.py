@@ -4,6 +4,7 @@ cap) and per client address (high cap), never a lock-out of the real user."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -121,3 +122,20 @@ def test_a_success_forgets_the_users_own_typos_only(
     with sessions() as s:
         left = s.execute(select(LoginFailure.username, LoginFailure.remote_addr)).all()
     assert left == [("merchant", STRANGER)]
+
+
+def test_the_worker_deletes_failures_once_no_wait_counts_them(
+    sessions: sessionmaker[Session], world: World, tmp_path: Path
+) -> None:
+    from lanshou.worker import prune_old_login_failures
+    from tests.integration.web.world import make_runtime
+
+    for minutes_ago in (61, 60, 59, 1):  # the window is 60 minutes
+        at = NOW - timedelta(minutes=minutes_ago)
+        assert _try(sessions, "merchant", "guess", at, STRANGER) == "wrong"
+    # A failure a full window old counts for no wait (``at > now - window``): it goes.
+    assert prune_old_login_failures(make_runtime(sessions, var_dir=tmp_path)) == 2
+    with sessions() as s:
+        left = s.execute(select(LoginFailure.at).order_by(LoginFailure.at)).scalars().all()
+    assert left == [NOW - timedelta(minutes=59), NOW - timedelta(minutes=1)]
+    assert prune_old_login_failures(make_runtime(sessions, var_dir=tmp_path)) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.migrate import downgrade, upgrade
@@ -21,8 +21,15 @@ def test_subscription_waybills_are_normalised_and_collisions_keep_one_row(
     downgrade(db_engine, "0016")
     with Session(db_engine) as s:
         one_order(s, AT)
-        s.add(FeedIntegration(id=1, kind="kuaidi100", name="a", secret="s", created_at=AT))
-        s.add(FeedIntegration(id=2, kind="kuaidi100", name="b", secret="s", created_at=AT))
+        # Core, naming the columns 0016 had (the model has columns added since).
+        s.execute(
+            insert(FeedIntegration.__table__),  # type: ignore[arg-type]
+            [
+                {"id": n, "kind": "kuaidi100", "name": name, "secret": "s", "is_active": True,
+                 "created_at": AT}
+                for n, name in ((1, "a"), (2, "b"))
+            ],
+        )  # fmt: skip
         s.add(Shipment(id=1, order_id=1, key="k1", status="awaiting_pickup", amount_fen=100))
         s.flush()
         rows = (

@@ -124,7 +124,7 @@ def _subs(sessions: sessionmaker[Session]) -> list[TrackingSubscription]:
 
 def _run(runtime: Runtime, at: datetime) -> SubscriptionRun:
     with SubscriptionClient(runtime.egress) as client:
-        return send_due_subscriptions(runtime.sessions, at, client)
+        return send_due_subscriptions(runtime.sessions, at, client, runtime.platforms.box)
 
 
 def test_marking_shipped_queues_a_subscription_the_worker_sends_once(
@@ -499,7 +499,7 @@ def test_a_row_leased_by_a_worker_that_died_is_sent_once_the_lease_ends(
     _kuaidi100(client, k100)
     _ship(client, unshipped_order(sessions, "L001"), "圆通", "YT6001")
     with unit_of_work(sessions) as s:  # a worker claims the row, then dies before sending
-        [job] = claim_due(s, NOW, RetryPolicy(), 10)
+        [job] = claim_due(s, NOW, RetryPolicy(), 10, runtime.platforms.box)
     [sub] = _subs(sessions)
     assert (job.waybill, sub.state, sub.next_attempt_at) == (
         Waybill("YT6001", "yuantong", PHONE),
@@ -559,3 +559,36 @@ def test_a_subscription_queued_for_a_waybill_as_written_meets_the_push_of_its_sc
         "3天查询无记录",
         NOW + 30 * MINUTE,
     )
+
+
+def test_the_kuaidi100_key_is_stored_sealed_and_a_key_stored_in_clear_is_sealed_at_start(
+    client: TestClient, sessions: sessionmaker[Session], runtime: Runtime, k100: FakeKuaidi100
+) -> None:
+    from lanshou.adapters.db.models import FeedIntegration
+    from lanshou.bootstrap import bootstrap
+    from lanshou.feeds import seal_stored_keys
+
+    integration = _kuaidi100(client, k100)
+    with sessions() as s:
+        row = s.get_one(FeedIntegration, integration)
+        assert (row.subscribe_key, row.subscribe_key_enc is not None) == (None, True)
+        assert k100.key not in row.subscribe_key_enc  # type: ignore[operator]
+        assert runtime.platforms.box.open(row.subscribe_key_enc) == k100.key  # type: ignore[arg-type]
+        # As a row stored before migration 0021 holds it: in clear, nothing sealed.
+        row.subscribe_key, row.subscribe_key_enc = k100.key, None
+        s.commit()
+    # Until it is sealed the clear key still subscribes; the start-up step seals it once.
+    _ship(client, unshipped_order(sessions, "C001"), "顺丰", "sf2001")
+    assert _run(runtime, NOW).subscribed == 1
+    # The next start seals it (the same secret key as the runtime's).
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    started = bootstrap(runtime.settings.model_copy(update={"database_url": url}))
+    started.engine.dispose()
+    with unit_of_work(sessions) as s:
+        assert seal_stored_keys(s, runtime.platforms.box) == 0
+        row = s.get_one(FeedIntegration, integration)
+        assert row.subscribe_key is None
+        assert runtime.platforms.box.open(row.subscribe_key_enc) == k100.key  # type: ignore[arg-type]
+    _ship(client, unshipped_order(sessions, "C002"), "顺丰", "sf2002")
+    assert _run(runtime, NOW).subscribed == 1
+    assert [p["number"] for p in k100.accepted] == ["SF2001", "SF2002"]

@@ -51,6 +51,10 @@ LOCAL = {
     "api_tokens",
     "login_failures",
     "platform_messages",  # pushed messages before they are matched to a shop
+    # evidence bytes by SHA-256, shared by every shop that uploads the same file; read by key
+    # when a file is served or a dossier built, never joined
+    "evidence_blobs",
+    "evidence_blob_chunks",
 }
 
 # Grow with orders and scans: distributed by shop_id.

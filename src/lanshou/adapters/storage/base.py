@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
@@ -36,3 +39,8 @@ class EvidenceStorage(Protocol):
     def get(self, sha256: str) -> bytes: ...
 
     def exists(self, sha256: str) -> bool: ...
+
+    def within(self, session: Session) -> EvidenceStorage:
+        """The store to use inside ``session``'s transaction: a database store writes there,
+        a store outside the database returns itself."""
+        ...

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lanshou.adapters.storage.base import StoredObject, check_key, sha256_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class LocalDirectoryStorage:
@@ -43,3 +47,6 @@ class LocalDirectoryStorage:
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()
+
+    def within(self, session: Session) -> LocalDirectoryStorage:
+        return self  # nothing of it lives in the database

@@ -7,9 +7,12 @@ with the fix, and nothing else in lanshou needs it.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lanshou.adapters.storage.base import StoredObject, check_key, sha256_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class StorageUnavailable(RuntimeError):
@@ -70,3 +73,6 @@ class S3Storage:
         response = self.client.get_object(Bucket=self.bucket, Key=self._key(sha256))
         body: bytes = response["Body"].read()
         return body
+
+    def within(self, session: Session) -> S3Storage:
+        return self  # nothing of it lives in the database

@@ -15,6 +15,7 @@ from lanshou.entrypoints.cli import (
     appeals,
     audit,
     demo,
+    evidence,
     imports,
     inbox,
     platforms,
@@ -43,6 +44,7 @@ analytics.register(app)
 register_tracking(imports.app)
 platforms.register(app)
 retention.register(app)
+evidence.register(app)
 
 EXIT_INPUT = 2
 

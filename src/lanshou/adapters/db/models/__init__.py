@@ -21,6 +21,7 @@ from lanshou.adapters.db.models.analytics import (
 )
 from lanshou.adapters.db.models.appeals_extra import AppealEvent, ComplaintTask
 from lanshou.adapters.db.models.base import Base
+from lanshou.adapters.db.models.blobs import EvidenceBlob, EvidenceBlobChunk
 from lanshou.adapters.db.models.cases import Appeal, AuditEvent, Communication, Complaint, Evidence
 from lanshou.adapters.db.models.commerce import (
     Carrier,
@@ -78,6 +79,8 @@ __all__ = [
     "Courier",
     "Deadline",
     "Evidence",
+    "EvidenceBlob",
+    "EvidenceBlobChunk",
     "Exemption",
     "ExposureSnapshot",
     "FeedIntegration",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, UniqueConstraint
+from sqlalchemy import Boolean, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lanshou.adapters.db.models.base import Base, id_column
@@ -30,7 +30,10 @@ class FeedIntegration(Base):
     account_id: Mapped[str | None] = mapped_column(String(64))  # 快递鸟 EBusinessID
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
-    subscribe_key: Mapped[str | None] = mapped_column(String(128))  # 快递100 授权key
+    # 快递100 授权key, a Fernet token (lanshou.platforms.SecretBox); ``subscribe_key`` held it
+    # in clear before migration 0021 and is emptied by the first start after it.
+    subscribe_key_enc: Mapped[str | None] = mapped_column(Text)
+    subscribe_key: Mapped[str | None] = mapped_column(String(128))
     callback_url: Mapped[str | None] = mapped_column(String(512))
     api_url: Mapped[str | None] = mapped_column(String(512))  # None: the aggregator's own
 

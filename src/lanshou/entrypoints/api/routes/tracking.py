@@ -375,6 +375,7 @@ def create_feed(
         secret=body.secret,
         account_id=body.account_id,
         now=runtime.clock.now(),
+        sealer=runtime.platforms.box,
         subscribe_key=body.subscribe_key,
         callback_url=body.callback_url,
         api_url=body.api_url,
