@@ -10,6 +10,7 @@ the date scan), ``shop_orders`` (rows → orders), ``records`` and ``dates`` (pa
 the database), ``rejects`` (the rejects file).
 """
 
+from lanshou.imports.mapping import GENERIC_HEADER
 from lanshou.imports.records import ItemRecord, OrderRecord, ShipmentRecord
 from lanshou.imports.service import CHUNK, SOURCES, ImportProgress, ImportSummary, import_orders
 from lanshou.imports.shipments_table import export_reader
@@ -18,6 +19,7 @@ from lanshou.imports.upsert import OrderWriter, ensure_platform
 
 __all__ = [
     "CHUNK",
+    "GENERIC_HEADER",
     "SOURCES",
     "ImportProgress",
     "ImportSummary",

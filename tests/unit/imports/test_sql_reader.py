@@ -17,21 +17,10 @@ import pytest
 from lanshou.batch import ReadResult
 from lanshou.domain.rules import load_profile
 from lanshou.errors import InvalidInput
+from lanshou.imports import GENERIC_HEADER
 from lanshou.imports.shipments_table import export_reader
 
-HEADER = [
-    "order_id",
-    "shop_id",
-    "paid_at",
-    "amount",
-    "quantity",
-    "province",
-    "status",
-    "shipped_at",
-    "carrier",
-    "waybill",
-    "exp_ship_time",
-]
+HEADER = [*GENERIC_HEADER, "exp_ship_time"]
 ROWS = [
     # 2: ISO with T and +08:00; a space before +0800; 顺丰 → SF; a padded lower-case waybill
     ["A1", "s1", "2026-03-02T10:00:00+08:00", "50.00", "1", "浙江省", "paid",

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lanshou.bootstrap import Runtime, bootstrap
 from lanshou.errors import InvalidInput
-from lanshou.settings import get_settings
+
+if TYPE_CHECKING:
+    from lanshou.bootstrap import Runtime
 
 
 def runtime(*, migrate: bool = True) -> Runtime:
+    # Imported here: commands without a database (`check`) start without SQLAlchemy.
+    from lanshou.bootstrap import bootstrap
+    from lanshou.settings import get_settings
+
     return bootstrap(get_settings(), migrate=migrate)
 
 
