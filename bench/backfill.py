@@ -26,18 +26,9 @@ from pathlib import Path
 
 from world import NOW
 
-ORDER_HEADER = (
-    "order_id",
-    "shop_id",
-    "paid_at",
-    "amount",
-    "quantity",
-    "province",
-    "status",
-    "shipped_at",
-    "carrier",
-    "waybill",
-)
+from lanshou.imports import GENERIC_HEADER
+
+ORDER_HEADER = GENERIC_HEADER
 # (name an order export uses, code a carrier feed uses)
 CARRIERS = (
     ("中通", "ZTO"),

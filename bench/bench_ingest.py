@@ -62,7 +62,7 @@ from lanshou.enforcement.inbox import drain_inbox
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.sweep import run_sweep
 from lanshou.identity.auth import Principal, create_integration_token, create_user
-from lanshou.imports import import_tracking
+from lanshou.imports import GENERIC_HEADER, import_tracking
 from lanshou.orders.carriers import KNOWN_CARRIERS
 from lanshou.settings import load_settings
 
@@ -83,18 +83,7 @@ EV_COLS = (
     "dedup_key",
     "raw",
 )
-ORDER_HEADER = (
-    "order_id",
-    "shop_id",
-    "paid_at",
-    "amount",
-    "quantity",
-    "province",
-    "status",
-    "shipped_at",
-    "carrier",
-    "waybill",
-)
+ORDER_HEADER = GENERIC_HEADER
 CARRIER_NAMES = ("中通", "圆通", "韵达", "申通", "极兔", "顺丰", "邮政", "京东")
 ORDER_SHOPS = 2_000
 PROVINCES = ("浙江", "广东", "江苏", "山东", "河南", "四川", "湖北", "福建")

@@ -29,7 +29,7 @@ from lanshou.domain.rules.evaluate import KNOWN_AT_NOW
 from lanshou.domain.rules.exemptions import Exemption
 from lanshou.domain.rules.profile import DurationUnit, Profile
 
-__all__ = ["RESULT_COLUMNS", "evaluate_batch"]
+__all__ = ["RESULT_COLUMNS", "evaluate_batch", "evaluated_count"]
 
 RESULT_COLUMNS = (
     "shipment_key",
@@ -180,6 +180,20 @@ def _output(src: str, fine: str) -> str:
         FROM {src}"""
 
 
+def evaluated_count(
+    con: duckdb.DuckDBPyConnection, profile: Profile, result_name: str = "lanshou_result"
+) -> int:
+    """The shipments the last `evaluate_batch(..., result_name)` judged (status not skipped):
+    each has one outcome per rule, so this is the count of distinct shipments in a full result
+    table, whether or not that table kept every outcome."""
+    if not profile.rules:
+        return 0
+    row = con.execute(
+        f"SELECT count(DISTINCT (shop_id, shipment_key)) FROM _{result_name}_ships"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def evaluate_batch(
     con: duckdb.DuckDBPyConnection,
     shipments: str | duckdb.DuckDBPyRelation,
@@ -190,11 +204,14 @@ def evaluate_batch(
     result_name: str = "lanshou_result",
     *,
     late_only: bool = False,
+    with_open: bool = False,
 ) -> duckdb.DuckDBPyRelation:
     """Evaluate every shipment of `shipments` and return the result table as a relation.
 
     With `late_only` the table keeps only late outcomes (exempted ones included, flagged): all
-    violations and all money, but not what is still open or was on time.
+    violations and all money, but not what is still open or was on time. `with_open` adds the
+    open outcomes (unsatisfied, deadline not passed): what a summary's `open` counts, without
+    the on-time majority (`evaluated_count` counts every evaluated shipment).
     """
     prefix = f"_{result_name}_"
     if isinstance(shipments, duckdb.DuckDBPyRelation):
@@ -223,6 +240,7 @@ def evaluate_batch(
         to_us(now),
         day_offset,
         late_only,
+        with_open,
     )
     union = " UNION ALL ".join(f"({rule_sql(r, profile, ctx)})" for r in profile.rules)
     max_per_order, day_cap = profile.fine_caps()

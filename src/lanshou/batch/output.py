@@ -13,12 +13,11 @@ Columns are taken by name and DuckDB type from `CheckResult.violations()`, never
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
-
-from openpyxl import Workbook
 
 from lanshou.batch.result import CheckResult, ident
 from lanshou.batch.rule_sql import quote
@@ -35,6 +34,7 @@ __all__ = [
 FORMATS = ("jsonl", "csv", "parquet", "xlsx")
 XLSX_MAX_ROWS = 1_048_575  # 1,048,576 rows per sheet, one of them the header
 CHUNK = 20_000  # rows fetched from DuckDB at a time
+_BLOCK = 1 << 20  # characters of the JSON lines copied at a time
 
 Advance = Callable[[int], None]
 
@@ -109,21 +109,54 @@ def _select(columns: list[tuple[str, str]]) -> str:
 
 
 def write_json(result: CheckResult, out: TextIO, advance: Advance = _ignore) -> None:
-    """The `--json` object, keys in their documented order, violations written as they come."""
+    """The `--json` object, keys in their documented order, violations written as they come.
+
+    DuckDB renders and writes the violations (one JSON object a line, in order) to a scratch
+    file; that file is copied into the object in blocks, each line break becoming the array's
+    separator, so no violation passes through Python as an object or a string of its own."""
     head = {"profile": result.profile, "now": result.now.isoformat()}
     text = json.dumps({**head, "summary": result.summary_json()}, ensure_ascii=False, indent=2)
     out.write(text.removesuffix("\n}") + ',\n  "violations": [')
-    fields = ", ".join(f"{ident(name)} := {expr}" for name, expr in _as_text(result))
-    cur = result.con.execute(result.violations_sql(f"to_json(struct_pack({fields}))"))
-    separator = "\n    "
-    while rows := cur.fetchmany(CHUNK):
-        out.write(separator + ",\n    ".join(r[0] for r in rows))
-        separator = ",\n    "
-        advance(len(rows))
-    out.write("\n  ],\n" if separator == ",\n    " else "],\n")
+    with tempfile.TemporaryDirectory(prefix="lanshou-json-", dir=_scratch(result)) as tmp:
+        lines = Path(tmp) / "violations.jsonl"
+        query = result.violations_sql(_select(_as_text(result)))
+        # One thread: each writer thread holds blocks of 32 MB, and two of them with the
+        # sort's own pages do not fit under the memory cap (`check.DUCKDB_MEMORY_LIMIT`).
+        threads = result.con.execute("SELECT current_setting('threads')").fetchone()
+        result.con.execute("SET threads = 1")
+        try:
+            result.con.execute(f"COPY ({query}) TO {quote(str(lines))} (FORMAT json)")
+        finally:
+            result.con.execute(f"SET threads = {int(threads[0]) if threads else 1}")
+        written = _copy_lines(lines, out, advance)
+    out.write("\n  ],\n" if written else "],\n")
     rejected = [{"file": r.file, "row": r.row, "reason": r.reason} for r in result.rejected]
     body = json.dumps(rejected, ensure_ascii=False, indent=2).replace("\n", "\n  ")
     out.write(f'  "rejected": {body}\n}}\n')
+
+
+def _scratch(result: CheckResult) -> str | None:
+    """The check's own scratch directory (DuckDB spills there too), else the system's."""
+    return result.spill.name if result.spill is not None else None
+
+
+def _copy_lines(lines: Path, out: TextIO, advance: Advance) -> int:
+    """Write the lines of `lines` as the items of an indented JSON array; their count.
+
+    Each block is written but for its last character, held back until the next block: the
+    file's final line break must not become a separator."""
+    count, held = 0, ""
+    with lines.open(encoding="utf-8", newline="") as fh:
+        while block := fh.read(_BLOCK):
+            if not held:
+                out.write("\n    ")  # the first block: the array's first item
+            text = held + block
+            body, held = text[:-1], text[-1]
+            out.write(body.replace("\n", ",\n    "))
+            rows = block.count("\n")
+            count += rows
+            advance(rows)
+    return count
 
 
 def write_file(
@@ -150,6 +183,8 @@ def write_file(
 
 
 def _write_xlsx(result: CheckResult, path: Path, advance: Advance, max_rows: int) -> FileWritten:
+    from openpyxl import Workbook  # only for a sheet: a third of a second of start-up
+
     workbook = Workbook(write_only=True)
     sheet: Any = workbook.create_sheet("violations")
     query = result.violations_sql(_select(_as_sheet(result)))

@@ -157,9 +157,16 @@ class Summary:
 
 
 def summarise(
-    con: duckdb.DuckDBPyConnection, table: str, rule_ids: list[str], now: dt.datetime
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rule_ids: list[str],
+    now: dt.datetime,
+    evaluated: int | None = None,
 ) -> Summary:
-    """The summary of the engine's result `table`, by DuckDB aggregates (see the docstring)."""
+    """The summary of the engine's result `table`, by DuckDB aggregates (see the docstring).
+
+    `evaluated`, when the caller knows it, stands for the count of distinct shipments in
+    `table`: a table of only the late and open outcomes does not hold every evaluated one."""
     row = con.execute(
         f"""SELECT count(DISTINCT (shop_id, shipment_key)),
                    count(DISTINCT (shop_id, shipment_key)) FILTER (WHERE deadline IS NOT NULL
@@ -167,7 +174,8 @@ def summarise(
             FROM {table}""",
         [now],
     ).fetchone()
-    evaluated, open_ = (int(row[0]), int(row[1])) if row else (0, 0)
+    counted, open_ = (int(row[0]), int(row[1])) if row else (0, 0)
+    evaluated = counted if evaluated is None else evaluated
     per_rule = dict(
         con.execute(
             f"SELECT rule, count(*) FROM {table} WHERE late AND NOT exempt GROUP BY rule"

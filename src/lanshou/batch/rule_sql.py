@@ -54,6 +54,16 @@ class RuleSqlContext:
     # set, local days are computed as integers `(t + offset) // DAY_US`, without a join.
     day_offset_us: int | None = None
     late_only: bool = False  # emit only late outcomes (exempted ones included)
+    with_open: bool = False  # with late_only, also the open ones (see `kept`)
+
+    def kept(self) -> str:
+        """The WHERE clause choosing the outcomes a rule emits: every one, or the late ones
+        (and, `with_open`, those still open: unsatisfied, deadline not passed)."""
+        if not self.late_only:
+            return ""
+        if self.with_open:
+            return f" WHERE late OR (sat_us IS NULL AND deadline_us >= {self.now_us})"
+        return " WHERE late"
 
     def local_day(self, us: str) -> str:
         """SQL for the local day of instant `us`: a day number (fixed offset) or needs a join."""
@@ -260,4 +270,4 @@ def rule_sql(rule: Rule, profile: Profile, ctx: RuleSqlContext) -> str:
         viol AND {"true" if fine is not None else "false"} AS fine_candidate,
         {to_fen(fine.amount) if fine is not None else 0} AS fine_fen_due,
         {refund} AS refund_fen
-    FROM r5{" WHERE late" if ctx.late_only else ""}"""
+    FROM r5{ctx.kept()}"""

@@ -10,6 +10,7 @@ the date scan), ``shop_orders`` (rows → orders), ``records`` and ``dates`` (pa
 the database), ``rejects`` (the rejects file).
 """
 
+from lanshou.imports.mapping import GENERIC_HEADER
 from lanshou.imports.phone import phone_tail
 from lanshou.imports.records import ItemRecord, OrderRecord, ShipmentRecord
 from lanshou.imports.service import CHUNK, SOURCES, ImportProgress, ImportSummary, import_orders
@@ -19,6 +20,7 @@ from lanshou.imports.upsert import OrderWriter, ensure_platform
 
 __all__ = [
     "CHUNK",
+    "GENERIC_HEADER",
     "SOURCES",
     "ImportProgress",
     "ImportSummary",

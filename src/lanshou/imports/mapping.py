@@ -24,7 +24,22 @@ from pydantic import (
 from lanshou.domain.rules.loader import format_loc
 from lanshou.errors import InvalidInput
 
-__all__ = ["FIELDS", "ITEM_FIELDS", "TIME_FIELDS", "Mapping", "load_mapping"]
+__all__ = ["FIELDS", "GENERIC_HEADER", "ITEM_FIELDS", "TIME_FIELDS", "Mapping", "load_mapping"]
+
+# The header of a generic export, in the order generic.yaml documents it: each is a column of
+# the generic layout (the optional `city` and `exp_ship_time` are left to who writes them).
+GENERIC_HEADER = (
+    "order_id",
+    "shop_id",
+    "paid_at",
+    "amount",
+    "quantity",
+    "province",
+    "status",
+    "shipped_at",
+    "carrier",
+    "waybill",
+)
 
 # lanshou field -> what it is (for documentation and error messages)
 FIELDS = {

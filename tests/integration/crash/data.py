@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from lanshou.imports import GENERIC_HEADER
+
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=CST)
 CARRIERS = ("SF", "ZTO", "YTO")
@@ -35,20 +37,7 @@ class Window:
 def write_orders(path: Path, window: Window) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(
-            [
-                "order_id",
-                "shop_id",
-                "paid_at",
-                "amount",
-                "quantity",
-                "province",
-                "status",
-                "shipped_at",
-                "carrier",
-                "waybill",
-            ]
-        )
+        out.writerow(GENERIC_HEADER)
         for i in range(window.n):
             paid = window.paid_at(i)
             shipped = i % 10 != 0  # every tenth order is never shipped

@@ -28,14 +28,14 @@ from lanshou.domain.rules import load_profile
 from lanshou.enforcement.explain import explain
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.sweep import run_sweep
-from lanshou.imports import import_orders, import_tracking
+from lanshou.imports import GENERIC_HEADER, import_orders, import_tracking
 from lanshou.imports.shipments_table import export_reader
 from lanshou.settings import load_settings
 from tests.integration.time.profiles import rules_with_test_profiles
 
 CST = timezone(timedelta(hours=8))
 SETTINGS = load_settings(env="test", secret_key="x" * 32)
-HEADER = "order_id,shop_id,paid_at,amount,quantity,province,status,shipped_at,carrier,waybill"
+HEADER = ",".join(GENERIC_HEADER)
 TRACKING_HEADER = "carrier,waybill,time,status,location,description"
 
 

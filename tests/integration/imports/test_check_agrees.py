@@ -28,26 +28,14 @@ from lanshou.domain.rules.profile import Profile
 from lanshou.enforcement.exemption_file import load_exemptions_file
 from lanshou.enforcement.receipts import receipt_totals
 from lanshou.enforcement.rules_context import RulesContext
-from lanshou.imports import ImportSummary, import_orders, import_tracking
+from lanshou.imports import GENERIC_HEADER, ImportSummary, import_orders, import_tracking
 from lanshou.imports.shipments_table import export_reader
 from tests.integration.imports.olist_files import write_spreadsheet_round_trip
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 3, 10, tzinfo=CST)
 
-HEADER = [
-    "order_id",
-    "shop_id",
-    "paid_at",
-    "amount",
-    "quantity",
-    "province",
-    "status",
-    "shipped_at",
-    "carrier",
-    "waybill",
-    "exp_ship_time",
-]
+HEADER = [*GENERIC_HEADER, "exp_ship_time"]
 # G1: 顺丰 on the order, SF on the scan, a padded lower-case waybill: picked up in time.
 # G2: waybill wblc1 on both sides, picked up a day late: 3.00 compensation + 10.00 fine.
 # G3: exp_ship_time is binding (3/3 10:00): shipped late; unit price 300.00 pays 1 % = 3.00.

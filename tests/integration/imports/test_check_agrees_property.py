@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lanshou.adapters.db.engine import make_engine, session_factory
+from lanshou.imports import GENERIC_HEADER
 from tests.integration.imports.test_check_agrees import by_check, by_database, write_csv, write_xlsx
 
 CST = timezone(timedelta(hours=8))
@@ -53,18 +54,7 @@ STYLES = {
     "mdy": ("%m/%d/%Y %H:%M", "mdy", CST),
     "dmy": ("%d/%m/%Y %H:%M", "dmy", CST),
 }
-HEADER = [
-    "order_id",
-    "shop_id",
-    "paid_at",
-    "amount",
-    "quantity",
-    "province",
-    "status",
-    "shipped_at",
-    "carrier",
-    "waybill",
-]
+HEADER = list(GENERIC_HEADER)
 
 
 @st.composite

@@ -21,13 +21,13 @@ from lanshou.adapters.db.models import (
     TrackingEvent,
 )
 from lanshou.errors import InvalidInput
-from lanshou.imports import ImportProgress, import_orders
+from lanshou.imports import GENERIC_HEADER, ImportProgress, import_orders
 from lanshou.imports import service as import_service
 from lanshou.imports import stream as import_stream
 from tests.integration.imports.helpers import CTX, NOW, add_carriers, count
 
 CST = timezone(timedelta(hours=8))
-HEADER = "order_id,shop_id,paid_at,amount,quantity,province,status,shipped_at,carrier,waybill"
+HEADER = ",".join(GENERIC_HEADER)
 GENERIC = [
     HEADER,
     "A1,shop-1,2024-01-05 08:03:00,58.90,1,浙江,paid,,,",

@@ -14,6 +14,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from lanshou.batch import output
 from lanshou.batch.check import run_check
 from lanshou.batch.cli import check_command
 from lanshou.batch.output import _iso_local
@@ -122,6 +123,36 @@ def test_json_holds_the_summary_and_every_violation_in_order(files: tuple[Path, 
     }
     assert data["violations"] == EXPECTED
     assert data["rejected"] == []
+
+
+def test_json_is_the_same_whatever_the_size_of_the_blocks_copied(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The violations' lines are copied in blocks: a block ending anywhere in a line (here
+    every 7 characters) changes nothing, and the progress counts every violation once."""
+    _, whole, _ = _check(files, as_json=True)
+    monkeypatch.setattr(output, "_BLOCK", 7)
+    counted: list[int] = []
+    reader = export_reader("generic", files[0], tracking=files[1])
+    with run_check(load_profile("douyin"), reader, dt.datetime.fromisoformat(NOW)) as result:
+        buffer = io.StringIO()
+        output.write_json(result, buffer, counted.append)
+    assert buffer.getvalue() == whole
+    assert sum(counted) == len(EXPECTED)
+
+
+def test_json_without_violations_is_an_empty_list(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_id,shop_id,paid_at,amount,status,shipped_at\n"
+        "E1,s1,2026-03-09 20:00,50.00,shipped,2026-03-09 22:00\n",
+        encoding="utf-8",
+    )
+    now = dt.datetime.fromisoformat(NOW)
+    with run_check(load_profile("douyin"), export_reader("generic", orders), now) as result:
+        data = result.to_json_dict()
+    assert data["violations"] == []
+    assert (data["summary"]["evaluated"], data["summary"]["open"]) == (1, 1)
 
 
 def test_jsonl_holds_one_violation_per_line(files: tuple[Path, Path], tmp_path: Path) -> None:

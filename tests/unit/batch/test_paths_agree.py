@@ -8,7 +8,8 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lanshou.batch.engine import evaluate_batch
+from lanshou.batch.engine import evaluate_batch, evaluated_count
+from lanshou.batch.result import summarise
 from lanshou.domain.rules import (
     Exemption,
     FineCandidate,
@@ -175,6 +176,17 @@ def _python_path(facts: list[ShipmentFacts], profile, now):  # type: ignore[no-u
 
 
 def _batch_path(facts: list[ShipmentFacts], profile, now):  # type: ignore[no-untyped-def]
+    con = _facts_table(facts)
+    rel = evaluate_batch(con, "s", profile, calendar_for(profile), EXEMPTIONS, now)
+    rows = rel.project(
+        "shipment_key, rule, started_at, deadline, satisfied_at, late, exempt, exemption_id,"
+        " compensation, fine, auto_refund"
+    ).fetchall()
+    return sorted(rows)
+
+
+def _facts_table(facts: list[ShipmentFacts]) -> duckdb.DuckDBPyConnection:
+    """A connection holding `facts` as table `s`."""
     con = duckdb.connect()
     con.execute(
         """CREATE TABLE s (shipment_key VARCHAR, order_id VARCHAR, shop_id VARCHAR,
@@ -204,12 +216,7 @@ def _batch_path(facts: list[ShipmentFacts], profile, now):  # type: ignore[no-un
             for f in facts
         ],
     )
-    rel = evaluate_batch(con, "s", profile, calendar_for(profile), EXEMPTIONS, now)
-    rows = rel.project(
-        "shipment_key, rule, started_at, deadline, satisfied_at, late, exempt, exemption_id,"
-        " compensation, fine, auto_refund"
-    ).fetchall()
-    return sorted(rows)
+    return con
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -225,6 +232,31 @@ def test_douyin_paths_agree(facts: list[ShipmentFacts], now_offset: int) -> None
 def test_working_hours_profile_paths_agree(facts: list[ShipmentFacts], now_offset: int) -> None:
     now = BASE + dt.timedelta(hours=now_offset)
     assert _batch_path(facts, WORKING, now) == _python_path(facts, WORKING, now)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=batches(), now_offset=st.integers(0, 40 * 24))
+def test_late_and_open_outcomes_alone_give_the_same_summary(
+    facts: list[ShipmentFacts], now_offset: int
+) -> None:
+    """`lanshou check` keeps only the late and the open outcomes: its summary (evaluated, open,
+    counts and money) and its violations are those of the table of every outcome."""
+    now = BASE + dt.timedelta(hours=now_offset)
+    profile = load_profile("douyin")
+    rule_ids = [r.id for r in profile.rules]
+    con = _facts_table(facts)
+    cal = calendar_for(profile)
+    evaluate_batch(con, "s", profile, cal, EXEMPTIONS, now, "every")
+    full = summarise(con, "every", rule_ids, now)
+    evaluate_batch(con, "s", profile, cal, EXEMPTIONS, now, "kept", late_only=True, with_open=True)
+    kept = summarise(con, "kept", rule_ids, now, evaluated_count(con, profile, "kept"))
+    assert kept == full
+    late = "SELECT * FROM {} WHERE late ORDER BY ALL"
+    assert (
+        con.execute(late.format("kept")).fetchall() == con.execute(late.format("every")).fetchall()
+    )
+    not_late = con.execute("SELECT count(*) FROM kept WHERE NOT late").fetchone()
+    assert not_late is not None and not_late[0] <= full.open * len(rule_ids)
 
 
 def test_douyin_shop_day_cap_in_batch() -> None:

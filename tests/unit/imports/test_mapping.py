@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lanshou.errors import InvalidInput
+from lanshou.imports import GENERIC_HEADER
 from lanshou.imports.mapping import load_mapping
 
 
@@ -15,6 +16,15 @@ def test_built_in_mappings_load(source: str) -> None:
     mapping = load_mapping(source)
     assert mapping.source == source
     assert mapping.names("order_id")
+
+
+def test_the_generic_header_is_the_generic_layout_without_its_optional_columns() -> None:
+    columns = load_mapping("generic").columns
+    assert {c for c in columns.values() if isinstance(c, str)} - set(GENERIC_HEADER) == {
+        "city",
+        "exp_ship_time",
+    }
+    assert [c for c in columns.values() if c in GENERIC_HEADER] == list(GENERIC_HEADER)
 
 
 def test_douyin_statuses_translate() -> None:

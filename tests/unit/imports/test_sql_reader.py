@@ -17,19 +17,11 @@ import pytest
 from lanshou.batch import ReadResult
 from lanshou.domain.rules import load_profile
 from lanshou.errors import InvalidInput
+from lanshou.imports import GENERIC_HEADER
 from lanshou.imports.shipments_table import export_reader
 
 HEADER = [
-    "order_id",
-    "shop_id",
-    "paid_at",
-    "amount",
-    "quantity",
-    "province",
-    "status",
-    "shipped_at",
-    "carrier",
-    "waybill",
+    *GENERIC_HEADER,
     "exp_ship_time",
     "收件人手机号",  # the generic mapping's buyer_phone, under an export's Chinese header
 ]

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lanshou.bootstrap import Runtime, bootstrap
 from lanshou.errors import InvalidInput
-from lanshou.i18n import DEFAULT_LOCALE, normalize_locale
-from lanshou.settings import get_settings
+
+if TYPE_CHECKING:
+    from lanshou.bootstrap import Runtime
 
 LANG_HELP = "zh_CN or en (default: the LANSHOU_DEFAULT_LOCALE setting, zh_CN unless set)"
 
 
 def runtime(*, migrate: bool = True) -> Runtime:
+    # Imported here: commands without a database (`check`) start without SQLAlchemy.
+    from lanshou.bootstrap import bootstrap
+    from lanshou.settings import get_settings
+
     return bootstrap(get_settings(), migrate=migrate)
 
 
@@ -50,6 +54,10 @@ def terminal_progress(*columns: Any) -> Any:
 def cli_locale(lang: str | None, default: str) -> str:
     """The language of a command's output: ``--lang`` (zh_CN, zh-CN, en, en-US …) when given,
     else the ``default_locale`` setting, as the web falls back to it."""
+    # Imported here, like the runtime: babel is not needed by commands that print no catalogue
+    # text (`check` starts without it).
+    from lanshou.i18n import DEFAULT_LOCALE, normalize_locale
+
     if lang is None:
         return normalize_locale(default) or DEFAULT_LOCALE
     found = normalize_locale(lang)

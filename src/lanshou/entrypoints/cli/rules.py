@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from lanshou.entrypoints.cli.common import parse_now, runtime
+
+if TYPE_CHECKING:
+    from lanshou.domain.rules import Exemption
+
+
+def _exemptions(path: Path | None) -> list[Exemption]:
+    """`check --exemptions`: the file's events; none without the option."""
+    if path is None:
+        return []
+    # Imported only for a file of events: the enforcement area brings SQLAlchemy along.
+    from lanshou.enforcement import load_exemptions_file
+
+    return load_exemptions_file(path)
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +47,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Evaluate a whole export without a database (read as `import orders` reads it)."""
         from lanshou.batch import check_command
-        from lanshou.enforcement import load_exemptions_file
         from lanshou.entrypoints.cli.imports import DATE_ORDERS
         from lanshou.errors import InvalidInput
         from lanshou.imports import export_reader
@@ -60,7 +73,7 @@ def register(app: typer.Typer) -> None:
             as_json,
             lang,
             rules_dirs=(rules_dir,) if rules_dir else (),
-            exemptions=lambda: load_exemptions_file(exemptions) if exemptions else [],
+            exemptions=lambda: _exemptions(exemptions),
             out_file=out,
             limit=limit,
         )
