@@ -22,7 +22,8 @@ def dead(
     as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
     limit: int = typer.Option(1000, min=1, help="at most this many, oldest first"),
 ) -> None:
-    """List the records set aside because they failed when judged."""
+    """List the records set aside because they failed when judged, with when each is tried
+    again on its own (the wait doubles with each failure, up to an hour)."""
     from lanshou.adapters.db.engine import unit_of_work
     from lanshou.enforcement import list_dead_letters
 
@@ -43,15 +44,23 @@ def dead(
                         "error": d.error,
                         "first_failed_at": d.first_failed_at.isoformat(),
                         "last_failed_at": d.last_failed_at.isoformat(),
+                        "next_attempt_at": d.next_attempt_at.isoformat()
+                        if d.next_attempt_at
+                        else None,
                     },
                     ensure_ascii=False,
                 )
             )
         else:
+            retry = (
+                f"next attempt {d.next_attempt_at.isoformat()}"
+                if d.next_attempt_at
+                else "no more attempts: retry it by hand"
+            )
             typer.echo(
                 f"{d.id}  receipt {d.receipt_id}  {d.waybill_no} {d.status}  "
                 f"attempts {d.attempts}  first failed {d.first_failed_at.isoformat()}  "
-                f"last failed {d.last_failed_at.isoformat()}\n    {d.error}"
+                f"last failed {d.last_failed_at.isoformat()}  {retry}\n    {d.error}"
             )
     if not as_json:
         typer.echo(f"{len(letters)} dead letters")
