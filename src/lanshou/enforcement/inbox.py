@@ -36,6 +36,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, literal, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from lanshou.adapters.db.bulk import among, insert_many, read
 from lanshou.adapters.db.dialect import (
@@ -343,24 +344,7 @@ def _one_by_one(
 ) -> DrainResult:
     """Fold the records a failed batch held, each in its own transaction; a record that fails
     alone becomes a dead letter. Records another worker claimed meanwhile are skipped."""
-    with sessions() as session:
-        ids = list(
-            session.execute(
-                select(InboxRecord.id).where(*_PENDING).order_by(InboxRecord.id).limit(limit)
-            ).scalars()
-        )
-    total = DrainResult()
-    for record_id in ids:
-        try:
-            with unit_of_work(sessions) as session:
-                total.add(drain_batch(session, now, ctx, only=[record_id]))
-        except OperationalError:
-            raise
-        except Exception as exc:
-            with unit_of_work(sessions) as session:
-                total.dead_letters += set_aside(session, record_id, describe_error(exc), now)
-            log.warning("tracking inbox record %s is a dead letter: %s", record_id, exc)
-    return total
+    return _fold_alone(sessions, _oldest(sessions, _PENDING, limit), now, ctx, retrying=False)
 
 
 RETRIES = 20  # dead letters tried again per drain at most: a backlog of them waits its turn
@@ -370,29 +354,44 @@ def _retry_due(sessions: sessionmaker[Session], now: datetime, ctx: RulesContext
     """Fold the dead letters whose next attempt has come, each alone in its own transaction:
     one that goes through is done (audited), one that fails again is set aside until its next,
     later attempt. Alone, so a record that still fails never holds up a batch."""
+    ids = _oldest(sessions, due_for_retry(now), RETRIES)
+    total = _fold_alone(sessions, ids, now, ctx, retrying=True)
+    total.batches = 0  # not batches of the inbox's head: callers count those
+    return total
+
+
+def _oldest(
+    sessions: sessionmaker[Session], conditions: Sequence[ColumnElement[bool]], limit: int
+) -> list[int]:
+    """The ids of the oldest ``limit`` records that meet the conditions."""
     with sessions() as session:
-        ids = list(
-            session.execute(
-                select(InboxRecord.id)
-                .where(*due_for_retry(now))
-                .order_by(InboxRecord.id)
-                .limit(RETRIES)
-            ).scalars()
-        )
+        query = select(InboxRecord.id).where(*conditions).order_by(InboxRecord.id).limit(limit)
+        return list(session.execute(query).scalars())
+
+
+def _fold_alone(
+    sessions: sessionmaker[Session],
+    ids: Sequence[int],
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    retrying: bool,
+) -> DrainResult:
+    """Fold each record in its own transaction (``retrying``: dead letters due for another
+    attempt); one that fails alone is set aside (again) with its next attempt."""
     total = DrainResult()
     for record_id in ids:
         try:
             with unit_of_work(sessions) as session:
-                result = drain_batch(session, now, ctx, only=[record_id], retrying=True)
-                if result.records:
+                result = drain_batch(session, now, ctx, only=[record_id], retrying=retrying)
+                if retrying and result.records:
                     recovered(session, record_id, now)
         except OperationalError:
             raise
         except Exception as exc:
             with unit_of_work(sessions) as session:
                 total.dead_letters += set_aside(session, record_id, describe_error(exc), now)
-            log.warning("tracking inbox record %s failed again: %s", record_id, exc)
+            log.warning("tracking inbox record %s failed alone: %s", record_id, exc)
             continue
         total.add(result)
-    total.batches = 0  # not batches of the inbox's head: callers count those
     return total
