@@ -81,9 +81,8 @@ def _state(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         engine.dispose()
 
 
-def test_duplicated_shuffled_replayed_across_two_workers_ends_as_the_ordered_stream(
-    tmp_path: Path, databases: Databases
-) -> None:
+def _prepared(tmp_path: Path, databases: Databases) -> tuple[Database, list[Scan]]:
+    """The orders imported as of :data:`NOW` (no scan yet), and the ordered stream."""
     write_orders(tmp_path / "orders.csv", Window(ORDERS))
     prepared = databases.fresh("prepared")
     run(
@@ -91,7 +90,13 @@ def test_duplicated_shuffled_replayed_across_two_workers_ends_as_the_ordered_str
         ["import", "orders", str(tmp_path / "orders.csv"), "--source", "generic", *AT],
         tmp_path,
     )
-    stream = scans(Window(ORDERS))
+    return prepared, scans(Window(ORDERS))
+
+
+def test_duplicated_shuffled_replayed_across_two_workers_ends_as_the_ordered_stream(
+    tmp_path: Path, databases: Databases
+) -> None:
+    prepared, stream = _prepared(tmp_path, databases)
 
     ordered = databases.copy(prepared, "ordered")
     write_scans(tmp_path / "ordered.csv", stream)
@@ -171,14 +176,7 @@ def test_every_arrival_order_ends_as_the_ordered_stream(
 ) -> None:
     """Ordered, reversed, shuffled (three seeds), every scan twice, and a replay: judged as
     they arrive, all end in one state, withdrawn violations' pickups and explanations too."""
-    write_orders(tmp_path / "orders.csv", Window(ORDERS))
-    prepared = databases.fresh("prepared")
-    run(
-        prepared,
-        ["import", "orders", str(tmp_path / "orders.csv"), "--source", "generic", *AT],
-        tmp_path,
-    )
-    stream = scans(Window(ORDERS))
+    prepared, stream = _prepared(tmp_path, databases)
     states = {}
     for name, delivery in _deliveries(stream).items():
         db = databases.copy(prepared, name.replace(" ", "_"))
