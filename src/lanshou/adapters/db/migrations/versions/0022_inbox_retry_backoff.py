@@ -3,8 +3,8 @@
 ``next_attempt_at`` is when a dead letter is next folded on its own (the delay doubles with
 each failure up to a cap; empty once the attempts ran out: an administrator retries it).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ from alembic import op
 import lanshou.adapters.db.types
 
 
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
