@@ -25,6 +25,13 @@ from lanshou.platforms import RouteRegistrar, apply_stranded, sync_due
 
 log = logging.getLogger("lanshou.worker")
 INBOX_IDLE_SECONDS = 0.2  # how often an idle drainer asks the inbox again
+DRAIN_RETRY_FIRST = 1.0  # seconds after a failed drain; doubled after each next failure in a row
+DRAIN_RETRY_CAP = 60.0  # the longest wait: a database down for hours is asked once a minute
+
+
+def drain_retry_wait(failures: int) -> float:
+    """Seconds the drainer waits after ``failures`` (≥ 1) failed drains in a row."""
+    return min(DRAIN_RETRY_FIRST * (1 << min(failures - 1, 16)), DRAIN_RETRY_CAP)
 
 
 def drain_inbox(runtime: Runtime, *, max_batches: int | None = None) -> DrainResult:
@@ -41,16 +48,21 @@ def drain_inbox(runtime: Runtime, *, max_batches: int | None = None) -> DrainRes
 def run_drainer(runtime: Runtime, stop: threading.Event) -> None:
     """Drain the inbox continuously: batch after batch while records are pending, then ask
     again every ``INBOX_IDLE_SECONDS``; a failure is logged, never fatal (the failed batch
-    rolled back and is claimed again)."""
+    rolled back and is claimed again after :func:`drain_retry_wait`, longer the more drains
+    failed in a row: a database that is down is not hammered)."""
     log.info("inbox drainer started")
+    failures = 0
     while not stop.is_set():
         try:
             # One batch at a time, so `now` is fresh for each and `stop` is heard between them.
             result = drain_inbox(runtime, max_batches=1)
         except Exception:
-            log.exception("draining the tracking inbox failed; will retry")
-            stop.wait(1.0)
+            failures += 1
+            wait = drain_retry_wait(failures)
+            log.exception("draining the tracking inbox failed; will retry in %.0f s", wait)
+            stop.wait(wait)
             continue
+        failures = 0
         if not result.records:
             stop.wait(INBOX_IDLE_SECONDS)
     log.info("inbox drainer stopped")

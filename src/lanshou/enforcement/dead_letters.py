@@ -4,21 +4,27 @@ A batch that raises while folding or judging rolls back whole; the drainer then 
 records one per transaction (:func:`~lanshou.enforcement.inbox.drain_inbox`), so the good ones
 go through and only the record that raises alone fails. That record becomes a dead letter here:
 its error, how many times it failed, when it first and last failed, and ``dead_at``, which
-takes it out of every claim, so it no longer holds up the records behind it. An administrator
-lists dead letters (``lanshou inbox dead``) and puts them back in line (``lanshou inbox
-retry``); both changes are in the audit trail. A failure the database reports as transient
-(a lost connection, a deadlock: ``OperationalError``) never makes a dead letter: the batch
-is simply claimed again.
+takes it out of every claim, so it no longer holds up the records behind it.
+
+A dead letter is tried again on its own at ``next_attempt_at``: :func:`retry_delay` after
+its latest failure, a delay that doubles with each failure up to :data:`RETRY_CAP`, so a cause
+that mends itself (a profile or carrier added, a bug fixed by a deploy) needs no one, and a
+record that keeps failing costs a fold every hour at most. After :data:`MAX_ATTEMPTS` failures
+it waits for an administrator, who lists dead letters (``lanshou inbox dead``) and puts them
+back in line at once (``lanshou inbox retry``). Every change is in the audit trail. A failure
+the database reports as transient (a lost connection, a deadlock: ``OperationalError``) never
+makes a dead letter: the batch is simply claimed again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from lanshou.adapters.db.models import InboxRecord
 from lanshou.audit import record
@@ -26,6 +32,9 @@ from lanshou.errors import InvalidInput
 
 ERROR_CHARS = 2000  # of the error kept on the record: enough for a message and its type
 WORKER = "system"
+RETRY_FIRST = timedelta(seconds=30)  # after the first failure; doubled after each next one
+RETRY_CAP = timedelta(hours=1)  # the longest wait between two attempts
+MAX_ATTEMPTS = 10  # failures after which only an administrator retries (some 5 hours in all)
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,29 @@ class DeadLetter:
     first_failed_at: datetime
     last_failed_at: datetime
     dead_at: datetime
+    next_attempt_at: datetime | None  # None: its attempts ran out, an administrator retries
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a record that failed ``attempts`` times (≥ 1) waits before the next attempt:
+    :data:`RETRY_FIRST`, doubled with each further failure, at most :data:`RETRY_CAP`."""
+    if attempts >= 32:  # the cap was reached long before; keeps the power small
+        return RETRY_CAP
+    return min(RETRY_FIRST * (1 << (attempts - 1)), RETRY_CAP)
+
+
+def next_attempt(attempts: int, now: datetime) -> datetime | None:
+    """When a record that just failed for the ``attempts``-th time is tried again, if ever."""
+    return now + retry_delay(attempts) if attempts < MAX_ATTEMPTS else None
+
+
+def due_for_retry(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a dead letter whose next attempt has come."""
+    return (
+        InboxRecord.done_at.is_(None),
+        InboxRecord.dead_at.is_not(None),
+        InboxRecord.next_attempt_at <= now,
+    )
 
 
 def describe_error(exc: BaseException) -> str:
@@ -49,34 +81,39 @@ def describe_error(exc: BaseException) -> str:
 
 
 def set_aside(session: Session, record_id: int, error: str, now: datetime) -> bool:
-    """Make the record a dead letter: one more failed attempt, the error and its time (the
-    caller commits). False if it was folded or set aside meanwhile (another worker)."""
-    changed = session.execute(
-        update(InboxRecord)
-        .where(
-            InboxRecord.id == record_id,
-            InboxRecord.done_at.is_(None),
-            InboxRecord.dead_at.is_(None),
+    """Make the record a dead letter: one more failed attempt, the error and its time, and
+    when it is tried again (the caller commits). False if it was folded or set aside meanwhile
+    (another worker)."""
+    r = InboxRecord
+    found = session.execute(
+        select(r.attempts, r.receipt_id, r.waybill_no).where(
+            r.id == record_id,
+            r.done_at.is_(None),
+            # pending, or a dead letter being tried again (its attempt still due)
+            or_(r.dead_at.is_(None), r.next_attempt_at <= now),
         )
+    ).one_or_none()
+    if found is None:
+        return False
+    attempts = found.attempts + 1
+    retry_at = next_attempt(attempts, now)
+    changed = session.execute(
+        update(r)
+        # the attempts read above: a worker that set it aside meanwhile wins
+        .where(r.id == record_id, r.attempts == found.attempts, r.done_at.is_(None))
         .values(
-            attempts=InboxRecord.attempts + 1,
+            attempts=attempts,
             last_error=error,
             # typed as the column, so the time is stored in UTC as every other
-            first_failed_at=func.coalesce(
-                InboxRecord.first_failed_at, literal(now, InboxRecord.first_failed_at.type)
-            ),
+            first_failed_at=func.coalesce(r.first_failed_at, literal(now, r.first_failed_at.type)),
             last_failed_at=now,
             dead_at=now,
+            next_attempt_at=retry_at,
         ),
         execution_options={"synchronize_session": False},
     )
     if not changed.rowcount:  # type: ignore[attr-defined]
         return False
-    row = session.execute(
-        select(InboxRecord.receipt_id, InboxRecord.waybill_no, InboxRecord.attempts).where(
-            InboxRecord.id == record_id
-        )
-    ).one()
     record(
         session,
         entity_type="inbox_record",
@@ -85,9 +122,26 @@ def set_aside(session: Session, record_id: int, error: str, now: datetime) -> bo
         actor=WORKER,
         at=now,
         reason=error,
-        data={"receipt_id": row.receipt_id, "waybill_no": row.waybill_no, "attempts": row.attempts},
+        data={
+            "receipt_id": found.receipt_id,
+            "waybill_no": found.waybill_no,
+            "attempts": attempts,
+            "next_attempt_at": retry_at.isoformat() if retry_at else None,
+        },
     )
     return True
+
+
+def recovered(session: Session, record_id: int, now: datetime) -> None:
+    """Audit a dead letter folded on its own at its next attempt (the fold cleared it)."""
+    record(
+        session,
+        entity_type="inbox_record",
+        entity_id=record_id,
+        action="dead_letter_recovered",
+        actor=WORKER,
+        at=now,
+    )
 
 
 def list_dead_letters(session: Session, *, limit: int = 1000) -> list[DeadLetter]:
@@ -105,6 +159,7 @@ def list_dead_letters(session: Session, *, limit: int = 1000) -> list[DeadLetter
             r.first_failed_at,
             r.last_failed_at,
             r.dead_at,
+            r.next_attempt_at,
         )
         .where(r.dead_at.is_not(None))
         .order_by(r.id)
@@ -123,6 +178,7 @@ def list_dead_letters(session: Session, *, limit: int = 1000) -> list[DeadLetter
             first_failed_at=row.first_failed_at or row.dead_at,
             last_failed_at=row.last_failed_at or row.dead_at,
             dead_at=row.dead_at,
+            next_attempt_at=row.next_attempt_at,
         )
         for row in rows
     ]
@@ -131,8 +187,9 @@ def list_dead_letters(session: Session, *, limit: int = 1000) -> list[DeadLetter
 def retry_dead_letters(
     session: Session, record_ids: Sequence[int], actor: str, now: datetime
 ) -> list[int]:
-    """Put dead letters back in line for the next claim, keeping their failure history (the
-    caller commits). An id that is no dead letter is refused, naming it; nothing changes."""
+    """Put dead letters back in line for the next claim, at once, keeping their failure
+    history (the caller commits). An id that is no dead letter is refused, naming it; nothing
+    changes."""
     ids = sorted(set(record_ids))
     dead = set(
         session.execute(
@@ -149,7 +206,9 @@ def retry_dead_letters(
         )
     for record_id in ids:
         session.execute(
-            update(InboxRecord).where(InboxRecord.id == record_id).values(dead_at=None),
+            update(InboxRecord)
+            .where(InboxRecord.id == record_id)
+            .values(dead_at=None, next_attempt_at=None),
             execution_options={"synchronize_session": False},
         )
         record(

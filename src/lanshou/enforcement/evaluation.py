@@ -555,9 +555,10 @@ def _next_violation_state(current: str, outcome: RuleOutcome) -> str | None:
         return None  # an appeal decided this one; re-evaluation does not undo that
     if outcome.late:
         return violation_state(outcome)
-    if current == ViolationState.WITHDRAWN:
-        return None
-    return ViolationState.WITHDRAWN  # the facts changed and it is no longer late
+    # The facts changed and it is no longer late. A withdrawn one stays withdrawn but takes the
+    # facts as they are now (an earlier pickup arriving after a later scan withdrew it), so its
+    # pickup and explanation depend on the events, not on the order they arrived in.
+    return ViolationState.WITHDRAWN
 
 
 def _update_violation(

@@ -19,7 +19,8 @@ after another, each reading what the previous committed.
 A batch that raises (a poison record) would otherwise come back at the head of the inbox on
 every claim and hold up everything behind it: :func:`drain_inbox` then folds the same records
 one per transaction and sets the one that fails alone aside as a dead letter
-(:mod:`~lanshou.enforcement.dead_letters`).
+(:mod:`~lanshou.enforcement.dead_letters`). Dead letters whose next attempt has come are
+folded again, each alone, before the batches: one that fails again waits longer.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, literal, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from lanshou.adapters.db.bulk import among, insert_many, read
 from lanshou.adapters.db.dialect import (
@@ -53,7 +55,7 @@ from lanshou.adapters.db.models import (
     TrackingReceipt,
 )
 from lanshou.domain.tracking import TrackingUpdate
-from lanshou.enforcement.dead_letters import describe_error, set_aside
+from lanshou.enforcement.dead_letters import describe_error, due_for_retry, recovered, set_aside
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.tracking import RecordResult, record_events
 
@@ -181,12 +183,14 @@ def drain_batch(
     *,
     limit: int = BATCH,
     only: Sequence[int] | None = None,
+    retrying: bool = False,
 ) -> DrainResult:
-    """Claim up to ``limit`` pending records (of ``only``, if given), fold them into their
-    shipments in event-time order, judge, credit their receipts and mark them done (the
-    caller commits)."""
+    """Claim up to ``limit`` pending records (of ``only``, if given; ``retrying``: dead
+    letters whose next attempt has come instead), fold them into their shipments in
+    event-time order, judge, credit their receipts and mark them done (the caller commits)."""
     hold_write_lock(session, cast(Table, InboxRecord.__table__))
-    query = select(*_CLAIMED).where(*_PENDING).order_by(InboxRecord.id).limit(limit)
+    claimable = due_for_retry(now) if retrying else _PENDING
+    query = select(*_CLAIMED).where(*claimable).order_by(InboxRecord.id).limit(limit)
     if only is not None:
         query = query.where(InboxRecord.id.in_(sorted(only)))
     claim = claim_skip_locked(query, of=InboxRecord)
@@ -211,8 +215,11 @@ def drain_batch(
     recorded = record_events(session, updates, now, ctx)
     conn = session.connection()
     ids = [r.id for r in rows]
+    done: dict[str, Any] = {"done_at": now}
+    if retrying:
+        done |= {"dead_at": None, "next_attempt_at": None}  # no dead letter any more
     session.execute(
-        update(InboxRecord).where(among(conn, InboxRecord.id, ids)).values(done_at=now),
+        update(InboxRecord).where(among(conn, InboxRecord.id, ids)).values(**done),
         execution_options={"synchronize_session": False},
     )
     receipts = _credit_receipts(session, ordered, updates, recorded, now)
@@ -315,7 +322,7 @@ def drain_inbox(
 ) -> DrainResult:
     """Drain batch after batch, each in its own transaction, until nothing is pending that
     another worker has not claimed (or ``max_batches`` ran)."""
-    total = DrainResult()
+    total = _retry_due(sessions, now, ctx)
     while max_batches is None or total.batches < max_batches:
         try:
             with unit_of_work(sessions) as session:
@@ -337,21 +344,54 @@ def _one_by_one(
 ) -> DrainResult:
     """Fold the records a failed batch held, each in its own transaction; a record that fails
     alone becomes a dead letter. Records another worker claimed meanwhile are skipped."""
+    return _fold_alone(sessions, _oldest(sessions, _PENDING, limit), now, ctx, retrying=False)
+
+
+RETRIES = 20  # dead letters tried again per drain at most: a backlog of them waits its turn
+
+
+def _retry_due(sessions: sessionmaker[Session], now: datetime, ctx: RulesContext) -> DrainResult:
+    """Fold the dead letters whose next attempt has come, each alone in its own transaction:
+    one that goes through is done (audited), one that fails again is set aside until its next,
+    later attempt. Alone, so a record that still fails never holds up a batch."""
+    ids = _oldest(sessions, due_for_retry(now), RETRIES)
+    total = _fold_alone(sessions, ids, now, ctx, retrying=True)
+    total.batches = 0  # not batches of the inbox's head: callers count those
+    return total
+
+
+def _oldest(
+    sessions: sessionmaker[Session], conditions: Sequence[ColumnElement[bool]], limit: int
+) -> list[int]:
+    """The ids of the oldest ``limit`` records that meet the conditions."""
     with sessions() as session:
-        ids = list(
-            session.execute(
-                select(InboxRecord.id).where(*_PENDING).order_by(InboxRecord.id).limit(limit)
-            ).scalars()
-        )
+        query = select(InboxRecord.id).where(*conditions).order_by(InboxRecord.id).limit(limit)
+        return list(session.execute(query).scalars())
+
+
+def _fold_alone(
+    sessions: sessionmaker[Session],
+    ids: Sequence[int],
+    now: datetime,
+    ctx: RulesContext,
+    *,
+    retrying: bool,
+) -> DrainResult:
+    """Fold each record in its own transaction (``retrying``: dead letters due for another
+    attempt); one that fails alone is set aside (again) with its next attempt."""
     total = DrainResult()
     for record_id in ids:
         try:
             with unit_of_work(sessions) as session:
-                total.add(drain_batch(session, now, ctx, only=[record_id]))
+                result = drain_batch(session, now, ctx, only=[record_id], retrying=retrying)
+                if retrying and result.records:
+                    recovered(session, record_id, now)
         except OperationalError:
             raise
         except Exception as exc:
             with unit_of_work(sessions) as session:
                 total.dead_letters += set_aside(session, record_id, describe_error(exc), now)
-            log.warning("tracking inbox record %s is a dead letter: %s", record_id, exc)
+            log.warning("tracking inbox record %s failed alone: %s", record_id, exc)
+            continue
+        total.add(result)
     return total

@@ -24,7 +24,8 @@ def dead(
     limit: int = typer.Option(1000, min=1, help="at most this many, oldest first"),
     lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
-    """List the records set aside because they failed when judged."""
+    """List the records set aside because they failed when judged, with when each is tried
+    again on its own (the wait doubles with each failure, up to an hour)."""
     from lanshou.adapters.db.engine import unit_of_work
     from lanshou.enforcement import list_dead_letters
 
@@ -46,11 +47,19 @@ def dead(
                         "error": d.error,
                         "first_failed_at": d.first_failed_at.isoformat(),
                         "last_failed_at": d.last_failed_at.isoformat(),
+                        "next_attempt_at": d.next_attempt_at.isoformat()
+                        if d.next_attempt_at
+                        else None,
                     },
                     ensure_ascii=False,
                 )
             )
         else:
+            retry = (
+                translate(locale, N_("next attempt %(at)s"), at=d.next_attempt_at.isoformat())
+                if d.next_attempt_at
+                else translate(locale, N_("no more attempts: retry it by hand"))
+            )
             line = translate(
                 locale,
                 N_(
@@ -65,7 +74,7 @@ def dead(
                 first=d.first_failed_at.isoformat(),
                 last=d.last_failed_at.isoformat(),
             )
-            typer.echo(f"{line}\n    {d.error}")  # the error as recorded: not translated
+            typer.echo(f"{line}  {retry}\n    {d.error}")  # the error as recorded: not translated
     if not as_json:
         typer.echo(translate(locale, N_("%(count)s dead letters"), count=len(letters)))
 

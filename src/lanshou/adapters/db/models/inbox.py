@@ -76,6 +76,9 @@ class InboxRecord(Base):
     first_failed_at: Mapped[datetime | None]
     last_failed_at: Mapped[datetime | None]
     dead_at: Mapped[datetime | None]
+    # When a dead letter is next folded on its own, after a delay that doubles with each
+    # failure up to a cap; empty once its automatic attempts ran out.
+    next_attempt_at: Mapped[datetime | None]
 
 
 class ReceiptViolation(Base):
