@@ -246,8 +246,8 @@ def load(cfg: Config, run: Run, var_dir: str) -> None:
         run.server_cpu_s = process_cpu_seconds(server.pid) - cpu0
         stop.set()
         run.loads.append(loadavg())
-        run.stats = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))
-        run.failures = list(csv.DictReader(open(f"{prefix}_failures.csv", encoding="utf-8")))
+        run.stats = read_csv(Path(f"{prefix}_stats.csv"))
+        run.failures = read_csv(Path(f"{prefix}_failures.csv"))
         run.counts = counts(run.db_url)
     finally:
         stop.set()
@@ -256,6 +256,10 @@ def load(cfg: Config, run: Run, var_dir: str) -> None:
             server.wait(30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
 
 
 def counts(db_url: str) -> dict[str, int]:

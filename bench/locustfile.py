@@ -16,11 +16,12 @@ import random
 import re
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, task
 
-PLAN: dict[str, Any] = json.loads(open(os.environ["LANSHOU_LOAD_PLAN"], encoding="utf-8").read())
+PLAN: dict[str, Any] = json.loads(Path(os.environ["LANSHOU_LOAD_PLAN"]).read_text(encoding="utf-8"))
 PASSWORD = PLAN["password"]
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 # Each waybill is scanned once in the whole run, whichever integration user posts it.
