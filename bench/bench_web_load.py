@@ -270,7 +270,7 @@ def counts(db_url: str) -> dict[str, int]:
             for table in ("orders", "shipments", "deadlines", "violations", "appeals")
         }
         out["pending deadlines"] = int(
-            conn.scalar(text("SELECT count(*) FROM deadlines WHERE status = 'pending'")) or 0
+            conn.scalar(text("SELECT count(*) FROM deadlines WHERE state = 'pending'")) or 0
         )
     engine.dispose()
     return out

@@ -29,10 +29,20 @@ _WAYBILLS = iter(PLAN["waybills"])
 _WAYBILL_LOCK = threading.Lock()
 ORDER_PAGES = PLAN["order_pages"]  # the list's pages a user leafs through: 1 … N
 EVENTS_PER_POST = 10
+# One login at a time: every simulated user comes from 127.0.0.1, and the login throttle
+# counts an address's attempts in flight against each other (a guard against parallel
+# guessing), so simultaneous logins from one address are refused with 429 by design.
+# (locust monkey-patches threading: this lock makes greenlets wait, not the process.)
+_LOGIN_LOCK = threading.Lock()
 
 
 def _login(user: HttpUser, username: str) -> None:
     """The real login form: GET it (CSRF cookie + hidden field), POST it with the token."""
+    with _LOGIN_LOCK:
+        _post_login_form(user, username)
+
+
+def _post_login_form(user: HttpUser, username: str) -> None:
     with user.client.get("/login", name="/login", catch_response=True) as page:
         found = CSRF_INPUT.search(page.text or "")
         if page.status_code != 200 or found is None:
@@ -146,11 +156,12 @@ class Integration(HttpUser):
     wait_time = between(1, 2)
 
     def on_start(self) -> None:
-        answer = self.client.post(
-            "/api/v1/auth/token",
-            data={"username": "admin", "password": PASSWORD},
-            name="/api/v1/auth/token",
-        )
+        with _LOGIN_LOCK:
+            answer = self.client.post(
+                "/api/v1/auth/token",
+                data={"username": "admin", "password": PASSWORD},
+                name="/api/v1/auth/token",
+            )
         answer.raise_for_status()
         self.client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
 
