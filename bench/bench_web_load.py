@@ -74,6 +74,8 @@ class Run:
     seed_seconds: float | None = None
     loads: list[tuple[float, float, float]] = field(default_factory=list)
     server_cpu_s: float = 0.0
+    postgres_cpu_s: float = 0.0  # the backends alive at the end (the servers' pools)
+    machine_busy: float = 0.0  # share of all cores busy during the run, everyone's work
     wall_s: float = 0.0
     stats: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
@@ -165,19 +167,41 @@ def plan(db_url: str, order_pages: int) -> dict[str, Any]:
     }
 
 
-def process_cpu_seconds(root_pid: int) -> float:
-    """utime + stime of a process and its live children (the uvicorn workers)."""
+def _cpu_by_pid() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command line, utime + stime in seconds) of every live process."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    out = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
             continue
-        pid, ppid = int(stat.parent.name), int(fields[1])
+        out[int(stat.parent.name)] = (
+            int(fields[1]),
+            cmdline,
+            (int(fields[11]) + int(fields[12])) / tick,
+        )
+    return out
+
+
+def cpu_seconds(root_pid: int, database: str) -> tuple[float, float]:
+    """CPU seconds so far of the server (the process and its uvicorn workers) and of the
+    PostgreSQL backends serving ``database`` (their process titles name it)."""
+    server = postgres = 0.0
+    for pid, (ppid, cmdline, used) in _cpu_by_pid().items():
         if pid == root_pid or ppid == root_pid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+            server += used
+        elif cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+            postgres += used
+    return server, postgres
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat."""
+    values = [float(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
 
 
 def wait_healthy(port: int, server: subprocess.Popen[bytes], seconds: float = 600) -> None:
@@ -217,7 +241,12 @@ def load(cfg: Config, run: Run, var_dir: str) -> None:
                 run.loads.append(loadavg())
 
         threading.Thread(target=sample, daemon=True).start()
-        cpu0, start = process_cpu_seconds(server.pid), time.perf_counter()
+        database = make_url(run.db_url).database or ""
+        (server0, pg0), busy0, start = (
+            cpu_seconds(server.pid, database),
+            machine_busy(),
+            time.perf_counter(),
+        )
         env = {**os.environ, "LANSHOU_LOAD_PLAN": str(plan_path)}
         command = [
             cfg.locust,
@@ -243,7 +272,10 @@ def load(cfg: Config, run: Run, var_dir: str) -> None:
         log(" ".join(command[1:]))
         subprocess.run(command, env=env, check=True)
         run.wall_s = time.perf_counter() - start
-        run.server_cpu_s = process_cpu_seconds(server.pid) - cpu0
+        server1, pg1 = cpu_seconds(server.pid, database)
+        busy1 = machine_busy()
+        run.server_cpu_s, run.postgres_cpu_s = server1 - server0, pg1 - pg0
+        run.machine_busy = (busy1[0] - busy0[0]) / max(1.0, busy1[1] - busy0[1])
         stop.set()
         run.loads.append(loadavg())
         run.stats = read_csv(Path(f"{prefix}_stats.csv"))
@@ -289,7 +321,7 @@ def report(cfg: Config, run: Run, command: str) -> Result:
     errors = sum(int(s["Failure Count"]) for s in run.stats if s["Name"] != "Aggregated")
     peak = max(load[0] for load in run.loads)
     rate = float(total["Requests/s"])
-    cpu_per_request = run.server_cpu_s / max(1, int(total["Request Count"]))
+    cpu_per_request = (run.server_cpu_s + run.postgres_cpu_s) / max(1, int(total["Request Count"]))
     res.lines += [
         f"- Machine: {cpu_model()} ({os.cpu_count()} cores, shared with other work), "
         f"PostgreSQL {pg_version()}, commit {git_head()}, {time.strftime('%Y-%m-%d %H:%M %Z')}",
@@ -312,10 +344,12 @@ def report(cfg: Config, run: Run, command: str) -> Result:
         f"{peak:.2f}, end {run.loads[-1][0]:.2f} (all: "
         + " ".join(f"{load[0]:.1f}" for load in run.loads)
         + ")",
-        f"- Throughput {rate:.1f} requests/s; the server's processes used "
-        f"{run.server_cpu_s:.0f} CPU s in {run.wall_s:.0f} s "
-        f"({run.server_cpu_s / max(run.wall_s, 1):.2f} cores; {cpu_per_request * 1000:.0f} ms "
-        "CPU per request, PostgreSQL's own time not included)",
+        f"- Throughput {rate:.1f} requests/s. CPU during the run: the server's processes "
+        f"{run.server_cpu_s:.0f} s and its PostgreSQL backends {run.postgres_cpu_s:.0f} s in "
+        f"{run.wall_s:.0f} s, i.e. {cpu_per_request * 1000:.0f} ms of CPU per request; "
+        f"{rate:.1f} requests/s × {cpu_per_request:.3f} s = {rate * cpu_per_request:.2f} of "
+        f"{os.cpu_count()} cores. The machine's cores were {run.machine_busy:.0%} busy "
+        "(everyone's work)",
         "",
         "| route | requests | errors | p50 | p95 | p99 | max |",
         "|---|---|---|---|---|---|---|",
