@@ -405,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     p.add_argument("--locust", help="the locust executable (default: found on PATH or venvs)")
     p.add_argument("--no-write", action="store_true", help="print, do not rewrite the doc")
+    p.add_argument("--note", default="", help="a line on how the reused world was made")
     args = p.parse_args(argv)
     locust = find_locust(args.locust)
     if locust is None:
@@ -422,10 +423,13 @@ def main(argv: list[str] | None = None) -> int:
         args.keep or bool(args.reuse),
         locust,
     )
+    shown = [a for a in (argv if argv is not None else sys.argv[1:]) if a != args.note]
     command = "LANSHOU_BENCH_DATABASE_URL=… .venv/bin/python bench/bench_web_load.py " + " ".join(
-        argv if argv is not None else sys.argv[1:]
+        a if a != "--note" else "--note …" for a in shown
     )
     res = execute(cfg, command)
+    if args.note:
+        res.lines.insert(2, f"- Note: {args.note}")
     print("\n".join([f"## {res.title}", "", *res.lines]))
     if not args.no_write:
         write_section(res)
