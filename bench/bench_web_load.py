@@ -77,6 +77,7 @@ class Run:
     postgres_cpu_s: float = 0.0  # the backends alive at the end (the servers' pools)
     machine_busy: float = 0.0  # share of all cores busy during the run, everyone's work
     wall_s: float = 0.0
+    warmup_s: float = 0.0  # server start until the worker's first sweep stored its snapshots
     stats: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -219,6 +220,34 @@ def wait_healthy(port: int, server: subprocess.Popen[bytes], seconds: float = 60
     raise SystemExit("lanshou serve did not become healthy")
 
 
+def wait_for_first_sweep(
+    db_url: str, since: float, server: subprocess.Popen[bytes], seconds: float = 1200
+) -> float:
+    """Seconds until the server's worker stored its first snapshots (the 损失与风险 board's
+    exposure, the at-risk ranking): the steady state the load is measured in. Before it, the
+    losses page computes the exposure itself, fitting the breach models of a million
+    shipments in the request (measured apart: the cold start)."""
+    from datetime import UTC, datetime
+
+    engine = create_engine(db_url)
+    stamp = datetime.fromtimestamp(since, UTC)
+    give_up = time.monotonic() + seconds
+    try:
+        while time.monotonic() < give_up:
+            if server.poll() is not None:
+                raise SystemExit(f"lanshou serve exited with {server.returncode}")
+            with engine.connect() as conn:
+                if conn.scalar(
+                    text("SELECT count(*) FROM analytics_exposure WHERE computed_at >= :t"),
+                    {"t": stamp},
+                ):
+                    return time.time() - since
+            time.sleep(5)
+    finally:
+        engine.dispose()
+    raise SystemExit("the worker stored no snapshots in time")
+
+
 def load(cfg: Config, run: Run, var_dir: str) -> None:
     plan_path = Path(var_dir) / "plan.json"
     plan_path.write_text(json.dumps(plan(run.db_url, cfg.order_pages)))
@@ -231,8 +260,10 @@ def load(cfg: Config, run: Run, var_dir: str) -> None:
         stderr=subprocess.STDOUT,
     )
     stop = threading.Event()
+    started = time.time()
     try:
         wait_healthy(cfg.port, server)
+        run.warmup_s = wait_for_first_sweep(run.db_url, started, server)
         prefix = str(Path(var_dir) / "locust")
         run.loads.append(loadavg())
 
@@ -334,7 +365,8 @@ def report(cfg: Config, run: Run, command: str) -> Result:
             else " (database reused from an earlier seeding)"
         ),
         f"- Server: `lanshou serve --workers {cfg.workers}` on 127.0.0.1 with its background "
-        "worker (sweep and inbox drainer) in the parent process",
+        "worker (sweep and inbox drainer) in the parent process; the load started once the "
+        f"worker's first sweep had stored its snapshots, {run.warmup_s:.0f} s after start",
         f"- Load: locust headless, {cfg.users} users (merchant owner ×3 : staff ×2 : "
         f"reviewer ×1 : integration ×1 by weight), spawn rate {cfg.spawn_rate}/s, "
         f"{cfg.run_time}, 1–2 s think time; order list pages 1–{cfg.order_pages}, order "
