@@ -5,15 +5,15 @@ by ``paid_at DESC, id DESC``. ``ix_orders_shop_paid`` serves one shop; for sever
 read every order of those shops and sorted them (150 ms at 100 k orders, linear in the table).
 Read backwards, this index gives the first pages at once, whatever the number of shops.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 """
 
 from alembic import op
 
 
-revision = '0021'
-down_revision = '0020'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
