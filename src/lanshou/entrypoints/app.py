@@ -8,12 +8,13 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from lanshou import __version__
-from lanshou.bootstrap import Runtime
+from lanshou.bootstrap import Runtime, bootstrap
 from lanshou.entrypoints.api.errors import install_error_handlers
 from lanshou.entrypoints.api.router import API_PREFIX, build_api_router
 from lanshou.entrypoints.security_headers import SecurityHeaders, allow_inline_scripts
 from lanshou.entrypoints.web.rendering import STATIC_DIR, render_error
 from lanshou.entrypoints.web.router import build_web_router
+from lanshou.settings import get_settings
 
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 SWAGGER = "/static/vendor/swagger-ui"
@@ -38,6 +39,12 @@ def create_app(runtime: Runtime) -> FastAPI:
     _add_docs(app)
     app.add_middleware(SecurityHeaders, hsts=not runtime.settings.is_dev)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one uvicorn worker process of ``lanshou serve --workers N``: each process
+    builds its own runtime (engine, pool) from the environment. The parent has migrated."""
+    return create_app(bootstrap(get_settings(), migrate=False))
 
 
 def _add_docs(app: FastAPI) -> None:

@@ -110,10 +110,15 @@ class OrderPage:
     total: int
     page: int
     per_page: int
+    more: bool = False  # counting stopped at ``total``: there are more matching orders
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        """The last page, or with ``more`` the last one counted (at least the next one)."""
+        counted = max(1, -(-self.total // self.per_page))
+        if self.more:
+            return max(counted, self.page + 1)
+        return counted
 
 
 def _summaries(session: Session, order_ids: list[int]) -> dict[int, list[ShipmentSummary]]:
@@ -149,12 +154,25 @@ def _next_due(session: Session, order_ids: list[int]) -> dict[int, datetime]:
 
 
 def list_orders(
-    session: Session, scope: Scope, filters: OrderFilters, page: int = 1, per_page: int = PER_PAGE
+    session: Session,
+    scope: Scope,
+    filters: OrderFilters,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    count_cap: int | None = None,
 ) -> OrderPage:
-    """One page of orders, newest payment first, with shipments and the next pending deadline."""
+    """One page of orders, newest payment first, with shipments and the next pending deadline.
+
+    With ``count_cap`` the matching orders are counted up to that many only (``more`` says
+    there are others): a shop with a million orders costs each page a bounded count, not a
+    scan of every order. Without it the total is exact."""
     page = max(1, page)
     query = _filtered(scope, filters)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    counted = query if count_cap is None else query.limit(count_cap + 1)
+    total = session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+    more = count_cap is not None and total > count_cap
+    if more and count_cap is not None:
+        total = count_cap
     rows = session.execute(
         query.add_columns(Shop.name)
         .join(Shop, Shop.id == Order.shop_id)
@@ -162,6 +180,8 @@ def list_orders(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
+    if more and 0 < len(rows) < per_page:  # the last page: now the total is known exactly
+        more, total = False, (page - 1) * per_page + len(rows)
     ids = [order.id for order, _ in rows]
     shipments = _summaries(session, ids) if ids else {}
     due = _next_due(session, ids) if ids else {}
@@ -183,6 +203,7 @@ def list_orders(
         total,
         page,
         per_page,
+        more,
     )
 
 

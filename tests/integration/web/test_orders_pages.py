@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
+from lanshou.entrypoints.web.routes import orders as orders_route
 from tests.integration.web.world import World, login
 
 ROW = re.compile(r'<a class="mono" href="/orders/\d+">([AB]\d{3})</a>')
@@ -94,3 +96,18 @@ def test_another_shops_order_is_a_404_without_its_data(client: TestClient, world
     assert "B001" not in response.text and "山野茶舍" not in response.text
     assert "页面或记录不存在，或您无权查看。" in response.text
     assert client.get("/orders/999999").status_code == 404
+
+
+def test_past_the_count_cap_the_list_says_more_and_the_last_page_knows_the_total(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cap is 10,000 in service; 50 makes the merchant's 53 orders run past it.
+    monkeypatch.setattr(orders_route, "COUNT_CAP", 50)
+    login(client, "merchant")
+    first, page = _orders(client)
+    assert len(first) == 50 and first[0] == "A052"
+    assert "超过 50 个订单" in page and "第 1 页" in page and "共 53" not in page
+    assert 'href="/orders?page=2" rel="next"' in page
+    second, page = _orders(client, "?page=2")
+    assert second == ["A002", "A001", "A000"]
+    assert "共 53 个订单" in page and "第 2 / 2 页" in page and 'rel="next"' not in page

@@ -18,6 +18,8 @@ from lanshou.demo import DEMO_LOGINS, DEMO_PASSWORD
 from lanshou.entrypoints.cli.common import parse_now, runtime
 from lanshou.settings import get_settings
 
+WORKER_START_SECONDS = 60
+
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 
 
@@ -56,8 +58,16 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option(None, help="address to bind (default from LANSHOU_HOST)"),
         port: int = typer.Option(None, help="port (default from LANSHOU_PORT)"),
         worker: bool = typer.Option(True, help="run the background worker in this process"),
+        workers: int = typer.Option(
+            1,
+            min=1,
+            max=64,
+            help="uvicorn worker processes answering requests (more than 1: each its own "
+            "process and connection pool; the background worker stays one, in the parent)",
+        ),
     ) -> None:
-        """Run the web app, the API and the background worker in one process."""
+        """Run the web app, the API and the background worker in one process (the web app in
+        WORKERS processes with ``--workers``)."""
         import uvicorn
 
         from lanshou.entrypoints.app import create_app
@@ -72,7 +82,21 @@ def register(app: typer.Typer) -> None:
             _, stop = start_background_worker(rt)
         _banner(host, port, rt.settings.is_dev)
         try:
-            uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+            if workers == 1:
+                uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+            else:  # uvicorn starts each worker from an import string; runtime() migrated already
+                uvicorn.run(
+                    "lanshou.entrypoints.app:app_from_environment",
+                    factory=True,
+                    workers=workers,
+                    host=host,
+                    port=port,
+                    log_level="info",
+                    # A worker imports the whole app before it answers the supervisor's ping;
+                    # on a busy machine that takes longer than uvicorn's 5 s, and it would be
+                    # killed and restarted for ever.
+                    timeout_worker_healthcheck=WORKER_START_SECONDS,
+                )
         finally:
             if stop is not None:
                 stop.set()
