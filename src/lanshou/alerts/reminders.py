@@ -44,7 +44,7 @@ def reminder_for(session: Session, scope: Scope, shipment_id: int, locale: str) 
             Order.external_id,
             Order.shop_id,
             Shop,
-            Carrier.name_zh,
+            Carrier.name_in(locale),
             Courier.name,
             Courier.phone,
             Outlet.name,

@@ -73,6 +73,7 @@ class AtRiskItem:
     last_contact_at: datetime | None
     # P(miss | no pickup yet) for pickup deadlines (see services.analytics.survival), else None
     breach_probability: float | None = None
+    carrier_name_en: str | None = None  # what English pages show
 
     @property
     def cost(self) -> Decimal:
@@ -105,7 +106,7 @@ _COLUMNS = (
     Shipment.id, Shipment.waybill_no, Shipment.amount_fen, Shipment.max_unit_price_fen,
     Shipment.carrier_id, Shipment.outlet_id, Shipment.shipped_at,
     Order.id, Order.external_id, Order.quantity, Shop.name,
-    Carrier.name_zh, Outlet.name, Outlet.phone, Courier.name, Courier.phone,
+    Carrier.name_zh, Outlet.name, Outlet.phone, Courier.name, Courier.phone, Carrier.name_en,
 )  # fmt: skip
 _SHIPMENT_ID = 4
 
@@ -270,6 +271,7 @@ def _item(
         outlet_phone,
         courier,
         courier_phone,
+        carrier_en,
     ) = row[: len(_COLUMNS)]
     rule = ctx.profile(profile).rule(rule_id)
     comp, fine = miss_cost(rule, amount_fen, quantity, max_unit_fen)
@@ -277,7 +279,7 @@ def _item(
     return AtRiskItem(
         deadline_id, shipment_id, order_id, external_id, shop, rule_id, rule.label_zh,
         rule.label_en, due_at, int((due_at - now).total_seconds()), carrier, waybill, outlet,
-        outlet_phone, courier, courier_phone, comp, fine, last_contact, probability,
+        outlet_phone, courier, courier_phone, comp, fine, last_contact, probability, carrier_en,
     )  # fmt: skip
 
 

@@ -84,7 +84,9 @@ def loss_board(
         for kind, values in series.items():
             values.append(_yuan(getattr(t, kind)))
         day += timedelta(days=1)
-    carriers = dict(session.execute(select(Carrier.id, Carrier.name_zh)).all())
+    carriers: dict[int, str] = dict(
+        session.execute(select(Carrier.id, Carrier.name_in(locale))).all()
+    )
     shops = {i: (c, n) for i, c, n in session.execute(select(Shop.id, Shop.code, Shop.name))}
     total = LossTotals()
     for t in per_day.values():
@@ -134,10 +136,10 @@ class CarrierBoard:
 
 
 def carrier_board(
-    session: Session, scope: Scope, period: Period, ctx: RulesContext
+    session: Session, scope: Scope, period: Period, ctx: RulesContext, locale: str | None = None
 ) -> CarrierBoard:
     samples = pickup_samples(session, scope, period, ctx)
-    carriers = scorecards(session, samples, "carrier")
+    carriers = scorecards(session, samples, "carrier", locale)
     weeks = sorted({w for c in carriers for w in c.weeks})
     trend = {
         c.name: [round(dict(c.trend()).get(w, 0.0), 4) if w in c.weeks else None for w in weeks]
@@ -146,9 +148,9 @@ def carrier_board(
     return CarrierBoard(
         period,
         carriers,
-        scorecards(session, samples, "outlet"),
-        scorecards(session, samples, "courier"),
-        recommend(session, scope, period, samples),
+        scorecards(session, samples, "outlet", locale),
+        scorecards(session, samples, "courier", locale),
+        recommend(session, scope, period, samples, locale),
         weeks,
         trend,
     )

@@ -252,14 +252,15 @@ class Scorecard:
         }
 
 
-def _names(session: Session, level: str) -> dict[int, tuple[str, str]]:
+def _names(session: Session, level: str, locale: str | None) -> dict[int, tuple[str, str]]:
+    carrier = Carrier.name_in(locale)
     if level == "carrier":
-        return {i: (n, n) for i, n in session.execute(select(Carrier.id, Carrier.name_zh))}
+        return {i: (n, n) for i, n in session.execute(select(Carrier.id, carrier))}
     if level == "outlet":
         return {
             i: (n, c)
             for i, n, c in session.execute(
-                select(Outlet.id, Outlet.name, Carrier.name_zh).join(
+                select(Outlet.id, Outlet.name, carrier).join(
                     Carrier, Carrier.id == Outlet.carrier_id
                 )
             )
@@ -267,7 +268,7 @@ def _names(session: Session, level: str) -> dict[int, tuple[str, str]]:
     return {
         i: (n, c)
         for i, n, c in session.execute(
-            select(Courier.id, Courier.name, Carrier.name_zh)
+            select(Courier.id, Courier.name, carrier)
             .join(Outlet, Outlet.id == Courier.outlet_id)
             .join(Carrier, Carrier.id == Outlet.carrier_id)
         )
@@ -277,12 +278,15 @@ def _names(session: Session, level: str) -> dict[int, tuple[str, str]]:
 LEVEL_INDEX = {"carrier": 3, "outlet": 4, "courier": 5}
 
 
-def scorecards(session: Session, samples: PickupSamples, level: str) -> list[Scorecard]:
-    """Scorecards of one level (carrier, outlet or courier), most shipments first."""
+def scorecards(
+    session: Session, samples: PickupSamples, level: str, locale: str | None = None
+) -> list[Scorecard]:
+    """Scorecards of one level (carrier, outlet or courier), most shipments first; carriers
+    named in ``locale``."""
     if level not in LEVELS:
         raise ValueError(level)
     index = LEVEL_INDEX[level]
-    names = _names(session, level)
+    names = _names(session, level, locale)
     cards: dict[int | None, Scorecard] = {}
     for cell in samples.cells:
         key = cell[index]
@@ -309,10 +313,14 @@ class Recommendation:
 
 
 def recommend(
-    session: Session, scope: Scope, period: Period, samples: PickupSamples
+    session: Session,
+    scope: Scope,
+    period: Period,
+    samples: PickupSamples,
+    locale: str | None = None,
 ) -> dict[str, list[Recommendation]]:
     """Per origin province: carriers ranked by expected timeouts, then expected penalty."""
-    names = _names(session, "carrier")
+    names = _names(session, "carrier", locale)
     cards: dict[tuple[str, int], Scorecard] = {}
     money: dict[tuple[str, int], int] = defaultdict(int)
     for cell in samples.cells:

@@ -67,6 +67,8 @@ from lanshou.appeals.wording import (
     REASON_CODES,
     STATE_LABELS,
     VERDICT_LABELS,
+    actor_name,
+    event_reason,
     ledger_note,
 )
 from lanshou.appeals.worklists import QUEUE_STATES, net_fen_by_violation, review_queue, user_names
@@ -93,6 +95,7 @@ __all__ = [
     "ExplanationLine",
     "FilerTodo",
     "ReviewerTodo",
+    "actor_name",
     "appeal_view",
     "appeal_window_closes_at",
     "claim_appeal",
@@ -104,6 +107,7 @@ __all__ = [
     "draft_appeals",
     "draft_statement",
     "escalate_overdue",
+    "event_reason",
     "evidence_file",
     "expire_overdue",
     "explain_violation",

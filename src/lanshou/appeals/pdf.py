@@ -45,6 +45,8 @@ from lanshou.appeals.wording import (
     REASON_CODES,
     STATE_LABELS,
     VERDICT_LABELS,
+    actor_name,
+    event_reason,
     ledger_note,
     word,
 )
@@ -80,11 +82,6 @@ class Summary:
     ledger: list[LedgerEntry]
     penalty: Penalty
     names: dict[int, str]  # user id → display name
-
-
-def signed_money(fen: int) -> str:
-    """'-¥3.00' for a reversal (the shared formatter writes '¥-3.00')."""
-    return f"-{money(-fen)}" if fen < 0 else money(fen)
 
 
 def _head(s: Summary, *msgids: str) -> list[Any]:
@@ -137,12 +134,6 @@ def _statement(s: Summary) -> list[Any]:
     ]
 
 
-def _actor(s: Summary, ev: AppealEvent) -> str:
-    if ev.user_id is not None and ev.user_id in s.names:
-        return s.names[ev.user_id]
-    return translate(s.locale, "System") if ev.actor == "system" else ev.actor
-
-
 def _timeline(s: Summary) -> list[Any]:
     rows: list[list[Any]] = [_head(s, N_("Time"), N_("Action"), N_("State"), N_("By"), N_("Note"))]
     for ev in s.history:
@@ -151,10 +142,21 @@ def _timeline(s: Summary) -> list[Any]:
             states = f"{word(s.locale, STATE_LABELS, ev.from_state)} → {states}"
         code = (ev.data or {}).get("reason_code")
         note = translate(s.locale, "; ").join(
-            x for x in (word(s.locale, REASON_CODES, code) if code else "", ev.reason) if x
+            x
+            for x in (
+                word(s.locale, REASON_CODES, code) if code else "",
+                event_reason(s.locale, ev.reason),
+            )
+            if x
         )
         rows.append(
-            [_when(ev.at), word(s.locale, ACTION_LABELS, ev.event), states, _actor(s, ev), note]
+            [
+                _when(ev.at),
+                word(s.locale, ACTION_LABELS, ev.event),
+                states,
+                actor_name(s.locale, ev.actor, ev.user_id, s.names),
+                note,
+            ]
         )
     widths = [33 * mm, 22 * mm, 44 * mm, 24 * mm, WIDTH - 123 * mm]
     return [p(translate(s.locale, "4. Timeline"), H2), table(rows, widths)]
@@ -285,7 +287,7 @@ def _ledger(s: Summary) -> Table:
         amount = (
             translate(s.locale, "%(n)s points", n=points_text(e.points))
             if e.kind == "points" or (not e.amount_fen and e.points)
-            else signed_money(e.amount_fen)
+            else money(e.amount_fen)
         )
         rows.append(
             [

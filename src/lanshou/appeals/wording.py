@@ -60,6 +60,29 @@ EVIDENCE_KINDS = {
 }
 
 
+# Reasons the system itself writes into a case's history (people write the others).
+SYSTEM_REASONS = {
+    "window passed unused": N_("The time allowed passed without action"),
+    "merchant task overdue": N_("The merchant's task is overdue"),
+    "final rejection (复议驳回)": N_("Rejected on reconsideration (final)"),
+}
+
+
+def event_reason(locale: str | None, reason: str) -> str:
+    """A history entry's note: the system's own in words, a person's as they wrote it."""
+    if m := _APPROVED.fullmatch(reason):
+        return translate(locale, "Appeal #%(id)s approved", id=m.group(1))
+    msgid = SYSTEM_REASONS.get(reason)
+    return translate(locale, msgid) if msgid else reason
+
+
+def actor_name(locale: str | None, actor: str, user_id: int | None, names: dict[int, str]) -> str:
+    """Who acted: the person's display name when known, "System" for the system."""
+    if user_id is not None and user_id in names:
+        return names[user_id]
+    return translate(locale, "System") if actor == "system" else actor
+
+
 def word(locale: str | None, table: dict[str, str], code: str | None) -> str:
     """The translated word for a code of ``table``; an unknown code is shown as it is."""
     if code is None:

@@ -24,11 +24,21 @@ KIND_LABELS = {
 }
 
 
-def describe_assumption(item: Assumption, profile: Profile, locale: str | None) -> str:
-    """One line: the rule and figure, its value, and what the assumption rests on."""
+def describe_assumption(
+    item: Assumption, profile: Profile, locale: str | None, with_basis: bool = True
+) -> str:
+    """One line: the rule and figure, its value, and what the assumption rests on (the
+    profile's own note, in English: for `explain`, not for the merchant's pages)."""
     what = translate(locale, KIND_LABELS[item.kind])
     if item.rule_id is not None:
         what = f"{profile.rule_label(item.rule_id, locale or '')} · {what}"
+    if not with_basis:
+        return translate(
+            locale,
+            "%(what)s: %(figure)s, assumed (no source gives it)",
+            what=what,
+            figure=item.figure,
+        )
     return translate(
         locale,
         "%(what)s: %(figure)s, assumed (no source gives it): %(basis)s",
@@ -39,7 +49,12 @@ def describe_assumption(item: Assumption, profile: Profile, locale: str | None) 
 
 
 def assumption_lines(
-    profile: Profile, locale: str | None, rule_ids: Iterable[str] | None = None
+    profile: Profile,
+    locale: str | None,
+    rule_ids: Iterable[str] | None = None,
+    with_basis: bool = True,
 ) -> list[str]:
     """The assumed figures of `profile` (all rules, or only `rule_ids`), one line each."""
-    return [describe_assumption(a, profile, locale) for a in assumptions(profile, rule_ids)]
+    return [
+        describe_assumption(a, profile, locale, with_basis) for a in assumptions(profile, rule_ids)
+    ]

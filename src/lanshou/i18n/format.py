@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from lanshou.domain.money import from_fen
@@ -13,7 +14,14 @@ DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 
 def money(fen: int | None) -> str:
     """'¥1,344.80' for people; the API gives the plain '1344.80'."""
-    return "" if fen is None else f"¥{from_fen(fen):,.2f}"
+    return "" if fen is None else yuan(from_fen(fen))
+
+
+def yuan(amount: Decimal | None) -> str:
+    """A Decimal amount of yuan: '¥3.00', and '-¥3.00' (sign first, as people write it)."""
+    if amount is None:
+        return ""
+    return f"-¥{-amount:,.2f}" if amount < 0 else f"¥{amount:,.2f}"
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -46,6 +46,7 @@ VIOLATION_STATE = {
     "confirmed": N_("Confirmed"),
     "exempt": N_("Exempt"),
     "reversed": N_("Reversed"),
+    "withdrawn": N_("Withdrawn"),  # the facts changed: it was not late after all
 }
 
 LEDGER_KIND = {

@@ -236,3 +236,11 @@ def test_breach_probabilities_come_from_the_workers_refresh(
     a000 = _row(home, "A000")
     assert ">03:20:00<" in a000 and "赔付 ¥3.00 + 罚款 ¥10.00" in a000
     assert f'name="shipment_id" value="{deadlines["A000"]}"' in a000
+
+
+def test_in_english_the_board_names_the_carrier_in_english(client: TestClient) -> None:
+    login(client, "merchant")
+    token = csrf_of(client.get("/at-risk").text)
+    client.post("/language", data={"locale": "en", "next": "/at-risk", "csrf_token": token})
+    a000 = _row(_board(client), "A000")
+    assert "SF Express" in a000 and "顺丰" not in a000.split('name="name_carrier_cs"')[0]

@@ -95,7 +95,7 @@ def test_money_and_beijing_time() -> None:
     assert money(1230) == "¥12.30"
     assert money(5) == "¥0.05"
     assert money(134480) == "¥1,344.80"
-    assert money(-250) == "¥-2.50"
+    assert money(-250) == "-¥2.50"
     assert money(None) == ""
     assert local_time(datetime(2026, 11, 1, 16, 30, tzinfo=UTC)) == "2026-11-02 00:30"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from lanshou import __version__
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.web.context import CSRF_COOKIE, CSRF_FIELD, WebContext, load_context
 from lanshou.i18n import N_, translate, translations
-from lanshou.i18n.format import local_time, money, time_left
+from lanshou.i18n.format import local_time, money, time_left, yuan
 from lanshou.i18n.labels import label
 from lanshou.identity import Principal
 
@@ -88,11 +87,6 @@ def may_run_whatif(principal: Principal) -> bool:
 def may_see_at_risk(principal: Principal) -> bool:
     """The board is for people who chase couriers: merchants, customer service and admins."""
     return principal.role is not Role.REVIEWER
-
-
-def yuan(amount: Decimal | None) -> str:
-    """A Decimal amount of yuan as '¥3.00' (the money filter takes fen)."""
-    return "" if amount is None else f"¥{amount:,.2f}"
 
 
 def countdown(seconds: int, locale: str) -> str:

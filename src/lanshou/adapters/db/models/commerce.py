@@ -55,6 +55,11 @@ class Carrier(Base):
     aliases: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     service_phone: Mapped[str | None] = mapped_column(String(32))
 
+    @staticmethod
+    def name_in(locale: str | None) -> Any:
+        """The name column people of ``locale`` read: English pages say "SF Express"."""
+        return Carrier.name_en if locale == "en" else Carrier.name_zh
+
 
 class Outlet(Base):
     """网点: the carrier branch that dispatches couriers."""

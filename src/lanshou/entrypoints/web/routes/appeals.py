@@ -24,7 +24,9 @@ from lanshou.appeals import (
     FILERS,
     VERDICT_LABELS,
     ExplanationLine,
+    actor_name,
     appeal_window_closes_at,
+    event_reason,
     explain_violation,
     gather,
     ledger_note,
@@ -346,8 +348,11 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
         "explanation": explain_violation(ctx.locale, actx, g, ctx.now),
         "points_text": points_text,
         "ledger_note": lambda e: ledger_note(ctx.locale, e, rule_id, label, say_reversal=False),
+        "event_reason": lambda reason: event_reason(ctx.locale, reason),
+        "actor_name": lambda ev: actor_name(ctx.locale, ev.actor, ev.user_id, names),
+        # the profile's notes on its guesses are for `explain`; the merchant reads which figures
         "assumptions": assumption_lines(
-            actx.profile(view.violation), ctx.locale, [view.violation.rule_id]
+            actx.profile(view.violation), ctx.locale, [view.violation.rule_id], with_basis=False
         ),
         "accept": ACCEPT,
         "max_mb": actx.max_file_bytes // (1024 * 1024),
