@@ -87,3 +87,23 @@ def test_the_case_page_explains_and_labels_two_deadlines_apart(
     assert "Breach deadline" in labels and "Review due" in labels
     assert "Due" not in labels and "Deadline" not in labels
     assert not re.search(r"[\u4e00-\u9fff]", "".join(text for _, _, text in _lines(case)))
+
+
+def test_the_review_workbench_shows_the_same_explanation(
+    client: TestClient, violation_id: int
+) -> None:
+    login(client, "merchant")
+    form = client.get(f"/violations/{violation_id}/appeal").text
+    filed = client.post(
+        f"/violations/{violation_id}/appeal",
+        data={"csrf_token": csrf_of(form), "statement": "快递员未上门", "action": "submit"},
+        follow_redirects=False,
+    )
+    aid = filed.headers["location"].rsplit("/", 1)[1]
+    login(client, "reviewer")
+    review = client.get(f"/review/{aid}").text
+    assert "<h4>判定说明</h4>" in review
+    assert _lines(review) == ZH_FORM
+    assert "why-lines" not in review and "揽收超时 24 h" not in review
+    _english(client, review)
+    assert _lines(client.get(f"/review/{aid}").text) == EN_FORM
