@@ -291,11 +291,8 @@ def _walks(server: LiveServer) -> list[Walk]:
             lambda p: _href(p, f"{u}/at-risk", ".risk-item a.btn[href^='/assign']"),
         ),
         Walk("/search", "merchant", lambda p: "/search?q=1"),
-        Walk("/analytics/losses", "merchant", lambda p: "/analytics/losses"),
-        Walk("/analytics/carriers", "merchant", lambda p: "/analytics/carriers"),
-        Walk("/analytics/whatif", "merchant", lambda p: "/analytics/whatif"),
-        Walk("/alerts/settings", "merchant", lambda p: "/alerts/settings"),
-        Walk("/alerts/deliveries", "merchant", lambda p: "/alerts/deliveries"),
+        *_plain("merchant", "/analytics/losses", "/analytics/carriers", "/analytics/whatif"),
+        *_plain("merchant", "/alerts/settings", "/alerts/deliveries"),
         Walk(
             "/reminders/{shipment_id}",
             "merchant",
@@ -308,10 +305,13 @@ def _walks(server: LiveServer) -> list[Walk]:
             "reviewer",
             lambda p: _href(p, f"{u}/review", "tr[data-appeal] a[href^='/review/']"),
         ),
-        Walk("/admin/users", "admin", lambda p: "/admin/users"),
-        Walk("/admin/platforms", "admin", lambda p: "/admin/platforms"),
-        Walk("/admin/tracking", "admin", lambda p: "/admin/tracking"),
+        *_plain("admin", "/admin/users", "/admin/platforms", "/admin/tracking"),
     ]
+
+
+def _plain(user: str, *paths: str) -> list[Walk]:
+    """Pages without a parameter: the route is the path."""
+    return [Walk(path, user, lambda p, path=path: path) for path in paths]
 
 
 def _misfits(page: Any, name: str, width: int) -> list[object]:

@@ -20,6 +20,7 @@ from lanshou.adapters.db.models import ApiToken, Complaint, Shipment
 from lanshou.bootstrap import Runtime
 from lanshou.entrypoints.app import create_app
 from lanshou.entrypoints.web.flash import FLASH_COOKIE
+from tests.integration.alerts.test_pages_and_api import _sid
 from tests.integration.appeals.conftest import (
     client,
     jpeg_bytes,
@@ -170,13 +171,6 @@ def test_login_and_logout_are_confirmed(client: TestClient) -> None:
         "欢迎，Merchant。",
     )
     assert act(client, "/", "/logout") == ("/login", "您已退出登录。")
-
-
-def _sid(sessions: sessionmaker[Session], world: World, ext: str) -> int:
-    with sessions() as s:
-        return s.execute(
-            select(Shipment.id).where(Shipment.order_id == world.order_ids[ext])
-        ).scalar_one()
 
 
 def test_board_contacts_reminders_and_tasks(
