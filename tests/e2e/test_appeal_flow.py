@@ -81,6 +81,14 @@ def _shot(page: Any, name: str, *, full_page: bool = False) -> None:
     page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
 
 
+def _flash(page: Any) -> str:
+    """The success message at the top of the page, which must be in view."""
+    box = page.locator(".flash")
+    assert box.count() == 1 and box.is_visible() and box.get_attribute("role") == "status"
+    assert box.bounding_box()["y"] < page.viewport_size["height"]
+    return str(box.inner_text()).strip()
+
+
 def _decide(page: Any, outcome: str, reason_code: str, comment: str) -> None:
     page.check(f"input[name=outcome][value={outcome}]")
     page.select_option("select[name=reason_code]", reason_code)
@@ -111,6 +119,10 @@ def test_appeal_rejected_reconsidered_approved_and_archived(
     assert merchant.locator(".page-head .badge").inner_text() == "已提交"
     appeal_id = int(merchant.url.rsplit("/", 1)[1])
     assert merchant.locator("img.evidence-img").count() == 1
+    # each action ends on a page that says what it did, once (a signed cookie, no script)
+    assert _flash(merchant) == f"申诉 #{appeal_id} 已提交，审核结果会显示在本页。"
+    merchant.reload()
+    assert merchant.locator(".flash").count() == 0
 
     reviewer = login_as("reviewer")
     reviewer.goto(f"{url}/review")
@@ -121,8 +133,10 @@ def test_appeal_rejected_reconsidered_approved_and_archived(
     row.locator("button", has_text="认领").click()
     reviewer.wait_for_load_state("networkidle")
     assert reviewer.url.endswith(f"/review/{appeal_id}")
+    assert _flash(reviewer) == f"已认领申诉 #{appeal_id}，请在下方记录审核结论。"
     _decide(reviewer, "rejected", "insufficient_evidence", "照片无法证明揽收时间")
     assert reviewer.locator(".page-head .badge").inner_text() == "已驳回"
+    assert _flash(reviewer) == f"审核结论已记录：申诉 #{appeal_id} 驳回。"
 
     merchant.goto(f"{url}/appeals/{appeal_id}")
     assert "照片无法证明揽收时间" in merchant.locator("main").inner_text()
@@ -133,6 +147,7 @@ def test_appeal_rejected_reconsidered_approved_and_archived(
     merchant.click(".reconsider-form button[type=submit]")
     merchant.wait_for_load_state("networkidle")
     assert merchant.locator(".page-head .badge").inner_text() == "复议中"
+    assert _flash(merchant) == f"申诉 #{appeal_id} 的复议已提交，重新进入审核。"
 
     second = login_as(second_reviewer)
     second.goto(f"{url}/review/{appeal_id}")
@@ -140,6 +155,7 @@ def test_appeal_rejected_reconsidered_approved_and_archived(
     second.wait_for_load_state("networkidle")
     _decide(second, "approved", "carrier_fault", "快递方责任，撤销处罚")
     assert second.locator(".page-head .badge").inner_text() == "申诉通过"
+    assert _flash(second) == f"审核结论已记录：申诉 #{appeal_id} 通过，处罚已撤销。"
 
     merchant.goto(f"{url}/appeals/{appeal_id}")
     assert merchant.locator(".page-head .badge").inner_text() == "申诉通过"

@@ -476,6 +476,7 @@ def test_the_admin_page_sets_shop_feeds_and_sends_a_failed_subscription_again(
         follow_redirects=False,
     )
     assert saved.status_code == 303
+    assert "物流轨迹订阅设置已保存。" in client.get(saved.headers["location"]).text
     with sessions() as s:
         feed = s.get_one(ShopTrackingFeed, 2)
         assert (feed.integration_id, feed.sender_phone) == (integration, "0571-88881234")
@@ -486,6 +487,7 @@ def test_the_admin_page_sets_shop_feeds_and_sends_a_failed_subscription_again(
         follow_redirects=False,
     )
     assert retried.status_code == 303
+    assert "订阅将立即重新发送。" in client.get(retried.headers["location"]).text
     [sub] = _subs(sessions)
     assert (sub.state, sub.attempts, sub.next_attempt_at) == ("pending", 0, NOW)
     again = client.post(f"/admin/tracking/subscriptions/{sub.id}/retry", data={"csrf_token": token})

@@ -101,6 +101,7 @@ def test_the_code_flow_connects_a_shop_and_a_refused_code_says_why(
         follow_redirects=False,
     )
     assert done.status_code == 303
+    assert "店铺「山野茶舍」已接入抖店。" in client.get(done.headers["location"]).text
     with sessions() as s:
         kinds = dict(
             s.execute(select(PlatformConnection.shop_id, PlatformConnection.auth_kind)).all()

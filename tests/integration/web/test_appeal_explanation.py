@@ -34,6 +34,18 @@ def _english(client: TestClient, page: str) -> None:
     client.post("/language", data={"locale": "en", "csrf_token": token, "next": "/"})
 
 
+def _file(client: TestClient, violation_id: int) -> str:
+    """File and submit an appeal as the merchant; the case page's path."""
+    login(client, "merchant")
+    form = client.get(f"/violations/{violation_id}/appeal").text
+    filed = client.post(
+        f"/violations/{violation_id}/appeal",
+        data={"csrf_token": csrf_of(form), "statement": "快递员未上门", "action": "submit"},
+        follow_redirects=False,
+    )
+    return str(filed.headers["location"])
+
+
 ZH_FORM = [
     ("start", "起算", "2026-11-02 12:00（自发货起算）"),
     ("deadline", "违规截止", "2026-11-03 12:00（起算后 24 个自然小时）"),
@@ -67,23 +79,30 @@ def test_the_filing_form_explains_the_verdict_in_plain_lines(
 def test_the_case_page_explains_and_labels_two_deadlines_apart(
     client: TestClient, violation_id: int
 ) -> None:
-    login(client, "merchant")
-    form = client.get(f"/violations/{violation_id}/appeal").text
-    filed = client.post(
-        f"/violations/{violation_id}/appeal",
-        data={"csrf_token": csrf_of(form), "statement": "快递员未上门", "action": "submit"},
-        follow_redirects=False,
-    )
-    case = client.get(filed.headers["location"]).text
+    location = _file(client, violation_id)
+    case = client.get(location).text
     assert _lines(case) == ZH_FORM
     labels = _labels(case)
     assert "违规截止" in labels and "审核截止" in labels
     assert "截止" not in labels and "截止时间" not in labels
     assert '<pre class="why-lines">' not in case  # no bilingual engine dump on the case page
     _english(client, case)
-    case = client.get(filed.headers["location"]).text
+    case = client.get(location).text
     assert _lines(case) == EN_FORM
     labels = _labels(case)
     assert "Breach deadline" in labels and "Review due" in labels
     assert "Due" not in labels and "Deadline" not in labels
     assert not re.search(r"[\u4e00-\u9fff]", "".join(text for _, _, text in _lines(case)))
+
+
+def test_the_review_workbench_shows_the_same_explanation(
+    client: TestClient, violation_id: int
+) -> None:
+    aid = _file(client, violation_id).rsplit("/", 1)[1]
+    login(client, "reviewer")
+    review = client.get(f"/review/{aid}").text
+    assert "<h4>判定说明</h4>" in review
+    assert _lines(review) == ZH_FORM
+    assert "why-lines" not in review and "揽收超时 24 h" not in review
+    _english(client, review)
+    assert _lines(client.get(f"/review/{aid}").text) == EN_FORM

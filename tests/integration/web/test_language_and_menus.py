@@ -87,7 +87,7 @@ def test_admins_see_users_and_tokens(client: TestClient) -> None:
     assert "用户与令牌" in home and 'href="/admin/users"' in home
     page = client.get("/admin/users").text
     for username in ("merchant", "other", "staff", "reviewer", "admin"):
-        assert f'<td class="mono">{username}</td>' in page
+        assert f'<td class="mono" data-label="用户名">{username}</td>' in page
 
 
 def test_merchants_have_the_board_and_the_orders_menu(client: TestClient) -> None:

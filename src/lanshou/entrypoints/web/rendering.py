@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from lanshou import __version__
 from lanshou.domain.roles import Role
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import CSRF_COOKIE, CSRF_FIELD, WebContext, load_context
 from lanshou.i18n import N_, translate, translations
 from lanshou.i18n.format import local_time, money, time_left, yuan
@@ -124,6 +125,7 @@ def render(ctx: WebContext, template: str, status: int = 200, **values: Any) -> 
     """Render a page for the request's user and language."""
     page = environment(ctx.locale).get_template(template)
     section = values.pop("section", "")
+    notice = flash.take(ctx)  # the success message of the action that led here, if any
     html = page.render(
         user=ctx.principal,
         csrf_token=ctx.csrf_token,
@@ -135,9 +137,11 @@ def render(ctx: WebContext, template: str, status: int = 200, **values: Any) -> 
         + (f"?{ctx.request.url.query}" if ctx.request.url.query else ""),
         time_left=lambda due: time_left(due, ctx.now, ctx.locale),
         countdown=lambda seconds: countdown(seconds, ctx.locale),
+        flash=notice,
         **values,
     )
     response = HTMLResponse(html, status_code=status)
+    flash.clear(ctx, response)
     if ctx.new_anonymous_csrf:
         ctx.set_cookie(response, CSRF_COOKIE, ctx.csrf_token, ONE_YEAR)
     return response

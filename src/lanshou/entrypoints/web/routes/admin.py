@@ -10,9 +10,11 @@ from fastapi.responses import Response
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.params import DbId
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
-from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.entrypoints.web.rendering import render
 from lanshou.errors import PermissionDenied
+from lanshou.i18n import N_
 from lanshou.identity import create_integration_token, list_tokens, list_users, revoke_token
 
 router = APIRouter(include_in_schema=False, prefix="/admin")
@@ -57,4 +59,4 @@ def revoke(ctx: UserCtx, token_id: DbId) -> Response:
     _require_admin(ctx)
     with unit_of_work(ctx.runtime.sessions) as session:
         revoke_token(session, ctx.user, token_id, ctx.now)
-    return redirect("/admin/users")
+    return flash.success(ctx, "/admin/users", N_("Token revoked: it no longer opens the API."))

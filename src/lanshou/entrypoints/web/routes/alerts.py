@@ -24,8 +24,9 @@ from lanshou.alerts import (
 )
 from lanshou.alerts import channels as svc
 from lanshou.entrypoints.params import MAX_LEAD_MINUTES, DbId, whole_number
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
-from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
+from lanshou.entrypoints.web.rendering import may_see_at_risk, render
 from lanshou.errors import InvalidInput, PermissionDenied
 from lanshou.i18n import N_, translate
 from lanshou.identity import scope_for
@@ -152,13 +153,14 @@ def create_channel(
                 [(k, 0) for k in EVENT_KINDS],
                 ctx.now,
             )
+            saved_name = row.name
     except InvalidInput as exc:
         return _settings_page(
             ctx,
             422,
             error=translate(ctx.locale, "Could not save: %(reason)s", reason=_refusal(ctx, exc)),
         )
-    return redirect("/alerts/settings")
+    return flash.success(ctx, "/alerts/settings", N_("Channel “%(name)s” added."), name=saved_name)
 
 
 @router.post("/alerts/channels/{channel_id}/subscriptions")
@@ -181,7 +183,7 @@ async def subscriptions(ctx: UserCtx, request: Request, channel_id: DbId) -> Res
             )
 
     await run_in_threadpool(save)
-    return redirect("/alerts/settings")
+    return flash.success(ctx, "/alerts/settings", N_("Alert subscriptions saved."))
 
 
 @router.post("/alerts/channels/{channel_id}/active")
@@ -190,7 +192,8 @@ def toggle(ctx: UserCtx, channel_id: DbId, active: Annotated[str, Form()] = "") 
         svc.set_active(
             session, ctx.user, scope_for(session, ctx.user), channel_id, active == "1", ctx.now
         )
-    return redirect("/alerts/settings")
+    done = N_("Channel switched on.") if active == "1" else N_("Channel switched off.")
+    return flash.success(ctx, "/alerts/settings", done)
 
 
 @router.post("/alerts/channels/{channel_id}/test")
@@ -311,7 +314,7 @@ def send_sms(
                 ctx.locale, "The SMS could not be sent: %(reason)s", reason=result.error or ""
             ),
         )
-    return _reminder_page(ctx, shipment_id, notice=translate(ctx.locale, "SMS sent and logged."))
+    return flash.success(ctx, f"/reminders/{shipment_id}", N_("SMS sent and logged."))
 
 
 @router.post("/reminders/{shipment_id}/copied")
@@ -325,6 +328,6 @@ def copied(ctx: UserCtx, shipment_id: DbId) -> Response:
         reminders.record_copied_reminder(
             session, scope, item, user_id=ctx.user.user_id, now=ctx.now
         )
-    return _reminder_page(
-        ctx, shipment_id, notice=translate(ctx.locale, "Reminder logged in the contact log.")
+    return flash.success(
+        ctx, f"/reminders/{shipment_id}", N_("Reminder logged in the contact log.")
     )

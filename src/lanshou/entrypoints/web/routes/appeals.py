@@ -44,7 +44,9 @@ from lanshou.domain.appeals.venue import Venue
 from lanshou.domain.roles import Role
 from lanshou.enforcement import assumption_lines
 from lanshou.entrypoints.params import DbId, local_form_time
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
+from lanshou.entrypoints.web.flash import CONTACT_LOGGED
 from lanshou.entrypoints.web.rendering import redirect, render
 from lanshou.errors import (
     Conflict,
@@ -54,13 +56,15 @@ from lanshou.errors import (
     PermissionDenied,
     UnsupportedMediaType,
 )
-from lanshou.i18n import translate
+from lanshou.i18n import N_, translate
 from lanshou.i18n.format import local_time
 from lanshou.identity import scope_for
 
 router = APIRouter(include_in_schema=False)
 
 Files = Annotated[list[UploadFile] | None, File()]
+SUBMITTED = N_("Appeal #%(id)s submitted. You will see the decision on this page.")
+DRAFT_SAVED = N_("Draft saved. Submit it when it is ready.")
 ACCEPT = ".jpg,.jpeg,.png,.webp,.pdf,.mp3,.m4a,.amr,.txt,.html,.htm,.xlsx"
 
 
@@ -318,7 +322,9 @@ def file_appeal(
         return _render_filing(
             ctx, violation_id, exc.http_status, _file_error(ctx, exc), statement, contact_note
         )
-    return redirect(f"/appeals/{appeal_id}")
+    if action == "submit":
+        return flash.success(ctx, f"/appeals/{appeal_id}", SUBMITTED, id=appeal_id)
+    return flash.success(ctx, f"/appeals/{appeal_id}", DRAFT_SAVED)
 
 
 # ---- the case page ---------------------------------------------------------------------------
@@ -390,15 +396,22 @@ def case(ctx: UserCtx, appeal_id: DbId) -> Response:
     return render_case(ctx, appeal_id)
 
 
-def _act(ctx: WebContext, appeal_id: int, work: object, statement: str | None = None) -> Response:
-    """Run one action; a refusal re-renders the case with the reason and the right status."""
+def _act(
+    ctx: WebContext,
+    appeal_id: int,
+    work: object,
+    done: str,
+    statement: str | None = None,
+) -> Response:
+    """Run one action; success returns to the case saying ``done`` (a msgid), a refusal
+    re-renders the case with the reason and the right status."""
     assert callable(work)
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
             work(session)
     except (InvalidInput, Conflict, PayloadTooLarge, UnsupportedMediaType) as exc:
         return render_case(ctx, appeal_id, exc.http_status, _file_error(ctx, exc), statement)
-    return redirect(f"/appeals/{appeal_id}")
+    return flash.success(ctx, f"/appeals/{appeal_id}", done, id=appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/submit")
@@ -423,13 +436,15 @@ def submit(
             )
         svc.submit_appeal(session, actx, ctx.user, appeal_id, ctx.now)
 
-    return _act(ctx, appeal_id, work)
+    answered = N_("Answer sent: appeal #%(id)s is back with the reviewer.")
+    return _act(ctx, appeal_id, work, answered if answer.strip() else SUBMITTED)
 
 
 @router.post("/appeals/{appeal_id}/evidence")
 def add_evidence(ctx: UserCtx, appeal_id: DbId, files: Files = None) -> Response:
     actx = actx_of(ctx)
-    return _act(ctx, appeal_id, lambda s: add_files(s, actx, ctx, appeal_id, files))
+    added = N_("Files added to appeal #%(id)s.")
+    return _act(ctx, appeal_id, lambda s: add_files(s, actx, ctx, appeal_id, files), added)
 
 
 @router.post("/appeals/{appeal_id}/withdraw")
@@ -439,6 +454,7 @@ def withdraw(ctx: UserCtx, appeal_id: DbId, reason: Annotated[str, Form()] = "")
         ctx,
         appeal_id,
         lambda s: svc.withdraw_appeal(s, actx, ctx.user, appeal_id, ctx.now, reason[:500]),
+        N_("Appeal #%(id)s withdrawn."),
     )
 
 
@@ -453,7 +469,8 @@ def reconsider(
         add_files(session, actx, ctx, appeal_id, files)
         svc.reconsider_appeal(session, actx, ctx.user, appeal_id, statement, ctx.now)
 
-    return _act(ctx, appeal_id, work, statement)
+    again = N_("Reconsideration of appeal #%(id)s submitted: it is back in review.")
+    return _act(ctx, appeal_id, work, again, statement)
 
 
 @router.post("/appeals/{appeal_id}/platform-decision")
@@ -482,7 +499,7 @@ def platform_decision(
             ids[-1] if ids else None,
         )
 
-    return _act(ctx, appeal_id, work)
+    return _act(ctx, appeal_id, work, N_("The platform's decision is recorded."))
 
 
 @router.post("/appeals/{appeal_id}/contacts")
@@ -515,7 +532,7 @@ def add_contact(
             occurred_at=local_form_time("occurred_at", occurred_at),
         )
 
-    return _act(ctx, appeal_id, work)
+    return _act(ctx, appeal_id, work, CONTACT_LOGGED)
 
 
 def attachment(name: str) -> str:

@@ -12,8 +12,10 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.analytics import board as at_risk_board
 from lanshou.analytics import log_contact
 from lanshou.entrypoints.params import local_form_time, whole_number
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext, safe_next
-from lanshou.entrypoints.web.rendering import may_see_at_risk, redirect, render
+from lanshou.entrypoints.web.flash import CONTACT_LOGGED
+from lanshou.entrypoints.web.rendering import may_see_at_risk, render
 from lanshou.errors import InvalidInput, PermissionDenied
 from lanshou.i18n import N_, translate
 from lanshou.i18n.labels import label
@@ -146,4 +148,6 @@ def add_contact(
             field, N_("Some of the input was not valid. Please check it and try again.")
         )
         return render_board(ctx, 422, translate(ctx.locale, message), whole_number(shipment_id))
-    return redirect(f"{safe_next(next, '/at-risk')}#shipment-{shipment_id}")
+    return flash.success(
+        ctx, f"{safe_next(next, '/at-risk')}#shipment-{shipment_id}", CONTACT_LOGGED
+    )

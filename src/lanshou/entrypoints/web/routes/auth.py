@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import LOCALE_COOKIE, SESSION_COOKIE, Ctx, safe_next
 from lanshou.entrypoints.web.rendering import ONE_YEAR, redirect, render
 from lanshou.errors import AuthenticationFailed, InvalidInput, LoginThrottled
@@ -81,6 +82,7 @@ def login(
         )
     response = redirect(safe_next(next))
     ctx.set_cookie(response, SESSION_COOKIE, token, settings.session_hours * 3600)
+    flash.attach(ctx, response, N_("Welcome, %(name)s."), name=principal.display_name)
     return response
 
 
@@ -89,7 +91,7 @@ def logout(ctx: Ctx) -> Response:
     if token := ctx.request.cookies.get(SESSION_COOKIE):
         with unit_of_work(ctx.runtime.sessions) as session:
             end_session(session, token)
-    response = redirect("/login")
+    response = flash.success(ctx, "/login", N_("You have logged out."))
     response.delete_cookie(SESSION_COOKIE, path="/")
     # Pages are no-store already; this also drops what the back/forward cache holds in memory,
     # so Back after logging out cannot show the case that was open.
@@ -108,6 +110,7 @@ def switch_language(
     if ctx.principal is not None:
         with unit_of_work(ctx.runtime.sessions) as session:
             set_locale(session, ctx.principal.user_id, chosen)
-    response = redirect(safe_next(next))
+    # Said in the language just chosen: the next page translates it.
+    response = flash.success(ctx, safe_next(next), N_("The interface is now in English."))
     ctx.set_cookie(response, LOCALE_COOKIE, chosen, ONE_YEAR)
     return response

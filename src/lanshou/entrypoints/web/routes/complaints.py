@@ -15,8 +15,10 @@ from lanshou.adapters.db.models import Order, Shop
 from lanshou.appeals import TASK_KINDS
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.params import DbId
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
-from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.entrypoints.web.flash import TASK_DONE
+from lanshou.entrypoints.web.rendering import render
 from lanshou.entrypoints.web.routes.appeals import actx_of, error_message
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.i18n import N_, translate
@@ -101,7 +103,7 @@ def file_complaint(ctx: UserCtx, order_id: DbId, reason: Annotated[str, Form()] 
         return _page(
             ctx, 422, translate(ctx.locale, "A complaint needs a reason of 1 to 2000 characters.")
         )
-    return redirect("/complaints")
+    return flash.success(ctx, "/complaints", N_("Complaint recorded."))
 
 
 @router.post("/complaints/{complaint_id}/decision")
@@ -134,7 +136,9 @@ def decide(
         )
     except Conflict as exc:
         return _page(ctx, 409, error_message(ctx.locale, exc))
-    return redirect("/complaints")
+    upheld = N_("Complaint upheld: the merchant has a task to do.")
+    dismissed = N_("Complaint dismissed.")
+    return flash.success(ctx, "/complaints", upheld if uphold == "yes" else dismissed)
 
 
 @router.post("/complaints/{complaint_id}/done")
@@ -144,4 +148,4 @@ def task_done(ctx: UserCtx, complaint_id: DbId, note: Annotated[str, Form()] = "
             svc.complete_task(session, ctx.user, complaint_id, note.strip(), ctx.now)
     except Conflict as exc:
         return _page(ctx, 409, error_message(ctx.locale, exc))
-    return redirect("/complaints")
+    return flash.success(ctx, "/complaints", TASK_DONE)

@@ -15,8 +15,9 @@ from lanshou.domain.roles import Role
 from lanshou.domain.tracking import STATUSES
 from lanshou.enforcement import explain
 from lanshou.entrypoints.params import MAX_PAGE, DbId, bounded_int, bounded_time
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
-from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.entrypoints.web.rendering import render
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.i18n import N_, translate
 from lanshou.i18n.format import DISPLAY_TZ, local_time
@@ -205,7 +206,8 @@ def ship(
             field, SHIP_ERRORS["" if isinstance(exc, InvalidInput) else "conflict"]
         )
         return _order_page(ctx, order_id, exc.http_status, translate(ctx.locale, message), form)
-    return redirect(f"/orders/{order_id}")
+    shipped = N_("Marked shipped with waybill %(waybill)s.")
+    return flash.success(ctx, f"/orders/{order_id}", shipped, waybill=marked.waybill_no)
 
 
 SHIPPERS = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_STAFF, Role.ADMIN})

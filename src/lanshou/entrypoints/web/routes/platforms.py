@@ -9,10 +9,12 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.models import Shop
 from lanshou.adapters.platforms.douyin import DEFAULT_GATEWAY, DouyinError
 from lanshou.domain.roles import Role
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
-from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.entrypoints.web.rendering import render
 from lanshou.errors import InvalidInput, PermissionDenied
 from lanshou.i18n import N_, translate
 from lanshou.platforms import connect_douyin, connection_views
@@ -64,7 +66,7 @@ def connect_with_code(
     form = {"shop": shop, "app_key": app_key, "gateway": gateway}  # never the secret
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
-            connect_douyin(
+            connection = connect_douyin(
                 session,
                 ctx.runtime.platforms,
                 shop_code=shop,
@@ -75,6 +77,7 @@ def connect_with_code(
                 now=ctx.now,
                 actor=ctx.user.username,
             )
+            shop_name = session.get_one(Shop, connection.shop_id).name
     except InvalidInput:
         message = translate(ctx.locale, N_("Fill in the shop, app key, app secret and code."))
         return _page(ctx, 422, form=form, error=message)
@@ -82,4 +85,5 @@ def connect_with_code(
         refused = N_("抖店 refused the authorisation: %(reason)s")
         message = translate(ctx.locale, refused, reason=exc.describe())
         return _page(ctx, 422, form=form, error=message)
-    return redirect("/admin/platforms")
+    connected = N_("Shop %(shop)s is connected to 抖店.")
+    return flash.success(ctx, "/admin/platforms", connected, shop=shop_name)

@@ -19,8 +19,9 @@ from lanshou.appeals import (
     visible_appeal,
 )
 from lanshou.entrypoints.params import DbId, whole_number
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
-from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.entrypoints.web.rendering import render
 from lanshou.entrypoints.web.routes.appeals import (
     REASON_CODES,
     STATE_LABELS,
@@ -30,7 +31,7 @@ from lanshou.entrypoints.web.routes.appeals import (
     rule_labeller,
 )
 from lanshou.errors import Conflict, InvalidInput, PermissionDenied
-from lanshou.i18n import translate
+from lanshou.i18n import N_, translate
 from lanshou.identity import scope_for
 from lanshou.orders import filter_options
 
@@ -124,7 +125,8 @@ def claim(ctx: UserCtx, appeal_id: DbId) -> Response:
         if exc.details.get("rule") != svc.OTHER_REVIEWER_RULE:
             raise
         return _queue(ctx, 403, error_message(ctx.locale, exc))
-    return redirect(f"/review/{appeal_id}")
+    claimed = N_("You claimed appeal #%(id)s. Record your decision below.")
+    return flash.success(ctx, f"/review/{appeal_id}", claimed, id=appeal_id)
 
 
 def render_review(ctx: WebContext, appeal_id: int, status: int = 200, error: str = "") -> Response:
@@ -171,4 +173,12 @@ def decide(
         if exc.details.get("rule") != svc.OTHER_REVIEWER_RULE:
             raise
         return render_review(ctx, appeal_id, 403, error_message(ctx.locale, exc))
-    return redirect(f"/review/{appeal_id}")
+    return flash.success(ctx, f"/review/{appeal_id}", DECIDED[outcome], id=appeal_id)
+
+
+# What the reviewer is told once a decision is recorded (the service accepts only these).
+DECIDED = {
+    "approved": N_("Decision recorded: appeal #%(id)s approved, the penalty is reversed."),
+    "rejected": N_("Decision recorded: appeal #%(id)s rejected."),
+    "need_info": N_("Decision recorded: your question on appeal #%(id)s was sent to the merchant."),
+}

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.params import DbId
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
-from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.entrypoints.web.rendering import render
 from lanshou.errors import InvalidInput, PermissionDenied
 from lanshou.feeds import (
     RetryPolicy,
@@ -102,7 +103,7 @@ def set_shop_feed(
             )
     except InvalidInput as exc:
         return _page(ctx, 422, error=_refusal(exc))
-    return redirect("/admin/tracking")
+    return flash.success(ctx, "/admin/tracking", N_("Tracking feed settings saved."))
 
 
 @router.post("/subscriptions/{subscription_id}/retry")
@@ -113,4 +114,4 @@ def retry(ctx: UserCtx, subscription_id: DbId) -> Response:
             retry_subscription(session, ctx.user, subscription_id, ctx.now)
     except InvalidInput as exc:
         return _page(ctx, 422, error=_refusal(exc))
-    return redirect("/admin/tracking")
+    return flash.success(ctx, "/admin/tracking", N_("The subscription will be sent again now."))

@@ -9,10 +9,12 @@ from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.entrypoints.params import MAX_ID, DbId, local_form_time
+from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
-from lanshou.entrypoints.web.rendering import redirect, render
+from lanshou.entrypoints.web.flash import TASK_DONE
+from lanshou.entrypoints.web.rendering import render
 from lanshou.errors import InvalidInput
-from lanshou.i18n import translate
+from lanshou.i18n import N_, translate
 from lanshou.identity import scope_for
 from lanshou.identity import tasks as svc
 
@@ -107,11 +109,11 @@ def assign(
             422,
             translate(ctx.locale, "Could not save: %(reason)s", reason=exc.message),
         )
-    return redirect(f"/assign?entity={entity}")
+    return flash.success(ctx, f"/assign?entity={entity}", N_("Task assigned."))
 
 
 @router.post("/tasks/{assignment_id}/done")
 def done(ctx: UserCtx, assignment_id: DbId, note: Annotated[str, Form()] = "") -> Response:
     with unit_of_work(ctx.runtime.sessions) as session:
         svc.complete(session, ctx.user, assignment_id, ctx.now, note)
-    return redirect("/tasks")
+    return flash.success(ctx, "/tasks", TASK_DONE)
