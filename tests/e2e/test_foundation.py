@@ -107,7 +107,10 @@ def test_the_order_list_and_an_order_page_read_in_chinese(
     why = page.locator("details.why").first
     why.locator("summary").click()
     assert "已记录违规" in why.inner_text()
-    assert why.locator(".why-lines").count() >= 1
+    # 判定说明 in labelled lines, not the engine's bilingual dump
+    assert why.locator("dl.explanation").count() >= 1
+    assert why.locator(".why-lines").count() == 0
+    assert why.locator("dl.explanation .explanation-deadline dt").first.inner_text() == "违规截止"
     _shot(page, "order-detail-zh.png", full_page=True)
 
 

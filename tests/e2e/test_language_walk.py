@@ -51,14 +51,14 @@ EXTRA: dict[str, list[str]] = {
     "/analytics/carriers": ["?table=outlet", "?table=courier"],
     "/violations": ["?state=reversed"],
 }
-# Not read: commands typed as they are (``code.command``), the error page's reference for
-# support (``internal_error``, quoted as it is), and the review page's raw rule dump,
-# which A2 (worktree wt-flash) replaces with the labelled explanation the appeal pages use (once
-# merged nothing matches ``pre.why-lines``).
-NOT_READ = "code.command, .error-reference code, pre.why-lines"
+# Not read: commands typed as they are (``code.command``) and the error page's reference for
+# support (``internal_error``, quoted as it is).
+NOT_READ = "code.command, .error-reference code"
 
 READ = """(skip) => {
   document.querySelectorAll(skip).forEach(el => { el.style.display = 'none'; });
+  // Folded sections (the order page's 判定说明) are read too: innerText skips closed details.
+  document.querySelectorAll('details').forEach(el => { el.open = true; });
   const parts = [document.title, document.body.innerText];
   const attr = (sel, name) => document.querySelectorAll(sel).forEach(
     el => parts.push(el.getAttribute(name)));

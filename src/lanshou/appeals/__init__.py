@@ -26,7 +26,7 @@ from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.dossier import export_dossier
 from lanshou.appeals.evidence import evidence_file, upload_evidence
 from lanshou.appeals.explanation import Line as ExplanationLine
-from lanshou.appeals.explanation import explain_violation
+from lanshou.appeals.explanation import explain_outcome, explain_violation
 from lanshou.appeals.facts import gather
 from lanshou.appeals.filing import (
     appeal_window_closes_at,
@@ -110,6 +110,7 @@ __all__ = [
     "event_reason",
     "evidence_file",
     "expire_overdue",
+    "explain_outcome",
     "explain_violation",
     "export_dossier",
     "file_complaint",

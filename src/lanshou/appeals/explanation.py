@@ -10,9 +10,10 @@ from datetime import date, datetime, timedelta
 from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.facts import Gathered
 from lanshou.appeals.penalty import Penalty, penalty_of, points_text
+from lanshou.domain.rules.evaluate import RuleOutcome
 from lanshou.domain.rules.profile import DurationUnit, Rule, SatisfiedBy, StartField
 from lanshou.i18n import N_, translate
-from lanshou.i18n.format import local_time, money
+from lanshou.i18n.format import local_time, money, yuan
 from lanshou.i18n.labels import label
 
 MINUTES = "%Y-%m-%d %H:%M"
@@ -146,3 +147,78 @@ def explain_violation(
             _consequences(locale, penalty_of(g.ledger)),
         ),
     ]
+
+
+def explain_outcome(
+    locale: str | None, outcome: RuleOutcome, now: datetime, fmt: str = MINUTES
+) -> list[Line]:
+    """The same labelled lines for one rule's verdict that is not (or not yet) a stored
+    violation — the order page's 判定说明: the rule, start, breach deadline, completion, verdict
+    and what a breach costs, from the engine's outcome instead of its bilingual dump."""
+    if outcome.why is None:
+        return []
+    rule, tz, _how_text, reasons = outcome.why
+    start, deadline, done = outcome.started_at, outcome.deadline, outcome.satisfied_at
+    start_text = local_time(start, fmt) if start else "—"
+    if start and rule.start:
+        start_text += translate(
+            locale, " (from %(what)s)", what=translate(locale, _START[rule.start])
+        )
+    how = _how(locale, rule, start.astimezone(tz).date()) if start else ""
+    deadline_text = (local_time(deadline, fmt) if deadline else "—") + (
+        translate(locale, " (%(how)s)", how=how) if how and deadline else ""
+    )
+    done_what = translate(locale, _DONE[rule.satisfied_by])
+    if done is not None:
+        done_text = f"{done_what} {local_time(done, fmt)}"
+    else:
+        done_text = translate(locale, "%(what)s: none yet", what=done_what)
+    lines = [
+        Line("rule", translate(locale, "Rule"), rule.label(locale or "")),
+        Line("start", translate(locale, "Start"), start_text),
+        Line("deadline", translate(locale, "Breach deadline"), deadline_text),
+        Line("done", translate(locale, "Completion"), done_text),
+        Line("verdict", translate(locale, "Verdict"), _outcome_verdict(locale, outcome, now)),
+    ]
+    if outcome.late:
+        lines.append(
+            Line("consequences", translate(locale, "Consequences"), _outcome_cost(locale, outcome))
+        )
+    lines.extend(Line("exemption", translate(locale, "Exemption"), r) for r in reasons)
+    return lines
+
+
+def _outcome_verdict(locale: str | None, o: RuleOutcome, now: datetime) -> str:
+    if o.deadline is None:
+        return translate(locale, "No deadline yet: the start has not happened")
+    if o.late:
+        late = (o.satisfied_at or now) - o.deadline
+        text = translate(locale, "Late by %(span)s", span=span(locale, late))
+        if o.exempt:
+            text += translate(locale, "; exempt")
+        return text
+    if o.satisfied_at is not None:
+        return translate(
+            locale,
+            "On time, %(span)s before the deadline",
+            span=span(locale, o.deadline - o.satisfied_at),
+        )
+    return translate(locale, "Not late yet: %(span)s left", span=span(locale, o.deadline - now))
+
+
+def _outcome_cost(locale: str | None, o: RuleOutcome) -> str:
+    """What the rule books for this breach (the fine before the shop's caps), money formatted."""
+    parts = [
+        f"{label(locale, 'ledger_kind', kind)} {yuan(amount)}"
+        for kind, amount in (
+            ("compensation", o.compensation),
+            ("fine", o.fine_due),
+            ("refund", o.auto_refund),
+        )
+        if amount
+    ]
+    if o.points:
+        parts.append(translate(locale, "%(n)s points", n=points_text(o.points)))
+    if not parts:
+        return translate(locale, "Nothing booked.")
+    return translate(locale, ", ").join(parts)

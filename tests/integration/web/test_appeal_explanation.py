@@ -7,7 +7,10 @@ import html
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from lanshou.adapters.db.models import Shipment, Violation
+from lanshou.bootstrap import Runtime
 from tests.integration.appeals.conftest import client, runtime, violation_id, world
 from tests.integration.web.world import csrf_of, login
 
@@ -106,3 +109,72 @@ def test_the_review_workbench_shows_the_same_explanation(
     assert "why-lines" not in review and "揽收超时 24 h" not in review
     _english(client, review)
     assert _lines(client.get(f"/review/{aid}").text) == EN_FORM
+
+
+def _all_lines(page: str) -> list[list[tuple[str, str, str]]]:
+    """Every explanation block of a page, each as (key, label, text) lines."""
+    blocks = page.split('<dl class="facts facts-compact explanation">')[1:]
+    return [_lines('<dl class="facts facts-compact explanation">' + b) for b in blocks]
+
+
+def _order_of(runtime: Runtime, violation_id: int) -> int:
+    with runtime.sessions() as session:
+        return int(
+            session.execute(
+                select(Shipment.order_id)
+                .join(Violation, Violation.shipment_id == Shipment.id)
+                .where(Violation.id == violation_id)
+            ).scalar_one()
+        )
+
+
+def test_the_order_page_explains_every_rule_in_the_same_lines(
+    client: TestClient, runtime: Runtime, violation_id: int
+) -> None:
+    """The order's 判定说明 judges its facts again at the clock's now (order A000: paid 11-01
+    10:00, shipped 12:00, never picked up; now 11-04 12:00): one block per rule, the rule's name
+    first, what a breach costs only under a late verdict."""
+    order_id = _order_of(runtime, violation_id)
+    login(client, "merchant")
+    page = client.get(f"/orders/{order_id}").text
+    assert "why-lines" not in page and " 截止: " not in page  # no bilingual engine dump
+    assert _all_lines(page) == [
+        [
+            ("rule", "规则", "发货超时"),
+            ("start", "起算", "2026-11-01 10:00（自付款起算）"),
+            ("deadline", "违规截止", "2026-11-03 10:00（平台给出的该订单截止时间）"),
+            ("done", "完成", "已发货 2026-11-01 12:00"),
+            ("verdict", "结论", "按时完成，比截止早 1天22小时"),
+        ],
+        [
+            ("rule", "规则", "揽收超时"),
+            ("start", "起算", "2026-11-01 12:00（自发货起算）"),
+            ("deadline", "违规截止", "2026-11-02 12:00（起算后 24 个自然小时）"),
+            ("done", "完成", "尚无首次揽收扫描"),
+            ("verdict", "结论", "超时 2天0小时"),
+            ("consequences", "后果", "赔付 ¥3.00、罚款 ¥10.00、0.1分"),
+        ],
+    ]
+    _english(client, page)
+    page = client.get(f"/orders/{order_id}").text
+    assert _all_lines(page) == [
+        [
+            ("rule", "Rule", "Late shipment"),
+            ("start", "Start", "2026-11-01 10:00 (from payment)"),
+            (
+                "deadline",
+                "Breach deadline",
+                "2026-11-03 10:00 (the platform's own deadline for this order)",
+            ),
+            ("done", "Completion", "Shipped 2026-11-01 12:00"),
+            ("verdict", "Verdict", "On time, 1d 22h before the deadline"),
+        ],
+        [
+            ("rule", "Rule", "Pickup timeout"),
+            ("start", "Start", "2026-11-01 12:00 (from shipping)"),
+            ("deadline", "Breach deadline", "2026-11-02 12:00 (24 hours after the start)"),
+            ("done", "Completion", "First pickup scan: none yet"),
+            ("verdict", "Verdict", "Late by 2d 0h"),
+            ("consequences", "Consequences", "Compensation ¥3.00, Fine ¥10.00, 0.1 points"),
+        ],
+    ]

@@ -42,6 +42,7 @@ def test_the_listing_shows_every_command_in_order() -> None:
         "import",
         "connect",
         "sync",
+        "evidence",
     ]
     assert sorted(_names(build_app())) == sorted(COMMANDS)
 

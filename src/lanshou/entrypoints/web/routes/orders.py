@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.appeals import FILERS
+from lanshou.appeals import FILERS, explain_outcome
 from lanshou.domain.roles import Role
 from lanshou.domain.tracking import STATUSES
 from lanshou.enforcement import explain
@@ -18,6 +18,7 @@ from lanshou.entrypoints.params import MAX_PAGE, DbId, bounded_int, bounded_time
 from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import render
+from lanshou.entrypoints.web.routes.appeals import rule_labeller
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.i18n import N_, translate
 from lanshou.i18n.format import DISPLAY_TZ, local_time
@@ -151,6 +152,10 @@ def _order_page(
         d=detail,
         contacts=contacts,
         why=why,
+        why_lines={
+            sid: [explain_outcome(ctx.locale, o, now) for o in e.outcomes] for sid, e in why.items()
+        },
+        rule_label=rule_labeller(ctx),
         may_ship=may_ship,
         carriers=carriers,
         ship_error=ship_error,
