@@ -14,8 +14,11 @@ much for a page. So the worker's refresh (:func:`refresh_exposure`, called by
 ``refresh_aggregates`` when given the rules) stores the figures of all shops and of each
 user's set of shops (what ``orders.scope_for`` gives a merchant) in ``analytics_exposure``;
 the board (:func:`board_exposure`) shows the stored figure of its scope when it is at most
-``MAX_AGE`` old, with its time, and computes it live otherwise (no recent sweep, or a scope no
-user has).
+``MAX_AGE`` old, with its time, and computes it live otherwise (no sweep for an hour, or a scope
+no user has). The hour is deliberate: with a million orders one refresh takes minutes, and a
+page that recomputed whenever the figure was a few minutes old fitted breach models inside
+requests while holding the analytics lock, so every board waited on it (the web load test of
+issue #16 measured a p95 of 140 s on the losses page that way). The page says "as of" when.
 
 The same pass stores, per scope, each of those deadlines' breach probability, expected cost and
 place in the at-risk board's "probability × cost" order (``analytics_breach_risk``), so the
@@ -56,7 +59,7 @@ from lanshou.identity import Scope
 
 MILLION = 10**6
 INSERT_CHUNK = 10_000
-MAX_AGE = timedelta(minutes=5)
+MAX_AGE = timedelta(hours=1)  # see the module docstring
 
 # (shop, profile, rule, due_at, carrier, outlet, shipped_at, amount fen, max unit fen, quantity,
 #  deadline id)

@@ -45,7 +45,7 @@ from lanshou.analytics.aggregates import (
 )
 from lanshou.analytics.at_risk import live_at_risk
 from lanshou.analytics.dashboard import loss_board
-from lanshou.analytics.exposure import board_exposure, exposure, scope_key
+from lanshou.analytics.exposure import MAX_AGE, board_exposure, exposure, scope_key
 from lanshou.analytics.loss_cells import raw_loss_cells, raw_violation_cells
 from lanshou.analytics.losses import (
     DIMENSIONS,
@@ -396,8 +396,10 @@ def test_the_exposure_equals_the_at_risk_boards(sessions: sessionmaker[Session])
             snap = snaps[scope_key(shop_set)]
             value, count = exposure(s, scope, NOW, ctx)
             assert (from_fen(snap.expected_fen), snap.pending) == (value, count)
+            # The stored figure, with its time, for an hour; computed at now after that.
             assert board_exposure(s, scope, NOW + timedelta(minutes=4), ctx) == (value, count, NOW)
-            later = NOW + timedelta(minutes=10)
+            assert board_exposure(s, scope, NOW + MAX_AGE, ctx) == (value, count, NOW)
+            later = NOW + MAX_AGE + timedelta(minutes=1)
             assert board_exposure(s, scope, later, ctx) == (*exposure(s, scope, later, ctx), later)
         other = Scope(frozenset(shops[1:]))
         assert board_exposure(s, other, NOW, ctx) == (*exposure(s, other, NOW, ctx), NOW)
