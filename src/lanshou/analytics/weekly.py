@@ -1,20 +1,35 @@
-"""The weekly report of one shop as a self-contained HTML page with inline SVG charts."""
+"""The weekly report of one shop as a self-contained HTML page with inline SVG charts, in the
+reader's language (zh_CN by default, English available) with money written as people write it."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from html import escape
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lanshou.adapters.db.models import Carrier, Platform, Shop
 from lanshou.analytics.charts import horizontal_bars, stacked_bars
 from lanshou.analytics.losses import loss_breakdowns
 from lanshou.analytics.period import Period
 from lanshou.analytics.report import build_report, resolve_shops
 from lanshou.enforcement import RulesContext
+from lanshou.i18n import N_, translate
+from lanshou.i18n.format import yuan
+from lanshou.i18n.labels import label
 from lanshou.identity import Scope
 
-KIND_ZH = (("compensation", "赔付"), ("fine", "罚款"), ("refund", "自动退款"))
+# The daily chart's series: the ledger kinds a pickup timeout books.
+SERIES = ("compensation", "fine", "refund")
+CARDS = (
+    ("compensation", N_("Compensation")),
+    ("fines", N_("Fines")),
+    ("refunds", N_("Automatic refunds")),
+    ("recovered", N_("Recovered by appeal")),
+    ("net_loss", N_("Net loss")),
+)
 _CSS = (
     "body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;margin:32px;"
     "color:#1f2933}h1{font-size:22px}table{border-collapse:collapse;margin:12px 0}"
@@ -26,60 +41,93 @@ _CSS = (
 
 
 def weekly_html(
-    session: Session, scope: Scope, shop_code: str, period: Period, ctx: RulesContext
+    session: Session,
+    scope: Scope,
+    shop_code: str,
+    period: Period,
+    ctx: RulesContext,
+    locale: str | None = None,
 ) -> str:
-    """损失周报: money cards, daily loss by kind, timeout rate by carrier, the report JSON."""
+    """损失周报: money cards, daily loss by kind, timeout rate by carrier, carriers, appeals."""
+
+    def t(msgid: str, **params: object) -> str:
+        return escape(translate(locale, msgid, **params))
+
     shop = resolve_shops(session, scope, shop_code)[0]
     narrowed = Scope(frozenset({shop.id}))
     report = build_report(session, narrowed, period, ctx)
     days = loss_breakdowns(session, narrowed, period, ("day",))["day"]
-    labels, series = [], []
-    day = period.first
-    while day <= period.last:
-        labels.append(f"{day:%m-%d}")
-        day += timedelta(days=1)
-    for kind, name in KIND_ZH:
-        values = []
-        day = period.first
-        while day <= period.last:
-            t = days.get(day)
-            values.append(getattr(t, kind) / 100 if t else 0.0)
-            day += timedelta(days=1)
-        series.append((name, values))
-    rates = [(c["carrier"], c["timeout_rate"] or 0.0) for c in report["by_carrier"]]
+    dates = [period.first + timedelta(days=i) for i in range((period.last - period.first).days + 1)]
+    labels = [f"{day:%m-%d}" for day in dates]
+    series = []
+    for kind in SERIES:
+        values = [getattr(days[d], kind) / 100 if d in days else 0.0 for d in dates]
+        series.append((label(locale, "ledger_kind", kind), values))
+    names = _carrier_names(session, locale)
+    rates = [
+        (names.get(c["carrier"], c["carrier"]), c["timeout_rate"] or 0.0)
+        for c in report["by_carrier"]
+    ]
     cards = "".join(
-        f'<div class="card">{name}<b>¥{report[key]}</b></div>'
-        for key, name in (
-            ("compensation", "赔付"),
-            ("fines", "罚款"),
-            ("refunds", "自动退款"),
-            ("recovered", "申诉挽回"),
-            ("net_loss", "净损失"),
-        )
+        f'<div class="card">{t(name)}<b>{yuan(Decimal(report[key]))}</b></div>'
+        for key, name in CARDS
     )
     rows = "".join(
-        f"<tr><td>{escape(c['carrier'])}</td><td>{c['shipments']}</td>"
-        f"<td>{c['pickup_p50_hours'] if c['pickup_p50_hours'] is not None else '—'}</td>"
-        f"<td>{c['pickup_p90_hours'] if c['pickup_p90_hours'] is not None else '—'}</td>"
+        f"<tr><td>{escape(names.get(c['carrier'], c['carrier']))}</td><td>{c['shipments']}</td>"
+        f"<td>{_hours(c['pickup_p50_hours'])}</td><td>{_hours(c['pickup_p90_hours'])}</td>"
         f"<td>{_pct(c['timeout_rate'])}</td></tr>"
         for c in report["by_carrier"]
     )
     appeals = report["appeals"]
+    profile = ctx.profile(_profile_of(session, shop))
+    violations = t(", ").join(
+        f"{escape(profile.rule_label(rule, locale or ''))} {n}"
+        for rule, n in report["violations"].items()
+    )
+    title = t("%(shop)s · weekly losses %(first)s – %(last)s", shop=shop.name,
+              first=period.first.isoformat(), last=period.last.isoformat())  # fmt: skip
+    lang = "en" if locale == "en" else "zh-CN"
     return (
-        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{escape(shop.name)} 损失周报</title><style>{_CSS}</style></head><body>"
-        f"<h1>{escape(shop.name)} · 损失周报 {period.first} – {period.last}</h1>"
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{title}</h1>"
         f'<div class="cards">{cards}</div>'
-        f"<h2>每日损失(按类型)</h2>{stacked_bars(labels, series)}"
-        f"<h2>揽收超时率(按快递)</h2>{horizontal_bars(rates)}"
-        f"<h2>快递表现</h2><table><tr><th>快递</th><th>包裹</th><th>揽收 p50(小时)</th>"
-        f"<th>揽收 p90(小时)</th><th>超时率</th></tr>{rows}</table>"
-        f"<h2>申诉</h2><p>已提交 {appeals['filed']} · 通过 {appeals['approved']} · "
-        f"驳回 {appeals['rejected']} · 处理中 {appeals['pending']}</p>"
-        f"<p>违规:{escape(', '.join(f'{k} {v}' for k, v in report['violations'].items()))}"
-        "</p><p style='color:#7b8794'>净损失 = 赔付 + 罚款 + 自动退款 − 申诉挽回</p>"
+        f"<h2>{t('Daily losses by kind')}</h2>{stacked_bars(labels, series)}"
+        f"<h2>{t('Pickup timeout rate by carrier')}</h2>{horizontal_bars(rates)}"
+        f"<h2>{t('Carrier performance')}</h2>"
+        f"<table><tr><th>{t('Carrier')}</th><th>{t('Shipments')}</th>"
+        f"<th>{t('Half picked up within (hours)')}</th>"
+        f"<th>{t('Nine in ten picked up within (hours)')}</th><th>{t('Timeout rate')}</th></tr>"
+        f"{rows}</table>"
+        f"<h2>{t('Appeals')}</h2><p>"
+        + t(
+            "Appeals filed: %(filed)s, approved: %(approved)s, rejected: %(rejected)s, "
+            "pending: %(pending)s.",
+            **appeals,
+        )
+        + f"</p><p>{t('Violations')}: {violations or '—'}</p>"
+        f"<p style='color:#7b8794'>"
+        f"{t('Net loss = compensation + fines + automatic refunds − recovered by appeal')}</p>"
         "</body></html>"
     )
+
+
+def _carrier_names(session: Session, locale: str | None) -> dict[str, str]:
+    """The report names carriers in Chinese; an English page writes them in English."""
+    rows = session.execute(select(Carrier.name_zh, Carrier.name_in(locale)))
+    return {zh: name for zh, name in rows}
+
+
+def _profile_of(session: Session, shop: Shop) -> str:
+    return str(
+        session.execute(
+            select(Platform.profile).where(Platform.id == shop.platform_id)
+        ).scalar_one()
+    )
+
+
+def _hours(x: float | None) -> str:
+    return "—" if x is None else f"{x}"
 
 
 def _pct(x: float | None) -> str:

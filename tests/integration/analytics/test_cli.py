@@ -4,6 +4,7 @@ SVG charts; `lanshou whatif` reports the difference per shop."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,6 +84,46 @@ def test_the_weekly_report_is_html_with_svg_charts(cli: typer.Typer, tmp_path: P
     assert out.exit_code == 0, out.output
     html = target.read_text(encoding="utf-8")
     assert html.count("<svg") == 2 and "甜橙小铺" in html and "¥26.00" in html
+    body = re.sub(r"<svg.*?</svg>", "<svg/>", html.split("<body>")[1])
+    assert body == (
+        '<h1>甜橙小铺 · 损失周报 2026-10-31 – 2026-11-06</h1><div class="cards">'
+        '<div class="card">赔付<b>¥6.00</b></div><div class="card">罚款<b>¥20.00</b></div>'
+        '<div class="card">自动退款<b>¥0.00</b></div>'
+        '<div class="card">申诉挽回<b>¥0.00</b></div>'
+        '<div class="card">净损失<b>¥26.00</b></div></div>'
+        "<h2>每日损失（按类型）</h2><svg/><h2>揽收超时率（按快递）</h2><svg/>"
+        "<h2>快递表现</h2><table><tr><th>快递公司</th><th>包裹数</th>"
+        "<th>半数揽收用时（小时）</th><th>九成揽收用时（小时）</th><th>超时率</th></tr>"
+        "<tr><td>顺丰</td><td>15</td><td>8.0</td><td>26.0</td><td>13.3%</td></tr></table>"
+        "<h2>申诉</h2><p>已申诉 0 件,通过 0,驳回 0,处理中 0。</p><p>违规: 揽收超时 2</p>"
+        "<p style='color:#7b8794'>净损失 = 赔付 + 罚款 + 自动退款 − 申诉挽回</p></body></html>"
+    )
+    out = CliRunner().invoke(
+        cli,
+        ["report", "--weekly", "--shop", "a", "--out", str(target), "--now", NOW, "--lang", "en"],
+    )
+    assert out.exit_code == 0, out.output
+    english = target.read_text(encoding="utf-8")
+    assert '<html lang="en">' in english
+    body = re.sub(r"<svg.*?</svg>", "<svg/>", english.split("<body>")[1])
+    assert body == (
+        '<h1>甜橙小铺 · weekly losses 2026-10-31 – 2026-11-06</h1><div class="cards">'
+        '<div class="card">Compensation<b>¥6.00</b></div>'
+        '<div class="card">Fines<b>¥20.00</b></div>'
+        '<div class="card">Automatic refunds<b>¥0.00</b></div>'
+        '<div class="card">Recovered by appeal<b>¥0.00</b></div>'
+        '<div class="card">Net loss<b>¥26.00</b></div></div>'
+        "<h2>Daily losses by kind</h2><svg/><h2>Pickup timeout rate by carrier</h2><svg/>"
+        "<h2>Carrier performance</h2><table><tr><th>Carrier</th><th>Shipments</th>"
+        "<th>Half picked up within (hours)</th><th>Nine in ten picked up within (hours)</th>"
+        "<th>Timeout rate</th></tr>"
+        "<tr><td>SF</td><td>15</td><td>8.0</td><td>26.0</td><td>13.3%</td></tr></table>"
+        "<h2>Appeals</h2><p>Appeals filed: 0, approved: 0, rejected: 0, pending: 0.</p>"
+        "<p>Violations: Pickup timeout 2</p><p style='color:#7b8794'>Net loss = compensation"
+        " + fines + automatic refunds − recovered by appeal</p></body></html>"
+    )
+    # The charts speak the page's language too: the daily series and the carrier axis.
+    assert "Compensation" in english.split("<svg")[1] and ">SF<" in english.split("<svg")[2]
 
 
 def test_whatif_json_lists_each_shop(cli: typer.Typer) -> None:

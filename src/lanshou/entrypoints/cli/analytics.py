@@ -10,7 +10,7 @@ import typer
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.analytics import Period, local_day
-from lanshou.entrypoints.cli.common import parse_now, runtime
+from lanshou.entrypoints.cli.common import LANG_HELP, cli_locale, parse_now, runtime
 from lanshou.errors import InvalidInput
 from lanshou.identity import Scope
 
@@ -32,6 +32,7 @@ def report(
     weekly: bool = typer.Option(False, "--weekly", help="HTML weekly report of --shop"),
     out: Path | None = typer.Option(None, "--out", help="file for --weekly"),
     now: str | None = typer.Option(None, help="ISO time to report at (default: now)"),
+    lang: str | None = typer.Option(None, "--lang", help=f"language of --weekly: {LANG_HELP}"),
 ) -> None:
     """Money lost and recovered, violations, appeals and carriers for a period."""
     from lanshou.analytics import build_report, weekly_html
@@ -43,9 +44,9 @@ def report(
         if weekly:
             if shop is None or out is None:
                 raise InvalidInput("--weekly needs --shop and --out", field="shop")
-            out.write_text(
-                weekly_html(session, Scope(None), shop, period, rt.rules), encoding="utf-8"
-            )
+            locale = cli_locale(lang, rt.settings.default_locale)
+            page = weekly_html(session, Scope(None), shop, period, rt.rules, locale)
+            out.write_text(page, encoding="utf-8")
             typer.echo(f"wrote {out}")
             return
         data = build_report(session, Scope(None), period, rt.rules, shop)
