@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Carrier, Order, Shipment, Shop, User, Violation
+from lanshou.analytics import log_contact
 from lanshou.appeals import (
     AppealsContext,
     claim_appeal,
@@ -36,7 +37,7 @@ from lanshou.demo.timeline import phone_tail
 from lanshou.domain.roles import Role
 from lanshou.enforcement import evaluate_shipments
 from lanshou.i18n.format import DISPLAY_TZ
-from lanshou.identity import Principal
+from lanshou.identity import Principal, Scope
 
 CASE_SHOP = "demo-dy-hemu"  # the shop of every demo merchant user (owner and staff)
 ORDER_FEN = 8900
@@ -66,7 +67,30 @@ def _file(s: Session, a: AppealsContext, c: Cast, vid: int, at: datetime, text: 
     return create_appeal(s, a, c.merchant, vid, "online", text, at).id
 
 
+def _chased(s: Session, c: Cast, vid: int, at: datetime) -> None:
+    """The calls the statement points to ("详见联系记录"): the merchant chased the courier and
+    the outlet before filing, so the case and the dossier have a real contact log."""
+    shipment_id = s.get_one(Violation, vid).shipment_id
+    for hours, kind, name, channel, summary in (
+        (5, "courier", "王师傅", "phone", "电话催促上门揽收，快递员称车辆已满，改约次日上午。"),
+        (3, "outlet", "网点客服", "wechat", "微信联系网点，网点确认快递员未按约定时间上门。"),
+    ):
+        log_contact(
+            s,
+            Scope(None),
+            shipment_id=shipment_id,
+            user_id=c.merchant.user_id,
+            counterpart_kind=kind,
+            counterpart_name=name,
+            channel=channel,
+            summary=summary,
+            now=at,
+            occurred_at=at - hours * H,
+        )
+
+
 def _submitted(s: Session, a: AppealsContext, c: Cast, vid: int, at: datetime) -> int:
+    _chased(s, c, vid, at)
     aid = _file(s, a, c, vid, at, "快递员未按约定时间上门揽收，已多次电话催促，详见联系记录。")
     submit_appeal(s, a, c.merchant, aid, at)
     return aid
