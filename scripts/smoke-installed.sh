@@ -110,7 +110,7 @@ passed "lanshou check --json: 2 shipments evaluated, 1 open, no violation yet"
 run import orders "$RUN/orders.csv" --source generic --now "$as_of"
 expect "$RUN/out.txt" "inserted: *2$" "lanshou import orders: 2 inserted"
 run import tracking "$RUN/tracking.csv"
-expect "$RUN/out.txt" "2 rows: 2 stored" "lanshou import tracking: 2 stored"
+expect "$RUN/out.txt" "2 行：保存 2 条" "lanshou import tracking: 2 stored (in Chinese, the default language)"
 
 say "\$ lanshou worker (sweeping every second)"
 LANSHOU_WORKER_INTERVAL_SECONDS=1 setsid lanshou worker >"$RUN/worker.log" 2>&1 &
