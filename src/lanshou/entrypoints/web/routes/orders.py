@@ -10,7 +10,8 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.appeals import FILERS, explain_outcome
+from lanshou.adapters.db.models import LedgerEntry
+from lanshou.appeals import FILERS, explain_outcome, ledger_note, points_text
 from lanshou.domain.roles import Role
 from lanshou.domain.tracking import STATUSES
 from lanshou.enforcement import explain
@@ -141,6 +142,16 @@ def _order_page(
         )
         _, carriers = filter_options(session, scope)
         platform_answers = latest_answers(session, [s.shipment.id for s in detail.shipments])
+    rule_label = rule_labeller(ctx)
+    by_id = {v.id: v for e in why.values() for v in e.violations}
+
+    def ledger_memo(entry: LedgerEntry) -> str:
+        """The entry's memo in words, as the appeal pages write it (the row tags reversals)."""
+        v = by_id.get(entry.violation_id) if entry.violation_id is not None else None
+        rule_id = v.rule_id if v is not None else ""
+        label = rule_label(v) if v is not None else ""
+        return ledger_note(ctx.locale, entry, rule_id, label, say_reversal=False)
+
     may_ship = ctx.user.role in SHIPPERS and (
         not detail.shipments or any(not s.shipment.waybill_no for s in detail.shipments)
     )
@@ -155,7 +166,9 @@ def _order_page(
         why_lines={
             sid: [explain_outcome(ctx.locale, o, now) for o in e.outcomes] for sid, e in why.items()
         },
-        rule_label=rule_labeller(ctx),
+        rule_label=rule_label,
+        ledger_memo=ledger_memo,
+        points_text=points_text,
         may_ship=may_ship,
         carriers=carriers,
         ship_error=ship_error,
