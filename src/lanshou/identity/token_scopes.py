@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from lanshou.errors import InvalidInput
+from lanshou.i18n import N_
 
 __all__ = ["TOKEN_SCOPES", "parse_scopes", "scopes_of"]
 
+# Each scope's description is an English msgid (the admin page shows it translated).
 TOKEN_SCOPES: Mapping[str, str] = {
-    "tracking:write": "post tracking events and read the receipts of what was posted",
-    "shipments:write": "mark orders shipped (the carrier and the waybill)",
-    "orders:read": "read orders, their shipments and deadlines",
+    "tracking:write": N_("post tracking events and read the receipts of what was posted"),
+    "shipments:write": N_("mark orders shipped (the carrier and the waybill)"),
+    "orders:read": N_("read orders, their shipments and deadlines"),
 }
 
 
