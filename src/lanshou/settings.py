@@ -42,10 +42,13 @@ class Settings(BaseSettings):
     inbox_batch: int = Field(default=2000, ge=1, le=50_000)
     session_hours: int = Field(default=12, ge=1)
     # Login throttling: after n recent failures the next attempt waits 2**n seconds, up to the
-    # cap; per account the cap is low (a stranger cannot lock a user out), per client address
-    # it is high. Failures older than the window are forgotten.
+    # cap; per account the cap is low (a stranger cannot lock a user out), per account at one
+    # client address and per client address it is high. The address as a whole is throttled
+    # only past its allowance of free failures (staff of a shop behind one NAT address).
+    # Failures older than the window are forgotten.
     login_account_backoff_cap_seconds: int = Field(default=30, ge=1)
     login_address_backoff_cap_seconds: int = Field(default=900, ge=1)
+    login_address_free_failures: int = Field(default=30, ge=0)
     login_failure_window_minutes: int = Field(default=60, ge=1)
     # Addresses alert channels may reach although they are not public (an internal SMTP relay,
     # a local test server): CIDRs or host names, comma-separated. Empty: public addresses only.

@@ -217,12 +217,19 @@ def export_dossier(
         store = actx.store(session)
         sums = []
         for e in list_evidence(session, appeal.id):
-            content = store.get(e.sha256)
-            digest = hashlib.sha256(content).hexdigest()
+            # Piece by piece from the store into the zip, hashed on the way: the file is never
+            # whole in memory here (the finished zip is).
+            info = zipfile.ZipInfo(f"evidence/{e.id}-{e.filename}", _ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            hasher = hashlib.sha256()
+            with zf.open(info, "w") as out:
+                for piece in store.chunks(e.sha256):
+                    hasher.update(piece)
+                    out.write(piece)
+            digest = hasher.hexdigest()
             if digest != e.sha256:
                 raise RuntimeError(f"evidence {e.id} does not match its SHA-256 in storage")
-            add(f"evidence/{e.id}-{e.filename}", content)
-            sums.append(f"{digest}  evidence/{e.id}-{e.filename}")
+            sums.append(f"{digest}  {info.filename}")
         add("dossier.json", json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode())
         add("contact_log.json", json.dumps(doc["contacts"], ensure_ascii=False, indent=2).encode())
         add("SHA256SUMS", ("\n".join(sums) + "\n").encode())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -126,23 +128,28 @@ def upload_evidence(
 @dataclass(frozen=True)
 class EvidenceFile:
     evidence: Evidence
-    content: bytes
+    chunks: Iterator[bytes]  # the file as uploaded, piece by piece; read it once
     attachment: bool  # serve with Content-Disposition: attachment (anything a browser may run)
 
 
 def evidence_file(
     session: Session, actx: AppealsContext, caller: Principal, appeal_id: int, evidence_id: int
 ) -> EvidenceFile:
+    """The file of one piece of evidence, for a response to stream: its pieces are read from
+    the store as they are sent (each in a short read of its own, not in ``session``, which may
+    be closed by then), so a file is never whole in memory. A file missing from the store is
+    :class:`NotFound` here, before anything is sent."""
     appeal = visible_appeal(session, caller, appeal_id)
     row = session.get(Evidence, evidence_id)
     if row is None or row.appeal_id != appeal.id:
         raise NotFound(f"evidence {evidence_id} not found")
+    pieces = actx.storage.chunks(row.sha256)
     try:
-        content = actx.store(session).get(row.sha256)
+        first = next(pieces, b"")
     except FileNotFoundError as exc:
         raise NotFound(f"the file of evidence {evidence_id} is missing from storage") from exc
     inline = row.media_type in ("image/jpeg", "image/png", "image/webp")
-    return EvidenceFile(row, content, attachment=not inline)
+    return EvidenceFile(row, itertools.chain((first,), pieces), attachment=not inline)
 
 
 def list_evidence(session: Session, appeal_id: int) -> list[Evidence]:

@@ -23,6 +23,7 @@ from lanshou.adapters.db.dialect import claim_skip_locked
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Carrier, FeedIntegration, Order, Shipment
 from lanshou.adapters.db.models.subscriptions import ShopTrackingFeed, TrackingSubscription
+from lanshou.errors import LanshouError
 from lanshou.feeds.kuaidi100 import Kuaidi100Push
 from lanshou.feeds.sealing import Sealer, subscribe_key_of
 from lanshou.feeds.subscribe_contracts import CannotSubscribe, Waybill, aggregator_code
@@ -81,16 +82,45 @@ def _account(row: FeedIntegration, sealer: Sealer) -> Account:
     )
 
 
-def _job(
-    sub: TrackingSubscription, integration: FeedIntegration, phone: str | None, sealer: Sealer
-) -> Job:
-    account = _account(integration, sealer)
+def unreadable_key(integration: FeedIntegration) -> str:
+    """What a person reads when the account's sealed key does not open: which account, why,
+    and the two ways out."""
+    return (
+        f"tracking feed {integration.name!r} (#{integration.id}, {integration.kind}): its stored "
+        "key does not decrypt with the current LANSHOU_SECRET_KEY (it was changed since the key "
+        "was entered); enter the key again in the feed's settings, or restore the previous "
+        "LANSHOU_SECRET_KEY, then send the failed subscriptions again"
+    )
+
+
+def _job(sub: TrackingSubscription, account: Account | str, phone: str | None) -> Job:
+    if isinstance(account, str):  # the account's key does not open: the job is refused
+        blank = Account("", "", None, None, None, None)
+        return Job(sub.id, sub.integration_id, blank, None, account, sub.shipment_id)
     try:
-        code = sub.aggregator_code or aggregator_code(integration.kind, sub.carrier_code)
+        code = sub.aggregator_code or aggregator_code(account.kind, sub.carrier_code)
     except CannotSubscribe as exc:
-        return Job(sub.id, integration.id, account, None, str(exc), sub.shipment_id)
+        return Job(sub.id, sub.integration_id, account, None, str(exc), sub.shipment_id)
     waybill = Waybill(number=sub.waybill_no, aggregator_code=code, phone=phone)
-    return Job(sub.id, integration.id, account, waybill, None, sub.shipment_id)
+    return Job(sub.id, sub.integration_id, account, waybill, None, sub.shipment_id)
+
+
+def _accounts(sealer: Sealer) -> Callable[[FeedIntegration], Account | str]:
+    """Each integration's account, opened once per run; one whose key was sealed under another
+    LANSHOU_SECRET_KEY is the message that fails its rows (logged once), not an error that
+    stops every other account's."""
+    opened: dict[int, Account | str] = {}
+
+    def account_of(integration: FeedIntegration) -> Account | str:
+        if integration.id not in opened:
+            try:
+                opened[integration.id] = _account(integration, sealer)
+            except LanshouError:
+                opened[integration.id] = unreadable_key(integration)
+                log.error("subscriptions not sent: %s", opened[integration.id])
+        return opened[integration.id]
+
+    return account_of
 
 
 def claim_due(
@@ -115,12 +145,13 @@ def claim_due(
         of=TrackingSubscription,
     )
     jobs = []
+    account_of = _accounts(sealer)
     for sub, integration, carrier, phone in session.execute(query).all():
         if sub.state == SubState.STALLED:
             sub.resubscriptions += 1
         sub.carrier_code = carrier or sub.carrier_code
         sub.state, sub.next_attempt_at, sub.updated_at = SubState.SENDING, now + policy.lease, now
-        jobs.append(_job(sub, integration, phone, sealer))
+        jobs.append(_job(sub, account_of(integration), phone))
     return jobs
 
 

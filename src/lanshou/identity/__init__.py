@@ -19,8 +19,10 @@ from lanshou.identity.auth import (
 )
 from lanshou.identity.login_throttle import prune_login_failures
 from lanshou.identity.scope import Scope, scope_for, scoped_orders
+from lanshou.identity.token_scopes import TOKEN_SCOPES, scopes_of
 
 __all__ = [
+    "TOKEN_SCOPES",
     "Principal",
     "Scope",
     "ThrottlePolicy",
@@ -37,6 +39,7 @@ __all__ = [
     "revoke_token",
     "scope_for",
     "scoped_orders",
+    "scopes_of",
     "set_locale",
     "start_session",
     "tasks",

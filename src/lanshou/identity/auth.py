@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -43,6 +44,7 @@ from lanshou.identity.login_throttle import (
     record_attempt,
     seconds_to_wait,
 )
+from lanshou.identity.token_scopes import parse_scopes, scopes_of
 
 __all__ = [
     "GENERIC_LOGIN_ERROR",
@@ -90,15 +92,17 @@ class Principal:
     role: Role
     locale: str | None
     csrf_token: str = ""  # the browser session's token; empty for bearer-token callers
+    # The API scopes an integration token is limited to; None: all its role may do.
+    scopes: frozenset[str] | None = None
 
 
 def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _principal(user: User, csrf_token: str = "") -> Principal:
+def _principal(user: User, csrf_token: str = "", scopes: frozenset[str] | None = None) -> Principal:
     return Principal(
-        user.id, user.username, user.display_name, Role(user.role), user.locale, csrf_token
+        user.id, user.username, user.display_name, Role(user.role), user.locale, csrf_token, scopes
     )
 
 
@@ -262,14 +266,21 @@ def issue_session_token(session: Session, principal: Principal, now: datetime, h
 
 
 def create_integration_token(
-    session: Session, actor: Principal, name: str, now: datetime, user_id: int | None = None
+    session: Session,
+    actor: Principal,
+    name: str,
+    now: datetime,
+    user_id: int | None = None,
+    scopes: Iterable[str] | None = None,
 ) -> tuple[str, ApiToken]:
-    """Admins create long-lived tokens for integrations; the plain token is returned only here."""
+    """Admins create long-lived tokens for integrations; the plain token is returned only here.
+    With ``scopes`` the token may call only those scopes' API routes (``token_scopes``)."""
     if actor.role is not Role.ADMIN:
         raise PermissionDenied("only administrators may create integration tokens")
     name = name.strip()
     if not name or len(name) > 128:
         raise InvalidInput("token name must be 1–128 characters", field="name")
+    stored_scopes = parse_scopes(scopes)
     owner = session.get(User, user_id or actor.user_id)
     if owner is None:
         raise NotFound(f"user {user_id} not found")
@@ -279,11 +290,15 @@ def create_integration_token(
         user_id=owner.id,
         name=name,
         kind="integration",
+        scopes=stored_scopes,
         created_at=now,
         expires_at=None,
     )
     session.add(row)
     session.flush()
+    data: dict[str, Any] = {"name": name, "user": owner.username}
+    if stored_scopes is not None:
+        data["scopes"] = stored_scopes.split()
     audit.record(
         session,
         entity_type="api_token",
@@ -291,7 +306,7 @@ def create_integration_token(
         action="created",
         actor=actor.username,
         at=now,
-        data={"name": name, "user": owner.username},
+        data=data,
     )
     return token, row
 
@@ -341,7 +356,7 @@ def principal_for_api_token(session: Session, token: str, now: datetime) -> Prin
     if expired or api_token.revoked_at is not None or not user.is_active:
         raise AuthenticationFailed("invalid or expired token")
     api_token.last_used_at = now
-    return _principal(user)
+    return _principal(user, scopes=scopes_of(api_token.scopes))
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,20 @@
-"""Slow password guessing down without letting a stranger lock anyone out.
+"""Slow password guessing down without letting a stranger, or a colleague, lock anyone out.
 
 Each failed login is a row in ``login_failures`` (the database, so every worker process sees
 it). After ``n`` recent failures the next attempt must wait ``2**n`` seconds after the last
-one, up to a cap, counted twice:
+one, up to a cap, counted three ways:
 
-* per account, with a low cap (30 s by default): guessing one password from many addresses
-  stays slow, yet the real user, from their own address, waits half a minute at most;
-* per client address (IPv6 clients by their /64), with a high cap (15 min by default): one
-  machine trying many usernames is slowed down hard.
+* per account *and* client address, with the high cap (15 min by default): one machine
+  guessing one account's password is slowed down hard, and only that account from that
+  address waits;
+* per account from any address, with a low cap (30 s by default): guessing one password from
+  many addresses stays slow, yet the real user, from their own address, waits half a minute
+  at most;
+* per client address (IPv6 clients by their /64) over all accounts, with the high cap, but
+  only once the address has more failures than its allowance (30 an hour by default): a shop
+  office where many staff log in through one NAT address does not make everyone wait for one
+  person's typos, while one machine trying many usernames is still slowed down hard after
+  its first few dozen.
 
 Attempts that are refused for waiting are not failures: they do not make the wait longer.
 An attempt takes its row *before* the password is checked, so parallel guesses see each other
@@ -43,8 +50,11 @@ __all__ = [
 @dataclass(frozen=True)
 class ThrottlePolicy:
     account_cap: timedelta = timedelta(seconds=30)
-    address_cap: timedelta = timedelta(minutes=15)
+    address_cap: timedelta = timedelta(minutes=15)  # also the cap of one account at one address
     window: timedelta = timedelta(hours=1)  # older failures are forgotten
+    # Failures of all accounts from one address within the window before the address itself
+    # waits (a shared office NAT); from the next one on its wait doubles as any other.
+    address_allowance: int = 30
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ThrottlePolicy:
@@ -52,6 +62,7 @@ class ThrottlePolicy:
             timedelta(seconds=settings.login_account_backoff_cap_seconds),
             timedelta(seconds=settings.login_address_backoff_cap_seconds),
             timedelta(minutes=settings.login_failure_window_minutes),
+            settings.login_address_free_failures,
         )
 
 
@@ -94,34 +105,37 @@ def _wait(
     policy: ThrottlePolicy,
     cap: timedelta,
     now: datetime,
+    allowance: int = 0,
 ) -> timedelta:
     count, last = session.execute(
         select(func.count(), func.max(LoginFailure.at)).where(
             scope, LoginFailure.id != attempt.id, LoginFailure.at > now - policy.window
         )
     ).one()
-    if not count:
+    if count <= allowance:
         return timedelta(0)
-    return max(last + backoff(count, cap) - now, timedelta(0))
+    return max(last + backoff(count - allowance, cap) - now, timedelta(0))
 
 
 def seconds_to_wait(
     session: Session, attempt: LoginFailure, policy: ThrottlePolicy, now: datetime
 ) -> int:
-    """Whole seconds before ``attempt`` would be allowed (0: go ahead), the longer of the
-    account's and the address's wait."""
-    account = _wait(
-        session, LoginFailure.username == attempt.username, attempt, policy, policy.account_cap, now
-    )
+    """Whole seconds before ``attempt`` would be allowed (0: go ahead), the longest of the
+    account-at-this-address wait, the account's and the address's (past its allowance)."""
+    same_account = LoginFailure.username == attempt.username
+    same_address = LoginFailure.remote_addr == attempt.remote_addr
+    pair = _wait(session, same_account & same_address, attempt, policy, policy.address_cap, now)
+    account = _wait(session, same_account, attempt, policy, policy.account_cap, now)
     address = _wait(
         session,
-        LoginFailure.remote_addr == attempt.remote_addr,
+        same_address,
         attempt,
         policy,
         policy.address_cap,
         now,
+        allowance=policy.address_allowance,
     )
-    return math.ceil(max(account, address).total_seconds())
+    return math.ceil(max(pair, account, address).total_seconds())
 
 
 def forget_attempt(session: Session, attempt: LoginFailure) -> None:

@@ -12,6 +12,7 @@ run pages fall after its window's end and are read by the next run.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,11 +22,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanshou import audit
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import PlatformConnection, Shop
 from lanshou.adapters.platforms.douyin import DouyinClient, DouyinError
 from lanshou.enforcement import RulesContext
-from lanshou.errors import NotFound
+from lanshou.errors import LanshouError, NotFound
 from lanshou.imports import OrderWriter
 from lanshou.platforms.carrier_codes import (
     carrier_codes,
@@ -37,8 +39,19 @@ from lanshou.platforms.connections import DOUYIN, client_for, record_failure, to
 from lanshou.platforms.context import PlatformsContext
 from lanshou.platforms.douyin_orders import needs_detail
 from lanshou.platforms.order_writes import write_orders
+from lanshou.platforms.secrets import SecretUnreadable
 
-__all__ = ["SyncSummary", "due_connections", "fetch_detail", "sync_connection", "sync_due"]
+__all__ = [
+    "SyncSummary",
+    "due_connections",
+    "fetch_detail",
+    "sync_connection",
+    "sync_due",
+    "unreadable_secret",
+]
+
+log = logging.getLogger("lanshou.platforms.sync")
+ACTOR = "platform-sync"
 
 SEARCH_PATH = "/order/searchList"
 DETAIL_PATH = "/order/orderDetail"
@@ -72,6 +85,42 @@ def fetch_detail(client: DouyinClient, order_id: str) -> dict[str, Any]:
     return detail
 
 
+def unreadable_secret(shop_code: str, connection_id: int) -> str:
+    """What a person reads when a connection's sealed token or app secret does not open."""
+    return (
+        f"shop {shop_code} (抖店 connection #{connection_id}): its stored app secret or token "
+        "does not decrypt with the current LANSHOU_SECRET_KEY (it was changed since the shop was "
+        "connected); connect the shop again (lanshou platforms connect), or restore the "
+        "previous LANSHOU_SECRET_KEY"
+    )
+
+
+def _cannot_open(
+    session: Session, conn: PlatformConnection, shop_code: str, exc: LanshouError, now: datetime
+) -> str:
+    """The connection cannot get a client: the reason goes on its row (admin page) and, when
+    it is new, into the audit trail and the log; only this shop's run stops."""
+    problem = (
+        unreadable_secret(shop_code, conn.id)
+        if isinstance(exc, SecretUnreadable)
+        else f"shop {shop_code}: {exc.message}"
+    )
+    if conn.last_error != problem:
+        audit.record(
+            session,
+            entity_type="platform_connection",
+            entity_id=conn.id,
+            action="platform_sync_refused",
+            actor=ACTOR,
+            at=now,
+            reason=problem,
+            data={"platform": DOUYIN, "shop": shop_code},
+        )
+        log.error("platform sync not run: %s", problem)
+    record_failure(conn, problem, now)
+    return problem
+
+
 def _window(
     conn: PlatformConnection, ctx: PlatformsContext, now: datetime, since: datetime | None
 ) -> datetime:
@@ -99,9 +148,13 @@ def sync_connection(
             raise NotFound(f"no platform connection {connection_id}")
         shop = session.get(Shop, conn.shop_id)
         assert shop is not None
-        client = client_for(conn, ctx, token_saver(sessions, ctx, connection_id))
         start = _window(conn, ctx, now, since)
         shop_id, shop_code, platform_id = shop.id, shop.code, shop.platform_id
+        try:
+            client = client_for(conn, ctx, token_saver(sessions, ctx, connection_id))
+        except LanshouError as exc:  # no token, or a secret sealed under another key
+            problem = _cannot_open(session, conn, shop_code, exc, now)
+            return SyncSummary(connection_id, shop_code, start, now, error=problem)
         refresh_codes = codes_stale(session, DOUYIN, now)
     summary = SyncSummary(connection_id, shop_code, start, now)
     writer = OrderWriter(platform_id, now, rules, reason="抖店 order sync")
@@ -196,7 +249,16 @@ def sync_due(
     sessions: sessionmaker[Session], ctx: PlatformsContext, rules: RulesContext, now: datetime
 ) -> list[SyncSummary]:
     """The worker's part: every connection due (see :func:`due_connections`), one run each;
-    a refusal is recorded on its row and does not stop the others."""
+    a refusal is recorded on its row and does not stop the others, nor does a shop whose run
+    breaks (logged, its summary carries the error)."""
     with unit_of_work(sessions) as session:
         due = due_connections(session, now, ctx.sync_every)
-    return [sync_connection(sessions, ctx, rules, connection_id, now) for connection_id in due]
+    summaries = []
+    for connection_id in due:
+        try:
+            summaries.append(sync_connection(sessions, ctx, rules, connection_id, now))
+        except Exception as exc:
+            log.exception("platform sync of connection %s failed", connection_id)
+            error = f"{type(exc).__name__}: {exc}"
+            summaries.append(SyncSummary(connection_id, f"#{connection_id}", now, now, error=error))
+    return summaries

@@ -211,3 +211,80 @@ def test_unknown_api_paths_answer_in_json(client: TestClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_tracking_only_token_posts_events_and_gets_a_clear_403_elsewhere(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    admin = bearer(client, "admin")
+    created = client.post(
+        "/api/v1/tokens",
+        json={"name": "快递柜回传", "scopes": ["tracking:write"]},  # the admin's own rights
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["scopes"] == ["tracking:write"]
+    scoped = {"Authorization": f"Bearer {created.json()['token']}"}
+    event = {"carrier": "SF", "waybill": "SF0001", "time": "2026-11-04T10:00:00+08:00"}
+    posted = client.post(
+        "/api/v1/tracking/events",
+        json={"events": [{**event, "status": "picked_up", "location": "杭州"}]},
+        headers=scoped,
+    )
+    assert (posted.status_code, posted.json()["received"]) == (200, 1), posted.text
+    receipt_id = posted.json()["receipt_id"]
+    receipt = client.get(f"/api/v1/tracking/receipts/{receipt_id}", headers=scoped)
+    assert (receipt.status_code, receipt.json()["receipt_id"]) == (200, receipt_id)
+    refused = client.get("/api/v1/orders", headers=scoped)
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "error": {
+            "code": "permission_denied",
+            "message": "this integration token is limited to the scopes tracking:write; "
+            "GET /api/v1/orders needs the scope orders:read: ask an administrator for a token "
+            "that includes it",
+            "details": {"token_scopes": ["tracking:write"], "needed_scope": "orders:read"},
+        }
+    }
+    tokens = client.get("/api/v1/tokens", headers=scoped)
+    assert tokens.status_code == 403
+    assert tokens.json()["error"]["message"] == (
+        "this integration token is limited to the scopes tracking:write; GET /api/v1/tokens "
+        "is open only to tokens without scopes: ask an administrator for a token that "
+        "includes it"
+    )
+    # A token without scopes (as every token made before scopes existed) keeps its full role.
+    full = client.post("/api/v1/tokens", json={"name": "ERP", "user_id": 2}, headers=admin)
+    assert full.json()["scopes"] is None
+    unscoped = {"Authorization": f"Bearer {full.json()['token']}"}
+    assert client.get("/api/v1/orders", headers=unscoped).json()["total"] == 4
+    listed = client.get("/api/v1/tokens", headers=admin).json()
+    assert [(t["name"], t["scopes"]) for t in listed] == [
+        ("ERP", None),
+        ("快递柜回传", ["tracking:write"]),
+    ]
+    with sessions() as s:
+        data = s.execute(
+            select(AuditEvent.data).where(AuditEvent.action == "created").order_by(AuditEvent.id)
+        ).scalars()
+        assert list(data) == [
+            {"name": "快递柜回传", "user": "admin", "scopes": ["tracking:write"]},
+            {"name": "ERP", "user": "other"},
+        ]
+
+
+def test_an_unknown_or_empty_scope_list_is_refused_and_nothing_is_created(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    admin = bearer(client, "admin")
+    unknown = client.post(
+        "/api/v1/tokens", json={"name": "x", "scopes": ["tracking:write", "admin"]}, headers=admin
+    )
+    assert (unknown.status_code, unknown.json()["error"]["message"]) == (
+        422,
+        "unknown scopes ['admin']; known: orders:read, shipments:write, tracking:write",
+    )
+    empty = client.post("/api/v1/tokens", json={"name": "x", "scopes": []}, headers=admin)
+    assert empty.status_code == 422
+    with sessions() as s:
+        assert s.execute(select(ApiToken.kind)).scalars().all() == ["session"]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from lanshou.adapters.db.engine import make_engine, session_factory
-from lanshou.adapters.db.models import Evidence, EvidenceBlob, EvidenceBlobChunk
+from lanshou.adapters.db.models import Evidence, EvidenceBlob, EvidenceBlobChunk, User
 from lanshou.adapters.storage import DatabaseStorage, LocalDirectoryStorage
 from lanshou.entrypoints.app import create_app
 from lanshou.entrypoints.cli.app import app as cli_app
@@ -188,3 +188,63 @@ def test_blobs_are_chunked_deduplicated_and_commit_with_the_caller(
     with_fallback = DatabaseStorage(db_engine, fallback=local)
     assert with_fallback.exists(only_on_disk.sha256) and not store.exists(only_on_disk.sha256)
     assert with_fallback.get(only_on_disk.sha256) == b"on disk only"
+
+
+def test_a_file_of_several_chunks_is_streamed_piece_by_piece_and_served_byte_identical(
+    sessions: sessionmaker[Session], world: World, violation_id: int, tmp_path: Path
+) -> None:
+    from lanshou.appeals import evidence_file
+    from lanshou.domain.roles import Role
+    from lanshou.identity import Principal
+
+    # 2,621,440 bytes of chat log: two full 1 MiB chunks and a last one of 524,288 bytes.
+    line = "快递员说明天再来揽收 courier says he will come tomorrow 0123456789\n".encode()
+    chat = (line * (2_621_440 // len(line) + 1))[:2_621_440]
+    chat = chat[: chat.rindex(b"\n") + 1]  # whole lines, valid UTF-8
+    digest = hashlib.sha256(chat).hexdigest()
+    runtime = make_runtime(sessions, var_dir=tmp_path)
+    with TestClient(create_app(runtime)) as client:
+        merchant = bearer(client, "merchant")
+        created = client.post(
+            f"{API}/appeals",
+            json={"violation_id": violation_id, "channel": "online", "statement": "未上门揽收"},
+            headers=merchant,
+        )
+        aid = int(created.json()["id"])
+        up = client.post(
+            f"{API}/appeals/{aid}/evidence",
+            files={"file": ("聊天记录.txt", chat)},
+            headers=merchant,
+        )
+        assert up.status_code == 201, up.text
+        eid = int(up.json()["evidence_id"])
+        api = client.get(f"{API}/appeals/{aid}/evidence/{eid}", headers=merchant)
+        assert (api.status_code, api.headers["content-length"]) == (200, str(len(chat)))
+        assert api.content == chat
+        login(client, "merchant")
+        page = client.get(f"/appeals/{aid}/evidence/{eid}")
+        assert (page.status_code, page.headers["content-type"]) == (
+            200,
+            "text/plain; charset=utf-8",
+        )
+        assert page.content == chat
+        dossier = _dossier_through(client, aid)
+    assert zipfile.ZipFile(io.BytesIO(dossier)).read(f"evidence/{eid}-聊天记录.txt") == chat
+    assert f"{digest}  evidence/{eid}-聊天记录.txt" in _sums(dossier).splitlines()
+    # The read path hands out the stored chunks one by one, never the file joined.
+    with sessions() as s:
+        user = s.execute(select(User).where(User.username == "merchant")).scalar_one()
+        caller = Principal(user.id, user.username, user.display_name, Role(user.role), None)
+        f = evidence_file(s, runtime.appeals, caller, aid, eid)
+    assert [len(piece) for piece in f.chunks] == [1_048_576, 1_048_576, len(chat) - 2_097_152]
+
+
+def test_the_directory_store_reads_a_file_in_pieces(tmp_path: Path) -> None:
+    local = LocalDirectoryStorage(tmp_path / "evidence")
+    data = bytes(range(256)) * 5000  # 1,280,000 bytes
+    stored = local.put(data)
+    pieces = list(local.chunks(stored.sha256))
+    assert [len(p) for p in pieces] == [1_048_576, 231_424]
+    assert b"".join(pieces) == data
+    with pytest.raises(FileNotFoundError):
+        next(local.chunks("e" * 64))

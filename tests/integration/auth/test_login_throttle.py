@@ -1,11 +1,13 @@
-"""Login throttling against the database, with a fixed clock: exact waits, per account (low
-cap) and per client address (high cap), never a lock-out of the real user."""
+"""Login throttling against the database, with a fixed clock: exact waits, per account at one
+address (high cap), per account (low cap) and per client address past its allowance (high
+cap), never a lock-out of the real user nor of colleagues behind one office address."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,8 +17,9 @@ from lanshou.identity.auth import authenticate
 from lanshou.identity.login_throttle import ThrottlePolicy, record_attempt
 from tests.integration.web.world import NOW, PASSWORD, World
 
-STRANGER, OWNER = "203.0.113.9", "198.51.100.7"
+STRANGER, OWNER, OFFICE = "203.0.113.9", "198.51.100.7", "192.0.2.80"
 POLICY = ThrottlePolicy()
+FREE = POLICY.address_allowance  # 30 failures an hour from one address before it waits
 
 
 def _try(
@@ -64,16 +67,21 @@ def test_the_owner_from_another_address_waits_at_most_the_account_cap_then_logs_
     last = at - timedelta(minutes=5)
     assert _try(sessions, "merchant", PASSWORD, last + timedelta(seconds=29), OWNER) == 1
     assert _try(sessions, "merchant", PASSWORD, last + timedelta(seconds=30), OWNER) == "ok"
-    # The owner's success forgets only the owner's own failures: the stranger's 8 still count.
-    assert _try(sessions, "other", "guess", last + timedelta(seconds=31), STRANGER) == 225
+    # The owner's success forgets only the owner's own failures: the stranger's 8 still count
+    # (for the account at the stranger's address; other accounts wait for the address only
+    # past its allowance).
+    assert _try(sessions, "merchant", "guess", last + timedelta(seconds=31), STRANGER) == 225
+    assert _try(sessions, "other", "guess", last + timedelta(seconds=31), STRANGER) == "wrong"
 
 
-def test_twenty_usernames_from_one_address_are_slowed_by_the_address(
+def test_many_usernames_from_one_address_are_slowed_by_the_address_past_its_allowance(
     sessions: sessionmaker[Session], world: World
 ) -> None:
+    for i in range(FREE):
+        assert _try(sessions, f"user{i}", "guess", NOW, STRANGER) == "wrong"
     at, waits = NOW, []
     for i in range(6):
-        assert _try(sessions, f"user{i}", "guess", at, STRANGER) == "wrong"
+        assert _try(sessions, f"user{FREE + i}", "guess", at, STRANGER) == "wrong"
         wait = _try(sessions, f"user{i + 100}", "guess", at, STRANGER)
         assert isinstance(wait, int)
         waits.append(wait)
@@ -82,11 +90,51 @@ def test_twenty_usernames_from_one_address_are_slowed_by_the_address(
     assert _try(sessions, "merchant", PASSWORD, at, OWNER) == "ok"  # other addresses unaffected
 
 
+def test_staff_behind_one_office_address_do_not_lock_each_other_out(
+    sessions: sessionmaker[Session], world: World
+) -> None:
+    """Thirty typos from the office within the hour: the one who typed them waits, the
+    merchant at the next desk logs in at once; the address waits from the 31st on."""
+    at = NOW
+    for _ in range(10):  # one clerk, ten typos, each after the clerk's own wait
+        assert _try(sessions, "clerk", "typo", at, OFFICE) == "wrong"
+        wait = _try(sessions, "clerk", "typo", at, OFFICE)
+        assert isinstance(wait, int)
+        at += timedelta(seconds=wait)
+    assert _try(sessions, "clerk", "typo", at, OFFICE) == "wrong"
+    assert _try(sessions, "clerk", PASSWORD, at, OFFICE) == 900  # 2**11 s, at the cap
+    assert _try(sessions, "merchant", PASSWORD, at, OFFICE) == "ok"  # the colleague: no wait
+    for i in range(FREE - 11):  # 19 more colleagues mistype once: 30 failures in the hour
+        assert _try(sessions, f"staff{i}", "typo", at, OFFICE) == "wrong"
+    assert _try(sessions, "merchant", PASSWORD, at, OFFICE) == "ok"
+    assert _try(sessions, "staff99", "typo", at, OFFICE) == "wrong"  # the 31st
+    assert _try(sessions, "merchant", PASSWORD, at, OFFICE) == 2  # now the address waits
+    assert _try(sessions, "merchant", PASSWORD, at + timedelta(seconds=2), OFFICE) == "ok"
+    # The clerk from home waits the account's 30 s at most.
+    assert _try(sessions, "clerk", "typo", at + timedelta(seconds=29), OWNER) == 1
+
+
+def test_the_address_allowance_is_a_setting(sessions: sessionmaker[Session], world: World) -> None:
+    from lanshou.settings import load_settings
+
+    settings = load_settings(env="test", secret_key="x" * 32, login_address_free_failures=2)
+    policy = ThrottlePolicy.from_settings(settings)
+    assert policy == ThrottlePolicy(address_allowance=2)
+    with sessions() as s:
+        for name in ("a1", "a2", "a3"):
+            with pytest.raises(AuthenticationFailed):
+                authenticate(s, name, "guess", NOW, OFFICE, policy)
+        with pytest.raises(LoginThrottled) as refused:
+            authenticate(s, "merchant", PASSWORD, NOW, OFFICE, policy)
+    assert refused.value.details["retry_after_seconds"] == 2
+
+
 def test_ipv6_neighbours_in_one_64_block_share_the_address_count(
     sessions: sessionmaker[Session], world: World
 ) -> None:
-    assert _try(sessions, "ghost1", "guess", NOW, "2001:db8:5:6::1") == "wrong"
-    assert _try(sessions, "ghost2", "guess", NOW, "2001:db8:5:6::ffff") == 2
+    for i in range(FREE + 1):
+        assert _try(sessions, f"ghost{i}", "guess", NOW, f"2001:db8:5:6::{i + 1:x}") == "wrong"
+    assert _try(sessions, "ghost", "guess", NOW, "2001:db8:5:6::ffff") == 2
     assert _try(sessions, "merchant", PASSWORD, NOW, "2001:db8:5:7::1") == "ok"
 
 

@@ -338,6 +338,13 @@ def differences(expected: Dump, actual: Dump, limit: int = 3) -> list[str]:
     return problems
 
 
+# How long a server may take to start: a readiness wait, not a measurement, so generous (a
+# loaded CI machine has taken over a minute for two workers); a server that exits or never
+# becomes ready still fails.
+READY_WITHIN = 600.0
+STARTUP_COMPLETE = "Application startup complete."
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -350,6 +357,7 @@ class Server:
 
     process: subprocess.Popen[bytes]
     url: str
+    log: Path
 
     @classmethod
     def start(cls, db: Database, cwd: Path, *args: str) -> Server:
@@ -363,14 +371,27 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        server = cls(process, f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 120
-        while not server.healthy():
-            if process.poll() is not None or time.monotonic() > deadline:
+        server = cls(process, f"http://127.0.0.1:{port}", cwd / f"server-{port}.log")
+        processes = int(args[args.index("--workers") + 1]) if "--workers" in args else 1
+        deadline = time.monotonic() + READY_WITHIN
+        while not server.ready(processes):
+            # A server that exits fails at once; one that hangs, after the generous bound.
+            exited = process.poll()
+            if exited is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError((cwd / f"server-{port}.log").read_text())
+                process.wait()
+                why = f"exited {exited}" if exited is not None else f"not ready in {READY_WITHIN} s"
+                raise RuntimeError(
+                    f"lanshou serve {' '.join(args)}: {why}\n{server.log.read_text()}"
+                )
             time.sleep(0.2)
         return server
+
+    def ready(self, processes: int = 1) -> bool:
+        """Every uvicorn process has finished its start-up (its own log line each, so with
+        ``--workers N`` all N are up, not just the first) and the health check answers."""
+        started = self.log.read_text(errors="replace").count(STARTUP_COMPLETE)
+        return started >= processes and self.healthy()
 
     def healthy(self) -> bool:
         try:

@@ -594,3 +594,63 @@ def test_the_kuaidi100_key_is_stored_sealed_and_a_key_stored_in_clear_is_sealed_
     _ship(client, unshipped_order(sessions, "C002"), "顺丰", "sf2002")
     assert _run(runtime, NOW).subscribed == 1
     assert [p["number"] for p in k100.accepted] == ["SF2001", "SF2002"]
+
+
+def test_an_account_whose_key_does_not_open_fails_its_rows_alone_and_says_what_to_do(
+    client: TestClient, sessions: sessionmaker[Session], runtime: Runtime, k100: FakeKuaidi100
+) -> None:
+    """LANSHOU_SECRET_KEY changed since one account's key was entered: that account's rows
+    fail (audited, with a message naming it), another shop's account still subscribes."""
+    from lanshou.adapters.db.models import FeedIntegration
+    from lanshou.platforms import SecretBox
+
+    broken = _kuaidi100(client, k100)  # shop 1
+    working = _integration(
+        client,
+        {
+            "kind": "kuaidi100",
+            "name": "快递100 茶舍",
+            "secret": K100_SALT,
+            "subscribe_key": k100.key,
+            "callback_url": CALLBACK,
+            "api_url": k100.url,
+        },
+    )
+    _use(client, working, shop=2)
+    with unit_of_work(sessions) as s:
+        row = s.get_one(FeedIntegration, broken)
+        row.subscribe_key_enc = SecretBox("the-secret-key-before-it-was-changed").seal(k100.key)
+    _ship(client, unshipped_order(sessions, "R001"), "顺丰", "SF8001")
+    _ship(client, unshipped_order(sessions, "R002"), "顺丰", "SF8002")
+    body = {
+        "order_id": unshipped_order(sessions, "R003", shop=2),
+        "carrier": "顺丰",
+        "waybill": "SF8003",
+        "shipped_at": "2026-11-04T10:00:00+08:00",
+    }
+    shipped = client.post("/api/v1/shipments", json=body, headers=bearer(client, "admin"))
+    assert shipped.status_code == 200, shipped.text
+    run = _run(runtime, NOW)
+    assert (run.subscribed, run.retried, run.failed, run.deferred) == (1, 0, 2, 0)
+    expected = (  # a refusal of lanshou's own, as a carrier it cannot subscribe reads
+        f"lanshou: tracking feed '快递100 主账号' (#{broken}, kuaidi100): its stored key does "
+        "not decrypt with the current LANSHOU_SECRET_KEY (it was changed since the key was "
+        "entered); enter the key again in the feed's settings, or restore the previous "
+        "LANSHOU_SECRET_KEY, then send the failed subscriptions again"
+    )
+    assert [(s.waybill_no, s.integration_id, s.state, s.last_error) for s in _subs(sessions)] == [
+        ("SF8001", broken, "failed", expected),
+        ("SF8002", broken, "failed", expected),
+        ("SF8003", working, "subscribed", None),
+    ]
+    assert [p["number"] for p in k100.accepted] == ["SF8003"]
+    with sessions() as s:
+        audits = s.execute(
+            select(AuditEvent.reason, AuditEvent.data)
+            .where(AuditEvent.action == "subscription_failed")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(a) for a in audits] == [
+        (expected, {"waybill": "SF8001", "attempts": 1}),
+        (expected, {"waybill": "SF8002", "attempts": 1}),
+    ]

@@ -44,3 +44,40 @@ def test_others_cannot_create_tokens_on_the_page(
     assert response.status_code == 403
     with sessions() as s:
         assert s.execute(select(ApiToken)).first() is None
+
+
+def test_an_admin_limits_a_token_to_scopes_on_the_page(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "admin")
+    page = client.get("/admin/users").text
+    assert re.findall(
+        r'name="scopes" value="([^"]+)"> <code>[^<]+</code> ([^<]+)</label>', page
+    ) == [
+        ("tracking:write", "上传轨迹事件并查看其回执"),
+        ("shipments:write", "标记订单已发货(快递公司与运单号)"),
+        ("orders:read", "查看订单及其包裹与时限"),
+    ]
+    token = csrf_of(page)
+    created = client.post(
+        "/admin/tokens",
+        data={"name": "轨迹回传", "scopes": ["tracking:write"], "csrf_token": token},
+    )
+    assert created.status_code == 200
+    plain = re.search(r'<code class="token-once" id="new-token">([^<]+)</code>', created.text)
+    assert plain is not None
+    full = client.post("/admin/tokens", data={"name": "ERP", "csrf_token": token})
+    assert full.status_code == 200
+    listed = client.get("/admin/users").text
+    row = (
+        r'<tr><td>([^<]+)</td><td class="mono">admin</td>\s*<td class="token-scope-list">(.*?)</td>'
+    )
+    assert re.findall(row, listed) == [
+        ("ERP", "该用户的全部权限"),
+        ("轨迹回传", "<code>tracking:write</code> "),
+    ]
+    with sessions() as s:
+        scopes = dict(s.execute(select(ApiToken.name, ApiToken.scopes)).tuples().all())
+    assert scopes == {"轨迹回传": "tracking:write", "ERP": None}
+    refused = client.get("/api/v1/orders", headers={"Authorization": f"Bearer {plain.group(1)}"})
+    assert refused.status_code == 403

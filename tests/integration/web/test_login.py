@@ -66,7 +66,8 @@ def test_after_five_failures_even_the_right_password_waits_32_seconds_then_works
     assert "lanshou_session" not in client.cookies
     assert _count(sessions, LoginFailure) == 5  # the refused attempt is not a failure
     assert _count(sessions, WebSession) == 0
-    assert login(client, "other").status_code == 429  # same client address: it waits too
+    # A colleague at the same client address (a shop's office NAT) does not wait for it.
+    assert login(client, "other").status_code == 303
     later(runtime, 32)
     assert login(client, "merchant", PASSWORD).status_code == 303
     assert _count(sessions, LoginFailure) == 0  # the user's own failures are forgotten

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
+from tests.integration.crash import harness
 from tests.integration.crash.harness import Database, Server
 
 
@@ -37,3 +39,17 @@ def test_two_workers_answer_pages_and_the_api(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert server.process.returncode == 0
+
+
+def test_a_server_that_exits_or_never_gets_ready_fails_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database.sqlite(tmp_path / "lanshou.db")
+    with pytest.raises(RuntimeError, match=r"^lanshou serve --no-such-option: exited 2\n"):
+        Server.start(db, tmp_path, "--no-such-option")
+    # One that runs but is never ready is killed at the bound (here shortened, and the
+    # readiness line made one it never writes).
+    monkeypatch.setattr(harness, "READY_WITHIN", 1.0)
+    monkeypatch.setattr(harness, "STARTUP_COMPLETE", "a line uvicorn never logs")
+    with pytest.raises(RuntimeError, match=r"^lanshou serve --no-worker: not ready in 1.0 s\n"):
+        Server.start(db, tmp_path, "--no-worker")

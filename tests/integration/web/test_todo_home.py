@@ -235,3 +235,20 @@ def test_an_admin_sees_every_section_across_shops(client: TestClient, todo: Todo
     assert cards["/at-risk?within=6"] == (2, None)  # shop B's deadline too
     assert cards["/review?unclaimed=1"] == (2, None)
     assert cards["/complaints?task=overdue"] == (1, None)
+
+
+def test_the_due_soon_card_says_the_hours_it_counts_in_both_languages(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card's words come from DUE_SOON_HOURS, as its count and its link do."""
+    from lanshou.entrypoints.web.routes import home
+
+    titles = re.compile(r'href="(/at-risk\?within=\d+)">.*?<span class="todo-title">([^<]*)<', re.S)
+    login(client, "merchant")
+    assert titles.findall(client.get("/").text) == [("/at-risk?within=6", "6 小时内到期的时限")]
+    monkeypatch.setattr(home, "DUE_SOON_HOURS", 4)
+    assert titles.findall(client.get("/").text) == [("/at-risk?within=4", "4 小时内到期的时限")]
+    client.cookies.set("lanshou_locale", "en")
+    assert titles.findall(client.get("/").text) == [
+        ("/at-risk?within=4", "Deadlines passing within 4 hours")
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -11,6 +12,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+# How much of a blob is in memory at once when it is read as a stream (and the size of the
+# database store's chunk rows).
+CHUNK_BYTES = 1024 * 1024
 
 
 def sha256_of(data: bytes) -> str:
@@ -37,6 +41,12 @@ class EvidenceStorage(Protocol):
     def put(self, data: bytes) -> StoredObject: ...
 
     def get(self, sha256: str) -> bytes: ...
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        """The blob's bytes in order, a piece of at most about ``CHUNK_BYTES`` at a time, so a
+        reader that streams them never holds the whole file (nor two copies of it). A missing
+        blob raises :class:`FileNotFoundError` at the first ``next()``."""
+        ...
 
     def exists(self, sha256: str) -> bool: ...
 

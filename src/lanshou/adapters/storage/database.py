@@ -20,9 +20,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models.blobs import EvidenceBlob, EvidenceBlobChunk
-from lanshou.adapters.storage.base import EvidenceStorage, StoredObject, check_key, sha256_of
-
-CHUNK_BYTES = 1024 * 1024
+from lanshou.adapters.storage.base import (
+    CHUNK_BYTES,
+    EvidenceStorage,
+    StoredObject,
+    check_key,
+    sha256_of,
+)
 
 
 class DatabaseStorage:
@@ -98,7 +102,10 @@ class DatabaseStorage:
 
     def chunks(self, sha256: str) -> Iterator[bytes]:
         """The blob's bytes in order, one chunk (one point query) at a time: a file of up to
-        one chunk is one query, and no server-side cursor is opened for a larger one."""
+        one chunk is one query, and no server-side cursor is opened for a larger one. Bound
+        to a session, the queries run in its transaction; unbound, each runs in a short one
+        of its own, so a response streaming a file to a slow client holds no connection while
+        it waits (chunks are content-addressed, never rewritten)."""
         sha = check_key(sha256)
         with self._connection() as conn:
             first = conn.execute(
@@ -106,21 +113,23 @@ class DatabaseStorage:
                 .join(EvidenceBlobChunk, EvidenceBlobChunk.sha256 == EvidenceBlob.sha256)
                 .where(EvidenceBlob.sha256 == sha, EvidenceBlobChunk.seq == 0)
             ).first()
-            if first is None:
-                if self.fallback is not None and self.fallback.exists(sha):
-                    yield self.fallback.get(sha)
-                    return
-                raise FileNotFoundError(f"evidence blob {sha} is not in the database")
-            count, piece = first
+        if first is None:
+            if self.fallback is not None and self.fallback.exists(sha):
+                yield from self.fallback.chunks(sha)
+                return
+            raise FileNotFoundError(f"evidence blob {sha} is not in the database")
+        count, piece = first
+        yield bytes(piece)
+        del first, piece
+        for seq in range(1, count):
+            with self._connection() as conn:
+                piece = conn.execute(
+                    select(EvidenceBlobChunk.data).where(
+                        EvidenceBlobChunk.sha256 == sha, EvidenceBlobChunk.seq == seq
+                    )
+                ).scalar_one()
             yield bytes(piece)
-            for seq in range(1, count):
-                yield bytes(
-                    conn.execute(
-                        select(EvidenceBlobChunk.data).where(
-                            EvidenceBlobChunk.sha256 == sha, EvidenceBlobChunk.seq == seq
-                        )
-                    ).scalar_one()
-                )
+            del piece
 
     def exists(self, sha256: str) -> bool:
         sha = check_key(sha256)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lanshou.adapters.storage.base import StoredObject, check_key, sha256_of
+from lanshou.adapters.storage.base import CHUNK_BYTES, StoredObject, check_key, sha256_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -44,6 +45,16 @@ class LocalDirectoryStorage:
         if not path.exists():
             raise FileNotFoundError(f"evidence blob {sha256} is missing from {self.root}")
         return path.read_bytes()
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        path = self._path(sha256)
+        try:
+            fh = path.open("rb")
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(f"evidence blob {sha256} is missing from {self.root}") from exc
+        with fh:
+            while piece := fh.read(CHUNK_BYTES):
+                yield piece
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()

@@ -7,9 +7,10 @@ with the fix, and nothing else in lanshou needs it.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from lanshou.adapters.storage.base import StoredObject, check_key, sha256_of
+from lanshou.adapters.storage.base import CHUNK_BYTES, StoredObject, check_key, sha256_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -73,6 +74,14 @@ class S3Storage:
         response = self.client.get_object(Bucket=self.bucket, Key=self._key(sha256))
         body: bytes = response["Body"].read()
         return body
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        response = self.client.get_object(Bucket=self.bucket, Key=self._key(sha256))
+        body = response["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK_BYTES)
+        finally:
+            body.close()
 
     def within(self, session: Session) -> S3Storage:
         return self  # nothing of it lives in the database

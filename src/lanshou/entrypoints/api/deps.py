@@ -13,6 +13,7 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.appeals import AppealsContext
 from lanshou.bootstrap import Runtime
 from lanshou.enforcement import RulesContext
+from lanshou.entrypoints.api.scopes import check_scope
 from lanshou.errors import AuthenticationFailed
 from lanshou.identity import Principal, principal_for_api_token
 
@@ -51,11 +52,19 @@ def get_db(runtime: RuntimeDep) -> Iterator[Session]:
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_principal(runtime: RuntimeDep, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+def get_principal(
+    request: Request, runtime: RuntimeDep, token: Annotated[str | None, Depends(_bearer)]
+) -> Principal:
+    """The bearer token's caller; a token limited to scopes is refused (403) on any route
+    outside them (:mod:`lanshou.entrypoints.api.scopes`)."""
     if not token:
         raise AuthenticationFailed("missing bearer token")
     with unit_of_work(runtime.sessions) as session:
-        return principal_for_api_token(session, token, runtime.clock.now())
+        caller = principal_for_api_token(session, token, runtime.clock.now())
+    if caller.scopes is not None:
+        route = request.scope.get("route")
+        check_scope(caller, request.method, getattr(route, "path", request.url.path))
+    return caller
 
 
 CallerDep = Annotated[Principal, Depends(get_principal)]

@@ -21,8 +21,9 @@ from lanshou.entrypoints.api.routes import (
     tracking,
     violations,
 )
+from lanshou.entrypoints.api.scopes import API_PREFIX
 
-API_PREFIX = "/api/v1"
+__all__ = ["API_PREFIX", "build_api_router"]
 
 
 def build_api_router() -> APIRouter:

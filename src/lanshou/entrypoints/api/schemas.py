@@ -121,12 +121,19 @@ class OrderDetailPublic(BaseModel):
 class IntegrationTokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     user_id: DbId | None = Field(default=None, description="whose rights it carries; default you")
+    scopes: list[str] | None = Field(
+        default=None,
+        max_length=8,
+        description="limit the token to these scopes (tracking:write, shipments:write, "
+        "orders:read); left out: every route its owner's role allows",
+    )
 
 
 class IntegrationTokenPublic(BaseModel):
     id: int
     name: str
     username: str
+    scopes: list[str] | None = Field(description="the scopes it is limited to; null: none")
     created_at: Timestamp
     last_used_at: Timestamp | None
     revoked_at: Timestamp | None

@@ -58,6 +58,9 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))  # session | integration
+    # Space-separated scope names the token is limited to (lanshou.identity.scopes); NULL:
+    # everything its owner's role may do (tokens from before 0024, sessions).
+    scopes: Mapped[str | None] = mapped_column(String(256), default=None)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]

@@ -10,7 +10,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Query, UploadFile, status
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from lanshou import appeals as svc
 from lanshou.appeals import AppealView, visible_appeal
@@ -284,7 +284,8 @@ def evidence(
     media = f.evidence.media_type
     if media.startswith("text/"):
         media += "; charset=utf-8"
-    return Response(f.content, media_type=media, headers=headers)
+    headers["Content-Length"] = str(f.evidence.size_bytes)
+    return StreamingResponse(f.chunks, media_type=media, headers=headers)
 
 
 @router.get("/appeals/{appeal_id}/dossier", responses={200: {"content": {"application/zip": {}}}})

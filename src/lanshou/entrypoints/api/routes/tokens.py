@@ -27,6 +27,7 @@ def _public(token: ApiToken, username: str) -> IntegrationTokenPublic:
         id=token.id,
         name=token.name,
         username=username,
+        scopes=token.scopes.split() if token.scopes is not None else None,
         created_at=token.created_at,
         last_used_at=token.last_used_at,
         revoked_at=token.revoked_at,
@@ -45,14 +46,18 @@ def tokens(caller: CallerDep, db: DbDep) -> list[IntegrationTokenPublic]:
 def create_token(
     body: IntegrationTokenCreate, caller: CallerDep, db: DbDep, runtime: RuntimeDep
 ) -> IntegrationTokenCreated:
-    """Create a long-lived token; the response is the only time the token is shown."""
-    plain, row = create_integration_token(db, caller, body.name, runtime.clock.now(), body.user_id)
+    """Create a long-lived token; the response is the only time the token is shown. With
+    ``scopes`` it may call only those scopes' routes (a 403 names them elsewhere)."""
+    plain, row = create_integration_token(
+        db, caller, body.name, runtime.clock.now(), body.user_id, body.scopes
+    )
     owner = db.get_one(User, row.user_id).username
     return IntegrationTokenCreated(
         token=plain,
         id=row.id,
         name=row.name,
         username=owner,
+        scopes=row.scopes.split() if row.scopes is not None else None,
         created_at=row.created_at,
         last_used_at=None,
         revoked_at=None,

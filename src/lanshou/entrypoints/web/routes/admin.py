@@ -15,7 +15,13 @@ from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.rendering import render
 from lanshou.errors import PermissionDenied
 from lanshou.i18n import N_
-from lanshou.identity import create_integration_token, list_tokens, list_users, revoke_token
+from lanshou.identity import (
+    TOKEN_SCOPES,
+    create_integration_token,
+    list_tokens,
+    list_users,
+    revoke_token,
+)
 
 router = APIRouter(include_in_schema=False, prefix="/admin")
 
@@ -31,7 +37,14 @@ def _page(ctx: WebContext, status: int = 200, **extra: object) -> Response:
         tokens = list_tokens(session)
     values = {"new_token": None, "new_token_name": "", **extra}
     return render(
-        ctx, "admin/users.html", status, section="admin", users=users, tokens=tokens, **values
+        ctx,
+        "admin/users.html",
+        status,
+        section="admin",
+        users=users,
+        tokens=tokens,
+        token_scopes=TOKEN_SCOPES,
+        **values,
     )
 
 
@@ -43,12 +56,18 @@ def users(ctx: UserCtx) -> Response:
 
 @router.post("/tokens")
 def create_token(
-    ctx: UserCtx, name: Annotated[str, Form()], user_id: Annotated[DbId | None, Form()] = None
+    ctx: UserCtx,
+    name: Annotated[str, Form()],
+    user_id: Annotated[DbId | None, Form()] = None,
+    scopes: Annotated[list[str] | None, Form(max_length=8)] = None,
 ) -> Response:
-    """The new token is shown on this response only; reloading will not show it again."""
+    """The new token is shown on this response only; reloading will not show it again. No
+    scope ticked: the token has every right of its user."""
     _require_admin(ctx)
     with unit_of_work(ctx.runtime.sessions) as session:
-        plain, row = create_integration_token(session, ctx.user, name, ctx.now, user_id)
+        plain, row = create_integration_token(
+            session, ctx.user, name, ctx.now, user_id, scopes or None
+        )
     response = _page(ctx, new_token=plain, new_token_name=row.name)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -11,7 +11,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -557,7 +557,8 @@ def evidence(ctx: UserCtx, appeal_id: DbId, evidence_id: DbId) -> Response:
     media = f.evidence.media_type
     if media.startswith("text/"):
         media += "; charset=utf-8"
-    return Response(f.content, media_type=media, headers=headers)
+    headers["Content-Length"] = str(f.evidence.size_bytes)
+    return StreamingResponse(f.chunks, media_type=media, headers=headers)
 
 
 @router.get("/appeals/{appeal_id}/dossier")

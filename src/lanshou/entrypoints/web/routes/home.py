@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter
@@ -34,6 +35,8 @@ class TodoCard:
     href: str
     closes: datetime | None = None  # the first window to close, shown under the count
     urgent: bool = False
+    # The title's placeholders (``%(h)s`` …), filled when it is translated.
+    params: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,11 @@ def _filer(ctx: WebContext, session: Session, scope: Scope) -> TodoSection:
         N_("Deadlines and appeal windows"),
         [
             TodoCard(
-                N_("Deadlines passing within 6 hours"),
+                N_("Deadlines passing within %(h)s hours"),
                 soon,
                 f"/at-risk?within={DUE_SOON_HOURS}",
                 urgent=soon > 0,
+                params={"h": DUE_SOON_HOURS},
             ),
             TodoCard(
                 N_("Violations you can still appeal"),

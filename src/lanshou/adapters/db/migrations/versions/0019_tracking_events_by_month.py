@@ -10,6 +10,12 @@ key ``(id, event_time)``; ids keep coming from the same sequence.
 SQLite keeps one plain table; only its unique key changes to the same two columns, so every
 writer names one conflict target on both databases.
 
+The PostgreSQL rebuild copies every row inside the migration's transaction: event intake stops
+for as long as that takes. A large installation does the expensive parts online beforehand
+(unique indexes built CONCURRENTLY, a CHECK constraint added NOT VALID then VALIDATEd, the old
+table ATTACHed as one partition) and stamps this revision: docs/architecture.md, "Tracking
+events by month", "Migrating a large installation online".
+
 Revision ID: 0019
 Revises: 0018
 """
