@@ -46,6 +46,7 @@ from lanshou.appeals.wording import (
     STATE_LABELS,
     VERDICT_LABELS,
     actor_name,
+    due_label,
     event_reason,
     ledger_note,
     word,
@@ -114,7 +115,7 @@ def _facts(s: Summary) -> list[Any]:
         (translate(s.locale, "Appeal channel"), channel),
         (translate(s.locale, "Appeal state"), f"{word(s.locale, STATE_LABELS, a.state)} · {rnd}"),
         (translate(s.locale, "Submitted at"), _when(a.submitted_at)),
-        (translate(s.locale, "Review due"), _when(a.due_at)),
+        (due_label(s.locale, a.state), _when(a.due_at)),
     ]
     return [p(translate(s.locale, "1. Facts"), H2), facts_table(rows, 38 * mm, WIDTH - 38 * mm)]
 
