@@ -53,7 +53,7 @@ from lanshou.appeals.wording import (
 )
 from lanshou.domain.appeals.assessment import Assessment
 from lanshou.i18n import N_, translate
-from lanshou.i18n.format import local_time, money
+from lanshou.i18n.format import capture_time, local_time, money
 from lanshou.i18n.labels import label
 
 SECONDS = "%Y-%m-%d %H:%M:%S"
@@ -165,7 +165,7 @@ def _timeline(s: Summary) -> list[Any]:
 
 def _photo_card(s: Summary, e: Evidence) -> list[Any]:
     md = e.metadata_ or {}
-    captured = str(md.get("captured_at") or "").replace("T", " ")
+    captured = capture_time(str(md.get("captured_at") or ""))
     lines: list[Any] = []
     image = thumbnail(s.photos[e.id]) if e.id in s.photos else None
     if image is not None:
