@@ -336,7 +336,10 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
     view = svc.appeal_view(session, actx, ctx.user, appeal_id, ctx.now)
     g = gather(session, actx, view.violation, ctx.now)
     a = view.appeal
-    names = user_names(session, {a.claimed_by, a.decided_by, a.created_by})
+    # Everyone in the history too: a reconsideration clears decided_by, yet its history still
+    # names the first round's reviewer.
+    people = {a.claimed_by, a.decided_by, a.created_by} | {ev.user_id for ev in view.history}
+    names = user_names(session, people)
     rule_id = view.violation.rule_id
     label = actx.profile(view.violation).rule_label(rule_id, ctx.locale)
     return {
