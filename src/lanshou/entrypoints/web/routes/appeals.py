@@ -98,7 +98,7 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
     if isinstance(exc, PayloadTooLarge):
         return translate(
             locale,
-            "The file %(name)s is too large (413): at most %(mb)s MB.",
+            "The file %(name)s is too large: at most %(mb)s MB per file.",
             name=filename or "?",
             mb=int(d.get("limit", 0)) // (1024 * 1024),  # type: ignore[call-overload]
         )
