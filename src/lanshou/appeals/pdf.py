@@ -210,7 +210,9 @@ def _evidence(s: Summary) -> list[Any]:
                 ]
             )
         out.append(Spacer(1, 3 * mm))
-        out.append(table(rows_, [14 * mm, 36 * mm, 26 * mm, 33 * mm, WIDTH - 109 * mm]))
+        # The kind column fits "System evidence" on one line: CJK wrapping, which the dossier
+        # uses for Chinese text, would otherwise cut an English word anywhere.
+        out.append(table(rows_, [12 * mm, 33 * mm, 31 * mm, 33 * mm, WIDTH - 109 * mm]))
     if not s.evidence:
         out.append(p(translate(s.locale, "No files uploaded.")))
     return out
