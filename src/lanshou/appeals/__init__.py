@@ -68,6 +68,7 @@ from lanshou.appeals.wording import (
     STATE_LABELS,
     VERDICT_LABELS,
     actor_name,
+    due_label,
     event_reason,
     ledger_note,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "decide_complaint",
     "draft_appeals",
     "draft_statement",
+    "due_label",
     "escalate_overdue",
     "event_reason",
     "evidence_file",

@@ -46,13 +46,14 @@ from lanshou.appeals.wording import (
     STATE_LABELS,
     VERDICT_LABELS,
     actor_name,
+    due_label,
     event_reason,
     ledger_note,
     word,
 )
 from lanshou.domain.appeals.assessment import Assessment
 from lanshou.i18n import N_, translate
-from lanshou.i18n.format import local_time, money
+from lanshou.i18n.format import capture_time, local_time, money
 from lanshou.i18n.labels import label
 
 SECONDS = "%Y-%m-%d %H:%M:%S"
@@ -114,7 +115,7 @@ def _facts(s: Summary) -> list[Any]:
         (translate(s.locale, "Appeal channel"), channel),
         (translate(s.locale, "Appeal state"), f"{word(s.locale, STATE_LABELS, a.state)} · {rnd}"),
         (translate(s.locale, "Submitted at"), _when(a.submitted_at)),
-        (translate(s.locale, "Review due"), _when(a.due_at)),
+        (due_label(s.locale, a.state), _when(a.due_at)),
     ]
     return [p(translate(s.locale, "1. Facts"), H2), facts_table(rows, 38 * mm, WIDTH - 38 * mm)]
 
@@ -164,7 +165,7 @@ def _timeline(s: Summary) -> list[Any]:
 
 def _photo_card(s: Summary, e: Evidence) -> list[Any]:
     md = e.metadata_ or {}
-    captured = str(md.get("captured_at") or "").replace("T", " ")
+    captured = capture_time(str(md.get("captured_at") or ""))
     lines: list[Any] = []
     image = thumbnail(s.photos[e.id]) if e.id in s.photos else None
     if image is not None:
@@ -209,7 +210,9 @@ def _evidence(s: Summary) -> list[Any]:
                 ]
             )
         out.append(Spacer(1, 3 * mm))
-        out.append(table(rows_, [14 * mm, 36 * mm, 26 * mm, 33 * mm, WIDTH - 109 * mm]))
+        # The kind column fits "System evidence" on one line: CJK wrapping, which the dossier
+        # uses for Chinese text, would otherwise cut an English word anywhere.
+        out.append(table(rows_, [12 * mm, 33 * mm, 31 * mm, 33 * mm, WIDTH - 109 * mm]))
     if not s.evidence:
         out.append(p(translate(s.locale, "No files uploaded.")))
     return out

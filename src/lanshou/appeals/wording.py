@@ -51,6 +51,22 @@ VERDICT_LABELS = {
     "reject_leaning": N_("Leaning to reject"),
     "reject": N_("Reject"),
 }
+# An appeal's ``due_at`` is the deadline of whoever must act next, so what it is called depends
+# on the state: the filer's time to submit a draft, to answer a question or to ask for
+# reconsideration; otherwise the reviewer's deadline.
+DUE_LABELS = {
+    "draft": N_("Appeal window closes"),
+    "need_info": N_("Answer due"),
+    "rejected": N_("Reconsideration window closes"),
+}
+REVIEW_DUE = N_("Review due")
+
+
+def due_label(locale: str | None, state: str) -> str:
+    """What an appeal's ``due_at`` is the deadline of, in `state`."""
+    return translate(locale, DUE_LABELS.get(state, REVIEW_DUE))
+
+
 EVIDENCE_KINDS = {
     "image": N_("Photo"),
     "audio": N_("Recording"),

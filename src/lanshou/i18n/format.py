@@ -29,6 +29,18 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "" if value is None else value.astimezone(DISPLAY_TZ).strftime(fmt)
 
 
+def capture_time(value: str) -> str:
+    """A photo's EXIF capture time (ISO text): in Beijing time when the camera gave its offset,
+    as the camera's clock read (without a zone to convert from) when it did not."""
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return value.replace("T", " ")
+    if at.tzinfo is not None:
+        at = at.astimezone(DISPLAY_TZ)
+    return at.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def time_left(due: datetime | None, now: datetime, locale: str | None) -> str:
     """'3h 20m left' or 'overdue 1h 05m', rounded down to the minute."""
     if due is None:

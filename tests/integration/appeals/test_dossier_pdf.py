@@ -198,6 +198,7 @@ def test_the_english_summary_is_in_english(  # type: ignore[no-untyped-def]
         "Consequences Booked: Compensation ¥3.00, Fine ¥10.00, 2 points; "
         "returned after the appeal was approved: ¥13.00, 2 points",
         "Captured 2026-11-03 09:15:00 (EXIF)",
+        "#2 system-round1.json System evidence 2026-11-04 12:00:00",  # no word cut in two
         "2026-11-03 14:05:00 Outlet · 西湖网点 Phone",
         "Outcome Approved Reason Carrier at fault",
         "Money total ¥13.00 ¥13.00 ¥0.00",

@@ -3,6 +3,7 @@ platform profile says otherwise; the refusal changes nothing and reads well in b
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -132,3 +133,16 @@ def test_a_profile_may_let_the_same_reviewer_decide_both_rounds(
         )
     assert decided.status_code == 200
     assert decided.json()["state"] == "rejected_final"
+
+
+def test_the_case_history_names_the_first_rounds_reviewer_after_reconsideration(
+    client: TestClient, violation_id: int
+) -> None:
+    """Reconsidering clears who decided; the history still names the person, never the role
+    code ("reviewer") that stands in for an unknown name."""
+    aid = _rejected_then_reconsidered(client, violation_id)
+    login(client, "merchant")
+    page = client.get(f"/appeals/{aid}").text
+    history = page.split('<ol class="case-history">')[1].split("</ol>")[0]
+    actors = re.findall(r'<span class="actor">(.*?)</span>', history)
+    assert actors == ["Merchant", "Merchant", "Reviewer", "Reviewer", "Merchant", "Merchant"]

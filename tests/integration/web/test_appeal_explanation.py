@@ -178,3 +178,30 @@ def test_the_order_page_explains_every_rule_in_the_same_lines(
             ("consequences", "Consequences", "Compensation ¥3.00, Fine ¥10.00, 0.1 points"),
         ],
     ]
+
+
+def _due_fact(page: str) -> tuple[str, str]:
+    """The case page's facts line that follows the channel: the appeal's own deadline."""
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", facts)
+    label, value = pairs[5]
+    return html.unescape(label), html.unescape(re.sub(r"<[^>]+>", "", value))
+
+
+def test_a_draft_shows_when_the_appeal_window_closes_not_a_review_deadline(
+    client: TestClient, violation_id: int
+) -> None:
+    """A draft's deadline is the filer's (7 days from the breach deadline 11-03 12:00), not the
+    reviewer's: labelled 可申诉至 / Appeal window closes, never 审核截止."""
+    login(client, "merchant")
+    form = client.get(f"/violations/{violation_id}/appeal").text
+    saved = client.post(
+        f"/violations/{violation_id}/appeal",
+        data={"csrf_token": csrf_of(form), "statement": "快递员未上门", "action": "save"},
+        follow_redirects=False,
+    )
+    case = client.get(str(saved.headers["location"])).text
+    assert _due_fact(case) == ("可申诉至", "2026-11-10 12:00 · 剩余 6天0小时")
+    _english(client, case)
+    case = client.get(str(saved.headers["location"])).text
+    assert _due_fact(case)[0] == "Appeal window closes"

@@ -195,6 +195,7 @@ def test_a_reviewer_sees_cases_due_today_overdue_and_unclaimed(
         "/review?due=today": (1, None),
         "/review?due=overdue": (1, None),
         "/review?unclaimed=1": (2, None),
+        "/complaints?state=open": (1, None),  # only a reviewer (or admin) may decide them
         "/tasks": (0, None),
         "/tasks?overdue=1": (0, None),
     }
@@ -206,6 +207,9 @@ def test_a_reviewer_sees_cases_due_today_overdue_and_unclaimed(
     assert queue("/review?due=overdue") == [todo.overdue]
     assert queue("/review?unclaimed=1") == [todo.due_today, todo.later]
     assert client.get("/review?due=tomorrow").status_code == 422
+    complaints = client.get("/complaints?state=open").text
+    assert re.findall(r'<tr id="complaint-(\d+)"', complaints) == [str(todo.complaint_open)]
+    assert f'action="/complaints/{todo.complaint_open}/decision"' in complaints
 
 
 def test_customer_service_sees_complaints_to_answer_and_open_tasks(

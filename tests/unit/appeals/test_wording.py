@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from lanshou.appeals import actor_name, event_reason
+from lanshou.appeals import actor_name, due_label, event_reason
 from lanshou.i18n.format import money, yuan
 
 
@@ -35,3 +35,18 @@ def test_the_actor_is_a_name_or_the_system() -> None:
 def test_the_sign_comes_before_the_currency() -> None:
     assert (money(-300), money(300), money(0)) == ("-¥3.00", "¥3.00", "¥0.00")
     assert yuan(Decimal("-1344.8")) == "-¥1,344.80"
+
+
+@pytest.mark.parametrize(
+    ("state", "zh", "en"),
+    [
+        ("draft", "可申诉至", "Appeal window closes"),
+        ("need_info", "补充材料期限", "Answer due"),
+        ("rejected", "可申请复议至", "Reconsideration window closes"),
+        ("submitted", "审核截止", "Review due"),
+        ("reconsideration", "审核截止", "Review due"),
+        ("approved", "审核截止", "Review due"),
+    ],
+)
+def test_an_appeals_deadline_is_named_for_whoever_acts_next(state: str, zh: str, en: str) -> None:
+    assert (due_label("zh_CN", state), due_label("en", state)) == (zh, en)

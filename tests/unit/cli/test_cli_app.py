@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,3 +83,37 @@ def test_main_runs_the_command_of_the_command_line(
         main()
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("douyin")
+
+
+def test_python_dash_m_lanshou_runs_the_same_command_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lanshou", "rules", "douyin", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("douyin")
+
+
+def test_a_warning_is_one_line_without_source_path(tmp_path: Path) -> None:
+    """2027 has no official holiday schedule: `check` warns once, as lanshou's own line."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_id,shop_id,paid_at,amount,quantity,province,status,shipped_at,carrier,waybill\n"
+        "p1,S1,2027-02-05 10:00,30.00,1,浙江,paid,,,\n",
+        encoding="utf-8",
+    )
+    now = "2027-02-06T00:00:00+08:00"
+    done = subprocess.run(
+        [sys.executable, "-m", "lanshou", "check", "--orders", str(orders), "--now", now],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert done.stderr == (
+        "lanshou: warning: no official China holiday data for 2027; counting its fixed "
+        "statutory holidays (元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆) and weekends, without "
+        "调休 make-up workdays — load a calendar override file once the schedule is published\n"
+    )

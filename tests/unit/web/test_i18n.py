@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 
 import lanshou
 from lanshou.i18n import LOCALES, normalize_locale, read_catalogue, translate
-from lanshou.i18n.format import local_time, money, time_left
+from lanshou.i18n.format import capture_time, local_time, money, time_left
 from lanshou.i18n.labels import SHIPMENT_STATUS, label
 
 SRC = Path(lanshou.__file__).parent
@@ -162,3 +163,18 @@ def test_an_answer_s_language_is_lang_then_the_header_then_the_user_then_the_set
         "lang: 'de' is not zh_CN or en",
         {"field": "lang"},
     )
+
+
+def test_a_photos_capture_time_is_beijing_time_when_the_camera_gave_its_offset() -> None:
+    assert capture_time("2026-11-29T21:05:33+08:00") == "2026-11-29 21:05:33"
+    assert capture_time("2026-11-29T08:05:33-05:00") == "2026-11-29 21:05:33"
+    assert capture_time("2026-11-03T09:15:00") == "2026-11-03 09:15:00"  # camera clock, no zone
+    assert capture_time("2026:11:03 9h") == "2026:11:03 9h"  # not a time: shown as written
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_message_shows_an_http_status_number(locale: str) -> None:
+    """People are told what happened and what to do, never 「（409）」 or "(413)"."""
+    status = re.compile(r"[(（][1-5]\d\d[)）]")
+    shown = [m.string for m in read_catalogue(locale) if m.id and isinstance(m.string, str)]
+    assert [s for s in shown if status.search(s)] == []

@@ -9,8 +9,9 @@ import pytest
 from lanshou.domain.roles import Role
 from lanshou.entrypoints.web.context import safe_next
 from lanshou.entrypoints.web.rendering import countdown, navigation
+from lanshou.entrypoints.web.routes.appeals import error_message
 from lanshou.entrypoints.web.routes.orders import _window
-from lanshou.errors import InvalidInput
+from lanshou.errors import InvalidInput, PayloadTooLarge
 from lanshou.identity.auth import Principal, hash_password, verify_password
 from lanshou.identity.scope import Scope, scoped_orders
 from lanshou.orders.listing import OrderFilters
@@ -128,3 +129,11 @@ def test_the_countdown_reads_as_a_clock_then_overdue() -> None:
     assert countdown(2 * 86400, "en") == "2d 00:00:00"
     assert countdown(0, "zh_CN") == "已超时"
     assert countdown(-5, "en") == "Overdue"
+
+
+def test_a_too_large_file_is_explained_without_an_http_status() -> None:
+    exc = PayloadTooLarge("evidence file exceeds 10 MB", limit=10 * 1024 * 1024)
+    assert error_message("zh_CN", exc, "照片.jpg") == "文件 照片.jpg 过大：每个文件最多 10 MB。"
+    assert (
+        error_message("en", exc, "a.jpg") == "The file a.jpg is too large: at most 10 MB per file."
+    )

@@ -12,6 +12,7 @@ an unreachable database or unreadable input; 1 for anything else lanshou refuses
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import import_module
@@ -115,7 +116,21 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    line: str | None = None,
+) -> str:
+    """A warning as the other messages are written: no source path, no line of code."""
+    return f"lanshou: warning: {message}\n"
+
+
 def main() -> None:
+    # Python's default shows the file, line number and source line of the warn() call, which
+    # tells a merchant nothing (e.g. check on a year without a holiday schedule).
+    warnings.formatwarning = _one_line_warning
     try:
         build_app(_command(sys.argv[1:]))()
     except (SettingsError, DatabaseUnavailable, InvalidInput) as exc:

@@ -17,7 +17,7 @@ from lanshou.domain.roles import Role
 from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import CSRF_COOKIE, CSRF_FIELD, WebContext, load_context
 from lanshou.i18n import N_, translate, translations
-from lanshou.i18n.format import local_time, money, time_left, yuan
+from lanshou.i18n.format import capture_time, local_time, money, time_left, yuan
 from lanshou.i18n.labels import label
 from lanshou.identity import Principal
 
@@ -113,6 +113,7 @@ def environment(locale: str) -> Environment:
     env.filters["money"] = money
     env.filters["yuan"] = yuan
     env.filters["local_time"] = local_time
+    env.filters["capture_time"] = capture_time
     env.filters["label"] = lambda code, kind: label(locale, kind, code)
     env.globals["locale"] = locale
     env.globals["html_lang"] = "zh-CN" if locale == "zh_CN" else "en"

@@ -98,7 +98,7 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
     if isinstance(exc, PayloadTooLarge):
         return translate(
             locale,
-            "The file %(name)s is too large (413): at most %(mb)s MB.",
+            "The file %(name)s is too large: at most %(mb)s MB per file.",
             name=filename or "?",
             mb=int(d.get("limit", 0)) // (1024 * 1024),  # type: ignore[call-overload]
         )
@@ -336,7 +336,10 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
     view = svc.appeal_view(session, actx, ctx.user, appeal_id, ctx.now)
     g = gather(session, actx, view.violation, ctx.now)
     a = view.appeal
-    names = user_names(session, {a.claimed_by, a.decided_by, a.created_by})
+    # Everyone in the history too: a reconsideration clears decided_by, yet its history still
+    # names the first round's reviewer.
+    people = {a.claimed_by, a.decided_by, a.created_by} | {ev.user_id for ev in view.history}
+    names = user_names(session, people)
     rule_id = view.violation.rule_id
     label = actx.profile(view.violation).rule_label(rule_id, ctx.locale)
     return {
@@ -351,6 +354,7 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
         "action_labels": ACTION_LABELS,
         "verdict_labels": VERDICT_LABELS,
         "rule_label": rule_labeller(ctx),
+        "due_label": lambda state: svc.due_label(ctx.locale, state),
         "explanation": explain_violation(ctx.locale, actx, g, ctx.now),
         "points_text": points_text,
         "ledger_note": lambda e: ledger_note(ctx.locale, e, rule_id, label, say_reversal=False),

@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 
 # "About to pass": the board's deadlines due within this many hours.
 DUE_SOON_HOURS = 6
+COMPLAINTS_OPEN = "/complaints?state=open"
 
 
 @dataclass(frozen=True)
@@ -74,18 +75,21 @@ def _filer(ctx: WebContext, session: Session, scope: Scope) -> TodoSection:
     )
 
 
-def _reviewer(ctx: WebContext, session: Session, scope: Scope) -> TodoSection:
+def _reviewer(
+    ctx: WebContext, session: Session, scope: Scope, complaints: bool = True
+) -> TodoSection:
+    """Appeals to decide and, unless the customer-service section lists them already (an
+    admin's home), the buyer complaints only a reviewer may uphold or dismiss."""
     todo = appeals.reviewer_todo(session, scope, ctx.now)
-    return TodoSection(
-        N_("Appeal review"),
-        [
-            TodoCard(N_("Cases due today"), todo.due_today, "/review?due=today"),
-            TodoCard(
-                N_("Cases overdue"), todo.overdue, "/review?due=overdue", urgent=todo.overdue > 0
-            ),
-            TodoCard(N_("Cases nobody has claimed"), todo.unclaimed, "/review?unclaimed=1"),
-        ],
-    )
+    cards = [
+        TodoCard(N_("Cases due today"), todo.due_today, "/review?due=today"),
+        TodoCard(N_("Cases overdue"), todo.overdue, "/review?due=overdue", urgent=todo.overdue > 0),
+        TodoCard(N_("Cases nobody has claimed"), todo.unclaimed, "/review?unclaimed=1"),
+    ]
+    if complaints:
+        waiting = appeals.cs_todo(session, scope, ctx.now).awaiting_decision
+        cards.append(TodoCard(N_("Complaints to uphold or dismiss"), waiting, COMPLAINTS_OPEN))
+    return TodoSection(N_("Appeal review"), cards)
 
 
 def _cs(ctx: WebContext, session: Session, scope: Scope) -> TodoSection:
@@ -96,7 +100,7 @@ def _cs(ctx: WebContext, session: Session, scope: Scope) -> TodoSection:
             TodoCard(
                 N_("Complaints waiting for an answer"),
                 todo.awaiting_decision,
-                "/complaints?state=open",
+                COMPLAINTS_OPEN,
             ),
             TodoCard(
                 N_("Upheld complaints whose task is open"), todo.tasks_open, "/complaints?task=open"
@@ -132,7 +136,7 @@ def todo_sections(ctx: WebContext, session: Session, scope: Scope) -> list[TodoS
     if role.is_merchant or role is Role.ADMIN:
         sections.append(_filer(ctx, session, scope))
     if role in (Role.REVIEWER, Role.ADMIN):
-        sections.append(_reviewer(ctx, session, scope))
+        sections.append(_reviewer(ctx, session, scope, complaints=role is Role.REVIEWER))
     if role in (Role.CS_AGENT, Role.ADMIN):
         sections.append(_cs(ctx, session, scope))
     sections.append(_mine(ctx, session))
