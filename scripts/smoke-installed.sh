@@ -108,7 +108,7 @@ EOF
 passed "lanshou check --json: 2 shipments evaluated, 1 open, no violation yet"
 
 run import orders "$RUN/orders.csv" --source generic --now "$as_of"
-expect "$RUN/out.txt" "inserted: *2$" "lanshou import orders: 2 inserted"
+expect "$RUN/out.txt" "^新增：2 单$" "lanshou import orders: 2 inserted (in Chinese, the default language)"
 run import tracking "$RUN/tracking.csv"
 expect "$RUN/out.txt" "2 行：保存 2 条" "lanshou import tracking: 2 stored (in Chinese, the default language)"
 

@@ -392,3 +392,150 @@ def _look(page: Any, name: str, width: int) -> None:
 
 
 PAGES_SHOTS = Path(__file__).parents[2] / "var" / "phone-pages"
+
+
+# ---- the admin's tracking feeds and the alert delivery log ------------------------------------
+
+# The demo world sends no alert and subscribes no waybill: a few rows of each, in the states a
+# page shows differently, written straight into the live server's database and removed after.
+_FEED_ROWS = """
+INSERT INTO feed_integrations (id, kind, name, secret, account_id, is_active, created_at,
+  callback_url) VALUES (9901, 'kuaidi100', 'k100-main', 'x', 'acct', 1, '2026-12-01 00:00:00',
+  'https://lanshou.example.com/feeds/kuaidi100');
+INSERT INTO tracking_subscriptions (id, shipment_id, integration_id, carrier_code,
+  aggregator_code, waybill_no, state, attempts, resubscriptions, next_attempt_at, last_error,
+  stalled_since, created_at, updated_at) VALUES
+  (9901, {s1}, 9901, 'SF', 'shunfeng', 'SF9901', 'failed', 9, 0, NULL, '600: not a subscriber',
+   NULL, '2026-12-03 01:00:00', '2026-12-03 06:00:00'),
+  (9902, {s2}, 9901, 'YTO', 'yuantong', 'YT9902', 'stalled', 1, 2, '2099-01-01 00:00:00', NULL,
+   '2026-12-01 04:00:00', '2026-12-01 01:00:00', '2026-12-03 06:00:00');
+INSERT INTO alert_channels (id, shop_id, kind, name, config, secret, is_active, created_by,
+  created_at) VALUES (9901, {shop}, 'dingtalk', 'warehouse-robot', '{{}}', NULL, 0, NULL,
+  '2026-12-01 00:00:00');
+INSERT INTO alert_outbox (id, dedup_key, shop_id, channel_id, event_kind, source_type, source_id,
+  critical, title, body, state, attempts, max_attempts, created_at, deferred_until,
+  next_attempt_at, sent_at, last_error) VALUES
+  (9901, 'e2e-9901', {shop}, 9901, 'breach', 'violation', 1, 1, 'SF9901', 'b', 'failed', 5, 5,
+   '2026-12-03 02:00:00', NULL, '2026-12-03 03:00:00', NULL, 'HTTP 403'),
+  (9902, 'e2e-9902', {shop}, 9901, 'at_risk', 'warning', 1, 0, 'YT9902', 'b', 'sent', 1, 5,
+   '2026-12-03 03:00:00', NULL, '2026-12-03 03:00:00', '2026-12-03 03:00:05', NULL);
+INSERT INTO alert_deliveries (id, shop_id, outbox_id, channel_kind, target, attempt, at, ok,
+  status_code, error) VALUES
+  (9901, {shop}, 9901, 'dingtalk', 'warehouse-robot', 1, '2026-12-03 02:00:01', 0, 403, 'HTTP 403'),
+  (9902, {shop}, 9902, 'dingtalk', 'warehouse-robot', 1, '2026-12-03 03:00:05', 1, NULL, NULL);
+"""
+_FEED_TABLES = (
+    "alert_deliveries",
+    "alert_outbox",
+    "alert_channels",
+    "tracking_subscriptions",
+    "feed_integrations",
+)
+
+
+@pytest.fixture
+def feed_rows(live_server: LiveServer) -> Iterator[None]:
+    import sqlite3
+
+    db = sqlite3.connect(live_server.database, timeout=30)
+    try:
+        shop = db.execute("SELECT shop_id FROM shop_memberships WHERE user_id = 1").fetchone()[0]
+        ships = db.execute(
+            "SELECT s.id FROM shipments s JOIN orders o ON o.id = s.order_id "
+            "WHERE o.shop_id = ? ORDER BY s.id LIMIT 2",
+            (shop,),
+        ).fetchall()
+        with db:
+            db.executescript(_FEED_ROWS.format(s1=ships[0][0], s2=ships[1][0], shop=shop))
+        yield
+    finally:
+        with db:
+            for table in _FEED_TABLES:
+                db.execute(f"DELETE FROM {table} WHERE id >= 9901")
+        db.close()
+
+
+def _set_language(page: Any, lang: str) -> None:
+    """The switch at any width (on a phone, `_switch_language` also checks it is a tap target)."""
+    if page.viewport_size["width"] <= VIEWPORTS["tablet"][0]:
+        _switch_language(page, lang)
+        return
+    button = page.locator(f".lang-switch button[value={lang}]")
+    if button.get_attribute("aria-pressed") != "true":
+        button.click()
+        page.wait_for_load_state("networkidle")
+
+
+def _box(page: Any, selector: str) -> dict[str, float]:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, selector
+    return box
+
+
+@pytest.mark.usefixtures("feed_rows")
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_tracking_feeds_and_the_delivery_log_are_cards_on_a_phone_and_tables_on_a_desktop(
+    browser: Any, live_server: LiveServer, lang: str
+) -> None:
+    html_lang = "zh-CN" if lang == "zh_CN" else "en"
+    for width, height in ((390, 844), (1440, 900)):
+        phone = width == 390
+        for user, path, name in (
+            ("admin", "/admin/tracking", "admin-tracking"),
+            ("merchant", "/alerts/deliveries", "alert-deliveries"),
+        ):
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, has_touch=True
+            )
+            page = context.new_page()
+            log_in(page, live_server, user)
+            _set_language(page, lang)
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            assert page.locator("html").get_attribute("lang") == html_lang
+            fit = page.evaluate(FIT)
+            assert fit["scroll"] <= fit["inner"] == width and fit["wide"] == [], (name, fit)
+            table = ".subscription-table" if name == "admin-tracking" else ".alert-log"
+            cell = page.locator(f"{table} tbody td").first
+            assert page.locator(f"{table} thead").is_visible() is not phone
+            assert cell.evaluate("e => getComputedStyle(e).display") == (
+                "block" if phone else "table-cell"
+            )
+            if name == "admin-tracking":
+                form = ".shop-feed:not(.shop-feeds-head)"
+                select, phone_field, save = (
+                    _box(page, f"{form} {part}") for part in ("select", "input[type=tel]", "button")
+                )
+                assert page.locator(".shop-feeds-head").is_visible() is not phone
+                # the field names: above each field on a phone, for screen readers only on a desktop
+                assert (_box(page, f"{form} .field-name")["width"] > 1) is phone
+                if phone:  # one field under the other, the save button as wide as the card
+                    assert select["y"] < phone_field["y"] < save["y"]
+                    assert select["x"] == phone_field["x"] == save["x"]
+                    assert save["width"] == select["width"] and save["height"] >= TAP
+                    retry = _inside(page, ".subscription-failed .cell-actions button")
+                    assert retry["height"] >= TAP
+                else:  # one row a shop
+                    middle = [b["y"] + b["height"] / 2 for b in (select, phone_field, save)]
+                    assert max(middle) - min(middle) < 1  # centred on one line
+                    assert select["x"] < phone_field["x"] < save["x"]
+            else:
+                select, button = (
+                    _box(page, ".delivery-filter select"),
+                    _box(page, ".delivery-filter button"),
+                )
+                if phone:  # stacked, each the width of the box
+                    assert button["y"] >= select["y"] + select["height"]
+                    assert button["width"] == select["width"] and button["height"] >= TAP
+                else:
+                    assert button["x"] > select["x"] + select["width"]
+            page.evaluate("window.scrollTo(0, 0)")  # the top bar sticks where the page was scrolled
+            if phone:
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"mobile-{name}-{width}-{html_lang}.png"), full_page=True
+                )
+            else:
+                PAGES_SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(PAGES_SHOTS / f"{name}-{width}-{html_lang}.png"))
+            _set_language(page, "zh_CN")  # the other tests expect the demo users in Chinese
+            context.close()

@@ -59,11 +59,14 @@ def check_command(
     out_file: Path | None = None,
     limit: int = 50,
     xlsx_max_rows: int = XLSX_MAX_ROWS,
+    notes: Callable[[str | None], Sequence[str]] = lambda _locale: (),
 ) -> int:
     """Run a check; print JSON or a table, write `out_file` if given; return the exit code.
 
     `profile` is looked up among the built-in profiles and `rules_dirs` (LANSHOU_RULES_DIR), as
     the database path does; `exemptions` is called inside, so a bad file is an input error.
+    `notes` gives the reader's warnings in a language once it has read (the buyer phones
+    without a tail, as `import orders` says): under the summary, or on `err` with `--json`.
     """
     out, err = out or sys.stdout, err or sys.stderr
     locale = normalize_locale(lang)
@@ -79,6 +82,7 @@ def check_command(
     except (CheckInputError, InvalidInput, RulesError, ValueError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_INPUT
+    warnings = list(notes(locale))
     with result:
         if out_file is not None:
             try:
@@ -92,8 +96,10 @@ def check_command(
         if as_json:
             with stages.stage(writing, result.violation_rows) as advance:
                 write_json(result, out, advance)
+            for line in warnings:
+                print(line, file=err)
         else:
-            print(render_table(result, lang, limit), file=out)
+            print(render_table(result, lang, limit, warnings), file=out)
     return EXIT_OK
 
 

@@ -1,46 +1,100 @@
 """The plain-text report of `lanshou check`: the summary and the first violations only.
 
-Only `limit` violations are fetched from DuckDB, however many there are.
+Only `limit` violations are fetched from DuckDB, however many there are. Rules are named by
+their label in the reader's language, and columns are aligned by what a terminal draws: a
+Chinese character takes two columns (East Asian wide or full-width), a combining mark none.
 """
 
 from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
 
 from lanshou.batch.result import CheckResult
 from lanshou.batch.rule_sql import quote
 from lanshou.i18n import N_, normalize_locale, translate
 
-__all__ = ["render_table"]
+__all__ = ["display_width", "render_table"]
 
 _HEAD = (N_("order"), N_("rule"), N_("deadline"), N_("comp."), N_("fine"), N_("refund"))
+_RIGHT = (False, False, False, True, True, True)  # money is right-aligned
+ORDER_WIDTH = 20  # an order number longer than this is cut, with "…"
 
 
-def render_table(result: CheckResult, lang: str = "zh-CN", limit: int = 50) -> str:
-    """The summary and the first `limit` violations, in zh-CN or en."""
+def display_width(text: str) -> int:
+    """Terminal columns `text` takes (wcwidth-style): wide and full-width characters 2,
+    combining marks 0, everything else 1."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` cut to at most `width` columns, ending in "…" when cut."""
+    if display_width(text) <= width:
+        return text
+    out, used = "", 0
+    for char in text:
+        w = display_width(char)
+        if used + w > width - 1:
+            break
+        out, used = out + char, used + w
+    return out + "…"
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * (width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def _grid(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+    """Rows as lines, each column as wide as its widest cell, two spaces apart."""
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(right))]
+    return [
+        "  ".join(_pad(cell, w, r) for cell, w, r in zip(row, widths, right, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def render_table(
+    result: CheckResult, lang: str = "zh-CN", limit: int = 50, notes: Sequence[str] = ()
+) -> str:
+    """The summary, `notes` (the reader's warnings), and the first `limit` violations, in
+    zh-CN or en."""
     locale = normalize_locale(lang)
 
     def t(msgid: str, **params: object) -> str:
         return translate(locale, msgid, **params)
 
+    def rule_label(rule_id: str) -> str:
+        zh_label, en_label = result.rule_labels.get(rule_id, (rule_id, rule_id))
+        return en_label if locale == "en" else zh_label
+
     lines = [
         t(
-            "Profile: %(profile)s    Now: %(now)s",
+            N_("Profile: %(profile)s    Now: %(now)s"),
             profile=result.profile,
             now=f"{result.now:%Y-%m-%d %H:%M %z}",
         ),
         t(
-            "Shipments: %(shipments)s    Evaluated: %(evaluated)s    Open: %(open)s",
+            N_("Shipments: %(shipments)s    Evaluated: %(evaluated)s    Open: %(open)s"),
             shipments=result.shipments,
             evaluated=result.evaluated,
             open=result.open,
         ),
     ]
-    zh = locale != "en"
-    for rule_id, n in result.violation_counts.items():
-        zh_label, en_label = result.rule_labels.get(rule_id, (rule_id, rule_id))
-        lines.append(f"  {zh_label if zh else en_label} ({rule_id}): {n}")
+    counts = [(rule_label(rule_id), str(n)) for rule_id, n in result.violation_counts.items()]
+    if counts:
+        lines.extend(f"  {line}" for line in _grid(counts, (False, True)))
     lines.append(
         t(
-            "Compensation: %(compensation)s    Fines: %(fines)s    Automatic refunds: %(refunds)s",
+            N_(
+                "Compensation: %(compensation)s    Fines: %(fines)s    "
+                "Automatic refunds: %(refunds)s"
+            ),
             compensation=f"{result.compensation_total:.2f}",
             fines=f"{result.fine_total:.2f}",
             refunds=f"{result.auto_refund_total:.2f}",
@@ -49,16 +103,16 @@ def render_table(result: CheckResult, lang: str = "zh-CN", limit: int = 50) -> s
     if result.orphan_orders or result.orphan_items:
         lines.append(
             t(
-                "Orders without items: %(orders)s    Items without order: %(items)s",
+                N_("Orders without items: %(orders)s    Items without order: %(items)s"),
                 orders=result.orphan_orders,
                 items=result.orphan_items,
             )
         )
+    lines.extend(notes)
     if result.rejected:
-        lines.append(t("Rejected rows: %(count)s", count=len(result.rejected)))
+        lines.append(t(N_("Rejected rows: %(count)s"), count=len(result.rejected)))
         lines.extend(f"  {r.file}:{r.row}: {r.reason}" for r in result.rejected[:limit])
     if result.violation_rows:
-        lines.append("  ".join(f"{t(h):<20}" for h in _HEAD))
         rows = result.con.execute(
             result.violations_sql(
                 f"v.order_id, v.rule, v.exempt, timezone({quote(result.tz.key)}, v.deadline),"
@@ -66,16 +120,21 @@ def render_table(result: CheckResult, lang: str = "zh-CN", limit: int = 50) -> s
             )
             + f" LIMIT {int(limit)}"
         ).fetchall()
+        cells = [tuple(t(h) for h in _HEAD)]
         for order_id, rule, exempt, deadline, compensation, fine, refund in rows:
-            cells = (
-                order_id[:20],
-                rule + (" *" if exempt else ""),
-                f"{deadline:%Y-%m-%d %H:%M}",
-                f"{compensation:.2f}",
-                f"{fine:.2f}",
-                f"{refund:.2f}",
+            cells.append(
+                (
+                    _cut(order_id, ORDER_WIDTH),
+                    rule_label(rule) + (" *" if exempt else ""),
+                    f"{deadline:%Y-%m-%d %H:%M}",
+                    f"{compensation:.2f}",
+                    f"{fine:.2f}",
+                    f"{refund:.2f}",
+                )
             )
-            lines.append("  ".join(f"{c:<20}" for c in cells))
+        lines.extend(_grid(cells, _RIGHT))
+        if any(exempt for _, _, exempt, *_ in rows):
+            lines.append(t(N_("* exempt: nothing is due")))
         if result.violation_rows > limit:
-            lines.append(t("… %(count)s more", count=result.violation_rows - limit))
+            lines.append(t(N_("… %(count)s more"), count=result.violation_rows - limit))
     return "\n".join(lines)

@@ -46,7 +46,9 @@ VIOLATION_STATE = {
     "confirmed": N_("Confirmed"),
     "exempt": N_("Exempt"),
     "reversed": N_("Reversed"),
-    "withdrawn": N_("Withdrawn"),  # the facts changed: it was not late after all
+    # The facts changed: it was not late after all. Not the appeal's "Withdrawn" (the merchant
+    # took the appeal back): a merchant must never confuse the two.
+    "withdrawn": N_("Ruling withdrawn"),
 }
 
 LEDGER_KIND = {

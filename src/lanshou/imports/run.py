@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.batch import Rejected
 from lanshou.errors import InvalidInput
+from lanshou.i18n import N_, translate
 from lanshou.imports.dates import DateOrder, OrderEvidence, TimeFormatError, infer_orders
 from lanshou.imports.mapping import TIME_FIELDS, Mapping
 from lanshou.imports.reading import Cell, TableFile
@@ -64,32 +65,59 @@ class ImportSummary:
         self.shipments_evaluated += chunk.shipments_evaluated
         self.chunks += 1
 
-    def lines(self) -> list[str]:
+    def lines(self, locale: str | None = None) -> list[str]:
+        """The summary people read after an import, in ``locale`` (default zh_CN)."""
+
+        def t(msgid: str, count: object) -> str:
+            return translate(locale, msgid, count=count)
+
         out = [
-            f"rows read:  {self.rows_read}",
-            f"inserted:   {self.inserted}",
-            f"updated:    {self.updated}",
-            f"unchanged:  {self.unchanged}",
-            f"rejected:   {self.rejected}",
+            t(N_("rows read:  %(count)s"), self.rows_read),
+            t(N_("inserted:   %(count)s"), self.inserted),
+            t(N_("updated:    %(count)s"), self.updated),
+            t(N_("unchanged:  %(count)s"), self.unchanged),
+            t(N_("rejected:   %(count)s"), self.rejected),
         ]
         if self.source == "olist":
             out += [
-                f"orders without items: {self.orders_without_items}",
-                f"items without orders: {self.items_without_orders}",
-                f"pickup scans recorded: {self.pickup_events}",
+                t(N_("orders without items: %(count)s"), self.orders_without_items),
+                t(N_("items without orders: %(count)s"), self.items_without_orders),
+                t(N_("pickup scans recorded: %(count)s"), self.pickup_events),
             ]
+        out += self.warnings(locale)
+        out += [
+            translate(locale, N_("rejected rows: %(path)s"), path=str(p))
+            for p in self.rejects_files
+        ]
+        return out
+
+    def warnings(self, locale: str | None = None) -> list[str]:
+        """What was kept but deserves a look (`check` prints these too), in ``locale``."""
+        out = []
         if self.unknown_carriers:
             names = ", ".join(f"{n} ({c})" for n, c in self.unknown_carriers.most_common(10))
             out.append(
-                f"warning: {sum(self.unknown_carriers.values())} shipment(s) name a carrier "
-                f"lanshou does not know, kept without a carrier: {names}"
+                translate(
+                    locale,
+                    N_(
+                        "warning: %(count)s shipment(s) name a carrier lanshou does not know, "
+                        "kept without a carrier: %(names)s"
+                    ),
+                    count=sum(self.unknown_carriers.values()),
+                    names=names,
+                )
             )
         if self.phones_without_tail:
             out.append(
-                f"warning: {self.phones_without_tail} order(s) have a buyer phone without 4 "
-                "trailing digits (masked or short), kept without a phone tail"
+                translate(
+                    locale,
+                    N_(
+                        "warning: %(count)s order(s) have a buyer phone without 4 trailing digits "
+                        "(masked or short), kept without a phone tail"
+                    ),
+                    count=self.phones_without_tail,
+                )
             )
-        out += [f"rejected rows written to {p}" for p in self.rejects_files]
         return out
 
 

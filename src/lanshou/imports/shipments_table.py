@@ -91,15 +91,18 @@ def export_reader(
     shop: str | None = None,
     date_order: DateOrder | None = None,
     fast: bool = True,
+    summary: ImportSummary | None = None,
 ) -> ShipmentReader:
     """The reader `lanshou check` runs: the export as ``import orders`` reads it.
 
     Plain CSV files are read by DuckDB with the reader's rules in SQL (``sql_orders``,
-    ``sql_scans``); the rest, or all with `fast` off, row by row by the Python reader."""
+    ``sql_scans``); the rest, or all with `fast` off, row by row by the Python reader.
+    The read's counters go to `summary` when given, so the caller can print the import's
+    warnings (``ImportSummary.warnings``)."""
 
     def read(con: duckdb.DuckDBPyConnection, profile: Profile) -> ReadResult:
         layout = load_mapping(source, mapping)
-        run = ReadRun(ImportSummary(source), rejections=[])
+        run = ReadRun(summary if summary is not None else ImportSummary(source), rejections=[])
         with tempfile.TemporaryDirectory(prefix="lanshou-check-") as tmp:
             scratch = Path(tmp)
             # The CSV fast path first (DuckDB over the file); the Python reader for the rest.
@@ -147,12 +150,11 @@ def export_reader(
                    least(o.first_pickup_at, {pickups}) AS first_pickup_at
             FROM {order_table} o {join} WHERE o.ok"""
         )
-        summary = run.summary
         return ReadResult(
             TABLE,
             list(run.rejections or []),
-            summary.orders_without_items,
-            summary.items_without_orders,
+            run.summary.orders_without_items,
+            run.summary.items_without_orders,
             read_by,
         )
 

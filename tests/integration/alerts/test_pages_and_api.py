@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -65,6 +66,55 @@ def test_owner_adds_a_channel_the_secret_is_never_shown_and_test_send_is_logged(
     assert "sign=" in str(seen[0].url)
     log = client.get("/alerts/deliveries")
     assert log.status_code == 200 and "店铺群" in log.text
+
+
+@pytest.mark.parametrize(
+    ("locale", "filter_label", "labels"),
+    [
+        ("zh_CN", "状态", ["时间", "方式", "第几次", "结果"]),
+        ("en", "State", ["Time", "Channel", "Attempt", "Result"]),
+    ],
+)
+def test_the_delivery_log_filter_is_a_labelled_field_and_each_attempt_names_its_fields(
+    client: TestClient, locale: str, filter_label: str, labels: list[str]
+) -> None:
+    def factory(kind: str, config: Mapping[str, Any], secret: str | None) -> Sender:
+        def refuse(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(
+                200, json={"errcode": 310000, "errmsg": "keywords not in content"}
+            )
+
+        return build_sender(kind, config, secret, transport=httpx.MockTransport(refuse))
+
+    client.app.state.runtime.alert_senders = factory
+    login(client, "merchant")
+    token = csrf_of(client.get("/alerts/settings").text)
+    client.post(
+        "/alerts/channels",
+        data={
+            "csrf_token": token,
+            "shop_id": "1",
+            "kind": "dingtalk",
+            "name": "店铺群",
+            "url": "https://oapi.dingtalk.com/robot/send?access_token=t",
+        },
+    )
+    [channel] = client.get("/api/v1/alerts/channels", headers=bearer(client, "merchant")).json()
+    client.post(f"/alerts/channels/{channel['id']}/test", data={"csrf_token": token})
+    answer = client.post(
+        "/language",
+        data={"locale": locale, "next": "/alerts/deliveries", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    page = client.get("/alerts/deliveries").text
+    # the filter is its own box under the title (stacked on a phone), its field named
+    assert re.search(
+        r'<h1>[^<]*</h1></div>\s*<form method="get" action="/alerts/deliveries" '
+        r'class="filters delivery-filter">\s*<label>' + filter_label + r"\s*<select",
+        page,
+    )
+    assert re.findall(r'data-label="([^"]*)"', page) == labels
 
 
 def test_other_shops_cannot_see_or_add_channels(client: TestClient) -> None:

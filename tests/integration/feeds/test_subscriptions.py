@@ -5,6 +5,7 @@ client to strict local doubles of 快递100 and 快递鸟, retried, shown, stall
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -19,6 +20,7 @@ from lanshou.adapters.db.models import (
     AuditEvent,
     Carrier,
     Shipment,
+    Shop,
     ShopTrackingFeed,
     TrackingSubscription,
 )
@@ -493,6 +495,75 @@ def test_the_admin_page_sets_shop_feeds_and_sends_a_failed_subscription_again(
     again = client.post(f"/admin/tracking/subscriptions/{sub.id}/retry", data={"csrf_token": token})
     assert again.status_code == 422
     assert "只有失败或中断的订阅可以重新发送。" in again.text
+
+
+def _switch_language(client: TestClient, locale: str) -> None:
+    token = csrf_of(client.get("/admin/tracking").text)
+    answer = client.post(
+        "/language",
+        data={"locale": locale, "next": "/admin/tracking", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("locale", "fields", "labels", "button"),
+    [
+        (
+            "zh_CN",
+            ["订阅账号", "寄件人电话"],
+            ["店铺", "订单", "运单号", "订阅账号", "状态", "尝试次数", "下次尝试", "最近错误"],
+            "重新发送",
+        ),
+        (
+            "en",
+            ["Feed account", "Sender phone"],
+            [
+                "Shop",
+                "Order",
+                "Waybill",
+                "Feed account",
+                "State",
+                "Attempts",
+                "Next attempt",
+                "Last error",
+            ],
+            "Send again",
+        ),
+    ],
+)
+def test_the_admin_page_reads_as_cards_on_a_phone_each_field_named(
+    client: TestClient,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    k100: FakeKuaidi100,
+    locale: str,
+    fields: list[str],
+    labels: list[str],
+    button: str,
+) -> None:
+    """Each shop's feed is a form of labelled fields, and each troubled subscription a row whose
+    cells name themselves (the card's labels on a phone), in the reader's language."""
+    _kuaidi100(client, k100, key="not-the-key")
+    _ship(client, unshipped_order(sessions, "W001"), "顺丰", "SF9001")
+    _run(runtime, NOW)
+    login(client, "admin")
+    _switch_language(client, locale)
+    page = client.get("/admin/tracking").text
+    with sessions() as s:
+        shops = s.scalar(select(func.count()).select_from(Shop))
+    assert re.findall(r'<span class="field-name">([^<]*)</span>', page) == fields * int(shops or 0)
+    assert re.findall(r'data-label="([^"]*)"', page) == labels
+    assert re.findall(r'<li class="state-count( state-count-bad)?"><span>', page) == [
+        "",
+        "",
+        "",
+        "",
+        " state-count-bad",
+        "",
+    ]
+    assert f'<button type="submit" class="btn btn-small">{button}</button>' in page
 
 
 def test_a_row_leased_by_a_worker_that_died_is_sent_once_the_lease_ends(

@@ -385,6 +385,9 @@ def test_a_douyin_export_keeps_only_the_last_four_digits_of_the_masked_phone(
     summary = run(sessions, path, source="douyin", shop="dy-1")
     assert (summary.inserted, summary.rejected, summary.phones_without_tail) == (3, 0, 1)
     assert summary.lines()[-1] == (
+        "注意：1 单的买家手机号末尾不足 4 位数字（被打码或位数不够），已导入但不记手机尾号"
+    )
+    assert summary.lines("en")[-1] == (
         "warning: 1 order(s) have a buyer phone without 4 trailing digits (masked or short), "
         "kept without a phone tail"
     )

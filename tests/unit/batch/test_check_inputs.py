@@ -121,3 +121,27 @@ def test_the_cli_reads_an_operators_profile_from_lanshou_rules_dir(
     assert fast_run.exit_code == 0, fast_run.output
     assert json.loads(fast_run.output)["summary"]["violations"]["ship_timeout"] == 1
     assert json.loads(builtin_run.output)["summary"]["violations"]["ship_timeout"] == 0
+
+
+def test_the_check_command_speaks_lang_else_the_default_locale_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_id,shop_id,paid_at,amount,shipped_at,buyer_phone\n"
+        "A1,s1,2026-03-02 10:00,50.00,2026-03-03 08:00,12\n",
+        "utf-8",
+    )
+    args = ["check", "--orders", str(orders), "--now", "2026-03-10T00:00:00+08:00"]
+    monkeypatch.delenv("LANSHOU_DEFAULT_LOCALE", raising=False)
+    zh = CliRunner().invoke(app, args)
+    en = CliRunner().invoke(app, [*args, "--lang", "en"])
+    monkeypatch.setenv("LANSHOU_DEFAULT_LOCALE", "en")
+    by_setting = CliRunner().invoke(app, args)
+    assert zh.exit_code == en.exit_code == by_setting.exit_code == 0, zh.output
+    assert zh.stdout.splitlines()[2:4] == ["  发货超时  0", "  揽收超时  1"]
+    assert zh.stdout.splitlines()[5] == (
+        "注意：1 单的买家手机号末尾不足 4 位数字（被打码或位数不够），已导入但不记手机尾号"
+    )
+    assert en.stdout.splitlines()[2:4] == ["  Late shipment   0", "  Pickup timeout  1"]
+    assert by_setting.stdout == en.stdout

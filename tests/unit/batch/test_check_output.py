@@ -18,8 +18,10 @@ from lanshou.batch import output
 from lanshou.batch.check import run_check
 from lanshou.batch.cli import check_command
 from lanshou.batch.output import _iso_local
-from lanshou.batch.table import render_table
+from lanshou.batch.result import CheckResult
+from lanshou.batch.table import display_width, render_table
 from lanshou.domain.rules import load_profile
+from lanshou.imports import ImportSummary
 from lanshou.imports.shipments_table import export_reader
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -280,22 +282,123 @@ def test_an_unwritable_output_file_is_an_input_error(
     assert not path.exists()
 
 
-def test_the_table_shows_the_first_violations_and_counts_the_rest(
-    files: tuple[Path, Path],
-) -> None:
-    result = run_check(
+def _result(files: tuple[Path, Path]) -> CheckResult:
+    return run_check(
         load_profile("douyin"),
         export_reader("generic", files[0], tracking=files[1]),
         dt.datetime.fromisoformat(NOW),
     )
-    with result:
+
+
+def test_the_table_shows_the_first_violations_and_counts_the_rest(
+    files: tuple[Path, Path],
+) -> None:
+    with _result(files) as result:
         table = render_table(result, "en", limit=1)
     assert table.splitlines()[-3:] == [
-        "order                 rule                  deadline              comp.                 "
-        "fine                  refund              ",
-        "A1                    pickup_timeout        2026-03-04 09:00      3.00                  "
-        "10.00                 0.00                ",
+        "order  rule            deadline          comp.   fine  refund",
+        "A1     Pickup timeout  2026-03-04 09:00   3.00  10.00    0.00",
         "… 2 more",
+    ]
+
+
+def test_the_table_names_rules_in_chinese_and_aligns_by_display_width(
+    files: tuple[Path, Path],
+) -> None:
+    with _result(files) as result:
+        table = render_table(result, "zh-CN")
+    # 订单 and 揽收超时 take two columns a character, as a terminal draws them.
+    assert table.splitlines() == [
+        "规则: douyin    评估时间: 2026-03-10 00:00 +0800",
+        "包裹: 4    已评估: 4    未到期: 0",
+        "  发货超时  1",
+        "  揽收超时  2",
+        "赔付合计: 9.00    罚款合计: 30.00    自动退款合计: 9.00",
+        "订单  规则      截止              赔付   罚款  自动退款",
+        "A1    揽收超时  2026-03-04 09:00  3.00  10.00      0.00",
+        "A2    发货超时  2026-03-04 10:00  3.00  10.00      0.00",
+        'B,"7  揽收超时  2026-03-06 08:30  3.00  10.00      9.00',
+    ]
+
+
+def test_the_table_in_english_names_rules_in_english(files: tuple[Path, Path]) -> None:
+    with _result(files) as result:
+        table = render_table(result, "en")
+    assert table.splitlines()[2:4] == ["  Late shipment   1", "  Pickup timeout  2"]
+    assert "pickup_timeout" not in table and "ship_timeout" not in table
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [("A1", 2), ("揽收超时", 8), ("店铺一 s2", 9), ("ｆｕｌｌ", 8), ("e\u0301", 1), ("", 0)],
+)
+def test_display_width_counts_wide_characters_twice(text: str, width: int) -> None:
+    assert display_width(text) == width
+
+
+def test_a_long_order_number_is_cut_by_display_width(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_id,shop_id,paid_at,amount,shipped_at\n订单号码一二三四五六七八九十,s1,"
+        "2026-03-02 10:00,50.00,2026-03-03 08:00\n",
+        "utf-8",
+    )
+    out = io.StringIO()
+    reader = export_reader("generic", orders)
+    assert check_command("douyin", reader, NOW, False, "zh-CN", out, io.StringIO()) == 0
+    assert out.getvalue().splitlines()[-2:] == [
+        "订单" + " " * 17 + "规则      截止              赔付   罚款  自动退款",
+        "订单号码一二三四五…  揽收超时  2026-03-04 08:00  3.00  10.00     50.00",
+    ]
+
+
+def _with_phones(tmp_path: Path) -> Path:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_id,shop_id,paid_at,amount,shipped_at,buyer_phone\n"
+        "A1,s1,2026-03-02 10:00,50.00,2026-03-03 08:00,138****12\n"
+        "A2,s1,2026-03-02 10:00,50.00,2026-03-03 08:00,138****1234\n",
+        "utf-8",
+    )
+    return orders
+
+
+@pytest.mark.parametrize(
+    ("lang", "warning"),
+    [
+        (
+            "zh-CN",
+            "注意：1 单的买家手机号末尾不足 4 位数字（被打码或位数不够），已导入但不记手机尾号",
+        ),
+        (
+            "en",
+            "warning: 1 order(s) have a buyer phone without 4 trailing digits (masked or short), "
+            "kept without a phone tail",
+        ),
+    ],
+)
+@pytest.mark.parametrize("fast", [True, False])
+def test_check_warns_of_a_phone_without_its_tail_as_import_does(
+    tmp_path: Path, lang: str, warning: str, fast: bool
+) -> None:
+    read = ImportSummary("generic")
+    reader = export_reader("generic", _with_phones(tmp_path), fast=fast, summary=read)
+    out, err = io.StringIO(), io.StringIO()
+    rc = check_command("douyin", reader, NOW, False, lang, out, err, notes=read.warnings)
+    assert rc == 0
+    assert out.getvalue().splitlines()[5] == warning  # under the summary
+    assert err.getvalue() == ""
+
+
+def test_with_json_the_phone_warning_goes_to_the_error_stream(tmp_path: Path) -> None:
+    read = ImportSummary("generic")
+    reader = export_reader("generic", _with_phones(tmp_path), summary=read)
+    out, err = io.StringIO(), io.StringIO()
+    assert check_command("douyin", reader, NOW, True, "en", out, err, notes=read.warnings) == 0
+    assert json.loads(out.getvalue())["summary"]["shipments"] == 2
+    assert err.getvalue().splitlines() == [
+        "warning: 1 order(s) have a buyer phone without 4 trailing digits (masked or short), "
+        "kept without a phone tail"
     ]
 
 

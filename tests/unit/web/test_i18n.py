@@ -10,6 +10,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 import lanshou
+from lanshou.appeals import STATE_LABELS
 from lanshou.i18n import LOCALES, normalize_locale, read_catalogue, translate
 from lanshou.i18n.format import capture_time, local_time, money, time_left
 from lanshou.i18n.labels import SHIPMENT_STATUS, label
@@ -60,6 +61,14 @@ def test_roles_have_their_ui_words() -> None:
         label("zh_CN", "role", r)
         for r in ("merchant_owner", "merchant_staff", "cs_agent", "reviewer", "admin")
     ] == ["商家(店主)", "商家员工", "客服", "审核员", "管理员"]
+
+
+def test_a_withdrawn_appeal_and_a_withdrawn_violation_read_differently() -> None:
+    # The merchant took the appeal back / the facts changed and it was not late after all.
+    appeal = [translate(loc, STATE_LABELS["withdrawn"]) for loc in ("zh_CN", "en")]
+    violation = [label(loc, "violation_state", "withdrawn") for loc in ("zh_CN", "en")]
+    assert appeal == ["已撤回", "Withdrawn"]
+    assert violation == ["已撤销判定", "Ruling withdrawn"]
 
 
 def test_unknown_codes_are_shown_as_they_are() -> None:

@@ -7,8 +7,15 @@ from typing import Any
 
 import typer
 
-from lanshou.entrypoints.cli.common import parse_now, runtime, terminal_progress
+from lanshou.entrypoints.cli.common import (
+    LANG_HELP,
+    cli_locale,
+    parse_now,
+    runtime,
+    terminal_progress,
+)
 from lanshou.errors import InvalidInput
+from lanshou.i18n import N_, translate
 
 app = typer.Typer(help="Load exports into the database.", no_args_is_help=True)
 
@@ -19,21 +26,36 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="import")
 
 
-def progress_bar() -> tuple[Any, Any]:
+# The importers' passes: the first reads the dates to learn their order, the second imports.
+PHASES = {"scan": N_("Checking dates"), "import": N_("Importing")}
+
+
+def progress_text(locale: str, phase: str, rows: int) -> str:
+    """The bar's description: the pass in words and the rows read so far."""
+    name = PHASES.get(phase)
+    return translate(
+        locale,
+        N_("%(phase)s · %(rows)s rows"),
+        phase=translate(locale, name) if name else phase,
+        rows=rows,
+    )
+
+
+def progress_bar(locale: str) -> tuple[Any, Any]:
     """A rich bar of bytes read (scan + import passes) when stderr is a terminal."""
     from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
 
     bar = terminal_progress(BarColumn(), DownloadColumn(), TimeRemainingColumn())
     if bar is None:
         return None, None
-    task = bar.add_task("reading", total=None)
+    task = bar.add_task(translate(locale, N_("Reading")), total=None)
 
     def update(p: Any) -> None:
         bar.update(
             task,
             total=p.bytes_total,
             completed=p.bytes_done,
-            description=f"{p.phase} · {p.rows_read} rows",
+            description=progress_text(locale, p.phase, p.rows_read),
         )
 
     return bar, update
@@ -49,6 +71,7 @@ def orders(
     profile: str | None = typer.Option(None, help="rule profile (and platform) of new shops"),
     items: Path | None = typer.Option(None, help="olist: the order items file"),
     now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
+    lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
     """Import orders idempotently; bad rows go to FILE.rejects.csv, good rows are kept."""
     from lanshou.imports import import_orders
@@ -56,7 +79,8 @@ def orders(
     if date_order is not None and date_order not in DATE_ORDERS:
         raise InvalidInput(f"--date-order must be one of {', '.join(DATE_ORDERS)}")
     rt = runtime()
-    bar, update = progress_bar()
+    locale = cli_locale(lang, rt.settings.default_locale)
+    bar, update = progress_bar(locale)
     try:
         if bar is not None:
             bar.start()
@@ -76,4 +100,4 @@ def orders(
     finally:
         if bar is not None:
             bar.stop()
-    typer.echo("\n".join(summary.lines()))
+    typer.echo("\n".join(summary.lines(locale)))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lanshou.entrypoints.cli.common import parse_now, runtime
+from lanshou.entrypoints.cli.common import LANG_HELP, cli_locale, parse_now, runtime
 
 if TYPE_CHECKING:
     from lanshou.domain.rules import Exemption
@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         ),
         now: str | None = typer.Option(None, help="evaluate as of this ISO 8601 time"),
         as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
-        lang: str = typer.Option("zh_CN", help="zh_CN or en for the table"),
+        lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
         out: Path | None = typer.Option(
             None, "--out", help="also write the violations to a .jsonl, .csv, .parquet or .xlsx"
         ),
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         from lanshou.batch import check_command
         from lanshou.entrypoints.cli.imports import DATE_ORDERS
         from lanshou.errors import InvalidInput
-        from lanshou.imports import export_reader
+        from lanshou.imports import ImportSummary, export_reader
         from lanshou.settings import load_settings
 
         if date_order is not None and date_order not in DATE_ORDERS:
@@ -62,20 +62,23 @@ def register(app: typer.Typer) -> None:
             mapping=mapping,
             shop=shop,
             date_order=date_order,  # type: ignore[arg-type]
+            summary=(read := ImportSummary(source)),
         )
-        # LANSHOU_RULES_DIR as the database path reads it; check opens no database, so the
-        # secret key that production settings insist on is not asked for.
-        rules_dir = load_settings(env="dev").rules_dir
+        # LANSHOU_RULES_DIR and the language as the database path reads them; check opens no
+        # database, so the secret key that production settings insist on is not asked for.
+        settings = load_settings(env="dev")
+        rules_dir = settings.rules_dir
         code = check_command(
             profile,
             reader,
             now,
             as_json,
-            lang,
+            cli_locale(lang, settings.default_locale),
             rules_dirs=(rules_dir,) if rules_dir else (),
             exemptions=lambda: _exemptions(exemptions),
             out_file=out,
             limit=limit,
+            notes=read.warnings,
         )
         raise typer.Exit(code)
 

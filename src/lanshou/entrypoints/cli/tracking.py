@@ -51,7 +51,7 @@ def register_tracking(import_app: typer.Typer) -> None:
         rt = runtime()
         locale = cli_locale(lang, rt.settings.default_locale)
         at = parse_now(now, rt.clock.now())
-        bar, update = progress_bar()
+        bar, update = progress_bar(locale)
         try:
             if bar is not None:
                 bar.start()
