@@ -708,8 +708,8 @@ def validation_cost(body: bytes) -> float:
 
 # Where an event's time goes: these functions are wrapped with timers for one in-process run.
 PHASES = (
-    ("lanshou.imports.scans", "_event", "file row → event (parse, validate)"),
-    ("lanshou.imports.tracking", "tracking_updates", "carrier, normalised update"),
+    ("lanshou.imports.scans", "scan_from_row", "file row → event (parse, validate)"),
+    ("lanshou.imports.tracking", "inbox_scans", "carrier, inbox scan (dedup key)"),
     ("lanshou.enforcement.tracking", "_shipments_by_waybill", "shipments of the batch's waybills"),
     ("lanshou.enforcement.tracking", "_insert_new", "dedup insert of the new events"),
     ("lanshou.enforcement.tracking", "_refresh_with", "shipment status / pickup / last event"),
@@ -767,8 +767,8 @@ def phase_budget(backend: str, scenario: Scenario, csv_path: Path) -> list[str]:
         for k, v in sorted(spent.items(), key=lambda kv: -kv[1])
     ]
     inner = (
-        "_event",
-        "tracking_updates",
+        "scan_from_row",
+        "inbox_scans",
         "_shipments_by_waybill",
         "_insert_new",
         "_refresh_with",
