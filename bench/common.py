@@ -112,10 +112,16 @@ def git_head() -> str:
         return "unknown"
 
 
+def _scratch_name(name: str) -> str:
+    """`name` with LANSHOU_BENCH_DB_SUFFIX, so two benches can run side by side."""
+    return name + os.environ.get("LANSHOU_BENCH_DB_SUFFIX", "")
+
+
 def pg_scratch(name: str) -> str:
     """Create (or recreate) database `name` next to PG_URL's; returns its URL."""
     from sqlalchemy import create_engine, make_url, text
 
+    name = _scratch_name(name)
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -127,6 +133,7 @@ def pg_scratch(name: str) -> str:
 def pg_drop(name: str) -> None:
     from sqlalchemy import create_engine, text
 
+    name = _scratch_name(name)
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

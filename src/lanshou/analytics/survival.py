@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from holidays import country_holidays
-from holidays.holiday_base import HolidayBase
+if TYPE_CHECKING:
+    from holidays.holiday_base import HolidayBase
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOUR_BANDS = (0, 9, 14, 18)  # 00–09, 09–14, 14–18, 18–24 local time
@@ -79,6 +79,10 @@ def _day_type(day: date) -> str:
 
 @lru_cache(maxsize=32)
 def _china_holidays(year: int) -> HolidayBase:
+    # Imported on first use: the library loads every country it knows (0.4 s of CPU), which
+    # commands that import this module on the way and never predict (import tracking) skip.
+    from holidays import country_holidays
+
     return country_holidays("CN", years=year)
 
 

@@ -26,6 +26,7 @@ from lanshou.enforcement.explain import explain
 from lanshou.enforcement.facts import load_facts
 from lanshou.enforcement.inbox import (
     DrainResult,
+    accept_scans,
     accept_updates,
     drain_inbox,
     judge_in_full,
@@ -46,6 +47,7 @@ __all__ = [
     "ReceiptView",
     "RulesContext",
     "SweepResult",
+    "accept_scans",
     "accept_updates",
     "approved_exemptions",
     "assumption_lines",

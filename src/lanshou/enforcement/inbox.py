@@ -25,12 +25,13 @@ folded again, each alone, before the batches: one that fails again waits longer.
 
 from __future__ import annotations
 
+import json
 import logging
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, literal, select, update
@@ -38,7 +39,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from lanshou.adapters.db.bulk import among, insert_many, read
+from lanshou.adapters.db.bulk import among, read, write_rows
 from lanshou.adapters.db.dialect import (
     LockKey,
     advisory_xact_locks,
@@ -54,7 +55,7 @@ from lanshou.adapters.db.models import (
     Shipment,
     TrackingReceipt,
 )
-from lanshou.domain.tracking import TrackingUpdate
+from lanshou.domain.tracking import InboxScan, TrackingUpdate, inbox_scan
 from lanshou.enforcement.dead_letters import describe_error, due_for_retry, recovered, set_aside
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.tracking import RecordResult, record_events
@@ -81,36 +82,60 @@ def accept_updates(
 ) -> Accepted:
     """Append the records to the inbox under a new receipt (one bulk write; the caller
     commits). Duplicates are kept: the fold stores each scan once whatever delivered it."""
+    scans = [
+        inbox_scan(
+            carrier_code=u.carrier_code,
+            waybill_no=u.waybill_no,
+            status=u.status,
+            event_time=u.event_time,
+            source=u.source,
+            location=u.location,
+            description=u.description,
+            raw_json=None if u.raw is None else _encode_raw(u.raw),
+        )
+        for u in updates
+    ]
+    return accept_scans(session, scans, now, source=source, unknown_carriers=unknown_carriers)
+
+
+def accept_scans(
+    session: Session,
+    scans: Sequence[InboxScan],
+    now: datetime,
+    *,
+    source: str,
+    unknown_carriers: int = 0,
+) -> Accepted:
+    """:func:`accept_updates` for scans already in the inbox's shape
+    (:func:`~lanshou.domain.tracking.inbox_scan`): the receipt, then the rows straight from
+    the tuples, with the raw records' JSON text as it is (COPY on PostgreSQL)."""
     receipt = TrackingReceipt(
         source=source,
         received_at=now,
-        accepted=len(updates),
+        accepted=len(scans),
         unknown_carriers=unknown_carriers,
         judged=0,
         stored=0,
         unmatched=0,
-        judged_at=now if not updates else None,
+        judged_at=now if not scans else None,
     )
     session.add(receipt)
     session.flush()
-    rows = [
-        {
-            "receipt_id": receipt.id,
-            "carrier_code": u.carrier_code,
-            "waybill_no": u.waybill_no,
-            "status": u.status,
-            "event_time": u.event_time.astimezone(UTC),
-            "location": u.location,
-            "description": u.description,
-            "source": u.source,
-            "dedup_key": u.dedup_key,
-            "raw": u.raw,
-            "received_at": now,
-        }
-        for u in updates
-    ]
-    insert_many(session.connection(), cast(Table, InboxRecord.__table__), rows)
-    return Accepted(receipt.id, len(updates))
+    if scans:
+        conn = session.connection()
+        rid = receipt.id
+        # The scan's fields in the order of _ACCEPTED, the receipt's id and time around them.
+        rows = [(rid, *scan, now) for scan in scans]
+        write_rows(conn, cast(Table, InboxRecord.__table__), _ACCEPTED, rows, ready={"raw"})
+    return Accepted(receipt.id, len(scans))
+
+
+_ACCEPTED = (
+    "receipt_id",
+    *(("raw" if f == "raw_json" else f) for f in InboxScan._fields),
+    "received_at",
+)
+_encode_raw = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def waybill_lock(waybill_no: str) -> int:

@@ -14,11 +14,13 @@ are read by :func:`lanshou.imports.import_tracking`, which accepts them the same
 - :mod:`.douyin_route`: the 抖店 route callbacks (``/logistics/registerPackageRoute``), read
   and accepted like any feed (``douyin`` integrations; their registrations are sent by
   :mod:`lanshou.platforms.routes` through the same subscription queue);
+- :mod:`.batch_json`: the generic JSON batch's events with each one's own text (its raw record);
 - :mod:`.errors`: what a feed can refuse.
 """
 
 from lanshou.domain.tracking import PlainEvent
 from lanshou.feeds import douyin_route, kdniao, kuaidi100  # modules used as namespaces
+from lanshou.feeds.batch_json import event_records
 from lanshou.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
 from lanshou.feeds.ingest import (
     IngestSummary,
@@ -59,6 +61,7 @@ __all__ = [
     "configure_shop_feed",
     "create_integration",
     "douyin_route",
+    "event_records",
     "ingest_douyin_route",
     "ingest_events",
     "ingest_kdniao",

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from lanshou import audit
 from lanshou.adapters.db.models import Carrier, Shipment
 from lanshou.domain.tracking import PlainEvent, TrackingUpdate
-from lanshou.enforcement import accept_updates, judge_in_full, lock_waybills
+from lanshou.enforcement import accept_scans, accept_updates, judge_in_full, lock_waybills
 from lanshou.feeds import douyin_route, kdniao, kuaidi100
 from lanshou.feeds.integrations import find_signer
 from lanshou.feeds.subscriptions import apply_kuaidi100_push
-from lanshou.orders import CarrierResolver, carrier_row, tracking_updates
+from lanshou.orders import CarrierResolver, carrier_row, inbox_scans
 
 log = logging.getLogger("lanshou.feeds")
 
@@ -256,5 +256,13 @@ def ingest_events(
     """The generic JSON batch: resolve carriers, accept into the inbox (files of scans take
     the same steps in :func:`lanshou.imports.import_tracking`)."""
     unknown: Counter[str] = Counter()
-    updates = tracking_updates(events, CarrierResolver.load(session), source, unknown)
-    return accept(session, updates, now, source, unknown)
+    scans = inbox_scans(events, CarrierResolver.load(session), source, unknown)
+    accepted = accept_scans(
+        session, scans, now, source=source, unknown_carriers=sum(unknown.values())
+    )
+    return IngestSummary(
+        receipt_ids=[accepted.receipt_id],
+        received=accepted.accepted,
+        unknown_carriers=sum(unknown.values()),
+        unknown_carrier_names=sorted(unknown),
+    )

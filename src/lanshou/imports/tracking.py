@@ -5,7 +5,7 @@ reader ``lanshou check`` uses for its tracking file): CSV in UTF-8, with a BOM o
 GBK/GB18030, or XLSX; every time shape and offset form :mod:`~lanshou.imports.dates` accepts,
 naive times in `tz`; waybills normalised; refused rows in ``FILE.rejects.csv`` with their row
 number and column while the good rows are kept. Each chunk's scans are resolved to carriers
-(:func:`~lanshou.orders.tracking_updates`, the feeds' alias table) and accepted under one
+(:func:`~lanshou.orders.inbox_scans`, the feeds' alias table) and accepted under one
 receipt in one transaction, the path every feed takes (:mod:`lanshou.enforcement.inbox`), so a
 million-row file holds no huge transaction and keeps the chunks already stored if a later one
 fails.
@@ -21,12 +21,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.engine import unit_of_work
-from lanshou.enforcement import RulesContext, accept_updates, drain_inbox
+from lanshou.enforcement import RulesContext, accept_scans, drain_inbox
 from lanshou.errors import InvalidInput
 from lanshou.imports.dates import DateOrder
 from lanshou.imports.run import CHUNK, ImportSummary, ProgressFn, ReadRun
 from lanshou.imports.scans import scan_chunks
-from lanshou.orders import CarrierResolver, tracking_updates
+from lanshou.orders import CarrierResolver, inbox_scans
 
 __all__ = ["SOURCE", "TrackingImportSummary", "import_tracking"]
 
@@ -70,9 +70,9 @@ def import_tracking(
             # Loaded once the file has proved readable; the table does not change meanwhile.
             carriers = carriers or CarrierResolver.load(session)
             unknown: Counter[str] = Counter()
-            updates = tracking_updates(events, carriers, SOURCE, unknown)
-            accepted = accept_updates(
-                session, updates, now, source=SOURCE, unknown_carriers=sum(unknown.values())
+            scans = inbox_scans(events, carriers, SOURCE, unknown)
+            accepted = accept_scans(
+                session, scans, now, source=SOURCE, unknown_carriers=sum(unknown.values())
             )
         out.receipt_ids.append(accepted.receipt_id)
         out.accepted += accepted.accepted

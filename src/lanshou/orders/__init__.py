@@ -12,7 +12,7 @@ from lanshou.orders.listing import (
     list_orders,
     status_counts,
 )
-from lanshou.orders.scan_updates import tracking_updates
+from lanshou.orders.scan_updates import inbox_scans, tracking_updates
 from lanshou.orders.search import SearchHit, search_orders
 from lanshou.orders.shipping import OrderRef, mark_shipped
 from lanshou.orders.tracking_queue import queue_tracking_subscriptions
@@ -29,6 +29,7 @@ __all__ = [
     "contacts_for_order",
     "filter_options",
     "get_order",
+    "inbox_scans",
     "list_orders",
     "mark_shipped",
     "queue_tracking_subscriptions",

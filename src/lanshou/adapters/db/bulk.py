@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVarTuple, cast
 
@@ -106,6 +106,33 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Values]) -> None:
         return
     columns = list(rows[0])
     write_tuples(conn, table, columns, _tuples(rows, columns, _converters(conn, table, columns)))
+
+
+def write_rows(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    ready: Collection[str] = (),
+) -> None:
+    """Insert rows given as tuples of Python values in the order of ``columns``: converted
+    column by column by the columns' types, except the ``ready`` columns, whose values are
+    already what the driver takes (a JSON column's text, say), then :func:`write_tuples`."""
+    if not rows:
+        return
+    converters = _converters(conn, table, columns)
+    out: list[Any] = []
+    for at, (c, f) in enumerate(zip(columns, converters, strict=True)):
+        values = [r[at] for r in rows]
+        if f is not None and c not in ready:
+            first = values[0]
+            if all(v is first for v in values):
+                values = [None if first is None else f(first)] * len(values)
+            else:
+                values = [None if v is None else f(v) for v in values]
+        out.append(values)
+    write_tuples(conn, table, columns, list(zip(*out, strict=True)))
 
 
 def write_tuples(
@@ -323,5 +350,6 @@ __all__ = [
     "page_cache",
     "read",
     "update_many",
+    "write_rows",
     "write_tuples",
 ]

@@ -25,13 +25,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
 import yaml
-from holidays.countries.china import China
 
 from lanshou.domain.rules.errors import CalendarError
+
+if TYPE_CHECKING:
+    import holidays
+
+
+def China(*, observed: bool = True) -> holidays.HolidayBase:
+    """The library's China calendar, imported on first use: loading ``holidays`` loads every
+    country it knows (0.4 s of CPU), which commands that never judge a deadline (``import
+    tracking``) do not pay at start-up."""
+    from holidays.countries.china import China as ChinaHolidays
+
+    return ChinaHolidays(observed=observed)
+
 
 __all__ = [
     "EPOCH",

@@ -8,7 +8,6 @@ in the aggregator's own format, success or not; any non-success makes the aggreg
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -47,6 +46,7 @@ from lanshou.feeds import (
     PlainEvent,
     SignatureInvalid,
     create_integration,
+    event_records,
     ingest_events,
     ingest_kdniao,
     ingest_kuaidi100,
@@ -231,8 +231,8 @@ async def tracking_events(
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from exc
-    # The raw record is each event object as the integration sent it (valid, so a dict).
-    raws = json.loads(body)["events"]
+    # The raw record is each event object as the integration sent it (valid, so a dict), kept
+    # as the body's own text of it: stored as it is, not encoded again.
     events = [
         PlainEvent(
             carrier=e.carrier,
@@ -242,8 +242,9 @@ async def tracking_events(
             location=e.location,
             description=e.description,
             raw=raw,
+            raw_json=raw_json,
         )
-        for e, raw in zip(batch.events, raws, strict=True)
+        for e, (raw, raw_json) in zip(batch.events, event_records(body), strict=True)
     ]
     now = runtime.clock.now()
     summary = await _in_transaction(runtime, lambda s: ingest_events(s, events, now))

@@ -1,0 +1,77 @@
+"""The event objects of a JSON batch (``{"events": [...]}``) with each one's own text.
+
+The inbox keeps every record as the integration sent it (``raw``). Parsing the body and encoding
+each object again costs more per event than storing it; the text of the object is already in
+the body. :func:`event_records` reads the body once with the standard library's scanner (the C
+one ``json.loads`` uses) and slices each element of ``events`` out of it: the text parses to
+exactly the object returned beside it.
+
+Only for a body the batch schema has already accepted (valid JSON, an object with an
+``events`` array of objects); anything else raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = ["event_records"]
+
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(text: str, at: int) -> int:
+    match = _SPACE.match(text, at)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
+
+
+def _expect(text: str, at: int, char: str) -> int:
+    if text[at : at + 1] != char:
+        raise ValueError(f"expected {char!r} at {at}")
+    return at + 1
+
+
+def _events(text: str, at: int) -> tuple[list[tuple[dict[str, Any], str]], int]:
+    """The array starting at ``at``: each element with its text, and where the array ends."""
+    out: list[tuple[dict[str, Any], str]] = []
+    at = _skip(text, _expect(text, at, "["))
+    if text[at : at + 1] == "]":
+        return out, at + 1
+    while True:
+        value, end = _scan(text, at)
+        if not isinstance(value, dict):
+            raise ValueError(f"an event at {at} is not an object")
+        out.append((value, text[at:end]))
+        at = _skip(text, end)
+        if text[at : at + 1] == "]":
+            return out, at + 1
+        at = _skip(text, _expect(text, at, ","))
+
+
+def event_records(body: bytes | str) -> list[tuple[dict[str, Any], str]]:
+    """Each element of the body's ``events`` with its JSON text as the body spells it (of the
+    last ``events`` key, as ``json.loads`` would keep)."""
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    records: list[tuple[dict[str, Any], str]] | None = None
+    try:
+        at = _skip(text, _expect(text, _skip(text, 0), "{"))
+        if text[at : at + 1] != "}":
+            while True:
+                key, at = _scan(text, at)
+                at = _skip(text, _expect(text, _skip(text, at), ":"))
+                if key == "events":
+                    records, at = _events(text, at)
+                else:
+                    _, at = _scan(text, at)
+                at = _skip(text, at)
+                if text[at : at + 1] == "}":
+                    break
+                at = _skip(text, _expect(text, at, ","))
+    except StopIteration as exc:  # the scanner's way of saying "no value here"
+        raise ValueError(f"malformed JSON at {exc.value}") from None
+    if records is None:
+        raise ValueError("the body has no events")
+    return records
