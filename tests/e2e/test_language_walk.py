@@ -150,6 +150,14 @@ def money_findings(text: str) -> Iterator[str]:
     yield from (f"points as money {m}" for m in POINTS_AS_MONEY.findall(text))
 
 
+# An HTTP status in brackets ("当前无法执行（409）", "rejected (415)"): say what happened instead.
+HTTP_STATUS = re.compile(r"[(（]\s*[45]\d\d(?:\s+[A-Za-z][A-Za-z ]*)?\s*[)）]")
+
+
+def status_findings(text: str) -> Iterator[str]:
+    yield from (f"HTTP status {m}" for m in HTTP_STATUS.findall(text))
+
+
 def chinese_findings(text: str, usernames: list[str]) -> Iterator[str]:
     for name in usernames:  # login names are names: "reviewer" may be one
         text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text)
@@ -331,6 +339,7 @@ def walk_role(
                 text = page.evaluate(READ, NOT_READ)
                 found = (
                     money_findings(text),
+                    status_findings(text),
                     (
                         chinese_findings(text, names.usernames)
                         if locale == "zh_CN"
