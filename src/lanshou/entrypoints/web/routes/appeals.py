@@ -104,7 +104,7 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
     if isinstance(exc, PayloadTooLarge):
         return translate(
             locale,
-            "The file %(name)s is too large (413): at most %(mb)s MB.",
+            "The file %(name)s is too large: each file may be at most %(mb)s MB.",
             name=filename or "?",
             mb=int(d.get("limit", 0)) // (1024 * 1024),  # type: ignore[call-overload]
         )
