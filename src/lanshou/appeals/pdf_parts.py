@@ -53,7 +53,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CELL_PADDING = 12  # points: a table cell's left and right padding together
 
 
-def _cell(value: object, width: float) -> Flowable:
+def table_cell(value: object, width: float) -> Flowable:
     """A table cell's paragraph: CJK wrapping (anywhere) for Chinese and for a word longer
     than the cell, so nothing overflows; otherwise English breaks between words only."""
     if isinstance(value, Flowable):
@@ -68,7 +68,7 @@ def _cell(value: object, width: float) -> Flowable:
 
 
 def table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
-    cells = [[_cell(c, w) for c, w in zip(row, widths, strict=False)] for row in rows]
+    cells = [[table_cell(c, w) for c, w in zip(row, widths, strict=False)] for row in rows]
     t = Table(cells, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     style = [
         CELL_FONT,
