@@ -25,6 +25,7 @@ import pytest
 
 from lanshou.appeals.wording import ACTION_LABELS, REASON_CODES, STATE_LABELS
 from lanshou.entrypoints.web.router import build_web_router
+from lanshou.entrypoints.web.routes.complaints import COMPLAINT_STATES
 from lanshou.i18n import read_catalogue
 from lanshou.i18n.labels import KINDS
 from tests.e2e.conftest import LiveServer, log_in
@@ -84,6 +85,7 @@ SNAKE = re.compile(r"(?<![\w./@:-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w-])")
 # The logo: the product's name, 揽, on a line of its own (the brand, not a word to translate).
 BRAND = re.compile(r"^揽$", re.MULTILINE)
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+CJK_PUNCTUATION = re.compile(r"[\u3001\u3002\u300c\u300d\uff08\uff09\uff0c\uff1a\uff1b]")
 # A piece of text between Han characters, CJK punctuation, tabs and line breaks.
 SEGMENTS = re.compile(r"[^\u3000-\u303f\u3400-\u9fff\uf900-\uffef\t\n]+")
 PARAM = re.compile(r"%\((\w+)\)[sd]|%\((\w+)\)0?\d*d")
@@ -91,7 +93,7 @@ PARAM = re.compile(r"%\((\w+)\)[sd]|%\((\w+)\)0?\d*d")
 
 def _code_words() -> set[str]:
     """Codes people must never read raw in Chinese (those with ``_`` are caught as snake_case)."""
-    tables = [*KINDS.values(), REASON_CODES, STATE_LABELS, ACTION_LABELS]
+    tables = [*KINDS.values(), REASON_CODES, STATE_LABELS, ACTION_LABELS, COMPLAINT_STATES]
     return {code for table in tables for code in table if "_" not in code}
 
 
@@ -150,6 +152,14 @@ def money_findings(text: str) -> Iterator[str]:
     yield from (f"points as money {m}" for m in POINTS_AS_MONEY.findall(text))
 
 
+# An HTTP status in brackets ("当前无法执行（409）", "rejected (415)"): say what happened instead.
+HTTP_STATUS = re.compile(r"[(（]\s*[45]\d\d(?:\s+[A-Za-z][A-Za-z ]*)?\s*[)）]")
+
+
+def status_findings(text: str) -> Iterator[str]:
+    yield from (f"HTTP status {m}" for m in HTTP_STATUS.findall(text))
+
+
 def chinese_findings(text: str, usernames: list[str]) -> Iterator[str]:
     for name in usernames:  # login names are names: "reviewer" may be one
         text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text)
@@ -170,6 +180,8 @@ def english_findings(text: str, proper_nouns: list[str]) -> Iterator[str]:
     for line in text.splitlines():
         if HAN.search(line):
             yield f"Han in {line.strip()[:80]}"
+        elif CJK_PUNCTUATION.search(line):  # "Claim、Withdraw": a Chinese list in English
+            yield f"Chinese punctuation in {line.strip()[:80]}"
 
 
 def _query(server: LiveServer, sql: str) -> list[tuple[Any, ...]]:
@@ -284,6 +296,20 @@ class Names:
     proper_nouns: list[str]
 
 
+def _shipment_of(item: Any) -> int:
+    form = item.locator("form.contact-form")
+    return int(str(form.locator("input[name=shipment_id]").get_attribute("value")))
+
+
+def case_shop_shipments(server: LiveServer) -> set[int]:
+    rows = _query(
+        server,
+        "select s.id from shipments s join orders o on o.id = s.order_id"
+        f" join shops p on p.id = o.shop_id where p.code = '{CASE_SHOP}'",
+    )
+    return {sid for (sid,) in rows}
+
+
 def log_a_contact(browser: Any, server: LiveServer) -> str:
     """The owner logs a call to the outlet of the board's first parcel, through the board's
     form as a person would; the demo world has no contact log of its own. Returns the order's
@@ -293,10 +319,16 @@ def log_a_contact(browser: Any, server: LiveServer) -> str:
     try:
         log_in(page, server, USERS["owner"])
         page.goto(f"{server.url}/at-risk")
-        item = page.locator("tbody.risk-item").first
+        # The first parcel of the demo users' shared shop: the owner also has a second shop,
+        # whose parcel may come first at some hours, and the staff user may not open its order.
+        ours = case_shop_shipments(server)
+        items = page.locator("tbody.risk-item").filter(has=page.locator("form.contact-form"))
+        item = next(
+            items.nth(i) for i in range(items.count()) if _shipment_of(items.nth(i)) in ours
+        )
         order = str(item.locator("a[href^='/orders/']").first.get_attribute("href"))
         form = item.locator("form.contact-form")
-        shipment = int(str(form.locator("input[name=shipment_id]").get_attribute("value")))
+        shipment = _shipment_of(item)
         form.locator("select[name=counterpart_kind]").select_option("outlet")
         form.locator("button[type=submit]").click()
         page.wait_for_load_state("load")
@@ -331,6 +363,7 @@ def walk_role(
                 text = page.evaluate(READ, NOT_READ)
                 found = (
                     money_findings(text),
+                    status_findings(text),
                     (
                         chinese_findings(text, names.usernames)
                         if locale == "zh_CN"
@@ -375,6 +408,10 @@ def test_the_checks_catch_what_they_look_for() -> None:
     nouns = ["禾木家居生活馆", "中文"]
     assert list(english_findings("揽\nShop 禾木家居生活馆\n中文 English", nouns)) == []
     assert list(english_findings("Note: 揽收超时 fine", nouns)) == ["Han in Note: 揽收超时 fine"]
+    assert list(english_findings("You can: Claim、Withdraw.", nouns)) == [
+        "Chinese punctuation in You can: Claim、Withdraw."
+    ]
+    assert list(chinese_findings("申诉状态为「dismissed」", users)) == ["code word dismissed"]
     assert list(money_findings("赔付\t¥-3.00\t-¥3.00\t¥1,344.80")) == ["money sign ¥-3.00"]
     assert list(money_findings("扣分\t¥0.00")) == ["points as money 扣分\t¥"]
     assert list(money_findings("¥0.10分")) == ["points as money ¥0.10分"]

@@ -81,7 +81,7 @@ def _check_egress(egress: EgressPolicy, kind: str, clean: dict[str, Any]) -> Non
             kind=exc.kind,
         ) from exc
     except httpx.InvalidURL as exc:
-        raise InvalidInput(f"not a valid URL: {exc}", field="config") from exc
+        raise InvalidInput(f"not a valid URL: {exc}", field="config", reason="url_invalid") from exc
 
 
 def _clean_config(kind: str, config: dict[str, Any], egress: EgressPolicy) -> dict[str, Any]:
@@ -96,17 +96,21 @@ def _clean_config(kind: str, config: dict[str, Any], egress: EgressPolicy) -> di
             or not clean["recipients"]
             or "@" not in str(clean.get("sender", ""))
         ):
-            raise InvalidInput("e-mail needs host, sender and recipients", field="config")
+            raise InvalidInput(
+                "e-mail needs host, sender and recipients", field="config", reason="email_fields"
+            )
         try:
             clean["port"] = int(clean.get("port", 25))
         except (TypeError, ValueError) as exc:
-            raise InvalidInput("port must be a number", field="config") from exc
+            raise InvalidInput("port must be a number", field="config", reason="port") from exc
         clean["starttls"] = clean.get("starttls") in (True, "1", "on", "true")
     else:
         if not str(clean.get("url", "")).startswith("https://"):
-            raise InvalidInput("the webhook URL must start with https://", field="config")
+            raise InvalidInput(
+                "the webhook URL must start with https://", field="config", reason="url_https"
+            )
         if kind == "wecom" and clean.get("msgtype", "markdown") not in ("markdown", "text"):
-            raise InvalidInput("msgtype must be markdown or text", field="config")
+            raise InvalidInput("msgtype must be markdown or text", field="config", reason="msgtype")
     _check_egress(egress, kind, clean)
     return clean
 
@@ -130,12 +134,12 @@ def create_channel(
         raise PermissionDenied("only admins and shop owners manage alert channels")
     _check_shop(session, scope, shop_id)
     if kind not in CHANNEL_KINDS:
-        raise InvalidInput(f"unknown channel kind {kind!r}", field="kind")
+        raise InvalidInput(f"unknown channel kind {kind!r}", field="kind", reason="kind")
     name = name.strip()
     if not name or len(name) > 128:
-        raise InvalidInput("name must be 1 to 128 characters", field="name")
+        raise InvalidInput("name must be 1 to 128 characters", field="name", reason="name")
     if kind == "webhook" and not secret:
-        raise InvalidInput("a signed webhook needs a secret", field="secret")
+        raise InvalidInput("a signed webhook needs a secret", field="secret", reason="secret")
     clean = _clean_config(kind, config, egress or EgressPolicy())
     row = AlertChannel(
         shop_id=shop_id,

@@ -80,9 +80,8 @@ def weekly_html(
     )
     appeals = report["appeals"]
     profile = ctx.profile(_profile_of(session, shop))
-    violations = t(", ").join(
-        f"{escape(profile.rule_label(rule, locale or ''))} {n}"
-        for rule, n in report["violations"].items()
+    violations = translate(locale, ", ").join(
+        f"{profile.rule_label(rule, locale or '')} {n}" for rule, n in report["violations"].items()
     )
     title = t("%(shop)s · weekly losses %(first)s – %(last)s", shop=shop.name,
               first=period.first.isoformat(), last=period.last.isoformat())  # fmt: skip
@@ -105,7 +104,7 @@ def weekly_html(
             "pending: %(pending)s.",
             **appeals,
         )
-        + f"</p><p>{t('Violations')}: {violations or '—'}</p>"
+        + f"</p><p>{t('Violations: %(list)s', list=violations or '—')}</p>"
         f"<p style='color:#7b8794'>"
         f"{t('Net loss = compensation + fines + automatic refunds − recovered by appeal')}</p>"
         "</body></html>"

@@ -4,12 +4,14 @@ thumbnails with their capture time and hash, and hashes wrapped at fixed groups.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from PIL import Image, ImageOps
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 from reportlab.platypus import Image as PdfImage
 
@@ -24,6 +26,8 @@ H2 = ParagraphStyle(
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=11)
 # Hashes break only between their groups: plain (not CJK) wrapping breaks at spaces alone.
 HASH = ParagraphStyle("hash", parent=SMALL, wordWrap=None, textColor=colors.Color(0.3, 0.3, 0.3))
+# Words without Han characters ("System evidence") break at spaces only, when each word fits.
+SMALL_WORDS = ParagraphStyle("small_words", parent=SMALL, wordWrap=None)
 LABEL = ParagraphStyle("label", parent=BODY, textColor=colors.Color(0.35, 0.35, 0.35))
 
 THUMB_W, THUMB_H = 52 * mm, 40 * mm
@@ -45,8 +49,26 @@ def grouped_hash(digest: str, group: int = 8, per_line: int = 4) -> str:
     return "\n".join(lines)
 
 
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CELL_PADDING = 12  # points: a table cell's left and right padding together
+
+
+def table_cell(value: object, width: float) -> Flowable:
+    """A table cell's paragraph: CJK wrapping (anywhere) for Chinese and for a word longer
+    than the cell, so nothing overflows; otherwise English breaks between words only."""
+    if isinstance(value, Flowable):
+        return value
+    text = str(value) if value not in (None, "") else "—"
+    room = width - _CELL_PADDING
+    if not _HAN.search(text) and all(
+        stringWidth(word, FONT, SMALL.fontSize) <= room for word in text.split()
+    ):
+        return p(value, SMALL_WORDS)
+    return p(value, SMALL)
+
+
 def table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
-    cells = [[c if isinstance(c, Flowable) else p(c, SMALL) for c in row] for row in rows]
+    cells = [[table_cell(c, w) for c, w in zip(row, widths, strict=False)] for row in rows]
     t = Table(cells, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     style = [
         CELL_FONT,

@@ -171,7 +171,7 @@ def test_the_form_explains_the_refusal_in_the_users_language(
     )
     assert response.status_code == 422
     assert (
-        "无法保存:localhost 指向 127.0.0.1，即本服务器自身（回环地址）。通知只能发往公网地址；"
+        "无法保存：localhost 指向 127.0.0.1，即本服务器自身（回环地址）。通知只能发往公网地址；"
         "如需发往内网服务器，请联系运维人员将其加入允许列表。"
     ) in response.text
     assert _channels(sessions) == 0

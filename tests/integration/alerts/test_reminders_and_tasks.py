@@ -42,8 +42,8 @@ def test_the_reminder_is_filled_from_the_shipment_and_logged_when_sent(
     with sessions.begin() as s:
         r = reminders.reminder_for(s, SHOP_A, sid, "zh_CN")
         assert r.text == (
-            "师傅您好,这里是甜橙小铺。订单 A000(运单号 WBA000)的包裹请在 "
-            "2026-11-04 15:20 前上门揽收。揽收地址:—。谢谢!"
+            "师傅您好，这里是甜橙小铺。订单 A000（运单号 WBA000）的包裹请在 "
+            "2026-11-04 15:20 前上门揽收。揽收地址：—。谢谢！"
         )
         sms = LoggingSmsSender()
         result = sms.send_sms("13800000009", r.text)

@@ -95,7 +95,8 @@ def test_the_weekly_report_is_html_with_svg_charts(cli: typer.Typer, tmp_path: P
         "<h2>快递表现</h2><table><tr><th>快递公司</th><th>包裹数</th>"
         "<th>半数揽收用时（小时）</th><th>九成揽收用时（小时）</th><th>超时率</th></tr>"
         "<tr><td>顺丰</td><td>15</td><td>8.0</td><td>26.0</td><td>13.3%</td></tr></table>"
-        "<h2>申诉</h2><p>已申诉 0 件,通过 0,驳回 0,处理中 0。</p><p>违规: 揽收超时 2</p>"
+        "<h2>申诉</h2><p>已申诉 0 件，通过 0 件，驳回 0 件，处理中 0 件。</p>"
+        "<p>违规：揽收超时 2</p>"
         "<p style='color:#7b8794'>净损失 = 赔付 + 罚款 + 自动退款 − 申诉挽回</p></body></html>"
     )
     out = CliRunner().invoke(

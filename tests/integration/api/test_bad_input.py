@@ -203,7 +203,7 @@ def test_a_task_due_at_the_ends_of_the_calendar_is_the_form_error(
         },
     )
     assert response.status_code == 422
-    assert "无法保存:due_at must be from 2000-01-01 to 2100-01-01 (UTC)" in response.text
+    assert "无法保存：截止时间须为 2000 年至 2100 年之间的日期和时间（北京时间）。" in response.text
 
 
 @pytest.mark.parametrize("shop", [str(TOO_BIG), "²", "9" * 5000])

@@ -249,3 +249,15 @@ def test_s3_storage_without_boto3_says_how_to_fix(monkeypatch) -> None:  # type:
     monkeypatch.setattr(importlib, "import_module", fake)
     with pytest.raises(StorageUnavailable, match="pip install boto3"):
         S3Storage("bucket")
+
+
+def test_the_english_reason_counts_contacts_in_words() -> None:
+    """Read in the English dossier as a sentence: a capital, and "once" rather than "1 time(s)"."""
+    call = Contact(DEADLINE - timedelta(hours=3), "courier", "phone")
+    once = assess(_facts(contacts=(call,))).reasons[0].text_en
+    twice = assess(_facts(contacts=(call, call))).reasons[0].text_en
+    assert once == (
+        "The carrier was contacted once before the deadline and no scan followed: "
+        "carrier fault likely"
+    )
+    assert twice.startswith("The carrier was contacted 2 times before the deadline")

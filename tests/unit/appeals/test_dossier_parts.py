@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from reportlab.lib.units import mm
+
 from lanshou.adapters.db.models import LedgerEntry
 from lanshou.appeals.explanation import span
 from lanshou.appeals.pdf_font import FALLBACK, markup
-from lanshou.appeals.pdf_parts import grouped_hash
+from lanshou.appeals.pdf_parts import SMALL, SMALL_WORDS, grouped_hash, table_cell
 from lanshou.appeals.penalty import KindPenalty, penalty_of, points_text
 from lanshou.appeals.wording import ledger_note
 
@@ -90,3 +92,12 @@ def test_spans_read_as_days_hours_or_minutes() -> None:
     cases = [timedelta(days=1, minutes=5), timedelta(hours=3, minutes=5), timedelta(minutes=11)]
     assert [span("zh_CN", d) for d in cases] == ["1天0小时", "3小时05分", "11分钟"]
     assert [span("en", d) for d in cases] == ["1d 0h", "3h 05m", "11 min"]
+
+
+def test_english_table_cells_break_between_words_and_chinese_anywhere() -> None:
+    """'System evidence' in a 26 mm column once rendered as 'System evidenc / e'."""
+    column = 26 * mm
+    assert table_cell("System evidence", column).style is SMALL_WORDS
+    assert table_cell("系统证据", column).style is SMALL  # Chinese wraps between any characters
+    # a word longer than the cell still wraps inside it rather than overflowing
+    assert table_cell("a-very-long-file-name-without-spaces.json", column).style is SMALL

@@ -37,6 +37,10 @@ class Assessment:
     reasons: list[Reason] = field(default_factory=list)
 
 
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
 def _reasons(f: CaseFacts) -> list[Reason]:
     out: list[Reason] = []
     if f.first_pickup_at is not None and f.first_pickup_at <= f.deadline:
@@ -46,7 +50,7 @@ def _reasons(f: CaseFacts) -> list[Reason]:
                 Verdict.APPROVE,
                 f"揽收扫描 {f.local(f.first_pickup_at)} "
                 f"早于截止时间 {f.local(f.deadline)}，系数据错误",
-                f"a pickup scan at {f.local(f.first_pickup_at)} precedes the deadline "
+                f"A pickup scan at {f.local(f.first_pickup_at)} precedes the deadline "
                 f"{f.local(f.deadline)}: a data error",
             )
         )
@@ -56,7 +60,7 @@ def _reasons(f: CaseFacts) -> list[Reason]:
                 "exemption_covers_window",
                 Verdict.APPROVE,
                 f"已批准的豁免覆盖该时段：{f.exemption_reason}",
-                f"an approved exemption covers the window: {f.exemption_reason}",
+                f"An approved exemption covers the window: {f.exemption_reason}",
             )
         )
     chased = f.contacts_before_deadline()
@@ -67,8 +71,8 @@ def _reasons(f: CaseFacts) -> list[Reason]:
                 "carrier_contacted_no_scan",
                 Verdict.APPROVE_LEANING,
                 f"截止前已联系快递方 {len(chased)} 次，其后仍无揽收扫描，倾向快递责任",
-                f"the carrier was contacted {len(chased)} time(s) before the deadline and no scan "
-                "followed: carrier fault likely",
+                f"The carrier was contacted {_times(len(chased))} before the deadline and no "
+                "scan followed: carrier fault likely",
             )
         )
     if (
@@ -83,7 +87,7 @@ def _reasons(f: CaseFacts) -> list[Reason]:
                 Verdict.REJECT_LEANING,
                 f"点击发货 {f.local(f.shipped_at)} 晚于最晚发货时间 {f.local(f.ship_by)}，"
                 "揽收申诉无法补救",
-                f"marked shipped at {f.local(f.shipped_at)}, after the ship-by deadline "
+                f"Marked shipped at {f.local(f.shipped_at)}, after the ship-by deadline "
                 f"{f.local(f.ship_by)}; a pickup appeal does not cure that",
             )
         )
@@ -93,7 +97,7 @@ def _reasons(f: CaseFacts) -> list[Reason]:
                 "no_evidence",
                 Verdict.REJECT,
                 "商家未提供任何证明材料或沟通记录",
-                "the merchant gave no evidence and no contact log",
+                "The merchant gave no evidence and no contact log",
             )
         )
     return out

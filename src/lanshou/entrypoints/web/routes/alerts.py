@@ -53,11 +53,28 @@ def senders_of(ctx: WebContext) -> SenderFactory:
     return ctx.runtime.alert_senders
 
 
+# Why a channel was not saved, by the refusal's reason (the service's words are for logs).
+CHANNEL_REFUSALS = {
+    "url_invalid": N_("The address is not a valid web address."),
+    "url_https": N_("The address must start with https://."),
+    "email_fields": N_("E-mail needs a server, a sender address and at least one recipient."),
+    "port": N_("The port must be a number."),
+    "msgtype": N_("The WeCom message type must be Markdown or text."),
+    "kind": N_("Choose the kind of channel."),
+    "name": N_("The name must be 1 to 128 characters."),
+    "secret": N_("A signed webhook needs a secret: enter the secret the receiver checks."),
+}
+
+
 def _refusal(ctx: WebContext, exc: InvalidInput) -> str:
-    """The reason a channel was not saved, in the user's language where we know it."""
+    """The reason a channel was not saved, in the user's language."""
     details = exc.details
     if details.get("reason") != "egress_refused":
-        return exc.message
+        known = CHANNEL_REFUSALS.get(str(details.get("reason", "")))
+        return translate(
+            ctx.locale,
+            known or N_("Some of the input was not valid. Please check it and try again."),
+        )
     kind = translate(ctx.locale, EGRESS_KINDS.get(str(details["kind"]), EGRESS_KINDS["reserved"]))
     return translate(
         ctx.locale, EGRESS_REFUSED, host=details["host"], address=details["address"], kind=kind

@@ -78,6 +78,12 @@ def actx_of(ctx: WebContext) -> svc.AppealsContext:
     return ctx.runtime.appeals
 
 
+# What the system does on its own (a window running out), never a person's next step.
+SYSTEM_ACTIONS = frozenset({"expire"})
+# Between the items of a list in a sentence: 「认领、撤回」, "Claim, Withdraw".
+LIST_SEPARATOR = N_(", ")
+
+
 def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
     """One readable sentence for a refused action, in the user's language."""
     d = exc.details
@@ -140,14 +146,22 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
             allowed = [
                 translate(locale, ACTION_LABELS.get(str(a), str(a)))
                 for a in d.get("allowed_actions", []) or []  # type: ignore[attr-defined]
+                if a not in SYSTEM_ACTIONS
             ]
             state = translate(locale, STATE_LABELS.get(str(d["state"]), str(d["state"])))
+            if not allowed:
+                return translate(
+                    locale,
+                    "This cannot be done now: the appeal is %(state)s, and nothing more "
+                    "can be done on it.",
+                    state=state,
+                )
             return translate(
                 locale,
                 "This cannot be done now: the appeal is %(state)s. "
                 "What you can do now: %(actions)s.",
                 state=state,
-                actions="、".join(allowed) if allowed else "—",
+                actions=translate(locale, LIST_SEPARATOR).join(allowed),
             )
         return translate(
             locale,

@@ -25,11 +25,14 @@ router = APIRouter(include_in_schema=False)
 
 WRONG_LOGIN = N_("Wrong username or password.")
 THROTTLED_SECONDS = N_("Too many failed attempts. Try again in %(seconds)d seconds.")
+THROTTLED_MOMENT = N_("Too many failed attempts. Try again in a second.")
 THROTTLED_MINUTES = N_("Too many failed attempts. Try again in %(minutes)d minutes.")
 
 
 def throttled_message(locale: str, seconds: int) -> str:
     """How long to wait, in seconds up to two minutes, then in whole minutes (rounded up)."""
+    if seconds <= 1:
+        return translate(locale, THROTTLED_MOMENT)
     if seconds <= 120:
         return translate(locale, THROTTLED_SECONDS, seconds=seconds)
     return translate(locale, THROTTLED_MINUTES, minutes=-(-seconds // 60))

@@ -19,7 +19,7 @@ from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import UserCtx, WebContext
 from lanshou.entrypoints.web.flash import TASK_DONE
 from lanshou.entrypoints.web.rendering import render
-from lanshou.entrypoints.web.routes.appeals import actx_of, error_message
+from lanshou.entrypoints.web.routes.appeals import actx_of
 from lanshou.errors import Conflict, InvalidInput
 from lanshou.i18n import N_, translate
 from lanshou.identity import scope_for
@@ -135,7 +135,11 @@ def decide(
             ),
         )
     except Conflict as exc:
-        return _page(ctx, 409, error_message(ctx.locale, exc))
+        state = translate(ctx.locale, COMPLAINT_STATES.get(str(exc.details.get("state")), "—"))
+        decided = N_(
+            "This complaint has already been decided (%(state)s); it cannot be decided again."
+        )
+        return _page(ctx, 409, translate(ctx.locale, decided, state=state))
     upheld = N_("Complaint upheld: the merchant has a task to do.")
     dismissed = N_("Complaint dismissed.")
     return flash.success(ctx, "/complaints", upheld if uphold == "yes" else dismissed)
@@ -146,6 +150,7 @@ def task_done(ctx: UserCtx, complaint_id: DbId, note: Annotated[str, Form()] = "
     try:
         with unit_of_work(ctx.runtime.sessions) as session:
             svc.complete_task(session, ctx.user, complaint_id, note.strip(), ctx.now)
-    except Conflict as exc:
-        return _page(ctx, 409, error_message(ctx.locale, exc))
+    except Conflict:
+        no_task = N_("This complaint has no open task for your shop: nothing to mark done.")
+        return _page(ctx, 409, translate(ctx.locale, no_task))
     return flash.success(ctx, "/complaints", TASK_DONE)

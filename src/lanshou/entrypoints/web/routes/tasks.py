@@ -21,6 +21,19 @@ from lanshou.identity import tasks as svc
 router = APIRouter(include_in_schema=False)
 
 
+INVALID = N_("Some of the input was not valid. Please check it and try again.")
+# Why an assignment was not saved, by the refused field (the service's words are for logs).
+ASSIGN_REFUSALS = {
+    "due_at": N_("The due time must be a date and time between 2000 and 2100 (Beijing time)."),
+    "assignee_id": N_("This colleague cannot see the shop: choose someone who works for it."),
+    "note": N_("The note is limited to 2000 characters."),
+    "entity": N_("The record to assign was not recognised. Open it again and assign from there."),
+    "entity_type": N_(
+        "The record to assign was not recognised. Open it again and assign from there."
+    ),
+}
+
+
 def _entity(value: str) -> tuple[str, int]:
     """'shipment:12' → ('shipment', 12), its id within the range a database row can have."""
     kind, entity_id = svc.parse_entity(value)
@@ -103,11 +116,14 @@ def assign(
                 now=ctx.now,
             )
     except InvalidInput as exc:
+        reason = ASSIGN_REFUSALS.get(str(exc.details.get("field", "")), INVALID)
         return _assign_page(
             ctx,
             entity,
             422,
-            translate(ctx.locale, "Could not save: %(reason)s", reason=exc.message),
+            translate(
+                ctx.locale, "Could not save: %(reason)s", reason=translate(ctx.locale, reason)
+            ),
         )
     return flash.success(ctx, f"/assign?entity={entity}", N_("Task assigned."))
 
