@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AnyStr
@@ -185,10 +184,15 @@ def _rows_as_written(table: TableFile, lines: list[int]) -> dict[int, list[Cell]
     stays short in the rejects file (DuckDB's reader pads it with empty cells)."""
     wanted, last = set(lines), lines[-1]
     found: dict[int, list[Cell]] = {}
-    with closing(table.rows()) as rows:
+    rows = table.rows()
+    try:
         for number, cells in rows:
             if number in wanted:
                 found[number] = cells
             if number >= last:
                 break
+    finally:
+        close = getattr(rows, "close", None)  # a generator: its file closes now
+        if close is not None:
+            close()
     return found
