@@ -350,3 +350,31 @@ def test_utf8_at_the_head_and_gbk_further_down_is_read_as_the_python_reader_does
     assert result.read_by == {str(orders): "python"}
     assert plain(fast_rows) == plain(slow_rows)
     assert [r[:2] for r in fast_rows if r[0] == "Z1"] == [("Z1", "店铺")]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "",
+        " ",
+        "a",
+        "ab",
+        " a",
+        "a ",
+        "\u3000顺丰\u3000",
+        "a\u00a0",
+        "\u2028",
+        "e\u0301",  # a combining mark last: not white space
+        "\u0301",
+        "a\tb",
+        "\ta b\r\n",
+        "\x1c",  # white space to str.strip() though not to a regular expression's \s
+        "é",
+    ],
+)
+def test_a_cell_is_trimmed_as_str_strip_trims_it(cell: str) -> None:
+    from lanshou.imports.sql_time import text_sql
+
+    with duckdb.connect() as con:
+        row = con.execute(f"SELECT {text_sql('c')} FROM (SELECT ?::VARCHAR AS c)", [cell])
+        assert row.fetchall() == [(cell.strip() or None,)]
