@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     @field_validator("egress_allow")
     @classmethod
     def _check_egress_allow(cls, value: str) -> str:
+        if not value.replace(",", "").strip():
+            return value  # no entry to check: commands without egress skip importing httpx
         from lanshou.adapters.notify.egress import parse_allow_list
 
         parse_allow_list(value)  # ValueError names the bad entry

@@ -59,7 +59,7 @@ def run_check(
     con.execute("SET enable_progress_bar = false")  # ours is drawn only on a terminal
     try:
         read = reader(con, profile)
-        row = con.execute(f"SELECT count(*) FROM {read.shipments}").fetchone()
+        row = con.execute(f"SELECT count(*) FROM {read.counted or read.shipments}").fetchone()
         shipments = int(row[0]) if row else 0
         if shipments == 0:
             first = read.rejected[0] if read.rejected else None

@@ -56,6 +56,9 @@ class ReadResult:
     orphan_items: int = 0  # olist: items whose order is not in the orders file
     # input file -> "sql" (DuckDB's CSV reader with the rules in SQL) or "python" (row by row)
     read_by: dict[str, str] = field(default_factory=dict)
+    # A relation with as many rows as `shipments` and cheaper to count (e.g. without the join
+    # of the pickups); None: `shipments` itself is counted.
+    counted: str | None = None
 
 
 # Fills a table of SHIPMENT_COLUMNS in the connection, reading times in the profile's zone.

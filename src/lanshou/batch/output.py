@@ -12,6 +12,7 @@ Columns are taken by name and DuckDB type from `CheckResult.violations()`, never
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tempfile
 from collections.abc import Callable
@@ -35,6 +36,7 @@ FORMATS = ("jsonl", "csv", "parquet", "xlsx")
 XLSX_MAX_ROWS = 1_048_575  # 1,048,576 rows per sheet, one of them the header
 CHUNK = 20_000  # rows fetched from DuckDB at a time
 _BLOCK = 1 << 20  # characters of the JSON lines copied at a time
+_TIMESTAMPTZ = "timestamp with time zone"
 
 Advance = Callable[[int], None]
 
@@ -56,15 +58,67 @@ def output_format(path: Path) -> str | None:
     return suffix if suffix in FORMATS else None
 
 
-def _iso_local(col: str) -> str:
+def _iso_local(col: str, offset: int | None = None) -> str:
     """SQL rendering a TIMESTAMPTZ like Python's `astimezone(tz).isoformat()`, tz being the
     connection's TimeZone (see `_in_zone`). strftime's `%z` writes `+08` for a whole hour and
-    `+05:30` otherwise; isoformat always has the minutes."""
+    `+05:30` otherwise; isoformat always has the minutes.
+
+    With `offset` (the zone's UTC offset in seconds, the same at every instant rendered: see
+    `_fixed_offset`) the wall-clock time is the instant shifted by it, a plain TIMESTAMP that
+    strftime writes without the zone look-up per value, and the offset is a constant suffix."""
+    if offset is not None:
+        shifted = f"make_timestamp(epoch_us({col}) + {offset * 1_000_000})"
+        text = (
+            f"CASE WHEN epoch_us({col}) % 1000000 = 0 "
+            f"THEN strftime({shifted}, '%Y-%m-%dT%H:%M:%S') "
+            f"ELSE strftime({shifted}, '%Y-%m-%dT%H:%M:%S.%f') END"
+        )
+        return f"{text} || {quote(_offset_text(offset))}"
     text = (
         f"CASE WHEN epoch_us({col}) % 1000000 = 0 THEN strftime({col}, '%Y-%m-%dT%H:%M:%S%z')"
         f" ELSE strftime({col}, '%Y-%m-%dT%H:%M:%S.%f%z') END"
     )
     return f"CASE WHEN substr({text}, -3, 1) IN ('+', '-') THEN {text} || ':00' ELSE {text} END"
+
+
+def _offset_text(offset: int) -> str:
+    """`+08:00` for 28,800 s, as `isoformat` writes a whole-minute offset."""
+    zone = dt.timezone(dt.timedelta(seconds=offset))
+    return dt.datetime(2000, 1, 1, tzinfo=zone).isoformat()[-6:]
+
+
+_STEP = dt.timedelta(hours=6)  # no zone changes its offset for less than that
+_MAX_SPAN = dt.timedelta(days=3660)
+
+
+def _fixed_offset(result: CheckResult, columns: list[str]) -> int | None:
+    """The profile zone's UTC offset in seconds if it is the same at every instant of the
+    violations' time `columns` (whole minutes), else None (each value then has its own)."""
+    if not columns:
+        return None
+    low = ", ".join(f"min(v.{ident(c)})" for c in columns)
+    high = ", ".join(f"max(v.{ident(c)})" for c in columns)
+    row = result.con.execute(
+        f"SELECT least({low}), greatest({high}) FROM {result.table} v WHERE v.late"
+    ).fetchone()
+    tz = result.tz
+    if row is None or row[0] is None:
+        return None
+    first, last = row[0] - _STEP, row[1] + _STEP
+    if last - first > _MAX_SPAN:
+        return None
+    offsets = set()
+    at = first
+    while at <= last + _STEP:
+        offset = at.astimezone(tz).utcoffset()
+        offsets.add(offset.total_seconds() if offset is not None else None)
+        at += _STEP
+    if len(offsets) != 1:
+        return None
+    (seconds,) = offsets
+    if seconds is None or seconds % 60:
+        return None
+    return int(seconds)
 
 
 def _in_zone(result: CheckResult) -> None:
@@ -81,10 +135,13 @@ def _rendered(result: CheckResult, render: Callable[[str, str], str]) -> list[tu
 def _as_text(result: CheckResult) -> list[tuple[str, str]]:
     """The violations as the JSON shape writes them: ISO local times, money as text."""
     _in_zone(result)
+    rel = result.violations()
+    times = [c for c, t in zip(rel.columns, rel.types, strict=True) if t.id == _TIMESTAMPTZ]
+    offset = _fixed_offset(result, times)
 
     def render(col: str, type_id: str) -> str:
-        if type_id == "timestamp with time zone":
-            return _iso_local(col)
+        if type_id == _TIMESTAMPTZ:
+            return _iso_local(col, offset)
         if type_id == "decimal":
             return f"CAST({col} AS VARCHAR)"
         return col
@@ -97,7 +154,7 @@ def _as_sheet(result: CheckResult) -> list[tuple[str, str]]:
     tz = result.tz.key
 
     def render(col: str, type_id: str) -> str:
-        if type_id == "timestamp with time zone":
+        if type_id == _TIMESTAMPTZ:
             return f"timezone({quote(tz)}, {col})"
         return col
 

@@ -11,8 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from lanshou.batch import Rejected
 from lanshou.errors import InvalidInput
@@ -22,7 +21,11 @@ from lanshou.imports.mapping import TIME_FIELDS, Mapping
 from lanshou.imports.reading import Cell, TableFile
 from lanshou.imports.records import ColumnIndex, OrderRecord, RowError, RowReader
 from lanshou.imports.rejects import RejectsFile
-from lanshou.imports.upsert import ChunkResult, OrderWriter
+
+if TYPE_CHECKING:  # the database side only: `lanshou check` reads without SQLAlchemy
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from lanshou.imports.upsert import ChunkResult, OrderWriter
 
 CHUNK = 5000
 

@@ -156,6 +156,8 @@ def export_reader(
             run.summary.orders_without_items,
             run.summary.items_without_orders,
             read_by,
+            # The pickups are one row per waybill: the join adds no row to the orders.
+            counted=f"(SELECT 1 FROM {order_table} WHERE ok)",
         )
 
     return read

@@ -150,22 +150,22 @@ def reject_rows(
 ) -> bool:
     """Word the rows `refused` (a query of row numbers) with the Python reader's `check` and
     write them as rejects; False (nothing written) if `check` accepts one of them."""
-    counted = con.execute(f"SELECT count(*) FROM ({refused})").fetchone()
-    if not counted or not counted[0]:
+    lines = sorted(
+        int(line) for (line,) in con.execute(f"SELECT DISTINCT * FROM ({refused})").fetchall()
+    )
+    if not lines:
         return True  # no second look at the file
-    width = len(source.table.header)
-    cells_sql = ", ".join(source.cell(i) for i in range(width))
-    rows = con.execute(
-        f"SELECT line, {cells_sql} FROM ({source.rows()}) WHERE line IN ({refused}) ORDER BY line"
-    ).fetchall()
+    as_written = _rows_as_written(source.table, lines)
     worded: list[tuple[int, RowError, list[Cell]]] = []
-    for line, *values in rows:
-        cells: list[Cell] = [v if v is not None else "" for v in values]
+    for line in lines:
+        cells = as_written.get(line)
+        if cells is None:
+            return False  # not a row the Python reader reads: it takes the file
         try:
             reader.load(cells)
             check(reader)
         except RowError as exc:
-            worded.append((int(line), exc, cells))
+            worded.append((line, exc, cells))
             continue
         return False
     rejects = RejectsFile(source.table.path)
@@ -177,3 +177,22 @@ def reject_rows(
         if done is not None:
             run.summary.rejects_files.append(done)
     return True
+
+
+def _rows_as_written(table: TableFile, lines: list[int]) -> dict[int, list[Cell]]:
+    """The cells of rows `lines` as the Python reader reads them from the file: a short row
+    stays short in the rejects file (DuckDB's reader pads it with empty cells)."""
+    wanted, last = set(lines), lines[-1]
+    found: dict[int, list[Cell]] = {}
+    rows = table.rows()
+    try:
+        for number, cells in rows:
+            if number in wanted:
+                found[number] = cells
+            if number >= last:
+                break
+    finally:
+        close = getattr(rows, "close", None)  # a generator: its file closes now
+        if close is not None:
+            close()
+    return found

@@ -66,11 +66,16 @@ def text_sql(column: str) -> str:
     """A cell as the reader's ``_text`` sees it: trimmed, NULL when blank.
 
     ``trim`` with a set of characters costs several times a regular-expression test, and
-    nearly every cell has nothing to trim: those are recognised and kept as they are."""
-    spaces = _spaces()
+    nearly every cell has nothing to trim: those are recognised and kept as they are. A cell
+    has nothing to trim when its first and last characters (code points: ``left`` and
+    ``right`` do not join graphemes) are not white space; an empty cell's are '', which every
+    string contains, so it is trimmed to NULL. Half the cost of the regular expression
+    ``[^S](?s:.*[^S])?`` that says the same."""
+    spaces = quote(white_space())
     return (
-        f"CASE WHEN regexp_full_match({column}, '[^{spaces}](?s:.*[^{spaces}])?') THEN {column} "
-        f"ELSE nullif(trim({column}, {quote(white_space())}), '') END"
+        f"CASE WHEN NOT contains({spaces}, left({column}, 1)) "
+        f"AND NOT contains({spaces}, right({column}, 1)) THEN {column} "
+        f"ELSE nullif(trim({column}, {spaces}), '') END"
     )
 
 

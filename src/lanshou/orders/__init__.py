@@ -1,21 +1,62 @@
 """Orders and shipments as merchants see them: lists, shipping, carriers, the contact log."""
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from lanshou.orders.carriers import CarrierResolver, carrier_row
-from lanshou.orders.contacts import contacts_for_order
-from lanshou.orders.listing import (
-    PER_PAGE,
-    OrderDetail,
-    OrderFilters,
-    OrderRow,
-    filter_options,
-    get_order,
-    list_orders,
-    status_counts,
-)
-from lanshou.orders.scan_updates import inbox_scans, tracking_updates
-from lanshou.orders.search import SearchHit, search_orders
-from lanshou.orders.shipping import OrderRef, mark_shipped
-from lanshou.orders.tracking_queue import queue_tracking_subscriptions
+
+if TYPE_CHECKING:
+    from lanshou.orders.contacts import contacts_for_order
+    from lanshou.orders.listing import (
+        PER_PAGE,
+        OrderDetail,
+        OrderFilters,
+        OrderRow,
+        filter_options,
+        get_order,
+        list_orders,
+        status_counts,
+    )
+    from lanshou.orders.scan_updates import inbox_scans, tracking_updates
+    from lanshou.orders.search import SearchHit, search_orders
+    from lanshou.orders.shipping import OrderRef, mark_shipped
+    from lanshou.orders.tracking_queue import queue_tracking_subscriptions
+
+# The database side is imported on first use: the carrier resolver alone serves `lanshou
+# check`, which starts without SQLAlchemy.
+_ON_FIRST_USE = {
+    "contacts_for_order": "contacts",
+    **dict.fromkeys(
+        (
+            "PER_PAGE",
+            "OrderDetail",
+            "OrderFilters",
+            "OrderRow",
+            "filter_options",
+            "get_order",
+            "list_orders",
+            "status_counts",
+        ),
+        "listing",
+    ),
+    "inbox_scans": "scan_updates",
+    "tracking_updates": "scan_updates",
+    "SearchHit": "search",
+    "search_orders": "search",
+    "OrderRef": "shipping",
+    "mark_shipped": "shipping",
+    "queue_tracking_subscriptions": "tracking_queue",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"lanshou.orders.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "PER_PAGE",

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:  # the resolver itself needs no database: `lanshou check` uses it without one
+    from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.models import Carrier
+    from lanshou.adapters.db.models import Carrier
 
 __all__ = ["KNOWN_CARRIERS", "CarrierResolver", "KnownCarrier", "carrier_row", "normalise_name"]
 
@@ -86,6 +87,10 @@ class CarrierResolver:
 
     @classmethod
     def load(cls, session: Session) -> CarrierResolver:
+        from sqlalchemy import select
+
+        from lanshou.adapters.db.models import Carrier
+
         return cls(list(session.execute(select(Carrier)).scalars()))
 
     def code(self, name: str | None) -> str | None:
@@ -97,6 +102,10 @@ class CarrierResolver:
 
 def carrier_row(session: Session, code: str) -> Carrier:
     """The row for a resolved code; a built-in carrier missing from the table is added."""
+    from sqlalchemy import select
+
+    from lanshou.adapters.db.models import Carrier
+
     row = session.execute(select(Carrier).where(Carrier.code == code)).scalar_one_or_none()
     if row is not None:
         return row

@@ -445,3 +445,69 @@ def test_times_render_like_python_isoformat(zone: str, instant: dt.datetime) -> 
         f"SELECT {_iso_local('t')} FROM (SELECT ?::TIMESTAMPTZ AS t)", [instant]
     ).fetchone()
     assert row == (instant.astimezone(ZoneInfo(zone)).isoformat(),)
+
+
+@pytest.mark.parametrize(
+    ("zone", "instant"),
+    [
+        ("Asia/Shanghai", dt.datetime(2026, 3, 4, 1, 0, tzinfo=dt.UTC)),
+        ("Asia/Shanghai", dt.datetime(2026, 3, 4, 1, 0, 0, 250, tzinfo=dt.UTC)),
+        ("Asia/Shanghai", dt.datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC)),
+        ("America/Sao_Paulo", dt.datetime(2017, 1, 9, 18, 5, 7, tzinfo=dt.UTC)),  # -02:00, DST
+        ("Asia/Kolkata", dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)),  # +05:30
+        ("America/St_Johns", dt.datetime(2017, 1, 9, 18, 5, 7, tzinfo=dt.UTC)),  # -03:30
+        ("UTC", dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_times_with_the_zones_fixed_offset_render_the_same(zone: str, instant: dt.datetime) -> None:
+    offset = instant.astimezone(ZoneInfo(zone)).utcoffset()
+    assert offset is not None
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{zone}'")
+    row = con.execute(
+        f"SELECT {_iso_local('t', int(offset.total_seconds()))} FROM (SELECT ?::TIMESTAMPTZ AS t)",
+        [instant],
+    ).fetchone()
+    assert row == (instant.astimezone(ZoneInfo(zone)).isoformat(),)
+
+
+def _times_result(zone: str, instants: list[dt.datetime]) -> output.CheckResult:
+    """A stand-in for a check's result: the violations table of `instants` as deadlines."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE v (late BOOLEAN, deadline TIMESTAMPTZ, satisfied_at TIMESTAMPTZ)")
+    for instant in instants:
+        con.execute("INSERT INTO v VALUES (true, ?, NULL)", [instant])
+    con.execute("INSERT INTO v VALUES (false, '1990-01-01 00:00:00+00', NULL)")  # not written
+    fake = type("R", (), {"con": con, "table": "v", "tz": ZoneInfo(zone)})
+    return fake()  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("zone", "instants", "expected"),
+    [
+        (
+            "Asia/Shanghai",
+            [dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 8, 1, tzinfo=dt.UTC)],
+            28_800,
+        ),
+        # Sao Paulo left daylight saving time on 2017-02-19: two offsets in the span.
+        (
+            "America/Sao_Paulo",
+            [dt.datetime(2017, 1, 9, tzinfo=dt.UTC), dt.datetime(2017, 3, 2, tzinfo=dt.UTC)],
+            None,
+        ),
+        ("America/Sao_Paulo", [dt.datetime(2017, 3, 2, tzinfo=dt.UTC)], -10_800),
+        # Shanghai kept daylight saving time until 1991.
+        (
+            "Asia/Shanghai",
+            [dt.datetime(1990, 1, 1, tzinfo=dt.UTC), dt.datetime(1990, 8, 1, tzinfo=dt.UTC)],
+            None,
+        ),
+        ("Asia/Shanghai", [], None),
+    ],
+)
+def test_a_fixed_offset_only_where_the_zone_has_one_over_the_times_written(
+    zone: str, instants: list[dt.datetime], expected: int | None
+) -> None:
+    result = _times_result(zone, instants)
+    assert output._fixed_offset(result, ["deadline", "satisfied_at"]) == expected

@@ -221,6 +221,23 @@ def test_the_rejects_file_of_the_fast_path_is_the_python_readers(tmp_path: Path)
     )
 
 
+def test_a_short_refused_row_stays_short_in_the_rejects_file(tmp_path: Path) -> None:
+    """DuckDB's reader pads a short row with empty cells; the rejects file shows the row as the
+    file has it, on both paths alike."""
+    short = ["B9", "s2", "2026-02-30 10:00", "10"]  # 4 of the header's 12 fields
+    orders = write(tmp_path / "orders.csv", [HEADER, ROWS[0], short])
+    read(orders, fast=False)
+    slow = (tmp_path / "orders.rejects.csv").read_text("utf-8-sig")
+    _, rejected, result = read(orders)
+    fast = (tmp_path / "orders.rejects.csv").read_text("utf-8-sig")
+    assert result.read_by == {str(orders): "sql"}
+    assert rejected == [("orders.csv", 3, "paid_at: is not a time (day is out of range for month)")]
+    assert fast == slow
+    assert fast.splitlines()[1] == (
+        "3,paid_at,is not a time (day is out of range for month),B9,s2,2026-02-30 10:00,10"
+    )
+
+
 def test_date_order_settles_dates_the_data_cannot(tmp_path: Path) -> None:
     rows = [HEADER, ["B1", "s1", "02/03/2026 10:00", "10", "1", "", "", "", "", "", ""]]
     orders = write(tmp_path / "orders.csv", rows)
@@ -333,3 +350,31 @@ def test_utf8_at_the_head_and_gbk_further_down_is_read_as_the_python_reader_does
     assert result.read_by == {str(orders): "python"}
     assert plain(fast_rows) == plain(slow_rows)
     assert [r[:2] for r in fast_rows if r[0] == "Z1"] == [("Z1", "店铺")]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "",
+        " ",
+        "a",
+        "ab",
+        " a",
+        "a ",
+        "\u3000顺丰\u3000",
+        "a\u00a0",
+        "\u2028",
+        "e\u0301",  # a combining mark last: not white space
+        "\u0301",
+        "a\tb",
+        "\ta b\r\n",
+        "\x1c",  # white space to str.strip() though not to a regular expression's \s
+        "é",
+    ],
+)
+def test_a_cell_is_trimmed_as_str_strip_trims_it(cell: str) -> None:
+    from lanshou.imports.sql_time import text_sql
+
+    with duckdb.connect() as con:
+        row = con.execute(f"SELECT {text_sql('c')} FROM (SELECT ?::VARCHAR AS c)", [cell])
+        assert row.fetchall() == [(cell.strip() or None,)]
