@@ -31,7 +31,7 @@ make --no-print-directory -s .venv/bin/uv  # this checkout's uv installs the loc
 say "virtualenv in $WORK/venv"
 "$PYTHON" -m venv "$WORK/venv"
 say "installing the runtime lock (requirements/lock.txt) into it"
-.venv/bin/uv pip install --quiet --python "$WORK/venv/bin/python" --require-hashes -r requirements/lock.txt
+.venv/bin/uv pip install --quiet --python "$WORK/venv/bin/python" --require-hashes --compile-bytecode -r requirements/lock.txt
 say "pip install of lanshou, built as a wheel from the committed files (not editable, no extras)"
 git -C "$REPO" archive --format=tar HEAD | (mkdir "$WORK/src" && tar -x -C "$WORK/src")
 "$WORK/venv/bin/python" -m pip install --quiet --no-deps "$WORK/src" 2>"$WORK/pip.err" \

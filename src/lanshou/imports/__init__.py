@@ -19,14 +19,17 @@ from lanshou.imports.records import ItemRecord, OrderRecord, ShipmentRecord
 from lanshou.imports.shipments_table import export_reader
 
 if TYPE_CHECKING:
-    from lanshou.imports.service import CHUNK, SOURCES, ImportProgress, ImportSummary, import_orders
+    from lanshou.imports.run import CHUNK, ImportProgress, ImportSummary
+    from lanshou.imports.service import SOURCES, import_orders
     from lanshou.imports.tracking import TrackingImportSummary, import_tracking
     from lanshou.imports.upsert import OrderWriter, ensure_platform
 
 # The database side (SQLAlchemy, the models, enforcement) is imported on first use, so that
 # `lanshou check`, which reads files only, starts without it (about 1.7 s of CPU).
 _ON_FIRST_USE = {
-    **dict.fromkeys(("CHUNK", "SOURCES", "ImportProgress", "ImportSummary"), "service"),
+    # Plain data classes `check` uses too (its summary and warnings), without the database.
+    **dict.fromkeys(("CHUNK", "ImportProgress", "ImportSummary"), "run"),
+    "SOURCES": "service",
     "import_orders": "service",
     "TrackingImportSummary": "tracking",
     "import_tracking": "tracking",
