@@ -334,7 +334,7 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
     """Everything the case page and the review page show about one appeal."""
     actx = actx_of(ctx)
     view = svc.appeal_view(session, actx, ctx.user, appeal_id, ctx.now)
-    g = gather(session, actx, view.violation, ctx.now)
+    g = view.gathered  # gathered once, for the assessment
     a = view.appeal
     names = user_names(session, {a.claimed_by, a.decided_by, a.created_by})
     rule_id = view.violation.rule_id
