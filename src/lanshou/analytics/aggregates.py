@@ -50,7 +50,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Integer, String, Table, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.dialect import LockKey, advisory_xact_lock, upsert
@@ -318,7 +330,7 @@ def _refresh_pickups(
         # the OR, PostgreSQL cannot plan a semi-join, and a subquery too big to hash in
         # work_mem (every deadline, after a full evaluation of a million shipments) is
         # rescanned for each shipment — hours. One IN (union) is a single hash semi-join.
-        changed = [
+        changed: list[Select[int | None]] = [
             select(Violation.shipment_id).where(_changed_violations(state)),
             select(Shipment.id).where(Shipment.id > state.shipment_id),
             select(Deadline.shipment_id).where(Deadline.id > state.deadline_id),
