@@ -12,7 +12,7 @@ from lanshou.adapters.db.models import Appeal, AppealEvent, Evidence, LedgerEntr
 from lanshou.appeals.access import visible_appeal, visible_violation
 from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.evidence import list_evidence
-from lanshou.appeals.facts import case_facts, gather
+from lanshou.appeals.facts import Gathered, case_facts, gather
 from lanshou.appeals.filing import APPEALABLE_VIOLATION_STATES, appeal_window_closes_at
 from lanshou.appeals.history import history
 from lanshou.appeals.todo import appealable_violations, reconsiderable_appeals
@@ -45,6 +45,9 @@ class AppealView:
     assessment: Assessment
     ledger: LedgerEffect
     allowed_actions: list[str]
+    # The facts the assessment was made from: a page shows them without gathering them again
+    # (order, shipment, tracking, contacts, re-evaluation, ledger: a dozen queries).
+    gathered: Gathered
 
 
 def ledger_effect(entries: list[LedgerEntry]) -> LedgerEffect:
@@ -72,6 +75,7 @@ def appeal_view(
         assess(case_facts(g, actx, merchant_files)),
         ledger_effect(g.ledger),
         allowed_events(appeal.state, rounds_left=limits.rounds_left_after(appeal.round)),
+        g,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -371,3 +372,31 @@ def test_mark_shipped_from_the_order_page(
     with sessions() as s:
         shipment = s.execute(select(Shipment).where(Shipment.order_id == order_id)).scalar_one()
         assert (shipment.waybill_no, shipment.status) == ("SF123", "awaiting_pickup")
+
+
+def test_the_case_and_review_pages_gather_the_case_facts_once(
+    client: TestClient, violation_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The assessment and the page show the same facts: read once per request, not twice
+    (a dozen queries each: order, shipment, tracking, contacts, re-evaluation, ledger)."""
+    from lanshou.appeals import facts, views
+    from lanshou.entrypoints.web.routes import appeals as appeal_pages
+
+    calls: list[int] = []
+
+    def counting(*args: object, **kwargs: object) -> facts.Gathered:
+        calls.append(1)
+        return facts.gather(*args, **kwargs)  # type: ignore[arg-type]
+
+    login(client, "merchant")
+    aid = _case_id(_file(client, violation_id))
+    for module in (views, appeal_pages):  # the service's view and the page's own use
+        monkeypatch.setattr(module, "gather", counting)
+    page = client.get(f"/appeals/{aid}")
+    assert page.status_code == 200 and "已提交" in page.text and "A000" in page.text
+    assert len(calls) == 1
+    client.cookies.clear()
+    login(client, "reviewer")
+    review = client.get(f"/review/{aid}")
+    assert review.status_code == 200 and "A000" in review.text
+    assert len(calls) == 2

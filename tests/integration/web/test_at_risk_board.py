@@ -244,3 +244,39 @@ def test_in_english_the_board_names_the_carrier_in_english(client: TestClient) -
     client.post("/language", data={"locale": "en", "next": "/at-risk", "csrf_token": token})
     a000 = _row(_board(client), "A000")
     assert "SF Express" in a000 and "顺丰" not in a000.split('name="name_carrier_cs"')[0]
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels", "options"),
+    [
+        (
+            "zh_CN",
+            ('data-label="剩余时间"', 'data-label="快递公司 / 快递单号"', 'data-label="最近联系"'),
+            ('<option value="outlet">网点</option>', '<option value="wechat">微信</option>'),
+        ),
+        (
+            "en",
+            ('data-label="Time left"', 'data-label="Carrier / Waybill no."'),
+            ('<option value="outlet">Outlet</option>', '<option value="wechat">WeChat</option>'),
+        ),
+    ],
+)
+def test_every_row_carries_the_translated_labels_options_and_time_of_the_form(
+    client: TestClient,
+    deadlines: dict[str, int],
+    locale: str,
+    labels: tuple[str, ...],
+    options: tuple[str, ...],
+) -> None:
+    """The labels and the form's options are translated once per page (not once per row):
+    every row still carries them, in the reader's language, with the page's time."""
+    login(client, "merchant")
+    if locale == "en":
+        token = csrf_of(client.get("/").text)
+        client.post("/language", data={"locale": "en", "next": "/", "csrf_token": token})
+    page = _board(client)
+    for ext in ("A000", "A004", "A008"):
+        row = _row(page, ext)
+        for text in (*labels, *options):
+            assert row.count(text) == 1, (ext, text)
+        assert row.count('value="2026-11-04T12:00" max="2026-11-04T12:00"') == 1, ext

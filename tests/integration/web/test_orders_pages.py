@@ -111,3 +111,13 @@ def test_past_the_count_cap_the_list_says_more_and_the_last_page_knows_the_total
     second, page = _orders(client, "?page=2")
     assert second == ["A002", "A001", "A000"]
     assert "共 53 个订单" in page and "第 2 / 2 页" in page and 'rel="next"' not in page
+
+
+def test_every_row_carries_its_column_labels_for_narrow_screens(client: TestClient) -> None:
+    """The labels are translated once per page: every one of the 50 rows still has them."""
+    login(client, "merchant")
+    _, page = _orders(client)
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert len(rows) == 50
+    for label in ("订单号", "店铺", "支付时间", "金额", "快递公司", "快递单号", "状态", "截止时间"):
+        assert [row.count(f'data-label="{label}"') for row in rows] == [1] * 50, label

@@ -348,7 +348,7 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
     """Everything the case page and the review page show about one appeal."""
     actx = actx_of(ctx)
     view = svc.appeal_view(session, actx, ctx.user, appeal_id, ctx.now)
-    g = gather(session, actx, view.violation, ctx.now)
+    g = view.gathered  # gathered once, for the assessment
     a = view.appeal
     # Everyone in the history too: a reconsideration clears decided_by, yet its history still
     # names the first round's reviewer.
