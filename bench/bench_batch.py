@@ -49,7 +49,8 @@ def generate(con: duckdb.DuckDBPyConnection, n: int, path: Path) -> None:
               FROM t)
         SELECT 'K' || lpad(CAST(i AS VARCHAR), 10, '0') AS shipment_key,
                'O' || CAST(i // 2 AS VARCHAR) AS order_id,
-               'S' || CAST(i % 2000 AS VARCHAR) AS shop_id,
+               -- both shipments of an order belong to one shop, as in any real export
+               'S' || CAST((i // 2) % 2000 AS VARCHAR) AS shop_id,
                paid_at, shipped_at,
                CASE WHEN shipped_at IS NOT NULL AND h1 % 100 < 85
                     THEN shipped_at + to_seconds(CAST(h3 % (110 * 3600) AS BIGINT)) END
@@ -104,7 +105,7 @@ def hand_sql(src: str, now_us: int) -> str:
         CASE WHEN refundable AND {now_us} >= deadline_us + {72 * HOUR_US}
               AND (sat_us IS NULL OR sat_us > deadline_us + {72 * HOUR_US})
              THEN amount_c ELSE 0 END AS refund_c,
-        CASE WHEN row_number() OVER (PARTITION BY order_id
+        CASE WHEN row_number() OVER (PARTITION BY shop_id, order_id
                                      ORDER BY deadline_us, shipment_key, rule) <= 2
              THEN 1000 ELSE 0 END AS elig
       FROM v WHERE late),
