@@ -72,7 +72,7 @@ def check_command(
     locale = normalize_locale(lang)
     if out_file is not None and output_format(out_file) is None:
         msg = "%(path)s: --out writes .jsonl, .csv, .parquet or .xlsx"
-        print(f"error: {translate(locale, msg, path=out_file)}", file=err)
+        print(f"lanshou: {translate(locale, msg, path=out_file)}", file=err)
         return EXIT_INPUT
     stages, writing = stages_for(err), translate(locale, "Writing violations")
     try:
@@ -80,7 +80,7 @@ def check_command(
             rules = load_profile(profile, tuple(rules_dirs))
             result = run_check(rules, reader, parse_now(now), exemptions())
     except (CheckInputError, InvalidInput, RulesError, ValueError) as exc:
-        print(f"error: {exc}", file=err)
+        print(f"lanshou: {exc}", file=err)
         return EXIT_INPUT
     warnings = list(notes(locale))
     with result:
@@ -89,7 +89,7 @@ def check_command(
                 with stages.stage(writing, result.violation_rows) as advance:
                     written = write_file(result, out_file, advance, xlsx_max_rows)
             except (OSError, duckdb.Error) as exc:
-                print(f"error: {out_file}: {exc}", file=err)
+                print(f"lanshou: {out_file}: {exc}", file=err)
                 return EXIT_INPUT
             if written.left_out:
                 print(_left_out(locale, written, result.violation_rows, xlsx_max_rows), file=err)

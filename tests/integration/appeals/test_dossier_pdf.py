@@ -161,8 +161,8 @@ def test_the_chinese_summary_states_facts_times_money_and_points_plainly(  # typ
         "金额合计 ¥13.00 ¥13.00 ¥0.00",
         "扣分（非金额） 2分 2分 0分",
         "#3 扣分 2分 2026-11-03 12:00:00 揽收超时 · 扣分",
-        "#4 赔付 -¥3.00 2026-11-04 12:00:00 冲回 #1：申诉 #1 通过",
-        "#6 扣分 -2分 2026-11-04 12:00:00 冲回 #3：申诉 #1 通过",
+        "#4 赔付 -¥3.00 2026-11-04 12:00:00 冲销 #1：申诉 #1 通过",
+        "#6 扣分 -2分 2026-11-04 12:00:00 冲销 #3：申诉 #1 通过",
     ]
     assert [line for line in expected if line not in lines] == []
     text = pdf_text(pdf)

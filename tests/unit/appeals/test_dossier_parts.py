@@ -80,7 +80,7 @@ def test_ledger_notes_are_words_in_the_users_language() -> None:
     odd = _entry(9, "fine", 100, "manual correction")
     assert ledger_note("zh_CN", booked, "pickup_timeout", "揽收超时") == "揽收超时 · 罚款"
     assert ledger_note("en", booked, "pickup_timeout", "Pickup timeout") == "Pickup timeout · Fine"
-    assert ledger_note("zh_CN", reversal, "pickup_timeout", "揽收超时") == "冲回 #1：申诉 #9 通过"
+    assert ledger_note("zh_CN", reversal, "pickup_timeout", "揽收超时") == "冲销 #1：申诉 #9 通过"
     assert (
         ledger_note("en", reversal, "pickup_timeout", "x", say_reversal=False)
         == "Appeal #9 approved"

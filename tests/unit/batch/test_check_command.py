@@ -185,7 +185,7 @@ def test_unreadable_input_is_a_check_input_error(tmp_path: Path) -> None:
         run_check(douyin, export_reader("generic", tmp_path / "o.csv"), NOW)
     err = io.StringIO()
     assert check_command("douyin", export_reader("generic", tmp_path / "o.csv"), NOW, err=err) == 2
-    assert err.getvalue().startswith("error: ")
+    assert err.getvalue().startswith("lanshou: ")
     (tmp_path / "o.csv").write_text(
         "order_id,shop_id,paid_at,amount\n1,s,2026-03-02 10:00,-1\n", "utf-8"
     )
@@ -200,5 +200,5 @@ def test_unreadable_input_is_a_check_input_error(tmp_path: Path) -> None:
 def test_render_table_in_both_languages() -> None:
     result = _olist_sample()
     zh, en = render_table(result, "zh-CN"), render_table(result, "en")
-    assert "包裹: " in zh and "无商品明细的订单" in zh
+    assert "包裹：" in zh and "无商品明细的订单" in zh
     assert "Shipments: " in en and "Orders without items" in en

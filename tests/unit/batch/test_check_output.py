@@ -268,7 +268,7 @@ def test_an_unknown_output_suffix_is_refused_before_reading(
     path = tmp_path / "v.txt"
     rc, out, err = _check(files, out_file=path)
     assert (rc, out) == (2, "")
-    assert err == f"error: {path}: --out writes .jsonl, .csv, .parquet or .xlsx\n"
+    assert err == f"lanshou: {path}: --out writes .jsonl, .csv, .parquet or .xlsx\n"
     assert not path.exists()
 
 
@@ -278,7 +278,7 @@ def test_an_unwritable_output_file_is_an_input_error(
     path = tmp_path / "missing-folder" / "v.csv"
     rc, out, err = _check(files, out_file=path)
     assert (rc, out) == (2, "")
-    assert err.startswith(f"error: {path}: ")
+    assert err.startswith(f"lanshou: {path}: ")
     assert not path.exists()
 
 
@@ -309,11 +309,11 @@ def test_the_table_names_rules_in_chinese_and_aligns_by_display_width(
         table = render_table(result, "zh-CN")
     # 订单 and 揽收超时 take two columns a character, as a terminal draws them.
     assert table.splitlines() == [
-        "规则: douyin    评估时间: 2026-03-10 00:00 +0800",
-        "包裹: 4    已评估: 4    未到期: 0",
+        "规则：douyin    评估时间：2026-03-10 00:00 +0800",
+        "包裹：4    已评估：4    未到期：0",
         "  发货超时  1",
         "  揽收超时  2",
-        "赔付合计: 9.00    罚款合计: 30.00    自动退款合计: 9.00",
+        "赔付合计：9.00    罚款合计：30.00    自动退款合计：9.00",
         "订单  规则      截止              赔付   罚款  自动退款",
         "A1    揽收超时  2026-03-04 09:00  3.00  10.00      0.00",
         "A2    发货超时  2026-03-04 10:00  3.00  10.00      0.00",
