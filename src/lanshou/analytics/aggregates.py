@@ -35,12 +35,17 @@ another local day.
 
 Readers: money readers call :func:`ensure_fresh`, which compares the loss watermarks with the
 source tables (three index lookups) and refreshes the changed loss days in the reader's
-transaction, so a money figure never lags a ledger entry. Pickup readers call
+transaction (a few days of violations: tens of milliseconds at a million orders), so a money
+figure does not lag a ledger entry — unless another transaction is refreshing the losses right
+now: then the reader does not wait for it but reads the stored rows, and :func:`ensure_fresh`
+says as of when (the 损失与风险 page shows it). Pickup readers call
 :func:`ensure_pickups`, which builds the pickup aggregates only if they were never built: pickup
 counts, latencies and timeout rates are as of the last refresh by the worker (or
 ``lanshou sweep``), at most one sweep interval old, so a page never pays for recomputing a day
-of shipments. Refreshes are serialised by an advisory transaction lock
-(``LockKey.ANALYTICS_REFRESH``).
+of shipments. Refreshes of each part are serialised by an advisory transaction lock of its
+own (``LockKey.ANALYTICS_REFRESH`` for the losses, ``LockKey.ANALYTICS_PICKUPS`` for the
+pickups). The worker refreshes the pickups first (seconds at a million orders) and the losses
+last, so its transaction holds the loss lock only for the short end of the refresh.
 """
 
 from __future__ import annotations
@@ -65,7 +70,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.dialect import LockKey, advisory_xact_lock, upsert
+from lanshou.adapters.db.dialect import (
+    LockKey,
+    advisory_xact_lock,
+    try_advisory_xact_lock,
+    upsert,
+)
 from lanshou.adapters.db.models import (
     AnalyticsState,
     Deadline,
@@ -169,24 +179,33 @@ def is_fresh(session: Session, part: str | None = None) -> bool:
     return True
 
 
-def ensure_fresh(session: Session) -> None:
+def ensure_fresh(session: Session) -> datetime | None:
     """Money readers' hook (see the module docstring): refreshes the changed loss days in this
-    transaction."""
-    if not is_fresh(session, STATE):
-        _lock(session)
-        _refresh_losses(session, None, None, _tokens(session))
+    transaction and returns None (the stored rows are current), or — if another transaction
+    holds the loss refresh lock — leaves them to it without waiting and returns the time of the
+    stored rows (the last refresh). Only aggregates never built are waited for."""
+    if is_fresh(session, STATE):
+        return None
+    if not try_advisory_xact_lock(session, LockKey.ANALYTICS_REFRESH):
+        state = session.get(AnalyticsState, STATE)
+        if state is not None:
+            return state.refreshed_at
+        _lock(session)  # nothing stored to serve: wait for the first build
+    session.flush()
+    _refresh_losses(session, None, None, _tokens(session))
+    return None
 
 
 def ensure_pickups(session: Session, ctx: RulesContext) -> None:
     """Pickup readers' hook (see the module docstring): builds the pickup aggregates if they were
     never built (which deadlines are pickup ones comes from the rules, ``ctx``)."""
     if session.get(AnalyticsState, PICKUP_STATE) is None:
-        _lock(session)
+        _lock(session, LockKey.ANALYTICS_PICKUPS)
         _refresh_pickups(session, None, None, _tokens(session), pickup_rule_keys(session, ctx))
 
 
-def _lock(session: Session) -> None:
-    advisory_xact_lock(session, LockKey.ANALYTICS_REFRESH)
+def _lock(session: Session, key: LockKey = LockKey.ANALYTICS_REFRESH) -> None:
+    advisory_xact_lock(session, key)
     session.flush()
 
 
@@ -259,14 +278,16 @@ def refresh_aggregates(
     rules (``ctx``) say which deadlines are pickup ones. With ``now`` and ``snapshots`` it also
     stores the exposure and the at-risk ranking as of ``now``
     (:mod:`lanshou.analytics.exposure`), computed before taking the lock: fitting the hour's
-    breach models takes long, and readers refreshing the losses wait on the lock."""
+    breach models takes long. The pickups go first under their own lock, the losses last: the
+    loss lock, which money readers try, is held only from there to the end of the transaction
+    (readers that find it taken serve the stored rows, see :func:`ensure_fresh`)."""
     stored = compute_snapshots(session, now, ctx) if now is not None and snapshots else None
-    _lock(session)
-    tokens = _tokens(session)
-    days = (
-        _refresh_losses(session, now, since, tokens),
-        _refresh_pickups(session, now, since, tokens, pickup_rule_keys(session, ctx)),
+    _lock(session, LockKey.ANALYTICS_PICKUPS)
+    pickup_days = _refresh_pickups(
+        session, now, since, _tokens(session), pickup_rule_keys(session, ctx)
     )
+    _lock(session, LockKey.ANALYTICS_REFRESH)
+    days = (_refresh_losses(session, now, since, _tokens(session)), pickup_days)
     if stored is not None:
         store_snapshots(session, stored)
         session.flush()
