@@ -92,7 +92,7 @@ from lanshou.adapters.db.models import (
 )
 from lanshou.analytics.exposure import compute_snapshots, store_snapshots
 from lanshou.analytics.latency import percentile_select, window_histogram
-from lanshou.analytics.loss_cells import raw_loss_cells, raw_violation_cells
+from lanshou.analytics.loss_cells import Periods, raw_loss_cells, raw_violation_cells, within
 from lanshou.analytics.period import Period, local_day
 from lanshou.analytics.pickup_cells import PICKUP_KEY, PICKUP_VALUES, raw_pickup_cells
 from lanshou.analytics.pickup_rules import PickupRules, pickup_rule_keys
@@ -312,19 +312,22 @@ def _refresh_losses(
             )
         }
     days |= _extra_days(now, since)
-    for period in _ranges(days):
+    # All the changed days in one query per table, not one per run of days: readers refresh,
+    # and the days tracking scans change are scattered over the months.
+    runs = _ranges(days)
+    if runs:
         rows = [
             {k: getattr(c, k) for k in LOSS_KEY + LOSS_VALUES}
-            for c in raw_loss_cells(session, Scope(None), period)
+            for c in raw_loss_cells(session, Scope(None), runs)
         ]
-        _sync(session, LossDaily, LOSS_KEY, LOSS_VALUES, period, rows)
+        _sync(session, LossDaily, LOSS_KEY, LOSS_VALUES, runs, rows)
         _sync(
             session,
             ViolationDaily,
             ("day", "shop_id", "rule_id"),
             ("n",),
-            period,
-            raw_violation_cells(session, period),
+            runs,
+            raw_violation_cells(session, runs),
         )
     _save(session, state, STATE, tokens, now or datetime.now().astimezone())
     session.flush()
@@ -401,18 +404,18 @@ def _sync(
     model: Any,
     key: Sequence[str],
     values: Sequence[str],
-    period: Period,
+    period: Periods,
     rows: Iterable[Mapping[str, Any]],
 ) -> Changed:
-    """Make ``model``'s rows of the period's days equal ``rows`` (unique by ``key``): delete the
-    rows that differ or are gone, insert the ones that differ or are new. Returns the changed
-    cells as (key, old values or None, new values or None)."""
+    """Make ``model``'s rows of the period's (or periods') days equal ``rows`` (unique by
+    ``key``): delete the rows that differ or are gone, insert the ones that differ or are new.
+    Returns the changed cells as (key, old values or None, new values or None)."""
     table = model.__table__
     old: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     cols = [table.c[k] for k in (*key, *values)]
     k = len(key)
     for row in session.execute(
-        select(table.c.id, *cols).where(table.c.day >= period.first, table.c.day <= period.last)
+        select(table.c.id, *cols).where(within(table.c.day, period, days=True))
     ):
         old[tuple(row[1 : k + 1])] = (row[0], tuple(row[k + 1 :]))
     new = {tuple(r[c] for c in key): tuple(r[c] for c in values) for r in rows}
