@@ -35,10 +35,13 @@ another local day.
 
 Readers: money readers call :func:`ensure_fresh`, which compares the loss watermarks with the
 source tables (three index lookups) and refreshes the changed loss days in the reader's
-transaction (a few days of violations: tens of milliseconds at a million orders), so a money
-figure does not lag a ledger entry — unless another transaction is refreshing the losses right
-now: then the reader does not wait for it but reads the stored rows, and :func:`ensure_fresh`
-says as of when (the 损失与风险 page shows it). Pickup readers call
+transaction, so a money figure does not lag a ledger entry (an appeal approved, a violation
+booked) — within bounds: if another transaction is refreshing the losses right now, the reader
+does not wait for it, and if more than ``READER_MAX_DAYS`` days changed (tracking scans change
+violations of deadlines scattered over the months; recomputing them took seconds in a request
+at a million orders) it leaves them to the worker's next refresh, at most one sweep interval
+away. Either way it reads the stored rows and :func:`ensure_fresh` says as of when (the 损失与风险
+page shows it). Pickup readers call
 :func:`ensure_pickups`, which builds the pickup aggregates only if they were never built: pickup
 counts, latencies and timeout rates are as of the last refresh by the worker (or
 ``lanshou sweep``), at most one sweep interval old, so a page never pays for recomputing a day
@@ -103,6 +106,7 @@ STATE = "loss"
 PICKUP_STATE = "pickup"
 PARTS = (STATE, PICKUP_STATE)
 RECENT_DAYS = 7
+READER_MAX_DAYS = 3  # changed loss days a reader recomputes itself (see the module docstring)
 WINDOWS = (7, 30, 90)
 LEVEL_COLUMNS = {"carrier": "carrier_id", "outlet": "outlet_id", "courier": "courier_id"}
 NO_ENTITY = 0  # analytics_pickup_window.entity_id of "no carrier / outlet / courier"
@@ -182,17 +186,20 @@ def is_fresh(session: Session, part: str | None = None) -> bool:
 def ensure_fresh(session: Session) -> datetime | None:
     """Money readers' hook (see the module docstring): refreshes the changed loss days in this
     transaction and returns None (the stored rows are current), or — if another transaction
-    holds the loss refresh lock — leaves them to it without waiting and returns the time of the
-    stored rows (the last refresh). Only aggregates never built are waited for."""
+    holds the loss refresh lock, or more than ``READER_MAX_DAYS`` days changed — leaves them to
+    the worker and returns the time of the stored rows (the last refresh). Only aggregates never
+    built are waited for."""
     if is_fresh(session, STATE):
         return None
+    state = session.get(AnalyticsState, STATE)
     if not try_advisory_xact_lock(session, LockKey.ANALYTICS_REFRESH):
-        state = session.get(AnalyticsState, STATE)
         if state is not None:
             return state.refreshed_at
         _lock(session)  # nothing stored to serve: wait for the first build
     session.flush()
-    _refresh_losses(session, None, None, _tokens(session))
+    if _refresh_losses(session, None, None, _tokens(session), max_days=READER_MAX_DAYS) is None:
+        assert state is not None  # a first build has no bound
+        return state.refreshed_at
     return None
 
 
@@ -287,7 +294,9 @@ def refresh_aggregates(
         session, now, since, _tokens(session), pickup_rule_keys(session, ctx)
     )
     _lock(session, LockKey.ANALYTICS_REFRESH)
-    days = (_refresh_losses(session, now, since, _tokens(session)), pickup_days)
+    loss_days = _refresh_losses(session, now, since, _tokens(session))
+    assert loss_days is not None  # no bound on the days
+    days = (loss_days, pickup_days)
     if stored is not None:
         store_snapshots(session, stored)
         session.flush()
@@ -295,8 +304,15 @@ def refresh_aggregates(
 
 
 def _refresh_losses(
-    session: Session, now: datetime | None, since: datetime | None, tokens: Tokens
-) -> int:
+    session: Session,
+    now: datetime | None,
+    since: datetime | None,
+    tokens: Tokens,
+    *,
+    max_days: int | None = None,
+) -> int | None:
+    """Rebuild the changed loss days; returns how many, or None (nothing written) if there were
+    more than ``max_days`` and the aggregates had been built before."""
     state = session.get(AnalyticsState, STATE, populate_existing=True)
     if state is None:
         days = _all_days(
@@ -312,6 +328,8 @@ def _refresh_losses(
             )
         }
     days |= _extra_days(now, since)
+    if state is not None and max_days is not None and len(days) > max_days:
+        return None
     # All the changed days in one query per table, not one per run of days: readers refresh,
     # and the days tracking scans change are scattered over the months.
     runs = _ranges(days)

@@ -2,8 +2,8 @@
 (issue #16: under load its requests queued behind the worker's refresh for seconds): while the
 loss lock is held it shows the stored figures and their time; once it is free the next read
 refreshes and shows the current figures. The worker's long pickup refresh holds only the pickup
-lock, so a money reader still refreshes the losses itself meanwhile. PostgreSQL only: SQLite has
-no advisory locks (one writer at a time)."""
+lock, so a money reader still refreshes the losses itself meanwhile (PostgreSQL only: SQLite has
+no advisory locks). A change over more days than a reader recomputes is left to the worker."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.dialect import LockKey, advisory_xact_lock
 from lanshou.adapters.db.models import Violation
-from lanshou.analytics.aggregates import STATE, is_fresh, refresh_aggregates
+from lanshou.analytics.aggregates import READER_MAX_DAYS, STATE, is_fresh, refresh_aggregates
 from lanshou.analytics.dashboard import LossBoard, loss_board
 from lanshou.analytics.loss_cells import raw_loss_cells
 from lanshou.analytics.losses import totals
-from lanshou.analytics.period import Period
+from lanshou.analytics.period import Period, local_day
 from lanshou.demo import seed_demo
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.enforcement.sweep import evaluate_all
@@ -101,3 +101,42 @@ def test_a_pickup_refresh_in_progress_does_not_keep_the_losses_board_from_refres
         assert board.figures_at is None
         assert board.totals == totals(raw_loss_cells(s, Scope(None), PERIOD))
         assert board.totals.recovered > before.totals.recovered
+
+
+def test_changes_over_more_days_than_a_reader_recomputes_are_left_to_the_worker(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Both backends: appeals approved on violations of READER_MAX_DAYS + 1 deadline days; the
+    board shows the stored figures and their time, the worker's refresh makes them current."""
+    engine = sessions.kw["bind"]
+    seed_demo(engine, now=NOW, orders=400, days=20, create_users=False)
+    evaluate_all(sessions, NOW, SETTINGS)
+    with sessions() as s:
+        refresh_aggregates(s, NOW, ctx=RULES, snapshots=False)
+        s.commit()
+    with sessions() as s:
+        before = loss_board(s, Scope(None), NOW, RULES, PERIOD)
+        assert before.figures_at is None
+        by_day: dict[date, Violation] = {}
+        for v in s.execute(
+            select(Violation).where(Violation.state == "confirmed").order_by(Violation.id)
+        ).scalars():
+            by_day.setdefault(local_day(v.deadline), v)
+        assert len(by_day) > READER_MAX_DAYS
+        for v in list(by_day.values())[: READER_MAX_DAYS + 1]:
+            _approve(s, v, NOW)
+        s.commit()
+    with sessions() as s:
+        served = loss_board(s, Scope(None), NOW, RULES, PERIOD)
+        s.commit()
+    assert served.figures_at == NOW  # the worker's last refresh
+    assert served.totals == before.totals
+    with sessions() as s:
+        assert not is_fresh(s, STATE)
+        refresh_aggregates(s, NOW + timedelta(minutes=1), ctx=RULES, snapshots=False)
+        s.commit()
+    with sessions() as s:
+        after = loss_board(s, Scope(None), NOW, RULES, PERIOD)
+        assert after.figures_at is None
+        assert after.totals == totals(raw_loss_cells(s, Scope(None), PERIOD))
+        assert after.totals.recovered > before.totals.recovered
