@@ -35,12 +35,20 @@ another local day.
 
 Readers: money readers call :func:`ensure_fresh`, which compares the loss watermarks with the
 source tables (three index lookups) and refreshes the changed loss days in the reader's
-transaction, so a money figure never lags a ledger entry. Pickup readers call
+transaction, so a money figure does not lag a ledger entry (an appeal approved, a violation
+booked) — within bounds: if another transaction is refreshing the losses right now, the reader
+does not wait for it, and if more than ``READER_MAX_DAYS`` days changed (tracking scans change
+violations of deadlines scattered over the months; recomputing them took seconds in a request
+at a million orders) it leaves them to the worker's next refresh, at most one sweep interval
+away. Either way it reads the stored rows and :func:`ensure_fresh` says as of when (the 损失与风险
+page shows it). Pickup readers call
 :func:`ensure_pickups`, which builds the pickup aggregates only if they were never built: pickup
 counts, latencies and timeout rates are as of the last refresh by the worker (or
 ``lanshou sweep``), at most one sweep interval old, so a page never pays for recomputing a day
-of shipments. Refreshes are serialised by an advisory transaction lock
-(``LockKey.ANALYTICS_REFRESH``).
+of shipments. Refreshes of each part are serialised by an advisory transaction lock of its
+own (``LockKey.ANALYTICS_REFRESH`` for the losses, ``LockKey.ANALYTICS_PICKUPS`` for the
+pickups). The worker refreshes the pickups first (seconds at a million orders) and the losses
+last, so its transaction holds the loss lock only for the short end of the refresh.
 """
 
 from __future__ import annotations
@@ -65,7 +73,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from lanshou.adapters.db.dialect import LockKey, advisory_xact_lock, upsert
+from lanshou.adapters.db.dialect import (
+    LockKey,
+    advisory_xact_lock,
+    try_advisory_xact_lock,
+    upsert,
+)
 from lanshou.adapters.db.models import (
     AnalyticsState,
     Deadline,
@@ -82,7 +95,7 @@ from lanshou.adapters.db.models import (
 )
 from lanshou.analytics.exposure import compute_snapshots, store_snapshots
 from lanshou.analytics.latency import percentile_select, window_histogram
-from lanshou.analytics.loss_cells import raw_loss_cells, raw_violation_cells
+from lanshou.analytics.loss_cells import Periods, raw_loss_cells, raw_violation_cells, within
 from lanshou.analytics.period import Period, local_day
 from lanshou.analytics.pickup_cells import PICKUP_KEY, PICKUP_VALUES, raw_pickup_cells
 from lanshou.analytics.pickup_rules import PickupRules, pickup_rule_keys
@@ -93,6 +106,7 @@ STATE = "loss"
 PICKUP_STATE = "pickup"
 PARTS = (STATE, PICKUP_STATE)
 RECENT_DAYS = 7
+READER_MAX_DAYS = 3  # changed loss days a reader recomputes itself (see the module docstring)
 WINDOWS = (7, 30, 90)
 LEVEL_COLUMNS = {"carrier": "carrier_id", "outlet": "outlet_id", "courier": "courier_id"}
 NO_ENTITY = 0  # analytics_pickup_window.entity_id of "no carrier / outlet / courier"
@@ -169,24 +183,36 @@ def is_fresh(session: Session, part: str | None = None) -> bool:
     return True
 
 
-def ensure_fresh(session: Session) -> None:
+def ensure_fresh(session: Session) -> datetime | None:
     """Money readers' hook (see the module docstring): refreshes the changed loss days in this
-    transaction."""
-    if not is_fresh(session, STATE):
-        _lock(session)
-        _refresh_losses(session, None, None, _tokens(session))
+    transaction and returns None (the stored rows are current), or — if another transaction
+    holds the loss refresh lock, or more than ``READER_MAX_DAYS`` days changed — leaves them to
+    the worker and returns the time of the stored rows (the last refresh). Only aggregates never
+    built are waited for."""
+    if is_fresh(session, STATE):
+        return None
+    state = session.get(AnalyticsState, STATE)
+    if not try_advisory_xact_lock(session, LockKey.ANALYTICS_REFRESH):
+        if state is not None:
+            return state.refreshed_at
+        _lock(session)  # nothing stored to serve: wait for the first build
+    session.flush()
+    if _refresh_losses(session, None, None, _tokens(session), max_days=READER_MAX_DAYS) is None:
+        assert state is not None  # a first build has no bound
+        return state.refreshed_at
+    return None
 
 
 def ensure_pickups(session: Session, ctx: RulesContext) -> None:
     """Pickup readers' hook (see the module docstring): builds the pickup aggregates if they were
     never built (which deadlines are pickup ones comes from the rules, ``ctx``)."""
     if session.get(AnalyticsState, PICKUP_STATE) is None:
-        _lock(session)
+        _lock(session, LockKey.ANALYTICS_PICKUPS)
         _refresh_pickups(session, None, None, _tokens(session), pickup_rule_keys(session, ctx))
 
 
-def _lock(session: Session) -> None:
-    advisory_xact_lock(session, LockKey.ANALYTICS_REFRESH)
+def _lock(session: Session, key: LockKey = LockKey.ANALYTICS_REFRESH) -> None:
+    advisory_xact_lock(session, key)
     session.flush()
 
 
@@ -259,14 +285,18 @@ def refresh_aggregates(
     rules (``ctx``) say which deadlines are pickup ones. With ``now`` and ``snapshots`` it also
     stores the exposure and the at-risk ranking as of ``now``
     (:mod:`lanshou.analytics.exposure`), computed before taking the lock: fitting the hour's
-    breach models takes long, and readers refreshing the losses wait on the lock."""
+    breach models takes long. The pickups go first under their own lock, the losses last: the
+    loss lock, which money readers try, is held only from there to the end of the transaction
+    (readers that find it taken serve the stored rows, see :func:`ensure_fresh`)."""
     stored = compute_snapshots(session, now, ctx) if now is not None and snapshots else None
-    _lock(session)
-    tokens = _tokens(session)
-    days = (
-        _refresh_losses(session, now, since, tokens),
-        _refresh_pickups(session, now, since, tokens, pickup_rule_keys(session, ctx)),
+    _lock(session, LockKey.ANALYTICS_PICKUPS)
+    pickup_days = _refresh_pickups(
+        session, now, since, _tokens(session), pickup_rule_keys(session, ctx)
     )
+    _lock(session, LockKey.ANALYTICS_REFRESH)
+    loss_days = _refresh_losses(session, now, since, _tokens(session))
+    assert loss_days is not None  # no bound on the days
+    days = (loss_days, pickup_days)
     if stored is not None:
         store_snapshots(session, stored)
         session.flush()
@@ -274,8 +304,15 @@ def refresh_aggregates(
 
 
 def _refresh_losses(
-    session: Session, now: datetime | None, since: datetime | None, tokens: Tokens
-) -> int:
+    session: Session,
+    now: datetime | None,
+    since: datetime | None,
+    tokens: Tokens,
+    *,
+    max_days: int | None = None,
+) -> int | None:
+    """Rebuild the changed loss days; returns how many, or None (nothing written) if there were
+    more than ``max_days`` and the aggregates had been built before."""
     state = session.get(AnalyticsState, STATE, populate_existing=True)
     if state is None:
         days = _all_days(
@@ -291,19 +328,24 @@ def _refresh_losses(
             )
         }
     days |= _extra_days(now, since)
-    for period in _ranges(days):
+    if state is not None and max_days is not None and len(days) > max_days:
+        return None
+    # All the changed days in one query per table, not one per run of days: readers refresh,
+    # and the days tracking scans change are scattered over the months.
+    runs = _ranges(days)
+    if runs:
         rows = [
             {k: getattr(c, k) for k in LOSS_KEY + LOSS_VALUES}
-            for c in raw_loss_cells(session, Scope(None), period)
+            for c in raw_loss_cells(session, Scope(None), runs)
         ]
-        _sync(session, LossDaily, LOSS_KEY, LOSS_VALUES, period, rows)
+        _sync(session, LossDaily, LOSS_KEY, LOSS_VALUES, runs, rows)
         _sync(
             session,
             ViolationDaily,
             ("day", "shop_id", "rule_id"),
             ("n",),
-            period,
-            raw_violation_cells(session, period),
+            runs,
+            raw_violation_cells(session, runs),
         )
     _save(session, state, STATE, tokens, now or datetime.now().astimezone())
     session.flush()
@@ -380,18 +422,18 @@ def _sync(
     model: Any,
     key: Sequence[str],
     values: Sequence[str],
-    period: Period,
+    period: Periods,
     rows: Iterable[Mapping[str, Any]],
 ) -> Changed:
-    """Make ``model``'s rows of the period's days equal ``rows`` (unique by ``key``): delete the
-    rows that differ or are gone, insert the ones that differ or are new. Returns the changed
-    cells as (key, old values or None, new values or None)."""
+    """Make ``model``'s rows of the period's (or periods') days equal ``rows`` (unique by
+    ``key``): delete the rows that differ or are gone, insert the ones that differ or are new.
+    Returns the changed cells as (key, old values or None, new values or None)."""
     table = model.__table__
     old: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     cols = [table.c[k] for k in (*key, *values)]
     k = len(key)
     for row in session.execute(
-        select(table.c.id, *cols).where(table.c.day >= period.first, table.c.day <= period.last)
+        select(table.c.id, *cols).where(within(table.c.day, period, days=True))
     ):
         old[tuple(row[1 : k + 1])] = (row[0], tuple(row[k + 1 :]))
     new = {tuple(r[c] for c in key): tuple(r[c] for c in values) for r in rows}

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import Carrier, Outlet, Platform, Shop
+from lanshou.analytics.aggregates import ensure_fresh
 from lanshou.analytics.exposure import board_exposure
 from lanshou.analytics.losses import AppealStats, LossTotals, appeal_stats, loss_breakdowns
 from lanshou.analytics.period import Period
@@ -48,6 +49,9 @@ def _yuan(fen: int) -> float:
 class LossBoard:
     period: Period
     totals: LossTotals
+    # None: the money figures are current; else the time of the stored aggregates served
+    # because another transaction was refreshing them (the page says "as of").
+    figures_at: datetime | None
     exposure: Decimal
     exposure_at: datetime  # the worker's last refresh, or now when computed for the page
     at_risk_count: int
@@ -68,9 +72,16 @@ def loss_board(
     period: Period,
     locale: str = "zh_CN",
 ) -> LossBoard:
-    """The 损失与风险 page; rules are labelled in ``locale``."""
+    """The 损失与风险 page; rules are labelled in ``locale``. It never waits for a refresh of the
+    loss aggregates another transaction is running (the worker's, or another page's): it shows
+    the stored figures with their time instead (:func:`ensure_fresh`)."""
+    figures_at = ensure_fresh(session)
     parts = loss_breakdowns(
-        session, scope, period, ("day", "week", "carrier", "platform_rule", "shop")
+        session,
+        scope,
+        period,
+        ("day", "week", "carrier", "platform_rule", "shop"),
+        refresh=False,
     )
     per_day = parts["day"]
     days: list[str] = []
@@ -98,6 +109,7 @@ def loss_board(
     return LossBoard(
         period,
         total,
+        figures_at,
         expected,
         as_of,
         pending,

@@ -8,11 +8,12 @@ The refresh (:mod:`lanshou.analytics.aggregates`) stores these cells and the los
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import LedgerEntry, Shipment, Shop, Violation
@@ -40,10 +41,25 @@ class LossCell:
     recovered_fen: int
 
 
+Periods = Period | Sequence[Period]
+
+
+def within(column: Any, periods: Periods, *, days: bool = False) -> ColumnElement[bool]:
+    """``column`` (a timestamp; a local date with ``days``) in one of ``periods``: one query
+    for days scattered over the months (a refresh's changed days) instead of one per run."""
+    runs = [periods] if isinstance(periods, Period) else list(periods)
+    if not runs:
+        return false()
+    if days:
+        return or_(*(and_(column >= p.first, column <= p.last) for p in runs))
+    return or_(*(and_(column >= p.start, column < p.end) for p in runs))
+
+
 def raw_loss_cells(
-    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+    session: Session, scope: Scope, period: Periods, shop_id: int | None = None
 ) -> list[LossCell]:
-    """The period's money recomputed from the ledger, grouped by deadline day and dimensions."""
+    """The period's (or periods') money recomputed from the ledger, grouped by deadline day and
+    dimensions."""
     recovery = case(
         (
             and_(
@@ -70,11 +86,7 @@ def raw_loss_cells(
         .join(Violation, Violation.id == LedgerEntry.violation_id)
         .join(Shipment, Shipment.id == Violation.shipment_id)
         .join(Shop, Shop.id == Violation.shop_id)
-        .where(
-            Violation.deadline >= period.start,
-            Violation.deadline < period.end,
-            LedgerEntry.kind.in_(MONEY_KINDS),
-        )
+        .where(within(Violation.deadline, period), LedgerEntry.kind.in_(MONEY_KINDS))
         .group_by(*groups)
     )
     q = scoped(q, Violation.shop_id, scope, shop_id)
@@ -89,16 +101,12 @@ def raw_loss_cells(
     ]
 
 
-def raw_violation_cells(session: Session, period: Period) -> list[dict[str, Any]]:
-    """The rows of ``analytics_violation_daily`` for the period, from the violations."""
+def raw_violation_cells(session: Session, period: Periods) -> list[dict[str, Any]]:
+    """The rows of ``analytics_violation_daily`` for the period(s), from the violations."""
     cells: dict[tuple[Any, ...], int] = defaultdict(int)
     for deadline, shop, rule, n in session.execute(
         select(Violation.deadline, Violation.shop_id, Violation.rule_id, func.count())
-        .where(
-            Violation.deadline >= period.start,
-            Violation.deadline < period.end,
-            Violation.state.in_(COUNTED_STATES),
-        )
+        .where(within(Violation.deadline, period), Violation.state.in_(COUNTED_STATES))
         .group_by(Violation.deadline, Violation.shop_id, Violation.rule_id)
     ):
         cells[(local_day(deadline), shop, rule)] += int(n)

@@ -97,11 +97,16 @@ def loss_breakdowns(
     period: Period,
     dimensions: Iterable[str],
     shop_id: int | None = None,
+    *,
+    refresh: bool = True,
 ) -> dict[str, dict[Any, LossTotals]]:
     """``breakdown(loss_cells(...), d)`` for each dimension (and ``"total"``: one key, None),
     grouped in the database so a page reads a few rows per dimension instead of every cell;
-    ``"week"`` is folded from the days."""
-    ensure_fresh(session)
+    ``"week"`` is folded from the days. ``refresh=False``: the caller ran
+    :func:`~lanshou.analytics.aggregates.ensure_fresh` in this transaction already (and knows
+    as of when the rows are)."""
+    if refresh:
+        ensure_fresh(session)
     out: dict[str, dict[Any, LossTotals]] = {}
     wanted = list(dict.fromkeys(dimensions))
     for dim in wanted:

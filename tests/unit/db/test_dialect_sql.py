@@ -18,6 +18,7 @@ def test_the_lock_keys_keep_the_numbers_running_deployments_lock() -> None:
     assert {k.name: int(k) for k in LockKey} == {
         "AUDIT_CHAIN": 7356001,
         "ANALYTICS_REFRESH": 1280524615,  # 0x4C534147, "LSAG"
+        "ANALYTICS_PICKUPS": 1280524624,  # 0x4C534150, "LSAP"
         "TRACKING_FOLD": 1280529478,  # 0x4C535446, "LSTF"; a 32-bit key with a waybill's hash
         "TRACKING_PARTITIONS": 1280529488,  # 0x4C535450, "LSTP"
     }

@@ -10,7 +10,8 @@ instead of asking which database it is on:
 - :func:`claim_skip_locked`: rows locked by another transaction are skipped, so workers claim
   disjoint rows;
 - :func:`advisory_xact_lock`: writers of one kind serialised until their transaction ends,
-  by a named :class:`LockKey` (:func:`try_advisory_xact_locks`: those free now, no waiting);
+  by a named :class:`LockKey` (:func:`try_advisory_xact_lock`, :func:`try_advisory_xact_locks`:
+  only if free now, no waiting);
 - :func:`hold_write_lock`: a transaction that must read only what no other writer changes;
 - :func:`writes_concurrently`: whether more writer processes help at all;
 - :func:`week_start`: the Monday of a day's ISO week, in SQL;
@@ -62,7 +63,8 @@ class LockKey(IntEnum):
     deployment of an older version locks the same number, so a value never changes."""
 
     AUDIT_CHAIN = 7356001  # appending to the hash-chained audit trail
-    ANALYTICS_REFRESH = 0x4C53_4147  # "LSAG": refreshing the analytics aggregates
+    ANALYTICS_REFRESH = 0x4C53_4147  # "LSAG": refreshing the loss aggregates
+    ANALYTICS_PICKUPS = 0x4C53_4150  # "LSAP": refreshing the pickup aggregates
     # Folding a waybill's inbox records into its shipment; with the waybill's hash as the
     # second key (:func:`advisory_xact_locks`), so it must fit 32 bits.
     TRACKING_FOLD = 0x4C53_5446  # "LSTF"
@@ -118,6 +120,17 @@ def advisory_xact_lock(bind: Bind, key: LockKey) -> None:
         return
     conn = bind.connection() if isinstance(bind, Session) else bind
     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key)})
+
+
+def try_advisory_xact_lock(bind: Bind, key: LockKey) -> bool:
+    """Take the lock named ``key`` if it is free now and hold it until this transaction ends;
+    False, without waiting, if another transaction holds it. True on SQLite (one writer)."""
+    if not _on_postgresql(bind):
+        return True
+    conn = bind.connection() if isinstance(bind, Session) else bind
+    return bool(
+        conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": int(key)}).scalar()
+    )
 
 
 def advisory_xact_locks(bind: Bind, key: LockKey, items: Sequence[int]) -> None:
