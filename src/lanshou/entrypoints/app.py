@@ -11,6 +11,7 @@ from lanshou import __version__
 from lanshou.bootstrap import Runtime, bootstrap
 from lanshou.entrypoints.api.errors import install_error_handlers
 from lanshou.entrypoints.api.router import API_PREFIX, build_api_router
+from lanshou.entrypoints.head_requests import HeadAsGet
 from lanshou.entrypoints.security_headers import SecurityHeaders, allow_inline_scripts
 from lanshou.entrypoints.web.rendering import STATIC_DIR, render_error
 from lanshou.entrypoints.web.router import build_web_router
@@ -38,6 +39,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app, render_error)
     _add_docs(app)
     app.add_middleware(SecurityHeaders, hsts=not runtime.settings.is_dev)
+    app.add_middleware(HeadAsGet)
     return app
 
 
