@@ -114,6 +114,14 @@ def sessions(db_engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
+def pg_sessions(_pg_engine: Engine) -> sessionmaker[Session]:
+    """Sessions on an empty PostgreSQL database, for tests of what only PostgreSQL has (advisory
+    locks): they run once, and under CI a missing PostgreSQL fails them instead of skipping."""
+    _truncate_all(_pg_engine)
+    return session_factory(_pg_engine)
+
+
+@pytest.fixture
 def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as s:
         yield s

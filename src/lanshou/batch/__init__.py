@@ -7,8 +7,9 @@ DuckDB and the terminal renderer (a quarter of its start-up).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lanshou.lazy import exports_on_first_use
 
 if TYPE_CHECKING:
     from lanshou.batch.check import run_check
@@ -41,13 +42,7 @@ _MODULE_OF = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # once loaded, an attribute like any other
-    return value
+__getattr__ = exports_on_first_use(__name__, _MODULE_OF)
 
 
 __all__ = [

@@ -10,13 +10,13 @@ the date scan), ``shop_orders`` (rows → orders), ``records`` and ``dates`` (pa
 the database), ``rejects`` (the rejects file).
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lanshou.imports.mapping import GENERIC_HEADER
 from lanshou.imports.phone import phone_tail
 from lanshou.imports.records import ItemRecord, OrderRecord, ShipmentRecord
 from lanshou.imports.shipments_table import export_reader
+from lanshou.lazy import exports_on_first_use
 
 if TYPE_CHECKING:
     from lanshou.imports.run import CHUNK, ImportProgress, ImportSummary
@@ -38,13 +38,7 @@ _ON_FIRST_USE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _ON_FIRST_USE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"lanshou.imports.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports_on_first_use(__name__, _ON_FIRST_USE)
 
 
 __all__ = [

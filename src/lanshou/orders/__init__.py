@@ -1,8 +1,8 @@
 """Orders and shipments as merchants see them: lists, shipping, carriers, the contact log."""
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from lanshou.lazy import exports_on_first_use
 from lanshou.orders.carriers import CarrierResolver, carrier_row
 
 if TYPE_CHECKING:
@@ -49,13 +49,7 @@ _ON_FIRST_USE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _ON_FIRST_USE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"lanshou.orders.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports_on_first_use(__name__, _ON_FIRST_USE)
 
 
 __all__ = [

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,10 +43,7 @@ def _world_with_an_approved_appeal_since_the_refresh(
 ) -> LossBoard:
     """Refreshed aggregates, then an appeal approved (the losses are stale); returns the board
     as it was before the approval."""
-    engine = sessions.kw["bind"]
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite has no advisory locks")
-    seed_demo(engine, now=NOW, orders=200, days=10, create_users=False)
+    seed_demo(sessions.kw["bind"], now=NOW, orders=200, days=10, create_users=False)
     evaluate_all(sessions, NOW, SETTINGS)
     with sessions() as s:
         refresh_aggregates(s, NOW, ctx=RULES, snapshots=False)
@@ -65,8 +61,10 @@ def _world_with_an_approved_appeal_since_the_refresh(
 
 
 def test_the_losses_board_serves_the_stored_figures_while_another_transaction_refreshes(
-    sessions: sessionmaker[Session],
+    pg_sessions: sessionmaker[Session],
 ) -> None:
+    # PostgreSQL only: SQLite has no advisory locks.
+    sessions = pg_sessions
     before = _world_with_an_approved_appeal_since_the_refresh(sessions)
     with sessions() as refresher:  # e.g. the worker, at the end of its refresh
         advisory_xact_lock(refresher, LockKey.ANALYTICS_REFRESH)
@@ -87,8 +85,10 @@ def test_the_losses_board_serves_the_stored_figures_while_another_transaction_re
 
 
 def test_a_pickup_refresh_in_progress_does_not_keep_the_losses_board_from_refreshing(
-    sessions: sessionmaker[Session],
+    pg_sessions: sessionmaker[Session],
 ) -> None:
+    # PostgreSQL only: SQLite has no advisory locks.
+    sessions = pg_sessions
     before = _world_with_an_approved_appeal_since_the_refresh(sessions)
     with sessions() as refresher:  # the worker, refreshing the pickups (seconds at 1 M orders)
         advisory_xact_lock(refresher, LockKey.ANALYTICS_PICKUPS)
