@@ -17,6 +17,7 @@ from lanshou.bootstrap import Runtime
 from lanshou.clock import FixedClock
 from lanshou.demo import DEMO_LOGINS, DEMO_PASSWORD
 from lanshou.entrypoints.cli.common import parse_now, runtime
+from lanshou.platforms import SecretBox
 from lanshou.settings import get_settings
 
 WORKER_START_SECONDS = 60
@@ -34,7 +35,10 @@ def upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply schema migrations up to REVISION (default: the newest)."""
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url())
-    db_upgrade(engine, revision)
+    # A migration that seals secrets stored in clear gets the seal under LANSHOU_SECRET_KEY.
+    db_upgrade(
+        engine, revision, seal=lambda plain: SecretBox(settings.resolved_secret_key()).seal(plain)
+    )
     typer.echo(f"database schema at {revision}")
 
 
