@@ -330,20 +330,24 @@ def run(
             (
                 "快递管理 carriers board",
                 lambda: _in(
-                    sessions, lambda s: dashboard.carrier_board(s, Scope(None), period, ctx)
+                    sessions, lambda s: dashboard.carrier_board(s, Scope(None), NOW, period, ctx)
                 ),
             ),
             (
                 "lanshou report --json",
-                lambda: _in(sessions, lambda s: build_report(s, Scope(None), period, ctx)),
+                lambda: _in(sessions, lambda s: build_report(s, Scope(None), period, ctx, now=NOW)),
             ),
             (
                 "lanshou report --json --shop (one shop)",
-                lambda: _in(sessions, lambda s: build_report(s, Scope(None), period, ctx, shop)),
+                lambda: _in(
+                    sessions, lambda s: build_report(s, Scope(None), period, ctx, shop, now=NOW)
+                ),
             ),
             (
                 "lanshou report --weekly --shop (HTML, 7 days)",
-                lambda: _in(sessions, lambda s: weekly_html(s, Scope(None), shop, week, ctx)),
+                lambda: _in(
+                    sessions, lambda s: weekly_html(s, Scope(None), shop, week, ctx, now=NOW)
+                ),
             ),
             *(
                 (
@@ -353,7 +357,7 @@ def run(
                         lambda s: [
                             c.row()
                             for c in scorecards(
-                                s, pickup_samples(s, Scope(None), period, ctx), level
+                                s, pickup_samples(s, Scope(None), period, ctx, now=NOW), level
                             )
                         ],
                     ),
@@ -470,7 +474,9 @@ def bench_at_risk(engine, sessions, repeat: int) -> list[str]:  # type: ignore[n
 
 def loss_only(s, period):  # type: ignore[no-untyped-def]
     return (
-        loss_breakdowns(s, Scope(None), period, ("day", "week", "carrier", "rule", "shop")),
+        loss_breakdowns(
+            s, Scope(None), period, ("day", "week", "carrier", "rule", "shop"), now=NOW
+        ),
         appeal_stats(s, Scope(None), period),
     )
 

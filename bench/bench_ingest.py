@@ -815,7 +815,7 @@ def phase_budget(backend: str, scenario: Scenario, csv_path: Path) -> list[str]:
         "update_deadlines",
         "commit",
     )
-    # dedup_key runs inside tracking_updates' caller (record_events), not inside the phases above.
+    # dedup_key runs inside record_events, not inside the phases above.
     total = r["seconds"] + r["judge_seconds"]  # accepting, then draining the inbox
     rest = total - sum(spent[k] for k in (*inner, "dedup_key"))
     return [

@@ -13,7 +13,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from lanshou.adapters.db.engine import make_engine, session_factory, unit_of_work
+from lanshou.adapters.db.engine import make_engine, session_factory
 from lanshou.adapters.db.migrate import ensure_current
 from lanshou.adapters.notify import EgressPolicy
 from lanshou.adapters.notify.egress import GuardedTransport
@@ -22,7 +22,6 @@ from lanshou.appeals import AppealsContext
 from lanshou.audit import AuditKeys, bind_keys
 from lanshou.clock import Clock, SystemClock
 from lanshou.enforcement import RulesContext
-from lanshou.feeds import seal_stored_keys
 from lanshou.platforms import PlatformsContext, SecretBox
 from lanshou.settings import Settings
 
@@ -69,14 +68,12 @@ def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None =
     """Connect (raising DatabaseUnavailable with a password-free URL) and migrate to head."""
     engine = make_engine(settings.resolved_database_url())
     if migrate:
-        ensure_current(engine)
+        # Migrations with data steps that need LANSHOU_SECRET_KEY get the seal (built only
+        # if one asks for it).
+        ensure_current(
+            engine, seal=lambda plain: SecretBox(settings.resolved_secret_key()).seal(plain)
+        )
     sessions = session_factory(engine)
     # The audit chain's keys travel with the sessions, so no writer below reads settings.
     bind_keys(sessions, AuditKeys.from_settings(settings))
-    runtime = Runtime(settings, engine, sessions, clock or SystemClock())
-    if migrate:
-        # Data steps that need LANSHOU_SECRET_KEY, which migrations run without: one query
-        # once they are done.
-        with unit_of_work(sessions) as session:
-            seal_stored_keys(session, runtime.platforms.box)
-    return runtime
+    return Runtime(settings, engine, sessions, clock or SystemClock())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.partitions import Month, ensure_ahead
@@ -182,16 +183,43 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
     log.info("worker stopped")
 
 
-def start_background_worker(runtime: Runtime) -> tuple[threading.Thread, threading.Event]:
+class BackgroundWorker:
     """The sweep and the inbox drainer as two daemon threads of this process (``lanshou
-    serve``); setting the event stops both. Returns the sweep's thread."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=run_worker, args=(runtime, stop), name="lanshou-worker", daemon=True
-    )
-    thread.start()
-    drainer = threading.Thread(
-        target=run_drainer, args=(runtime, stop), name="lanshou-inbox", daemon=True
-    )
-    drainer.start()
-    return thread, stop
+    serve``), started by :func:`start_background_worker`."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.stop_event = threading.Event()
+        self.threads = [
+            threading.Thread(
+                target=run_worker, args=(runtime, self.stop_event), name="lanshou-worker"
+            ),
+            threading.Thread(
+                target=run_drainer, args=(runtime, self.stop_event), name="lanshou-inbox"
+            ),
+        ]
+        for thread in self.threads:
+            thread.daemon = True  # a stop that gives up on them does not wait for them
+            thread.start()
+
+    def stop(self, timeout: float) -> bool:
+        """Tell both threads to stop and wait up to ``timeout`` seconds for them: the drainer
+        finishes the batch it is judging (an inbox batch is one transaction, short), the sweep
+        the step it is in. False if one is still running then (its transaction rolls back when
+        the process exits; the next start picks everything up, see the module docstring)."""
+        self.stop_event.set()
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        running = [t.name for t in self.threads if t.is_alive()]
+        if running:
+            log.warning(
+                "still running after %.0f s, left to stop with the process: %s",
+                timeout,
+                ", ".join(running),
+            )
+        return not running
+
+
+def start_background_worker(runtime: Runtime) -> BackgroundWorker:
+    """The sweep and the inbox drainer, started as two daemon threads of this process."""
+    return BackgroundWorker(runtime)

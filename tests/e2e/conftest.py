@@ -37,6 +37,35 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+READY_WITHIN = 60.0  # seconds a server has to answer its health check
+
+
+def wait_until_ready(
+    proc: subprocess.Popen[bytes], url: str, stderr: Path, within: float = READY_WITHIN
+) -> None:
+    """Wait until the server answers ``/api/v1/health``; fail at once, with the server's
+    stderr, when the process exits, and after ``within`` seconds when it never answers."""
+    deadline = time.monotonic() + within
+    while True:
+        status = proc.poll()
+        if status is not None:
+            raise RuntimeError(
+                f"lanshou serve exited with status {status} before it answered; its stderr:\n"
+                f"{stderr.read_text(errors='replace')}"
+            )
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"lanshou serve did not answer within {within:g} s; its stderr:\n"
+                f"{stderr.read_text(errors='replace')}"
+            )
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Migrate, seed a small demo world and serve it, exactly as ``make run`` does."""
@@ -48,38 +77,34 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "LANSHOU_VAR_DIR": str(var),
         "LANSHOU_DATABASE_URL": f"sqlite:///{database}",
     }
-    subprocess.run(
+    seeded = subprocess.run(
         [LANSHOU, "demo", "seed", "--orders", "300", "--days", "10"],
         env=env,
-        check=True,
+        check=False,
         capture_output=True,
         timeout=300,
     )
+    if seeded.returncode != 0:
+        raise RuntimeError(
+            f"lanshou demo seed exited with status {seeded.returncode}:\n"
+            f"{seeded.stderr.decode(errors='replace')}"
+        )
     port = _free_port()
-    log = (var / "server.log").open("w")
-    proc = subprocess.Popen(
-        [LANSHOU, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    stdout, stderr = var / "server.log", var / "server.stderr.log"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        proc = subprocess.Popen(
+            [LANSHOU, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {(var / 'server.log').read_text()}")
-            time.sleep(0.3)
+        wait_until_ready(proc, url, stderr)
         yield LiveServer(url, database)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,9 @@ Two parts with their own watermark rows in ``analytics_state``:
 Which deadlines and violations are pickup ones is profile data
 (:mod:`lanshou.analytics.pickup_rules`), so a refresh takes the rules.
 
-A refresh with ``now`` (the worker's, after each sweep) also rebuilds the ``RECENT_DAYS`` up to
+Every refresh is stamped with its caller's ``now`` (``analytics_state.refreshed_at``: time is a
+parameter, a reader's refresh says the request's time). The worker's refresh (after each
+sweep) also rebuilds the ``RECENT_DAYS`` up to
 ``now`` (courier assignments and feed stalls of recent parcels move without a marker) and,
 unless told not to (``snapshots=False``), stores the 损失与风险 board's exposure and the at-risk
 board's breach probabilities and ranking as of ``now`` (:mod:`lanshou.analytics.exposure`).
@@ -183,12 +185,12 @@ def is_fresh(session: Session, part: str | None = None) -> bool:
     return True
 
 
-def ensure_fresh(session: Session) -> datetime | None:
+def ensure_fresh(session: Session, now: datetime) -> datetime | None:
     """Money readers' hook (see the module docstring): refreshes the changed loss days in this
-    transaction and returns None (the stored rows are current), or — if another transaction
-    holds the loss refresh lock, or more than ``READER_MAX_DAYS`` days changed — leaves them to
-    the worker and returns the time of the stored rows (the last refresh). Only aggregates never
-    built are waited for."""
+    transaction, stamped with the reader's ``now``, and returns None (the stored rows are
+    current), or — if another transaction holds the loss refresh lock, or more than
+    ``READER_MAX_DAYS`` days changed — leaves them to the worker and returns the time of the
+    stored rows (the last refresh). Only aggregates never built are waited for."""
     if is_fresh(session, STATE):
         return None
     state = session.get(AnalyticsState, STATE)
@@ -197,18 +199,24 @@ def ensure_fresh(session: Session) -> datetime | None:
             return state.refreshed_at
         _lock(session)  # nothing stored to serve: wait for the first build
     session.flush()
-    if _refresh_losses(session, None, None, _tokens(session), max_days=READER_MAX_DAYS) is None:
+    refreshed = _refresh_losses(
+        session, now, None, _tokens(session), recent=False, max_days=READER_MAX_DAYS
+    )
+    if refreshed is None:
         assert state is not None  # a first build has no bound
         return state.refreshed_at
     return None
 
 
-def ensure_pickups(session: Session, ctx: RulesContext) -> None:
+def ensure_pickups(session: Session, ctx: RulesContext, now: datetime) -> None:
     """Pickup readers' hook (see the module docstring): builds the pickup aggregates if they were
-    never built (which deadlines are pickup ones comes from the rules, ``ctx``)."""
+    never built, stamped with the reader's ``now`` (which deadlines are pickup ones comes from
+    the rules, ``ctx``). The windows are left to the worker, as before."""
     if session.get(AnalyticsState, PICKUP_STATE) is None:
         _lock(session, LockKey.ANALYTICS_PICKUPS)
-        _refresh_pickups(session, None, None, _tokens(session), pickup_rule_keys(session, ctx))
+        _refresh_pickups(
+            session, now, None, _tokens(session), pickup_rule_keys(session, ctx), recent=False
+        )
 
 
 def _lock(session: Session, key: LockKey = LockKey.ANALYTICS_REFRESH) -> None:
@@ -234,13 +242,15 @@ def _all_days(first: datetime | None, last: datetime | None) -> set[date]:
     return {a + timedelta(days=i) for i in range((b - a).days + 1)}
 
 
-def _extra_days(now: datetime | None, since: datetime | None) -> set[date]:
+def _extra_days(now: datetime, since: datetime | None, *, recent: bool) -> set[date]:
+    """The ``RECENT_DAYS`` up to ``now`` (a worker's refresh, ``recent``) and the days from
+    ``since``."""
     days: set[date] = set()
-    if now is not None:
+    if recent:
         today = local_day(now)
         days |= {today - timedelta(days=i) for i in range(RECENT_DAYS + 1)}
     if since is not None:
-        days |= _all_days(since, now or since)
+        days |= _all_days(since, now)
     return days
 
 
@@ -275,7 +285,7 @@ def _save(
 
 def refresh_aggregates(
     session: Session,
-    now: datetime | None,
+    now: datetime,
     since: datetime | None = None,
     *,
     ctx: RulesContext,
@@ -288,7 +298,7 @@ def refresh_aggregates(
     breach models takes long. The pickups go first under their own lock, the losses last: the
     loss lock, which money readers try, is held only from there to the end of the transaction
     (readers that find it taken serve the stored rows, see :func:`ensure_fresh`)."""
-    stored = compute_snapshots(session, now, ctx) if now is not None and snapshots else None
+    stored = compute_snapshots(session, now, ctx) if snapshots else None
     _lock(session, LockKey.ANALYTICS_PICKUPS)
     pickup_days = _refresh_pickups(
         session, now, since, _tokens(session), pickup_rule_keys(session, ctx)
@@ -305,14 +315,16 @@ def refresh_aggregates(
 
 def _refresh_losses(
     session: Session,
-    now: datetime | None,
+    now: datetime,
     since: datetime | None,
     tokens: Tokens,
     *,
+    recent: bool = True,
     max_days: int | None = None,
 ) -> int | None:
-    """Rebuild the changed loss days; returns how many, or None (nothing written) if there were
-    more than ``max_days`` and the aggregates had been built before."""
+    """Rebuild the changed loss days (and with ``recent`` the ``RECENT_DAYS`` up to ``now``),
+    stamped ``now``; returns how many, or None (nothing written) if there were more than
+    ``max_days`` and the aggregates had been built before."""
     state = session.get(AnalyticsState, STATE, populate_existing=True)
     if state is None:
         days = _all_days(
@@ -327,7 +339,7 @@ def _refresh_losses(
                 select(Violation.deadline).where(_changed_violations(state)).distinct()
             )
         }
-    days |= _extra_days(now, since)
+    days |= _extra_days(now, since, recent=recent)
     if state is not None and max_days is not None and len(days) > max_days:
         return None
     # All the changed days in one query per table, not one per run of days: readers refresh,
@@ -347,18 +359,22 @@ def _refresh_losses(
             runs,
             raw_violation_cells(session, runs),
         )
-    _save(session, state, STATE, tokens, now or datetime.now().astimezone())
+    _save(session, state, STATE, tokens, now)
     session.flush()
     return len(days)
 
 
 def _refresh_pickups(
     session: Session,
-    now: datetime | None,
+    now: datetime,
     since: datetime | None,
     tokens: Tokens,
     pickup_rules: PickupRules,
+    *,
+    recent: bool = True,
 ) -> int:
+    """Rebuild the changed pickup days, stamped ``now``; with ``recent`` (a worker's refresh)
+    also the ``RECENT_DAYS`` up to ``now`` and the windows when ``now`` moved to another day."""
     state = session.get(AnalyticsState, PICKUP_STATE, populate_existing=True)
     event_id = _event_token(session)
     if state is None:
@@ -390,9 +406,9 @@ def _refresh_pickups(
             )
             if d is not None
         }
-    days |= _extra_days(now, since)
+    days |= _extra_days(now, since, recent=recent)
     window_day = state.window_day if state is not None else None
-    today = local_day(now) if now is not None else window_day
+    today = local_day(now) if recent else window_day
     rebuild = today is not None and (state is None or window_day != today)
     deltas: Counter[tuple[Any, ...]] = Counter()
     for period in _ranges(days):
@@ -408,7 +424,7 @@ def _refresh_pickups(
         window_day = today
     if rebuild or any(deltas.values()):
         _rebuild_percentiles(session)
-    state = _save(session, state, PICKUP_STATE, tokens, now or datetime.now().astimezone())
+    state = _save(session, state, PICKUP_STATE, tokens, now)
     state.event_id, state.window_day = event_id, window_day
     session.flush()
     return len(days)

@@ -49,8 +49,8 @@ def _yuan(fen: int) -> float:
 class LossBoard:
     period: Period
     totals: LossTotals
-    # None: the money figures are current; else the time of the stored aggregates served
-    # because another transaction was refreshing them (the page says "as of").
+    # None: the money figures are current as of the caller's now; else the time of the stored
+    # aggregates served because another transaction was refreshing them (the page says "as of").
     figures_at: datetime | None
     exposure: Decimal
     exposure_at: datetime  # the worker's last refresh, or now when computed for the page
@@ -75,12 +75,13 @@ def loss_board(
     """The 损失与风险 page; rules are labelled in ``locale``. It never waits for a refresh of the
     loss aggregates another transaction is running (the worker's, or another page's): it shows
     the stored figures with their time instead (:func:`ensure_fresh`)."""
-    figures_at = ensure_fresh(session)
+    figures_at = ensure_fresh(session, now)
     parts = loss_breakdowns(
         session,
         scope,
         period,
         ("day", "week", "carrier", "platform_rule", "shop"),
+        now=now,
         refresh=False,
     )
     per_day = parts["day"]
@@ -148,9 +149,14 @@ class CarrierBoard:
 
 
 def carrier_board(
-    session: Session, scope: Scope, period: Period, ctx: RulesContext, locale: str | None = None
+    session: Session,
+    scope: Scope,
+    now: datetime,
+    period: Period,
+    ctx: RulesContext,
+    locale: str | None = None,
 ) -> CarrierBoard:
-    samples = pickup_samples(session, scope, period, ctx)
+    samples = pickup_samples(session, scope, period, ctx, now=now)
     carriers = scorecards(session, samples, "carrier", locale)
     weeks = sorted({w for c in carriers for w in c.weeks})
     trend = {

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -61,10 +62,11 @@ class LossTotals:
 
 
 def loss_cells(
-    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None, *, now: datetime
 ) -> list[LossCell]:
-    """The period's money from the daily aggregates (refreshed first if the ledger moved)."""
-    ensure_fresh(session)
+    """The period's money from the daily aggregates (refreshed at ``now`` first if the ledger
+    moved)."""
+    ensure_fresh(session, now)
     q = select(
         LossDaily.day,
         LossDaily.shop_id,
@@ -98,15 +100,17 @@ def loss_breakdowns(
     dimensions: Iterable[str],
     shop_id: int | None = None,
     *,
+    now: datetime,
     refresh: bool = True,
 ) -> dict[str, dict[Any, LossTotals]]:
     """``breakdown(loss_cells(...), d)`` for each dimension (and ``"total"``: one key, None),
     grouped in the database so a page reads a few rows per dimension instead of every cell;
-    ``"week"`` is folded from the days. ``refresh=False``: the caller ran
+    ``"week"`` is folded from the days. The rows are refreshed at ``now`` first if the ledger
+    moved; ``refresh=False``: the caller ran
     :func:`~lanshou.analytics.aggregates.ensure_fresh` in this transaction already (and knows
     as of when the rows are)."""
     if refresh:
-        ensure_fresh(session)
+        ensure_fresh(session, now)
     out: dict[str, dict[Any, LossTotals]] = {}
     wanted = list(dict.fromkeys(dimensions))
     for dim in wanted:
@@ -129,7 +133,12 @@ def loss_breakdowns(
             acc.recovered += int(recovered or 0)
         out[dim] = _sorted(totals)
     if "week" in wanted:
-        days = out.get("day") or loss_breakdowns(session, scope, period, ("day",), shop_id)["day"]
+        days = (
+            out.get("day")
+            or loss_breakdowns(session, scope, period, ("day",), shop_id, now=now, refresh=False)[
+                "day"
+            ]
+        )
         weeks: dict[Any, LossTotals] = defaultdict(LossTotals)
         for day, t_ in days.items():
             w = weeks[iso_week(day)]
@@ -177,11 +186,11 @@ def breakdown(cells: Iterable[LossCell], dimension: str) -> dict[Any, LossTotals
 
 
 def violation_counts(
-    session: Session, scope: Scope, period: Period, shop_id: int | None = None
+    session: Session, scope: Scope, period: Period, shop_id: int | None = None, *, now: datetime
 ) -> dict[str, int]:
     """Violations that happened (open, confirmed or later reversed) per rule, from the daily
-    counts (refreshed first if violations moved)."""
-    ensure_fresh(session)
+    counts (refreshed at ``now`` first if violations moved)."""
+    ensure_fresh(session, now)
     t = ViolationDaily
     q = (
         select(t.rule_id, func.sum(t.n))

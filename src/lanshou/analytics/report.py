@@ -10,6 +10,7 @@ shipments marked shipped in the period (see :mod:`.scorecards`).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -60,12 +61,17 @@ def build_report(
     period: Period,
     ctx: RulesContext,
     shop_code: str | None = None,
+    *,
+    now: datetime,
 ) -> dict[str, Any]:
+    """The period's figures, the money and pickup aggregates refreshed at ``now`` if due."""
     shops = resolve_shops(session, scope, shop_code)
     narrowed = Scope(frozenset(s.id for s in shops))
-    money = loss_breakdowns(session, narrowed, period, ("total",))["total"].get(None, LossTotals())
+    money = loss_breakdowns(session, narrowed, period, ("total",), now=now)["total"].get(
+        None, LossTotals()
+    )
     appeals = appeal_stats(session, narrowed, period)
-    cards = scorecards(session, pickup_samples(session, narrowed, period, ctx), "carrier")
+    cards = scorecards(session, pickup_samples(session, narrowed, period, ctx, now=now), "carrier")
 
     def hours(x: float | None) -> float | None:
         return None if x is None else round(x, 2)
@@ -78,7 +84,7 @@ def build_report(
         "refunds": fen_str(money.refund),
         "recovered": fen_str(money.recovered),
         "net_loss": fen_str(money.net),
-        "violations": violation_counts(session, narrowed, period),
+        "violations": violation_counts(session, narrowed, period, now=now),
         "appeals": {
             "filed": appeals.filed,
             "approved": appeals.approved,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -74,11 +75,17 @@ def _filtered(q: Any, table: Any, scope: Scope, period: Period | None, shop_id: 
 
 
 def pickup_samples(
-    session: Session, scope: Scope, period: Period, ctx: RulesContext, shop_id: int | None = None
+    session: Session,
+    scope: Scope,
+    period: Period,
+    ctx: RulesContext,
+    shop_id: int | None = None,
+    *,
+    now: datetime,
 ) -> PickupSamples:
     """Pickup counts of the shipments marked shipped in the period (aggregated per week); the
-    rules (``ctx``) build the aggregates if they were never built."""
-    ensure_pickups(session, ctx)
+    rules (``ctx``) build the aggregates at ``now`` if they were never built."""
+    ensure_pickups(session, ctx, now)
     t = PickupDaily
     week = week_start(session, t.day)
     q = (

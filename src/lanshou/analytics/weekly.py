@@ -3,7 +3,7 @@ reader's language (zh_CN by default, English available) with money written as pe
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape
 
@@ -47,6 +47,8 @@ def weekly_html(
     period: Period,
     ctx: RulesContext,
     locale: str | None = None,
+    *,
+    now: datetime,
 ) -> str:
     """损失周报: money cards, daily loss by kind, timeout rate by carrier, carriers, appeals."""
 
@@ -55,8 +57,8 @@ def weekly_html(
 
     shop = resolve_shops(session, scope, shop_code)[0]
     narrowed = Scope(frozenset({shop.id}))
-    report = build_report(session, narrowed, period, ctx)
-    days = loss_breakdowns(session, narrowed, period, ("day",))["day"]
+    report = build_report(session, narrowed, period, ctx, now=now)
+    days = loss_breakdowns(session, narrowed, period, ("day",), now=now)["day"]
     dates = [period.first + timedelta(days=i) for i in range((period.last - period.first).days + 1)]
     labels = [f"{day:%m-%d}" for day in dates]
     series = []

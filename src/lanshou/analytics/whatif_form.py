@@ -193,7 +193,7 @@ def run_whatif(
         _changed_profile(ctx.profile(n), scenario) for n in profiles
     ):
         raise InvalidInput(f"no profile of these shops has rule {scenario.rule_id!r}", field="rule")
-    losses = loss_breakdowns(session, scope, period, ("shop",))["shop"]
+    losses = loss_breakdowns(session, scope, period, ("shop",), now=now)["shop"]
     replay = Period(period.first - timedelta(days=LOOKBACK_DAYS), period.last)
     exemptions = approved_exemptions(session)
     result = WhatIfResult(period)

@@ -24,6 +24,7 @@ from lanshou.batch.output import (
 )
 from lanshou.batch.progress import stages_for
 from lanshou.batch.table import render_table
+from lanshou.clock import SystemClock
 from lanshou.domain.rules import Exemption, load_profile
 from lanshou.domain.rules.errors import RulesError
 from lanshou.errors import InvalidInput
@@ -38,7 +39,7 @@ EXIT_INPUT = 2
 def parse_now(value: dt.datetime | str | None) -> dt.datetime:
     """`--now` as ISO 8601 with an offset; absent means the current instant (UTC)."""
     if value is None:
-        return dt.datetime.now(dt.UTC)  # the entry point owns the clock, the domain never does
+        return SystemClock().now()  # the entry point owns the clock, the domain never does
     parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise CheckInputError(f"--now {value!s} needs an offset, e.g. 2026-03-01T12:00:00+08:00")

@@ -30,7 +30,7 @@ from lanshou.feeds.ingest import (
     ingest_kuaidi100,
 )
 from lanshou.feeds.integrations import create_integration, list_integrations
-from lanshou.feeds.sealing import Sealer, seal_stored_keys
+from lanshou.feeds.sealing import Sealer
 from lanshou.feeds.subscription_admin import (
     configure_shop_feed,
     retry_subscription,
@@ -70,7 +70,6 @@ __all__ = [
     "kuaidi100",
     "list_integrations",
     "retry_subscription",
-    "seal_stored_keys",
     "send_due_subscriptions",
     "shop_feeds",
     "subscription_counts",

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from lanshou.adapters.db.models.feeds import FeedIntegration
 
 
@@ -21,22 +18,8 @@ class Sealer(Protocol):
 
 
 def subscribe_key_of(row: FeedIntegration, sealer: Sealer) -> str | None:
-    """The clear key for a subscription request (a row not sealed yet still has it in clear)."""
+    """The clear key for a subscription request. (Keys stored in clear before migration 0021
+    were sealed by migration 0025, with the seal the application hands it.)"""
     if row.subscribe_key_enc is not None:
         return sealer.open(row.subscribe_key_enc)
-    return row.subscribe_key
-
-
-def seal_stored_keys(session: Session, sealer: Sealer) -> int:
-    """Seal keys stored in clear before migration 0021 and clear the old column; returns how
-    many. Runs at start-up (it needs LANSHOU_SECRET_KEY, which a migration does not have);
-    once done it is one query that finds nothing."""
-    rows = session.execute(
-        select(FeedIntegration).where(FeedIntegration.subscribe_key.is_not(None))
-    ).scalars()
-    sealed = 0
-    for row in rows:
-        assert row.subscribe_key is not None
-        row.subscribe_key_enc, row.subscribe_key = sealer.seal(row.subscribe_key), None
-        sealed += 1
-    return sealed
+    return None

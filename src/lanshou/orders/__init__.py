@@ -17,7 +17,7 @@ if TYPE_CHECKING:
         list_orders,
         status_counts,
     )
-    from lanshou.orders.scan_updates import inbox_scans, tracking_updates
+    from lanshou.orders.scan_updates import inbox_scans
     from lanshou.orders.search import SearchHit, search_orders
     from lanshou.orders.shipping import OrderRef, mark_shipped
     from lanshou.orders.tracking_queue import queue_tracking_subscriptions
@@ -40,7 +40,6 @@ _ON_FIRST_USE = {
         "listing",
     ),
     "inbox_scans": "scan_updates",
-    "tracking_updates": "scan_updates",
     "SearchHit": "search",
     "search_orders": "search",
     "OrderRef": "shipping",
@@ -70,5 +69,4 @@ __all__ = [
     "queue_tracking_subscriptions",
     "search_orders",
     "status_counts",
-    "tracking_updates",
 ]

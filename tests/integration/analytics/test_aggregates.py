@@ -271,7 +271,7 @@ def test_money_readers_refresh_the_losses_and_leave_the_pickups_to_the_worker(
         s.commit()
     period = Period(date(2026, 9, 1), date(2026, 12, 31))
     with sessions() as s:
-        before = loss_breakdowns(s, Scope(None), period, ("total",))["total"][None]
+        before = loss_breakdowns(s, Scope(None), period, ("total",), now=NOW)["total"][None]
         v = s.execute(
             select(Violation).where(Violation.state == "confirmed").order_by(Violation.id).limit(1)
         ).scalar_one()
@@ -281,7 +281,7 @@ def test_money_readers_refresh_the_losses_and_leave_the_pickups_to_the_worker(
         pickup_state = s.get(AnalyticsState, PICKUP_STATE)
         assert pickup_state is not None
         pickup_tokens = (pickup_state.ledger_id, pickup_state.refreshed_at)
-        after = loss_breakdowns(s, Scope(None), period, ("total",))["total"][None]
+        after = loss_breakdowns(s, Scope(None), period, ("total",), now=NOW)["total"][None]
         s.commit()
     assert after.recovered > before.recovered and after.net < before.net
     with sessions() as s:
@@ -289,7 +289,7 @@ def test_money_readers_refresh_the_losses_and_leave_the_pickups_to_the_worker(
         pickup_state = s.get(AnalyticsState, PICKUP_STATE)
         assert pickup_state is not None
         assert (pickup_state.ledger_id, pickup_state.refreshed_at) == pickup_tokens
-        ensure_pickups(s, RULES)  # built already: nothing to do
+        ensure_pickups(s, RULES, NOW)  # built already: nothing to do
         assert not is_fresh(s, PICKUP_STATE)
         refresh_aggregates(s, NOW, ctx=RULES, snapshots=False)
         assert is_fresh(s)
@@ -319,7 +319,7 @@ def test_the_pages_read_the_same_figures_through_windows_and_sql_grouping(
                 (Scope(frozenset(shops)), None),
                 (Scope(frozenset(shops[1:])), first_shop),
             ):
-                fast = pickup_samples(s, scope, period, RULES, shop)
+                fast = pickup_samples(s, scope, period, RULES, shop, now=NOW)
                 assert fast.window == days
                 slow = PickupSamples(scope, period, shop, fast.cells, None)
                 for level in (*LEVELS, "province"):
@@ -332,18 +332,20 @@ def test_the_pages_read_the_same_figures_through_windows_and_sql_grouping(
                     ]
                 assert recommend(s, scope, period, fast) == recommend(s, scope, period, slow)
                 # money grouped in the database = the cells grouped in Python
-                cells = loss_cells(s, scope, period, shop)
-                got = loss_breakdowns(s, scope, period, (*DIMENSIONS, "total"), shop)
+                cells = loss_cells(s, scope, period, shop, now=NOW)
+                got = loss_breakdowns(s, scope, period, (*DIMENSIONS, "total"), shop, now=NOW)
                 for dim in DIMENSIONS:
                     assert got[dim] == breakdown(cells, dim)
                 assert got["total"].get(None, LossTotals()) == totals(cells)
-                assert violation_counts(s, scope, period, shop) == raw_violation_counts(
+                assert violation_counts(s, scope, period, shop, now=NOW) == raw_violation_counts(
                     s, scope, period, shop
                 )
         # a period that is not a window reads the daily histograms
-        assert pickup_samples(s, Scope(None), Period.ending(NOW, 12), RULES).window is None
+        assert pickup_samples(s, Scope(None), Period.ending(NOW, 12), RULES, now=NOW).window is None
         assert (
-            pickup_samples(s, Scope(None), Period.ending(NOW - timedelta(days=1), 7), RULES).window
+            pickup_samples(
+                s, Scope(None), Period.ending(NOW - timedelta(days=1), 7), RULES, now=NOW
+            ).window
             is None
         )
 
@@ -469,7 +471,7 @@ def test_histogram_percentiles_are_within_one_bucket_of_the_exact_ones(
             counts[sample.carrier_id] += 1
             if sample.latency_h is not None:
                 exact[sample.carrier_id].append(sample.latency_h)
-        cards = scorecards(s, pickup_samples(s, Scope(None), period, RULES), "carrier")
+        cards = scorecards(s, pickup_samples(s, Scope(None), period, RULES, now=NOW), "carrier")
     assert {c.entity_id: c.shipments for c in cards} == dict(counts)
     for card in cards:
         values = sorted(exact[card.entity_id])

@@ -138,7 +138,7 @@ def test_the_demo_world_report_reconciles_with_the_ledger(sessions: sessionmaker
         s.commit()
     period = Period(date(2026, 10, 1), date(2026, 11, 30))
     with sessions() as s:
-        report = build_report(s, Scope(None), period, RulesContext())
+        report = build_report(s, Scope(None), period, RulesContext(), now=NOW)
         truth = _ledger_truth(s, period, None, before)
         assert report["appeals"] == {"filed": 6, "approved": 6, "rejected": 0, "pending": 0}
         assert (
@@ -148,7 +148,7 @@ def test_the_demo_world_report_reconciles_with_the_ledger(sessions: sessionmaker
             .count()
         )
         shop_code = s.execute(select(Shop.code).order_by(Shop.id)).scalars().first()
-        one = build_report(s, Scope(None), period, RulesContext(), shop_code)
+        one = build_report(s, Scope(None), period, RulesContext(), shop_code, now=NOW)
     assert truth["recovered"] > 0
     _check(report, truth)
     assert one["shops"] == [shop_code]
@@ -229,6 +229,6 @@ def test_random_histories_of_corrections_and_appeals_reconcile(
                 _approve(s, v, deadline + timedelta(days=2))
         s.commit()
         period = Period(date(2026, 11, 1), date(2026, 11, 10))
-        report = build_report(s, Scope(frozenset({shop.id})), period, RulesContext())
+        report = build_report(s, Scope(frozenset({shop.id})), period, RulesContext(), now=NOW)
         _check(report, _ledger_truth(s, period, {shop.id}, before))
         assert report["net_loss"] == fen_str(_ledger_truth(s, period, {shop.id}, {})["net"])

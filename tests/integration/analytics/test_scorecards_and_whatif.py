@@ -22,7 +22,7 @@ def test_scorecards_have_exact_nearest_rank_percentiles_and_rates(
 ) -> None:
     build(sessions)
     with sessions() as s:
-        samples = pickup_samples(s, Scope(None), PERIOD, RulesContext())
+        samples = pickup_samples(s, Scope(None), PERIOD, RulesContext(), now=NOW)
         carriers = {c.name: c for c in scorecards(s, samples, "carrier")}
         outlets = {c.name: c for c in scorecards(s, samples, "outlet")}
         recs = recommend(s, Scope(None), PERIOD, samples)
@@ -39,7 +39,7 @@ def test_scorecards_have_exact_nearest_rank_percentiles_and_rates(
 def test_the_report_counts_carriers_and_violations(sessions: sessionmaker[Session]) -> None:
     build(sessions)
     with sessions() as s:
-        report = build_report(s, Scope(None), PERIOD, RulesContext(), "a")
+        report = build_report(s, Scope(None), PERIOD, RulesContext(), "a", now=NOW)
     assert report["shops"] == ["a"]
     assert report["violations"] == {"pickup_timeout": 2}
     assert report["by_carrier"] == [
@@ -76,7 +76,7 @@ def test_the_what_if_base_agrees_with_the_stored_violations(
 ) -> None:
     build(sessions)
     with sessions() as s:
-        report = build_report(s, Scope(None), PERIOD, RulesContext())
+        report = build_report(s, Scope(None), PERIOD, RulesContext(), now=NOW)
         diffs = wi.whatif_rules(
             s, RulesContext(), "douyin", [wi.parse_change("pickup_timeout.hours=24")], NOW
         )

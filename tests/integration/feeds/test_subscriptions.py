@@ -637,34 +637,44 @@ def test_a_subscription_queued_for_a_waybill_as_written_meets_the_push_of_its_sc
 def test_the_kuaidi100_key_is_stored_sealed_and_a_key_stored_in_clear_is_sealed_at_start(
     client: TestClient, sessions: sessionmaker[Session], runtime: Runtime, k100: FakeKuaidi100
 ) -> None:
+    from sqlalchemy import inspect, text
+
+    from lanshou.adapters.db.migrate import HEAD, downgrade, stored_revisions
     from lanshou.adapters.db.models import FeedIntegration
     from lanshou.bootstrap import bootstrap
-    from lanshou.feeds import seal_stored_keys
 
     integration = _kuaidi100(client, k100)
     with sessions() as s:
         row = s.get_one(FeedIntegration, integration)
-        assert (row.subscribe_key, row.subscribe_key_enc is not None) == (None, True)
-        assert k100.key not in row.subscribe_key_enc  # type: ignore[operator]
-        assert runtime.platforms.box.open(row.subscribe_key_enc) == k100.key  # type: ignore[arg-type]
-        # As a row stored before migration 0021 holds it: in clear, nothing sealed.
-        row.subscribe_key, row.subscribe_key_enc = k100.key, None
-        s.commit()
-    # Until it is sealed the clear key still subscribes; the start-up step seals it once.
-    _ship(client, unshipped_order(sessions, "C001"), "顺丰", "sf2001")
-    assert _run(runtime, NOW).subscribed == 1
-    # The next start seals it (the same secret key as the runtime's).
-    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+        assert row.subscribe_key_enc is not None
+        assert k100.key not in row.subscribe_key_enc
+        assert runtime.platforms.box.open(row.subscribe_key_enc) == k100.key
+    # As a row stored before migration 0021 holds it: in clear, nothing sealed (the clear
+    # column exists up to 0024; 0025 seals what is left in it and drops it).
+    engine = sessions.kw["bind"]
+    engine.dispose()
+    downgrade(engine, "0024")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE feed_integrations SET subscribe_key = :key, subscribe_key_enc = NULL "
+                "WHERE id = :id"
+            ),
+            {"key": k100.key, "id": integration},
+        )
+    # The next start migrates, sealing it (the same secret key as the runtime's).
+    url = engine.url.render_as_string(hide_password=False)
     started = bootstrap(runtime.settings.model_copy(update={"database_url": url}))
     started.engine.dispose()
+    assert stored_revisions(engine) == [HEAD]
+    columns = {c["name"] for c in inspect(engine).get_columns("feed_integrations")}
+    assert "subscribe_key" not in columns
     with unit_of_work(sessions) as s:
-        assert seal_stored_keys(s, runtime.platforms.box) == 0
         row = s.get_one(FeedIntegration, integration)
-        assert row.subscribe_key is None
         assert runtime.platforms.box.open(row.subscribe_key_enc) == k100.key  # type: ignore[arg-type]
     _ship(client, unshipped_order(sessions, "C002"), "顺丰", "sf2002")
     assert _run(runtime, NOW).subscribed == 1
-    assert [p["number"] for p in k100.accepted] == ["SF2001", "SF2002"]
+    assert [p["number"] for p in k100.accepted] == ["SF2002"]
 
 
 def test_an_account_whose_key_does_not_open_fails_its_rows_alone_and_says_what_to_do(

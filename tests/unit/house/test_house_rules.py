@@ -129,3 +129,59 @@ def test_every_area_exports_what_it_lists() -> None:
     for area in AREAS:
         module = importlib.import_module(f"lanshou.{area}")
         assert [n for n in sorted(_public_names(area)) if not hasattr(module, n)] == [], area
+
+
+# Who may read the wall clock: the clock itself, the entry points (a request's, a command's or
+# the worker's now), and the notification channels' default signing time (adapters sit below
+# ``lanshou.clock``; a channel takes its ``now`` as a parameter, ``utc_now`` is its default).
+CLOCK_READERS = ("clock.py", "entrypoints", "adapters/notify/base.py")
+WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today")}
+WALL_CLOCK |= {("date", "today"), ("time", "time")}
+
+
+def _wall_clock_calls(tree: ast.AST) -> list[tuple[int, str]]:
+    """``datetime.now()``, ``dt.datetime.utcnow()``, ``date.today()``, ``time.time()``, …"""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = (
+                owner.id
+                if isinstance(owner, ast.Name)
+                else owner.attr
+                if isinstance(owner, ast.Attribute)
+                else None
+            )
+            if (name, node.func.attr) in WALL_CLOCK:
+                found.append((node.lineno, f"{name}.{node.func.attr}()"))
+    return sorted(found)
+
+
+def test_the_wall_clock_check_finds_what_it_is_meant_to() -> None:
+    source = (
+        "import datetime as dt\nfrom datetime import date, datetime\nimport time\n"
+        "a = datetime.now().astimezone()\nb = dt.datetime.utcnow()\nc = date.today()\n"
+        "d = time.time()\ne = dt.datetime.now(dt.UTC)\nf = clock.now()\ng = self.now()\n"
+    )
+    assert _wall_clock_calls(ast.parse(source)) == [
+        (4, "datetime.now()"),
+        (5, "datetime.utcnow()"),
+        (6, "date.today()"),
+        (7, "time.time()"),
+        (8, "datetime.now()"),
+    ]
+
+
+def test_time_is_a_parameter_outside_the_entry_points_and_the_clock() -> None:
+    """Services take ``now``; only the clock and the entry points read the wall clock, so every
+    figure and every stored "as of" comes from the caller's ``now`` (issue #16)."""
+    found = [
+        f"{path.relative_to(SRC)}:{line} {call}"
+        for path in MODULES
+        if not any(
+            path.relative_to(SRC).as_posix() == allowed or path.relative_to(SRC).parts[0] == allowed
+            for allowed in CLOCK_READERS
+        )
+        for line, call in _wall_clock_calls(ast.parse(path.read_text()))
+    ]
+    assert found == []

@@ -45,11 +45,11 @@ def report(
             if shop is None or out is None:
                 raise InvalidInput("--weekly needs --shop and --out", field="shop")
             locale = cli_locale(lang, rt.settings.default_locale)
-            page = weekly_html(session, Scope(None), shop, period, rt.rules, locale)
+            page = weekly_html(session, Scope(None), shop, period, rt.rules, locale, now=at)
             out.write_text(page, encoding="utf-8")
             typer.echo(f"wrote {out}")
             return
-        data = build_report(session, Scope(None), period, rt.rules, shop)
+        data = build_report(session, Scope(None), period, rt.rules, shop, now=at)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -123,12 +123,13 @@ def scorecard(
     if level not in LEVELS:
         raise InvalidInput(f"--level is one of {LEVELS}", field="level")
     rt = runtime()
-    period = Period.ending(rt.clock.now(), days)
+    at = rt.clock.now()
+    period = Period.ending(at, days)
     with unit_of_work(rt.sessions) as session:
         rows = [
             c.row()
             for c in scorecards(
-                session, pickup_samples(session, Scope(None), period, rt.rules), level
+                session, pickup_samples(session, Scope(None), period, rt.rules, now=at), level
             )
         ]
     if as_json:

@@ -6,6 +6,7 @@ import logging
 import multiprocessing
 import signal
 import threading
+from types import FrameType
 
 import typer
 
@@ -16,9 +17,15 @@ from lanshou.bootstrap import Runtime
 from lanshou.clock import FixedClock
 from lanshou.demo import DEMO_LOGINS, DEMO_PASSWORD
 from lanshou.entrypoints.cli.common import parse_now, runtime
+from lanshou.platforms import SecretBox
 from lanshou.settings import get_settings
 
 WORKER_START_SECONDS = 60
+# How long a stopping ``serve`` waits for the background worker: the drainer's batch takes well
+# under a second, a sweep step can take longer (the aggregates at a million orders); docker stop
+# kills after 10 s, systemd after 90 s. A step cut off rolls back and is redone at the next start.
+STOP_SECONDS = 8.0
+log = logging.getLogger("lanshou.serve")
 
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 
@@ -28,7 +35,10 @@ def upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply schema migrations up to REVISION (default: the newest)."""
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url())
-    db_upgrade(engine, revision)
+    # A migration that seals secrets stored in clear gets the seal under LANSHOU_SECRET_KEY.
+    db_upgrade(
+        engine, revision, seal=lambda plain: SecretBox(settings.resolved_secret_key()).seal(plain)
+    )
     typer.echo(f"database schema at {revision}")
 
 
@@ -74,15 +84,16 @@ def register(app: typer.Typer) -> None:
         from lanshou.worker import start_background_worker
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stopping = _stop_on_signals()
         rt = runtime()
         host = host or rt.settings.host
         port = port or rt.settings.port
-        stop: threading.Event | None = None
-        if worker:
-            _, stop = start_background_worker(rt)
+        background = start_background_worker(rt) if worker else None
         _banner(host, port, rt.settings.is_dev)
         try:
-            if workers == 1:
+            if stopping.is_set():
+                pass  # told to stop while starting
+            elif workers == 1:
                 uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
             else:  # uvicorn starts each worker from an import string; runtime() migrated already
                 uvicorn.run(
@@ -98,8 +109,10 @@ def register(app: typer.Typer) -> None:
                     timeout_worker_healthcheck=WORKER_START_SECONDS,
                 )
         finally:
-            if stop is not None:
-                stop.set()
+            if background is not None:
+                background.stop(STOP_SECONDS)
+            rt.engine.dispose()
+            log.info("stopped")
 
     @app.command("worker")
     def worker_command(
@@ -161,6 +174,26 @@ def register(app: typer.Typer) -> None:
             for process in others:
                 process.join()
             drainer.join()
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGTERM (a process manager, ``docker stop``) and SIGINT (Ctrl-C) stop ``serve``
+    gracefully, with exit status 0: uvicorn answers the requests in flight, then the background
+    worker finishes its batch and the database is closed. uvicorn handles both signals while it
+    serves and, once shut down, raises the signal again for the handler it found — this one,
+    which only records it (Python's defaults would end the process by the signal, status -15 /
+    143, which supervisors count as a failure, or raise KeyboardInterrupt). With ``--workers``
+    uvicorn's supervisor handles them itself and returns."""
+    stopping = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            log.info("%s: stopping", signal.Signals(signum).name)
+        stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, handle)
+    return stopping
 
 
 def _worker_runtime(now: str | None) -> Runtime:

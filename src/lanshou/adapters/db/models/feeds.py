@@ -30,10 +30,9 @@ class FeedIntegration(Base):
     account_id: Mapped[str | None] = mapped_column(String(64))  # 快递鸟 EBusinessID
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
-    # 快递100 授权key, a Fernet token (lanshou.platforms.SecretBox); ``subscribe_key`` held it
-    # in clear before migration 0021 and is emptied by the first start after it.
+    # 快递100 授权key, a Fernet token (lanshou.platforms.SecretBox); before migration 0021 it
+    # was held in clear in ``subscribe_key``, which 0025 sealed and dropped.
     subscribe_key_enc: Mapped[str | None] = mapped_column(Text)
-    subscribe_key: Mapped[str | None] = mapped_column(String(128))
     callback_url: Mapped[str | None] = mapped_column(String(512))
     api_url: Mapped[str | None] = mapped_column(String(512))  # None: the aggregator's own
 

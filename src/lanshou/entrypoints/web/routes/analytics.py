@@ -91,7 +91,12 @@ def carriers(
         raise PermissionDenied("analytics are for merchants, customer service and admins")
     with unit_of_work(ctx.runtime.sessions) as session:
         board = dashboard.carrier_board(
-            session, scope_for(session, ctx.user), _period(ctx, days), ctx.rules, ctx.locale
+            session,
+            scope_for(session, ctx.user),
+            ctx.now,
+            _period(ctx, days),
+            ctx.rules,
+            ctx.locale,
         )
     if format:
         if table == "recommendation":
