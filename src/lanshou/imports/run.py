@@ -88,11 +88,15 @@ class ImportSummary:
                 t(N_("pickup scans recorded: %(count)s"), self.pickup_events),
             ]
         out += self.warnings(locale)
-        out += [
+        out += self.rejects_lines(locale)
+        return out
+
+    def rejects_lines(self, locale: str | None = None) -> list[str]:
+        """Where the refused rows were written, one line per rejects file."""
+        return [
             translate(locale, N_("rejected rows: %(path)s"), path=str(p))
             for p in self.rejects_files
         ]
-        return out
 
     def warnings(self, locale: str | None = None) -> list[str]:
         """What was kept but deserves a look (`check` prints these too), in ``locale``."""
@@ -134,15 +138,16 @@ class ReadRun:
     bytes_before: int = 0  # bytes of files already done (olist: the items file)
     # Refused rows as a list as well as in the rejects file (check prints them); None: file only.
     rejections: list[Rejected] | None = None
+    locale: str | None = None  # of the reasons in the rejects file (default zh_CN)
 
     def reject(
         self, rejects: RejectsFile, table: TableFile, number: int, exc: RowError, cells: list[Cell]
     ) -> None:
-        rejects.add(number, exc.column, exc.reason, table.header, cells)
+        rejected = Rejected(str(table.path), number, exc.column, exc.reason)
+        rejects.add(rejected, rejected.reason.text(self.locale), table.header, cells)
         self.summary.rejected += 1
         if self.rejections is not None:
-            reason = f"{exc.column}: {exc.reason}" if exc.column else exc.reason
-            self.rejections.append(Rejected(str(table.path), number, reason))
+            self.rejections.append(rejected)
 
     def report(self, phase: str, table: TableFile) -> None:
         if self.progress is not None:
@@ -240,7 +245,7 @@ def scan_dates(
         try:
             return holder[0], infer_orders(evidence, forced, str(table.path))
         except TimeFormatError as exc:
-            raise InvalidInput(str(exc)) from exc
+            raise InvalidInput(str(exc), reason=exc.reason) from exc
 
 
 def accepted_rows(
