@@ -24,6 +24,14 @@ def yuan(amount: Decimal | None) -> str:
     return f"-¥{-amount:,.2f}" if amount < 0 else f"¥{amount:,.2f}"
 
 
+def file_size(size: int) -> str:
+    """A size limit as people read it: '10 MB', '1.5 MB', '20 KB' (whole KB, at least 1)."""
+    mb = 1024 * 1024
+    if size >= mb:
+        return f"{size / mb:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
 def signed_money(fen: int) -> str:
     """A change of money, sign always shown: '+¥39.00', '-¥13.00', '¥0.00' (no change, no sign).
 
