@@ -67,7 +67,7 @@ def test_roles_have_their_ui_words() -> None:
     assert [
         label("zh_CN", "role", r)
         for r in ("merchant_owner", "merchant_staff", "cs_agent", "reviewer", "admin")
-    ] == ["商家(店主)", "商家员工", "客服", "审核员", "管理员"]
+    ] == ["商家（店主）", "商家员工", "客服", "审核员", "管理员"]
 
 
 def test_a_withdrawn_appeal_and_a_withdrawn_violation_read_differently() -> None:
