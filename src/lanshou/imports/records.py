@@ -12,10 +12,10 @@ from decimal import Decimal, InvalidOperation
 
 from lanshou.batch import Reason
 from lanshou.domain.money import to_fen
-from lanshou.errors import InvalidInput
 from lanshou.i18n import N_
 from lanshou.imports.dates import DateOrder, TimeFormatError, parse_time
 from lanshou.imports.reading import Cell
+from lanshou.imports.wording import invalid
 
 __all__ = [
     "DUPLICATE_ORDER",
@@ -115,9 +115,22 @@ class ColumnIndex:
         if missing:
             expected = ", ".join(" or ".join(wanted[f]) for f in required if f in wanted)
             lacking = ", ".join(" or ".join(wanted.get(f, [f])) for f in missing)
-            raise InvalidInput(
-                f"{file}: the header does not match: expected the columns {expected}; "
-                f"missing {lacking}; found {', '.join(h for h in header if h) or 'nothing'}"
+            present = ", ".join(h for h in header if h)
+            raise invalid(
+                "bad_header",
+                N_(
+                    "%(file)s: the header does not match: expected the columns %(expected)s; "
+                    "missing %(missing)s; found %(found)s"
+                )
+                if present
+                else N_(
+                    "%(file)s: the header does not match: expected the columns %(expected)s; "
+                    "missing %(missing)s; found nothing"
+                ),
+                file=file,
+                expected=expected,
+                missing=lacking,
+                found=present,
             )
 
     def has(self, fld: str) -> bool:

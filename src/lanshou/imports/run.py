@@ -18,9 +18,10 @@ from lanshou.errors import InvalidInput
 from lanshou.i18n import N_, translate
 from lanshou.imports.dates import DateOrder, OrderEvidence, TimeFormatError, infer_orders
 from lanshou.imports.mapping import TIME_FIELDS, Mapping
-from lanshou.imports.reading import Cell, TableFile
+from lanshou.imports.reading import EMPTY_FILE, Cell, TableFile
 from lanshou.imports.records import ColumnIndex, OrderRecord, RowError, RowReader
 from lanshou.imports.rejects import RejectsFile
+from lanshou.imports.wording import invalid
 
 if TYPE_CHECKING:  # the database side only: `lanshou check` reads without SQLAlchemy
     from sqlalchemy.orm import Session, sessionmaker
@@ -192,7 +193,11 @@ def required_fields(layout: Mapping, shop: str | None) -> list[str]:
     if shop is None and "shop" in layout.columns:
         required.append("shop")
     elif shop is None:
-        raise InvalidInput(f"the {layout.source} mapping has no shop column: pass --shop")
+        raise invalid(
+            "no_shop",
+            N_("the %(source)s mapping has no shop column: pass --shop"),
+            source=layout.source,
+        )
     return required
 
 
@@ -236,12 +241,17 @@ def scan_dates(
             if table.encoding in ("utf-8", "utf-8-sig"):
                 table.encoding = "gb18030"  # UTF-8 at the head only: GBK further down
                 continue
-            raise InvalidInput(
-                f"{table.path}: this is not a CSV text file (undecodable bytes at offset "
-                f"{exc.start} of a chunk; expected UTF-8 or GBK/GB18030)"
+            raise invalid(
+                "encoding",
+                N_(
+                    "%(path)s: this is not a CSV text file (undecodable bytes at offset "
+                    "%(offset)s of a chunk; expected UTF-8 or GBK/GB18030)"
+                ),
+                path=table.path,
+                offset=exc.start,
             ) from exc
         if not holder:
-            raise InvalidInput(f"{table.path}: the file is empty")
+            raise invalid("empty_file", EMPTY_FILE, path=table.path)
         try:
             return holder[0], infer_orders(evidence, forced, str(table.path))
         except TimeFormatError as exc:

@@ -215,3 +215,24 @@ def test_import_tracking_s_option_errors_are_in_the_reader_s_language(
         "--date-order 只能是以下之一：ymd, mdy, dmy",
         "--date-order must be one of ymd, mdy, dmy",
     ]
+
+
+def test_a_file_that_cannot_be_read_is_explained_in_the_reader_s_language(
+    cli: typer.Typer, tmp_path: Path
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("id,shop\n1,2\n", encoding="utf-8")
+    args = ["import", "orders", str(path), "--source", "generic"]
+    zh = CliRunner().invoke(cli, args).exception
+    en = CliRunner().invoke(cli, [*args, "--lang", "en"]).exception
+    missing = CliRunner().invoke(cli, ["import", "orders", str(tmp_path / "no.csv"), *args[3:]])
+    assert isinstance(zh, InvalidInput) and isinstance(en, InvalidInput)
+    assert zh.message == (
+        f"{path}：表头不符。需要的列：order_id, paid_at, amount, shop_id；"
+        "缺少：order_id, paid_at, amount, shop_id；文件中的列：id, shop"
+    )
+    assert en.message == (
+        f"{path}: the header does not match: expected the columns order_id, paid_at, amount, "
+        "shop_id; missing order_id, paid_at, amount, shop_id; found id, shop"
+    )
+    assert str(missing.exception) == f"{tmp_path / 'no.csv'}：找不到这个文件"
