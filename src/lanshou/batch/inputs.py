@@ -60,7 +60,8 @@ class Reason:
     for people (an English catalogue key with ``%(name)s`` parameters), translated only when
     shown, so ``check`` and ``import`` word a row alike in either language.
 
-    A parameter may itself be a Reason (the detail of an unreadable time)."""
+    A parameter may itself be a Reason (the detail of an unreadable time), or a tuple of
+    names, listed as the language lists them ('a, b' in English, 'a、b' in Chinese)."""
 
     code: str
     msgid: str
@@ -71,8 +72,17 @@ class Reason:
         return cls(code, msgid, tuple(params.items()))
 
     def text(self, locale: str | None = None) -> str:
-        values = {k: v.text(locale) if isinstance(v, Reason) else v for k, v in self.params}
+        values = {k: _shown(v, locale) for k, v in self.params}
         return translate(locale, self.msgid, **values)
+
+
+def _shown(value: object, locale: str | None) -> object:
+    if isinstance(value, Reason):
+        return value.text(locale)
+    if isinstance(value, tuple):
+        # the separator of a list of names: '、' between Chinese words
+        return translate(locale, N_(", ")).join(str(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,7 @@ class Rejected:
         return self.reason.code
 
     def text(self, locale: str | None = None) -> str:
-        """The column and the reason in words, e.g. ``paid_at：不是时间（……）``."""
+        """The column and the reason in words, e.g. ``paid_at：不是有效时间（……）``."""
         reason = self.reason.text(locale)
         if not self.column:
             return reason

@@ -113,9 +113,10 @@ class ColumnIndex:
                 self.index[fld] = found
         missing = [f for f in required if f not in self.index]
         if missing:
-            expected = ", ".join(" or ".join(wanted[f]) for f in required if f in wanted)
-            lacking = ", ".join(" or ".join(wanted.get(f, [f])) for f in missing)
-            present = ", ".join(h for h in header if h)
+            # A field's alternative names as "a/b": read alike in either language.
+            expected = tuple("/".join(wanted[f]) for f in required if f in wanted)
+            lacking = tuple("/".join(wanted.get(f, [f])) for f in missing)
+            present = tuple(h for h in header if h)
             raise invalid(
                 "bad_header",
                 N_(

@@ -228,8 +228,8 @@ def test_a_file_that_cannot_be_read_is_explained_in_the_reader_s_language(
     missing = CliRunner().invoke(cli, ["import", "orders", str(tmp_path / "no.csv"), *args[3:]])
     assert isinstance(zh, InvalidInput) and isinstance(en, InvalidInput)
     assert zh.message == (
-        f"{path}：表头不符。需要的列：order_id, paid_at, amount, shop_id；"
-        "缺少：order_id, paid_at, amount, shop_id；文件中的列：id, shop"
+        f"{path}：表头不符。需要的列：order_id、paid_at、amount、shop_id；"
+        "缺少：order_id、paid_at、amount、shop_id；文件中的列：id、shop"
     )
     assert en.message == (
         f"{path}: the header does not match: expected the columns order_id, paid_at, amount, "
