@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,21 +40,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Migrate, seed a small demo world and serve it, exactly as ``make run`` does."""
-    with serve(tmp_path_factory.mktemp("e2e-var")) as server:
-        yield server
-
-
-@contextmanager
-def serve(var: Path, **settings: str) -> Iterator[LiveServer]:
-    """A demo world in `var` served by ``lanshou serve``; `settings` are extra environment
-    variables (e.g. ``LANSHOU_EVIDENCE_MAX_FILE_BYTES``) for a test that needs other limits."""
+    var = tmp_path_factory.mktemp("e2e-var")
     database = var / "lanshou.db"
     env = {
         **os.environ,
         "LANSHOU_ENV": "dev",
         "LANSHOU_VAR_DIR": str(var),
         "LANSHOU_DATABASE_URL": f"sqlite:///{database}",
-        **settings,
     }
     subprocess.run(
         [LANSHOU, "demo", "seed", "--orders", "300", "--days", "10"],

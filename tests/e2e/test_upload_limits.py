@@ -9,14 +9,17 @@ and in English (docs/screenshots/upload-too-large-390-*.png).
 from __future__ import annotations
 
 import os
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import LiveServer, log_in, serve
+from tests.e2e.conftest import LANSHOU, LiveServer, _free_port, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -41,9 +44,47 @@ HINTS = {
 
 @pytest.fixture(scope="module")
 def small_limits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A demo world of its own, served as ``live_server`` serves one, with a 20 KB limit."""
     var = tmp_path_factory.mktemp("e2e-small-limits")
-    with serve(var, LANSHOU_EVIDENCE_MAX_FILE_BYTES=str(LIMIT)) as server:
-        yield server
+    database = var / "lanshou.db"
+    env = {
+        **os.environ,
+        "LANSHOU_ENV": "dev",
+        "LANSHOU_VAR_DIR": str(var),
+        "LANSHOU_DATABASE_URL": f"sqlite:///{database}",
+        "LANSHOU_EVIDENCE_MAX_FILE_BYTES": str(LIMIT),
+    }
+    seeded = subprocess.run(
+        [LANSHOU, "demo", "seed", "--orders", "300", "--days", "10"],
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    assert seeded.returncode == 0, seeded.stderr.decode(errors="replace")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with (var / "server.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [LANSHOU, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert proc.poll() is None, (var / "server.log").read_text(errors="replace")
+                try:
+                    if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "lanshou serve did not answer in 60 s"
+                time.sleep(0.3)
+            yield LiveServer(url, database)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
 
 
 def _photo(path: Path) -> Path:
