@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # "local": files under evidence_dir only, for a single machine.
     evidence_store: Literal["database", "local"] = "database"
     evidence_dir: Path | None = None  # default var/evidence
+    # The largest evidence file one upload may carry, and all of one case's evidence together
+    # (bytes; LANSHOU_EVIDENCE_MAX_FILE_BYTES, LANSHOU_EVIDENCE_MAX_CASE_BYTES).
+    evidence_max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    evidence_max_case_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     # The audit chain's exported head (record count + last hash, MAC'd) lives outside the
     # database, so cutting the newest records shows; default var/audit_head.
     audit_head_file: Path | None = None

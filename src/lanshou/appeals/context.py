@@ -37,6 +37,8 @@ class AppealsContext:
             rules or RulesContext.from_settings(settings),
             evidence_storage(settings, engine),
             settings.mode,
+            settings.evidence_max_file_bytes,
+            settings.evidence_max_case_bytes,
         )
 
     def store(self, session: Session) -> EvidenceStorage:

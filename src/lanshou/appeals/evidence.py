@@ -55,6 +55,7 @@ def upload_evidence(
     if len(data) > actx.max_file_bytes:
         raise PayloadTooLarge(
             f"a file may be at most {actx.max_file_bytes} bytes",
+            scope="file",
             limit=actx.max_file_bytes,
             actual=len(data),
         )
@@ -66,6 +67,7 @@ def upload_evidence(
     if used + len(data) > actx.max_case_bytes:
         raise PayloadTooLarge(
             f"a case may hold at most {actx.max_case_bytes} bytes of evidence",
+            scope="case",
             limit=actx.max_case_bytes,
             actual=int(used) + len(data),
         )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         SHIPMENT_COLUMNS,
         CheckInputError,
         ReadResult,
+        Reason,
         Rejected,
         ShipmentReader,
     )
@@ -32,6 +33,7 @@ _MODULE_OF = {
     "CheckInputError": "inputs",
     "CheckResult": "result",
     "ReadResult": "inputs",
+    "Reason": "inputs",
     "Rejected": "inputs",
     "ShipmentReader": "inputs",
     "check_command": "cli",
@@ -51,6 +53,7 @@ __all__ = [
     "CheckInputError",
     "CheckResult",
     "ReadResult",
+    "Reason",
     "Rejected",
     "ShipmentReader",
     "check_command",

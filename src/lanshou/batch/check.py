@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import duckdb
 
 from lanshou.batch.engine import evaluate_batch, evaluated_count
-from lanshou.batch.inputs import CheckInputError, ShipmentReader
+from lanshou.batch.inputs import CheckInputError, NoShipments, ShipmentReader
 from lanshou.batch.result import CheckResult, ident, summarise
 from lanshou.batch.table import render_table
 from lanshou.domain.rules import Exemption, calendar_for
@@ -62,16 +62,7 @@ def run_check(
         row = con.execute(f"SELECT count(*) FROM {read.counted or read.shipments}").fetchone()
         shipments = int(row[0]) if row else 0
         if shipments == 0:
-            first = read.rejected[0] if read.rejected else None
-            raise CheckInputError(
-                "no valid shipment could be read"
-                + (
-                    f"; {len(read.rejected)} row(s) rejected, the first {first.file}:"
-                    f"{first.row}: {first.reason}"
-                    if first is not None
-                    else ""
-                )
-            )
+            raise NoShipments(read.rejected)
         # Only the late and the open outcomes are kept: the summary and the violations need no
         # more, and the on-time majority is never written (a third of the rows at most remain).
         evaluate_batch(

@@ -14,7 +14,7 @@ from typing import TextIO
 import duckdb
 
 from lanshou.batch.check import run_check
-from lanshou.batch.inputs import CheckInputError, ShipmentReader
+from lanshou.batch.inputs import CheckInputError, Reason, ShipmentReader
 from lanshou.batch.output import (
     XLSX_MAX_ROWS,
     FileWritten,
@@ -30,7 +30,15 @@ from lanshou.domain.rules.errors import RulesError
 from lanshou.errors import InvalidInput
 from lanshou.i18n import normalize_locale, translate
 
-__all__ = ["EXIT_INPUT", "EXIT_OK", "check_command", "parse_now"]
+__all__ = ["EXIT_INPUT", "EXIT_OK", "check_command", "parse_now", "worded"]
+
+
+def worded(exc: InvalidInput, locale: str | None) -> str:
+    """An input error's message in `locale` when it carries a reason (``details["reason"]``,
+    e.g. a file's dates in no telling order), else as raised."""
+    reason = exc.details.get("reason")
+    return reason.text(locale) if isinstance(reason, Reason) else exc.message
+
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -80,7 +88,13 @@ def check_command(
         with stages.stage(translate(locale, "Reading and evaluating")):
             rules = load_profile(profile, tuple(rules_dirs))
             result = run_check(rules, reader, parse_now(now), exemptions())
-    except (CheckInputError, InvalidInput, RulesError, ValueError) as exc:
+    except CheckInputError as exc:
+        print(f"lanshou: {exc.text(locale)}", file=err)
+        return EXIT_INPUT
+    except InvalidInput as exc:
+        print(f"lanshou: {worded(exc, locale)}", file=err)
+        return EXIT_INPUT
+    except (RulesError, ValueError) as exc:
         print(f"lanshou: {exc}", file=err)
         return EXIT_INPUT
     warnings = list(notes(locale))
@@ -96,7 +110,7 @@ def check_command(
                 print(_left_out(locale, written, result.violation_rows, xlsx_max_rows), file=err)
         if as_json:
             with stages.stage(writing, result.violation_rows) as advance:
-                write_json(result, out, advance)
+                write_json(result, out, advance, locale)
             for line in warnings:
                 print(line, file=err)
         else:

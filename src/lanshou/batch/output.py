@@ -165,8 +165,11 @@ def _select(columns: list[tuple[str, str]]) -> str:
     return ", ".join(f"{expr} AS {ident(name)}" for name, expr in columns)
 
 
-def write_json(result: CheckResult, out: TextIO, advance: Advance = _ignore) -> None:
-    """The `--json` object, keys in their documented order, violations written as they come.
+def write_json(
+    result: CheckResult, out: TextIO, advance: Advance = _ignore, locale: str | None = None
+) -> None:
+    """The `--json` object, keys in their documented order, violations written as they come;
+    each refused row's ``code`` is stable, its ``reason`` in `locale` (default zh_CN).
 
     DuckDB renders and writes the violations (one JSON object a line, in order) to a scratch
     file; that file is copied into the object in blocks, each line break becoming the array's
@@ -187,7 +190,10 @@ def write_json(result: CheckResult, out: TextIO, advance: Advance = _ignore) -> 
             result.con.execute(f"SET threads = {int(threads[0]) if threads else 1}")
         written = _copy_lines(lines, out, advance)
     out.write("\n  ],\n" if written else "],\n")
-    rejected = [{"file": r.file, "row": r.row, "reason": r.reason} for r in result.rejected]
+    rejected = [
+        {"file": r.file, "row": r.row, "column": r.column, "code": r.code, "reason": r.text(locale)}
+        for r in result.rejected
+    ]
     body = json.dumps(rejected, ensure_ascii=False, indent=2).replace("\n", "\n  ")
     out.write(f'  "rejected": {body}\n}}\n')
 

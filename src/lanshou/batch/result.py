@@ -116,12 +116,12 @@ class CheckResult:
             **{f"{name}_total": f"{total:.2f}" for name, total in self.totals.items()},
         }
 
-    def to_json_dict(self) -> dict[str, Any]:
+    def to_json_dict(self, locale: str | None = None) -> dict[str, Any]:
         """The whole `lanshou check --json` object in memory: for small results and tests."""
         from lanshou.batch.output import write_json
 
         buffer = io.StringIO()
-        write_json(self, buffer)
+        write_json(self, buffer, locale=locale)
         data: dict[str, Any] = json.loads(buffer.getvalue())
         return data
 

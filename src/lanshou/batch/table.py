@@ -111,7 +111,7 @@ def render_table(
     lines.extend(notes)
     if result.rejected:
         lines.append(t(N_("Rejected rows: %(count)s"), count=len(result.rejected)))
-        lines.extend(f"  {r.file}:{r.row}: {r.reason}" for r in result.rejected[:limit])
+        lines.extend(f"  {r.located(locale)}" for r in result.rejected[:limit])
     if result.violation_rows:
         rows = result.con.execute(
             result.violations_sql(

@@ -6,7 +6,7 @@ DEMO_PASSWORD = "lanshou-demo"  # noqa: S105 - public demo accounts, dev mode on
 
 # username, role in Chinese, role in English
 DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
-    ("merchant", "商家(店主)", "merchant owner"),
+    ("merchant", "商家（店主）", "merchant owner"),
     ("staff", "商家员工", "merchant staff"),
     ("cs", "客服", "customer-service agent"),
     ("reviewer", "审核员", "reviewer"),

@@ -24,6 +24,30 @@ def yuan(amount: Decimal | None) -> str:
     return f"-¥{-amount:,.2f}" if amount < 0 else f"¥{amount:,.2f}"
 
 
+def file_size(size: int) -> str:
+    """A size limit as people read it: '10 MB', '1.5 MB', '20 KB' (whole KB, at least 1)."""
+    mb = 1024 * 1024
+    if size >= mb:
+        return f"{size / mb:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def signed_money(fen: int) -> str:
+    """A change of money, sign always shown: '+¥39.00', '-¥13.00', '¥0.00' (no change, no sign).
+
+    The one way every page writes a money delta: the minus is the ASCII '-' that ``yuan`` puts
+    before a negative amount, so a spreadsheet reads a copied figure and no page shows '−20'
+    where another shows '-20'."""
+    if fen == 0:
+        return money(0)
+    return f"+{money(fen)}" if fen > 0 else money(fen)
+
+
+def signed_count(n: int) -> str:
+    """A change of a count, sign always shown as ``signed_money`` does: '+3', '-20', '0'."""
+    return f"{n:+d}" if n else "0"
+
+
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored (UTC) time shown in Asia/Shanghai."""
     return "" if value is None else value.astimezone(DISPLAY_TZ).strftime(fmt)

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Literal
 
+from lanshou.batch import Reason
+from lanshou.i18n import N_
+
 DateOrder = Literal["ymd", "mdy", "dmy"]
 DATE_ORDERS: tuple[DateOrder, ...] = ("ymd", "mdy", "dmy")
 
@@ -39,7 +42,32 @@ _CJK = str.maketrans(CJK_TIME)
 
 
 class TimeFormatError(ValueError):
-    """A value that is not a time in any accepted form."""
+    """A value that is not a time in any accepted form; ``reason`` words it in any language."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason.text("en"))
+        self.reason = reason
+
+
+# What `datetime(...)` says of an impossible date or time, in words the catalogue translates.
+_RANGE_ERRORS = {
+    "day is out of range for month": N_("day is out of range for month"),
+    "month must be in 1..12": N_("month must be in 1..12"),
+    "hour must be in 0..23": N_("hour must be in 0..23"),
+    "minute must be in 0..59": N_("minute must be in 0..59"),
+    "second must be in 0..59": N_("second must be in 0..59"),
+}
+_YEAR_RANGE = re.compile(r"year (-?\d+) is out of range")
+
+
+def _range_error(exc: ValueError) -> Reason:
+    text = str(exc)
+    if text in _RANGE_ERRORS:
+        return Reason.of("bad_time", _RANGE_ERRORS[text])
+    year = _YEAR_RANGE.fullmatch(text)
+    if year:
+        return Reason.of("bad_time", N_("year %(year)s is out of range"), year=year[1])
+    return Reason.of("bad_time", "%(detail)s", detail=text)  # Python's own words, untranslated
 
 
 def ambiguity(text: str) -> tuple[int, int] | None:
@@ -57,7 +85,9 @@ def _offset(raw: str | None, default: tzinfo) -> tzinfo:
     digits = raw[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:] or 0)
     if hours > 23 or minutes > 59:
-        raise TimeFormatError(f"{raw!r} is not a UTC offset")
+        raise TimeFormatError(
+            Reason.of("bad_time", N_("'%(value)s' is not a UTC offset"), value=raw)
+        )
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
@@ -66,13 +96,13 @@ def _build(y: int, mo: int, d: int, groups: tuple[str | None, ...], tz: tzinfo) 
     hour = int(hh) if hh else 0
     if ampm:
         if not 1 <= hour <= 12:
-            raise TimeFormatError("hour must be 1-12 with AM/PM")
+            raise TimeFormatError(Reason.of("bad_time", N_("hour must be 1-12 with AM/PM")))
         hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
     micro = int((frac or "0").ljust(6, "0")) if frac else 0
     try:
         naive = datetime(y, mo, d, hour, int(mm or 0), int(ss or 0), micro)  # noqa: DTZ001
     except ValueError as exc:
-        raise TimeFormatError(str(exc)) from exc
+        raise TimeFormatError(_range_error(exc)) from exc
     return naive.replace(tzinfo=_offset(off, tz))
 
 
@@ -114,10 +144,12 @@ def parse_time(value: object, tz: tzinfo, order: DateOrder | None = None) -> dat
         if order is None:
             order = "dmy" if a > 12 else "mdy" if b > 12 or a == b else None
         if order is None:
-            raise TimeFormatError(f"{text!r}: day/month order is ambiguous")
+            raise TimeFormatError(
+                Reason.of("bad_time", N_("'%(value)s': day/month order is ambiguous"), value=text)
+            )
         month, day = (b, a) if order == "dmy" else (a, b)
         return _build(year, month, day, m.groups()[3:], tz)
-    raise TimeFormatError(f"{text!r} is not a time")
+    raise TimeFormatError(Reason.of("bad_time", N_("'%(value)s' is not a time"), value=text))
 
 
 @dataclass
@@ -169,8 +201,17 @@ def infer_orders(
     for column, ev in evidence.items():
         if ev.dmy and ev.mdy:
             raise TimeFormatError(
-                f"{file}: column {column!r} mixes day-first ({ev.first_dmy!r}) and month-first "
-                f"({ev.first_mdy!r}) dates; fix the file or pass --date-order"
+                Reason.of(
+                    "mixed_date_order",
+                    N_(
+                        "%(file)s: column '%(column)s' mixes day-first ('%(dmy)s') and "
+                        "month-first ('%(mdy)s') dates; fix the file or pass --date-order"
+                    ),
+                    file=file,
+                    column=column,
+                    dmy=ev.first_dmy,
+                    mdy=ev.first_mdy,
+                )
             )
         out[column] = ev.decided()
     known = {o for o in out.values() if o is not None}
@@ -180,7 +221,15 @@ def infer_orders(
                 out[column] = next(iter(known))
             else:
                 raise TimeFormatError(
-                    f"{file}: column {column!r} has dates like 1/5/2024 whose day/month order "
-                    "cannot be told from the data; pass --date-order dmy or --date-order mdy"
+                    Reason.of(
+                        "ambiguous_date_order",
+                        N_(
+                            "%(file)s: column '%(column)s' has dates like 1/5/2024 whose "
+                            "day/month order cannot be told from the data; pass --date-order "
+                            "dmy or --date-order mdy"
+                        ),
+                        file=file,
+                        column=column,
+                    )
                 )
     return out

@@ -23,7 +23,15 @@ from lanshou.errors import InvalidInput
 from lanshou.imports.dates import DateOrder
 from lanshou.imports.mapping import Mapping
 from lanshou.imports.reading import TableFile, open_table
-from lanshou.imports.records import ItemRecord, OrderRecord, RowError, RowReader, ShipmentRecord
+from lanshou.imports.records import (
+    DUPLICATE_ORDER,
+    ItemRecord,
+    OrderRecord,
+    RowError,
+    RowReader,
+    ShipmentRecord,
+    row_error,
+)
 from lanshou.imports.rejects import RejectsFile
 from lanshou.imports.run import (
     CHUNK,
@@ -166,9 +174,12 @@ def _order_chunks(
                     "SELECT row FROM orders WHERE order_id = ?", (order_id,)
                 ).fetchone()
                 if first is not None:
-                    raise RowError(
+                    raise row_error(
                         reader.index.columns("order_id"),
-                        f"duplicate order {order_id!r} (first on row {first[0]})",
+                        "duplicate_order",
+                        DUPLICATE_ORDER,
+                        order=order_id,
+                        first=first[0],
                     )
             except RowError as exc:
                 run.reject(rejects, table, number, exc, cells)

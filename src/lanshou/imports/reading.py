@@ -18,12 +18,16 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from lanshou.errors import InvalidInput
+from lanshou.i18n import N_
+from lanshou.imports.wording import invalid
 
 __all__ = ["Cell", "TableFile", "open_table"]
 
 Cell = str | datetime | None
 SNIFF = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
+
+EMPTY_FILE = N_("%(path)s: the file is empty")
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -52,16 +56,28 @@ def detect_encoding(path: Path) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InvalidInput(f"{path}: UTF-16 text is not supported; save it as UTF-8 CSV")
+        raise invalid(
+            "utf16",
+            N_("%(path)s: UTF-16 text is not supported; save it as UTF-8 CSV"),
+            path=path,
+        )
     if b"\x00" in head:
-        raise InvalidInput(f"{path}: this is not a CSV text file (binary data found)")
+        raise invalid(
+            "binary",
+            N_("%(path)s: this is not a CSV text file (binary data found)"),
+            path=path,
+        )
     for encoding in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(encoding)("strict").decode(head, final=False)
         except UnicodeDecodeError:
             continue
         return encoding
-    raise InvalidInput(f"{path}: this is not a CSV text file (neither UTF-8 nor GBK/GB18030 text)")
+    raise invalid(
+        "encoding",
+        N_("%(path)s: this is not a CSV text file (neither UTF-8 nor GBK/GB18030 text)"),
+        path=path,
+    )
 
 
 @dataclass
@@ -104,7 +120,7 @@ class TableFile:
             try:
                 first = next(reader, None)
                 if first is None:
-                    raise InvalidInput(f"{self.path}: the file is empty")
+                    raise invalid("empty_file", EMPTY_FILE, path=self.path)
                 self._got_header([_norm_header(h) for h in first])
                 number = 1
                 for record in reader:
@@ -113,8 +129,12 @@ class TableFile:
                     if "".join(record).strip():  # some cell is not blank
                         yield number, list(record)
             except csv.Error as exc:
-                raise InvalidInput(
-                    f"{self.path}: not a readable CSV file near row {number + 1} ({exc})"
+                raise invalid(
+                    "bad_csv",
+                    N_("%(path)s: not a readable CSV file near row %(row)s (%(detail)s)"),
+                    path=self.path,
+                    row=number + 1,
+                    detail=exc,
                 ) from exc
             self.position = self.size
 
@@ -130,7 +150,9 @@ class TableFile:
             rows = ws.iter_rows(values_only=True)
             first = next(rows, None)
             if first is None:
-                raise InvalidInput(f"{self.path}: the first sheet is empty")
+                raise invalid(
+                    "empty_file", N_("%(path)s: the first sheet is empty"), path=self.path
+                )
             header = [_norm_header(h) for h in first]
             while header and not header[-1]:
                 header.pop()
@@ -146,10 +168,23 @@ class TableFile:
         except InvalidInput:
             raise
         except Exception as exc:
-            where = f" near row {number}" if number else ""
-            raise InvalidInput(
-                f"{self.path}: not a readable XLSX workbook{where} (damaged or truncated: "
-                f"{type(exc).__name__}: {exc})"
+            detail = f"{type(exc).__name__}: {exc}"
+            if number:
+                raise invalid(
+                    "bad_xlsx",
+                    N_(
+                        "%(path)s: not a readable XLSX workbook near row %(row)s (damaged or "
+                        "truncated: %(detail)s)"
+                    ),
+                    path=self.path,
+                    row=number,
+                    detail=detail,
+                ) from exc
+            raise invalid(
+                "bad_xlsx",
+                N_("%(path)s: not a readable XLSX workbook (damaged or truncated: %(detail)s)"),
+                path=self.path,
+                detail=detail,
             ) from exc
         finally:
             if wb is not None:
@@ -160,12 +195,16 @@ class TableFile:
 def open_table(path: Path) -> TableFile:
     """Inspect `path` (exists, kind, encoding) without reading it through."""
     if not path.is_file():
-        raise InvalidInput(f"{path}: no such file")
+        raise invalid("no_file", N_("%(path)s: no such file"), path=path)
     size = path.stat().st_size
     with path.open("rb") as fh:
         magic = fh.read(4)
     if magic == _ZIP_MAGIC or path.suffix.lower() in (".xlsx", ".xlsm"):
         if magic != _ZIP_MAGIC:
-            raise InvalidInput(f"{path}: not a readable XLSX workbook (not a zip archive)")
+            raise invalid(
+                "bad_xlsx",
+                N_("%(path)s: not a readable XLSX workbook (not a zip archive)"),
+                path=path,
+            )
         return TableFile(path, "xlsx", size=size)
     return TableFile(path, "csv", detect_encoding(path), size=size)

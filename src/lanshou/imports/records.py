@@ -10,28 +10,44 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
+from lanshou.batch import Reason
 from lanshou.domain.money import to_fen
-from lanshou.errors import InvalidInput
+from lanshou.i18n import N_
 from lanshou.imports.dates import DateOrder, TimeFormatError, parse_time
 from lanshou.imports.reading import Cell
+from lanshou.imports.wording import invalid
 
 __all__ = [
+    "DUPLICATE_ORDER",
+    "EMPTY",
     "ColumnIndex",
     "ItemRecord",
     "OrderRecord",
     "RowError",
     "RowReader",
     "ShipmentRecord",
+    "row_error",
 ]
 
 
 class RowError(ValueError):
-    """One bad value in one row."""
+    """One bad value in one row: the column ("" for the whole row) and why, as a
+    :class:`~lanshou.batch.Reason` (a code, and words translated when shown)."""
 
-    def __init__(self, column: str, reason: str) -> None:
-        super().__init__(f"{column}: {reason}")
+    def __init__(self, column: str, reason: Reason) -> None:
+        text = reason.text("en")
+        super().__init__(f"{column}: {text}" if column else text)
         self.column = column
         self.reason = reason
+
+
+def row_error(column: str, code: str, msgid: str, **params: object) -> RowError:
+    return RowError(column, Reason.of(code, msgid, **params))
+
+
+EMPTY = N_("is empty")
+DUPLICATE_ORDER = N_("duplicate order '%(order)s' (first on row %(first)s)")
+_NOT_A_COUNT = N_("'%(value)s' is not a positive integer")
 
 
 @dataclass
@@ -97,11 +113,25 @@ class ColumnIndex:
                 self.index[fld] = found
         missing = [f for f in required if f not in self.index]
         if missing:
-            expected = ", ".join(" or ".join(wanted[f]) for f in required if f in wanted)
-            lacking = ", ".join(" or ".join(wanted.get(f, [f])) for f in missing)
-            raise InvalidInput(
-                f"{file}: the header does not match: expected the columns {expected}; "
-                f"missing {lacking}; found {', '.join(h for h in header if h) or 'nothing'}"
+            # A field's alternative names as "a/b": read alike in either language.
+            expected = tuple("/".join(wanted[f]) for f in required if f in wanted)
+            lacking = tuple("/".join(wanted.get(f, [f])) for f in missing)
+            present = tuple(h for h in header if h)
+            raise invalid(
+                "bad_header",
+                N_(
+                    "%(file)s: the header does not match: expected the columns %(expected)s; "
+                    "missing %(missing)s; found %(found)s"
+                )
+                if present
+                else N_(
+                    "%(file)s: the header does not match: expected the columns %(expected)s; "
+                    "missing %(missing)s; found nothing"
+                ),
+                file=file,
+                expected=expected,
+                missing=lacking,
+                found=present,
             )
 
     def has(self, fld: str) -> bool:
@@ -138,7 +168,13 @@ class RowReader:
             return
         extra = cells[width:]
         if any(_text(c) for c in extra):
-            raise RowError("", f"the row has {len(cells)} fields, the header has {width}")
+            raise row_error(
+                "",
+                "field_count",
+                N_("the row has %(cells)s fields, the header has %(width)s"),
+                cells=len(cells),
+                width=width,
+            )
         self.cells = cells[:width] + [None] * (width - len(cells))
 
     def _first(self, fld: str) -> tuple[Cell, str | None, str]:
@@ -163,10 +199,12 @@ class RowReader:
         _value, text, column = self._first(fld)
         if text is None:
             if required:
-                raise RowError(column, "is empty")
+                raise row_error(column, "empty", EMPTY)
             return None
         if len(text) > limit:
-            raise RowError(column, f"is longer than {limit} characters")
+            raise row_error(
+                column, "too_long", N_("is longer than %(limit)s characters"), limit=limit
+            )
         return text
 
     def time(self, fld: str, *, required: bool = False) -> datetime | None:
@@ -174,24 +212,30 @@ class RowReader:
         try:
             parsed = parse_time(value, self.tz, self.orders.get(column))
         except TimeFormatError as exc:
-            raise RowError(column, f"is not a time ({exc})") from exc
+            raise row_error(
+                column, "bad_time", N_("is not a time (%(detail)s)"), detail=exc.reason
+            ) from exc
         if parsed is None and required:
-            raise RowError(column, "is empty")
+            raise row_error(column, "empty", EMPTY)
         return parsed
 
     def money(self, fld: str, *, required: bool = False) -> int | None:
         _value, text, column = self._first(fld)
         if text is None:
             if required:
-                raise RowError(column, "is empty")
+                raise row_error(column, "empty", EMPTY)
             return None
         cleaned = text.replace(",", "").replace("¥", "").replace("￥", "").replace("元", "")
         try:
             amount = Decimal(cleaned.strip())
         except InvalidOperation as exc:
-            raise RowError(column, f"{text!r} is not an amount") from exc
+            raise row_error(
+                column, "bad_amount", N_("'%(value)s' is not an amount"), value=text
+            ) from exc
         if not amount.is_finite() or amount < 0:
-            raise RowError(column, f"{text!r} is not a non-negative amount")
+            raise row_error(
+                column, "bad_amount", N_("'%(value)s' is not a non-negative amount"), value=text
+            )
         return to_fen(amount)
 
     def count(self, fld: str) -> int | None:
@@ -201,7 +245,7 @@ class RowReader:
         try:
             number = Decimal(text)
         except InvalidOperation as exc:
-            raise RowError(column, f"{text!r} is not a positive integer") from exc
+            raise row_error(column, "bad_count", _NOT_A_COUNT, value=text) from exc
         if number != number.to_integral_value() or number < 1 or number > 1_000_000:
-            raise RowError(column, f"{text!r} is not a positive integer")
+            raise row_error(column, "bad_count", _NOT_A_COUNT, value=text)
         return int(number)

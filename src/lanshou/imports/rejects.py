@@ -7,14 +7,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from lanshou.batch import Rejected
 from lanshou.imports.reading import Cell
 
 __all__ = ["RejectsFile", "rejects_path"]
 
 
 def rejects_path(path: Path) -> Path:
-    """``orders.csv`` → ``orders.rejects.csv`` (same directory)."""
-    return path.with_name(f"{path.stem}.rejects.csv")
+    """``orders.csv`` → ``orders.csv.rejects.csv`` (same directory): the whole file name, so
+    ``orders.csv`` and ``orders.xlsx`` imported side by side never overwrite each other's."""
+    return path.with_name(f"{path.name}.rejects.csv")
 
 
 class RejectsFile:
@@ -31,13 +33,15 @@ class RejectsFile:
         self._csv: Any = None
         self.path.unlink(missing_ok=True)
 
-    def add(self, row: int, column: str, reason: str, header: list[str], cells: list[Cell]) -> None:
+    def add(self, rejected: Rejected, reason: str, header: list[str], cells: list[Cell]) -> None:
+        """One refused row: its number, the column at fault, the reason's stable code (for
+        scripts and filters), the reason in words (`reason`, in the run's language), the row."""
         if self._fh is None:
             self._fh = self.path.open("w", encoding="utf-8-sig", newline="")
             self._csv = csv.writer(self._fh)
-            self._csv.writerow(["row_number", "column", "reason", *header])
+            self._csv.writerow(["row_number", "column", "reason_code", "reason", *header])
         values = [c.isoformat(sep=" ") if isinstance(c, datetime) else (c or "") for c in cells]
-        self._csv.writerow([row, column, reason, *values])
+        self._csv.writerow([rejected.row, rejected.column, rejected.code, reason, *values])
         self.count += 1
 
     def close(self) -> Path | None:

@@ -18,9 +18,10 @@ from lanshou.errors import InvalidInput
 from lanshou.i18n import N_, translate
 from lanshou.imports.dates import DateOrder, OrderEvidence, TimeFormatError, infer_orders
 from lanshou.imports.mapping import TIME_FIELDS, Mapping
-from lanshou.imports.reading import Cell, TableFile
+from lanshou.imports.reading import EMPTY_FILE, Cell, TableFile
 from lanshou.imports.records import ColumnIndex, OrderRecord, RowError, RowReader
 from lanshou.imports.rejects import RejectsFile
+from lanshou.imports.wording import invalid
 
 if TYPE_CHECKING:  # the database side only: `lanshou check` reads without SQLAlchemy
     from sqlalchemy.orm import Session, sessionmaker
@@ -88,11 +89,15 @@ class ImportSummary:
                 t(N_("pickup scans recorded: %(count)s"), self.pickup_events),
             ]
         out += self.warnings(locale)
-        out += [
+        out += self.rejects_lines(locale)
+        return out
+
+    def rejects_lines(self, locale: str | None = None) -> list[str]:
+        """Where the refused rows were written, one line per rejects file."""
+        return [
             translate(locale, N_("rejected rows: %(path)s"), path=str(p))
             for p in self.rejects_files
         ]
-        return out
 
     def warnings(self, locale: str | None = None) -> list[str]:
         """What was kept but deserves a look (`check` prints these too), in ``locale``."""
@@ -134,15 +139,16 @@ class ReadRun:
     bytes_before: int = 0  # bytes of files already done (olist: the items file)
     # Refused rows as a list as well as in the rejects file (check prints them); None: file only.
     rejections: list[Rejected] | None = None
+    locale: str | None = None  # of the reasons in the rejects file (default zh_CN)
 
     def reject(
         self, rejects: RejectsFile, table: TableFile, number: int, exc: RowError, cells: list[Cell]
     ) -> None:
-        rejects.add(number, exc.column, exc.reason, table.header, cells)
+        rejected = Rejected(str(table.path), number, exc.column, exc.reason)
+        rejects.add(rejected, rejected.reason.text(self.locale), table.header, cells)
         self.summary.rejected += 1
         if self.rejections is not None:
-            reason = f"{exc.column}: {exc.reason}" if exc.column else exc.reason
-            self.rejections.append(Rejected(str(table.path), number, reason))
+            self.rejections.append(rejected)
 
     def report(self, phase: str, table: TableFile) -> None:
         if self.progress is not None:
@@ -187,7 +193,11 @@ def required_fields(layout: Mapping, shop: str | None) -> list[str]:
     if shop is None and "shop" in layout.columns:
         required.append("shop")
     elif shop is None:
-        raise InvalidInput(f"the {layout.source} mapping has no shop column: pass --shop")
+        raise invalid(
+            "no_shop",
+            N_("the %(source)s mapping has no shop column: pass --shop"),
+            source=layout.source,
+        )
     return required
 
 
@@ -231,16 +241,21 @@ def scan_dates(
             if table.encoding in ("utf-8", "utf-8-sig"):
                 table.encoding = "gb18030"  # UTF-8 at the head only: GBK further down
                 continue
-            raise InvalidInput(
-                f"{table.path}: this is not a CSV text file (undecodable bytes at offset "
-                f"{exc.start} of a chunk; expected UTF-8 or GBK/GB18030)"
+            raise invalid(
+                "encoding",
+                N_(
+                    "%(path)s: this is not a CSV text file (undecodable bytes at offset "
+                    "%(offset)s of a chunk; expected UTF-8 or GBK/GB18030)"
+                ),
+                path=table.path,
+                offset=exc.start,
             ) from exc
         if not holder:
-            raise InvalidInput(f"{table.path}: the file is empty")
+            raise invalid("empty_file", EMPTY_FILE, path=table.path)
         try:
             return holder[0], infer_orders(evidence, forced, str(table.path))
         except TimeFormatError as exc:
-            raise InvalidInput(str(exc)) from exc
+            raise InvalidInput(str(exc), reason=exc.reason) from exc
 
 
 def accepted_rows(

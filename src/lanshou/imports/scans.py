@@ -14,9 +14,10 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from lanshou.domain.tracking import STATUSES, PlainEvent, normalise_waybill
+from lanshou.i18n import N_
 from lanshou.imports.dates import DateOrder
 from lanshou.imports.reading import Cell, open_table
-from lanshou.imports.records import RowError, RowReader
+from lanshou.imports.records import RowError, RowReader, row_error
 from lanshou.imports.rejects import RejectsFile
 from lanshou.imports.run import CHUNK, ReadRun, accepted_rows, scan_dates
 
@@ -51,7 +52,13 @@ def scan_from_row(r: RowReader) -> PlainEvent:
     description = r.text("description", 2000)  # as the JSON batch allows
     assert carrier is not None and waybill is not None and at is not None and status is not None
     if status not in STATUSES:
-        raise RowError(r.index.columns("status"), f"{status!r} is not one of {_STATUS_LIST}")
+        raise row_error(
+            r.index.columns("status"),
+            "unknown_status",
+            N_("'%(value)s' is not one of %(allowed)s"),
+            value=status,
+            allowed=_STATUS_LIST,
+        )
     # What the file said, kept with the stored event (the time as written, not as parsed).
     raw = {
         "carrier": carrier,

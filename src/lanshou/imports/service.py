@@ -54,8 +54,11 @@ def import_orders(
     now: datetime,
     ctx: RulesContext,
     progress: ProgressFn | None = None,
+    locale: str | None = None,
 ) -> ImportSummary:
-    """Import an order export (generic, douyin or olist) into the database; see the module doc."""
+    """Import an order export (generic, douyin or olist) into the database; see the module doc.
+
+    `locale` is the language of the reasons in the rejects files (default zh_CN)."""
     if source not in SOURCES:
         raise InvalidInput(f"unknown source {source!r}; use {', '.join(SOURCES)}")
     if now.tzinfo is None:
@@ -76,7 +79,7 @@ def import_orders(
         session.commit()
     summary = ImportSummary(source)
     writer = OrderWriter(platform_id, now, ctx, reason=f"import {path.name}")
-    run = ImportRun(sessions, writer, ReadRun(summary, progress))
+    run = ImportRun(sessions, writer, ReadRun(summary, progress, locale=locale))
     chunks = read_orders(
         source, path, layout, run.read, tz=tz, shop=shop, date_order=date_order, items=items
     )

@@ -92,17 +92,23 @@ def export_reader(
     date_order: DateOrder | None = None,
     fast: bool = True,
     summary: ImportSummary | None = None,
+    locale: str | None = None,
 ) -> ShipmentReader:
     """The reader `lanshou check` runs: the export as ``import orders`` reads it.
 
     Plain CSV files are read by DuckDB with the reader's rules in SQL (``sql_orders``,
     ``sql_scans``); the rest, or all with `fast` off, row by row by the Python reader.
     The read's counters go to `summary` when given, so the caller can print the import's
-    warnings (``ImportSummary.warnings``)."""
+    warnings (``ImportSummary.warnings``). `locale`: the language of the reasons in the
+    rejects files (default zh_CN)."""
 
     def read(con: duckdb.DuckDBPyConnection, profile: Profile) -> ReadResult:
         layout = load_mapping(source, mapping)
-        run = ReadRun(summary if summary is not None else ImportSummary(source), rejections=[])
+        run = ReadRun(
+            summary if summary is not None else ImportSummary(source),
+            rejections=[],
+            locale=locale,
+        )
         with tempfile.TemporaryDirectory(prefix="lanshou-check-") as tmp:
             scratch = Path(tmp)
             # The CSV fast path first (DuckDB over the file); the Python reader for the rest.

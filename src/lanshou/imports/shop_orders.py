@@ -8,9 +8,17 @@ number in a one-row-per-order layout is a rejected row.
 from __future__ import annotations
 
 from lanshou.domain.tracking import normalise_waybill
+from lanshou.i18n import N_
 from lanshou.imports.mapping import Mapping
 from lanshou.imports.phone import phone_tail
-from lanshou.imports.records import ItemRecord, OrderRecord, RowError, RowReader, ShipmentRecord
+from lanshou.imports.records import (
+    EMPTY,
+    ItemRecord,
+    OrderRecord,
+    RowReader,
+    ShipmentRecord,
+    row_error,
+)
 
 __all__ = ["merge_row", "order_from_row", "read_phone_tail", "read_status"]
 
@@ -21,14 +29,14 @@ def order_from_row(r: RowReader, mapping: Mapping, shop: str | None) -> OrderRec
     assert order_id is not None
     shop_code = r.text("shop", 64) or shop
     if shop_code is None:
-        raise RowError(r.index.columns("shop"), "is empty (or pass --shop)")
+        raise row_error(r.index.columns("shop"), "empty", N_("is empty (or pass --shop)"))
     paid_at = r.time("paid_at", required=True)
     assert paid_at is not None
     item = _item(r, order_id) if r.index.has("item_sku") or r.index.has("item_unit_price") else None
     amount = r.money("amount", required=mapping.amount_scope == "order")
     if amount is None:
         if item is None:
-            raise RowError(r.index.columns("amount"), "is empty")
+            raise row_error(r.index.columns("amount"), "empty", EMPTY)
         amount = item.unit_price_fen * item.quantity
     shipped_at = r.time("shipped_at")
     record = OrderRecord(
@@ -73,10 +81,15 @@ def read_status(r: RowReader, mapping: Mapping, shipped: bool) -> str:
     text = str(raw) if raw is not None else None
     status = mapping.status(text, shipped)
     if status is None:
-        raise RowError(
+        raise row_error(
             column,
-            f"{text!r} is not an order status the {mapping.source} mapping knows "
-            "(add it to status_values)",
+            "unknown_status",
+            N_(
+                "'%(value)s' is not an order status the %(source)s mapping knows "
+                "(add it to status_values)"
+            ),
+            value=text or "",
+            source=mapping.source,
         )
     return status
 
@@ -90,7 +103,7 @@ def _waybill(r: RowReader) -> str | None:
 def _item(r: RowReader, order_id: str) -> ItemRecord:
     price = r.money("item_unit_price")
     if price is None:
-        raise RowError(r.index.columns("item_unit_price"), "is empty")
+        raise row_error(r.index.columns("item_unit_price"), "empty", EMPTY)
     sku = r.text("item_sku", 64) or order_id
     return ItemRecord(
         sku=sku,
@@ -104,7 +117,13 @@ def merge_row(into: OrderRecord, other: OrderRecord, mapping: Mapping) -> None:
     """Add another row of the same order: its item, and the order fields the first row lacked."""
     for sku, item in other.items.items():
         if sku in into.items:
-            raise RowError("", f"item {sku!r} appears twice in order {into.external_id!r}")
+            raise row_error(
+                "",
+                "duplicate_item",
+                N_("item '%(sku)s' appears twice in order '%(order)s'"),
+                sku=sku,
+                order=into.external_id,
+            )
         into.items[sku] = item
     if mapping.amount_scope == "item":
         into.amount_fen += other.amount_fen

@@ -8,8 +8,9 @@ UTF-8 in a streaming pass (DuckDB reads UTF-8 only). Anything else returns None 
 goes through the Python reader whole.
 
 Rejected rows are worded by the Python reader itself: SQL decides which rows are refused, the
-row's cells are handed to the same code ``import`` runs, and its ``RowError`` (column and
-message) is what the rejects file and ``check`` print. If that code accepts a row SQL refused,
+row's cells are handed to the same code ``import`` runs, and its ``RowError`` (the column and
+a ``Reason``: a stable code, and words translated only when shown) is what the rejects file
+and ``check`` print. If that code accepts a row SQL refused,
 the two disagree and the file goes through the Python reader instead.
 """
 

@@ -82,7 +82,7 @@ def settle(
     try:
         orders = infer_orders(evidence, forced, str(index.file))
     except TimeFormatError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(str(exc), reason=exc.reason) from exc
     tz_seconds = fixed_offset(tz, _year(first), _year(last))
     if tz_seconds is None:
         return None

@@ -18,7 +18,7 @@ from lanshou.imports.dates import DateOrder
 from lanshou.imports.mapping import Mapping
 from lanshou.imports.olist import olist_chunks
 from lanshou.imports.reading import TableFile, open_table
-from lanshou.imports.records import OrderRecord, RowError, RowReader
+from lanshou.imports.records import DUPLICATE_ORDER, OrderRecord, RowError, RowReader, row_error
 from lanshou.imports.rejects import RejectsFile
 from lanshou.imports.run import (
     CHUNK,
@@ -91,9 +91,12 @@ def shop_order_chunks(
                 elif layout.multi_row:
                     merge_row(first, record, layout)
                 else:
-                    raise RowError(
+                    raise row_error(
                         index.columns("order_id"),
-                        f"duplicate order {record.external_id!r} (first on row {first.row})",
+                        "duplicate_order",
+                        DUPLICATE_ORDER,
+                        order=record.external_id,
+                        first=first.row,
                     )
             except RowError as exc:
                 run.reject(rejects, table, number, exc, cells)

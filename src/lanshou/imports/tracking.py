@@ -53,16 +53,18 @@ def import_tracking(
     judge: RulesContext | None = None,
     date_order: DateOrder | None = None,
     progress: ProgressFn | None = None,
+    locale: str | None = None,
 ) -> TrackingImportSummary:
     """Accept every readable scan into the tracking inbox, a receipt per chunk.
 
     With `judge`, the inbox is drained after each chunk (the CLI alone on its database):
     chunks are stored and judged in file order, so an import killed and run again ends where
-    one run ends. Without, the workers judge them."""
+    one run ends. Without, the workers judge them. `locale`: the language of the reasons in
+    the rejects file (default zh_CN)."""
     if now.tzinfo is None:
         raise InvalidInput("now must be timezone-aware")
     read = ImportSummary("tracking")
-    run = ReadRun(read, progress)
+    run = ReadRun(read, progress, locale=locale)
     out = TrackingImportSummary()
     carriers: CarrierResolver | None = None
     for events in scan_chunks(path, tz, date_order, run, chunk):

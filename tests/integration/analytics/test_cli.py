@@ -147,3 +147,20 @@ def test_whatif_json_lists_each_shop(cli: typer.Typer) -> None:
         ("a", 2, 5),
         ("b", 2, 3),
     ]
+
+
+def test_whatif_text_signs_each_change_as_the_page_does(cli: typer.Typer) -> None:
+    def run(hours: int) -> list[str]:
+        args = ["whatif", "--set", f"pickup_timeout.hours={hours}", "--now", NOW]
+        out = CliRunner().invoke(cli, args)
+        assert out.exit_code == 0, out.output
+        return [" ".join(line.split()) for line in out.output.splitlines()]
+
+    assert run(12) == [
+        "a violations 2 → 5 (+3) money ¥26.00 → ¥65.00 (+¥39.00)",
+        "b violations 2 → 3 (+1) money ¥26.00 → ¥39.00 (+¥13.00)",
+    ]
+    assert run(96) == [
+        "a violations 2 → 0 (-2) money ¥26.00 → ¥0.00 (-¥26.00)",
+        "b violations 2 → 0 (-2) money ¥26.00 → ¥0.00 (-¥26.00)",
+    ]

@@ -143,6 +143,20 @@ def test_an_admin_runs_a_what_if_over_every_shop(client: TestClient) -> None:
     ]
 
 
+def test_a_what_if_that_saves_money_signs_counts_and_money_alike(client: TestClient) -> None:
+    """Every delta on the page is written by one helper: the same '-' before a count and an
+    amount, a '+' before a rise."""
+    login(client, "admin")
+    page = client.get("/analytics/whatif?kind=rule&rule=pickup_timeout&hours=96&days=30")
+    assert page.status_code == 200
+    assert _table(page.text, "table-whatif") == [
+        ["甜橙小铺", "2", "0", "-2", "¥26.00", "¥0.00", "-¥26.00"],
+        ["山野茶舍", "2", "0", "-2", "¥26.00", "¥0.00", "-¥26.00"],
+    ]
+    assert "净损失（与损失页一致）：¥52.00。按此改动：¥0.00（-¥52.00）。" in page.text
+    assert "−" not in page.text
+
+
 def _post(client: TestClient, page: str, url: str, data: dict[str, str]) -> Any:
     token = csrf_of(client.get(page).text)
     return client.post(url, data={"csrf_token": token, **data}, follow_redirects=False)

@@ -238,7 +238,13 @@ def test_check_reads_every_offset_prices_the_exact_unit_and_reports_refunds(
     assert data["summary"]["fine_total"] == "70.00"
     assert data["summary"]["auto_refund_total"] == "120.00"
     assert data["rejected"] == [
-        {"file": str(orders), "row": 8, "reason": "quantity: '2.5' is not a positive integer"}
+        {
+            "file": str(orders),
+            "row": 8,
+            "column": "quantity",
+            "code": "bad_count",
+            "reason": "quantity：「2.5」不是正整数",
+        }
     ]
 
 
@@ -251,9 +257,9 @@ def test_import_reads_every_offset_prices_the_exact_unit_and_books_refunds(
     with sessions() as s:
         paid = {k: t for k, t in s.execute(select(Order.external_id, Order.paid_at))}
     assert paid["O4"] == datetime(2026, 3, 1, 12, tzinfo=timezone(timedelta(hours=-5)))
-    with (tmp_path / "orders.rejects.csv").open(encoding="utf-8-sig", newline="") as fh:
-        rejects = [row[:3] for row in csv.reader(fh)][1:]
-    assert rejects == [["8", "quantity", "'2.5' is not a positive integer"]]
+    with (tmp_path / "orders.csv.rejects.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rejects = [row[:4] for row in csv.reader(fh)][1:]
+    assert rejects == [["8", "quantity", "bad_count", "「2.5」不是正整数"]]
 
 
 # A scan at 20:30 New York time (-05) is 09:30 the next morning in Beijing: 30 minutes late,

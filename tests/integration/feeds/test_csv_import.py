@@ -48,12 +48,15 @@ STATUSES = (
     "awaiting_pickup, created, delivered, exception, in_transit, out_for_delivery, picked_up, "
     "returned"
 )
-TIME_REASON = "is not a time ('tomorrow' is not a time)"
-STATUS_REASON = f"'lost' is not one of {STATUSES}"
+TIME_REASON = "不是有效时间（「tomorrow」无法识别为时间）"
+STATUS_REASON = f"「lost」不是可用的状态，可用的有：{STATUSES}"
 REJECTS = [
-    ["row_number", "column", "reason", *HEADER],
-    ["5", "time", TIME_REASON, "中通", "75C1", "tomorrow", "in_transit", "", ""],
-    ["10", "status", STATUS_REASON, "中通", "75C2", "2026-11-03 10:00", "lost", "", ""],
+    ["row_number", "column", "reason_code", "reason", *HEADER],
+    ["5", "time", "bad_time", TIME_REASON, "中通", "75C1", "tomorrow", "in_transit", "", ""],
+    [
+        *["10", "status", "unknown_status", STATUS_REASON],
+        *["中通", "75C2", "2026-11-03 10:00", "lost", "", ""],
+    ],
 ]
 
 
@@ -145,7 +148,7 @@ def test_an_export_is_read_by_the_shared_reader_and_lands_in_chunks(
         "location": "杭州",
         "description": "已揽收",
     }
-    assert result.rejects_path == tmp_path / "scans.rejects.csv"
+    assert result.rejects_path == tmp_path / f"{path.name}.rejects.csv"
     with result.rejects_path.open(encoding="utf-8-sig", newline="") as fh:
         assert list(csv.reader(fh)) == REJECTS
 
@@ -238,7 +241,7 @@ def test_the_command_reads_through_the_same_layer_and_exits_1_on_rejects(
         )
     finally:
         get_settings.cache_clear()
-    rejects = tmp_path / "k.rejects.csv"
+    rejects = tmp_path / f"{path.name}.rejects.csv"
     assert out.exit_code == 1, out.output
     assert out.output.splitlines() == [  # Chinese: the default locale
         "2 行：保存 1 条，重复 0 条，0 条尚无对应包裹，拒收 1 行",

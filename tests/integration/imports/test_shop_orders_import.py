@@ -175,17 +175,30 @@ def test_bad_rows_go_to_the_rejects_file_and_good_rows_are_kept(
     )
     summary = run(sessions, path)
 
+    rejects = tmp_path / "orders.csv.rejects.csv"
     assert (summary.rows_read, summary.inserted, summary.rejected) == (5, 1, 4)
-    assert summary.rejects_files == [tmp_path / "orders.rejects.csv"]
-    assert (tmp_path / "orders.rejects.csv").read_text(encoding="utf-8-sig").splitlines() == [
-        "row_number,column,reason," + HEADER,
-        "3,paid_at,is not a time ('yesterday' is not a time),B2,shop-1,yesterday,10.00,,,,,,",
-        "4,amount,'-3' is not a non-negative amount,B3,shop-1,2024-01-05 08:03,-3,,,,,,",
-        "5,order_id,duplicate order 'B1' (first on row 2),B1,shop-1,2024-01-05 08:03,10.00,,,,,,",
-        '6,,"the row has 11 fields, the header has 10",B4,shop-1,2024-01-05 08:03,10.00,0,,,,,,'
+    assert summary.rejects_files == [rejects]
+    # A stable code for scripts, the reason in Chinese (the default) for people.
+    assert rejects.read_text(encoding="utf-8-sig").splitlines() == [
+        "row_number,column,reason_code,reason," + HEADER,
+        "3,paid_at,bad_time,不是有效时间（「yesterday」无法识别为时间）,B2,shop-1,yesterday,10.00,,,,,,",
+        "4,amount,bad_amount,「-3」不是有效金额（不能为负数）,B3,shop-1,2024-01-05 08:03,-3,,,,,,",
+        "5,order_id,duplicate_order,订单「B1」重复（首次出现在第 2 行）,B1,shop-1,2024-01-05 08:03,"
+        "10.00,,,,,,",
+        "6,,field_count,这一行有 11 个字段，表头只有 10 个,B4,shop-1,2024-01-05 08:03,10.00,0,,,,,,"
         "extra",
     ]
     assert count(sessions, Order) == 1
+    run(sessions, path, locale="en")
+    assert rejects.read_text(encoding="utf-8-sig").splitlines()[1:] == [
+        "3,paid_at,bad_time,is not a time ('yesterday' is not a time),B2,shop-1,yesterday,"
+        "10.00,,,,,,",
+        "4,amount,bad_amount,'-3' is not a non-negative amount,B3,shop-1,2024-01-05 08:03,-3,,,,,,",
+        "5,order_id,duplicate_order,duplicate order 'B1' (first on row 2),B1,shop-1,"
+        "2024-01-05 08:03,10.00,,,,,,",
+        '6,,field_count,"the row has 11 fields, the header has 10",B4,shop-1,2024-01-05 08:03,'
+        "10.00,0,,,,,,extra",
+    ]
 
 
 def test_a_header_that_does_not_match_says_what_was_expected_and_found(

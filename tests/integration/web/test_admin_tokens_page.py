@@ -55,7 +55,7 @@ def test_an_admin_limits_a_token_to_scopes_on_the_page(
         r'name="scopes" value="([^"]+)"> <code>[^<]+</code> ([^<]+)</label>', page
     ) == [
         ("tracking:write", "上传轨迹事件并查看其回执"),
-        ("shipments:write", "标记订单已发货(快递公司与运单号)"),
+        ("shipments:write", "标记订单已发货（快递公司与运单号）"),
         ("orders:read", "查看订单及其包裹与时限"),
     ]
     token = csrf_of(page)

@@ -108,7 +108,7 @@ def test_a_merchant_files_with_a_photo_and_sees_the_case(
 ) -> None:
     login(client, "merchant")
     form = client.get(f"/violations/{violation_id}/appeal").text
-    assert 'data-limit="200"' in form and "每轮最多 5 张图片，每个文件最多 10 MB" in form
+    assert 'data-limit="200"' in form and "每轮最多 5 张图片，每个文件最大 10 MB" in form
     assert "订单A000被判揽收超时" in form  # the drafted statement
     response = _file(client, violation_id, files=[("files", ("交接.jpg", jpeg_bytes(), JPEG))])
     assert response.status_code == 303  # type: ignore[attr-defined]

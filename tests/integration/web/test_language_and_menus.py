@@ -28,7 +28,7 @@ def test_chinese_is_the_default(client: TestClient) -> None:
     login(client, "merchant")
     page = client.get("/orders").text
     assert '<html lang="zh-CN">' in page
-    assert "订单号" in page and "待揽收" in page and "商家(店主)" in page
+    assert "订单号" in page and "待揽收" in page and "商家（店主）" in page
 
 
 def test_switching_to_english_persists_on_the_user(

@@ -159,16 +159,32 @@ def test_generic_check_json_exact(tmp_path: Path) -> None:
             }
         ],
         "rejected": [
-            {"file": o, "row": 3, "reason": "paid_at: is not a time ('bad' is not a time)"},
-            {"file": o, "row": 7, "reason": "amount: '-1' is not a non-negative amount"},
+            {
+                "file": o,
+                "row": 3,
+                "column": "paid_at",
+                "code": "bad_time",
+                "reason": "paid_at: is not a time ('bad' is not a time)",
+            },
+            {
+                "file": o,
+                "row": 7,
+                "column": "amount",
+                "code": "bad_amount",
+                "reason": "amount: '-1' is not a non-negative amount",
+            },
             {
                 "file": t,
                 "row": 5,
+                "column": "time",
+                "code": "bad_time",
                 "reason": "time: is not a time ('2026-03-05 2x' is not a time)",
             },
             {
                 "file": t,
                 "row": 6,
+                "column": "status",
+                "code": "unknown_status",
                 "reason": "status: 'teleported' is not one of awaiting_pickup, created, "
                 "delivered, exception, in_transit, out_for_delivery, picked_up, returned",
             },
@@ -192,9 +208,24 @@ def test_unreadable_input_is_a_check_input_error(tmp_path: Path) -> None:
     with pytest.raises(CheckInputError) as caught:
         run_check(douyin, export_reader("generic", tmp_path / "o.csv"), NOW)
     assert str(caught.value) == (
-        f"no valid shipment could be read; 1 row(s) rejected, the first {tmp_path / 'o.csv'}:2: "
-        "amount: '-1' is not a non-negative amount"
+        f"no valid shipment could be read; 1 row(s) rejected, the first {tmp_path / 'o.csv'}, "
+        "row 2: amount: '-1' is not a non-negative amount"
     )
+    assert caught.value.text("zh_CN") == (
+        f"没有读到任何有效包裹；拒收 1 行，第一行：{tmp_path / 'o.csv'} 第 2 行："
+        "amount：「-1」不是有效金额（不能为负数）"
+    )
+    for lang, said in (
+        (
+            "zh-CN",
+            f"lanshou: 没有读到任何有效包裹；拒收 1 行，第一行：{tmp_path / 'o.csv'} 第 2 行：",
+        ),
+        ("en", "lanshou: no valid shipment could be read; 1 row(s) rejected, the first "),
+    ):
+        err = io.StringIO()
+        reader = export_reader("generic", tmp_path / "o.csv")
+        assert check_command("douyin", reader, NOW, lang=lang, err=err) == 2
+        assert err.getvalue().startswith(said)
 
 
 def test_render_table_in_both_languages() -> None:

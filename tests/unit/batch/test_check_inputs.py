@@ -145,3 +145,34 @@ def test_the_check_command_speaks_lang_else_the_default_locale_setting(
     )
     assert en.stdout.splitlines()[2:4] == ["  Late shipment   0", "  Pickup timeout  1"]
     assert by_setting.stdout == en.stdout
+
+
+def test_the_check_command_lists_refused_rows_and_their_file_in_the_reader_s_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_id,shop_id,paid_at,amount,shipped_at\n"
+        "A1,s1,2026-03-02 10:00,50.00,2026-03-03 08:00\n"
+        "A2,s1,2026-02-30 10:00,50.00,\n"
+        "A3,s1,2026-03-02 10:00,2.5.0,\n",
+        "utf-8",
+    )
+    args = ["check", "--orders", str(orders), "--now", "2026-03-10T00:00:00+08:00"]
+    monkeypatch.delenv("LANSHOU_DEFAULT_LOCALE", raising=False)
+    zh = CliRunner().invoke(app, args)
+    en = CliRunner().invoke(app, [*args, "--lang", "en"])
+    assert zh.exit_code == en.exit_code == 0, zh.output
+    rejects = tmp_path / "orders.csv.rejects.csv"
+    assert zh.stdout.splitlines()[5:9] == [
+        f"拒收的行已写入：{rejects}",
+        "无法读取的行：2",
+        f"  {orders} 第 3 行：paid_at：不是有效时间（该月没有这一天）",
+        f"  {orders} 第 4 行：amount：「2.5.0」不是金额",
+    ]
+    assert en.stdout.splitlines()[5:9] == [
+        f"rejected rows: {rejects}",
+        "Rejected rows: 2",
+        f"  {orders}, row 3: paid_at: is not a time (day is out of range for month)",
+        f"  {orders}, row 4: amount: '2.5.0' is not an amount",
+    ]

@@ -148,7 +148,7 @@ def read(
                        buyer_phone_tail
                 FROM {result.shipments} ORDER BY shipment_key, shop_id"""
         ).fetchall()
-    rejected = [(Path(r.file).name, r.row, r.reason) for r in result.rejected]
+    rejected = [(Path(r.file).name, r.row, r.text("en")) for r in result.rejected]
     return rows, rejected, result
 
 
@@ -209,16 +209,62 @@ def test_every_reader_rule_gives_the_same_values_on_both_paths(
     assert fast_rejected == slow_rejected == REJECTED
 
 
+# The same rows in Chinese (the default), each with its stable code.
+REJECTED_ZH = [
+    ("orders.csv", 9, "bad_time", "orders.csv 第 9 行：paid_at：不是有效时间（该月没有这一天）"),
+    ("orders.csv", 10, "bad_amount", "orders.csv 第 10 行：amount：「-5」不是有效金额"
+     "（不能为负数）"),
+    ("orders.csv", 11, "bad_count", "orders.csv 第 11 行：quantity：「2.5」不是正整数"),
+    (
+        "orders.csv",
+        12,
+        "unknown_status",
+        "orders.csv 第 12 行：status：「teleported」不是 generic 映射认识的订单状态"
+        "（可在 status_values 中添加）",
+    ),
+    ("orders.csv", 13, "empty", "orders.csv 第 13 行：order_id：为空"),
+    ("orders.csv", 15, "bad_time", "orders.csv 第 15 行：paid_at：不是有效时间"
+     "（小时须在 0 到 23 之间）"),
+    (
+        "orders.csv",
+        16,
+        "bad_time",
+        "orders.csv 第 16 行：paid_at：不是有效时间（「+25:00」不是有效的时区偏移）",
+    ),
+    ("orders.csv", 17, "too_long", "orders.csv 第 17 行：shop_id：超过 64 个字符"),
+    ("scans.csv", 6, "empty", "scans.csv 第 6 行：waybill：为空"),
+    ("scans.csv", 7, "bad_time", "scans.csv 第 7 行：time：不是有效时间（月份须在 1 到 12 之间）"),
+    ("scans.csv", 8, "unknown_status", "scans.csv 第 8 行：status：「teleported」不是可用的状态，"
+     "可用的有：awaiting_pickup, created, delivered, exception, in_transit, out_for_delivery, "
+     "picked_up, returned"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_both_paths_word_the_refused_rows_in_chinese_with_a_code(
+    tmp_path: Path, fast: bool
+) -> None:
+    orders = write(tmp_path / "orders.csv", [HEADER, *ROWS])
+    tracking = write(tmp_path / "scans.csv", SCANS)
+    _, _, result = read(orders, tracking, fast=fast)
+    worded = [
+        (Path(r.file).name, r.row, r.code, r.located().replace(str(tmp_path) + "/", ""))
+        for r in result.rejected
+    ]
+    assert worded == REJECTED_ZH
+
+
 def test_the_rejects_file_of_the_fast_path_is_the_python_readers(tmp_path: Path) -> None:
     orders = write(tmp_path / "orders.csv", [HEADER, *ROWS])
     read(orders, fast=False)
-    slow = (tmp_path / "orders.rejects.csv").read_text("utf-8-sig")
+    slow = (tmp_path / "orders.csv.rejects.csv").read_text("utf-8-sig")
     read(orders)
-    fast = (tmp_path / "orders.rejects.csv").read_text("utf-8-sig")
+    fast = (tmp_path / "orders.csv.rejects.csv").read_text("utf-8-sig")
     assert fast == slow
-    assert fast.splitlines()[1] == (
-        "9,paid_at,is not a time (day is out of range for month),A8,s2,2026-02-30 10:00,10,1,,,,,,,"
-    )
+    assert fast.splitlines()[:2] == [
+        "row_number,column,reason_code,reason," + ",".join(HEADER),
+        "9,paid_at,bad_time,不是有效时间（该月没有这一天）,A8,s2,2026-02-30 10:00,10,1,,,,,,,",
+    ]
 
 
 def test_a_short_refused_row_stays_short_in_the_rejects_file(tmp_path: Path) -> None:
@@ -227,14 +273,15 @@ def test_a_short_refused_row_stays_short_in_the_rejects_file(tmp_path: Path) -> 
     short = ["B9", "s2", "2026-02-30 10:00", "10"]  # 4 of the header's 12 fields
     orders = write(tmp_path / "orders.csv", [HEADER, ROWS[0], short])
     read(orders, fast=False)
-    slow = (tmp_path / "orders.rejects.csv").read_text("utf-8-sig")
+    slow = (tmp_path / "orders.csv.rejects.csv").read_text("utf-8-sig")
     _, rejected, result = read(orders)
-    fast = (tmp_path / "orders.rejects.csv").read_text("utf-8-sig")
+    fast = (tmp_path / "orders.csv.rejects.csv").read_text("utf-8-sig")
     assert result.read_by == {str(orders): "sql"}
     assert rejected == [("orders.csv", 3, "paid_at: is not a time (day is out of range for month)")]
     assert fast == slow
-    assert fast.splitlines()[1] == (
-        "3,paid_at,is not a time (day is out of range for month),B9,s2,2026-02-30 10:00,10"
+    assert (
+        fast.splitlines()[1]
+        == "3,paid_at,bad_time,不是有效时间（该月没有这一天）,B9,s2,2026-02-30 10:00,10"
     )
 
 

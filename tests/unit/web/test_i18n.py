@@ -12,7 +12,14 @@ from babel.messages.extract import extract_from_dir
 import lanshou
 from lanshou.appeals import STATE_LABELS
 from lanshou.i18n import LOCALES, normalize_locale, read_catalogue, translate
-from lanshou.i18n.format import capture_time, local_time, money, time_left
+from lanshou.i18n.format import (
+    capture_time,
+    local_time,
+    money,
+    signed_count,
+    signed_money,
+    time_left,
+)
 from lanshou.i18n.labels import SHIPMENT_STATUS, label
 
 SRC = Path(lanshou.__file__).parent
@@ -60,7 +67,7 @@ def test_roles_have_their_ui_words() -> None:
     assert [
         label("zh_CN", "role", r)
         for r in ("merchant_owner", "merchant_staff", "cs_agent", "reviewer", "admin")
-    ] == ["商家(店主)", "商家员工", "客服", "审核员", "管理员"]
+    ] == ["商家（店主）", "商家员工", "客服", "审核员", "管理员"]
 
 
 def test_a_withdrawn_appeal_and_a_withdrawn_violation_read_differently() -> None:
@@ -108,6 +115,16 @@ def test_money_and_beijing_time() -> None:
     assert money(-250) == "-¥2.50"
     assert money(None) == ""
     assert local_time(datetime(2026, 11, 1, 16, 30, tzinfo=UTC)) == "2026-11-02 00:30"
+
+
+def test_a_change_of_money_or_of_a_count_is_signed_one_way() -> None:
+    assert [signed_money(f) for f in (3900, -2000, 0, -123456)] == [
+        "+¥39.00",
+        "-¥20.00",
+        "¥0.00",
+        "-¥1,234.56",
+    ]
+    assert [signed_count(n) for n in (3, -20, 0)] == ["+3", "-20", "0"]
 
 
 def test_time_left_and_overdue() -> None:

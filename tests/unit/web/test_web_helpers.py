@@ -12,6 +12,7 @@ from lanshou.entrypoints.web.rendering import countdown, navigation
 from lanshou.entrypoints.web.routes.appeals import error_message
 from lanshou.entrypoints.web.routes.orders import _window
 from lanshou.errors import InvalidInput, PayloadTooLarge
+from lanshou.i18n.format import file_size
 from lanshou.identity.auth import Principal, hash_password, verify_password
 from lanshou.identity.scope import Scope, scoped_orders
 from lanshou.orders.listing import OrderFilters
@@ -132,8 +133,29 @@ def test_the_countdown_reads_as_a_clock_then_overdue() -> None:
 
 
 def test_a_too_large_file_is_explained_without_an_http_status() -> None:
-    exc = PayloadTooLarge("evidence file exceeds 10 MB", limit=10 * 1024 * 1024)
-    assert error_message("zh_CN", exc, "照片.jpg") == "文件 照片.jpg 过大：每个文件最多 10 MB。"
-    assert (
-        error_message("en", exc, "a.jpg") == "The file a.jpg is too large: at most 10 MB per file."
+    exc = PayloadTooLarge("evidence file exceeds 10 MB", scope="file", limit=10 * 1024 * 1024)
+    assert error_message("zh_CN", exc, "照片.jpg") == (
+        "文件「照片.jpg」太大：每个文件最大 10 MB。"
+        "请缩小后重新上传（例如降低照片分辨率、截短录音）。"
     )
+    assert error_message("en", exc, "a.jpg") == (
+        "The file a.jpg is too large: each file may be at most 10 MB. Make it smaller (a photo at "
+        "a lower resolution, a shorter recording) and upload it again."
+    )
+    case = PayloadTooLarge("a case may hold at most …", scope="case", limit=20 * 1024)
+    assert error_message("zh_CN", case, "录音.mp3") == (
+        "加上文件「录音.mp3」后，本案的证据总量会超过上限 20 KB。请只上传能说明情况的文件。"
+    )
+    assert error_message("en", case, "call.mp3") == (
+        "With the file call.mp3 this case's evidence would pass 20 KB in all, the most one case "
+        "may hold. Upload only the files that show what happened."
+    )
+
+
+def test_a_size_limit_reads_in_mb_or_kb() -> None:
+    assert [file_size(n) for n in (10 * 1024 * 1024, 1536 * 1024, 20 * 1024, 100)] == [
+        "10 MB",
+        "1.5 MB",
+        "20 KB",
+        "1 KB",
+    ]

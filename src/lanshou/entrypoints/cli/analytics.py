@@ -104,11 +104,14 @@ def whatif(
     if as_json:
         typer.echo(json.dumps({"shops": rows}, ensure_ascii=False, indent=2))
         return
-    for r in rows:
+    from lanshou.i18n.format import money, signed_count, signed_money
+
+    for d, r in zip(diffs, rows, strict=True):
         typer.echo(
             f"{r['shop']:<20} violations {r['violations_base']} → "
-            f"{r['violations_changed']} ({r['violations_delta']:+d})  money ¥"
-            f"{r['money_base']} → ¥{r['money_changed']} ({r['money_delta']})"
+            f"{r['violations_changed']} ({signed_count(r['violations_delta'])})  money "
+            f"{money(d.base.money_fen)} → {money(d.changed.money_fen)} "
+            f"({signed_money(d.changed.money_fen - d.base.money_fen)})"
         )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from lanshou.batch import Reason
 from lanshou.entrypoints.cli.common import (
     LANG_HELP,
     cli_locale,
@@ -20,6 +23,31 @@ from lanshou.i18n import N_, translate
 app = typer.Typer(help="Load exports into the database.", no_args_is_help=True)
 
 DATE_ORDERS = ("ymd", "mdy", "dmy")
+
+
+def check_date_order(value: str | None, locale: str) -> None:
+    """``--date-order`` is one of DATE_ORDERS, or an InvalidInput in `locale`."""
+    if value is not None and value not in DATE_ORDERS:
+        raise InvalidInput(
+            translate(
+                locale,
+                N_("--date-order must be one of %(choices)s"),
+                choices=", ".join(DATE_ORDERS),
+            )
+        )
+
+
+@contextmanager
+def worded_input_errors(locale: str) -> Iterator[None]:
+    """The readers' input errors that carry a reason (``details["reason"]``, e.g. a column's
+    dates in no telling order) raised again in `locale`; the others stay as they are."""
+    try:
+        yield
+    except InvalidInput as exc:
+        reason = exc.details.get("reason")
+        if not isinstance(reason, Reason):
+            raise
+        raise InvalidInput(reason.text(locale), reason=reason) from exc
 
 
 def register(root: typer.Typer) -> None:
@@ -76,27 +104,28 @@ def orders(
     """Import orders idempotently; bad rows go to FILE.rejects.csv, good rows are kept."""
     from lanshou.imports import import_orders
 
-    if date_order is not None and date_order not in DATE_ORDERS:
-        raise InvalidInput(f"--date-order must be one of {', '.join(DATE_ORDERS)}")
     rt = runtime()
     locale = cli_locale(lang, rt.settings.default_locale)
+    check_date_order(date_order, locale)
     bar, update = progress_bar(locale)
     try:
         if bar is not None:
             bar.start()
-        summary = import_orders(
-            rt.sessions,
-            file,
-            source=source,
-            mapping=mapping,
-            shop=shop,
-            date_order=date_order,  # type: ignore[arg-type]
-            profile=profile,
-            items=items,
-            now=parse_now(now, rt.clock.now()),
-            ctx=rt.rules,
-            progress=update,
-        )
+        with worded_input_errors(locale):
+            summary = import_orders(
+                rt.sessions,
+                file,
+                source=source,
+                mapping=mapping,
+                shop=shop,
+                date_order=date_order,  # type: ignore[arg-type]
+                profile=profile,
+                items=items,
+                now=parse_now(now, rt.clock.now()),
+                ctx=rt.rules,
+                progress=update,
+                locale=locale,
+            )
     finally:
         if bar is not None:
             bar.stop()

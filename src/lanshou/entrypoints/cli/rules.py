@@ -47,13 +47,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Evaluate a whole export without a database (read as `import orders` reads it)."""
         from lanshou.batch import check_command
-        from lanshou.entrypoints.cli.imports import DATE_ORDERS
-        from lanshou.errors import InvalidInput
+        from lanshou.entrypoints.cli.imports import check_date_order
         from lanshou.imports import ImportSummary, export_reader
         from lanshou.settings import load_settings
 
-        if date_order is not None and date_order not in DATE_ORDERS:
-            raise InvalidInput(f"--date-order must be one of {', '.join(DATE_ORDERS)}")
+        # LANSHOU_RULES_DIR and the language as the database path reads them; check opens no
+        # database, so the secret key that production settings insist on is not asked for.
+        settings = load_settings(env="dev")
+        locale = cli_locale(lang, settings.default_locale)
+        check_date_order(date_order, locale)
         reader = export_reader(
             source,
             orders,
@@ -63,22 +65,20 @@ def register(app: typer.Typer) -> None:
             shop=shop,
             date_order=date_order,  # type: ignore[arg-type]
             summary=(read := ImportSummary(source)),
+            locale=locale,
         )
-        # LANSHOU_RULES_DIR and the language as the database path reads them; check opens no
-        # database, so the secret key that production settings insist on is not asked for.
-        settings = load_settings(env="dev")
         rules_dir = settings.rules_dir
         code = check_command(
             profile,
             reader,
             now,
             as_json,
-            cli_locale(lang, settings.default_locale),
+            locale,
             rules_dirs=(rules_dir,) if rules_dir else (),
             exemptions=lambda: _exemptions(exemptions),
             out_file=out,
             limit=limit,
-            notes=read.warnings,
+            notes=lambda loc: [*read.warnings(loc), *read.rejects_lines(loc)],
         )
         raise typer.Exit(code)
 

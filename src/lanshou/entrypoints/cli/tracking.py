@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from lanshou.entrypoints.cli.common import LANG_HELP, cli_locale, parse_now, runtime
-from lanshou.entrypoints.cli.imports import DATE_ORDERS, progress_bar
+from lanshou.entrypoints.cli.imports import check_date_order, progress_bar, worded_input_errors
 from lanshou.errors import InvalidInput
 from lanshou.i18n import N_, translate
 
@@ -42,29 +42,36 @@ def register_tracking(import_app: typer.Typer) -> None:
         from lanshou.enforcement import receipt_totals
         from lanshou.imports import import_tracking
 
-        if date_order is not None and date_order not in DATE_ORDERS:
-            raise InvalidInput(f"--date-order must be one of {', '.join(DATE_ORDERS)}")
+        rt = runtime()
+        locale = cli_locale(lang, rt.settings.default_locale)
+        check_date_order(date_order, locale)
         try:
             zone = ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise InvalidInput(f"--tz: unknown time zone {tz!r}") from exc
-        rt = runtime()
-        locale = cli_locale(lang, rt.settings.default_locale)
+            raise InvalidInput(
+                translate(
+                    locale,
+                    N_("--tz: '%(zone)s' is not a time zone lanshou knows, e.g. Asia/Shanghai"),
+                    zone=tz,
+                )
+            ) from exc
         at = parse_now(now, rt.clock.now())
         bar, update = progress_bar(locale)
         try:
             if bar is not None:
                 bar.start()
-            result = import_tracking(
-                rt.sessions,
-                file,
-                tz=zone,
-                now=at,
-                chunk=chunk,
-                judge=rt.rules if judge else None,
-                date_order=date_order,  # type: ignore[arg-type]
-                progress=update,
-            )
+            with worded_input_errors(locale):
+                result = import_tracking(
+                    rt.sessions,
+                    file,
+                    tz=zone,
+                    now=at,
+                    chunk=chunk,
+                    judge=rt.rules if judge else None,
+                    date_order=date_order,  # type: ignore[arg-type]
+                    progress=update,
+                    locale=locale,
+                )
         finally:
             if bar is not None:
                 bar.stop()

@@ -17,7 +17,15 @@ from lanshou.domain.roles import Role
 from lanshou.entrypoints.web import flash
 from lanshou.entrypoints.web.context import CSRF_COOKIE, CSRF_FIELD, WebContext, load_context
 from lanshou.i18n import N_, translate, translations
-from lanshou.i18n.format import capture_time, local_time, money, time_left, yuan
+from lanshou.i18n.format import (
+    capture_time,
+    local_time,
+    money,
+    signed_count,
+    signed_money,
+    time_left,
+    yuan,
+)
 from lanshou.i18n.labels import label
 from lanshou.identity import Principal
 
@@ -112,6 +120,8 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = money
     env.filters["yuan"] = yuan
+    env.filters["signed_money"] = signed_money
+    env.filters["signed_count"] = signed_count
     env.filters["local_time"] = local_time
     env.filters["capture_time"] = capture_time
     env.filters["label"] = lambda code, kind: label(locale, kind, code)

@@ -57,7 +57,7 @@ from lanshou.errors import (
     UnsupportedMediaType,
 )
 from lanshou.i18n import N_, translate
-from lanshou.i18n.format import local_time
+from lanshou.i18n.format import file_size, local_time
 from lanshou.identity import scope_for
 
 router = APIRouter(include_in_schema=False)
@@ -102,11 +102,21 @@ def error_message(locale: str, exc: LanshouError, filename: str = "") -> str:
             "must decide it. It stays in the queue for them.",
         )
     if isinstance(exc, PayloadTooLarge):
+        limit = file_size(int(d.get("limit", 0)))  # type: ignore[call-overload]
+        if d.get("scope") == "case":
+            return translate(
+                locale,
+                "With the file %(name)s this case's evidence would pass %(limit)s in all, the "
+                "most one case may hold. Upload only the files that show what happened.",
+                name=filename or "?",
+                limit=limit,
+            )
         return translate(
             locale,
-            "The file %(name)s is too large: at most %(mb)s MB per file.",
+            "The file %(name)s is too large: each file may be at most %(limit)s. Make it "
+            "smaller (a photo at a lower resolution, a shorter recording) and upload it again.",
             name=filename or "?",
-            mb=int(d.get("limit", 0)) // (1024 * 1024),  # type: ignore[call-overload]
+            limit=limit,
         )
     if isinstance(exc, InvalidInput):
         if d.get("field") == "statement" and "limit" in d:
@@ -219,7 +229,7 @@ class FilingPage:
     shop: Shop
     limit: int
     max_images: int
-    max_mb: int
+    max_size: str  # the largest file one upload may carry, e.g. "10 MB"
     draft: str
     closes_at: datetime  # the appeal window, counted from the breach
     window_open: bool
@@ -239,7 +249,7 @@ def _filing(session: Session, ctx: WebContext, violation_id: int) -> FilingPage:
         session.get_one(Shop, v.shop_id),
         limits.statement_max_chars,
         limits.max_images,
-        actx.max_file_bytes // (1024 * 1024),
+        file_size(actx.max_file_bytes),
         draft,
         closes,
         ctx.now <= closes,
@@ -379,7 +389,7 @@ def case_values(session: Session, ctx: WebContext, appeal_id: int) -> dict[str, 
             actx.profile(view.violation), ctx.locale, [view.violation.rule_id], with_basis=False
         ),
         "accept": ACCEPT,
-        "max_mb": actx.max_file_bytes // (1024 * 1024),
+        "max_size": file_size(actx.max_file_bytes),
         "merchant_files": [e for e in view.evidence if e.kind != "system"],
         "system_files": [e for e in view.evidence if e.kind == "system"],
         "is_filer": ctx.user.role in FILERS,
