@@ -288,7 +288,11 @@ def shipment_text(
             note = ledger_note(locale, entry, rule_id, e.rules.rule_label(rule_id, locale or ""))
             parts = [money(entry.amount_fen)] if entry.amount_fen else []
             if entry.points:
-                parts.append(translate(locale, "%(n)s points", n=points_text(entry.points)))
+                # A points entry's note already says 扣分 / Points: the number alone follows.
+                n = points_text(entry.points)
+                parts.append(
+                    n if entry.kind == "points" else translate(locale, "%(n)s points", n=n)
+                )
             amounts = translate(locale, ", ").join(parts)
             out.append(f"  #{entry.id} {note} {amounts}".rstrip())
     assumed = e.assumed(locale)

@@ -179,6 +179,9 @@ def test_database_judges_facts_after_now_as_not_yet_happened(
     assert "尚未发生：2026-03-11 12:00（晚于评估时间，暂不计入）" in [
         line.strip() for line in shipment_text(None, f2, NOW)
     ]
+    assert "Not yet happened: 2026-03-11 12:00 (after the time judged at, not counted yet)" in [
+        line.strip() for line in shipment_text("en", f2, NOW)
+    ]
     # explain shows the assumed figures of the judged rules, in the language asked for
     assert shipment_text("en", f1, NOW)[-4:-2] == ["", "Assumed figures (no source gives them):"]
     assert shipment_text("en", f1, NOW)[-1].startswith(

@@ -51,7 +51,7 @@ ZH = [
     "资金流水：",
     "  #1 揽收超时 · 赔付 ¥3.00",
     "  #5 揽收超时 · 罚款 ¥10.00",
-    "  #6 揽收超时 · 扣分 0.1分",
+    "  #6 揽收超时 · 扣分 0.1",
     "",
     "假设的数值（无来源）：",
 ]
@@ -76,7 +76,7 @@ EN = [
     "Money booked:",
     "  #1 Pickup timeout · Compensation ¥3.00",
     "  #5 Pickup timeout · Fine ¥10.00",
-    "  #6 Pickup timeout · Points 0.1 points",
+    "  #6 Pickup timeout · Points 0.1",
     "",
     "Assumed figures (no source gives them):",
 ]
