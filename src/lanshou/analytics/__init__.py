@@ -10,7 +10,7 @@ from lanshou.analytics.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
 from lanshou.analytics.period import Period, local_day
 from lanshou.analytics.report import build_report
 from lanshou.analytics.scorecards import LEVELS, pickup_samples, scorecards
-from lanshou.analytics.weekly import weekly_html
+from lanshou.analytics.weekly import report_text, weekly_html
 
 __all__ = [
     "CSV_TYPE",
@@ -25,6 +25,7 @@ __all__ = [
     "log_contact",
     "pickup_samples",
     "refresh_aggregates",
+    "report_text",
     "scorecards",
     "to_csv",
     "to_xlsx",

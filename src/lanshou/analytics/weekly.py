@@ -113,6 +113,75 @@ def weekly_html(
     )
 
 
+def report_text(
+    session: Session,
+    scope: Scope,
+    period: Period,
+    ctx: RulesContext,
+    shop_code: str | None = None,
+    locale: str | None = None,
+    *,
+    now: datetime,
+) -> list[str]:
+    """`lanshou report` as lines a person reads, in ``locale``: the money as the weekly page's
+    cards, the violations per rule, the appeals and each carrier's pickup times."""
+
+    def t(msgid: str, **params: object) -> str:
+        return translate(locale, msgid, **params)
+
+    report = build_report(session, scope, period, ctx, shop_code, now=now)
+    shops = resolve_shops(session, scope, shop_code)
+    profiles = [ctx.profile(name) for name in sorted({_profile_of(session, s) for s in shops})]
+
+    def rule_label(rule_id: str) -> str:
+        for profile in profiles:
+            found = profile.rule_label(rule_id, locale or "")
+            if found != rule_id:
+                return found
+        return rule_id
+
+    names = _carrier_names(session, locale)
+    lines = [
+        t(
+            "%(first)s – %(last)s · shops: %(shops)s",
+            first=period.first.isoformat(),
+            last=period.last.isoformat(),
+            shops=t(", ").join(report["shops"]) or "—",
+        )
+    ]
+    lines.extend(
+        "  " + t("%(label)s: %(text)s", label=t(name), text=yuan(Decimal(report[key])))
+        for key, name in CARDS
+    )
+    violations = t(", ").join(f"{rule_label(r)} {n}" for r, n in report["violations"].items())
+    lines.append("  " + t("Violations: %(list)s", list=violations or "—"))
+    lines.append(
+        "  "
+        + t(
+            "Appeals filed: %(filed)s, approved: %(approved)s, rejected: %(rejected)s, "
+            "pending: %(pending)s.",
+            **report["appeals"],
+        )
+    )
+    lines.extend(
+        "  "
+        + t(
+            "%(label)s: %(text)s",
+            label=names.get(c["carrier"], c["carrier"]),
+            text=t(
+                "%(n)s shipments, half picked up within %(p50)s h, nine in ten within "
+                "%(p90)s h, timeout rate %(rate)s",
+                n=c["shipments"],
+                p50=_hours(c["pickup_p50_hours"]),
+                p90=_hours(c["pickup_p90_hours"]),
+                rate=_pct(c["timeout_rate"]),
+            ),
+        )
+        for c in report["by_carrier"]
+    )
+    return lines
+
+
 def _carrier_names(session: Session, locale: str | None) -> dict[str, str]:
     """The report names carriers in Chinese; an English page writes them in English."""
     rows = session.execute(select(Carrier.name_zh, Carrier.name_in(locale)))

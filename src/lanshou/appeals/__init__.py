@@ -26,7 +26,7 @@ from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.dossier import export_dossier
 from lanshou.appeals.evidence import evidence_file, upload_evidence
 from lanshou.appeals.explanation import Line as ExplanationLine
-from lanshou.appeals.explanation import explain_outcome, explain_violation
+from lanshou.appeals.explanation import explain_outcome, explain_violation, shipment_text
 from lanshou.appeals.facts import gather
 from lanshou.appeals.filing import (
     appeal_window_closes_at,
@@ -131,6 +131,7 @@ __all__ = [
     "require_role",
     "review_queue",
     "reviewer_todo",
+    "shipment_text",
     "statement_draft_for",
     "submit_appeal",
     "upload_evidence",

@@ -1,6 +1,7 @@
 """判定说明: why a violation was judged, as labelled lines a merchant can read (start, breach
 deadline, done, verdict, consequences) in local time and formatted money; the web pages and the
-dossier PDF show the same lines. It replaces the engine's bilingual `explain` dump for people."""
+dossier PDF show the same lines, and so does `lanshou explain` (:func:`shipment_text`). It
+replaces the engine's bilingual dump (still stored with each violation) for people."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from datetime import date, datetime, timedelta
 from lanshou.appeals.context import AppealsContext
 from lanshou.appeals.facts import Gathered
 from lanshou.appeals.penalty import Penalty, penalty_of, points_text
+from lanshou.appeals.wording import ledger_note
 from lanshou.domain.rules.evaluate import RuleOutcome
 from lanshou.domain.rules.profile import DurationUnit, Rule, SatisfiedBy, StartField
+from lanshou.enforcement import ShipmentExplanation
 from lanshou.i18n import N_, translate
 from lanshou.i18n.format import local_time, money, yuan
 from lanshou.i18n.labels import label
@@ -176,6 +179,20 @@ def explain_outcome(
     lines = [
         Line("rule", translate(locale, "Rule"), rule.label(locale or "")),
         Line("start", translate(locale, "Start"), start_text),
+    ]
+    if outcome.unseen_fact_at is not None:
+        lines.append(
+            Line(
+                "unseen",
+                translate(locale, "Not yet happened"),
+                translate(
+                    locale,
+                    "%(at)s (after the time judged at, not counted yet)",
+                    at=local_time(outcome.unseen_fact_at, fmt),
+                ),
+            )
+        )
+    lines += [
         Line("deadline", translate(locale, "Breach deadline"), deadline_text),
         Line("done", translate(locale, "Completion"), done_text),
         Line("verdict", translate(locale, "Verdict"), _outcome_verdict(locale, outcome, now)),
@@ -222,3 +239,65 @@ def _outcome_cost(locale: str | None, o: RuleOutcome) -> str:
     if not parts:
         return translate(locale, "Nothing booked.")
     return translate(locale, ", ").join(parts)
+
+
+def labelled(locale: str | None, line: Line) -> str:
+    """One labelled line as plain text: '起算：…' in Chinese, 'Start: …' in English."""
+    return translate(locale, "%(label)s: %(text)s", label=line.label, text=line.text)
+
+
+def shipment_text(
+    locale: str | None, e: ShipmentExplanation, now: datetime, fmt: str = MINUTES
+) -> list[str]:
+    """`lanshou explain` for one shipment, in ``locale``: the shipment, each rule's labelled
+    lines (as the order page shows them), the stored violations, the money booked and the
+    assumed figures of the judged rules."""
+    out = [
+        translate(
+            locale,
+            "Shipment #%(id)s · order %(order)s (shipment key %(key)s, rules %(profile)s)",
+            id=e.shipment_id,
+            order=e.order_external_id,
+            key=e.shipment_key,
+            profile=e.profile,
+        )
+    ]
+    for outcome in e.outcomes:
+        out.append("")
+        out.extend(f"  {labelled(locale, line)}" for line in explain_outcome(locale, outcome, now))
+    rules = {v.id: v.rule_id for v in e.violations}
+    if e.violations:
+        out.append("")
+        out.append(translate(locale, "Recorded violations:"))
+        out.extend(
+            "  "
+            + translate(
+                locale,
+                "#%(id)s %(rule)s · %(state)s · breach deadline %(deadline)s",
+                id=v.id,
+                rule=e.rules.rule_label(v.rule_id, locale or ""),
+                state=label(locale, "violation_state", v.state),
+                deadline=local_time(v.deadline, fmt),
+            )
+            for v in e.violations
+        )
+    if e.ledger:
+        out.append(translate(locale, "Money booked:"))
+        for entry in e.ledger:
+            rule_id = rules.get(entry.violation_id or 0, "")
+            note = ledger_note(locale, entry, rule_id, e.rules.rule_label(rule_id, locale or ""))
+            parts = [money(entry.amount_fen)] if entry.amount_fen else []
+            if entry.points:
+                # A points entry's note already says 扣分 / Points: the number alone follows.
+                n = points_text(entry.points)
+                parts.append(
+                    n if entry.kind == "points" else translate(locale, "%(n)s points", n=n)
+                )
+            amounts = translate(locale, ", ").join(parts)
+            out.append(f"  #{entry.id} {note} {amounts}".rstrip())
+    assumed = e.assumed(locale)
+    if assumed:
+        out.append("")
+        out.append(translate(locale, "Assumed figures (no source gives them):"))
+        out.extend(f"  {line}" for line in assumed)
+    return out

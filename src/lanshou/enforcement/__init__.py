@@ -22,7 +22,7 @@ from lanshou.enforcement.exemptions import (
     recompute_open,
     report_force_majeure,
 )
-from lanshou.enforcement.explain import explain
+from lanshou.enforcement.explain import ShipmentExplanation, explain
 from lanshou.enforcement.facts import load_facts
 from lanshou.enforcement.inbox import (
     DrainResult,
@@ -46,6 +46,7 @@ __all__ = [
     "ExemptionRequest",
     "ReceiptView",
     "RulesContext",
+    "ShipmentExplanation",
     "SweepResult",
     "accept_scans",
     "accept_updates",

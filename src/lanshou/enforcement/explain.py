@@ -9,14 +9,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import LedgerEntry, Order, Shipment, Violation
-from lanshou.domain.money import format_yuan
 from lanshou.domain.rules.evaluate import RuleOutcome, evaluate_shipment
 from lanshou.domain.rules.profile import Profile
 from lanshou.enforcement.assumptions import assumption_lines
 from lanshou.enforcement.facts import load_facts
 from lanshou.enforcement.rules_context import RulesContext, approved_exemptions
 from lanshou.errors import NotFound
-from lanshou.i18n import translate
 
 
 @dataclass(frozen=True)
@@ -31,35 +29,10 @@ class ShipmentExplanation:
     tz: tzinfo
     rules: Profile
 
-    def lines(self, locale: str | None = None) -> list[str]:
-        """The explanation; the assumed figures of the judged rules in `locale` (zh_CN default)."""
-        out = [
-            f"shipment 包裹 #{self.shipment_id} — order 订单 {self.order_external_id}"
-            f" (key {self.shipment_key}, profile 规则 {self.profile})"
-        ]
-        for outcome in self.outcomes:
-            out.append("")
-            out.extend(f"  {line}" for line in outcome.explanation)
-        if self.violations:
-            out.append("")
-            out.append("stored violations 已记录违规:")
-            for v in self.violations:
-                deadline = v.deadline.astimezone(self.tz).isoformat()
-                out.append(f"  #{v.id} {v.rule_id} state 状态={v.state} deadline 截止={deadline}")
-        if self.ledger:
-            out.append("ledger 资金流水:")
-            for e in self.ledger:
-                rev = f" (reverses #{e.reverses_id})" if e.reverses_id else ""
-                out.append(
-                    f"  #{e.id} {e.kind} {format_yuan(e.amount_fen)} 元"
-                    f" points {e.points}{rev} — {e.memo}"
-                )
-        assumed = assumption_lines(self.rules, locale, [o.rule_id for o in self.outcomes])
-        if assumed:
-            out.append("")
-            out.append(translate(locale, "Assumed figures (no source gives them):"))
-            out.extend(f"  {line}" for line in assumed)
-        return out
+    def assumed(self, locale: str | None = None) -> list[str]:
+        """The assumed figures of the judged rules, in `locale` (zh_CN default); the readable
+        explanation itself is `lanshou.appeals.shipment_text`, as the order page shows it."""
+        return assumption_lines(self.rules, locale, [o.rule_id for o in self.outcomes])
 
 
 def find_shipment_ids(session: Session, ident: str) -> list[int]:

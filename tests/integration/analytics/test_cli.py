@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from lanshou.settings import get_settings
 from tests.integration.analytics.world import analytics_cli, build
 
 NOW = "2026-11-06T12:00:00+08:00"
@@ -82,6 +83,7 @@ def test_the_weekly_report_is_html_with_svg_charts(cli: typer.Typer, tmp_path: P
         cli, ["report", "--weekly", "--shop", "a", "--out", str(target), "--now", NOW]
     )
     assert out.exit_code == 0, out.output
+    assert out.output == f"已写入 {target}\n"
     html = target.read_text(encoding="utf-8")
     assert html.count("<svg") == 2 and "甜橙小铺" in html and "¥26.00" in html
     body = re.sub(r"<svg.*?</svg>", "<svg/>", html.split("<body>")[1])
@@ -104,6 +106,7 @@ def test_the_weekly_report_is_html_with_svg_charts(cli: typer.Typer, tmp_path: P
         ["report", "--weekly", "--shop", "a", "--out", str(target), "--now", NOW, "--lang", "en"],
     )
     assert out.exit_code == 0, out.output
+    assert out.output == f"wrote {target}\n"
     english = target.read_text(encoding="utf-8")
     assert '<html lang="en">' in english
     body = re.sub(r"<svg.*?</svg>", "<svg/>", english.split("<body>")[1])
@@ -149,18 +152,78 @@ def test_whatif_json_lists_each_shop(cli: typer.Typer) -> None:
     ]
 
 
-def test_whatif_text_signs_each_change_as_the_page_does(cli: typer.Typer) -> None:
-    def run(hours: int) -> list[str]:
-        args = ["whatif", "--set", f"pickup_timeout.hours={hours}", "--now", NOW]
+def test_whatif_text_signs_each_change_as_the_page_does(
+    cli: typer.Typer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LANSHOU_DEFAULT_LOCALE", raising=False)
+
+    def run(hours: int, *extra: str) -> list[str]:
+        args = ["whatif", "--set", f"pickup_timeout.hours={hours}", "--now", NOW, *extra]
         out = CliRunner().invoke(cli, args)
         assert out.exit_code == 0, out.output
-        return [" ".join(line.split()) for line in out.output.splitlines()]
+        return out.output.splitlines()
 
     assert run(12) == [
-        "a violations 2 → 5 (+3) money ¥26.00 → ¥65.00 (+¥39.00)",
-        "b violations 2 → 3 (+1) money ¥26.00 → ¥39.00 (+¥13.00)",
+        "a：违规 2 → 5（+3），金额 ¥26.00 → ¥65.00（+¥39.00）",
+        "b：违规 2 → 3（+1），金额 ¥26.00 → ¥39.00（+¥13.00）",
     ]
-    assert run(96) == [
-        "a violations 2 → 0 (-2) money ¥26.00 → ¥0.00 (-¥26.00)",
-        "b violations 2 → 0 (-2) money ¥26.00 → ¥0.00 (-¥26.00)",
+    assert run(96, "--lang", "zh_CN") == [
+        "a：违规 2 → 0（-2），金额 ¥26.00 → ¥0.00（-¥26.00）",
+        "b：违规 2 → 0（-2），金额 ¥26.00 → ¥0.00（-¥26.00）",
+    ]
+    assert run(12, "--lang", "en") == [
+        "a: violations 2 → 5 (+3), money ¥26.00 → ¥65.00 (+¥39.00)",
+        "b: violations 2 → 3 (+1), money ¥26.00 → ¥39.00 (+¥13.00)",
+    ]
+    assert run(96, "--lang", "en") == [
+        "a: violations 2 → 0 (-2), money ¥26.00 → ¥0.00 (-¥26.00)",
+        "b: violations 2 → 0 (-2), money ¥26.00 → ¥0.00 (-¥26.00)",
+    ]
+
+
+def test_report_text_is_one_language_with_money_as_people_write_it(
+    cli: typer.Typer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LANSHOU_DEFAULT_LOCALE", raising=False)
+
+    def run(*extra: str) -> list[str]:
+        args = ["report", "--from", "2026-11-01", "--to", "2026-11-06", "--now", NOW, *extra]
+        out = CliRunner().invoke(cli, args)
+        assert out.exit_code == 0, out.output
+        return out.output.splitlines()
+
+    assert run() == [
+        "2026-11-01 – 2026-11-06 · 店铺：a、b",
+        "  赔付：¥12.00",
+        "  罚款：¥40.00",
+        "  自动退款：¥0.00",
+        "  申诉挽回：¥0.00",
+        "  净损失：¥52.00",
+        "  违规：揽收超时 4",
+        "  已申诉 0 件，通过 0 件，驳回 0 件，处理中 0 件。",
+        "  顺丰：15 个包裹，半数 8.0 小时内揽收，九成 26.0 小时内揽收，超时率 13.3%",
+        "  中通：5 个包裹，半数 12.5 小时内揽收，九成 40.0 小时内揽收，超时率 40.0%",
+    ]
+    english = [
+        "2026-11-01 – 2026-11-06 · shops: a, b",
+        "  Compensation: ¥12.00",
+        "  Fines: ¥40.00",
+        "  Automatic refunds: ¥0.00",
+        "  Recovered by appeal: ¥0.00",
+        "  Net loss: ¥52.00",
+        "  Violations: Pickup timeout 4",
+        "  Appeals filed: 0, approved: 0, rejected: 0, pending: 0.",
+        "  SF: 15 shipments, half picked up within 8.0 h, nine in ten within 26.0 h,"
+        " timeout rate 13.3%",
+        "  ZTO: 5 shipments, half picked up within 12.5 h, nine in ten within 40.0 h,"
+        " timeout rate 40.0%",
+    ]
+    assert run("--lang", "en") == english
+    monkeypatch.setenv("LANSHOU_DEFAULT_LOCALE", "en")
+    get_settings.cache_clear()
+    assert run() == english
+    # one shop: its figures only
+    assert run("--shop", "b", "--lang", "en")[:2] == [
+        "2026-11-01 – 2026-11-06 · shops: b",
+        "  Compensation: ¥6.00",
     ]

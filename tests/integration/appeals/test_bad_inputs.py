@@ -50,6 +50,34 @@ def test_too_large_file_and_case_are_413(client, draft, runtime) -> None:  # typ
     assert _up(client, h, aid, "b.txt", b"y" * 600).status_code == 413
 
 
+def test_the_api_s_413_is_english_whatever_the_accept_language(client, draft, runtime) -> None:  # type: ignore[no-untyped-def]
+    """API errors are English by design (as every API error is): a stable code and the limit in
+    details for the client to word; the web form says it in the user's language (issue #15)."""
+    aid, h = draft
+    runtime.appeals.max_case_bytes = 1000
+    assert _up(client, h, aid, "a.txt", b"x" * 600).status_code == 201
+    answers = [
+        client.post(
+            f"{API}/appeals/{aid}/evidence",
+            files={"file": ("b.txt", b"y" * 600)},
+            headers={**h, "Accept-Language": lang},
+        )
+        for lang in ("zh-CN", "en")
+    ]
+    assert [a.status_code for a in answers] == [413, 413]
+    assert (
+        answers[0].json()
+        == answers[1].json()
+        == {
+            "error": {
+                "code": "payload_too_large",
+                "message": "a case may hold at most 1000 bytes of evidence",
+                "details": {"scope": "case", "limit": 1000, "actual": 1200},
+            }
+        }
+    )
+
+
 def test_traversal_name_is_neutralised_and_html_served_as_attachment(client, draft) -> None:  # type: ignore[no-untyped-def]
     aid, h = draft
     r = _up(client, h, aid, "../../etc/passwd.html", b"<html><body>chat</body></html>")

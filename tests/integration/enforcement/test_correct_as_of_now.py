@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Deadline, LedgerEntry, Order, Violation
+from lanshou.appeals import shipment_text
 from lanshou.batch.check import run_check
 from lanshou.domain.rules import calendar as calendar_module
 from lanshou.domain.rules import load_profile
@@ -175,15 +176,18 @@ def test_database_judges_facts_after_now_as_not_yet_happened(
     assert ship.unseen_fact_at == bj(2026, 3, 10, 20)
     _, pickup = f2.outcomes
     assert (pickup.deadline, pickup.satisfied_at, pickup.late) == (bj(2026, 3, 11, 9), None, False)
-    assert "after now, not counted yet 晚于评估时间、尚未发生: 2026-03-11T12:00:00+08:00" in [
-        line.strip() for line in f2.lines()
+    assert "尚未发生：2026-03-11 12:00（晚于评估时间，暂不计入）" in [
+        line.strip() for line in shipment_text(None, f2, NOW)
+    ]
+    assert "Not yet happened: 2026-03-11 12:00 (after the time judged at, not counted yet)" in [
+        line.strip() for line in shipment_text("en", f2, NOW)
     ]
     # explain shows the assumed figures of the judged rules, in the language asked for
-    assert f1.lines("en")[-4:-2] == ["", "Assumed figures (no source gives them):"]
-    assert f1.lines("en")[-1].startswith(
+    assert shipment_text("en", f1, NOW)[-4:-2] == ["", "Assumed figures (no source gives them):"]
+    assert shipment_text("en", f1, NOW)[-1].startswith(
         "  Pickup timeout · Automatic refund after the deadline: 72 h, assumed (no source"
     )
-    assert f1.lines()[-3] == "假设的数值（无来源）："
+    assert shipment_text(None, f1, NOW)[-3] == "假设的数值（无来源）："
     # Once the clock passes those facts, the sweep comes back for them: F1's pickup deadline
     # starts at its shipping (3/10 20:00), F2's late pickup becomes a violation.
     later = bj(2026, 3, 11, 13, 0)

@@ -244,24 +244,24 @@ def test_the_command_reads_through_the_same_layer_and_exits_1_on_rejects(
     rejects = tmp_path / f"{path.name}.rejects.csv"
     assert out.exit_code == 1, out.output
     assert out.output.splitlines() == [  # Chinese: the default locale
-        "2 行：保存 1 条，重复 0 条，0 条尚无对应包裹，拒收 1 行",
-        f"拒收的行已写入：{rejects}",
+        "2 行：保存 1 条，重复 0 条，0 条尚无对应包裹，无法读取 1 行",
+        f"无法读取的行已写入：{rejects}",
     ]
     assert (again.exit_code, again.output.splitlines()) == (
         1,
         [
-            "2 rows: 0 stored, 1 duplicates, 0 without a shipment yet, 1 rejected",
-            f"rejected rows: {rejects}",
+            "2 rows: 0 stored, 1 duplicates, 0 without a shipment yet, 1 unreadable",
+            f"unreadable rows written to: {rejects}",
         ],
     )
     assert waiting.output.splitlines()[0] == (
-        "2 rows: 1 accepted, 1 waiting for a worker, 1 rejected"
+        "2 rows: 1 accepted, 1 waiting for a worker, 1 unreadable"
     )
     assert zh_unknown.output.splitlines() == [
-        "1 行：已接收 1 条，1 条等待后台判定，拒收 0 行",
+        "1 行：已接收 1 条，1 条等待后台判定，无法读取 0 行",
         "1 条轨迹的快递公司无法识别：Teleport Express",
     ]
     assert en_unknown.output.splitlines() == [
-        "1 rows: 1 accepted, 1 waiting for a worker, 0 rejected",
+        "1 rows: 1 accepted, 1 waiting for a worker, 0 unreadable",
         "1 events name an unknown carrier: Teleport Express",
     ]

@@ -56,7 +56,7 @@ def test_the_command_imports_and_prints_the_summary_in_chinese(
         "新增：1 单",
         "更新：0 单",
         "未变：0 单",
-        "拒收：0 行",
+        "无法读取：0 行",
     ]
     again = CliRunner().invoke(cli, args)
     assert "未变：1 单" in again.output.splitlines()
@@ -66,7 +66,7 @@ def test_the_summary_is_english_with_lang_en_or_the_default_locale_setting(
     cli: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     args = _orders_args(tmp_path)
-    expected = ["rows read:  1", "inserted:   1", "updated:    0", "unchanged:  0", "rejected:   0"]
+    expected = ["rows read:  1", "inserted:   1", "updated:    0", "unchanged:  0", "unreadable: 0"]
     result = CliRunner().invoke(cli, [*args, "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == expected
@@ -78,7 +78,7 @@ def test_the_summary_is_english_with_lang_en_or_the_default_locale_setting(
         "inserted:   0",
         "updated:    0",
         "unchanged:  1",
-        "rejected:   0",
+        "unreadable: 0",
     ]
 
 
@@ -146,8 +146,8 @@ def test_a_csv_and_an_xlsx_of_the_same_name_keep_their_own_rejects_file(
     csv_rejects = tmp_path / "orders.csv.rejects.csv"
     xlsx_rejects = tmp_path / "orders.xlsx.rejects.csv"
     assert [r.exit_code for r in outputs] == [0, 0]
-    assert outputs[0].output.splitlines()[-1] == f"拒收的行已写入：{csv_rejects}"
-    assert outputs[1].output.splitlines()[-1] == f"拒收的行已写入：{xlsx_rejects}"
+    assert outputs[0].output.splitlines()[-1] == f"无法读取的行已写入：{csv_rejects}"
+    assert outputs[1].output.splitlines()[-1] == f"无法读取的行已写入：{xlsx_rejects}"
     assert csv_rejects.read_text("utf-8-sig").splitlines() == [
         "row_number,column,reason_code,reason,order_id,paid_at,amount",
         "3,paid_at,bad_time,不是有效时间（「yesterday」无法识别为时间）,C2,yesterday,9.90",

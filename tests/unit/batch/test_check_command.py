@@ -208,19 +208,19 @@ def test_unreadable_input_is_a_check_input_error(tmp_path: Path) -> None:
     with pytest.raises(CheckInputError) as caught:
         run_check(douyin, export_reader("generic", tmp_path / "o.csv"), NOW)
     assert str(caught.value) == (
-        f"no valid shipment could be read; 1 row(s) rejected, the first {tmp_path / 'o.csv'}, "
+        f"no valid shipment could be read; 1 row(s) unreadable, the first {tmp_path / 'o.csv'}, "
         "row 2: amount: '-1' is not a non-negative amount"
     )
     assert caught.value.text("zh_CN") == (
-        f"没有读到任何有效包裹；拒收 1 行，第一行：{tmp_path / 'o.csv'} 第 2 行："
+        f"没有读到任何有效包裹；无法读取 1 行，第一行：{tmp_path / 'o.csv'} 第 2 行："
         "amount：「-1」不是有效金额（不能为负数）"
     )
     for lang, said in (
         (
             "zh-CN",
-            f"lanshou: 没有读到任何有效包裹；拒收 1 行，第一行：{tmp_path / 'o.csv'} 第 2 行：",
+            f"lanshou: 没有读到任何有效包裹；无法读取 1 行，第一行：{tmp_path / 'o.csv'} 第 2 行：",
         ),
-        ("en", "lanshou: no valid shipment could be read; 1 row(s) rejected, the first "),
+        ("en", "lanshou: no valid shipment could be read; 1 row(s) unreadable, the first "),
     ):
         err = io.StringIO()
         reader = export_reader("generic", tmp_path / "o.csv")

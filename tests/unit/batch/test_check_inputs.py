@@ -165,14 +165,14 @@ def test_the_check_command_lists_refused_rows_and_their_file_in_the_reader_s_lan
     assert zh.exit_code == en.exit_code == 0, zh.output
     rejects = tmp_path / "orders.csv.rejects.csv"
     assert zh.stdout.splitlines()[5:9] == [
-        f"拒收的行已写入：{rejects}",
+        f"无法读取的行已写入：{rejects}",
         "无法读取的行：2",
         f"  {orders} 第 3 行：paid_at：不是有效时间（该月没有这一天）",
         f"  {orders} 第 4 行：amount：「2.5.0」不是金额",
     ]
     assert en.stdout.splitlines()[5:9] == [
-        f"rejected rows: {rejects}",
-        "Rejected rows: 2",
+        f"unreadable rows written to: {rejects}",
+        "Unreadable rows: 2",
         f"  {orders}, row 3: paid_at: is not a time (day is out of range for month)",
         f"  {orders}, row 4: amount: '2.5.0' is not an amount",
     ]

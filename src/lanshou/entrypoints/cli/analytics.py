@@ -12,6 +12,7 @@ from lanshou.adapters.db.engine import unit_of_work
 from lanshou.analytics import Period, local_day
 from lanshou.entrypoints.cli.common import LANG_HELP, cli_locale, parse_now, runtime
 from lanshou.errors import InvalidInput
+from lanshou.i18n import translate
 from lanshou.identity import Scope
 
 
@@ -32,43 +33,29 @@ def report(
     weekly: bool = typer.Option(False, "--weekly", help="HTML weekly report of --shop"),
     out: Path | None = typer.Option(None, "--out", help="file for --weekly"),
     now: str | None = typer.Option(None, help="ISO time to report at (default: now)"),
-    lang: str | None = typer.Option(None, "--lang", help=f"language of --weekly: {LANG_HELP}"),
+    lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
     """Money lost and recovered, violations, appeals and carriers for a period."""
-    from lanshou.analytics import build_report, weekly_html
+    from lanshou.analytics import build_report, report_text, weekly_html
 
     rt = runtime()
     at = parse_now(now, rt.clock.now())
     period = _period(first, last, local_day(at), 7 if weekly else 30)
+    locale = cli_locale(lang, rt.settings.default_locale)
     with unit_of_work(rt.sessions) as session:
         if weekly:
             if shop is None or out is None:
                 raise InvalidInput("--weekly needs --shop and --out", field="shop")
-            locale = cli_locale(lang, rt.settings.default_locale)
             page = weekly_html(session, Scope(None), shop, period, rt.rules, locale, now=at)
             out.write_text(page, encoding="utf-8")
-            typer.echo(f"wrote {out}")
+            typer.echo(translate(locale, "wrote %(path)s", path=str(out)))
             return
-        data = build_report(session, Scope(None), period, rt.rules, shop, now=at)
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    typer.echo(f"{period.first} – {period.last}  shops: {', '.join(data['shops'])}")
-    for key, zh in (
-        ("compensation", "赔付"),
-        ("fines", "罚款"),
-        ("refunds", "自动退款"),
-        ("recovered", "申诉挽回"),
-        ("net_loss", "净损失"),
-    ):
-        typer.echo(f"  {zh:<6} {data[key]:>12}")
-    typer.echo(f"  violations 违规: {data['violations']}")
-    typer.echo(f"  appeals 申诉: {data['appeals']}")
-    for c in data["by_carrier"]:
-        typer.echo(
-            f"  {c['carrier']:<8} n={c['shipments']:<6} p50={c['pickup_p50_hours']}h "
-            f"p90={c['pickup_p90_hours']}h timeout={c['timeout_rate']}"
-        )
+        if as_json:
+            data = build_report(session, Scope(None), period, rt.rules, shop, now=at)
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        lines = report_text(session, Scope(None), period, rt.rules, shop, locale, now=at)
+    typer.echo("\n".join(lines))
 
 
 def whatif(
@@ -81,6 +68,7 @@ def whatif(
     last: str | None = typer.Option(None, "--to", help="orders paid until YYYY-MM-DD"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     now: str | None = typer.Option(None, help="ISO time to evaluate at (default: now)"),
+    lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
     """Replay history under changed rules (--set) or another carrier (--shop --carrier --region)."""
     from lanshou.analytics import whatif as wi
@@ -106,12 +94,21 @@ def whatif(
         return
     from lanshou.i18n.format import money, signed_count, signed_money
 
+    locale = cli_locale(lang, rt.settings.default_locale)
     for d, r in zip(diffs, rows, strict=True):
         typer.echo(
-            f"{r['shop']:<20} violations {r['violations_base']} → "
-            f"{r['violations_changed']} ({signed_count(r['violations_delta'])})  money "
-            f"{money(d.base.money_fen)} → {money(d.changed.money_fen)} "
-            f"({signed_money(d.changed.money_fen - d.base.money_fen)})"
+            translate(
+                locale,
+                "%(shop)s: violations %(base)s → %(changed)s (%(delta)s), "
+                "money %(base_money)s → %(changed_money)s (%(delta_money)s)",
+                shop=r["shop"],
+                base=r["violations_base"],
+                changed=r["violations_changed"],
+                delta=signed_count(r["violations_delta"]),
+                base_money=money(d.base.money_fen),
+                changed_money=money(d.changed.money_fen),
+                delta_money=signed_money(d.changed.money_fen - d.base.money_fen),
+            )
         )
 
 

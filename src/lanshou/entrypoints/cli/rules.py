@@ -112,17 +112,19 @@ def register(app: typer.Typer) -> None:
     def explain(
         ident: str = typer.Argument(..., help="order number, or shipment:<id> / order:<id>"),
         now: str | None = typer.Option(None, help="explain as of this ISO 8601 time"),
-        lang: str = typer.Option("zh_CN", help="zh_CN or en for the assumed figures"),
+        lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
     ) -> None:
         """Show why a shipment is or is not late: rule, deadline arithmetic, evidence, money."""
+        from lanshou.appeals import shipment_text
         from lanshou.enforcement import explain as explain_shipments
 
         rt = runtime()
-        ctx = rt.rules
+        locale = cli_locale(lang, rt.settings.default_locale)
+        at = parse_now(now, rt.clock.now())
         with rt.sessions() as session:
-            results = explain_shipments(session, ident, parse_now(now, rt.clock.now()), ctx)
+            results = explain_shipments(session, ident, at, rt.rules)
         for result in results:
-            typer.echo("\n".join(result.lines(lang)))
+            typer.echo("\n".join(shipment_text(locale, result, at)))
             typer.echo("")
 
     @app.command("rules")
