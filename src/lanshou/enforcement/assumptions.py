@@ -15,7 +15,14 @@ from lanshou.domain.rules.profile import Compensation, Duration, DurationUnit, P
 from lanshou.i18n import N_, translate
 from lanshou.i18n.format import yuan
 
-__all__ = ["KIND_LABELS", "assumption_lines", "describe_assumption", "figure_text"]
+__all__ = [
+    "DURATION_UNITS",
+    "KIND_LABELS",
+    "assumption_lines",
+    "describe_assumption",
+    "figure_text",
+    "number",
+]
 
 KIND_LABELS = {
     AssumptionKind.PROFILE: N_("Profile"),
@@ -36,7 +43,7 @@ DURATION_UNITS = {
 }
 
 
-def _number(value: Decimal | int) -> str:
+def number(value: Decimal | int) -> str:
     """72, 0.1, 2.5: a figure as written, without trailing zeros or an exponent."""
     if isinstance(value, int):
         return str(value)
@@ -57,7 +64,7 @@ def _tiers(comp: Compensation, locale: str | None) -> str:
                 limits.append(t("at least %(money)s", money=yuan(tier.min)))
             if tier.max is not None:
                 limits.append(t("at most %(money)s", money=yuan(tier.max)))
-            value = f"{_number(tier.percent or Decimal(0))}%"
+            value = f"{number(tier.percent or Decimal(0))}%"
             if limits:
                 value = t("%(value)s (%(limits)s)", value=value, limits=t(", ").join(limits))
         if tier.up_to is not None:
@@ -75,9 +82,9 @@ def figure_text(item: Assumption, locale: str | None) -> str:
         return item.figure
     match item.kind:
         case AssumptionKind.RULE if isinstance(value, Duration):
-            return translate(locale, DURATION_UNITS[value.unit], n=_number(value.hours))
+            return translate(locale, DURATION_UNITS[value.unit], n=number(value.hours))
         case AssumptionKind.AUTO_REFUND:
-            return translate(locale, "%(n)s h", n=_number(value))
+            return translate(locale, "%(n)s h", n=number(value))
         case AssumptionKind.OVERRIDE:
             first, last = value
             return translate(
@@ -88,9 +95,9 @@ def figure_text(item: Assumption, locale: str | None) -> str:
         case AssumptionKind.FINE:
             return yuan(value)
         case AssumptionKind.POINTS:
-            return translate(locale, "%(n)s points", n=_number(value))
+            return translate(locale, "%(n)s points", n=number(value))
         case AssumptionKind.APPEAL:
-            return translate(locale, "%(n)s days", n=_number(value))
+            return translate(locale, "%(n)s days", n=number(value))
     return item.figure
 
 

@@ -110,10 +110,16 @@ def test_the_profile_listing_shows_rules_and_assumptions() -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "kuaishou — time zone Asia/Shanghai, calendar china",
-        "  ship_timeout Late shipment: deadline 48 calendar_hours after paid_at, met by shipped_at",
+        "  ship_timeout Late shipment: deadline 48 h after paid_at, met by shipped_at",
         "  Assumed figures (no source gives them):",
         "    Late shipment · Deadline: 48 h, assumed (no source gives it): DOMAIN.md §3 gives "
         "Kuaishou's late-shipment compensation but no ship-by window; 48 h is assumed",
+    ]
+    result = CliRunner().invoke(app, ["rules", "kuaishou"], env={})
+    assert result.output.splitlines()[:3] == [
+        "kuaishou — 时区 Asia/Shanghai，日历 china",
+        "  ship_timeout 延迟发货 · 截止：paid_at 后 48 小时；以 shipped_at 为准",
+        "  假设的数值（无来源）：",
     ]
     result = CliRunner().invoke(app, ["rules", "taobao"], env={})
     assert result.output.splitlines()[-1] == "  每个数值都注明了来源。"
