@@ -9,6 +9,7 @@ from lanshou.analytics.at_risk import board, due_soon_count, log_contact
 from lanshou.analytics.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
 from lanshou.analytics.period import Period, local_day
 from lanshou.analytics.report import build_report
+from lanshou.analytics.scorecard_text import scorecard_text
 from lanshou.analytics.scorecards import LEVELS, pickup_samples, scorecards
 from lanshou.analytics.weekly import report_text, weekly_html
 
@@ -26,6 +27,7 @@ __all__ = [
     "pickup_samples",
     "refresh_aggregates",
     "report_text",
+    "scorecard_text",
     "scorecards",
     "to_csv",
     "to_xlsx",

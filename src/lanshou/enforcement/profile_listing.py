@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lanshou.domain.rules.loader import known_profiles
 from lanshou.domain.rules.profile import Profile, Rule
-from lanshou.enforcement.assumptions import assumption_lines
+from lanshou.enforcement.assumptions import DURATION_UNITS, assumption_lines, number
 from lanshou.enforcement.rules_context import RulesContext
 from lanshou.i18n import translate
 
@@ -20,9 +20,11 @@ def _deadline(rule: Rule, locale: str | None) -> str:
         parts.append(
             translate(
                 locale,
-                "%(hours)s %(unit)s after %(start)s",
-                hours=rule.duration.hours,
-                unit=rule.duration.unit.value,
+                "%(duration)s after %(start)s",
+                # the words the assumed figures use: 48 小时 / 48 h, 2 个工作日 / 2 working days
+                duration=translate(
+                    locale, DURATION_UNITS[rule.duration.unit], n=number(rule.duration.hours)
+                ),
                 start=rule.start.value,
             )
         )
@@ -40,15 +42,15 @@ def _profile_lines(profile: Profile, locale: str | None) -> list[str]:
         )
     ]
     for rule in profile.rules:
-        lines.append(
-            f"  {rule.id} {rule.label(locale or '')}: "
-            + translate(
-                locale,
-                "deadline %(deadline)s, met by %(fact)s",
-                deadline=_deadline(rule, locale),
-                fact=rule.satisfied_by.value,
-            )
+        text = translate(
+            locale,
+            "deadline %(deadline)s, met by %(fact)s",
+            deadline=_deadline(rule, locale),
+            fact=rule.satisfied_by.value,
         )
+        # "发货超时 · 截止：…" in Chinese, no colon after a colon
+        label = translate(locale, "%(rule)s: %(text)s", rule=rule.label(locale or ""), text=text)
+        lines.append(f"  {rule.id} {label}")
     assumed = assumption_lines(profile, locale)
     if assumed:
         lines.append("  " + translate(locale, "Assumed figures (no source gives them):"))

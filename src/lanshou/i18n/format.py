@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -80,3 +82,29 @@ def time_left(due: datetime | None, now: datetime, locale: str | None) -> str:
     if seconds < 0:
         return translate(locale, "overdue %(span)s", span=span)
     return translate(locale, "%(span)s left", span=span)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide and full-width characters (Chinese) 2, combining
+    marks 0, everything else 1."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
+def text_table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+    """Rows of cells as aligned lines for a terminal: each column as wide as its widest cell
+    (by what the terminal draws), two spaces apart, ``right`` columns (numbers) right-aligned."""
+    if not rows:
+        return []
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(right))]
+
+    def pad(cell: str, width: int, to_right: bool) -> str:
+        gap = " " * (width - display_width(cell))
+        return gap + cell if to_right else cell + gap
+
+    return [
+        "  ".join(pad(c, w, r) for c, w, r in zip(row, widths, right, strict=True)).rstrip()
+        for row in rows
+    ]

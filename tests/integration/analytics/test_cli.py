@@ -227,3 +227,87 @@ def test_report_text_is_one_language_with_money_as_people_write_it(
         "2026-11-01 – 2026-11-06 · shops: b",
         "  Compensation: ¥6.00",
     ]
+
+
+def test_scorecard_is_a_table_in_one_language_as_the_carriers_page_shows_it(
+    cli: typer.Typer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LANSHOU_DEFAULT_LOCALE", raising=False)
+
+    def run(*extra: str) -> list[str]:
+        out = CliRunner().invoke(cli, ["scorecard", "--now", NOW, *extra])
+        assert out.exit_code == 0, out.output
+        return out.output.splitlines()
+
+    assert run() == [
+        "快递公司评分",
+        "2026-10-08 至 2026-11-06 期间发货的包裹。",
+        "名称  包裹数  半数包裹揽收用时（小时）  90% 包裹揽收用时（小时）  99% 包裹揽收用时（小时）"
+        "  超时率  申诉通过占比  轨迹停滞",
+        "顺丰      15                       8.0                      26.0                      30.0"
+        "   13.3%          0.0%         0",
+        "中通       5                      12.5                      40.0                      40.0"
+        "   40.0%          0.0%         0",
+    ]
+    # outlets and couriers name their carrier too (a Chinese character takes two columns)
+    assert run("--level", "outlet")[2:] == [
+        "名称          快递公司  包裹数  半数包裹揽收用时（小时）  90% 包裹揽收用时（小时）"
+        "  99% 包裹揽收用时（小时）  超时率  申诉通过占比  轨迹停滞",
+        "顺丰杭州网点  顺丰          15                       8.0                      26.0"
+        "                      30.0   13.3%          0.0%         0",
+        "中通杭州网点  中通           5                      12.5                      40.0"
+        "                      40.0   40.0%          0.0%         0",
+    ]
+    english = [
+        "Carrier scorecards",
+        "Shipments marked shipped between 2026-10-08 and 2026-11-06.",
+        "Name  Shipments  Half picked up within (h)  90% picked up within (h)"
+        "  99% picked up within (h)  Timeout rate  Approved on appeal  Feed stalls",
+        "SF           15                        8.0                      26.0"
+        "                      30.0         13.3%                0.0%            0",
+        "ZTO           5                       12.5                      40.0"
+        "                      40.0         40.0%                0.0%            0",
+    ]
+    assert run("--lang", "en") == english
+    monkeypatch.setenv("LANSHOU_DEFAULT_LOCALE", "en")
+    get_settings.cache_clear()
+    assert run() == english
+    # no courier scanned these parcels: one row without a name or carrier
+    assert run("--level", "courier", "--days", "7")[1:] == [
+        "Shipments marked shipped between 2026-10-31 and 2026-11-06.",
+        "Name  Carrier  Shipments  Half picked up within (h)  90% picked up within (h)"
+        "  99% picked up within (h)  Timeout rate  Approved on appeal  Feed stalls",
+        "—                     20                        8.0                      26.0"
+        "                      40.0         20.0%                0.0%            0",
+    ]
+
+
+def test_scorecard_json_keeps_its_keys_and_names(cli: typer.Typer) -> None:
+    out = CliRunner().invoke(cli, ["scorecard", "--now", NOW, "--json", "--lang", "en"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == [
+        {
+            "name": "顺丰",
+            "carrier": "顺丰",
+            "shipments": 15,
+            "p50_h": 8.0,
+            "p90_h": 26.0,
+            "p99_h": 30.0,
+            "timeout_rate": 0.1333,
+            "timeouts": 2,
+            "appeal_share": 0.0,
+            "feed_stalls": 0,
+        },
+        {
+            "name": "中通",
+            "carrier": "中通",
+            "shipments": 5,
+            "p50_h": 12.5,
+            "p90_h": 40.0,
+            "p99_h": 40.0,
+            "timeout_rate": 0.4,
+            "timeouts": 2,
+            "appeal_share": 0.0,
+            "feed_stalls": 0,
+        },
+    ]

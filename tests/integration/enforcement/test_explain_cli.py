@@ -16,6 +16,7 @@ from lanshou.entrypoints.cli import rules
 from lanshou.errors import InvalidInput
 from lanshou.settings import get_settings
 from tests.integration.analytics.world import analytics_cli, build
+from tests.unit.rules.test_rule_sources import REFUND_BASIS, TIERS_BASIS, TIERS_EN, TIERS_ZH
 
 NOW = "2026-11-06T12:00:00+08:00"
 
@@ -97,7 +98,11 @@ def test_explain_prints_the_order_page_s_labelled_lines_in_chinese_by_default(
     assert lines[: len(ZH)] == ZH
     # the assumed figures of both judged rules follow, then one blank line ends the shipment
     assert len(lines) == len(ZH) + 3 and lines[-1] == ""
-    assert lines[len(ZH)].startswith("  发货超时 · 赔付档位：")
+    # worded in Chinese (full-width punctuation, money as ¥), the profile's own note quoted
+    assert lines[len(ZH) : len(ZH) + 2] == [
+        f"  发货超时 · 赔付档位：{TIERS_ZH}，为假设值（无来源）。规则文件原注：“{TIERS_BASIS}”",
+        f"  揽收超时 · 超时后自动退款：72 小时，为假设值（无来源）。规则文件原注：“{REFUND_BASIS}”",
+    ]
     assert _explain(cli, "--lang", "zh-CN") == lines
 
 
@@ -107,7 +112,12 @@ def test_explain_in_english_with_lang_en_or_the_default_locale_setting(
     lines = _explain(cli, "--lang", "en")
     assert lines[: len(EN)] == EN
     assert len(lines) == len(EN) + 3 and lines[-1] == ""
-    assert lines[len(EN)].startswith("  Late shipment · Compensation tiers: ")
+    assert lines[len(EN) : len(EN) + 2] == [
+        f"  Late shipment · Compensation tiers: {TIERS_EN}, assumed (no source gives it): "
+        + TIERS_BASIS,
+        "  Pickup timeout · Automatic refund after the deadline: 72 h, assumed (no source gives "
+        "it): " + REFUND_BASIS,
+    ]
     monkeypatch.setenv("LANSHOU_DEFAULT_LOCALE", "en")
     get_settings.cache_clear()
     assert _explain(cli) == lines

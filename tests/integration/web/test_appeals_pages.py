@@ -116,7 +116,7 @@ def test_a_merchant_files_with_a_photo_and_sees_the_case(
     page = client.get(f"/appeals/{aid}").text
     assert "已提交" in page and "快递员未上门揽收" in page
     # the rule's assumed figure is named; the profile's English note on it is for `explain`
-    assert "<li>揽收超时 · 超时后自动退款：72 h，为假设值（无来源）</li>" in page
+    assert "<li>揽收超时 · 超时后自动退款：72 小时，为假设值（无来源）</li>" in page
     assert "no source gives a delay" not in page
     assert "拍摄时间 2026-11-03 09:15:00（EXIF）" in page and "GPS 30.25, 120.16" in page
     assert f'<img class="evidence-img" src="/appeals/{aid}/evidence/' in page

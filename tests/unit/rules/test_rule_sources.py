@@ -21,6 +21,9 @@ from lanshou.entrypoints.cli.app import app
 DOMAIN = Path("/work/shared/DOMAIN.md")
 SECTIONS = set(re.findall(r"^## (\d+)\.", DOMAIN.read_text(encoding="utf-8"), re.MULTILINE))
 TIERS = "≤ 3.00: 0.00; < 300.00: 3.00; 1 % ≤ 30.00"
+# The same tiers as people read them (money as ¥), per language.
+TIERS_EN = "≤ ¥3.00: ¥0.00; < ¥300.00: ¥3.00; 1% (at most ¥30.00)"
+TIERS_ZH = "≤ ¥3.00：¥0.00；< ¥300.00：¥3.00；1%（最多 ¥30.00）"
 REFUND_BASIS = (
     "no source gives a delay (DOMAIN.md §1: the buyer may be refunded automatically; the seed "
     "ties the refund to the timeout judgement); 72 h is assumed"
@@ -84,13 +87,21 @@ def load_profile_text(name: str) -> str:
 def test_assumptions_read_in_both_languages() -> None:
     douyin = load_profile("douyin")
     assert assumption_lines(douyin, "en") == [
-        f"Late shipment · Compensation tiers: {TIERS}, assumed (no source gives it): "
+        f"Late shipment · Compensation tiers: {TIERS_EN}, assumed (no source gives it): "
         + TIERS_BASIS,
         "Pickup timeout · Automatic refund after the deadline: 72 h, assumed (no source gives "
         "it): " + REFUND_BASIS,
     ]
-    assert assumption_lines(douyin, "zh_CN", ["pickup_timeout"]) == [
-        f"揽收超时 · 超时后自动退款：72 h，为假设值（无来源）：{REFUND_BASIS}"
+    # Chinese punctuation and wording; the profile file's own (English) note is quoted
+    assert assumption_lines(douyin, "zh_CN") == [
+        f"发货超时 · 赔付档位：{TIERS_ZH}，为假设值（无来源）。规则文件原注：“{TIERS_BASIS}”",
+        f"揽收超时 · 超时后自动退款：72 小时，为假设值（无来源）。规则文件原注：“{REFUND_BASIS}”",
+    ]
+    assert assumption_lines(douyin, "zh_CN", ["pickup_timeout"], with_basis=False) == [
+        "揽收超时 · 超时后自动退款：72 小时，为假设值（无来源）"
+    ]
+    assert assumption_lines(douyin, "en", ["ship_timeout"], with_basis=False) == [
+        f"Late shipment · Compensation tiers: {TIERS_EN}, assumed (no source gives it)"
     ]
 
 
@@ -99,10 +110,16 @@ def test_the_profile_listing_shows_rules_and_assumptions() -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "kuaishou — time zone Asia/Shanghai, calendar china",
-        "  ship_timeout Late shipment: deadline 48 calendar_hours after paid_at, met by shipped_at",
+        "  ship_timeout Late shipment: deadline 48 h after paid_at, met by shipped_at",
         "  Assumed figures (no source gives them):",
         "    Late shipment · Deadline: 48 h, assumed (no source gives it): DOMAIN.md §3 gives "
         "Kuaishou's late-shipment compensation but no ship-by window; 48 h is assumed",
+    ]
+    result = CliRunner().invoke(app, ["rules", "kuaishou"], env={})
+    assert result.output.splitlines()[:3] == [
+        "kuaishou — 时区 Asia/Shanghai，日历 china",
+        "  ship_timeout 延迟发货 · 截止：paid_at 后 48 小时；以 shipped_at 为准",
+        "  假设的数值（无来源）：",
     ]
     result = CliRunner().invoke(app, ["rules", "taobao"], env={})
     assert result.output.splitlines()[-1] == "  每个数值都注明了来源。"

@@ -7,8 +7,9 @@ show them, so nobody takes a guess for a platform's published rule.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from lanshou.domain.rules.profile import Compensation, Profile, Provenance, Rule
 
@@ -35,8 +36,12 @@ class Assumption:
 
     kind: AssumptionKind
     rule_id: str | None  # None for profile-wide figures (appeal settings, regions)
-    figure: str  # the figure itself as the listing shows it, e.g. "72 h"
+    figure: str  # the figure itself, language-neutral, e.g. "72 h"
     source: str
+    # The figure as data, for wording it per language: the Duration of a deadline, the
+    # override's (from, to) dates, the Compensation, the fine's amount, the points, the
+    # auto-refund hours, the appeal window's days; the name itself for a profile or region.
+    value: Any = field(default=None, compare=False)
 
 
 def assumptions(profile: Profile, rule_ids: Iterable[str] | None = None) -> list[Assumption]:
@@ -68,11 +73,21 @@ def _tiers_text(comp: Compensation) -> str:
 
 def _rule_assumptions(rule: Rule) -> list[Assumption]:
     """The assumed figures of one rule: its deadline, overrides and consequences."""
-    found: list[tuple[AssumptionKind, str, Provenance | None]] = [
-        (AssumptionKind.RULE, f"{rule.duration.hours} h" if rule.duration else "", rule.provenance)
+    found: list[tuple[AssumptionKind, str, Provenance | None, Any]] = [
+        (
+            AssumptionKind.RULE,
+            f"{rule.duration.hours} h" if rule.duration else "",
+            rule.provenance,
+            rule.duration,
+        )
     ]
     found += [
-        (AssumptionKind.OVERRIDE, f"{ov.from_date}..{ov.to_date}", ov.provenance)
+        (
+            AssumptionKind.OVERRIDE,
+            f"{ov.from_date}..{ov.to_date}",
+            ov.provenance,
+            (ov.from_date, ov.to_date),
+        )
         for ov in rule.overrides
     ]
     cons = rule.consequences
@@ -82,34 +97,49 @@ def _rule_assumptions(rule: Rule) -> list[Assumption]:
                 AssumptionKind.COMPENSATION,
                 _tiers_text(cons.compensation),
                 cons.compensation.provenance,
+                cons.compensation,
             )
         )
     if cons.fine is not None:
-        found.append((AssumptionKind.FINE, str(cons.fine.amount), cons.fine.provenance))
+        found.append(
+            (AssumptionKind.FINE, str(cons.fine.amount), cons.fine.provenance, cons.fine.amount)
+        )
     if cons.points is not None:
-        found.append((AssumptionKind.POINTS, str(cons.points.per_event), cons.points.provenance))
+        found.append(
+            (
+                AssumptionKind.POINTS,
+                str(cons.points.per_event),
+                cons.points.provenance,
+                cons.points.per_event,
+            )
+        )
     if cons.auto_refund_after_hours is not None:
         found.append(
             (
                 AssumptionKind.AUTO_REFUND,
                 f"{cons.auto_refund_after_hours} h",
                 cons.auto_refund_provenance,
+                cons.auto_refund_after_hours,
             )
         )
     return [
-        Assumption(kind, rule.id, figure, p.source)
-        for kind, figure, p in found
+        Assumption(kind, rule.id, figure, p.source, value)
+        for kind, figure, p, value in found
         if p is not None and p.assumed
     ]
 
 
 def _profile_assumptions(profile: Profile) -> list[Assumption]:
     """The assumed profile-wide figures: the profile itself, remote regions, appeal settings."""
-    found: list[tuple[AssumptionKind, str, Provenance]] = [
-        (AssumptionKind.PROFILE, profile.name, profile.provenance)
+    found: list[tuple[AssumptionKind, str, Provenance, Any]] = [
+        (AssumptionKind.PROFILE, profile.name, profile.provenance, profile.name)
     ]
-    found += [(AssumptionKind.REGION, r.id, r.provenance) for r in profile.exemptions]
+    found += [(AssumptionKind.REGION, r.id, r.provenance, r.id) for r in profile.exemptions]
     if profile.appeal is not None:
         a = profile.appeal
-        found.append((AssumptionKind.APPEAL, f"{a.window_days} d", a.provenance))
-    return [Assumption(kind, None, figure, p.source) for kind, figure, p in found if p.assumed]
+        found.append((AssumptionKind.APPEAL, f"{a.window_days} d", a.provenance, a.window_days))
+    return [
+        Assumption(kind, None, figure, p.source, value)
+        for kind, figure, p, value in found
+        if p.assumed
+    ]

@@ -116,27 +116,26 @@ def scorecard(
     level: str = typer.Option("carrier", "--level", help="carrier | outlet | courier"),
     days: int = typer.Option(30, min=1, help="shipments marked shipped in the last D days"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    now: str | None = typer.Option(None, help="ISO time the D days end at (default: now)"),
+    lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
     """Pickup latency p50/p90/p99, timeout rate, appeal share and feed stalls."""
-    from lanshou.analytics import LEVELS, pickup_samples, scorecards
+    from lanshou.analytics import LEVELS, pickup_samples, scorecard_text, scorecards
 
     if level not in LEVELS:
         raise InvalidInput(f"--level is one of {LEVELS}", field="level")
     rt = runtime()
-    at = rt.clock.now()
+    at = parse_now(now, rt.clock.now())
     period = Period.ending(at, days)
+    # --json keeps its names as before; the table names carriers in the language asked for
+    locale = None if as_json else cli_locale(lang, rt.settings.default_locale)
     with unit_of_work(rt.sessions) as session:
-        rows = [
-            c.row()
-            for c in scorecards(
-                session, pickup_samples(session, Scope(None), period, rt.rules, now=at), level
-            )
-        ]
+        samples = pickup_samples(session, Scope(None), period, rt.rules, now=at)
+        cards = scorecards(session, samples, level, locale)
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([c.row() for c in cards], ensure_ascii=False, indent=2))
         return
-    for r in rows:
-        typer.echo("  ".join(f"{k}={v}" for k, v in r.items()))
+    typer.echo("\n".join(scorecard_text(cards, level, period, locale)))
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from lanshou.entrypoints.cli.common import LANG_HELP, cli_locale, parse_now, run
 
 if TYPE_CHECKING:
     from lanshou.domain.rules import Exemption
+    from lanshou.enforcement import SweepResult
 
 
 def _exemptions(path: Path | None) -> list[Exemption]:
@@ -21,6 +22,26 @@ def _exemptions(path: Path | None) -> list[Exemption]:
     from lanshou.enforcement import load_exemptions_file
 
     return load_exemptions_file(path)
+
+
+def sweep_text(result: SweepResult, locale: str) -> str:
+    """What one sweep did, in ``locale``: the counts the worker logs, as a sentence."""
+    from lanshou.i18n import translate
+
+    e = result.evaluation
+    return translate(
+        locale,
+        "Shipments checked: %(shipments)s; violations new: %(new)s, changed: %(changed)s; "
+        "warnings: %(warnings)s; ledger moves: %(moves)s; appeals expired: %(appeals)s; "
+        "complaint tasks escalated: %(tasks)s.",
+        shipments=e.shipments,
+        new=e.violations_new,
+        changed=e.violations_changed,
+        warnings=e.warnings_fired,
+        moves=e.ledger_moves,
+        appeals=result.appeals_expired,
+        tasks=result.tasks_escalated,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -85,27 +106,38 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def sweep(
         now: str | None = typer.Option(None, help="sweep as of this ISO 8601 time"),
+        lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
     ) -> None:
         """Act on what has come due: warnings, breaches, auto refunds, expired appeals."""
         from lanshou.clock import FixedClock
         from lanshou.worker import sweep_once
 
         rt = runtime()
+        locale = cli_locale(lang, rt.settings.default_locale)
         rt.clock = FixedClock(parse_now(now, rt.clock.now()))
-        typer.echo(sweep_once(rt).describe())
+        typer.echo(sweep_text(sweep_once(rt), locale))
 
     @app.command()
     def recompute(
         now: str | None = typer.Option(None, help="recompute as of this ISO 8601 time"),
+        lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
     ) -> None:
         """Re-judge every shipment not yet picked up, e.g. after editing the calendar file."""
         from lanshou.enforcement import recompute_open
+        from lanshou.i18n import translate
 
         rt = runtime()
+        locale = cli_locale(lang, rt.settings.default_locale)
         result = recompute_open(rt.sessions, parse_now(now, rt.clock.now()), rt.settings)
         typer.echo(
-            f"{result.shipments} open shipments recomputed, "
-            f"{result.violations_new} new and {result.violations_changed} changed violations"
+            translate(
+                locale,
+                "Open shipments recomputed: %(shipments)s; violations new: %(new)s, "
+                "changed: %(changed)s.",
+                shipments=result.shipments,
+                new=result.violations_new,
+                changed=result.violations_changed,
+            )
         )
 
     @app.command()
