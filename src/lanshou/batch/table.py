@@ -7,29 +7,18 @@ Chinese character takes two columns (East Asian wide or full-width), a combining
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 from lanshou.batch.result import CheckResult
 from lanshou.batch.rule_sql import quote
 from lanshou.i18n import N_, normalize_locale, translate
+from lanshou.i18n.format import display_width, text_table
 
 __all__ = ["display_width", "render_table"]
 
 _HEAD = (N_("order"), N_("rule"), N_("deadline"), N_("comp."), N_("fine"), N_("refund"))
 _RIGHT = (False, False, False, True, True, True)  # money is right-aligned
 ORDER_WIDTH = 20  # an order number longer than this is cut, with "…"
-
-
-def display_width(text: str) -> int:
-    """Terminal columns `text` takes (wcwidth-style): wide and full-width characters 2,
-    combining marks 0, everything else 1."""
-    width = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
 
 
 def _cut(text: str, width: int) -> str:
@@ -43,20 +32,6 @@ def _cut(text: str, width: int) -> str:
             break
         out, used = out + char, used + w
     return out + "…"
-
-
-def _pad(text: str, width: int, right: bool) -> str:
-    gap = " " * (width - display_width(text))
-    return gap + text if right else text + gap
-
-
-def _grid(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
-    """Rows as lines, each column as wide as its widest cell, two spaces apart."""
-    widths = [max(display_width(row[i]) for row in rows) for i in range(len(right))]
-    return [
-        "  ".join(_pad(cell, w, r) for cell, w, r in zip(row, widths, right, strict=True)).rstrip()
-        for row in rows
-    ]
 
 
 def render_table(
@@ -88,7 +63,7 @@ def render_table(
     ]
     counts = [(rule_label(rule_id), str(n)) for rule_id, n in result.violation_counts.items()]
     if counts:
-        lines.extend(f"  {line}" for line in _grid(counts, (False, True)))
+        lines.extend(f"  {line}" for line in text_table(counts, (False, True)))
     lines.append(
         t(
             N_(
@@ -132,7 +107,7 @@ def render_table(
                     f"{refund:.2f}",
                 )
             )
-        lines.extend(_grid(cells, _RIGHT))
+        lines.extend(text_table(cells, _RIGHT))
         if any(exempt for _, _, exempt, *_ in rows):
             lines.append(t(N_("* exempt: nothing is due")))
         if result.violation_rows > limit:
