@@ -58,11 +58,7 @@ class Copy:
         deadline among them, as the evaluation notes it (a shop whose slots moved)."""
         touched: dict[int, tuple[datetime, Any]] = {}
         for index, (shop_no, order_no, shipment_no, rule, deadline, state) in specs:
-            if shop_no not in self.shops:
-                shop = Shop(platform_id=1, code=f"{self.name}-{shop_no}", name=self.name)
-                s.add(shop)
-                s.flush()
-                self.shops[shop_no] = shop.id
+            self.add_shops(s, [shop_no])
             shop_id = self.shops[shop_no]
             if order_no not in self.orders:
                 order = Order(
@@ -109,6 +105,15 @@ class Copy:
             if first is None or deadline < first[0]:
                 touched[shop_id] = (deadline, TIGHT)
         return touched
+
+    def add_shops(self, s: Session, numbers: list[int]) -> None:
+        """Shops by number (ids in that order if new: re-allocation goes by shop id)."""
+        for shop_no in numbers:
+            if shop_no not in self.shops:
+                shop = Shop(platform_id=1, code=f"{self.name}-{shop_no}", name=self.name)
+                s.add(shop)
+                s.flush()
+                self.shops[shop_no] = shop.id
 
     def entries(self, s: Session, mark: int) -> tuple[list[Any], list[Any]]:
         """This copy's entries after ``mark`` (shops by number, violations by spec, reversed
@@ -259,6 +264,7 @@ def test_marked_chunks_drained_book_what_one_reallocation_of_everything_books(
     with sessions() as s:
         for name in ("whole", "marked", "per chunk"):
             copy = copies[name] = Copy(s)
+            copy.add_shops(s, sorted({spec[0] for spec in world}))
             reallocate(s, copy.add(s, specs[:history]))
         s.commit()
         mark = last_entry(s)
