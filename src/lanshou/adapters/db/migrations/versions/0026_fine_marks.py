@@ -5,8 +5,8 @@ the violations it changed instead of re-allocating the shop's fines after every 
 re-allocates once at its end, removing the marks. A run killed before its end leaves its
 marks: the next sweep (or the shop's next evaluation) honours them. Empty when created.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 """
 
 import sqlalchemy as sa
@@ -15,8 +15,8 @@ from alembic import op
 import lanshou.adapters.db.types
 
 
-revision = '0025'
-down_revision = '0024'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
