@@ -24,6 +24,7 @@ from lanshou.enforcement.exemptions import (
 )
 from lanshou.enforcement.explain import ShipmentExplanation, explain
 from lanshou.enforcement.facts import load_facts
+from lanshou.enforcement.fines import drain_fine_marks
 from lanshou.enforcement.inbox import (
     DrainResult,
     accept_scans,
@@ -55,6 +56,7 @@ __all__ = [
     "attach_orphan_events",
     "decide_report",
     "declare_event",
+    "drain_fine_marks",
     "drain_inbox",
     "evaluate_all",
     "evaluate_shipments",

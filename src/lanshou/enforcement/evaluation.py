@@ -29,7 +29,7 @@ from lanshou.domain.rules.profile import Profile
 from lanshou.domain.violations import IN_FORCE, DeadlineState, ViolationState
 from lanshou.enforcement import ledger
 from lanshou.enforcement.facts import ShipmentRef, complete_first_times, load_facts
-from lanshou.enforcement.fines import fine_standing, reallocate_fines
+from lanshou.enforcement.fines import fine_standing, mark_fines, reallocate_touched
 from lanshou.enforcement.rules_context import RulesContext, approved_exemptions
 from lanshou.enforcement.warnings import due_warning_rows, insert_warnings, next_warning_at
 
@@ -115,8 +115,12 @@ def evaluate_shipments(
     exemptions: list[Exemption] | None = None,
     first_times: Mapping[int, dict[str, datetime]] | None = None,
     first_times_partial: bool = False,
+    defer_fines: bool = False,
 ) -> EvaluationResult:
     """Re-judge the given shipments at ``now`` and store deadlines, violations and money.
+
+    ``defer_fines``: mark the shops whose fine slots moved instead of re-allocating their fines
+    (a bulk run, which drains the marks at its end: see :mod:`.fines`).
 
     ``first_times``: each shipment's earliest event time per status, if the caller has them.
     ``first_times_partial``: they cover only some events (the new ones) and the shipments'
@@ -136,7 +140,7 @@ def evaluate_shipments(
     result.warnings_fired += _fire_warnings(session, changes.judged, stored.fired, now)
     audit.record_many(session, changes.audits)
     _insert_new_violations(session, result.new_violations, now, actor)
-    result.ledger_moves += _book_money(session, changes, refs, ctx, now, actor)
+    result.ledger_moves += _book_money(session, changes, refs, ctx, now, actor, defer_fines)
     result.touched_shop_days = changes.touched
     ledger.audit_pending(session)
     return result
@@ -241,22 +245,21 @@ def _book_money(
     ctx: RulesContext,
     now: datetime,
     actor: str,
+    defer_fines: bool,
 ) -> int:
     """Settle the violations' compensation and refunds, re-allocate the fines of the shop-days
-    whose slots moved, and book all of it in one batch; return the ledger moves."""
+    whose slots moved (or mark them, ``defer_fines``), and book all of it in one batch; return
+    the ledger moves."""
     bookings = ledger.Bookings()
     moves = _settle_direct_money(session, bookings, changes.money, now, actor)
     profile_of = {r.shop_id: r.profile for r in refs}
-    moves += reallocate_fines(
-        session,
-        {
-            shop: (since, ctx.profile(profile_of[shop]))
-            for shop, since in changes.slots_moved.items()
-        },
-        now,
-        actor,
-        bookings=bookings,
-    )
+    touched = {
+        shop: (since, ctx.profile(profile_of[shop])) for shop, since in changes.slots_moved.items()
+    }
+    if defer_fines:
+        mark_fines(session, touched)
+    else:
+        moves += reallocate_touched(session, touched, now, actor, bookings=bookings)
     bookings.flush(session)
     return moves
 

@@ -9,20 +9,31 @@ rest of its ISO week (weekly points cap) and the earlier violations of the same 
 A shop is read in batches in deadline order and allocated by a :class:`CapAllocator` that
 carries the caps' state from batch to batch, so a backfill of a few shops with many orders
 each needs no more memory than a batch.
+
+A bulk run (an import, a backfill) does not re-allocate after each chunk: an export is not in
+deadline order, so every chunk would re-read nearly every violation of its shops. It marks
+the shops instead (:func:`mark_fines`, a ``fine_marks`` row per shop holding the earliest
+deadline to re-allocate from, written in the chunk's transaction) and honours the marks once
+at its end (:func:`drain_fine_marks`), which books what one re-allocation of everything books.
+Marks a killed run leaves are honoured by the next sweep, or taken over by the next
+re-allocation of the shop (:func:`reallocate_touched`), so no change is ever left unbooked.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.bulk import among, read
-from lanshou.adapters.db.models import Shipment, Violation
+from lanshou.adapters.db.dialect import claim_skip_locked, hold_write_lock, upsert
+from lanshou.adapters.db.engine import unit_of_work
+from lanshou.adapters.db.models import FineMark, Shipment, Violation
 from lanshou.domain.money import to_fen
 from lanshou.domain.rules.consequences import Allocation, CapAllocator, FineCandidate
 from lanshou.domain.rules.profile import Profile
@@ -99,7 +110,7 @@ def reallocate_fines(
     touched = {
         shop_id: (since, profile)
         for shop_id, (since, profile) in touched.items()
-        if any(r.consequences.fine or r.consequences.points for r in profile.rules)
+        if _capped(profile)
     }
     shops = sorted(touched)
     moves = 0
@@ -107,6 +118,140 @@ def reallocate_fines(
         group = {shop_id: touched[shop_id] for shop_id in shops[i : i + SHOPS_PER_GROUP]}
         moves += _Reallocation(session, group, now, actor, bookings).run()
     return moves
+
+
+def _capped(profile: Profile) -> bool:
+    """Whether the profile has fines or points to allocate at all."""
+    return any(r.consequences.fine or r.consequences.points for r in profile.rules)
+
+
+class _Mark(NamedTuple):
+    shop_id: int
+    profile: str
+    since: datetime
+    seq: int
+
+
+def _marks_table() -> Table:
+    return cast(Table, FineMark.__table__)
+
+
+def mark_fines(session: Session, touched: dict[int, tuple[datetime, Profile]]) -> None:
+    """Remember that each shop's fines are to be re-allocated from ``since`` on (or from its
+    stored mark's, if earlier) instead of re-allocating them now: written in the caller's
+    transaction, with the violations that moved."""
+    rows = [
+        {"shop_id": shop_id, "profile": profile.name, "since": since, "seq": 1}
+        for shop_id, (since, profile) in sorted(touched.items())
+        if _capped(profile)
+    ]
+    if not rows:
+        return
+    t = _marks_table()
+    session.execute(
+        upsert(
+            session,
+            t,
+            key=[t.c.shop_id],
+            set_=lambda new: {
+                "profile": new.profile,
+                "since": case((new.since < t.c.since, new.since), else_=t.c.since),
+                "seq": t.c.seq + 1,
+            },
+        ),
+        rows,
+    )
+
+
+def _read_marks(
+    session: Session, where: ColumnElement[bool], *, claim: bool = False, limit: int | None = None
+) -> list[_Mark]:
+    t = _marks_table()
+    q = select(t.c.shop_id, t.c.profile, t.c.since, t.c.seq).where(where).order_by(t.c.shop_id)
+    if limit is not None:
+        q = q.limit(limit)
+    if claim:
+        q = claim_skip_locked(q)
+    return [_Mark(*row) for row in read(session, q)]
+
+
+def _clear_marks(session: Session, marks: list[_Mark]) -> None:
+    """Remove the honoured marks, each only if no one marked its shop again since it was read."""
+    if not marks:
+        return
+    t = _marks_table()
+    session.execute(
+        delete(t).where(t.c.shop_id == bindparam("s"), t.c.seq == bindparam("q")),
+        [{"s": m.shop_id, "q": m.seq} for m in marks],
+    )
+
+
+def reallocate_touched(
+    session: Session,
+    touched: dict[int, tuple[datetime, Profile]],
+    now: datetime,
+    actor: str,
+    *,
+    bookings: ledger.Bookings,
+) -> int:
+    """:func:`reallocate_fines`, taking over the marks the touched shops have (a killed bulk
+    run's): from a mark's ``since`` if earlier, and the mark removed."""
+    if not touched:
+        return 0
+    t = _marks_table()
+    marks = _read_marks(session, among(session.connection(), t.c.shop_id, sorted(touched)))
+    merged = dict(touched)
+    for m in marks:
+        since, profile = merged[m.shop_id]
+        merged[m.shop_id] = (min(since, m.since), profile)
+    moves = reallocate_fines(session, merged, now, actor, bookings=bookings)
+    _clear_marks(session, marks)
+    return moves
+
+
+def drain_marks(
+    session: Session,
+    profile_named: Callable[[str], Profile],
+    now: datetime,
+    actor: str,
+    *,
+    after: int = 0,
+    limit: int = SHOPS_PER_GROUP,
+) -> tuple[int | None, int]:
+    """Honour up to ``limit`` marks of the shops after ``after`` (by id): re-allocate their
+    fines and remove the marks, in this transaction. (Last shop honoured, ledger moves); the
+    shop is None when no mark was left. Marks another transaction holds are skipped."""
+    t = _marks_table()
+    if not _read_marks(session, t.c.shop_id > after, limit=1):
+        return None, 0  # the usual case: not a write, so no wait for SQLite's write lock
+    hold_write_lock(session, t)
+    marks = _read_marks(session, t.c.shop_id > after, claim=True, limit=limit)
+    if not marks:
+        return None, 0
+    bookings = ledger.Bookings()
+    touched = {m.shop_id: (m.since, profile_named(m.profile)) for m in marks}
+    moves = reallocate_fines(session, touched, now, actor, bookings=bookings)
+    bookings.flush(session)
+    ledger.audit_pending(session)
+    _clear_marks(session, marks)
+    return marks[-1].shop_id, moves
+
+
+def drain_fine_marks(
+    sessions: sessionmaker[Session],
+    profile_named: Callable[[str], Profile],
+    now: datetime,
+    actor: str = "system",
+) -> int:
+    """Honour every mark, a group of shops per transaction (what a killed drain committed
+    stays done); the ledger moves. Books what one re-allocation of all of them books."""
+    after, moves = 0, 0
+    while True:
+        with unit_of_work(sessions) as session:
+            last, booked = drain_marks(session, profile_named, now, actor, after=after)
+        if last is None:
+            return moves
+        after, moves = last, moves + booked
 
 
 class _Reallocation:

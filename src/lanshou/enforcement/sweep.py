@@ -32,6 +32,7 @@ from lanshou.adapters.db.dialect import (
 from lanshou.adapters.db.engine import unit_of_work
 from lanshou.adapters.db.models import Deadline, Shipment
 from lanshou.enforcement.evaluation import EvaluationResult, evaluate_shipments
+from lanshou.enforcement.fines import drain_fine_marks
 from lanshou.enforcement.inbox import waybill_lock
 from lanshou.enforcement.rules_context import RulesContext, approved_exemptions
 from lanshou.settings import Settings
@@ -104,6 +105,9 @@ def run_sweep(
 ) -> SweepResult:
     ctx = ctx or RulesContext.from_settings(settings)
     result = SweepResult()
+    # Fines a bulk run marked and did not re-allocate (killed before its end): before the due
+    # shipments, whose own re-allocations would otherwise take the marks over one by one.
+    result.evaluation.ledger_moves += drain_fine_marks(sessions, ctx.profile, now)
     seen: set[int] = set()
     while max_batches is None or result.batches < max_batches:
         with unit_of_work(sessions) as session:
@@ -134,7 +138,8 @@ def evaluate_all(
     only_open: bool = False,
 ) -> EvaluationResult:
     """Evaluate every shipment (after a bulk load) or every still-open one (after a calendar
-    or exemption change), in batches of ``batch`` shipments per transaction."""
+    or exemption change), in batches of ``batch`` shipments per transaction; the fines of the
+    shops whose violations moved are re-allocated once, at the end (see :mod:`.fines`)."""
     from lanshou.adapters.db.models import Shipment
 
     ctx = ctx or RulesContext.from_settings(settings)
@@ -149,7 +154,15 @@ def evaluate_all(
             if not ids:
                 break
             total.merge(
-                evaluate_shipments(session, ids, now, ctx, exemptions=approved_exemptions(session))
+                evaluate_shipments(
+                    session,
+                    ids,
+                    now,
+                    ctx,
+                    exemptions=approved_exemptions(session),
+                    defer_fines=True,
+                )
             )
         last_id = ids[-1]
+    total.ledger_moves += drain_fine_marks(sessions, ctx.profile, now)
     return total

@@ -8,6 +8,10 @@ Two passes over each file, both streaming:
 2. the import proper, in chunks of :data:`CHUNK` rows. Each chunk is one transaction (orders,
    items, shipments, audit records, evaluation), so an interrupted import leaves whole chunks
    behind and running it again completes it: the upserts find the earlier chunks unchanged.
+   The chunks only mark the shops whose fines their violations moved; the fines and points
+   are re-allocated once, after the last chunk (re-allocating per chunk would re-read nearly
+   every violation per chunk, an export not being in deadline order). An interrupted run's
+   marks are honoured by the run that completes it, or by the next sweep.
 
 Olist's two files are joined through a throw-away SQLite file on disk (items staged by order),
 so memory stays bounded for any size of data set.
@@ -23,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanshou.adapters.db.models import Platform
 from lanshou.domain.rules.errors import RulesError
-from lanshou.enforcement import RulesContext
+from lanshou.enforcement import RulesContext, drain_fine_marks
 from lanshou.errors import InvalidInput
 from lanshou.imports.dates import DateOrder
 from lanshou.imports.mapping import load_mapping
@@ -36,7 +40,7 @@ from lanshou.imports.run import (
     ReadRun,
 )
 from lanshou.imports.stream import SOURCES, read_orders
-from lanshou.imports.upsert import OrderWriter, ensure_platform
+from lanshou.imports.upsert import ACTOR, OrderWriter, ensure_platform
 
 __all__ = ["CHUNK", "SOURCES", "ImportProgress", "ImportSummary", "import_orders"]
 
@@ -78,11 +82,12 @@ def import_orders(
         platform_id = ensure_platform(session, platform_code, profile_name)
         session.commit()
     summary = ImportSummary(source)
-    writer = OrderWriter(platform_id, now, ctx, reason=f"import {path.name}")
+    writer = OrderWriter(platform_id, now, ctx, reason=f"import {path.name}", defer_fines=True)
     run = ImportRun(sessions, writer, ReadRun(summary, progress, locale=locale))
     chunks = read_orders(
         source, path, layout, run.read, tz=tz, shop=shop, date_order=date_order, items=items
     )
     for records, table in chunks:
         run.flush(records, table)
+    drain_fine_marks(sessions, ctx.profile, now, ACTOR)
     return summary

@@ -154,11 +154,22 @@ def _changes(old: Any, new: dict[str, Any], fields: Iterable[str]) -> dict[str, 
 class OrderWriter:
     """Upserts chunks of orders of one platform; keeps shop and carrier look-ups across chunks."""
 
-    def __init__(self, platform_id: int, now: datetime, ctx: RulesContext, reason: str) -> None:
+    def __init__(
+        self,
+        platform_id: int,
+        now: datetime,
+        ctx: RulesContext,
+        reason: str,
+        *,
+        defer_fines: bool = False,
+    ) -> None:
+        """``defer_fines``: mark the shops whose fines are to be re-allocated instead of doing it
+        per chunk; the caller drains the marks at its end (``drain_fine_marks``)."""
         self.platform_id = platform_id
         self.now = now
         self.ctx = ctx
         self.reason = reason
+        self.defer_fines = defer_fines
         self._shops: dict[str, int] = {}
         self._carriers: dict[str, int | None] = {}
         self._resolver: CarrierResolver | None = None
@@ -271,7 +282,12 @@ class OrderWriter:
         result.unchanged = len(keyed) - result.inserted - result.updated
         if touched:
             evaluation = evaluate_shipments(
-                session, sorted(touched), self.now, self.ctx, actor=ACTOR
+                session,
+                sorted(touched),
+                self.now,
+                self.ctx,
+                actor=ACTOR,
+                defer_fines=self.defer_fines,
             )
             result.shipments_evaluated = evaluation.shipments
         return result

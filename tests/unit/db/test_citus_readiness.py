@@ -69,6 +69,7 @@ DISTRIBUTED = {
     "deadline_warnings",
     "violations",
     "ledger_entries",
+    "fine_marks",  # a shop's fines still to re-allocate: keyed by shop_id alone
     "appeals",
     "appeal_events",
     "evidence",

@@ -37,6 +37,7 @@ from lanshou.adapters.db.models.commerce import (
 from lanshou.adapters.db.models.enforcement import (
     Deadline,
     Exemption,
+    FineMark,
     LedgerEntry,
     Violation,
     Warning_,
@@ -84,6 +85,7 @@ __all__ = [
     "Exemption",
     "ExposureSnapshot",
     "FeedIntegration",
+    "FineMark",
     "InboxRecord",
     "LedgerEntry",
     "LoginFailure",

@@ -92,6 +92,22 @@ class Violation(Base):
     updated_at: Mapped[datetime]
 
 
+class FineMark(Base):
+    """A shop whose fines and points must be re-allocated from ``since`` on: written by a bulk
+    run (an import, a backfill) in the transaction of the violations it changed, and removed
+    by the re-allocation that honours it. One left behind (a run killed before its end) is
+    honoured by the next sweep or the shop's next evaluation."""
+
+    __tablename__ = "fine_marks"
+
+    shop_id: Mapped[int] = mapped_column(BigId, ForeignKey("shops.id"), primary_key=True)
+    profile: Mapped[str] = mapped_column(String(64))
+    since: Mapped[datetime]
+    # Raised by every mark: a re-allocation removes the mark only if nobody marked the shop
+    # again after it read the mark (its re-allocation may not have seen their violations).
+    seq: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class LedgerEntry(Base):
     """Money moves only through entries; corrections are new reversing entries, never edits."""
 
