@@ -14,6 +14,7 @@ import json
 import zlib
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, TypeVarTuple, cast
 
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    DateTime,
     Select,
     Table,
     UniqueConstraint,
@@ -46,6 +48,28 @@ def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[
     """Each column's bind conversion (what SQLAlchemy would apply to the value), or None."""
     dialect = conn.dialect
     return [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+
+
+def _write_converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[Any]:
+    """:func:`_converters` for :func:`write_tuples`. On PostgreSQL (COPY) a time column's
+    conversion ends in the time's ISO 8601 text, which PostgreSQL reads whatever its DateStyle:
+    psycopg's COPY dumps a datetime several times slower than the text of one (about 3 µs a
+    value against 0.2), and the event path writes two per row. Only for COPY: elsewhere the
+    values are parameters, compared and typed as datetimes."""
+    converters = _converters(conn, table, columns)
+    if conn.dialect.name != "postgresql":
+        return converters
+    return [
+        _iso_text(f) if table.c[c].type._type_affinity is DateTime else f
+        for c, f in zip(columns, converters, strict=True)
+    ]
+
+
+def _iso_text(f: Any) -> Any:
+    """A time column's bind conversion (or none), then the ISO text of the datetime."""
+    if f is None:
+        return datetime.isoformat
+    return lambda value: None if (v := f(value)) is None else v.isoformat()
 
 
 def _tuples(
@@ -105,7 +129,8 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Values]) -> None:
     if not rows:
         return
     columns = list(rows[0])
-    write_tuples(conn, table, columns, _tuples(rows, columns, _converters(conn, table, columns)))
+    converters = _write_converters(conn, table, columns)
+    write_tuples(conn, table, columns, _tuples(rows, columns, converters))
 
 
 def write_rows(
@@ -121,7 +146,7 @@ def write_rows(
     already what the driver takes (a JSON column's text, say), then :func:`write_tuples`."""
     if not rows:
         return
-    converters = _converters(conn, table, columns)
+    converters = _write_converters(conn, table, columns)
     out: list[Any] = []
     for at, (c, f) in enumerate(zip(columns, converters, strict=True)):
         values = [r[at] for r in rows]
