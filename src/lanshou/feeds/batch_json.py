@@ -29,6 +29,7 @@ __all__ = ["event_records", "plain_batch"]
 
 _scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _SPACE = re.compile(r"[ \t\n\r]*")
+_AFTER_ELEMENT = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -54,18 +55,21 @@ def _expect(text: str, at: int, char: str) -> int:
 def _events(text: str, at: int, scan: Any = _scan) -> tuple[list[tuple[dict[str, Any], str]], int]:
     """The array starting at ``at``: each element with its text, and where the array ends."""
     out: list[tuple[dict[str, Any], str]] = []
+    append, after = out.append, _AFTER_ELEMENT.match  # once per event: no lookups in the loop
     at = _skip(text, _expect(text, at, "["))
     if text[at : at + 1] == "]":
         return out, at + 1
     while True:
         value, end = scan(text, at)
-        if not isinstance(value, dict):
+        if type(value) is not dict:
             raise ValueError(f"an event at {at} is not an object")
-        out.append((value, text[at:end]))
-        at = _skip(text, end)
-        if text[at : at + 1] == "]":
-            return out, at + 1
-        at = _skip(text, _expect(text, at, ","))
+        append((value, text[at:end]))
+        match = after(text, end)  # the comma or the closing bracket, and the space around it
+        if match is None:
+            raise ValueError(f"expected ',' or ']' at {end}")
+        if match.group(1) == "]":
+            return out, match.end()
+        at = match.end()
 
 
 def event_records(body: bytes | str) -> list[tuple[dict[str, Any], str]]:
