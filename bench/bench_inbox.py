@@ -46,7 +46,7 @@ from world import bulk, open_db
 
 from lanshou.adapters.db.models import TrackingReceipt
 
-COMMAND = "nice .venv/bin/python bench/bench_inbox.py"
+COMMAND = ".venv/bin/python bench/bench_inbox.py"
 
 
 INBOX_COLS = (
