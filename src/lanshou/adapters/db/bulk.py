@@ -38,6 +38,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
+from lanshou.adapters.db.types import UTCDateTime, as_utc
+
 Values = Mapping[str, Any]
 _Ts = TypeVarTuple("_Ts")
 _VALUES_PER_STATEMENT = 30_000  # under SQLite's 32,766 host parameters per statement
@@ -59,10 +61,22 @@ def _write_converters(conn: Connection, table: Table, columns: Sequence[str]) ->
     converters = _converters(conn, table, columns)
     if conn.dialect.name != "postgresql":
         return converters
-    return [
-        _iso_text(f) if table.c[c].type._type_affinity is DateTime else f
-        for c, f in zip(columns, converters, strict=True)
-    ]
+    out = []
+    for c, f in zip(columns, converters, strict=True):
+        column_type = table.c[c].type
+        if isinstance(column_type, UTCDateTime):
+            f = _utc_iso  # its bind conversion and the text in one call, once per row
+        elif column_type._type_affinity is DateTime:
+            f = _iso_text(f)
+        out.append(f)
+    return out
+
+
+def _utc_iso(value: datetime) -> str:
+    """:meth:`UTCDateTime.process_bind_param` on PostgreSQL, then the ISO text."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} given to a timezone-aware column")
+    return as_utc(value).isoformat()
 
 
 def _iso_text(f: Any) -> Any:
