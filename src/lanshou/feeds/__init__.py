@@ -20,7 +20,7 @@ are read by :func:`lanshou.imports.import_tracking`, which accepts them the same
 
 from lanshou.domain.tracking import PlainEvent
 from lanshou.feeds import douyin_route, kdniao, kuaidi100  # modules used as namespaces
-from lanshou.feeds.batch_json import event_records
+from lanshou.feeds.batch_json import event_records, plain_batch
 from lanshou.feeds.errors import MalformedFeed, PayloadTooLarge, SignatureInvalid
 from lanshou.feeds.ingest import (
     IngestSummary,
@@ -28,6 +28,7 @@ from lanshou.feeds.ingest import (
     ingest_events,
     ingest_kdniao,
     ingest_kuaidi100,
+    ingest_records,
 )
 from lanshou.feeds.integrations import create_integration, list_integrations
 from lanshou.feeds.sealing import Sealer
@@ -66,9 +67,11 @@ __all__ = [
     "ingest_events",
     "ingest_kdniao",
     "ingest_kuaidi100",
+    "ingest_records",
     "kdniao",
     "kuaidi100",
     "list_integrations",
+    "plain_batch",
     "retry_subscription",
     "send_due_subscriptions",
     "shop_feeds",

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from lanshou import audit
 from lanshou.adapters.db.models import Carrier, Shipment
-from lanshou.domain.tracking import PlainEvent, TrackingUpdate
+from lanshou.domain.tracking import InboxScan, PlainEvent, TrackingUpdate
 from lanshou.enforcement import accept_scans, accept_updates, judge_in_full, lock_waybills
 from lanshou.feeds import douyin_route, kdniao, kuaidi100
 from lanshou.feeds.integrations import find_signer
 from lanshou.feeds.subscriptions import apply_kuaidi100_push
-from lanshou.orders import CarrierResolver, carrier_row, inbox_scans
+from lanshou.orders import CarrierResolver, ScanRecord, carrier_row, inbox_scans, record_scans
 
 log = logging.getLogger("lanshou.feeds")
 
@@ -257,6 +257,26 @@ def ingest_events(
     the same steps in :func:`lanshou.imports.import_tracking`)."""
     unknown: Counter[str] = Counter()
     scans = inbox_scans(events, CarrierResolver.load(session), source, unknown)
+    return _accept_scans(session, scans, now, source, unknown)
+
+
+def ingest_records(
+    session: Session,
+    records: Sequence[ScanRecord],
+    now: datetime,
+    *,
+    source: str = "webhook",
+) -> IngestSummary:
+    """:func:`ingest_events` of scans in tuples (the JSON batch read in one pass: no
+    :class:`PlainEvent` per event)."""
+    unknown: Counter[str] = Counter()
+    scans = record_scans(records, CarrierResolver.load(session), source, unknown)
+    return _accept_scans(session, scans, now, source, unknown)
+
+
+def _accept_scans(
+    session: Session, scans: list[InboxScan], now: datetime, source: str, unknown: Counter[str]
+) -> IngestSummary:
     accepted = accept_scans(
         session, scans, now, source=source, unknown_carriers=sum(unknown.values())
     )

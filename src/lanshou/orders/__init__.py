@@ -17,7 +17,7 @@ if TYPE_CHECKING:
         list_orders,
         status_counts,
     )
-    from lanshou.orders.scan_updates import inbox_scans
+    from lanshou.orders.scan_updates import ScanRecord, inbox_scans, record_scans
     from lanshou.orders.search import SearchHit, search_orders
     from lanshou.orders.shipping import OrderRef, mark_shipped
     from lanshou.orders.tracking_queue import queue_tracking_subscriptions
@@ -39,7 +39,9 @@ _ON_FIRST_USE = {
         ),
         "listing",
     ),
+    "ScanRecord": "scan_updates",
     "inbox_scans": "scan_updates",
+    "record_scans": "scan_updates",
     "SearchHit": "search",
     "search_orders": "search",
     "OrderRef": "shipping",
@@ -58,6 +60,7 @@ __all__ = [
     "OrderFilters",
     "OrderRef",
     "OrderRow",
+    "ScanRecord",
     "SearchHit",
     "carrier_row",
     "contacts_for_order",
@@ -67,6 +70,7 @@ __all__ = [
     "list_orders",
     "mark_shipped",
     "queue_tracking_subscriptions",
+    "record_scans",
     "search_orders",
     "status_counts",
 ]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from lanshou.domain.tracking import PlainEvent, TrackingUpdate, inbox_scan
-from lanshou.orders import CarrierResolver, inbox_scans
+from lanshou.orders import CarrierResolver, inbox_scans, record_scans
 
 CST = timezone(timedelta(hours=8))
 
@@ -77,3 +77,49 @@ def test_scans_resolve_carriers_and_keep_the_raw_text_or_encode_the_raw_record()
     ]
     assert json.loads(scans[1].raw_json or "") == {"城": "杭州", "n": [1]}
     assert unknown == Counter({"火星": 1})
+
+
+def test_scans_of_tuples_are_what_inbox_scan_makes_of_each() -> None:
+    carriers = CarrierResolver()
+    at = datetime(2026, 11, 1, 14, 5, 0, 250000, tzinfo=CST)
+    records = [
+        ("顺丰", " wb1 ", at, "picked_up", "", " 已揽收 ", '{"a": 1}'),
+        ("火星", "wb2", at.astimezone(UTC), "in_transit", "杭州", None, None),
+        (" 火星 ", "WB3", at, "exception", None, "", "{}"),
+    ]
+    unknown: Counter[str] = Counter()
+    scans = record_scans(records, carriers, "webhook", unknown)
+    assert scans == [
+        inbox_scan(
+            carrier_code=code,
+            waybill_no=waybill,
+            status=status,
+            event_time=time,
+            source="webhook",
+            location=location,
+            description=description,
+            raw_json=raw,
+        )
+        for code, (_, waybill, time, status, location, description, raw) in zip(
+            ["SF", None, None], records, strict=True
+        )
+    ]
+    assert scans[0][:7] == ("SF", "WB1", "picked_up", at, None, " 已揽收 ", "webhook")
+    assert scans[0].event_time.tzinfo is UTC
+    assert unknown == Counter({"火星": 2})
+
+
+@pytest.mark.parametrize(
+    ("status", "at", "message"),
+    [
+        ("lost", datetime(2026, 11, 1, tzinfo=UTC), "unknown tracking status 'lost'"),
+        ("picked_up", datetime(2026, 11, 1), "tracking event_time must be timezone-aware"),
+    ],
+)
+def test_scans_of_tuples_are_checked_as_inbox_scan_checks_one(
+    status: str, at: datetime, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        record_scans(
+            [("sf", "WB1", at, status, None, None, None)], CarrierResolver(), "import", Counter()
+        )

@@ -14,6 +14,7 @@ import json
 import zlib
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, TypeVarTuple, cast
 
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    DateTime,
     Select,
     Table,
     UniqueConstraint,
@@ -36,6 +38,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
+from lanshou.adapters.db.types import UTCDateTime, as_utc
+
 Values = Mapping[str, Any]
 _Ts = TypeVarTuple("_Ts")
 _VALUES_PER_STATEMENT = 30_000  # under SQLite's 32,766 host parameters per statement
@@ -46,6 +50,40 @@ def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[
     """Each column's bind conversion (what SQLAlchemy would apply to the value), or None."""
     dialect = conn.dialect
     return [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+
+
+def _write_converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[Any]:
+    """:func:`_converters` for :func:`write_tuples`. On PostgreSQL (COPY) a time column's
+    conversion ends in the time's ISO 8601 text, which PostgreSQL reads whatever its DateStyle:
+    psycopg's COPY dumps a datetime several times slower than the text of one (about 3 µs a
+    value against 0.2), and the event path writes two per row. Only for COPY: elsewhere the
+    values are parameters, compared and typed as datetimes."""
+    converters = _converters(conn, table, columns)
+    if conn.dialect.name != "postgresql":
+        return converters
+    out = []
+    for c, f in zip(columns, converters, strict=True):
+        column_type = table.c[c].type
+        if isinstance(column_type, UTCDateTime):
+            f = _utc_iso  # its bind conversion and the text in one call, once per row
+        elif column_type._type_affinity is DateTime:
+            f = _iso_text(f)
+        out.append(f)
+    return out
+
+
+def _utc_iso(value: datetime) -> str:
+    """:meth:`UTCDateTime.process_bind_param` on PostgreSQL, then the ISO text."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} given to a timezone-aware column")
+    return as_utc(value).isoformat()
+
+
+def _iso_text(f: Any) -> Any:
+    """A time column's bind conversion (or none), then the ISO text of the datetime."""
+    if f is None:
+        return datetime.isoformat
+    return lambda value: None if (v := f(value)) is None else v.isoformat()
 
 
 def _tuples(
@@ -105,7 +143,8 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Values]) -> None:
     if not rows:
         return
     columns = list(rows[0])
-    write_tuples(conn, table, columns, _tuples(rows, columns, _converters(conn, table, columns)))
+    converters = _write_converters(conn, table, columns)
+    write_tuples(conn, table, columns, _tuples(rows, columns, converters))
 
 
 def write_rows(
@@ -121,7 +160,7 @@ def write_rows(
     already what the driver takes (a JSON column's text, say), then :func:`write_tuples`."""
     if not rows:
         return
-    converters = _converters(conn, table, columns)
+    converters = _write_converters(conn, table, columns)
     out: list[Any] = []
     for at, (c, f) in enumerate(zip(columns, converters, strict=True)):
         values = [r[at] for r in rows]

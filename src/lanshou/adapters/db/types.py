@@ -10,7 +10,7 @@ from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
 
-def _as_utc(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
     """The same instant in UTC; a time whose offset pushes it past year 1 or 9999 is refused
     by name instead of surfacing as the driver's OverflowError."""
     try:
@@ -34,7 +34,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} given to a timezone-aware column")
-        value = _as_utc(value)
+        value = as_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -61,7 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             if value.tzinfo is None:
                 raise ValueError(f"naive datetime {value!r} given to a timezone-aware column")
             if value.tzinfo is not UTC:
-                value = _as_utc(value)
+                value = as_utc(value)
             # "YYYY-MM-DD HH:MM:SS.ffffff+00:00" without the offset: 26 characters.
             return value.isoformat(" ", "microseconds")[:26]
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from typing_extensions import TypedDict
 
 from lanshou.entrypoints.api.schemas import Timestamp
-from lanshou.entrypoints.params import DbId, Instant
+from lanshou.entrypoints.params import EARLIEST, LATEST, DbId, Instant
+from lanshou.feeds import plain_batch
 
 MAX_EVENTS = 10_000
 Status = Literal[
@@ -44,6 +47,56 @@ class TrackingBatchIn(BaseModel):
                 f"at most {MAX_EVENTS} events per request (got {len(value)}); split the batch"
             )
         return value
+
+
+class _PlainEvent(TypedDict):
+    """:class:`TrackingEventIn` for :func:`plain_events`: the same fields and bounds, checked
+    without a Python function (the time's range by pydantic's own comparison, where
+    ``Instant`` calls a function to word its refusal) and kept as a dict, not an object."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    carrier: Annotated[str, Field(min_length=1, max_length=64)]
+    waybill: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\s*[0-9A-Za-z-]+\s*$")]
+    time: Annotated[AwareDatetime, Field(ge=EARLIEST, lt=LATEST)]
+    status: Status
+    location: NotRequired[Annotated[str | None, Field(max_length=128)]]
+    description: NotRequired[Annotated[str | None, Field(max_length=2000)]]
+
+
+_plain_events = TypeAdapter(list[_PlainEvent])
+
+BatchRecord = tuple[str, str, datetime, str, str | None, str | None, str]
+"""One event of a valid batch: carrier, waybill, time, status, location, description as
+:class:`TrackingEventIn` reads them, and the event object's JSON text as the body spells it."""
+
+
+def plain_events(body: bytes) -> list[BatchRecord] | None:
+    """The events of a valid batch in one pass over the body (parsed once, validated as
+    dicts, the text of each object sliced out of the body), or None: not in the plain shape
+    (:func:`~lanshou.feeds.plain_batch`), or not valid. On None the caller validates the body
+    with :class:`TrackingBatchIn`, which refuses it in its own words (or, for a valid body of
+    another shape, reads it). Whatever this accepts, :class:`TrackingBatchIn` accepts with the
+    same values (tests/unit/api/test_plain_events.py compares the two)."""
+    records = plain_batch(body)
+    if records is None or len(records) > MAX_EVENTS:
+        return None
+    try:
+        events = _plain_events.validate_python([obj for obj, _ in records])
+    except ValueError:  # pydantic's ValidationError
+        return None
+    return [
+        (
+            e["carrier"],
+            e["waybill"],
+            e["time"],
+            e["status"],
+            e.get("location"),
+            e.get("description"),
+            text,
+        )
+        for e, (_, text) in zip(events, records, strict=True)
+    ]
 
 
 class TrackingReceiptPublic(BaseModel):

@@ -30,6 +30,7 @@ from lanshou.entrypoints.api.deps import CallerDep, DbDep, RuntimeDep
 from lanshou.entrypoints.api.openapi import inline_schema
 from lanshou.entrypoints.api.schemas import ErrorPublic
 from lanshou.entrypoints.api.schemas_tracking import (
+    BatchRecord,
     FeedIntegrationCreate,
     FeedIntegrationPublic,
     KdniaoAck,
@@ -37,19 +38,19 @@ from lanshou.entrypoints.api.schemas_tracking import (
     TrackingBatchIn,
     TrackingBatchResult,
     TrackingReceiptPublic,
+    plain_events,
 )
 from lanshou.entrypoints.params import DbId
 from lanshou.errors import InvalidInput, LanshouError, PermissionDenied
 from lanshou.feeds import (
     MalformedFeed,
     PayloadTooLarge,
-    PlainEvent,
     SignatureInvalid,
     create_integration,
     event_records,
-    ingest_events,
     ingest_kdniao,
     ingest_kuaidi100,
+    ingest_records,
     kdniao,
     kuaidi100,
     list_integrations,
@@ -226,28 +227,11 @@ async def tracking_events(
     if caller.role is not Role.ADMIN:
         raise PermissionDenied("posting tracking events needs an administrator's integration token")
     body = await read_limited(request, BATCH_MAX_BYTES)
-    try:
-        batch = TrackingBatchIn.model_validate_json(body)
-    except ValidationError as exc:
-        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-        raise RequestValidationError(errors) from exc
-    # The raw record is each event object as the integration sent it (valid, so a dict), kept
-    # as the body's own text of it: stored as it is, not encoded again.
-    events = [
-        PlainEvent(
-            carrier=e.carrier,
-            waybill=e.waybill,
-            time=e.time,
-            status=e.status,
-            location=e.location,
-            description=e.description,
-            raw=raw,
-            raw_json=raw_json,
-        )
-        for e, (raw, raw_json) in zip(batch.events, event_records(body), strict=True)
-    ]
+    records = plain_events(body)  # one pass: parsed once, validated, each object's own text
+    if records is None:  # another shape, or refused: read as before, refused in its words
+        records = _batch_records(body)
     now = runtime.clock.now()
-    summary = await _in_transaction(runtime, lambda s: ingest_events(s, events, now))
+    summary = await _in_transaction(runtime, lambda s: ingest_records(s, records, now))
     if wait:
         view = _receipt(await _await_verdicts(runtime, caller, summary.receipt_id, wait))
     else:  # just accepted: nothing judged yet that the caller waits to hear of
@@ -265,6 +249,21 @@ async def tracking_events(
     return TrackingBatchResult(
         **view.model_dump(), unknown_carrier_names=summary.unknown_carrier_names
     )
+
+
+def _batch_records(body: bytes) -> list[BatchRecord]:
+    """The events of a body :func:`plain_events` did not take: validated by the schema (its
+    refusal, a 422, in its own words), each with its JSON text as the body spells it (valid,
+    so an object: stored as it is, not encoded again)."""
+    try:
+        batch = TrackingBatchIn.model_validate_json(body)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from exc
+    return [
+        (e.carrier, e.waybill, e.time, e.status, e.location, e.description, text)
+        for e, (_, text) in zip(batch.events, event_records(body), strict=True)
+    ]
 
 
 async def _await_verdicts(
