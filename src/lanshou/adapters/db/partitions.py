@@ -142,9 +142,10 @@ def ensure_partitions(conn: Connection, months: list[Month]) -> list[Month]:
     would then fail), and the lock is never upgraded while a writer that read DEFAULT waits
     for it (a deadlock). Each partition is built beside the table and attached, which takes
     only SHARE UPDATE EXCLUSIVE on ``tracking_events`` — ``CREATE TABLE … PARTITION OF``
-    takes ACCESS EXCLUSIVE there and deadlocks with a writer that inserted into another
-    partition and waits for DEFAULT. Readers and writers of DEFAULT wait for this
-    transaction: a moment, as DEFAULT holds only what no partition was ready for."""
+    takes ACCESS EXCLUSIVE there and deadlocks with any transaction that already read or
+    wrote ``tracking_events`` and now waits for DEFAULT (the drainer's duplicate look-up).
+    Readers and writers of DEFAULT wait for this transaction: a moment, as DEFAULT holds only
+    what no partition was ready for."""
     if not _on_postgresql(conn) or not months:
         return []
     advisory_xact_lock(conn, LockKey.TRACKING_PARTITIONS)
