@@ -209,21 +209,23 @@ def test_every_event_is_written_into_its_months_partition_none_into_default(
     db_engine: Engine,
 ) -> None:
     """The worker keeps the months' partitions ahead; a seeded world has them too, so the
-    server's first sweep has no events to move out of DEFAULT under traffic."""
-    seed_demo(db_engine, now=NOW, orders=200, days=45, create_users=False)
+    server's first sweep has no events to move out of DEFAULT under traffic. (A year of its
+    own: partitions outlive the truncation between tests.)"""
+    now = datetime(2038, 3, 10, 6, 30, tzinfo=UTC)
+    seed_demo(db_engine, now=now, orders=200, days=45, create_users=False)
     with db_engine.connect() as conn:
         where = dict(
             conn.execute(
                 text("SELECT tableoid::regclass::text, count(*) FROM tracking_events GROUP BY 1")
             ).all()
         )
-        have = [m for m in monthly_partitions(conn) if m.year == 2026]
-    # 45 days before 10 March 2026 (and the hour before) is in January; two months ahead: May.
-    assert have == [Month(2026, m) for m in (1, 2, 3, 4, 5)]
+        have = [m for m in monthly_partitions(conn) if m.year == 2038]
+    # 45 days before 10 March 2038 (and the hour before) is in January; two months ahead: May.
+    assert have == [Month(2038, m) for m in (1, 2, 3, 4, 5)]
     assert sorted(where) == [
-        "tracking_events_p202601",
-        "tracking_events_p202602",
-        "tracking_events_p202603",
+        "tracking_events_p203801",
+        "tracking_events_p203802",
+        "tracking_events_p203803",
     ]
     with Session(db_engine) as s:
         assert sum(where.values()) == count(s, TrackingEvent) > 200
