@@ -9,15 +9,21 @@ PostgreSQL holding a demo world of N orders.
    evaluation, demo cases and aggregates included) — or, with `--reuse DBNAME`, a database
    kept by `--keep` is upgraded to the newest schema and reused.
 2. A plan is read from it: real order ids each demo login may open, the appeals it may read,
-   and waybills of parcels waiting for pickup, which the integration user scans as picked up.
+   and parcels for the integration user to scan: every POST carries 10 scans, a constant mix
+   of pickup scans of parcels waiting for pickup (`--pickups-per-post`, 3) and the next scan
+   of parcels on their way (in transit, out for delivery, delivered; bench/load_events.py),
+   each after the parcel's last stored event — so a reused world is valid again next time.
+   The plan is sized for the run; if the world cannot fill it, the run says so up front.
 3. `lanshou serve --workers W` runs on 127.0.0.1 (loopback only), with its background worker.
 4. locust (the `bench` extra: `pip install -e '.[bench]'`, or `--locust PATH`) runs headless,
    bounded by `--run-time`: demo logins through the real login form with its CSRF token
    (merchant owner, staff, reviewer) and an integration posting tracking events with an
    administrator's bearer token (bench/locustfile.py).
-5. The per-route p50/p95/p99 and errors, the machine's load average (sampled every 15 s), the
-   CPU seconds the server's processes used, and the seeding time go to docs/benchmarks.md
-   (section rewritten in place; `--no-write` prints only).
+5. The per-route p50/p95/p99 and errors, tracking POSTs per minute (locust's history) and the
+   scans received and stored per minute (the database's receipts and events), the machine's
+   load average (sampled every 15 s), the CPU seconds the server's processes used, and the
+   seeding time go to docs/benchmarks.md (section rewritten in place; `--no-write` prints
+   only).
 
 The test suite never runs this; `bench/run_all.py` runs it only when locust is installed.
 """
@@ -36,13 +42,16 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import PG_URL, ROOT, Result, cpu_model, git_head, log, pg_scratch, pg_version
+from load_events import EVENTS_PER_POST, integration_posts, plan_capacity, posts_per_minute
 from sqlalchemy import create_engine, make_url, text
 
 TITLE = "Web under concurrent use: locust against `lanshou serve` on PostgreSQL (issue #16)"
@@ -50,7 +59,9 @@ DOC = ROOT / "docs" / "benchmarks.md"
 PASSWORD = "lanshou-demo"  # the demo logins' (lanshou.demo.DEMO_PASSWORD)
 GOAL_P95_MS = 300
 SAMPLE_ORDERS = 2000  # order ids per login to open at random
-WAYBILLS = 50_000  # parcels waiting for pickup the integration may scan (10 per POST)
+WAYBILLS = 50_000  # at most this many parcels waiting for pickup in the plan
+
+ON_THE_WAY = ("picked_up", "in_transit", "out_for_delivery")
 
 
 @dataclass
@@ -66,6 +77,7 @@ class Config:
     reuse: str | None
     keep: bool
     locust: str
+    pickups_per_post: int = 3
 
 
 @dataclass
@@ -81,6 +93,14 @@ class Run:
     stats: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    plan: dict[str, int] = field(default_factory=dict)  # what the integration could scan
+    started_at: float = 0.0  # wall clock (epoch) when locust started
+    posts_per_minute: list[int] = field(default_factory=list)  # locust's, minute by minute
+    # The database's: scans accepted into the inbox, and events stored by status, per minute.
+    accepted_per_minute: list[int] = field(default_factory=list)
+    stored_per_minute: list[dict[str, int]] = field(default_factory=list)
+    inbox_left: int = 0  # scans not yet folded when the run ended
+    fold_delay: tuple[float, float, float] = (0.0, 0.0, 0.0)  # accepted → folded: p50, p95, max
 
 
 def loadavg() -> tuple[float, float, float]:
@@ -125,8 +145,23 @@ def prepare(cfg: Config, var_dir: str) -> Run:
     return run
 
 
-def plan(db_url: str, order_pages: int) -> dict[str, Any]:
-    """What the simulated users open: only real rows, each within the login's scope."""
+def _parcels(conn: Any, statuses: tuple[str, ...], limit: int) -> list[list[Any]]:
+    """[carrier, waybill, status, last event time] of random parcels with these statuses."""
+    rows = conn.execute(
+        text(
+            "SELECT c.code, s.waybill_no, s.status, s.last_event_at FROM shipments s"
+            " JOIN carriers c ON c.id = s.carrier_id WHERE s.status = ANY(:statuses)"
+            " AND s.waybill_no IS NOT NULL ORDER BY random() LIMIT :n"
+        ),
+        {"statuses": list(statuses), "n": limit},
+    ).all()
+    return [[c, w, st, last.isoformat() if last else None] for c, w, st, last in rows]
+
+
+def plan(db_url: str, order_pages: int, pickups_per_post: int, posts: int) -> dict[str, Any]:
+    """What the simulated users open: only real rows, each within the login's scope; what the
+    integration scans: enough parcels on their way for ``posts`` POSTs even if each gave
+    one scan only."""
     engine = create_engine(db_url)
     logins: dict[str, Any] = {}
     with engine.connect() as conn:
@@ -151,20 +186,17 @@ def plan(db_url: str, order_pages: int) -> dict[str, Any]:
             logins[username] = {"orders": list(orders), "appeals": list(appeals)}
             if not logins[username]["orders"] or not logins[username]["appeals"]:
                 raise SystemExit(f"{username} sees no orders or no appeals: is this a demo world?")
-        waybills = conn.execute(
-            text(
-                "SELECT c.code, s.waybill_no FROM shipments s JOIN carriers c"
-                " ON c.id = s.carrier_id WHERE s.status = 'awaiting_pickup'"
-                " AND s.waybill_no IS NOT NULL ORDER BY random() LIMIT :n"
-            ),
-            {"n": WAYBILLS},
-        ).all()
+        waiting = _parcels(conn, ("awaiting_pickup",), WAYBILLS)
+        on_the_way = _parcels(conn, ON_THE_WAY, posts * EVENTS_PER_POST)
     engine.dispose()
     return {
         "password": PASSWORD,
         "logins": logins,
         "order_pages": order_pages,
-        "waybills": [list(w) for w in waybills],
+        "events_per_post": EVENTS_PER_POST,
+        "pickups_per_post": pickups_per_post,
+        "waiting": waiting,
+        "on_the_way": on_the_way,
     }
 
 
@@ -250,7 +282,18 @@ def wait_for_first_sweep(
 
 def load(cfg: Config, run: Run, var_dir: str) -> None:
     plan_path = Path(var_dir) / "plan.json"
-    plan_path.write_text(json.dumps(plan(run.db_url, cfg.order_pages)))
+    posts = integration_posts(cfg.users, cfg.run_time)
+    the_plan = plan(run.db_url, cfg.order_pages, cfg.pickups_per_post, posts)
+    run.plan = plan_capacity(the_plan, posts)
+    log(
+        f"plan: {run.plan['waiting']:,} parcels waiting for pickup, {run.plan['on_the_way']:,} "
+        f"on their way: {run.plan['full_posts']:,} POSTs of the constant mix "
+        f"({cfg.pickups_per_post} pickups + {EVENTS_PER_POST - cfg.pickups_per_post} later "
+        f"scans), the integration users can make {posts:,} at most"
+    )
+    if run.plan["full_posts"] < posts:
+        log("WARNING: the world cannot keep the POST mix constant for the whole run")
+    plan_path.write_text(json.dumps(the_plan))
     server = subprocess.Popen(
         lanshou(
             "serve", "--host", "127.0.0.1", "--port", str(cfg.port), "--workers", str(cfg.workers)
@@ -296,11 +339,13 @@ def load(cfg: Config, run: Run, var_dir: str) -> None:
             "10",
             "--csv",
             prefix,
+            "--csv-full-history",
             "--only-summary",
             "--exit-code-on-error",
             "0",
         ]
         log(" ".join(command[1:]))
+        run.started_at = time.time()
         subprocess.run(command, env=env, check=True)
         run.wall_s = time.perf_counter() - start
         server1, pg1 = cpu_seconds(server.pid, database)
@@ -312,6 +357,10 @@ def load(cfg: Config, run: Run, var_dir: str) -> None:
         run.stats = read_csv(Path(f"{prefix}_stats.csv"))
         run.failures = read_csv(Path(f"{prefix}_failures.csv"))
         run.counts = counts(run.db_url)
+        run.posts_per_minute = posts_per_minute(
+            read_csv(Path(f"{prefix}_stats_history.csv")), run.started_at
+        )
+        by_minute(run)
     finally:
         stop.set()
         server.send_signal(signal.SIGINT)
@@ -323,6 +372,47 @@ def load(cfg: Config, run: Run, var_dir: str) -> None:
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def by_minute(run: Run) -> None:
+    """Scans accepted (tracking receipts) and events stored (by status, when folded) in each
+    minute since locust started, and the scans still in the inbox."""
+    start = datetime.fromtimestamp(run.started_at, UTC)
+    engine = create_engine(run.db_url)
+    accepted: dict[int, int] = defaultdict(int)
+    stored: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    with engine.connect() as conn:
+        for at, n in conn.execute(
+            text("SELECT received_at, accepted FROM tracking_receipts WHERE received_at >= :t"),
+            {"t": start},
+        ):
+            accepted[int((at - start).total_seconds() // 60)] += n
+        # The run's scans are timed at most an hour before it (the partitions are by event time).
+        for at, status, n in conn.execute(
+            text(
+                "SELECT date_trunc('second', received_at), status, count(*) FROM tracking_events"
+                " WHERE received_at >= :t AND event_time >= :e GROUP BY 1, 2"
+            ),
+            {"t": start, "e": start - timedelta(hours=1)},
+        ):
+            stored[int((at - start).total_seconds() // 60)][status] += n
+        run.inbox_left = int(
+            conn.scalar(text("SELECT count(*) FROM tracking_inbox WHERE done_at IS NULL")) or 0
+        )
+        p50, p95, top = conn.execute(
+            text(
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d),"
+                " percentile_cont(0.95) WITHIN GROUP (ORDER BY d), max(d) FROM"
+                " (SELECT extract(epoch FROM done_at - received_at) AS d FROM tracking_inbox"
+                "  WHERE received_at >= :t AND done_at IS NOT NULL) folded"
+            ),
+            {"t": start},
+        ).one()
+        run.fold_delay = (float(p50 or 0), float(p95 or 0), float(top or 0))
+    engine.dispose()
+    minutes = range(max([*accepted, *stored], default=-1) + 1)
+    run.accepted_per_minute = [accepted.get(m, 0) for m in minutes]
+    run.stored_per_minute = [dict(stored.get(m, {})) for m in minutes]
 
 
 def counts(db_url: str) -> dict[str, int]:
@@ -370,8 +460,26 @@ def report(cfg: Config, run: Run, command: str) -> Result:
         f"- Load: locust headless, {cfg.users} users (merchant owner ×3 : staff ×2 : "
         f"reviewer ×1 : integration ×1 by weight), spawn rate {cfg.spawn_rate}/s, "
         f"{cfg.run_time}, 1–2 s think time; order list pages 1–{cfg.order_pages}, order "
-        f"pages from {SAMPLE_ORDERS:,} random ids in the login's scope; tracking POSTs of 10 "
-        "pickup scans of parcels waiting for pickup",
+        f"pages from {SAMPLE_ORDERS:,} random ids in the login's scope; tracking POSTs of "
+        f"{EVENTS_PER_POST} scans each, {cfg.pickups_per_post} pickup scans of parcels waiting "
+        f"for pickup + {EVENTS_PER_POST - cfg.pickups_per_post} next scans of parcels on their "
+        "way (in transit, out for delivery, delivered), each after the parcel's last event; "
+        f"the plan: {run.plan.get('waiting', 0):,} parcels waiting, "
+        f"{run.plan.get('on_the_way', 0):,} on their way, enough for "
+        f"{run.plan.get('full_posts', 0):,} POSTs of this mix (the users can make "
+        f"{run.plan.get('posts_max', 0):,} at most)",
+        "- Tracking POSTs per minute of the run (locust): "
+        + " ".join(f"{n}" for n in run.posts_per_minute)
+        + "; scans accepted into the inbox per minute (`tracking_receipts`): "
+        + " ".join(f"{n}" for n in run.accepted_per_minute)
+        + "; events stored per minute (`tracking_events`, picked up / in transit / out for "
+        "delivery / delivered): "
+        + " ".join(
+            "/".join(str(m.get(st, 0)) for st in (*ON_THE_WAY, "delivered"))
+            for m in run.stored_per_minute
+        )
+        + f"; {run.inbox_left} scans not yet folded at the end; accepted → folded p50 "
+        f"{run.fold_delay[0]:.1f} s, p95 {run.fold_delay[1]:.1f} s, max {run.fold_delay[2]:.1f} s",
         f"- Load average (1 min) sampled every 15 s: start {run.loads[0][0]:.2f}, peak "
         f"{peak:.2f}, end {run.loads[-1][0]:.2f} (all: "
         + " ".join(f"{load[0]:.1f}" for load in run.loads)
@@ -436,6 +544,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reuse", metavar="DBNAME", help="measure on a kept database, no seeding")
     p.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     p.add_argument("--locust", help="the locust executable (default: found on PATH or venvs)")
+    p.add_argument(
+        "--pickups-per-post",
+        type=int,
+        default=3,
+        help=f"pickup scans among the {EVENTS_PER_POST} of each tracking POST",
+    )
     p.add_argument("--no-write", action="store_true", help="print, do not rewrite the doc")
     p.add_argument("--note", default="", help="a line on how the reused world was made")
     args = p.parse_args(argv)
@@ -454,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         args.reuse,
         args.keep or bool(args.reuse),
         locust,
+        args.pickups_per_post,
     )
     shown = [a for a in (argv if argv is not None else sys.argv[1:]) if a != args.note]
     command = "LANSHOU_BENCH_DATABASE_URL=… .venv/bin/python bench/bench_web_load.py " + " ".join(

@@ -2,33 +2,42 @@
 posting tracking events. Run by locust (the `bench` extra), never by the test suite.
 
 The plan (JSON, path in LANSHOU_LOAD_PLAN, written by bench_web_load.py from the database)
-names real order ids each login may open, the appeals it may read and the waybills whose
-pickup scans the integration posts. Requests are named by route (`/orders/[id]`), so the
-statistics are per page, not per URL.
+names real order ids each login may open, the appeals it may read and the parcels whose scans
+the integration posts: a constant mix of pickup scans and later scans of parcels on their way,
+for as long as the plan lasts (bench/load_events.py). Requests are named by route
+(`/orders/[id]`), so the statistics are per page, not per URL.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import random
 import re
+import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, task
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from load_events import EventPlan, parcels
+
 PLAN: dict[str, Any] = json.loads(Path(os.environ["LANSHOU_LOAD_PLAN"]).read_text(encoding="utf-8"))
 PASSWORD = PLAN["password"]
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-# Each waybill is scanned once in the whole run, whichever integration user posts it.
-_WAYBILLS = iter(PLAN["waybills"])
-_WAYBILL_LOCK = threading.Lock()
+# One plan for every integration user: each scan is posted once in the whole run.
+_EVENTS = EventPlan(
+    parcels(PLAN["waiting"]),
+    parcels(PLAN["on_the_way"]),
+    size=PLAN["events_per_post"],
+    pickups=PLAN["pickups_per_post"],
+)
+_EVENTS_LOCK = threading.Lock()
 ORDER_PAGES = PLAN["order_pages"]  # the list's pages a user leafs through: 1 … N
-EVENTS_PER_POST = 10
 # One login at a time: every simulated user comes from 127.0.0.1, and the login throttle
 # counts an address's attempts in flight against each other (a guard against parallel
 # guessing), so simultaneous logins from one address are refused with 429 by design.
@@ -149,8 +158,9 @@ class Reviewer(Browser):
 
 
 class Integration(HttpUser):
-    """A carrier feed: pickup scans of parcels waiting for pickup, through the real API with
-    an administrator's bearer token (POST /api/v1/auth/token)."""
+    """A carrier feed: pickup scans of parcels waiting for pickup and the next scans of parcels
+    on their way, through the real API with an administrator's bearer token (POST
+    /api/v1/auth/token)."""
 
     weight = 1
     wait_time = between(1, 2)
@@ -167,15 +177,10 @@ class Integration(HttpUser):
 
     @task
     def post_events(self) -> None:
-        with _WAYBILL_LOCK:
-            batch = list(itertools.islice(_WAYBILLS, EVENTS_PER_POST))
-        if not batch:
-            return  # the plan's waybills are used up: post nothing rather than duplicates
-        at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-        events = [
-            {"carrier": carrier, "waybill": waybill, "time": at, "status": "picked_up"}
-            for carrier, waybill in batch
-        ]
+        with _EVENTS_LOCK:
+            events = _EVENTS.batch(datetime.now(UTC))
+        if not events:
+            return  # the plan is used up: post nothing rather than duplicates
         with self.client.post(
             "/api/v1/tracking/events",
             json={"events": events},

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from lanshou.adapters.db.bulk import move_id_sequences_past, page_cache, write_tuples
 from lanshou.adapters.db.dialect import utc_text_suffix
 from lanshou.adapters.db.models import Order, OrderItem, Shipment, TrackingEvent
+from lanshou.adapters.db.partitions import Month, ensure_partitions
 from lanshou.demo.bulk import TimeText, check_columns, next_id
 from lanshou.demo.catalogue import SHOPS
 from lanshou.demo.pipeline import chunks
@@ -102,6 +103,17 @@ def _cache_kib(orders: int) -> int:
     return min(max(orders, 2000), 1_048_576)
 
 
+def event_months(first: datetime, now: datetime, ahead: int = 2) -> list[Month]:
+    """The months of the demo's tracking events (``first`` … ``now``) and ``ahead`` more, as
+    the worker keeps them: their partitions exist before the events are written (PostgreSQL).
+    Written into the DEFAULT partition instead, they would all be moved by the server's first
+    sweep, under whatever traffic it has by then."""
+    months, last = [Month.of(first)], Month.of(now).plus(ahead)
+    while months[-1] < last:
+        months.append(months[-1].plus(1))
+    return months
+
+
 def seed_demo(
     engine: Engine,
     *,
@@ -129,6 +141,7 @@ def seed_demo(
         if not replace and conn.execute(select(exists().where(Order.id.is_not(None)))).scalar():
             raise DemoDataExists("the database already has orders; use replace to re-seed the demo")
         purge_demo(conn)
+        ensure_partitions(conn, event_months(start - timedelta(hours=1), now))
         with Session(bind=conn) as session:
             world = build_world(session, rng, start_ts=start_ts, now_ts=now_ts)
             logins: list[DemoLogin] = []

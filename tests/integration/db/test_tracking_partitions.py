@@ -13,8 +13,9 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from lanshou.adapters.db import partitions
 from lanshou.adapters.db.bulk import insert_new
 from lanshou.adapters.db.migrate import downgrade, upgrade
 from lanshou.adapters.db.models import TrackingEvent
@@ -112,6 +113,61 @@ def test_an_event_of_a_month_without_partition_is_kept_then_moves_into_its_month
         assert partition_of(conn, row["dedup_key"]) == ["tracking_events_p203105"]
         assert insert_new(conn, TABLE, [row], "dedup_key") == set()  # still a duplicate
         assert count(conn) == 1
+
+
+@ON_POSTGRESQL
+def test_an_event_written_while_its_month_is_created_waits_and_lands_in_the_new_partition(
+    db_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inbox drainer writes events while the worker creates a partition. One of the month
+    written into DEFAULT between the move and the ATTACH made the ATTACH fail, on every sweep
+    for as long as the feed sent events of that month (seen under load at 1 M orders)."""
+    kept = event_row(datetime(2045, 6, 2, tzinfo=UTC), datetime(2045, 6, 2, tzinfo=UTC), "SF1")
+    late = event_row(datetime(2045, 6, 3, tzinfo=UTC), datetime(2045, 6, 3, tzinfo=UTC), "SF2")
+    with db_engine.begin() as conn:
+        insert_new(conn, TABLE, [kept], "dedup_key")  # into DEFAULT: no partition yet
+    refused: list[str] = []
+    real_in_month = partitions._in_month
+
+    def write_after_the_move(conn: Connection, sql: str, month: Month) -> Any:
+        result = real_in_month(conn, sql, month)
+        if sql.startswith("WITH moved"):
+            with db_engine.connect() as other:
+                other.execute(text("SET lock_timeout = '300ms'"))
+                try:
+                    other.execute(insert(TABLE).values(**late))
+                    other.commit()
+                except OperationalError as exc:
+                    refused.append(type(exc.orig).__name__)
+        return result
+
+    monkeypatch.setattr(partitions, "_in_month", write_after_the_move)
+    with db_engine.begin() as conn:
+        assert ensure_partitions(conn, [Month(2045, 6)]) == [Month(2045, 6)]
+    assert refused == ["LockNotAvailable"]  # the writer waited for the partition
+    with db_engine.begin() as conn:
+        assert insert_new(conn, TABLE, [late], "dedup_key") == {late["dedup_key"]}
+        assert partition_of(conn, kept["dedup_key"]) == ["tracking_events_p204506"]
+        assert partition_of(conn, late["dedup_key"]) == ["tracking_events_p204506"]
+
+
+@ON_POSTGRESQL
+def test_a_partition_is_created_while_a_writer_holds_another_months_insert_open(
+    db_engine: Engine,
+) -> None:
+    """``CREATE TABLE … PARTITION OF`` waited for every writer of the table (ACCESS
+    EXCLUSIVE on it) and deadlocked with the drainer; attaching needs none of their locks."""
+    with db_engine.begin() as conn:
+        ensure_partitions(conn, [Month(2046, 1)])
+    row = event_row(datetime(2046, 1, 5, tzinfo=UTC), datetime(2046, 1, 5, tzinfo=UTC))
+    with db_engine.connect() as writer:
+        writer.execute(insert(TABLE).values(**row))  # open: holds its locks until rollback
+        with db_engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+            assert ensure_partitions(conn, [Month(2046, 3)]) == [Month(2046, 3)]
+        writer.rollback()
+    with db_engine.connect() as conn:
+        assert Month(2046, 3) in monthly_partitions(conn)
 
 
 @ON_POSTGRESQL

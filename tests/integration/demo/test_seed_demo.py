@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from lanshou.adapters.db.models import (
@@ -18,9 +18,12 @@ from lanshou.adapters.db.models import (
     Shipment,
     Shop,
     ShopMembership,
+    TrackingEvent,
     User,
 )
+from lanshou.adapters.db.partitions import Month, monthly_partitions
 from lanshou.demo import DemoDataExists, database_is_empty, seed_demo
+from lanshou.demo.seed import event_months
 from tests.integration.demo.digest import world_digest
 
 NOW = datetime(2026, 3, 10, 6, 30, tzinfo=UTC)
@@ -152,8 +155,6 @@ def test_dedup_keys_are_the_sha256_of_waybill_status_time_and_description(
         rows = conn.exec_driver_sql(
             "SELECT waybill_no, status, event_time, description, dedup_key FROM tracking_events"
         ).all()
-    from lanshou.adapters.db.models import TrackingEvent
-
     with Session(db_engine) as s:
         events = s.scalars(select(TrackingEvent)).all()
     assert len(events) == len(rows) > 20
@@ -201,3 +202,40 @@ def test_a_failure_half_way_leaves_no_half_demo_behind(
     assert database_is_empty(db_engine)
     with Session(db_engine) as s:
         assert count(s, Shop) == 0
+
+
+@pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
+def test_every_event_is_written_into_its_months_partition_none_into_default(
+    db_engine: Engine,
+) -> None:
+    """The worker keeps the months' partitions ahead; a seeded world has them too, so the
+    server's first sweep has no events to move out of DEFAULT under traffic. (A year of its
+    own: partitions outlive the truncation between tests.)"""
+    now = datetime(2038, 3, 10, 6, 30, tzinfo=UTC)
+    seed_demo(db_engine, now=now, orders=200, days=45, create_users=False)
+    with db_engine.connect() as conn:
+        where = dict(
+            conn.execute(
+                text("SELECT tableoid::regclass::text, count(*) FROM tracking_events GROUP BY 1")
+            ).all()
+        )
+        have = [m for m in monthly_partitions(conn) if m.year == 2038]
+    # 45 days before 10 March 2038 (and the hour before) is in January; two months ahead: May.
+    assert have == [Month(2038, m) for m in (1, 2, 3, 4, 5)]
+    assert sorted(where) == [
+        "tracking_events_p203801",
+        "tracking_events_p203802",
+        "tracking_events_p203803",
+    ]
+    with Session(db_engine) as s:
+        assert sum(where.values()) == count(s, TrackingEvent) > 200
+
+
+def test_event_months_run_from_the_first_event_to_two_months_past_now() -> None:
+    first = datetime(2026, 11, 30, 23, 0, tzinfo=timezone(timedelta(hours=-1)))  # December UTC
+    assert event_months(first, datetime(2027, 1, 5, tzinfo=UTC)) == [
+        Month(2026, 12),
+        Month(2027, 1),
+        Month(2027, 2),
+        Month(2027, 3),
+    ]

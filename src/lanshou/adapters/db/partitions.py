@@ -135,30 +135,32 @@ def ensure_partitions(conn: Connection, months: list[Month]) -> list[Month]:
     """Create the missing partitions of ``months``; return those created. Rows of such a month
     already in the DEFAULT partition move into the new one in the same transaction (PostgreSQL
     refuses a partition whose rows sit in DEFAULT). Concurrent callers (several workers) take
-    turns on an advisory lock, so a partition is never created twice. A no-op on SQLite."""
+    turns on an advisory lock, so a partition is never created twice. A no-op on SQLite.
+
+    Safe under live traffic: DEFAULT is locked first (ACCESS EXCLUSIVE, which ATTACH needs
+    anyway), so no event of the month slips into it between the move and the ATTACH (which
+    would then fail), and the lock is never upgraded while a writer that read DEFAULT waits
+    for it (a deadlock). Each partition is built beside the table and attached, which takes
+    only SHARE UPDATE EXCLUSIVE on ``tracking_events`` — ``CREATE TABLE … PARTITION OF``
+    takes ACCESS EXCLUSIVE there and deadlocks with any transaction that already read or
+    wrote ``tracking_events`` and now waits for DEFAULT (the drainer's duplicate look-up).
+    Readers and writers of DEFAULT wait for this transaction: a moment, as DEFAULT holds only
+    what no partition was ready for."""
     if not _on_postgresql(conn) or not months:
         return []
     advisory_xact_lock(conn, LockKey.TRACKING_PARTITIONS)
-    have = set(monthly_partitions(conn))
-    created = []
-    for month in sorted(set(months) - have):
+    missing = sorted(set(months) - set(monthly_partitions(conn)))
+    if missing:
+        conn.execute(text(f"LOCK TABLE {DEFAULT_PARTITION} IN ACCESS EXCLUSIVE MODE"))
+    for month in missing:
         _create_partition(conn, month)
-        created.append(month)
-    return created
+    return missing
 
 
 def _create_partition(conn: Connection, month: Month) -> None:
-    waiting = _in_month(
-        conn, f"SELECT EXISTS (SELECT 1 FROM {DEFAULT_PARTITION} WHERE {_MONTH_ROWS})", month
-    ).scalar_one()
-    if not waiting:
-        bounds = _range_sql(month)
-        conn.execute(
-            text(f"CREATE TABLE {month.partition} PARTITION OF {TABLE} FOR VALUES {bounds}")
-        )
-        return
-    # Build the partition beside the table, move the month's rows out of DEFAULT into it, then
-    # attach it: ATTACH checks DEFAULT holds none of the month any more, and builds the indexes.
+    """Build the partition beside the table, move the month's rows out of DEFAULT into it
+    (if any), then attach it: ATTACH checks DEFAULT holds none of the month any more, and
+    builds the indexes."""
     conn.execute(
         text(
             f"CREATE TABLE {month.partition} "
