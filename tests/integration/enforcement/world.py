@@ -32,7 +32,7 @@ def t(day: int, hour: int = 0, minute: int = 0, month: int = 11) -> datetime:
 def rows(sessions: sessionmaker[Session], statement: Select[*_Ts]) -> list[tuple[*_Ts]]:
     """Every row a read returns, as plain tuples (so whole tables compare with ==)."""
     with sessions() as s:
-        return [r._tuple() for r in s.execute(statement)]
+        return [tuple(r) for r in s.execute(statement)]
 
 
 def deadline_rows(sessions: sessionmaker[Session], sid: int) -> list[tuple[Any, ...]]:

@@ -57,7 +57,7 @@ def _messages(sessions: sessionmaker[Session]) -> list[tuple[str, str, str]]:
                 select(
                     PlatformMessage.msg_id, PlatformMessage.tag, PlatformMessage.outcome
                 ).order_by(PlatformMessage.id)
-            ).tuples()
+            )
         )
 
 

@@ -77,7 +77,9 @@ def test_an_admin_limits_a_token_to_scopes_on_the_page(
         ("轨迹回传", "<code>tracking:write</code> "),
     ]
     with sessions() as s:
-        scopes = dict(s.execute(select(ApiToken.name, ApiToken.scopes)).tuples().all())
+        scopes = {
+            name: scopes for name, scopes in s.execute(select(ApiToken.name, ApiToken.scopes))
+        }
     assert scopes == {"轨迹回传": "tracking:write", "ERP": None}
     refused = client.get("/api/v1/orders", headers={"Authorization": f"Bearer {plain.group(1)}"})
     assert refused.status_code == 403
