@@ -132,6 +132,14 @@ def demo_world(server: LiveServer) -> World:
     ids["complaint_decided"] = one("select id from complaints where state = 'dismissed'")
     ids["colleague"] = one("select id from users where username = 'staff'")
     ids["shop_order"] = one(f"select id from orders where shop_id = {ids['shop_id']} order by id")
+    # A violation whose 7-day appeal window has closed by the real clock the server runs on
+    # (the demo world is seeded from it): the first free one by id is not, at some hours.
+    ids["violation_closed"] = one(
+        f"select id from violations where shop_id = {ids['shop_id']} and state = 'confirmed'"
+        " and id not in (select violation_id from appeals)"
+        " and julianday(deadline) < julianday('now', '-7 days', '-1 hour')"
+        " order by deadline, id"
+    )
     return World(ids)
 
 
@@ -142,7 +150,7 @@ def cases(w: World) -> list[Post]:
     """Every POST route refused at least once, the way a person gets there."""
     shop, order, shipment = w["shop_id"], w["order_id"], w["shipment_id"]
     draft, approved = w["appeal_draft"], w["appeal_approved"]
-    free = w["violation_free"]
+    free, closed = w["violation_free"], w["violation_closed"]
     return [
         # A login form left open past its token; a wrong password is not sent here, because
         # it slows every later login from this address (all e2e tests share 127.0.0.1).
@@ -165,8 +173,8 @@ def cases(w: World) -> list[Post]:
         Post("/admin/platforms/douyin/code", "admin", "/admin/platforms",
              "/admin/platforms/douyin/code", (("shop", "demo-dy-hemu"), ("code", "")),
              what="no code"),
-        Post("/violations/{violation_id}/appeal", "owner", f"/violations/{free}/appeal",
-             f"/violations/{free}/appeal", (("statement", "快递员未上门"), ("action", "draft")),
+        Post("/violations/{violation_id}/appeal", "owner", f"/violations/{closed}/appeal",
+             f"/violations/{closed}/appeal", (("statement", "快递员未上门"), ("action", "draft")),
              409, file=("files", "photo.jpg", NOT_AN_IMAGE), what="the window has closed"),
         Post("/appeals/{appeal_id}/submit", "owner", f"/appeals/{approved}",
              f"/appeals/{approved}/submit", (), 409, what="submit a decided appeal"),
