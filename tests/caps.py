@@ -22,3 +22,8 @@ TIGHT = parse_profile(
 )
 RULES = ("ship_timeout", "pickup_timeout")
 MONDAY = dt.datetime(2026, 11, 16, tzinfo=SH)
+# The allocation tests' world: judged two weeks after MONDAY; a violation spec is (shop, order,
+# shipment, rule, deadline, state), order o belonging to shop o % shops.
+NOW = MONDAY + dt.timedelta(days=14)
+STATES = ("open", "confirmed", "reversed", "exempt", "withdrawn")
+Spec = tuple[int, int, int, str, dt.datetime, str]

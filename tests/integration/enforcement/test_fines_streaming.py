@@ -27,12 +27,8 @@ from lanshou.adapters.db.models import (
 from lanshou.domain.money import to_fen
 from lanshou.domain.rules.consequences import FineCandidate, allocate
 from lanshou.enforcement import fines, ledger
-from tests.caps import MONDAY, RULES, TIGHT
+from tests.caps import MONDAY, NOW, RULES, STATES, TIGHT, Spec
 
-NOW = MONDAY + timedelta(days=14)
-STATES = ("open", "confirmed", "reversed", "exempt", "withdrawn")
-# (shop, order, shipment, rule, deadline, state); order o belongs to shop o % shops.
-Spec = tuple[int, int, int, str, datetime, str]
 _names = itertools.count(1)
 
 
